@@ -1,0 +1,5 @@
+import sys
+
+from dsvdesk.cli import main
+
+sys.exit(main())

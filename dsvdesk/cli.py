@@ -1,0 +1,86 @@
+"""The ``dsvdesk`` command: the GUI by default, sub-commands for headless work.
+
+Sub-commands live in ``dsvdesk/commands/<area>.py``; each module exposes ``register(subparsers)`` and
+is found automatically, so adding a command never means editing this file. Command modules import
+their heavy dependencies (reportlab, pyHanko, Qt) inside the handler, so ``dsvdesk --version`` and
+every headless command start without Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from dsvdesk import __version__, log, paths
+from dsvdesk.errors import UserFacingError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dsvdesk",
+        description="DSVDesk: 124D/DASH forms, supervisor QA and Board reports, offline. "
+        "With no sub-command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"DSVDesk {__version__}")
+    add_db_option(parser)
+    parser.add_argument("--demo", action="store_true", help="show demo passwords on the login screen (demo databases only)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import dsvdesk.commands as commands_pkg
+
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"dsvdesk.commands.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """``--db PATH`` on the main parser and on every sub-command (``DSVDESK_DB`` is the fallback)."""
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="database file (default: $DSVDESK_DB or the user data directory)",
+    )
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    value = getattr(args, "db", None)
+    return Path(value) if value else paths.default_db_path()
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from dsvdesk.ui.app import run_app  # Qt is imported only when the window is wanted
+
+    return run_app(db_path(args), demo=bool(getattr(args, "demo", False)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_path = log.setup_file_logging()
+    handler: Handler = getattr(args, "handler", run_gui)
+    try:
+        return handler(args)
+    except UserFacingError as exc:
+        print(f"dsvdesk: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dsvdesk: interrupted; everything saved so far is kept.", file=sys.stderr)
+        return 130
+    except Exception:
+        log.cli.exception("unexpected error in command %s", getattr(args, "command", None) or "gui")
+        where = f" Details were written to {log_path}." if log_path else ""
+        print(f"dsvdesk: something unexpected went wrong; nothing saved was changed.{where}", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())
