@@ -59,7 +59,8 @@ def db_path(args: argparse.Namespace) -> Path:
 def run_gui(args: argparse.Namespace) -> int:
     from dsvdesk.ui.app import run_app  # Qt is imported only when the window is wanted
 
-    return run_app(db_path(args), demo=bool(getattr(args, "demo", False)))
+    exit_code: int = run_app(db_path(args), demo=bool(getattr(args, "demo", False)))
+    return exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"dsvdesk: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # Output piped into e.g. `head` that stopped reading: not an error for the user.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("dsvdesk: interrupted; everything saved so far is kept.", file=sys.stderr)
         return 130

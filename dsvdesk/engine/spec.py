@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dsvdesk.engine.expressions import Expression
+    from dsvdesk.engine.index import FormIndex
 
 
 class QuestionType(StrEnum):
@@ -208,6 +209,8 @@ class FormSpec:
     source_path: str = ""
     source_text: str = ""  # the YAML text exactly as loaded (stored once per hash by the store)
     content_hash: str = ""  # sha256 hex of source_text
+    # Look-ups and evaluation order, made once by the loader (or lazily by engine.index.index_of).
+    index: FormIndex | None = field(default=None, compare=False, repr=False)
 
     # --- navigation helpers (pure; no evaluation) ---------------------------------------------
     @property
@@ -222,18 +225,24 @@ class FormSpec:
                     yield section, page, q
 
     def question(self, question_id: str) -> Question:
+        if self.index is not None:
+            return self.index.questions[question_id]
         for _s, _p, q in self.iter_questions():
             if q.id == question_id:
                 return q
         raise KeyError(question_id)
 
     def page_of(self, question_id: str) -> Page:
+        if self.index is not None:
+            return self.index.page_of_question[question_id]
         for _s, p, q in self.iter_questions():
             if q.id == question_id:
                 return p
         raise KeyError(question_id)
 
     def section_of_page(self, page_id: str) -> Section:
+        if self.index is not None:
+            return self.index.section_of_page[page_id]
         for s in self.sections:
             if any(p.id == page_id for p in s.pages):
                 return s

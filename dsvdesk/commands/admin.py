@@ -1,0 +1,249 @@
+"""Station administration: `init`, `users ...`, `audit verify|export`, `backup`, `restore`.
+
+Passwords come from a hidden prompt, or from $DSVDESK_PASSWORD (the acting user's) and
+$DSVDESK_NEW_PASSWORD (a new user's) for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from dsvdesk.commands._common import (
+    add_common,
+    add_user_option,
+    open_store,
+    print_json,
+    read_new_password,
+    read_password,
+    sign_in,
+)
+from dsvdesk.errors import PermissionDenied, UserFacingError
+
+ROLES = ("officer", "supervisor", "admin")
+
+
+def register(subparsers: Any) -> None:
+    init = subparsers.add_parser(
+        "init",
+        help="create the database and the first admin (and the station's signing CA)",
+        description="Create the DSVDesk database for a station with its first admin account. The admin's "
+        "password (from $DSVDESK_PASSWORD or a prompt) also protects the station's signing key.",
+    )
+    init.add_argument("--station", required=True, metavar="NAME", help="station name, e.g. 'Trial Police Station'")
+    init.add_argument("--admin", required=True, metavar="USERNAME", help="username of the first admin")
+    init.add_argument("--full-name", metavar="NAME", help="the admin's full name (default: the username)")
+    add_common(init)
+    init.set_defaults(handler=run_init)
+
+    users = subparsers.add_parser("users", help="add, list and manage user accounts (admins)")
+    users_sub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    add = users_sub.add_parser(
+        "add",
+        help="add a user; their password comes from $DSVDESK_NEW_PASSWORD or a prompt",
+        description="Add an officer, supervisor or admin. The acting admin's password ($DSVDESK_PASSWORD) "
+        "unlocks the station key that issues the new user's signing certificate.",
+    )
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--name", required=True, metavar="FULL NAME", help="printed under their signature")
+    add.add_argument("--collar", metavar="NUMBER", default="", help="collar / warrant number")
+    add_user_option(add, "the acting admin (signs in)")
+    add_common(add)
+    add.set_defaults(handler=run_users_add)
+
+    list_ = users_sub.add_parser("list", help="list user accounts")
+    list_.add_argument("--json", action="store_true", help="print JSON")
+    add_user_option(list_, "who is asking (an admin or supervisor)")
+    add_common(list_)
+    list_.set_defaults(handler=run_users_list)
+
+    reset = users_sub.add_parser(
+        "reset-password",
+        help="set a new password for a user (a new signing key is issued)",
+        description="Set a new password ($DSVDESK_NEW_PASSWORD or prompt). The user's old signing key cannot be "
+        "recovered, so a new key and certificate are issued; signatures already made stay valid.",
+    )
+    reset.add_argument("username", metavar="USERNAME")
+    add_user_option(reset, "the acting admin (signs in)")
+    add_common(reset)
+    reset.set_defaults(handler=run_users_reset)
+
+    role = users_sub.add_parser("set-role", help="change a user's role (their certificate is re-issued)")
+    role.add_argument("username", metavar="USERNAME")
+    role.add_argument("--role", required=True, choices=ROLES)
+    add_user_option(role, "the acting admin (signs in)")
+    add_common(role)
+    role.set_defaults(handler=run_users_set_role)
+
+    unlock = users_sub.add_parser("unlock", help="unlock an account locked after wrong passwords")
+    unlock.add_argument("username", metavar="USERNAME")
+    add_user_option(unlock, "the acting admin (signs in)")
+    add_common(unlock)
+    unlock.set_defaults(handler=run_users_unlock)
+
+    audit = subparsers.add_parser("audit", help="check or export the audit log (DPA 2018 s.62)")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser(
+        "verify", help="check the audit log's hash chain; exit 1 and name the first broken event if it fails"
+    )
+    add_user_option(verify, "who is checking (an admin or supervisor)")
+    add_common(verify)
+    verify.set_defaults(handler=run_audit_verify)
+    export = audit_sub.add_parser("export", help="write the audit log as CSV (for the Information Commissioner)")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (UTC), inclusive")
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (UTC), inclusive")
+    add_user_option(export, "who exports (an admin or supervisor)")
+    add_common(export)
+    export.set_defaults(handler=run_audit_export)
+
+    backup = subparsers.add_parser(
+        "backup", help="write a consistent copy of the database (safe while DSVDesk is running)"
+    )
+    backup.add_argument("--out", required=True, type=Path, metavar="FILE")
+    add_user_option(backup, "who makes the backup (an admin or supervisor)")
+    add_common(backup)
+    backup.set_defaults(handler=run_backup)
+
+    restore = subparsers.add_parser(
+        "restore",
+        help="replace the database with a backup (close DSVDesk first)",
+        description="Replace the database with FILE. Refused if the database has newer activity than the "
+        "backup, unless --force. --user must be an admin in the backup.",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument("--force", action="store_true", help="replace even a database with newer activity")
+    add_user_option(restore, "an admin of the backed-up station")
+    add_common(restore)
+    restore.set_defaults(handler=run_restore)
+
+
+def _date(text: str | None, flag: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserFacingError(f"{flag} needs a date like 2026-01-31, not {text!r}.") from None
+
+
+def _require_reviewer(role: str) -> None:
+    if role not in ("admin", "supervisor"):
+        raise PermissionDenied("Only an admin or a supervisor can do this.")
+
+
+# --------------------------------------------------------------------------------------- handlers
+def run_init(args: argparse.Namespace) -> int:
+    password = read_new_password(args.admin, env="DSVDESK_PASSWORD")
+    with open_store(args, create=True) as store:
+        if store.is_initialised():
+            raise UserFacingError(f"The database {store.path} is already set up; nothing was changed.")
+        user = store.init_station(args.station, args.admin, args.full_name or args.admin, password)
+        print(f"Station {user.station!r} set up in {store.path}; admin account {user.username!r} created.")
+    return 0
+
+
+def run_users_add(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, acting_password = sign_in(store, args.user)
+        if session.role.value != "admin":
+            raise PermissionDenied("Only an admin can add users.")
+        password = read_new_password(args.username)
+        user = store.add_user(session, args.username, args.role, args.name, args.collar, password, acting_password)
+        print(f"Added {user.role.value} {user.username!r} ({user.full_name}).")
+    return 0
+
+
+def run_users_list(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        users = store.list_users(session)
+    if args.json:
+        print_json([
+            {"username": u.username, "full_name": u.full_name, "role": u.role.value, "collar": u.collar,
+             "station": u.station, "locked_until": u.locked_until}
+            for u in users
+        ])
+        return 0
+    width = max((len(u.username) for u in users), default=8)
+    for u in users:
+        locked = f"  locked until {u.locked_until}" if u.locked_until else ""
+        collar = f" ({u.collar})" if u.collar else ""
+        print(f"{u.username:<{width}}  {u.role.value:<10}  {u.full_name}{collar}{locked}")
+    return 0
+
+
+def run_users_reset(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, acting_password = sign_in(store, args.user)
+        if session.role.value != "admin":
+            raise PermissionDenied("Only an admin can reset passwords.")
+        new_password = read_new_password(args.username)
+        store.reset_password(session, args.username, new_password, acting_password)
+        print(f"Password for {args.username!r} reset; a new signing certificate was issued.")
+    return 0
+
+
+def run_users_set_role(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, acting_password = sign_in(store, args.user)
+        user = store.set_role(session, args.username, args.role, acting_password)
+        print(f"{user.username!r} is now {user.role.value}.")
+    return 0
+
+
+def run_users_unlock(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        store.unlock_user(session, args.username)
+        print(f"{args.username!r} can sign in again.")
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        _require_reviewer(session.role.value)
+        result = store.verify_audit()
+    if result.ok:
+        print(f"Audit log intact: {result.checked} events checked.")
+        return 0
+    print(
+        f"Audit log BROKEN at event {result.first_bad_event_id}: {result.reason} "
+        f"({result.checked} events before it are intact)."
+    )
+    return 1
+
+
+def run_audit_export(args: argparse.Namespace) -> int:
+    date_from, date_to = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise UserFacingError("--from must not be after --to.")
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        count = store.export_audit_csv(args.out, date_from, date_to, session=session)
+    print(f"Wrote {count} audit events to {args.out}.")
+    return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        out = store.backup(args.out, session=session)
+    print(f"Backup written to {out}.")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from dsvdesk.cli import db_path
+    from dsvdesk.store import restore
+
+    target = db_path(args)
+    password = read_password(args.user)
+    restore(args.file, target, admin_username=args.user, admin_password=password, force=args.force)
+    print(f"Restored {target} from {args.file}.")
+    return 0

@@ -1,0 +1,115 @@
+"""`dsvdesk partA` (the computed Part A figures for a period) and `dsvdesk pack` (the signed board pack).
+
+Both sign in as a supervisor; the core refuses anyone else. The password is read from $DSVDESK_PASSWORD
+or asked for, as for `dsvdesk export`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from dsvdesk.errors import UserFacingError
+
+
+def register(subparsers: Any) -> None:
+    from dsvdesk.cli import add_db_option
+
+    part_a = subparsers.add_parser(
+        "partA",
+        help="print the Part A figures computed from approved 124D records for a period (supervisors)",
+        description="Compute the Board report's Part A figures (records, completion, grades, DASH 'yes' counts, "
+        "MARAC referrals, repeat victims, children, HBV, arrests, diversity, by month) from the station's "
+        "approved 124D records with an incident date in the period. Each repeat-victim match is logged as a "
+        "combination in the audit log.",
+    )
+    part_a.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the period")
+    part_a.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the period")
+    part_a.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    part_a.add_argument("--user", required=True, metavar="USERNAME", help="who is asking (a supervisor; signs in)")
+    add_db_option(part_a)
+    part_a.set_defaults(handler=run_part_a)
+
+    pack = subparsers.add_parser(
+        "pack",
+        help="export a Board report as a signed board pack (folder + zip); logged as a disclosure to the Board",
+        description="Write part_b_report.pdf (signed), part_a_data.pdf (signed, with the manifest inside), "
+        "part_a_data.csv, station_ca.pem and manifest.json into a new folder under DIR, and a zip of it. "
+        "Check it with: dsvdesk verify PACK.zip",
+    )
+    pack.add_argument("report_id", metavar="REPORT_UUID", help="the Board report record's id")
+    pack.add_argument("--out", required=True, metavar="DIR", help="folder to write the pack into (must exist)")
+    pack.add_argument("--user", required=True, metavar="USERNAME", help="who exports and signs (a supervisor)")
+    add_db_option(pack)
+    pack.set_defaults(handler=run_pack)
+
+
+def _specs() -> Any:
+    from dsvdesk import paths
+    from dsvdesk.engine.loader import load_forms_dir
+
+    return load_forms_dir(paths.forms_dir())
+
+
+def format_table(part_a: Any) -> list[str]:
+    """The figures as aligned text, one group after another; the period and message first."""
+    lines = [f"Part A: {part_a.period.label}", part_a.message]
+    if part_a.is_empty:
+        return lines
+    group = None
+    for figure in part_a.figures():
+        if figure.group != group:
+            group = figure.group
+            lines += ["", group]
+        marker = "" if figure.computed else f"   [entered; source: {figure.source}]"
+        lines.append(f"  {figure.label:<58} {figure.value:>8}{marker}")
+    return lines
+
+
+def run_part_a(args: argparse.Namespace) -> int:
+    from dsvdesk.commands.export import _login, _open_store
+    from dsvdesk.export.pack import part_a_from_store, part_a_source_form
+    from dsvdesk.export.parta import PartAError, Period
+    from dsvdesk.store import reporting
+
+    try:
+        period = Period.parse(args.date_from, args.date_to)
+    except PartAError as exc:
+        raise UserFacingError(str(exc)) from None
+    form_id = part_a_source_form(_specs())
+    store = _open_store(args)
+    assert store is not None
+    with store:
+        session = _login(store, args.user)
+        reporting.require_reporting_role(session)
+        part_a = part_a_from_store(store, session, period, form_id=form_id)
+    if args.json:
+        print(json.dumps(part_a.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(format_table(part_a)))
+    return 0
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dsvdesk.commands.export import _open_store, read_password
+    from dsvdesk.export.pack import export_board_pack
+    from dsvdesk.store import reporting
+
+    out_dir = Path(args.out)
+    if not out_dir.is_dir():
+        raise UserFacingError(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
+    specs = _specs()
+    store = _open_store(args)
+    assert store is not None
+    with store:
+        password = read_password(args.user)
+        session = store.login(args.user, password)
+        reporting.require_reporting_role(session, "export board packs")
+        result = export_board_pack(store, session, args.report_id, out_dir, password=password, specs=specs)
+    print(f"Wrote {result.folder}")
+    print(f"Wrote {result.zip_path}")
+    print(f"Check it with: dsvdesk verify {result.zip_path} --trust {result.folder / 'station_ca.pem'}")
+    return 0

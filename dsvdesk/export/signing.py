@@ -1,0 +1,208 @@
+"""PAdES signatures on record PDFs (pyHanko, imported only when signing).
+
+The record PDF gets both empty signature fields (`OfficerSignature`, `SupervisorSignature`) in one
+incremental update before anyone signs: a field added after the first signature would count as a
+change to the signed document (../shared/docs/stack.md §6). The officer signs at submission; the
+supervisor countersigns the same bytes as a further incremental update, so the officer's signature
+stays valid. No timestamp server, OCSP or CRL is ever contacted (PAdES B-B).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from dsvdesk.errors import UserFacingError
+from dsvdesk.export import fonts
+from dsvdesk.export.pdf import SIGNATURE_BOXES, SIGNATURE_FIELD_NAMES
+
+log = logging.getLogger("dsvdesk.sign")
+
+OFFICER_FIELD, SUPERVISOR_FIELD = SIGNATURE_FIELD_NAMES
+SUBMIT_REASON = "Submitted as true and complete"
+APPROVE_REASON = "Quality assured"
+STAMP_FONT_SIZE = 8
+# Characters per stamp line that fit the signature box at STAMP_FONT_SIZE (DejaVu, average glyph).
+STAMP_LINE_CHARS = 52
+STAMP_MAX_LINES = 9
+
+
+class SigningIdentityLike(Protocol):
+    """What signing needs from `dsvdesk.store.pki.SigningIdentity` (cryptography objects)."""
+
+    @property
+    def private_key(self) -> Any: ...
+
+    @property
+    def certificate(self) -> Any: ...
+
+    @property
+    def ca_certificate(self) -> Any: ...
+
+    @property
+    def chain(self) -> Sequence[Any]: ...
+
+
+class SigningFailed(UserFacingError):
+    """The PDF could not be signed (not a PDF, field missing or already signed)."""
+
+    title = "Could not sign"
+
+
+def _reader_error(exc: Exception) -> SigningFailed:
+    return SigningFailed(f"This document could not be signed because it is not a readable PDF ({exc}).")
+
+
+def prepare_signature_fields(pdf_bytes: bytes) -> bytes:
+    """Add the two empty signature fields to the last page, in the boxes the renderer left free."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+        for name in SIGNATURE_FIELD_NAMES:
+            append_signature_field(writer, SigFieldSpec(name, on_page=-1, box=SIGNATURE_BOXES[name]))
+        out = io.BytesIO()
+        writer.write(out)  # type: ignore[no-untyped-call] # pyHanko's writer is untyped
+    except PdfError as exc:
+        raise _reader_error(exc) from exc
+    return out.getvalue()
+
+
+def _stamp_text(lines: Sequence[str]) -> str:
+    """Stamp lines wrapped to the box; `%` escaped because pyHanko %-formats the template."""
+    wrapped: list[str] = []
+    for line in lines:
+        text = " ".join(line.split())  # no line breaks or tabs from user text inside one stamp line
+        while len(text) > STAMP_LINE_CHARS:
+            cut = text.rfind(" ", 0, STAMP_LINE_CHARS)
+            cut = cut if cut > STAMP_LINE_CHARS // 2 else STAMP_LINE_CHARS
+            wrapped.append(text[:cut].rstrip())
+            text = text[cut:].lstrip()
+        wrapped.append(text)
+    if len(wrapped) > STAMP_MAX_LINES:
+        wrapped = [*wrapped[:STAMP_MAX_LINES - 1], wrapped[STAMP_MAX_LINES - 1][:STAMP_LINE_CHARS - 1] + "…"]
+    return "\n".join(w.replace("%", "%%") for w in wrapped)
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters (for a rationale on a stamp)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _pyhanko_signer(identity: SigningIdentityLike) -> Any:
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key_der = identity.private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+    def to_asn1(cert: Any) -> Any:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+    others = [to_asn1(c) for c in (identity.ca_certificate, *identity.chain) if c is not None]
+    return signers.SimpleSigner(
+        signing_cert=to_asn1(identity.certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs(others),  # type: ignore[no-untyped-call]
+    )
+
+
+def _bytes_reserved(identity: SigningIdentityLike) -> int:
+    """Room for the CMS blob: the certificates it embeds plus signature and attributes, with margin.
+
+    Giving pyHanko the size up front spares it a dry-run signature (half the signing time).
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    certs = [identity.certificate, identity.ca_certificate, *identity.chain]
+    der_total = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in certs if c is not None)
+    return 2 * (8192 + der_total)  # pyHanko counts the hex digits of /Contents: two per byte
+
+
+def signer_display_name(identity: SigningIdentityLike) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = identity.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else identity.certificate.subject.rfc4514_string()
+
+
+def sign_pdf(
+    pdf_bytes: bytes,
+    identity: SigningIdentityLike,
+    *,
+    field: str,
+    reason: str,
+    location: str,
+    stamp_lines: Sequence[str],
+) -> bytes:
+    """Sign into an existing empty field as an incremental update (PAdES B-B, visible stamp).
+
+    `stamp_lines` are printed in the stamp (name, collar number, reason, station ...), followed by the
+    signing time. Returns the whole signed file.
+    """
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields as sig_fields
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import SigningError
+    from pyhanko.stamp import TextStampStyle
+
+    if field not in SIGNATURE_FIELD_NAMES:
+        raise ValueError(f"unknown signature field {field!r}")
+    text = _stamp_text([*stamp_lines])
+    font_file = fonts.stamp_font_path(text)
+    style = TextStampStyle(
+        stamp_text=text + "\nSigned: %(ts)s",
+        timestamp_format="%d/%m/%Y %H:%M %Z",
+        border_width=1,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(font_file), font_size=STAMP_FONT_SIZE),
+            font_size=STAMP_FONT_SIZE,
+            leading=STAMP_FONT_SIZE + 2,
+        ),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        md_algorithm="sha256",
+        subfilter=sig_fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+        name=signer_display_name(identity),
+    )
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+        existing = {name: value for name, value, _ref in sig_fields.enumerate_sig_fields(writer)}
+        if field not in existing:
+            raise SigningFailed(
+                f"The document has no '{field}' signature box. It was not prepared for signing; "
+                "produce it again from the record."
+            )
+        if existing[field] is not None:
+            raise SigningFailed(f"The '{field}' box of this document is already signed.")
+        out = io.BytesIO()
+        pdf_signer = signers.PdfSigner(meta, signer=_pyhanko_signer(identity), stamp_style=style)
+        pdf_signer.sign_pdf(writer, output=out, bytes_reserved=_bytes_reserved(identity))
+    except (PdfError, SigningError) as exc:
+        raise _reader_error(exc) from exc
+    log.info("signed field %s (%d bytes)", field, len(out.getvalue()))
+    return out.getvalue()
+
+
+def countersign_pdf(
+    pdf_bytes: bytes, identity: SigningIdentityLike, *, location: str, stamp_lines: Sequence[str]
+) -> bytes:
+    """The supervisor's approval signature, into the `SupervisorSignature` field."""
+    return sign_pdf(
+        pdf_bytes, identity, field=SUPERVISOR_FIELD, reason=APPROVE_REASON, location=location, stamp_lines=stamp_lines
+    )

@@ -1,0 +1,99 @@
+"""What every part of the ``Store`` shares: the connection, the clock, transactions, audit, role checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dsvdesk.store import audit, db
+from dsvdesk.store import settings as settings_mod
+from dsvdesk.store.errors import PermissionDenied
+from dsvdesk.store.models import Role, Session, User
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(moment: dt.datetime) -> str:
+    """Times are stored as UTC ISO 8601 with microseconds, so text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+USER_COLUMNS = "id, username, full_name, role, collar, station, locked_until"
+
+
+def user_from_row(row: tuple[Any, ...]) -> User:
+    return User(
+        id=int(row[0]),
+        username=str(row[1]),
+        full_name=str(row[2]),
+        role=Role(row[3]),
+        collar=str(row[4]),
+        station=str(row[5]),
+        locked_until=row[6],
+    )
+
+
+class StoreBase:
+    """State and helpers for the Store's parts. One connection; use a Store from one thread at a time."""
+
+    path: Path
+    _conn: sqlite3.Connection
+    _clock: Clock
+
+    def _now(self) -> dt.datetime:
+        return self._clock()
+
+    def _stamp(self) -> str:
+        return iso(self._clock())
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with db.transaction(self._conn, self.path) as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Reads outside a write transaction, with sqlite3 errors translated."""
+        with db.translate_errors(self.path):
+            yield self._conn
+
+    def _audit(self, session: Session | None, event: str, **fields: Any) -> int:
+        user = session.user if session is not None else None
+        return audit.append(
+            self._conn,
+            at=self._stamp(),
+            event=event,
+            user_id=user.id if user else fields.pop("user_id", None),
+            username=user.username if user else fields.pop("username", None),
+            **fields,
+        )
+
+    def _settings(self) -> settings_mod.Settings:
+        with self._read() as conn:
+            return settings_mod.load(conn)
+
+    def _current_user(self, session: Session) -> User:
+        """The session's user as the database knows them now (a role changed since sign-in counts)."""
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (session.user.id,)).fetchone()  # noqa: S608
+        if row is None:
+            raise PermissionDenied("Your account no longer exists on this PC. Sign in again.")
+        user = user_from_row(row)
+        if user.role != session.user.role or user.username != session.user.username:
+            raise PermissionDenied("Your account was changed since you signed in. Sign in again.")
+        return user
+
+    def _require(self, session: Session, *roles: Role, action: str) -> User:
+        user = self._current_user(session)
+        if user.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise PermissionDenied(f"Only a{'n' if allowed[0] in 'aeiou' else ''} {allowed} can {action}.")
+        return user

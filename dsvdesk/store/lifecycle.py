@@ -1,0 +1,269 @@
+"""The record lifecycle, enforced here whatever the caller:
+
+    draft -> submitted -> returned (a draft again for its officer, round counted) -> submitted ... -> approved
+
+then an approved record changes only by ``amend`` (a new revision as a draft; the approved revision and
+its signed PDF are kept). ``exported`` is a disclosure event, not a state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+
+from dsvdesk import log
+from dsvdesk.store import audit
+from dsvdesk.store.errors import FindingsBlock, InvalidInput, InvalidTransition, PermissionDenied
+from dsvdesk.store.models import EDITABLE_STATUSES, RecordRef, Role, Session, Status, User
+from dsvdesk.store.records import RecordOps, RecordState
+from dsvdesk.store.settings import station_code
+
+MAX_COMMENT_CHARS = 10_000
+MAX_REASON_CHARS = 2_000
+
+
+def _check_pdf(data: bytes, what: str) -> bytes:
+    if not isinstance(data, bytes | bytearray) or not bytes(data[:5]) == b"%PDF-":
+        raise InvalidInput(f"The {what} is not a PDF, so nothing was stored. This is a DSVDesk fault; please report it.")
+    return bytes(data)
+
+
+def _text(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{what} is needed.")
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is too long (at most {limit:,} characters).")
+    return text
+
+
+class LifecycleOps(RecordOps):
+    def _findings_block(self, state: RecordState, audiences: tuple[str, ...], doing: str) -> None:
+        from dsvdesk.engine.completeness import evaluate
+
+        evaluation = evaluate(self.spec_for_hash(state.definition_hash), state.answers, audiences=audiences)
+        errors = list(evaluation.errors)
+        if errors:
+            first = "; ".join(str(getattr(f, "message", f)) for f in errors[:3])
+            more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+            raise FindingsBlock(f"The record cannot be {doing} yet: {first}{more}.", errors)
+
+    def _store_pdf(self, conn: sqlite3.Connection, state: RecordState, kind: str, pdf: bytes, user: User) -> str:
+        digest = hashlib.sha256(pdf).hexdigest()
+        conn.execute(
+            "INSERT INTO signed_pdfs (record_id, revision, kind, pdf, sha256, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (state.id, state.revision, kind, pdf, digest, self._stamp(), user.id),
+        )
+        return digest
+
+    def _reviewer(self, session: Session, state: RecordState, action: str) -> User:
+        user = self._require(session, Role.SUPERVISOR, action=action)
+        if state.is_own(user):
+            raise PermissionDenied(f"You cannot {action.split(' ', 1)[0]} your own record; another supervisor must.")
+        return user
+
+    # ----------------------------------------------------------------------------------- submit
+    def submit(self, session: Session, record_id: str, expected_version: int, signed_pdf: bytes) -> RecordRef:
+        """The owner submits a draft (or a returned record) with the PDF they signed."""
+        pdf = _check_pdf(signed_pdf, "signed report")
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._current_user(session)
+            if user.role is Role.ADMIN or user.id != state.editor_id:
+                raise PermissionDenied("Only the officer who wrote this record can submit it.")
+            self._check_version(state, expected_version)
+            if state.status not in EDITABLE_STATUSES:
+                raise InvalidTransition(f"This record is already {state.status.value}; it cannot be submitted again.")
+            self._findings_block(state, ("author",), "submitted")
+            digest = self._store_pdf(conn, state, "submitted", pdf, user)
+            now = self._stamp()
+            conn.execute(
+                "UPDATE records SET status = 'submitted', submitted_at = ?, ever_submitted = 1, version = version + 1, "
+                "updated_at = ? WHERE seq = ?",
+                (now, now, state.seq),
+            )
+            self._audit(session, audit.SUBMITTED, record_id=state.id, revision=state.revision, value_sha256=digest,
+                        detail={"round": state.return_rounds + 1})
+        log.storage.info("record %s revision %d submitted", state.id, state.revision)
+        return RecordRef(state.id, state.revision, state.version + 1, Status.SUBMITTED)
+
+    # ----------------------------------------------------------------------------------- return
+    def return_record(
+        self, session: Session, record_id: str, comments: Mapping[str, str], expected_version: int
+    ) -> RecordRef:
+        """A supervisor sends a submitted record back to its officer with comments keyed by question id."""
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._reviewer(session, state, "return this record")
+            self._check_version(state, expected_version)
+            if state.status is not Status.SUBMITTED:
+                raise InvalidTransition(f"Only a submitted record can be returned; this one is {state.status.value}.")
+            spec = self.spec_for_hash(state.definition_hash)
+            known = {q.id for _s, _p, q in spec.iter_questions()}
+            cleaned: dict[str, str] = {}
+            for question_id, text in dict(comments or {}).items():
+                if not str(text or "").strip():
+                    continue
+                if question_id not in known:
+                    raise InvalidInput(
+                        f"The form has no question {question_id!r} to attach a comment to. Check the question id."
+                    )
+                cleaned[question_id] = _text(text, f"The comment on {question_id}", MAX_COMMENT_CHARS)
+            if not cleaned:
+                raise InvalidInput("A returned record needs at least one comment saying what to change.")
+            round_number = state.return_rounds + 1
+            now = self._stamp()
+            conn.executemany(
+                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(state.id, state.revision, round_number, q, c, user.id, now) for q, c in cleaned.items()],
+            )
+            conn.execute(
+                "UPDATE records SET status = 'returned', return_rounds = ?, version = version + 1, updated_at = ? "
+                "WHERE seq = ?",
+                (round_number, now, state.seq),
+            )
+            self._audit(session, audit.RETURNED, record_id=state.id, revision=state.revision,
+                        value_sha256=audit.value_hash(cleaned),
+                        detail={"round": round_number, "questions": sorted(cleaned)})
+        return RecordRef(state.id, state.revision, state.version + 1, Status.RETURNED)
+
+    # ----------------------------------------------------------------------------------- approve
+    def approve(
+        self, session: Session, record_id: str, expected_version: int, countersign: Callable[[str], bytes]
+    ) -> str:
+        """Approve in ONE write transaction: allocate the URN (unique, gap-free), call ``countersign(urn)``
+        for the countersigned PDF, store it and mark the record approved. If anything fails — including
+        countersign — everything rolls back and the URN number is not used. Returns the URN.
+
+        An amended record keeps the URN its first approval gave it."""
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._reviewer(session, state, "approve this record")
+            self._check_version(state, expected_version)
+            if state.status is not Status.SUBMITTED:
+                raise InvalidTransition(f"Only a submitted record can be approved; this one is {state.status.value}.")
+            self._findings_block(state, ("author", "reviewer"), "approved")
+            urn = state.urn or self._allocate_urn(conn)
+            pdf = _check_pdf(countersign(urn), "countersigned report")
+            digest = self._store_pdf(conn, state, "approved", pdf, user)
+            now = self._stamp()
+            conn.execute(
+                "UPDATE records SET status = 'approved', approved_at = ?, approved_by = ?, urn = ?, "
+                "version = version + 1, updated_at = ? WHERE seq = ?",
+                (now, user.id, urn, now, state.seq),
+            )
+            self._write_search(conn, state.seq)
+            self._audit(session, audit.APPROVED, record_id=state.id, revision=state.revision, value_sha256=digest,
+                        detail={"urn": urn})
+        log.storage.info("record %s revision %d approved as %s", state.id, state.revision, urn)
+        return urn
+
+    def _allocate_urn(self, conn: sqlite3.Connection) -> str:
+        settings = self._settings()
+        year = self._now().year
+        while True:
+            seq = int(
+                conn.execute(
+                    "INSERT INTO urn_counters (year, last) VALUES (?, 1) "
+                    "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+                    (year,),
+                ).fetchone()[0]
+            )
+            urn = settings.urn_format.format(
+                station=station_code(settings), yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=seq
+            )
+            # a changed format could repeat an earlier reference: skip to the next number rather than collide
+            if conn.execute("SELECT 1 FROM records WHERE urn = ?", (urn,)).fetchone() is None:
+                return urn
+
+    # ----------------------------------------------------------------------------------- amend
+    def amend(self, session: Session, record_id: str, reason: str) -> RecordRef:
+        """Start a new revision of an approved record as a draft (owner officer or any supervisor).
+        The approved revision and its signed PDF stay as they were."""
+        reason = _text(reason, "A reason for the amendment", MAX_REASON_CHARS)
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._current_user(session)
+            if user.role is Role.ADMIN or (user.role is Role.OFFICER and not state.is_own(user)):
+                raise PermissionDenied("Only the record's officer or a supervisor can amend it.")
+            if state.status is not Status.APPROVED:
+                raise InvalidTransition(
+                    f"Only an approved record is amended; this one is {state.status.value}, so it can be "
+                    "changed directly while it is a draft or returned."
+                )
+            now = self._stamp()
+            conn.execute(
+                "INSERT INTO record_revisions (record_id, revision, definition_hash, status, editor_id, supersedes, "
+                "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, return_rounds, urn, "
+                "completeness, answers_json, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    state.id, state.revision, state.definition_hash, state.status.value, state.editor_id,
+                    state.supersedes, state.amend_reason, state.created_at, state.updated_at, state.submitted_at,
+                    state.approved_at, state.approved_by, state.return_rounds, state.urn, state.completeness,
+                    json.dumps(state.answers, ensure_ascii=False), now,
+                ),
+            )
+            new_revision = state.revision + 1
+            conn.execute(
+                "UPDATE records SET revision = ?, status = 'draft', version = version + 1, supersedes = ?, "
+                "amend_reason = ?, editor_id = ?, submitted_at = NULL, approved_at = NULL, approved_by = NULL, "
+                "return_rounds = 0, updated_at = ? WHERE seq = ?",
+                (new_revision, state.revision, reason, user.id, now, state.seq),
+            )
+            self._audit(session, audit.AMENDED, record_id=state.id, revision=new_revision,
+                        value_sha256=audit.value_hash(reason), detail={"supersedes": state.revision})
+        return RecordRef(state.id, new_revision, state.version + 1, Status.DRAFT)
+
+    # ----------------------------------------------------------------------------------- erase
+    def delete_draft(self, session: Session, record_id: str) -> None:
+        """Erase a never-submitted draft (its owner only); logged as an erasure."""
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._current_user(session)
+            if user.role is Role.ADMIN or user.id != state.owner_id or user.id != state.editor_id:
+                raise PermissionDenied("Only the officer who started this draft can delete it.")
+            if state.ever_submitted or state.revision != 1 or state.status is not Status.DRAFT:
+                raise InvalidTransition(
+                    "Only a draft that was never submitted can be deleted; submitted records are kept."
+                )
+            conn.execute("DELETE FROM records_fts WHERE rowid = ?", (state.seq,))
+            conn.execute("DELETE FROM records WHERE seq = ?", (state.seq,))
+            self._audit(session, audit.ERASURE, record_id=state.id, revision=state.revision,
+                        detail={"form_id": state.form_id})
+        log.storage.info("draft %s erased by user id %d", state.id, user.id)
+
+    # ----------------------------------------------------------------------------------- disclosure
+    def record_disclosure(
+        self, session: Session, record_id: str, recipient: str, justification: str, what: str
+    ) -> None:
+        """Log that a record left DSVDesk (export, print, pack) with its recipient and reason."""
+        recipient = _text(recipient, "The recipient", 500)
+        justification = _text(justification, "A reason for the disclosure", MAX_REASON_CHARS)
+        what = _text(what, "What was disclosed", 200)
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            user = self._current_user(session)
+            if user.role is Role.ADMIN:
+                raise PermissionDenied("Administrators cannot disclose record content.")
+            if not state.is_own(user) and user.role is not Role.SUPERVISOR:
+                raise PermissionDenied("Officers can disclose only their own records.")
+            self._audit(session, audit.DISCLOSURE, record_id=state.id, revision=state.revision,
+                        recipient=recipient, justification=justification, detail={"what": what})
+
+    def record_combination(self, session: Session, record_ids: Sequence[str], reason: str) -> None:
+        """Log that records were linked (e.g. the same victim found in earlier records)."""
+        self._require(session, Role.OFFICER, Role.SUPERVISOR, action="link records")
+        reason = _text(reason, "A reason for linking the records", MAX_REASON_CHARS)
+        ids = list(dict.fromkeys(str(r) for r in record_ids))
+        if len(ids) < 2:
+            raise InvalidInput("Linking needs at least two different records.")
+        with self._tx() as conn:
+            for record_id in ids:
+                self._load(conn, record_id)  # each must exist
+            for record_id in ids:
+                self._audit(session, audit.COMBINATION, record_id=record_id, justification=reason,
+                            detail={"linked": [r for r in ids if r != record_id]})

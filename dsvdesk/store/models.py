@@ -1,0 +1,173 @@
+"""Plain, frozen values the store hands out. No SQL and no Qt here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.x509 import Certificate
+
+    from dsvdesk.engine.spec import FormSpec
+
+
+class Role(StrEnum):
+    OFFICER = "officer"  # own records
+    SUPERVISOR = "supervisor"  # reviews any record of the station, never approves their own
+    ADMIN = "admin"  # accounts and settings; never reads record content
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # a draft again for its officer, with the reviewer's comments
+    APPROVED = "approved"
+
+
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    collar: str
+    station: str
+    locked_until: str | None = None  # ISO time while locked after too many failed sign-ins
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Proof of a successful sign-in; every store call takes it and checks the role."""
+
+    user: User
+    started_at: str
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    id: str
+    revision: int
+    version: int
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewComment:
+    question_id: str
+    comment: str
+    round: int
+    revision: int
+    author_id: int
+    author_name: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record (a filled form) at one revision, with the definition it was started with."""
+
+    id: str
+    form_id: str
+    definition_hash: str
+    spec: FormSpec
+    answers: Mapping[str, Any]
+    status: Status
+    revision: int
+    latest_revision: int  # equals `revision` unless an earlier revision was asked for
+    version: int  # optimistic-concurrency counter: pass it back to every save
+    owner_id: int
+    owner_username: str
+    owner_name: str
+    editor_id: int  # who writes and submits this revision (the owner, or the amending supervisor)
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    approved_at: str | None
+    approved_by: int | None
+    urn: str | None
+    completeness: int
+    return_rounds: int
+    supersedes: int | None
+    amend_reason: str | None
+    ever_submitted: bool
+    # The latest return's comments for this revision, keyed by question id (shown beside the question).
+    review_comments: Mapping[str, str] = field(default_factory=dict)
+    comment_history: tuple[ReviewComment, ...] = ()
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES and self.revision == self.latest_revision
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One line of a list: only the searchable columns, never the answers."""
+
+    id: str
+    form_id: str
+    status: Status
+    revision: int
+    version: int
+    owner_id: int
+    owner_username: str
+    owner_name: str
+    editor_id: int
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    approved_at: str | None
+    urn: str | None
+    completeness: int
+    return_rounds: int
+    victim_name: str | None
+    suspect_name: str | None
+    incident_date: str | None
+    cad_ref: str | None
+    cris_ref: str | None
+    grade: str | None
+    yes_count: int | None
+    flags: tuple[str, ...]
+    columns: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """A lifecycle step for the PDF's history block: created, submitted, returned, approved, amended."""
+
+    action: str
+    revision: int | None
+    at: str
+    user_id: int | None
+    username: str
+    full_name: str
+    role: str
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerification:
+    ok: bool
+    checked: int
+    first_bad_event_id: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningIdentity:
+    """A user's unlocked signing key. `chain` holds the further certificates a verifier needs after
+    `certificate` (intermediates, then the CA), ready for pyHanko's cert registry."""
+
+    private_key: RSAPrivateKey
+    certificate: Certificate
+    ca_certificate: Certificate
+    chain: tuple[Certificate, ...]

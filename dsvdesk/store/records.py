@@ -1,0 +1,645 @@
+"""Records: create, open (every open is a consultation), autosave with optimistic concurrency,
+paginated lists and full-text search. Lifecycle steps are in ``lifecycle.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.store import audit
+from dsvdesk.store.base import StoreBase
+from dsvdesk.store.errors import (
+    InvalidInput,
+    InvalidTransition,
+    JustificationRequired,
+    NotFound,
+    PermissionDenied,
+    SaveConflict,
+    StorageBug,
+)
+from dsvdesk.store.models import (
+    EDITABLE_STATUSES,
+    HistoryEvent,
+    Record,
+    RecordRef,
+    RecordRow,
+    ReviewComment,
+    Role,
+    Session,
+    Status,
+    User,
+)
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
+
+# Columns of the records table that a form's `columns:` may fill; any other name goes to columns_json only.
+SEARCH_COLUMNS = ("victim_name", "suspect_name", "incident_date", "cad_ref", "cris_ref", "grade", "yes_count")
+_NAME_COLUMNS = ("victim_name", "suspect_name")
+MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble
+MAX_LIST_LIMIT = 1000
+ADMIN_NO_CONTENT = (
+    "Administrators manage accounts and settings and cannot read record content. "
+    "Sign in with an officer or supervisor account."
+)
+
+SORTS: dict[str, str] = {
+    "updated_at": "r.updated_at",
+    "created_at": "r.created_at",
+    "submitted_at": "r.submitted_at",
+    "approved_at": "r.approved_at",
+    "incident_date": "r.incident_date",
+    "victim_name": "r.victim_name COLLATE NOCASE",
+    "suspect_name": "r.suspect_name COLLATE NOCASE",
+    "status": "r.status",
+    "completeness": "r.completeness",
+    "urn": "r.urn",
+    "yes_count": "r.yes_count",
+    "grade": "r.grade",
+    "owner": "u.full_name COLLATE NOCASE",
+}
+DATE_FILTER_COLUMNS = ("incident_date", "created_at", "updated_at", "submitted_at", "approved_at")
+
+_RECORD_COLUMNS = (
+    "seq, id, form_id, definition_hash, owner_id, editor_id, status, revision, version, supersedes, "
+    "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, "
+    "return_rounds, urn, completeness, answers_json"
+)
+
+
+@dataclass(slots=True)
+class RecordState:
+    """A records row as the store reads it inside a transaction."""
+
+    seq: int
+    id: str
+    form_id: str
+    definition_hash: str
+    owner_id: int
+    editor_id: int
+    status: Status
+    revision: int
+    version: int
+    supersedes: int | None
+    amend_reason: str | None
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    approved_at: str | None
+    approved_by: int | None
+    ever_submitted: bool
+    return_rounds: int
+    urn: str | None
+    completeness: int
+    answers: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> RecordState:
+        return cls(
+            seq=int(row[0]), id=str(row[1]), form_id=str(row[2]), definition_hash=str(row[3]),
+            owner_id=int(row[4]), editor_id=int(row[5]), status=Status(row[6]), revision=int(row[7]),
+            version=int(row[8]), supersedes=row[9], amend_reason=row[10], created_at=row[11],
+            updated_at=row[12], submitted_at=row[13], approved_at=row[14], approved_by=row[15],
+            ever_submitted=bool(row[16]), return_rounds=int(row[17]), urn=row[18], completeness=int(row[19]),
+            answers=json.loads(row[20]),
+        )
+
+    def is_own(self, user: User) -> bool:
+        return user.id in (self.owner_id, self.editor_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What a save computes from the answers: searchable columns, completeness and review flags."""
+
+    columns: dict[str, Any]
+    completeness: int
+    flags: tuple[str, ...]
+
+
+def _column_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return None if value is None else ("yes" if value else "no")
+    if isinstance(value, int | float | str):
+        return value
+    if isinstance(value, list):
+        parts = [_column_value(v) for v in value]
+        return ", ".join(str(p) for p in parts if p not in (None, "")) or None
+    if isinstance(value, dict):
+        return ", ".join(str(v) for v in (_column_value(x) for x in value.values()) if v not in (None, "")) or None
+    return str(value)
+
+
+def _fts_query(text: str) -> str:
+    """A safe FTS5 query: every word must match as a prefix; operators in the input mean nothing."""
+    words = re.findall(r"\w+", text)
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def _json_dumps(value: Any, what: str) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"The answer to {what} cannot be saved: it is not text, a number, a list or a table.") from None
+    return text
+
+
+class RecordOps(StoreBase):
+    _specs: dict[str, FormSpec]
+
+    # ----------------------------------------------------------------------------------- definitions
+    def _store_definition(self, conn: sqlite3.Connection, spec: FormSpec) -> str:
+        text = spec.source_text
+        if not text:
+            raise StorageBug(f"form {spec.id!r} has no source text; specs must come from the loader")
+        content_hash = spec.content_hash or hashlib.sha256(text.encode("utf-8")).hexdigest()
+        conn.execute(
+            "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
+            (content_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml", text, self._stamp()),
+        )
+        self._specs.setdefault(content_hash, spec)
+        return content_hash
+
+    def spec_for_hash(self, content_hash: str) -> FormSpec:
+        """The compiled definition a record was started with (compiled once per hash, then cached)."""
+        cached = self._specs.get(content_hash)
+        if cached is not None:
+            return cached
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT source_text, source_name FROM definitions WHERE content_hash = ?", (content_hash,)
+            ).fetchone()
+        if row is None:
+            raise StorageBug(f"definition {content_hash[:12]} is referenced but not stored")
+        from dsvdesk.engine.loader import compile_cached
+
+        spec = compile_cached(str(row[0]), str(row[1]))
+        self._specs[content_hash] = spec
+        return spec
+
+    def _derive(self, spec: FormSpec, answers: Mapping[str, Any]) -> Derived:
+        from dsvdesk.engine.completeness import evaluate
+
+        evaluation = evaluate(spec, answers, audiences=("author",))
+        values = evaluation.values
+        columns: dict[str, Any] = {}
+        for column, source_id in spec.columns.items():
+            raw = answers.get(source_id) if source_id in answers else values.get(source_id)
+            columns[column] = _column_value(raw)
+        yes = columns.get("yes_count")
+        if yes is not None:
+            try:
+                columns["yes_count"] = int(yes)
+            except (TypeError, ValueError):
+                columns["yes_count"] = None
+        flags = tuple(dict.fromkeys(f for f in evaluation.flags if f and not any(c.isspace() for c in f)))
+        return Derived(columns=columns, completeness=max(0, min(100, int(evaluation.percent))), flags=flags)
+
+    # ----------------------------------------------------------------------------------- answers
+    def _question_audience(self, spec: FormSpec, key: str) -> str:
+        """The section audience of an answer key (a question id or its '<id>__comment')."""
+        base = key[: -len("__comment")] if key.endswith("__comment") else key
+        for section, _page, question in spec.iter_questions():
+            if question.id != base:
+                continue
+            if base != key and not question.comment:
+                break
+            from dsvdesk.engine.spec import QuestionType
+
+            if base == key and question.type in (QuestionType.COMPUTED, QuestionType.NOTE):
+                raise InvalidInput(
+                    f"{question.id!r} ({question.label}) is worked out by DSVDesk or is guidance text; it cannot be answered."
+                )
+            if question.read_only:
+                raise InvalidInput(f"{question.id!r} ({question.label}) is read-only.")
+            return str(section.audience.value)
+        raise InvalidInput(
+            f"The form {spec.id!r} has no question {key!r}. Check the question id (the form's questions are "
+            f"listed by `dsvdesk forms show {spec.id}`)."
+        )
+
+    def _apply(self, spec: FormSpec, answers: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, str]:
+        """Apply changes in place; returns {key: audience}. None (or "") clears an answer."""
+        audiences: dict[str, str] = {}
+        for key, value in changes.items():
+            if not isinstance(key, str):
+                raise InvalidInput(f"Question ids are text; {key!r} is not.")
+            audiences[key] = self._question_audience(spec, key)
+            if value is None or value == "":
+                answers.pop(key, None)
+                continue
+            text = _json_dumps(value, repr(key))
+            if len(text) > MAX_VALUE_CHARS:
+                raise InvalidInput(
+                    f"The answer to {key!r} is too long to save ({len(text):,} characters; at most {MAX_VALUE_CHARS:,})."
+                )
+            answers[key] = json.loads(text)
+        return audiences
+
+    # ----------------------------------------------------------------------------------- create / open
+    def create_record(self, session: Session, spec: FormSpec, answers: Mapping[str, Any] | None = None) -> RecordRef:
+        """Start a draft owned by the signed-in officer or supervisor."""
+        user = self._require(session, Role.OFFICER, Role.SUPERVISOR, action="create records")
+        working: dict[str, Any] = {}
+        audiences = self._apply(spec, working, dict(answers or {}))
+        for key, audience in audiences.items():
+            if audience != "author":
+                raise PermissionDenied(f"{key!r} is in the supervisor's review section; it is filled in at review.")
+        derived = self._derive(spec, working)
+        record_id = str(uuid.uuid4())
+        now = self._stamp()
+        with self._tx() as conn:
+            content_hash = self._store_definition(conn, spec)
+            cursor = conn.execute(
+                "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, revision, version, "
+                "created_at, updated_at, answers_json) VALUES (?, ?, ?, ?, ?, 'draft', 1, 1, ?, ?, ?)",
+                (record_id, spec.id, content_hash, user.id, user.id, now, now, json.dumps(working, ensure_ascii=False)),
+            )
+            assert cursor.lastrowid is not None
+            seq = int(cursor.lastrowid)
+            self._write_derived(conn, seq, derived)
+            self._audit(session, audit.COLLECTION, record_id=record_id, revision=1, detail={"form_id": spec.id})
+            for key, value in sorted(working.items()):
+                self._audit(session, audit.ALTERATION, record_id=record_id, revision=1, question_id=key,
+                            value_sha256=audit.value_hash(value))
+        log.storage.info("record %s created (form %s) by user id %d", record_id, spec.id, user.id)
+        return RecordRef(id=record_id, revision=1, version=1, status=Status.DRAFT)
+
+    def _load(self, conn: sqlite3.Connection, record_id: str) -> RecordState:
+        row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id = ?", (str(record_id),)).fetchone()  # noqa: S608
+        if row is None:
+            raise NotFound(f"There is no record {record_id} on this PC (it may have been deleted as a draft).")
+        return RecordState.from_row(row)
+
+    def _check_consult(self, user: User, state: RecordState, justification: str | None) -> str | None:
+        """Who may read a record: its owner/editor; a supervisor, with a reason, for anyone else's."""
+        if user.role is Role.ADMIN:
+            raise PermissionDenied(ADMIN_NO_CONTENT)
+        if state.is_own(user):
+            return justification.strip() if justification and justification.strip() else None
+        if user.role is not Role.SUPERVISOR:
+            raise PermissionDenied("Officers can open only their own records.")
+        if not justification or not justification.strip():
+            raise JustificationRequired(
+                "This record belongs to another officer. Say why you are opening it (for example "
+                "'Supervisor review'); the reason is kept in the audit log."
+            )
+        return justification.strip()[:2000]
+
+    def open_record(
+        self, session: Session, record_id: str, *, revision: int | None = None, justification: str | None = None
+    ) -> Record:
+        """The record with its answers, definition and review comments; logged as a consultation."""
+        user = self._current_user(session)
+        with self._read() as conn:
+            state = self._load(conn, record_id)
+        reason = self._check_consult(user, state, justification)
+        wanted = state.revision if revision is None else int(revision)
+        if wanted == state.revision:
+            record = self._record_from_state(state, state)
+        else:
+            record = self._archived_record(state, wanted)
+        with self._tx():
+            self._audit(session, audit.CONSULTATION, record_id=state.id, revision=wanted, justification=reason)
+        return record
+
+    def _record_from_state(self, state: RecordState, latest: RecordState) -> Record:
+        owner = self._user_by_id_row(state.owner_id)
+        comments = self._comments(state.id, state.revision)
+        last_round = max((c.round for c in comments), default=0)
+        latest_comments = {c.question_id: c.comment for c in comments if c.round == last_round}
+        return Record(
+            id=state.id, form_id=state.form_id, definition_hash=state.definition_hash,
+            spec=self.spec_for_hash(state.definition_hash), answers=state.answers, status=state.status,
+            revision=state.revision, latest_revision=latest.revision, version=latest.version,
+            owner_id=state.owner_id, owner_username=owner[0], owner_name=owner[1], editor_id=state.editor_id,
+            created_at=state.created_at, updated_at=state.updated_at, submitted_at=state.submitted_at,
+            approved_at=state.approved_at, approved_by=state.approved_by, urn=state.urn,
+            completeness=state.completeness, return_rounds=state.return_rounds, supersedes=state.supersedes,
+            amend_reason=state.amend_reason, ever_submitted=state.ever_submitted,
+            review_comments=latest_comments if state.status is not Status.APPROVED else {},
+            comment_history=comments,
+        )
+
+    def _archived_record(self, latest: RecordState, revision: int) -> Record:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT definition_hash, status, editor_id, supersedes, amend_reason, created_at, updated_at, "
+                "submitted_at, approved_at, approved_by, return_rounds, urn, completeness, answers_json "
+                "FROM record_revisions WHERE record_id = ? AND revision = ?",
+                (latest.id, revision),
+            ).fetchone()
+        if row is None:
+            raise NotFound(f"Record {latest.id} has no revision {revision} (its revisions are 1 to {latest.revision}).")
+        state = RecordState(
+            seq=latest.seq, id=latest.id, form_id=latest.form_id, definition_hash=row[0], owner_id=latest.owner_id,
+            editor_id=int(row[2]), status=Status(row[1]), revision=revision, version=latest.version,
+            supersedes=row[3], amend_reason=row[4], created_at=row[5], updated_at=row[6], submitted_at=row[7],
+            approved_at=row[8], approved_by=row[9], ever_submitted=True, return_rounds=int(row[10]), urn=row[11],
+            completeness=int(row[12]), answers=json.loads(row[13]),
+        )
+        return self._record_from_state(state, latest)
+
+    def _user_by_id_row(self, user_id: int) -> tuple[str, str]:
+        with self._read() as conn:
+            row = conn.execute("SELECT username, full_name FROM users WHERE id = ?", (user_id,)).fetchone()
+        return (str(row[0]), str(row[1])) if row else ("", "")
+
+    def _comments(self, record_id: str, revision: int) -> tuple[ReviewComment, ...]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT c.question_id, c.comment, c.round, c.revision, c.author_id, COALESCE(u.full_name, ''), "
+                "c.created_at FROM review_comments c LEFT JOIN users u ON u.id = c.author_id "
+                "WHERE c.record_id = ? AND c.revision = ? ORDER BY c.round, c.id",
+                (record_id, revision),
+            ).fetchall()
+        return tuple(
+            ReviewComment(question_id=r[0], comment=r[1], round=int(r[2]), revision=int(r[3]), author_id=int(r[4]),
+                          author_name=r[5], created_at=r[6])
+            for r in rows
+        )
+
+    # ----------------------------------------------------------------------------------- saving
+    def save_answer(self, session: Session, record_id: str, question_id: str, value: Any, expected_version: int) -> int:
+        """The autosave path: one transaction (answer, columns, audit), returning the new version after
+        the commit is durable. A stale ``expected_version`` raises SaveConflict; nothing is overwritten."""
+        return self.save_answers(session, record_id, {question_id: value}, expected_version)
+
+    def save_answers(
+        self, session: Session, record_id: str, answers: Mapping[str, Any], expected_version: int
+    ) -> int:
+        user = self._current_user(session)
+        if user.role is Role.ADMIN:
+            raise PermissionDenied(ADMIN_NO_CONTENT)
+        if not answers:
+            raise InvalidInput("There is nothing to save: no answers were given.")
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            if not state.is_own(user) and user.role is not Role.SUPERVISOR:
+                raise PermissionDenied("Officers can change only their own records.")
+            self._check_version(state, expected_version)
+            spec = self.spec_for_hash(state.definition_hash)
+            working = dict(state.answers)
+            audiences = self._apply(spec, working, answers)
+            self._check_can_write(user, state, audiences)
+            derived = self._derive(spec, working)
+            new_version = state.version + 1
+            conn.execute(
+                "UPDATE records SET answers_json = ?, version = ?, updated_at = ? WHERE seq = ?",
+                (json.dumps(working, ensure_ascii=False), new_version, self._stamp(), state.seq),
+            )
+            self._write_derived(conn, state.seq, derived)
+            for key in sorted(audiences):
+                value = working.get(key)
+                self._audit(session, audit.ALTERATION, record_id=state.id, revision=state.revision, question_id=key,
+                            value_sha256=audit.value_hash(value), detail={"cleared": True} if value is None else None)
+        return new_version
+
+    @staticmethod
+    def _check_version(state: RecordState, expected_version: int) -> None:
+        if int(expected_version) != state.version:
+            raise SaveConflict(
+                "This record was changed somewhere else (another window or another copy of DSVDesk) since you "
+                "opened it, so your change was not saved over it. Reopen the record to see the latest version, "
+                "then make your change again.",
+                current_version=state.version,
+            )
+
+    @staticmethod
+    def _check_can_write(user: User, state: RecordState, audiences: Mapping[str, str]) -> None:
+        reviewer_keys = sorted(k for k, a in audiences.items() if a == "reviewer")
+        author_keys = sorted(k for k, a in audiences.items() if a != "reviewer")
+        if state.status is Status.APPROVED:
+            raise InvalidTransition(
+                "This record is approved and cannot change. To correct it, choose Amend and give a reason: "
+                "a new revision is made and the approved one is kept."
+            )
+        if state.status in EDITABLE_STATUSES:
+            if user.id != state.editor_id:
+                raise PermissionDenied("Only the officer writing this record can change it while it is a draft.")
+            if reviewer_keys:
+                raise PermissionDenied(
+                    f"{', '.join(reviewer_keys)} belong{'s' if len(reviewer_keys) == 1 else ''} to the supervisor's "
+                    "review section and can be filled in only at review."
+                )
+            return
+        # submitted: immutable for its author; only a reviewing supervisor fills the review section
+        if user.role is not Role.SUPERVISOR or state.is_own(user):
+            raise InvalidTransition(
+                "This record has been submitted for review and cannot be changed now. If it needs a change, "
+                "ask the supervisor to return it to you."
+            )
+        if author_keys:
+            raise InvalidTransition(
+                f"{', '.join(author_keys)} {'is' if len(author_keys) == 1 else 'are'} the officer's answers; a "
+                "reviewer cannot change them. Return the record with a comment instead."
+            )
+
+    def _write_derived(self, conn: sqlite3.Connection, seq: int, derived: Derived) -> None:
+        values = [derived.columns.get(name) for name in SEARCH_COLUMNS]
+        flags = f" {' '.join(derived.flags)} " if derived.flags else ""
+        conn.execute(
+            f"UPDATE records SET {', '.join(f'{n} = ?' for n in SEARCH_COLUMNS)}, completeness = ?, flags = ?, "  # noqa: S608 - fixed names
+            "columns_json = ? WHERE seq = ?",
+            [*values, derived.completeness, flags, json.dumps(derived.columns, ensure_ascii=False, default=str), seq],
+        )
+        self._write_search(conn, seq)
+
+    @staticmethod
+    def _write_search(conn: sqlite3.Connection, seq: int) -> None:
+        """Re-index one record: names, and references (columns named *_ref, and the URN)."""
+        columns_json, urn = conn.execute("SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)).fetchone()
+        columns = json.loads(columns_json)
+        names = " ".join(str(columns[n]) for n in _NAME_COLUMNS if columns.get(n))
+        refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
+        conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
+        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, names, refs))
+
+    # ----------------------------------------------------------------------------------- lists
+    def _list_filter(
+        self,
+        user: User,
+        *,
+        status: str | Status | Iterable[str | Status] | None,
+        owner: int | str | None,
+        search: str | None,
+        flag: str | None,
+        date_column: str,
+        date_from: str | None,
+        date_to: str | None,
+    ) -> tuple[str, list[Any]]:
+        if user.role is Role.ADMIN:
+            raise PermissionDenied(ADMIN_NO_CONTENT)
+        where: list[str] = []
+        params: list[Any] = []
+        if user.role is Role.OFFICER:
+            where.append("r.owner_id = ?")
+            params.append(user.id)
+        if owner is not None:
+            owner_id = owner if isinstance(owner, int) else self._owner_id(str(owner))
+            if user.role is Role.OFFICER and owner_id != user.id:
+                raise PermissionDenied("Officers can list only their own records.")
+            where.append("r.owner_id = ?")
+            params.append(owner_id)
+        if status is not None:
+            wanted = [status] if isinstance(status, str) else list(status)
+            try:
+                values = [Status(str(s)).value for s in wanted]
+            except ValueError:
+                raise InvalidInput(
+                    f"Unknown status {status!r}: use draft, submitted, returned or approved."
+                ) from None
+            where.append(f"r.status IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        if flag:
+            where.append("r.flags LIKE ?")
+            params.append(f"% {flag.strip()} %")
+        if date_from or date_to:
+            if date_column not in DATE_FILTER_COLUMNS:
+                raise InvalidInput(f"Cannot filter by {date_column!r}; use one of {', '.join(DATE_FILTER_COLUMNS)}.")
+            if date_from:
+                where.append(f"r.{date_column} >= ?")
+                params.append(date_from)
+            if date_to:
+                # inclusive end day: times on that day sort after the bare date
+                where.append(f"r.{date_column} < ?")
+                params.append(f"{date_to}\uffff")
+        if search and search.strip():
+            query = _fts_query(search)
+            if query:
+                where.append("r.seq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
+                params.append(query)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return clause, params
+
+    def _owner_id(self, username: str) -> int:
+        with self._read() as conn:
+            row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no user called {username!r}.")
+        return int(row[0])
+
+    def list_records(
+        self,
+        session: Session,
+        *,
+        status: str | Status | Iterable[str | Status] | None = None,
+        owner: int | str | None = None,
+        search: str | None = None,
+        flag: str | None = None,
+        date_column: str = "incident_date",
+        date_from: str | None = None,
+        date_to: str | None = None,
+        sort: str = "updated_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[RecordRow]:
+        """One page of rows (officers: their own; supervisors: the station's). Sorting and filtering
+        happen in SQL on indexed columns, so the first page costs the same at 100 or 100,000 records."""
+        user = self._current_user(session)
+        if sort not in SORTS:
+            raise InvalidInput(f"Cannot sort by {sort!r}; use one of {', '.join(SORTS)}.")
+        if not 0 <= int(offset) or not 1 <= int(limit) <= MAX_LIST_LIMIT:
+            raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_LIST_LIMIT} records.")
+        clause, params = self._list_filter(
+            user, status=status, owner=owner, search=search, flag=flag, date_column=date_column,
+            date_from=date_from, date_to=date_to,
+        )
+        direction = "DESC" if descending else "ASC"
+        # built from fixed parts; values are bound parameters
+        sql = (
+            "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
+            "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
+            "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
+            "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
+            f"{clause} ORDER BY {SORTS[sort]} {direction}, r.seq {direction} LIMIT ? OFFSET ?"
+        )
+        with self._read() as conn:
+            rows = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
+        return [
+            RecordRow(
+                id=r[0], form_id=r[1], status=Status(r[2]), revision=int(r[3]), version=int(r[4]),
+                owner_id=int(r[5]), owner_username=r[6], owner_name=r[7], editor_id=int(r[8]), created_at=r[9],
+                updated_at=r[10], submitted_at=r[11], approved_at=r[12], urn=r[13], completeness=int(r[14]),
+                return_rounds=int(r[15]), victim_name=r[16], suspect_name=r[17], incident_date=r[18],
+                cad_ref=r[19], cris_ref=r[20], grade=r[21], yes_count=r[22], flags=tuple(str(r[23]).split()),
+                columns=json.loads(r[24]),
+            )
+            for r in rows
+        ]
+
+    def count_records(
+        self,
+        session: Session,
+        *,
+        status: str | Status | Iterable[str | Status] | None = None,
+        owner: int | str | None = None,
+        search: str | None = None,
+        flag: str | None = None,
+        date_column: str = "incident_date",
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> int:
+        user = self._current_user(session)
+        clause, params = self._list_filter(
+            user, status=status, owner=owner, search=search, flag=flag, date_column=date_column,
+            date_from=date_from, date_to=date_to,
+        )
+        sql = f"SELECT count(*) FROM records r{clause}"  # noqa: S608 - clause built from fixed parts
+        with self._read() as conn:
+            return int(conn.execute(sql, params).fetchone()[0])
+
+    # ----------------------------------------------------------------------------------- history, PDFs
+    def record_history(self, session: Session, record_id: str) -> list[HistoryEvent]:
+        """Lifecycle steps (created, submitted, returned, approved, amended) with who and when."""
+        user = self._current_user(session)
+        with self._read() as conn:
+            state = self._load(conn, record_id)
+            if user.role is Role.ADMIN:
+                raise PermissionDenied(ADMIN_NO_CONTENT)
+            if not state.is_own(user) and user.role is not Role.SUPERVISOR:
+                raise PermissionDenied("Officers can see only their own records.")
+            rows = conn.execute(
+                "SELECT a.event, a.revision, a.at, a.user_id, COALESCE(u.username, a.username, ''), "  # noqa: S608
+                "COALESCE(u.full_name, ''), COALESCE(u.role, ''), a.detail FROM audit_events a "
+                "LEFT JOIN users u ON u.id = a.user_id WHERE a.record_id = ? AND a.event IN "
+                f"({', '.join('?' for _ in audit.LIFECYCLE_EVENTS)}) ORDER BY a.id",
+                (state.id, *audit.LIFECYCLE_EVENTS),
+            ).fetchall()
+        names = {audit.COLLECTION: "created"}
+        return [
+            HistoryEvent(action=names.get(r[0], r[0]), revision=r[1], at=r[2], user_id=r[3], username=r[4],
+                         full_name=r[5], role=r[6], detail=json.loads(r[7] or "{}"))
+            for r in rows
+        ]
+
+    def signed_pdf(self, session: Session, record_id: str, revision: int, *, justification: str | None = None) -> bytes | None:
+        """The newest signed PDF of a revision: the countersigned one once approved, else the officer's."""
+        user = self._current_user(session)
+        with self._read() as conn:
+            state = self._load(conn, record_id)
+        if user.role is Role.ADMIN:
+            raise PermissionDenied(ADMIN_NO_CONTENT)
+        if not state.is_own(user) and user.role is not Role.SUPERVISOR:
+            raise PermissionDenied("Officers can see only their own records.")
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT pdf FROM signed_pdfs WHERE record_id = ? AND revision = ? "
+                "ORDER BY CASE kind WHEN 'approved' THEN 1 ELSE 0 END DESC, id DESC LIMIT 1",
+                (state.id, int(revision)),
+            ).fetchone()
+        if row is None:
+            return None
+        with self._tx():
+            self._audit(session, audit.CONSULTATION, record_id=state.id, revision=int(revision),
+                        justification=justification, detail={"what": "signed_pdf"})
+        return bytes(row[0])

@@ -1,0 +1,461 @@
+"""Accounts, sign-in with lockout, the station CA and each user's signing key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import math
+import os
+import re
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from dsvdesk import log
+from dsvdesk.store import audit, pki
+from dsvdesk.store import settings as settings_mod
+from dsvdesk.store.base import USER_COLUMNS, StoreBase, iso, user_from_row
+from dsvdesk.store.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    WrongPassword,
+)
+from dsvdesk.store.models import Role, Session, SigningIdentity, User
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+_BAD_SIGN_IN = "The username or password is not right. Check them and try again."
+
+
+# --------------------------------------------------------------------------------------- passwords
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    digest = pki.derive(password, salt)
+    return f"scrypt${pki.SCRYPT_N}${pki.SCRYPT_R}${pki.SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = pki.derive(password, bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(digest, bytes.fromhex(digest_hex))
+
+
+# A hash to check unknown usernames against, so a failed sign-in takes as long whether or not the
+# username exists (no account discovery by timing).
+_DUMMY_HASH = f"scrypt${pki.SCRYPT_N}${pki.SCRYPT_R}${pki.SCRYPT_P}${'00' * 16}${'00' * 32}"
+
+
+def check_new_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"A password can have at most {MAX_PASSWORD_LENGTH} characters.")
+    if password.strip() != password:
+        raise InvalidInput("A password cannot start or end with a space.")
+
+
+def check_username(username: str) -> str:
+    if not isinstance(username, str) or not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            f"The username {username!r} cannot be used: use 1 to 64 letters, digits, dots, dashes or "
+            "underscores, starting with a letter or digit (for example pc1234 or j.smith)."
+        )
+    return username
+
+
+def check_full_name(full_name: str) -> str:
+    name = " ".join(str(full_name).split())
+    if not name:
+        raise InvalidInput("A full name is needed (it is printed under the user's signature).")
+    if len(name) > 200:
+        raise InvalidInput("A full name can have at most 200 characters.")
+    return name
+
+
+def check_role(role: str | Role) -> Role:
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        raise InvalidInput(f"Unknown role {role!r}: use officer, supervisor or admin.") from None
+
+
+def check_collar(collar: str | int | None) -> str:
+    text = "" if collar is None else str(collar).strip()
+    if len(text) > 32 or any(ch.isspace() for ch in text):
+        raise InvalidInput(f"The collar number {text!r} is not valid (at most 32 characters, no spaces).")
+    return text
+
+
+class UserOps(StoreBase):
+    # ----------------------------------------------------------------------------------- station
+    def is_initialised(self) -> bool:
+        """True once `init_station` has made the first admin and the station CA."""
+        with self._read() as conn:
+            has_ca = conn.execute("SELECT 1 FROM station_ca WHERE id = 1").fetchone() is not None
+            has_admin = conn.execute("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1").fetchone() is not None
+        return has_ca and has_admin
+
+    def init_station(self, station: str, admin_username: str, admin_full_name: str, admin_password: str) -> User:
+        """Create the first admin and the station signing CA (its key encrypted under the admin password)."""
+        station = " ".join(str(station).split())
+        if not station or len(station) > 64:
+            raise InvalidInput("A station name of 1 to 64 characters is needed, e.g. 'Trial Police Station'.")
+        check_username(admin_username)
+        full_name = check_full_name(admin_full_name)
+        check_new_password(admin_password)
+        if self.is_initialised():
+            raise InvalidInput(f"The database {self.path} is already set up for a station; nothing was changed.")
+        ca_key, ca_cert = pki.create_ca(station, now=self._now())
+        user_key, user_cert = pki.issue_user_certificate(
+            ca_key, ca_cert, full_name=full_name, username=admin_username, collar="", role=Role.ADMIN.value,
+            station=station, now=self._now(),
+        )
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO station_ca (id, certificate_pem, created_at) VALUES (1, ?, ?)",
+                (pki.cert_pem(ca_cert), self._stamp()),
+            )
+            settings_mod.write(conn, {"station_name": station})
+            user_id = self._insert_user(
+                username=admin_username, full_name=full_name, role=Role.ADMIN, collar="", station=station,
+                password=admin_password, key=user_key, cert=user_cert, chain_pem=b"",
+            )
+            self._store_ca_copy(user_id, ca_key, admin_password)
+            self._audit(None, audit.STATION_INITIALISED, user_id=user_id, username=admin_username)
+            self._audit(None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"})
+        log.storage.info("station initialised with admin user id %d", user_id)
+        return self._user_by_id(user_id)
+
+    def station_ca_pem(self) -> bytes | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT certificate_pem FROM station_ca WHERE id = 1").fetchone()
+        return bytes(row[0]) if row else None
+
+    # ----------------------------------------------------------------------------------- sign-in
+    def login(self, username: str, password: str) -> Session:
+        """Check a password. Raises AuthenticationFailed, or AccountLocked after too many failures."""
+        settings = self._settings()
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id, password_hash, failed_logins, locked_until FROM users WHERE username = ?",
+                (str(username),),
+            ).fetchone()
+        now = self._now()
+        if row is None:
+            check_password(str(password), _DUMMY_HASH)
+            with self._tx():
+                self._audit(None, audit.LOGIN_FAILED, detail={"reason": "unknown_user"})
+            raise AuthenticationFailed(_BAD_SIGN_IN)
+        user_id, stored_hash, failed, locked_until = int(row[0]), str(row[1]), int(row[2]), row[3]
+        if locked_until and dt.datetime.fromisoformat(locked_until) > now:
+            with self._tx():
+                self._audit(None, audit.LOGIN_FAILED, user_id=user_id, username=username, detail={"reason": "locked"})
+            raise self._locked_error(locked_until)
+        if not check_password(str(password), stored_hash):
+            failed += 1
+            lock: str | None = None
+            if failed >= settings.lockout_threshold:
+                lock = iso(now + dt.timedelta(minutes=settings.lockout_minutes))
+                failed = 0
+            with self._tx() as conn:
+                conn.execute(
+                    "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", (failed, lock, user_id)
+                )
+                self._audit(None, audit.LOGIN_FAILED, user_id=user_id, username=username,
+                            detail={"reason": "wrong_password", "locked": lock is not None})
+            if lock:
+                log.storage.info("account %d locked after repeated failed sign-ins", user_id)
+                raise self._locked_error(lock)
+            raise AuthenticationFailed(_BAD_SIGN_IN)
+        with self._tx() as conn:
+            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user_id,))
+            user = self._user_by_id(user_id)
+            self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
+        return Session(user=user, started_at=self._stamp())
+
+    def logout(self, session: Session) -> None:
+        with self._tx():
+            self._audit(session, audit.LOGOUT)
+
+    def _locked_error(self, until_iso: str) -> AccountLocked:
+        until = dt.datetime.fromisoformat(until_iso)
+        minutes = max(1, math.ceil((until - self._now()).total_seconds() / 60))
+        return AccountLocked(
+            f"This account is locked after too many wrong passwords. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}, or ask an administrator to unlock it.",
+            until=until_iso,
+        )
+
+    # ----------------------------------------------------------------------------------- accounts
+    def add_user(  # noqa: PLR0917 - the agreed signature, positional as the UI and CLI call it
+        self,
+        session: Session,
+        username: str,
+        role: str | Role,
+        full_name: str,
+        collar: str | None,
+        password: str,
+        acting_password: str,
+    ) -> User:
+        """Create an account (admin only). The acting admin's password unlocks the CA key that
+        issues the new user's signing certificate."""
+        acting = self._require(session, Role.ADMIN, action="add users")
+        check_username(username)
+        role = check_role(role)
+        full_name = check_full_name(full_name)
+        collar = check_collar(collar)
+        check_new_password(password)
+        with self._read() as conn:
+            if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+                raise InvalidInput(f"There is already a user called {username!r}; choose another username.")
+        ca_key, ca_cert = self._unlock_ca(acting, acting_password)
+        station = self._settings().station_name
+        key, cert = pki.issue_user_certificate(
+            ca_key, ca_cert, full_name=full_name, username=username, collar=collar, role=role.value,
+            station=station, now=self._now(),
+        )
+        with self._tx():
+            user_id = self._insert_user(
+                username=username, full_name=full_name, role=role, collar=collar, station=station,
+                password=password, key=key, cert=cert, chain_pem=b"",
+            )
+            if role is Role.ADMIN:
+                self._store_ca_copy(user_id, ca_key, password)
+            self._audit(session, audit.USER_CREATED, detail={"new_user_id": user_id, "role": role.value})
+        log.storage.info("user id %d (%s) added by user id %d", user_id, role.value, acting.id)
+        return self._user_by_id(user_id)
+
+    def list_users(self, session: Session) -> list[User]:
+        self._require(session, Role.ADMIN, Role.SUPERVISOR, action="list users")
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE NOCASE").fetchall()  # noqa: S608
+        return [user_from_row(r) for r in rows]
+
+    def get_user(self, session: Session, username: str) -> User:
+        if session.user.username.lower() != str(username).lower():
+            self._require(session, Role.ADMIN, Role.SUPERVISOR, action="look up other users")
+        return self._user_by_name(username)
+
+    def reset_password(self, session: Session, username: str, new_password: str, acting_password: str) -> None:
+        """Set a new password (admin only). A new key pair and certificate are issued: the old key was
+        encrypted under the old password and cannot be recovered."""
+        acting = self._require(session, Role.ADMIN, action="reset passwords")
+        check_new_password(new_password)
+        target = self._user_by_name(username)
+        ca_key, ca_cert = self._unlock_ca(acting, acting_password)
+        key, cert = pki.issue_user_certificate(
+            ca_key, ca_cert, full_name=target.full_name, username=target.username, collar=target.collar,
+            role=target.role.value, station=target.station, now=self._now(),
+        )
+        encrypted = pki.encrypt_key(key, new_password)
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ?, certificate_pem = ?, "
+                "chain_pem = X'', failed_logins = 0, locked_until = NULL WHERE id = ?",
+                (hash_password(new_password), encrypted.salt, encrypted.pem, pki.cert_pem(cert), target.id),
+            )
+            if target.role is Role.ADMIN:
+                conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
+                self._store_ca_copy(target.id, ca_key, new_password)
+            self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": target.id})
+
+    def change_password(self, session: Session, old_password: str, new_password: str) -> None:
+        """A user changes their own password; their keys are re-encrypted, so signatures keep working."""
+        user = self._current_user(session)
+        check_new_password(new_password)
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT password_hash, key_salt, private_key_pem FROM users WHERE id = ?", (user.id,)
+            ).fetchone()
+            ca_row = conn.execute("SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (user.id,)).fetchone()
+        if not check_password(old_password, str(row[0])):
+            raise WrongPassword("The current password is not right; the password was not changed.")
+        key = pki.decrypt_key(pki.EncryptedKey(bytes(row[1]), bytes(row[2])), old_password)
+        encrypted = pki.encrypt_key(key, new_password)
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ? WHERE id = ?",
+                (hash_password(new_password), encrypted.salt, encrypted.pem, user.id),
+            )
+            if ca_row is not None:
+                ca_key = pki.decrypt_key(pki.EncryptedKey(bytes(ca_row[0]), bytes(ca_row[1])), old_password)
+                conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (user.id,))
+                self._store_ca_copy(user.id, ca_key, new_password)
+            self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": user.id, "by": "self"})
+
+    def set_role(self, session: Session, username: str, role: str | Role, acting_password: str) -> User:
+        """Change a user's role (admin only); their certificate is re-issued for the same key with the
+        new role in its subject. Admin accounts are created, not promoted: each needs its own copy of
+        the station key, encrypted under a password only they know."""
+        acting = self._require(session, Role.ADMIN, action="change roles")
+        new_role = check_role(role)
+        target = self._user_by_name(username)
+        if target.id == acting.id:
+            raise PermissionDenied("You cannot change your own role; ask another administrator.")
+        if new_role is Role.ADMIN and target.role is not Role.ADMIN:
+            raise InvalidInput(
+                "An account cannot be promoted to admin (each admin needs their own copy of the station key). "
+                "Create a separate admin account with `dsvdesk users add USERNAME --role admin`."
+            )
+        if new_role is target.role:
+            return target
+        ca_key, ca_cert = self._unlock_ca(acting, acting_password)
+        with self._read() as conn:
+            cert_row = conn.execute("SELECT certificate_pem FROM users WHERE id = ?", (target.id,)).fetchone()
+        public_key = pki.load_cert(bytes(cert_row[0])).public_key()
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            raise InvalidInput("This user's certificate has no RSA key; reset their password first.")
+        cert = pki.reissue_certificate(
+            ca_key, ca_cert, public_key, full_name=target.full_name, username=target.username,
+            collar=target.collar, role=new_role.value, station=target.station, now=self._now(),
+        )
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE users SET role = ?, certificate_pem = ?, chain_pem = X'' WHERE id = ?",
+                (new_role.value, pki.cert_pem(cert), target.id),
+            )
+            conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
+            self._audit(session, audit.ROLE_CHANGE,
+                        detail={"target_user_id": target.id, "from": target.role.value, "to": new_role.value})
+        return self._user_by_id(target.id)
+
+    def unlock_user(self, session: Session, username: str) -> None:
+        self._require(session, Role.ADMIN, action="unlock accounts")
+        target = self._user_by_name(username)
+        with self._tx() as conn:
+            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (target.id,))
+            self._audit(session, audit.ACCOUNT_UNLOCKED, detail={"target_user_id": target.id})
+
+    def import_pkcs12(
+        self, session: Session, username: str, p12_bytes: bytes, p12_password: str, new_password: str
+    ) -> None:
+        """Give a user a certificate issued elsewhere (admin only). The key is re-encrypted under
+        ``new_password``, which becomes the user's password."""
+        self._require(session, Role.ADMIN, action="import certificates")
+        target = self._user_by_name(username)
+        check_new_password(new_password)
+        key, cert, extra = pki.read_pkcs12(bytes(p12_bytes), p12_password)
+        encrypted = pki.encrypt_key(key, new_password)
+        chain = b"".join(pki.cert_pem(c) for c in extra)
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ?, certificate_pem = ?, "
+                "chain_pem = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                (hash_password(new_password), encrypted.salt, encrypted.pem, pki.cert_pem(cert), chain, target.id),
+            )
+            if target.role is Role.ADMIN:
+                conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
+            self._audit(session, audit.CERTIFICATE_IMPORTED, detail={"target_user_id": target.id})
+
+    # ----------------------------------------------------------------------------------- signing
+    def unlock_signing_identity(self, session: Session, password: str) -> SigningIdentity:
+        """The signed-in user's key, certificate and chain. Raises WrongPassword."""
+        user = self._current_user(session)
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT password_hash, key_salt, private_key_pem, certificate_pem, chain_pem FROM users WHERE id = ?",
+                (user.id,),
+            ).fetchone()
+        if not check_password(str(password), str(row[0])):
+            with self._tx():
+                self._audit(session, audit.SIGNING_PASSWORD_FAILED)
+            raise WrongPassword()
+        key = pki.decrypt_key(pki.EncryptedKey(bytes(row[1]), bytes(row[2])), str(password))
+        cert = pki.load_cert(bytes(row[3]))
+        extra = pki.load_certs(bytes(row[4]))
+        ca_pem = self.station_ca_pem()
+        station_ca = pki.load_cert(ca_pem) if ca_pem else None
+        if extra:  # an imported certificate: its own chain, the last being its root
+            ca_cert = extra[-1]
+            chain = extra
+        else:
+            if station_ca is None:
+                raise InvalidInput("This database has no station CA; run `dsvdesk init` first.")
+            ca_cert = station_ca
+            chain = (station_ca,)
+        return SigningIdentity(private_key=key, certificate=cert, ca_certificate=ca_cert, chain=chain)
+
+    # ----------------------------------------------------------------------------------- settings
+    def get_settings(self) -> settings_mod.Settings:
+        """Settings are readable without signing in (the login screen shows the marking)."""
+        return self._settings()
+
+    def update_settings(self, session: Session, **changes: Any) -> settings_mod.Settings:
+        self._require(session, Role.ADMIN, action="change settings")
+        checked = settings_mod.validate(changes)
+        with self._tx() as conn:
+            settings_mod.write(conn, checked)
+            self._audit(session, audit.SETTINGS_CHANGED, detail={"changed": sorted(checked)})
+        return self._settings()
+
+    # ----------------------------------------------------------------------------------- helpers
+    def _user_by_id(self, user_id: int) -> User:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()  # noqa: S608
+        if row is None:
+            raise NotFound(f"There is no user with id {user_id}.")
+        return user_from_row(row)
+
+    def _user_by_name(self, username: str) -> User:
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE username = ?", (str(username),)).fetchone()  # noqa: S608
+        if row is None:
+            raise NotFound(f"There is no user called {username!r}. `dsvdesk users list` shows who there is.")
+        return user_from_row(row)
+
+    def _insert_user(
+        self,
+        *,
+        username: str,
+        full_name: str,
+        role: Role,
+        collar: str,
+        station: str,
+        password: str,
+        key: rsa.RSAPrivateKey,
+        cert: Any,
+        chain_pem: bytes,
+    ) -> int:
+        encrypted = pki.encrypt_key(key, password)
+        cursor = self._conn.execute(
+            "INSERT INTO users (username, full_name, role, collar, station, password_hash, created_at, "
+            "key_salt, private_key_pem, certificate_pem, chain_pem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                username, full_name, role.value, collar, station, hash_password(password), self._stamp(),
+                encrypted.salt, encrypted.pem, pki.cert_pem(cert), chain_pem,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid)
+
+    def _store_ca_copy(self, user_id: int, ca_key: rsa.RSAPrivateKey, password: str) -> None:
+        encrypted = pki.encrypt_key(ca_key, password)
+        self._conn.execute(
+            "INSERT INTO ca_key_copies (user_id, key_salt, private_key_pem) VALUES (?, ?, ?)",
+            (user_id, encrypted.salt, encrypted.pem),
+        )
+
+    def _unlock_ca(self, acting: User, password: str) -> tuple[rsa.RSAPrivateKey, Any]:
+        with self._read() as conn:
+            row = conn.execute("SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (acting.id,)).fetchone()
+            ca_row = conn.execute("SELECT certificate_pem FROM station_ca WHERE id = 1").fetchone()
+        if row is None or ca_row is None:
+            raise PermissionDenied(
+                "Your account holds no copy of the station signing key, so it cannot issue certificates. "
+                "Ask the administrator who set up the station."
+            )
+        try:
+            key = pki.decrypt_key(pki.EncryptedKey(bytes(row[0]), bytes(row[1])), str(password))
+        except WrongPassword:
+            raise WrongPassword("Your password is not right; nothing was changed.") from None
+        return key, pki.load_cert(bytes(ca_row[0]))
+

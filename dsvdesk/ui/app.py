@@ -1,0 +1,193 @@
+"""Start the desktop app: fonts, style, the exception hook, sign-in, then the main window.
+
+``run_app(db_path, demo)`` is what ``dsvdesk`` (no sub-command) calls. ``start(...)`` does everything
+but the event loop, so tests can drive the same start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from dsvdesk import APP_NAME, __version__, log, paths
+from dsvdesk.errors import UserFacingError
+from dsvdesk.ui import messages
+from dsvdesk.ui.context import AppContext
+from dsvdesk.ui.dialogs.first_run import FirstRunDialog
+from dsvdesk.ui.dialogs.login import LoginDialog
+from dsvdesk.ui.marking import set_current_marking
+from dsvdesk.ui.qt import QApplication, QFont, QFontDatabase, QGuiApplication, Qt, QWidget
+from dsvdesk.ui.state import UiState
+
+BASE_FONT_FAMILIES = ["DejaVu Sans", "WenQuanYi Micro Hei"]  # Latin/Greek/Cyrillic/Arabic, then CJK
+
+
+def register_fonts(fonts_dir: Path | None = None) -> list[str]:
+    """Register the bundled TTFs so text renders on a PC with no fonts installed. Returns the families."""
+    families: list[str] = []
+    folder = fonts_dir or paths.fonts_dir()
+    for font_file in sorted(folder.glob("*.tt[fc]")):
+        font_id = QFontDatabase.addApplicationFont(str(font_file))
+        if font_id < 0:
+            log.ui.warning("could not register font file %s", font_file.name)
+            continue
+        for family in QFontDatabase.applicationFontFamilies(font_id):
+            if family not in families:
+                families.append(family)
+    return families
+
+
+def apply_look(app: QApplication) -> None:
+    families = register_fonts()
+    font = QFont(app.font())  # keeps the system's point size, so text follows the user's font scaling
+    wanted = [f for f in BASE_FONT_FAMILIES if f in families or f == BASE_FONT_FAMILIES[0]]
+    font.setFamilies(wanted)
+    app.setFont(font)
+    style = paths.resources_dir() / "style.qss"
+    try:
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    except OSError:
+        log.ui.warning("stylesheet %s not found; using the default look", style.name)
+
+
+def install_exception_hook() -> None:
+    """A bug anywhere in the UI: log the traceback (ids only, never answers), show a calm message
+    naming the log file, and keep the window and the form as they are."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: types.TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        if isinstance(exc, UserFacingError):
+            messages.error(QApplication.activeWindow(), exc.title, exc.message)
+            return
+        log.ui.error("unexpected error in the UI", exc_info=(exc_type, exc, tb))
+        messages.unexpected(QApplication.activeWindow())
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            log.ui.error("unexpected error in a background thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+
+
+def ensure_application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(list(argv or [sys.argv[0] if sys.argv else "dsvdesk"]))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    return app
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo database's accounts, as the demo generator made them."""
+    try:
+        from dsvdesk import demo
+    except ImportError:
+        return []
+    accounts = getattr(demo, "DEMO_ACCOUNTS", ())
+    result: list[tuple[str, str, str]] = []
+    for account in accounts:
+        username = getattr(account, "username", None)
+        password = getattr(account, "password", None)
+        role = getattr(account, "role", "")
+        if username is None and isinstance(account, tuple | list) and len(account) >= 2:
+            username, password = account[0], account[1]
+            role = account[2] if len(account) > 2 else ""
+        if username and password:
+            result.append((str(username), str(password), str(role)))
+    return result
+
+
+def load_forms(parent: QWidget | None) -> dict[str, Any]:
+    """The forms in forms/; a broken definition is reported (file:line → fix) but never stops the app:
+    saved records carry their own definition."""
+    from dsvdesk.engine.errors import FormDefinitionErrors
+    from dsvdesk.engine.loader import load_forms_dir
+
+    try:
+        return dict(load_forms_dir(paths.forms_dir()))
+    except FormDefinitionErrors as exc:
+        lines = [str(p) for p in getattr(exc, "problems", ())][:20]
+        messages.error(
+            parent,
+            "A form definition has problems",
+            "New forms cannot be started until the form files are fixed; saved forms still open.\n\n"
+            + "\n".join(lines),
+        )
+        return {}
+    except OSError as exc:
+        messages.error(parent, "Form files not found", f"The form folder {paths.forms_dir()} cannot be read ({exc.strerror}).")
+        return {}
+
+
+def sign_in(store: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
+    if not store.is_initialised():
+        return FirstRunDialog.ask(None, store, db_label=str(db_path))
+    station = store.get_settings().station_name
+    session = LoginDialog.ask(
+        None,
+        store,
+        station=station,
+        demo_accounts=demo_accounts() if demo else (),
+        username=ui_state.last_username(),
+    )
+    return session
+
+
+def start(
+    db_path: Path,
+    *,
+    demo: bool = False,
+    ui_state: UiState | None = None,
+    sign_in_fn: Callable[..., Any] | None = None,
+) -> Any:
+    """Open the database, sign in and show the main window. Returns the window, or None to quit."""
+    from dsvdesk.store import Store
+    from dsvdesk.ui.main_window import MainWindow
+
+    ui_state = ui_state or UiState()
+    try:
+        store = Store.open(db_path, create=True)
+    except UserFacingError as exc:
+        messages.error(None, exc.title, exc.message)
+        return None
+    try:
+        session = (sign_in_fn or sign_in)(store, demo=demo, ui_state=ui_state, db_path=db_path)
+    except UserFacingError as exc:
+        messages.error(None, exc.title, exc.message)
+        store.close()
+        return None
+    if session is None:
+        store.close()
+        return None
+    ui_state.set_last_username(session.user.username)
+    set_current_marking(store.get_settings().marking)
+    forms = load_forms(None) if str(session.user.role) != "admin" else {}
+    context = AppContext(store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo)
+    window = MainWindow(context)
+    window.show()
+    return window
+
+
+def run_app(db_path: Path, demo: bool = False) -> int:
+    log.setup_file_logging()
+    app = ensure_application()
+    apply_look(app)
+    install_exception_hook()
+    window = start(Path(db_path), demo=demo)
+    if window is None:
+        return 0
+    code = app.exec()
+    window.context.store.close()
+    log.ui.info("DSVDesk closed")
+    return int(code)

@@ -1,0 +1,105 @@
+"""What every screen needs after sign-in: the store, the session, the forms, the UI state.
+
+All calls from the UI into the store go through here, so the screens share one contract with the
+core (docs/architecture.md) and tests can see every access in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk.ui.models.records import RecordQuery
+from dsvdesk.ui.state import UiState
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
+    from dsvdesk.store import Store
+    from dsvdesk.store.models import Record, RecordRow, Session
+
+
+REPORT_KIND = "report"
+
+
+def offered_forms(forms: Mapping[str, FormSpec]) -> list[FormSpec]:
+    """Forms an officer can start with "New …": every form whose ``options.kind`` is not "report"
+    (board reports have their own wizard), in title order."""
+    return sorted(
+        (spec for spec in forms.values() if str(spec.options.get("kind", "")).lower() != REPORT_KIND),
+        key=lambda spec: spec.title.lower(),
+    )
+
+
+def new_button_text(spec: FormSpec) -> str:
+    """'New 124D' from the title's first word, or the form's own ``options.new_label``."""
+    label = spec.options.get("new_label")
+    if isinstance(label, str) and label.strip():
+        return label.strip()
+    first_word = spec.title.split()[0] if spec.title.split() else spec.id
+    short = first_word if any(ch.isdigit() for ch in first_word) else spec.title
+    return f"New {short}"
+
+
+@dataclass
+class AppContext:
+    store: Store
+    session: Session
+    db_path: Path
+    forms: dict[str, FormSpec] = field(default_factory=dict)
+    ui_state: UiState = field(default_factory=UiState)
+    demo: bool = False
+
+    # --- who --------------------------------------------------------------------------------------
+    @property
+    def role(self) -> str:
+        return str(self.session.user.role)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        return ("author", "reviewer") if self.is_supervisor else ("author",)
+
+    # --- records ----------------------------------------------------------------------------------
+    def list_records(self, query: RecordQuery, offset: int, limit: int) -> Sequence[RecordRow]:
+        return self.store.list_records(self.session, **self._query_args(query), offset=offset, limit=limit)
+
+    def count_records(self, query: RecordQuery) -> int:
+        args = self._query_args(query)
+        args.pop("sort")
+        args.pop("descending")
+        return int(self.store.count_records(self.session, **args))
+
+    def _query_args(self, query: RecordQuery) -> dict[str, Any]:
+        args: dict[str, Any] = {"search": query.search or None, "sort": query.sort, "descending": query.descending}
+        if query.statuses:
+            args["status"] = list(query.statuses)
+        if query.mine_only:
+            args["owner"] = self.session.user.id
+        args.update(query.extra)
+        return args
+
+    def create_record(self, spec: FormSpec) -> str:
+        ref = self.store.create_record(self.session, spec)
+        return str(getattr(ref, "id", ref))
+
+    def open_record(self, record_id: str, justification: str | None = None) -> Record:
+        return self.store.open_record(self.session, record_id, justification=justification)
+
+    def save_answer(self, record_id: str, answer_id: str, value: Any, expected_version: int) -> int:
+        return int(self.store.save_answer(self.session, record_id, answer_id, value, expected_version=expected_version))
+
+    def submit_record(self, record_id: str, password: str) -> None:
+        """Runs on a worker thread: it opens its own connection (sqlite3 connections stay on their thread)."""
+        from dsvdesk import workflow
+        from dsvdesk.store import Store
+
+        worker_store = Store.open(self.db_path)
+        try:
+            workflow.submit_record(worker_store, self.session, record_id, password)
+        finally:
+            worker_store.close()

@@ -1,0 +1,99 @@
+"""First run on an empty database: name the station and create the first administrator account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dsvdesk import log
+from dsvdesk.errors import UserFacingError
+from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.qt import QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+if TYPE_CHECKING:
+    from dsvdesk.store import Store
+    from dsvdesk.store.models import Session
+
+
+@dataclass(frozen=True, slots=True)
+class StationSetup:
+    station: str
+    username: str
+    full_name: str
+    password: str
+
+
+class FirstRunDialog(MarkedDialog):
+    def __init__(self, parent: QWidget | None, store: Store, *, db_label: str = "") -> None:
+        super().__init__(parent, "Set up this station")
+        self.store = store
+        self.session: Session | None = None
+        self.add_heading("Welcome to DSVDesk")
+        intro = QLabel(
+            "This database is new. Name the station and create the first administrator account. "
+            "The administrator then adds officers and supervisors; administrators cannot read forms."
+            + (f"\n\nDatabase: {db_label}" if db_label else ""),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.body.addWidget(intro)
+        form = QFormLayout()
+        self.station = QLineEdit(self)
+        self.station.setPlaceholderText("e.g. Islington Police Station")
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText("e.g. admin")
+        self.full_name = QLineEdit(self)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat = QLineEdit(self)
+        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        for label, widget, name in (
+            ("S&tation name", self.station, "Station name"),
+            ("Administrator &username", self.username, "Administrator username"),
+            ("Administrator's &full name", self.full_name, "Administrator's full name"),
+            ("&Password", self.password, "Password"),
+            ("&Repeat password", self.repeat, "Repeat password"),
+        ):
+            widget.setAccessibleName(name)
+            form.addRow(label, widget)
+        self.body.addLayout(form)
+        self.error_label = self.add_error_label()
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("&Create station", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+        self.setMinimumWidth(480)
+        self.station.setFocus()
+
+    def _create(self) -> None:
+        if not all(w.text().strip() for w in (self.station, self.username, self.full_name)) or not self.password.text():
+            self._show_error("Fill in every box.")
+            return
+        if self.password.text() != self.repeat.text():
+            self.repeat.clear()
+            self.repeat.setFocus()
+            self._show_error("The two passwords are not the same. Type the password again in 'Repeat password'.")
+            return
+        setup = StationSetup(
+            self.station.text().strip(), self.username.text().strip(), self.full_name.text().strip(), self.password.text()
+        )
+        try:
+            self.store.init_station(setup.station, setup.username, setup.full_name, setup.password)
+            self.session = self.store.login(setup.username, setup.password)
+        except UserFacingError as exc:
+            self._show_error(exc.message)
+            return
+        log.ui.info("first-run set-up completed")
+        self.accept()
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(True)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, store: Store, *, db_label: str = "") -> Session | None:
+        dialog = cls(parent, store, db_label=db_label)
+        dialog.exec()
+        return dialog.session

@@ -1,0 +1,121 @@
+"""Submitting a record: the declaration and the officer's password (which unlocks their signing key)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.qt import (
+    QCheckBox,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
+    QWidget,
+)
+
+DEFAULT_DECLARATION = (
+    "I declare that this record is accurate and complete to the best of my knowledge, and that the "
+    "answers were given by the person named or recorded as not asked with the reason."
+)
+FINDING_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+class SubmitDialog(MarkedDialog):
+    def __init__(self, parent: QWidget | None, *, declaration: str, full_name: str) -> None:
+        super().__init__(parent, "Submit for review")
+        self.add_heading("Submit for review")
+        text = QLabel(declaration or DEFAULT_DECLARATION, self)
+        text.setWordWrap(True)
+        text.setObjectName("declaration")
+        self.body.addWidget(text)
+        self.agree = QCheckBox(f"I, {full_name}, make this &declaration", self)
+        self.agree.setAccessibleName("I make this declaration")
+        self.body.addWidget(self.agree)
+        note = QLabel("Your password signs the record. After submitting, it can no longer be changed.", self)
+        note.setWordWrap(True)
+        self.body.addWidget(note)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Your password")
+        self.password.setPlaceholderText("Your password")
+        self.body.addWidget(self.password)
+        self.error_label = self.add_error_label()
+        buttons = QDialogButtonBox(self)
+        self.submit_button = buttons.addButton("S&ubmit and sign", QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        # Enter in the password box must not submit by accident: Cancel is the default button.
+        self.submit_button.setAutoDefault(False)
+        self.submit_button.setDefault(False)
+        cancel.setDefault(True)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+        self.setMinimumWidth(480)
+        self.agree.setFocus()
+
+    def _check(self) -> None:
+        if not self.agree.isChecked():
+            self.error_label.setText("Tick the declaration to submit.")
+        elif not self.password.text():
+            self.error_label.setText("Enter your password to sign the record.")
+        else:
+            self.accept()
+            return
+        self.error_label.setVisible(True)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, *, declaration: str, full_name: str) -> str | None:
+        """The password, or None when the officer cancelled."""
+        dialog = cls(parent, declaration=declaration, full_name=full_name)
+        if dialog.exec() == MarkedDialog.DialogCode.Accepted:
+            return dialog.password.text()
+        return None
+
+
+class ProblemsDialog(MarkedDialog):
+    """The completeness errors that stop submission; choosing one (click or Enter) goes to its question."""
+
+    def __init__(self, parent: QWidget | None, findings: Sequence[Any], page_titles: dict[str, str]) -> None:
+        super().__init__(parent, "Not ready to submit")
+        count = len(findings)
+        self.add_heading(f"{count} thing{'s' if count != 1 else ''} to fix before submitting")
+        hint = QLabel("Choose one to go straight to the question (Enter or double-click).", self)
+        hint.setWordWrap(True)
+        self.body.addWidget(hint)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Problems to fix")
+        self.list.setWordWrap(True)
+        for finding in findings:
+            page = page_titles.get(str(finding.page_id or ""), "")
+            item = QListWidgetItem(f"{page}: {finding.message}" if page else finding.message)
+            item.setData(FINDING_ROLE, finding)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        self.list.itemActivated.connect(self._chosen)
+        self.body.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(self)
+        self.go_button = buttons.addButton("&Go to question", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("&Close", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(lambda: self._chosen(self.list.currentItem()))
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+        self.chosen: Any = None
+        self.resize(560, 420)
+        self.list.setFocus()
+
+    def _chosen(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        self.chosen = item.data(FINDING_ROLE)
+        self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, findings: Sequence[Any], page_titles: dict[str, str]) -> Any:
+        """The finding chosen to jump to, or None."""
+        dialog = cls(parent, findings, page_titles)
+        dialog.exec()
+        return dialog.chosen

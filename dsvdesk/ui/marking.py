@@ -1,0 +1,48 @@
+"""The protective marking banner shown at the top (and foot) of every window and dialog.
+
+GSC policy: the marking must be visible on every screen holding sensitive data. The text comes from the
+form definition or the station settings; a single process-wide value keeps every window consistent.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dsvdesk.ui.qt import QLabel, Qt, QWidget
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+
+class _Current:
+    marking = DEFAULT_MARKING
+    banners: ClassVar[list[MarkingBanner]] = []
+
+
+def current_marking() -> str:
+    return _Current.marking
+
+
+def set_current_marking(marking: str) -> None:
+    """Change the marking everywhere at once (e.g. after the station settings are read at login)."""
+    from dsvdesk.ui import messages
+
+    _Current.marking = marking.strip() or DEFAULT_MARKING
+    messages.set_marking(_Current.marking)
+    alive: list[MarkingBanner] = []
+    for banner in _Current.banners:
+        try:
+            banner.setText(_Current.marking)
+        except RuntimeError:  # the C++ side was deleted with its window
+            continue
+        alive.append(banner)
+    _Current.banners = alive
+
+
+class MarkingBanner(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(_Current.marking, parent)
+        self.setObjectName("markingBanner")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAccessibleName("Protective marking")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        _Current.banners.append(self)

@@ -1,0 +1,202 @@
+"""The one place DSVDesk imports PySide6.
+
+Every other UI module imports Qt names from here, so a Qt upgrade or shim touches one file and a stray
+``import PySide6`` anywhere else is caught by tests/unit/test_architecture.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+from PySide6 import __version__ as PYSIDE_VERSION
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QByteArray,
+    QDate,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRunnable,
+    QSettings,
+    QSize,
+    Qt,
+    QThread,
+    QThreadPool,
+    QTime,
+    QTimer,
+    QtMsgType,
+    Signal,
+    Slot,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QPixmap,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QCalendarWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QStatusBar,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+__all__ = [
+    "PYSIDE_VERSION",
+    "QAbstractButton",
+    "QAbstractItemView",
+    "QAbstractListModel",
+    "QAbstractTableModel",
+    "QAction",
+    "QApplication",
+    "QButtonGroup",
+    "QByteArray",
+    "QCalendarWidget",
+    "QCheckBox",
+    "QCloseEvent",
+    "QColor",
+    "QComboBox",
+    "QDate",
+    "QDialog",
+    "QDialogButtonBox",
+    "QEvent",
+    "QFont",
+    "QFontDatabase",
+    "QFormLayout",
+    "QFrame",
+    "QGridLayout",
+    "QGroupBox",
+    "QGuiApplication",
+    "QHBoxLayout",
+    "QHeaderView",
+    "QIcon",
+    "QItemSelectionModel",
+    "QKeyEvent",
+    "QKeySequence",
+    "QLabel",
+    "QLineEdit",
+    "QListWidget",
+    "QListWidgetItem",
+    "QMainWindow",
+    "QMenu",
+    "QMessageBox",
+    "QModelIndex",
+    "QObject",
+    "QPalette",
+    "QPersistentModelIndex",
+    "QPixmap",
+    "QPlainTextEdit",
+    "QPoint",
+    "QProgressBar",
+    "QProgressDialog",
+    "QPushButton",
+    "QRadioButton",
+    "QRect",
+    "QRunnable",
+    "QScrollArea",
+    "QSettings",
+    "QShortcut",
+    "QShowEvent",
+    "QSize",
+    "QSizePolicy",
+    "QSplitter",
+    "QStackedWidget",
+    "QStatusBar",
+    "QTabWidget",
+    "QTableView",
+    "QTextBrowser",
+    "QThread",
+    "QThreadPool",
+    "QTime",
+    "QTimer",
+    "QToolButton",
+    "QVBoxLayout",
+    "QWidget",
+    "QWidgetAction",
+    "Qt",
+    "QtMsgType",
+    "Signal",
+    "Slot",
+    "qInstallMessageHandler",
+]
+
+
+class _EmitProbe(QObject):
+    ping = Signal()
+
+
+def _emit_leaks_true() -> bool:
+    """PySide6 6.12 on Python 3.11: every ``SignalInstance.emit()`` called from Python drops one
+    reference to ``True`` (its return value) without having taken it. After a few hundred emits the
+    interpreter frees ``True`` and aborts ("bool_dealloc: deallocating True or False"). Measured here
+    so the shim below is applied only where the bug is."""
+    probe = _EmitProbe()
+    before = sys.getrefcount(True)
+    for _ in range(8):
+        probe.ping.emit()
+    leaked = before - sys.getrefcount(True)
+    probe.deleteLater()
+    return leaked >= 8
+
+
+def _make_bools_immortal() -> None:
+    """Python 3.12 made True/False immortal for exactly this class of extension bug; do the same on
+    3.11 by giving them a reference count no run can exhaust (2**40). They are never freed anyway."""
+    for value in (True, False):
+        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
+
+
+EMIT_REFCOUNT_SHIM = sys.version_info < (3, 12) and _emit_leaks_true()
+if EMIT_REFCOUNT_SHIM:
+    _make_bools_immortal()

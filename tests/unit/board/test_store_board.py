@@ -1,0 +1,350 @@
+"""Part A and the board pack through a real store: the period query, the audit events (consultation,
+combination, disclosure), the supervisor-only rule, the `partA` and `pack` commands, and both sample
+reports fed in as answers to the shipped report form, exported and read back from the pack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsvdesk.engine.loader import load_form, load_form_text
+from dsvdesk.engine.spec import FormSpec
+from dsvdesk.errors import PermissionDenied
+from dsvdesk.export.pack import (
+    PART_A_PDF,
+    PART_B,
+    PackError,
+    export_board_pack,
+    part_a_from_store,
+    part_a_source_form,
+    verify_pack,
+)
+from dsvdesk.export.parta import COLUMNS, Period, compute_part_a
+from dsvdesk.store import Session, Store, reporting
+from dsvdesk.store.reporting import ReportingRow
+from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, parse_seed
+
+ROOT = Path(__file__).resolve().parents[3]
+PASSWORD = "correct horse battery"
+SOURCE_FORM = """\
+id: inv
+version: "1"
+title: Investigation (Part A test form)
+options: {part_a_source: true}
+columns:
+  victim_name: victim_name
+  victim_dob: victim_dob
+  incident_date: incident_date
+  grade: grade
+  yes_count: yes_count
+  children_count: children_count
+  merlin_missing: merlin_missing
+  marac_referral_date: marac_referral_date
+  marac_criteria: marac_criteria
+  hbv_flag: hbv_flag
+  arrested: arrested
+  victim_sex: victim_sex
+  victim_ethnic_group: victim_ethnic_group
+  victim_disability: victim_disability
+  previous_incidents_12m: previous_incidents_12m
+  officer_grade: grade
+sections:
+  - id: main
+    title: Main
+    pages:
+      - id: p
+        title: All
+        questions:
+          - {id: victim_name, type: text, label: Victim}
+          - {id: victim_dob, type: date, label: DOB}
+          - {id: incident_date, type: date, label: Incident date}
+          - {id: grade, type: choice, label: Grade, choices: [standard, medium, high]}
+          - {id: yes_count, type: integer, label: Yes answers}
+          - {id: children_count, type: integer, label: Children}
+          - {id: merlin_missing, type: integer, label: Merlin missing}
+          - {id: marac_referral_date, type: date, label: MARAC referral}
+          - {id: marac_criteria, type: multichoice, label: Criteria, choices: [visible_high_risk, professional_judgement, potential_escalation, repeat]}
+          - {id: hbv_flag, type: yesno, label: HBV}
+          - {id: arrested, type: yesno, label: Arrested}
+          - {id: victim_sex, type: choice, label: Sex, choices: [female, male, not_stated]}
+          - {id: victim_ethnic_group, type: choice, label: Ethnic group, choices: [white, bme]}
+          - {id: victim_disability, type: yesno, label: Disability}
+          - {id: previous_incidents_12m, type: integer, label: Previous incidents}
+"""
+
+# (victim, dob, incident date, grade, yes, approved?)
+RECORDS = [
+    ("Zoë Smith", "1990-05-05", "2010-01-10", "high", 15, True),  # before the period: makes the next a repeat
+    ("SMITH, Zoe", "1990-05-05", "2010-04-12", "high", 16, True),
+    ("Ann Lee", "1970-02-01", "2010-05-03", "medium", 8, True),
+    ("Ann Lee", "1970-02-01", "2010-06-20", "standard", 2, False),  # submitted only
+    ("Olga Ivanova", "1945-11-30", "2010-07-07", "medium", 11, True),
+    ("Olga Ivanova", "1945-11-30", "2010-08-07", "high", 14, True),
+    ("Mary Brown", "2000-01-01", "2010-10-02", "standard", 0, True),  # after the period
+]
+PERIOD = Period(date(2010, 4, 1), date(2010, 9, 30))
+
+
+@dataclass
+class Station:
+    path: Path
+    forms_dir: Path
+    specs: dict[str, FormSpec]
+    record_ids: list[str]
+
+
+def _fake_pdf(label: str) -> bytes:
+    return f"%PDF-1.7\n% {label}\n%%EOF\n".encode()
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory: pytest.TempPathFactory) -> Station:
+    base = tmp_path_factory.mktemp("board_station")
+    forms_dir = base / "forms"
+    forms_dir.mkdir()
+    (forms_dir / "inv.yaml").write_text(SOURCE_FORM, encoding="utf-8")
+    shutil.copyfile(ROOT / "forms" / "dsvb_report.yaml", forms_dir / "dsvb_report.yaml")
+    specs = {"inv": load_form_text(SOURCE_FORM, "inv.yaml"), "dsvb_report": load_form(forms_dir / "dsvb_report.yaml")}
+    path = base / "station.sqlite3"
+    store = Store.open(path, create=True)
+    store.init_station("Islington", "admin", "Ada Admin", PASSWORD)
+    admin = store.login("admin", PASSWORD)
+    store.add_user(admin, "off1", "officer", "Olive Officer", "1001", PASSWORD, PASSWORD)
+    store.add_user(admin, "sup1", "supervisor", "Jane Smith", "2001", PASSWORD, PASSWORD)
+    store.add_user(admin, "sup2", "supervisor", "Łukasz Nowak", "2002", PASSWORD, PASSWORD)
+    officer, reviewer = store.login("off1", PASSWORD), store.login("sup2", PASSWORD)
+    ids = []
+    for i, (name, dob, day, grade, yes, approved) in enumerate(RECORDS):
+        answers: dict[str, Any] = {
+            "victim_name": name, "victim_dob": dob, "incident_date": day, "grade": grade, "yes_count": yes,
+            "children_count": i % 3, "merlin_missing": 1 if i == 2 else 0, "hbv_flag": "yes" if i == 4 else "no",
+            "arrested": "yes" if i % 2 else "no", "victim_sex": "female" if i != 4 else "male",
+            "victim_ethnic_group": "bme" if i % 2 else "white", "victim_disability": "no",
+            "previous_incidents_12m": 1,
+        }
+        if yes >= 14:
+            answers |= {"marac_referral_date": day, "marac_criteria": ["visible_high_risk"]}
+        ref = store.create_record(officer, specs["inv"], answers)
+        ref = store.submit(officer, ref.id, ref.version, _fake_pdf("officer"))
+        if approved:
+            store.approve(reviewer, ref.id, ref.version, lambda urn: _fake_pdf(f"approved {urn}"))
+        ids.append(ref.id)
+    store.close()
+    return Station(path, forms_dir, specs, ids)
+
+
+@pytest.fixture
+def store(station: Station) -> Iterator[Store]:
+    with Store.open(station.path) as opened:
+        yield opened
+
+
+def _session(store: Store, username: str) -> Session:
+    return store.login(username, PASSWORD)
+
+
+def _audit(station: Station, event: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(station.path) as conn:
+        return conn.execute(
+            "SELECT record_id, justification, detail FROM audit_events WHERE event = ? ORDER BY id", (event,)
+        ).fetchall()
+
+
+def test_the_source_form_comes_from_its_option(station: Station) -> None:
+    assert part_a_source_form(station.specs) == "inv"
+    with pytest.raises(PackError, match="part_a_source"):
+        part_a_source_form({"dsvb_report": station.specs["dsvb_report"]})
+
+
+def test_period_query_returns_only_the_columns_and_records_asked_for(station: Station, store: Store) -> None:
+    rows = reporting.fetch_period_rows(
+        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
+        columns=COLUMNS, purpose="test",
+    )
+    assert {r.record_id for r in rows} == set(station.record_ids[:6])  # not the one after the period
+    assert all(set(r.values) == set(COLUMNS) for r in rows)
+    statuses = {r.record_id: r.status for r in rows}
+    assert statuses[station.record_ids[3]] == "submitted"
+    consultations = _audit(station, "consultation")
+    assert consultations[-1][1] == "test"
+    assert json.loads(consultations[-1][2])["records"] == 6
+    assert "Smith" not in consultations[-1][2]  # no personal data in the log
+
+
+def test_the_query_uses_the_incident_date_index(store: Store) -> None:
+    with store._read() as conn:
+        plan = conn.execute("EXPLAIN QUERY PLAN " + reporting.period_rows_query(COLUMNS), ("a", "b", "c")).fetchall()
+    assert any("records_incident_date" in str(row) for row in plan), plan
+
+
+def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Station, store: Store) -> None:
+    before = len(_audit(station, "combination"))
+    part_a = part_a_from_store(store, _session(store, "sup1"), PERIOD, form_id="inv")
+    assert (part_a.started, part_a.records) == (5, 4)
+    assert dict(part_a.grades) == {"standard": 0, "medium": 2, "high": 2, "not recorded": 0}
+    assert part_a.marac_referrals == 2
+    assert [(m.record_id, m.earlier_record_ids) for m in part_a.repeat_matches] == [
+        (station.record_ids[1], (station.record_ids[0],)),
+        (station.record_ids[5], (station.record_ids[4],)),
+    ]
+    combos = _audit(station, "combination")[before:]
+    assert len(combos) == 4  # one event per record of each linked pair
+    assert {c[0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
+    assert all("same victim" in c[1] for c in combos)
+
+
+def test_officers_cannot_see_part_a(store: Store) -> None:
+    officer = _session(store, "off1")
+    with pytest.raises(PermissionDenied, match="Only supervisors"):
+        part_a_from_store(store, officer, PERIOD, form_id="inv")
+    with pytest.raises(PermissionDenied):
+        reporting.fetch_period_rows(store, officer, form_id="inv", start=PERIOD.start, end=PERIOD.end,
+                                    columns=COLUMNS, purpose="x")
+
+
+def test_an_empty_period_from_the_store(store: Store) -> None:
+    part_a = part_a_from_store(store, _session(store, "sup1"), Period(date(2001, 1, 1), date(2001, 12, 31)), form_id="inv")
+    assert part_a.is_empty and part_a.message == "No records in this period."
+
+
+def _cli(station: Station, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    from dsvdesk.cli import main
+
+    monkeypatch.setenv("DSVDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("DSVDESK_FORMS", str(station.forms_dir))
+    return main([*argv, "--db", str(station.path)])
+
+
+def test_part_a_command_prints_json_and_a_table(
+    station: Station, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--json", "--user", "sup1") == 0
+    data = json.loads(capsys.readouterr().out)
+    figures = {f["key"]: f["value"] for f in data["figures"]}
+    assert figures["records"] == "4" and figures["started"] == "5" and figures["completion_rate"] == "80%"
+    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "sup1") == 0
+    out = capsys.readouterr().out
+    assert "Completion rate (approved of started)" in out and "80%" in out
+
+
+def test_part_a_command_refuses_officers_and_bad_dates(
+    station: Station, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "off1") == 3
+    assert "Only supervisors" in capsys.readouterr().err
+    assert _cli(station, monkeypatch, "partA", "--from", "2010-09-30", "--to", "2010-04-01", "--user", "sup1") == 1
+    assert "before it starts" in capsys.readouterr().err
+    assert _cli(station, monkeypatch, "partA", "--from", "yesterday", "--to", "2010-04-01", "--user", "sup1") == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def _entered_item(question: Any, figure: str, value: str, source: str) -> dict[str, str]:
+    ids = {f.tag_value("board"): f.id for f in question.fields}
+    return {ids["figure"]: figure, ids["value"]: value, ids["source"]: source}
+
+
+def seed_answers(spec: FormSpec, seed_file: str) -> dict[str, Any]:
+    """A sample report as answers to the shipped report form: its questions in order, paragraph by paragraph."""
+    from datetime import datetime
+
+    seed = parse_seed(SEEDS_DIR / seed_file)
+    paragraph_questions = [q for _s, _p, q in spec.iter_questions() if q.tag_value("board") == "paragraphs"]
+    seed_questions = [q for s in seed.sections for q in s.questions]
+    assert len(seed_questions) == len(paragraph_questions) == 18
+    by_role = {q.tag_value("board"): q for _s, _p, q in spec.iter_questions() if q.tag_value("board")}
+    answers: dict[str, Any] = {
+        by_role["borough"].id: seed.borough,
+        by_role["report_number"].id: seed.report_number,
+        by_role["meeting_date"].id: datetime.strptime(seed.date_text, "%d %B %Y").date().isoformat(),
+        by_role["period_from"].id: "2010-04-01",
+        by_role["period_to"].id: "2010-09-30",
+        by_role["authors"].id: [{"rank": "DI", "name": "Jane Smith", "unit": "CSU"}],
+        by_role["numbering"].id: seed.numbering,
+        by_role["entered_figures"].id: [_entered_item(by_role["entered_figures"], "DV sanction detections", "55.5%", "CRIS")],
+    }
+    for question, seed_question in zip(paragraph_questions, seed_questions, strict=True):
+        page = spec.page_of(question.id)
+        if seed_question.paragraphs:
+            text_field = next(f.id for f in question.fields if f.tag_value("board") == "text")
+            heading_field = next(f.id for f in question.fields if f.tag_value("board") == "heading")
+            items = []
+            for p in seed_question.paragraphs:
+                if "\n" in p.heading or len(p.heading) > 200:  # list lines, not a sub-heading: keep as text
+                    items.append({text_field: f"{p.heading}\n{p.text}"})
+                else:
+                    items.append({text_field: p.text, heading_field: p.heading} if p.heading else {text_field: p.text})
+            answers[question.id] = items
+        else:
+            nothing = next(q for q in page.questions if q.tag_value("board") == "nothing_to_report")
+            reason = next(q for q in page.questions if q.tag_value("board") == "nothing_reason")
+            answers[nothing.id] = "yes"
+            answers[reason.id] = "Answered together with the question that follows."
+    return answers
+
+
+@pytest.mark.parametrize("seed_file", [ISLINGTON, HILLINGDON])
+def test_sample_report_through_the_store_to_a_verified_pack(
+    seed_file: str, station: Station, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], artifacts_dir: Path,
+) -> None:
+    if not (SEEDS_DIR / seed_file).exists():
+        pytest.skip("sample reports are not present")
+    spec = station.specs["dsvb_report"]
+    with Store.open(station.path) as store:
+        author = _session(store, "sup1")
+        ref = store.create_record(author, spec, seed_answers(spec, seed_file))
+    disclosures_before = len(_audit(station, "disclosure"))
+    assert _cli(station, monkeypatch, "pack", ref.id, "--out", str(tmp_path), "--user", "sup1") == 0
+    out = capsys.readouterr().out
+    zip_path = next(tmp_path.glob("*.zip"))
+    assert f"Wrote {zip_path}" in out
+    disclosures = _audit(station, "disclosure")[disclosures_before:]
+    assert len(disclosures) == 1 and disclosures[0][0] == ref.id
+
+    result = verify_pack(zip_path, None)
+    assert result.ok, result.lines()
+    assert _cli(station, monkeypatch, "verify", str(zip_path)) == 0  # the signing engineer's command
+    folder = zip_path.with_suffix("")
+    text = subprocess.run(["pdftotext", str(folder / PART_B), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.replace("-", " ").split())
+    seed = parse_seed(SEEDS_DIR / seed_file)
+    position = 0
+    for section in seed.sections:
+        for question in section.questions:
+            for paragraph in question.paragraphs:
+                needle = " ".join(paragraph.text.replace("-", " ").split())[:200]
+                found = flat.find(needle, position)
+                assert found > 0, needle
+                position = found
+    numbers = [n for n in ("2.1.1", "2.2.1", "5.6.3") if f" {n} " in flat]
+    assert (numbers == ["2.1.1", "2.2.1", "5.6.3"]) == (seed.numbering == "by_question")
+    shutil.copyfile(folder / PART_B, artifacts_dir / f"pack_{seed.borough.lower()}_{PART_B}")
+    shutil.copyfile(folder / PART_A_PDF, artifacts_dir / f"pack_{seed.borough.lower()}_{PART_A_PDF}")
+
+
+def test_pack_refuses_an_incomplete_report_and_officers(station: Station, tmp_path: Path) -> None:
+    spec = station.specs["dsvb_report"]
+    with Store.open(station.path) as store:
+        author = _session(store, "sup1")
+        ref = store.create_record(author, spec, {})
+        with pytest.raises(PackError, match="not complete"):
+            export_board_pack(store, author, ref.id, tmp_path, password=PASSWORD, specs=station.specs)
+        with pytest.raises(PermissionDenied):
+            export_board_pack(store, _session(store, "off1"), ref.id, tmp_path, password=PASSWORD, specs=station.specs)
+        with pytest.raises(PackError, match="not a Board report"):
+            export_board_pack(store, author, station.record_ids[1], tmp_path, password=PASSWORD, specs=station.specs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compute_matches_store_rows_type() -> None:
+    rows = [ReportingRow("a", "approved", {"incident_date": "2010-05-01"})]
+    assert compute_part_a(rows, PERIOD).records == 1

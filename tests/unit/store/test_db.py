@@ -1,0 +1,234 @@
+"""Opening the database: migrations and every environment problem's message."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsvdesk.store import StorageBug, StorageUnavailable, Store, db
+from tests.unit.store.conftest import Station
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+# --------------------------------------------------------------------------------------- migrations
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+
+
+def _at_version(tmp_path: Path, version: int) -> sqlite3.Connection:
+    conn = db.connect(tmp_path / "m.sqlite3", create=True, migrate_to=version)
+    assert db.user_version(conn) == version
+    return conn
+
+
+def test_migration_0001_init(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 1)
+    assert {
+        "settings", "users", "station_ca", "ca_key_copies", "definitions", "records", "record_revisions",
+        "signed_pdfs", "review_comments", "urn_counters", "audit_events", "audit_head",
+        "audit_events_no_update", "audit_events_no_delete",
+    } <= _tables(conn)
+    assert conn.execute("SELECT last_id, last_hash, count FROM audit_head").fetchone() == (0, "", 0)
+    conn.close()
+
+
+def test_migration_0002_search(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 1)
+    assert "records_fts" not in _tables(conn)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=2)
+    assert db.user_version(conn) == 2
+    conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (1, 'Zoë Ångström', 'CAD1234')")
+    assert conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH 'angstrom'").fetchall() == [(1,)]
+    conn.close()
+
+
+def test_every_migration_has_a_test() -> None:
+    names = db.migration_names()
+    assert sorted(names) == list(range(1, db.CURRENT_VERSION + 1))
+    source = Path(__file__).read_text(encoding="utf-8")
+    for name in names.values():
+        stem = name.removesuffix(".sql")
+        assert f"def test_migration_{stem}(" in source, f"migration {name} has no test_migration_{stem}"
+
+
+def test_new_database_goes_through_the_whole_chain(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "new.sqlite3", create=True) as store:
+        assert store.schema_version == db.CURRENT_VERSION
+        conn = store._conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_failed_migration_step_leaves_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = _at_version(tmp_path, 1)
+    real = db.migration_files()
+    monkeypatch.setattr(db, "migration_files", lambda: {**real, 2: "CREATE TABLE half (x);\nTHIS IS NOT SQL;"})
+    with pytest.raises(sqlite3.OperationalError):
+        db.migrate(conn, tmp_path / "m.sqlite3", target=2)
+    assert db.user_version(conn) == 1
+    assert "half" not in _tables(conn)
+    conn.close()
+
+
+def test_split_statements_keeps_triggers_whole() -> None:
+    script = "-- c\nCREATE TABLE a (x);\n\nCREATE TRIGGER t BEFORE DELETE ON a\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+    assert len(db.split_statements(script)) == 2
+    with pytest.raises(StorageBug, match="incomplete"):
+        db.split_statements("CREATE TABLE b (x)")
+
+
+def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {db.CURRENT_VERSION + 1}")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageUnavailable, match="newer version of DSVDesk") as info:
+        Store.open(path)
+    assert info.value.reason == "too_new"
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+
+
+# --------------------------------------------------------------------------------------- environment
+def test_text_file_as_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("These are my notes, not a database.\n" * 50)
+    before = path.read_bytes()
+    with pytest.raises(StorageUnavailable, match="is not a DSVDesk database") as info:
+        Store.open(path)
+    assert info.value.reason == "not_a_database" and str(path) in info.value.message
+    assert path.read_bytes() == before
+
+
+def test_directory_where_the_file_should_be(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    path.mkdir()
+    with pytest.raises(StorageUnavailable, match="is a folder, not a database file") as info:
+        Store.open(path, create=True)
+    assert info.value.reason == "is_directory"
+
+
+def test_missing_directory_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(StorageUnavailable, match="does not exist") as info:
+        Store.open(tmp_path / "nowhere" / "db.sqlite3", create=True)
+    assert info.value.reason == "missing_directory"
+    with pytest.raises(StorageUnavailable, match="dsvdesk init") as info:
+        Store.open(tmp_path / "absent.sqlite3")
+    assert info.value.reason == "missing"
+    assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_hostile_file_names_are_not_uri_options(tmp_path: Path) -> None:
+    path = tmp_path / "weird ?mode=ro&cache=shared #1 %20.sqlite3"
+    with Store.open(path, create=True) as store:
+        store.init_station("Trial", "boss", "Ada Admin", "correct horse battery")
+    assert path.exists()
+    assert Store.open(path).is_initialised()
+
+
+def test_locked_by_another_connections_write_transaction(station: Station) -> None:
+    blocker = sqlite3.connect(station.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    blocker.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
+    try:
+        with Store.open(station.path, busy_timeout_ms=50) as store:
+            with pytest.raises(StorageUnavailable, match="is busy: another DSVDesk") as info:
+                store.login("off1", "correct horse battery")
+            assert info.value.reason == "locked" and str(station.path) in info.value.message
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
+def test_disk_full(station: Station) -> None:
+    store = station.store
+    session = station["off1"]
+    ref = store.create_record(session, station.spec)
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: SQLITE_FULL
+    with pytest.raises(StorageUnavailable, match=r"disk holding .* is full") as info:
+        store.save_answer(session, ref.id, "statement", "x" * 400_000, ref.version)
+    assert info.value.reason == "full"
+    store._conn.execute("PRAGMA max_page_count = 1073741823")
+    assert store.open_record(session, ref.id).version == ref.version  # nothing half-written
+    assert store.verify_audit().ok
+
+
+def test_corrupt_database(tmp_path: Path, template_db: Path) -> None:
+    path = tmp_path / "broken.sqlite3"
+    data = bytearray(template_db.read_bytes())
+    data[4096 * 2 : 4096 * 6] = b"\xde\xad\xbe\xef" * 4096  # smash a few pages after the header
+    path.write_bytes(bytes(data))
+    with pytest.raises(StorageUnavailable) as info:
+        store = Store.open(path)
+        try:
+            store.login("off1", "correct horse battery")
+            store.list_users(store.login("admin", "correct horse battery"))
+        finally:
+            store.close()
+    assert info.value.reason in {"corrupt", "not_a_database"}
+    assert "restore" in info.value.message or "not a DSVDesk database" in info.value.message
+
+
+READ_ONLY_PROBE = """
+import sys
+from dsvdesk.store import Store, StorageUnavailable
+try:
+    store = Store.open(sys.argv[1])
+    store.login("off1", "correct horse battery")
+except StorageUnavailable as exc:
+    print(exc.reason)
+    print(exc.message)
+    raise SystemExit(0)
+raise SystemExit("opened a read-only database for writing without complaint")
+"""
+
+
+def _without_root_powers(argv: list[str]) -> list[str]:
+    """Root ignores file modes; drop the capabilities that let it, so the probe meets the read-only folder
+    as an ordinary user would."""
+    if os.geteuid() != 0:
+        return argv
+    capsh = shutil.which("capsh")
+    if capsh is None:
+        pytest.skip("running as root without capsh: cannot make a folder read-only for this process")
+    drop = "--drop=cap_dac_override,cap_dac_read_search,cap_fowner"
+    return [capsh, drop, "--", "-c", 'exec "$0" "$@"', *argv]
+
+
+def test_read_only_directory(template_db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    path = folder / "station.sqlite3"
+    path.write_bytes(template_db.read_bytes())
+    os.chmod(path, 0o444)
+    os.chmod(folder, 0o555)  # noqa: S103 - read-only on purpose
+    try:
+        result = subprocess.run(
+            _without_root_powers([sys.executable, "-c", READ_ONLY_PROBE, str(path)]),
+            cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 0, result.stderr + result.stdout
+        reason, message = result.stdout.splitlines()[:2]
+        assert reason in {"readonly", "cannot_open"}
+        assert str(path) in message and ("read-only" in message or "cannot open" in message)
+        assert path.read_bytes() == template_db.read_bytes()
+    finally:
+        os.chmod(folder, 0o755)  # noqa: S103 - restored for clean-up
+        os.chmod(path, 0o644)
+
+
+def test_unknown_sql_errors_are_bugs(station: Station) -> None:
+    with pytest.raises(StorageBug):
+        with db.translate_errors(station.path):
+            station.store._conn.execute("SELECT * FROM no_such_table")
