@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import paths
+from dsvdesk.errors import UserFacingError
 from dsvdesk.engine.spec import (
     DONT_KNOW,
     NO,
@@ -366,8 +367,6 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
 
 # ----------------------------------------------------------------------------------- answer filling
 
-_DATE_TOKEN = re.compile(r"(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})", re.IGNORECASE)
-_DIGIT_RUN = re.compile(r"\d+")
 LANGUAGES: Mapping[str, str] = {
     "polish": "Polish", "romanian": "Romanian", "arabic": "Arabic", "urdu": "Urdu", "chinese": "Mandarin",
     "bengali": "Bengali (Sylheti)", "greek": "Greek", "ukrainian": "Ukrainian", "somali": "Somali",
@@ -387,31 +386,53 @@ def _matches(pattern: str | None, text: str) -> bool:
     return pattern is None or re.search(pattern, text) is not None
 
 
-def reference_like(question: Question, rng: random.Random, *, on: dt.date) -> str | None:
-    """A value for a reference question: its example with fresh digits, dates and years set to ``on``,
-    checked against the question's pattern. None if no such value can be made."""
+_REFERENCE_PARTS: dict[tuple[str, str, str | None], tuple[tuple[str, str], ...]] = {}
+
+
+def _reference_parts(question: Question) -> tuple[tuple[str, str], ...]:
+    """The example cut into literal text, date tokens (25NOV26), two-digit years (/26) and digit runs."""
+    key = (question.id, question.example, question.pattern)
+    found = _REFERENCE_PARTS.get(key)
+    if found is not None:
+        return found
     example = question.example or ""
-    if not example:
-        return None
-
-    def date_token(match: re.Match[str]) -> str:
-        return on.strftime("%d%b%y").upper()
-
-    text = _DATE_TOKEN.sub(date_token, example)
-    protected = [m.span() for m in _DATE_TOKEN.finditer(text)]
-
-    def digits(match: re.Match[str]) -> str:
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for match in re.finditer(r"\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}|\d+", example, re.IGNORECASE):
         start, end = match.span()
-        if any(lo <= start < hi for lo, hi in protected):
-            return match.group()
+        if start > position:
+            parts.append(("text", example[position:start]))
         run = match.group()
-        at_edge = start == 0 or end == len(text) or text[start - 1] == "/"
-        if len(run) == 2 and at_edge and 15 <= int(run) <= 40:  # a two-digit year, as in 5201234/26
-            return f"{on.year % 100:02d}"
-        return "".join(rng.choice("0123456789") for _ in run)
+        at_edge = start == 0 or end == len(example) or example[start - 1] == "/"
+        if not run.isdigit():
+            parts.append(("date", run))
+        elif len(run) == 2 and at_edge and 15 <= int(run) <= 40:  # a two-digit year, as in 5201234/26
+            parts.append(("year", run))
+        else:
+            parts.append(("digits", run))
+        position = end
+    if position < len(example):
+        parts.append(("text", example[position:]))
+    _REFERENCE_PARTS[key] = tuple(parts)
+    return _REFERENCE_PARTS[key]
 
-    value = _DIGIT_RUN.sub(digits, text)
-    for candidate in (value, example):
+
+def reference_like(question: Question, rng: random.Random, *, on: dt.date) -> str | None:
+    """A value for a reference question: its example with fresh digits, and dates and years set to
+    ``on``, checked against the question's pattern. None if no such value can be made."""
+    if not question.example:
+        return None
+    pieces: list[str] = []
+    for kind, text in _reference_parts(question):
+        if kind == "text":
+            pieces.append(text)
+        elif kind == "date":
+            pieces.append(on.strftime("%d%b%y").upper())
+        elif kind == "year":
+            pieces.append(f"{on.year % 100:02d}")
+        else:
+            pieces.append(f"{rng.randrange(10 ** len(text)):0{len(text)}d}")
+    for candidate in ("".join(pieces), question.example):
         if _matches(question.pattern, candidate) and all(_passes(c, candidate) for c in question.constraints):
             return candidate
     return None
@@ -650,6 +671,12 @@ def fill_item(q: Question, ctx: FillContext, person: Person | None) -> dict[str,
 class DemoDataError(RuntimeError):
     """The generator could not make a record that passes the form's checks (a bug in the generator or
     a form it cannot satisfy): the message names the rules left failing."""
+
+
+class DemoSetupError(UserFacingError):
+    """Demo data cannot be added to this database as asked (no officer accounts, unknown owner ...)."""
+
+    title = "Demo data"
 
 
 def _answerable(q: Question) -> bool:
@@ -1163,6 +1190,11 @@ def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None =
                        seconds=time.perf_counter() - started)
 
 
+def iso(moment: dt.datetime) -> str:
+    """A UTC moment as the store writes times (ISO 8601 with microseconds, so text order is time order)."""
+    return moment.isoformat(timespec="microseconds")
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
@@ -1282,6 +1314,20 @@ class _Template:
     completeness: int
     flags: tuple[str, ...]
     comments: Mapping[str, str]  # a supervisor's return comments (returned records)
+    fragments: Mapping[str, str]  # answer id -> its '"id": value' JSON, so a copy is serialised cheaply
+
+    def json_parts(self, changeable: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
+        """The answers' JSON as (fixed text, id of a personalised answer after it or None) pairs."""
+        parts: list[tuple[str, str | None]] = []
+        fixed: list[str] = []
+        for key, fragment in self.fragments.items():
+            if key in changeable:
+                parts.append((", ".join(fixed), key))
+                fixed = []
+            else:
+                fixed.append(fragment)
+        parts.append((", ".join(fixed), None))
+        return tuple(parts)
 
 
 class _Personaliser:
@@ -1325,7 +1371,8 @@ class _Personaliser:
             if kind:
                 self.changes.append((q.id, kind, q, role))
 
-    def apply(self, template: _Template, plan: RecordPlan, staff: Staff) -> dict[str, Any]:
+    def apply(self, template: _Template, plan: RecordPlan, staff: Staff) -> tuple[dict[str, Any], set[str]]:
+        """The personalised answers, and the ids of those that differ from the template's."""
         rng = random.Random(plan.extra_seed)
         people = {"victim": plan.victim, "suspect": plan.suspect}
         shift = plan.incident_at.date() - template.plan.incident_at.date()
@@ -1357,7 +1404,7 @@ class _Personaliser:
                 answers[key] = reference_like(q, rng, on=plan.incident_at.date()) or value
             elif kind == "children" and isinstance(value, list):
                 answers[key] = [self._child(q, item, child) for item, child in zip(value, plan.children, strict=False)]
-        return answers
+        return answers, {key for key, _k, _q, _r in self.changes if key in answers}
 
     @staticmethod
     def _child(q: Question, item: Mapping[str, Any], child: Person) -> dict[str, Any]:
@@ -1382,11 +1429,12 @@ def _status_group(plan: RecordPlan) -> tuple[str, int]:
 
 
 def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int, today: dt.date | None = None,
-                        templates_per_group: int = 16,
+                        templates_per_group: int = 16, owners: Sequence[str] = (),
                         progress: Callable[[str], None] | None = None) -> BulkSummary:
     """Add ``count`` realistic records in every state to an initialised database, fast.
 
-    Records are owned by the database's officers (and reviewed by its supervisors); about 60 distinct
+    Records are owned by the database's officers (only ``owners``, usernames, if given) and reviewed by
+    its supervisors; a few hundred distinct
     record shapes are made and checked with the completeness engine, then re-used with fresh people,
     dates and references. Rows go in with one ``executemany`` per table inside one transaction, with
     the searchable columns and the full-text index as the store writes them and a collection event
@@ -1396,7 +1444,6 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     import time
 
     from dsvdesk.store import Store, audit, db
-    from dsvdesk.store.base import iso
 
     started = time.perf_counter()
     today = today or dt.date.today()
@@ -1405,17 +1452,22 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     try:
         officers = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(
             "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id")]
+        if owners:
+            unknown = sorted(set(owners) - {o[1] for o in officers})
+            if unknown:
+                raise DemoSetupError(f"{', '.join(unknown)}: no such officer in {db_path}; records can only be "
+                                    "given to officer accounts.")
+            officers = [o for o in officers if o[1] in owners]
         supervisors = [(int(r[0]), str(r[1])) for r in conn.execute(
             "SELECT id, username FROM users WHERE role = 'supervisor' ORDER BY id")]
         if not officers or not supervisors:
-            raise DemoDataError(
+            raise DemoSetupError(
                 f"The database {db_path} needs at least one officer and one supervisor account before bulk "
                 "records can be added (run `dsvdesk demo --fresh` or add the accounts)."
             )
         settings = store.get_settings()
         plans = plan_records(count, seed=seed, today=today, officers=len(officers))
         personaliser = _Personaliser(spec, today)
-        column_updater = _ColumnUpdater(spec)
         templates: dict[tuple[str, int], list[_Template]] = {}
         for plan in plans:
             group = _status_group(plan)
@@ -1430,6 +1482,9 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
         comments: list[tuple[Any, ...]] = []
         events: list[tuple[str, int, dict[str, Any]]] = []  # (at, order, fields)
         approvals: list[tuple[str, str]] = []  # (approved_at, record id), for URNs in approval order
+        changeable = frozenset(key for key, _k, _q, _r in personaliser.changes)
+        column_updater = _ColumnUpdater(spec, changeable)
+        json_parts = {id(t): t.json_parts(changeable) for pool in templates.values() for t in pool}
         rng = random.Random(seed ^ 0xB01C)
         base_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
         for number, plan in enumerate(plans):
@@ -1438,7 +1493,14 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
             reviewer_id, reviewer_username = supervisors[number % len(supervisors)]
             staff = Staff(officer_name=f"PC {owner_name}", officer_collar=owner_collar,
                           station=settings.station_name)
-            answers = personaliser.apply(template, plan, staff)
+            answers, _changed = personaliser.apply(template, plan, staff)
+            pieces: list[str] = []
+            for fixed, key in json_parts[id(template)]:
+                if fixed:
+                    pieces.append(fixed)
+                if key is not None:
+                    pieces.append(_json_fragment(key, answers[key]))
+            answers_json = "{" + ", ".join(pieces) + "}"
             columns = column_updater.apply(template, answers)
             created = _utc(plan.created_at)
             latest = dt.datetime.combine(today, dt.time(22, 0), tzinfo=dt.UTC)
@@ -1459,9 +1521,9 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
                 *[columns.get(name) for name in _search_columns()],
                 f" {' '.join(template.flags)} " if template.flags else "",
                 json.dumps(columns, ensure_ascii=False, default=str),
-                json.dumps(answers, ensure_ascii=False, sort_keys=True),
+                answers_json,
             ))
-            fts.append((seq, *_fts_texts(columns)))
+            fts.append((seq, plan.record_id, columns))
             events.append((iso(created), 0, {"event": audit.COLLECTION, "user_id": owner_id,
                                                "username": owner_username, "record_id": plan.record_id,
                                                "revision": 1, "detail": {"form_id": spec.id}}))
@@ -1502,7 +1564,8 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
                 records,
             )
             conn.executemany("UPDATE records SET urn = ? WHERE id = ?", [(u, rid) for rid, u in urns.items()])
-            conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", fts)
+            conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
+                             [(seq, *_fts_texts(columns, urns.get(record_id))) for seq, record_id, columns in fts])
             conn.executemany(
                 "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", comments)
@@ -1530,20 +1593,21 @@ def _search_columns() -> tuple[str, ...]:
 
 
 def _column_value(value: Any) -> Any:
+    return _store_records()._column_value(value)
+
+
+def _store_records() -> Any:
     from dsvdesk.store import records
 
-    return records._column_value(value)
+    return records
 
 
-def _fts_texts(columns: Mapping[str, Any]) -> tuple[str, str]:
-    """(names, refs) for the search index, exactly as ``RecordOps._write_derived`` makes them."""
-    from dsvdesk.store import records
-
-    name_columns = records._NAME_COLUMNS
+def _fts_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
+    """(names, refs) for the search index, exactly as ``RecordOps._write_search`` makes them: the name
+    columns, then the reference columns (``*_ref``) and the URN."""
+    name_columns = _store_records()._NAME_COLUMNS
     names = " ".join(str(columns[n]) for n in name_columns if columns.get(n))
-    refs = " ".join(
-        str(v) for k, v in columns.items() if k not in name_columns and v is not None and k != "yes_count"
-    )
+    refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
     return names, refs
 
 
@@ -1562,16 +1626,25 @@ def _make_template(store: Store, spec: FormSpec, plan: RecordPlan, today: dt.dat
     derived = _derive(store, spec, answers)
     comments = _review_comments(spec, answers, random.Random(plan.extra_seed)) if plan.status == "returned" else {}
     return _Template(plan=plan, answers=answers, columns=dict(derived.columns), completeness=derived.completeness,
-                     flags=tuple(derived.flags), comments=comments)
+                     flags=tuple(derived.flags), comments=comments,
+                     fragments={key: _json_fragment(key, value) for key, value in answers.items()})
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_fragment(key: str, value: Any) -> str:
+    return f"{_JSON.encode(key)}: {_JSON.encode(value)}"
 
 
 class _ColumnUpdater:
     """Works out again the derived columns that read personalised answers (names, dates, references);
     counts that read tags (the yes-count) keep the template's value, which personalising cannot change."""
 
-    def __init__(self, spec: FormSpec) -> None:
+    def __init__(self, spec: FormSpec, changeable: frozenset[str]) -> None:
         by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
         self.constants = dict(spec.constants)
+        self.column_value = _store_records()._column_value
         self.direct: list[tuple[str, str]] = []  # (column, answered question id)
         self.computed: list[tuple[str, Any]] = []  # (column, expression over answered questions only)
         for column, source in spec.columns.items():
@@ -1579,23 +1652,25 @@ class _ColumnUpdater:
             if q is None:
                 continue
             if _answerable(q):
-                self.direct.append((column, source))
+                if source in changeable:
+                    self.direct.append((column, source))
             elif q.expression is not None and not q.expression.tags and all(
                 ref in self.constants or (ref in by_id and _answerable(by_id[ref]))
                 for ref in q.expression.all_references()
-            ):
+            ) and q.expression.all_references() & changeable:
                 self.computed.append((column, q.expression))
 
     def apply(self, template: _Template, answers: Mapping[str, Any]) -> dict[str, Any]:
         from dsvdesk.engine.expressions import MappingEnvironment
 
         columns = dict(template.columns)
+        column_value = self.column_value
         for column, source in self.direct:
-            columns[column] = _column_value(answers.get(source))
+            columns[column] = column_value(answers.get(source))
         if self.computed:
             env = MappingEnvironment({**self.constants, **answers})
             for column, expression in self.computed:
-                columns[column] = _column_value(expression.evaluate(env))
+                columns[column] = column_value(expression.evaluate(env))
         if columns.get("yes_count") is not None:
             columns["yes_count"] = int(columns["yes_count"])
         return columns

@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--records", type=int, metavar="N", help="add N bulk records instead of the lifecycle demo")
     parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed on the same day gives the same data")
     parser.add_argument("--count", type=int, default=50, help="records in the lifecycle demo (default 50)")
+    parser.add_argument("--owner", action="append", default=[], metavar="USERNAME",
+                        help="with --records: give the records to this officer only (repeatable)")
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="the day the data is made relative to (default today)")
     parser.set_defaults(handler=run)
@@ -108,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         with Store.open(path, create=True) as store:
             demo.create_demo_station(store)
     print(f"Adding {args.records:,} records to {path} ...", file=sys.stderr)
-    bulk = demo.bulk_insert_records(path, spec, count=args.records, seed=args.seed, today=today, progress=say)
+    bulk = demo.bulk_insert_records(path, spec, count=args.records, seed=args.seed, today=today,
+                                     owners=tuple(args.owner), progress=say)
     counts = ", ".join(f"{n:,} {status}" for status, n in sorted(bulk.by_status.items()))
     print(f"Added {bulk.records:,} records ({counts}) and {bulk.audit_events:,} audit events in {bulk.seconds:.1f} s.")
     return 0

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from dsvdesk.engine.answers import check_constraint, validate_value
-from dsvdesk.engine.expressions import Environment, ScopedEnvironment, answered, truthy
+from dsvdesk.engine.expressions import Environment, ScopedEnvironment, answered, equal, truthy
 from dsvdesk.engine.index import FormIndex, index_of
 from dsvdesk.engine.spec import Audience, FormSpec, Page, Question, QuestionType, Rule, Severity
 
@@ -97,13 +97,14 @@ class Evaluation:
 class _FormEnvironment:
     """Names for the whole form: constants, then visible answers and computed values as they are set."""
 
-    __slots__ = ("_now", "index", "values", "visible")
+    __slots__ = ("_now", "_tag_counts", "index", "values", "visible")
 
     def __init__(self, index: FormIndex, values: dict[str, Any], now: datetime) -> None:
         self.index = index
         self.values = values
         self.visible: set[str] = set()
         self._now = now
+        self._tag_counts: dict[tuple[str, Any], int] = {}
 
     @property
     def now(self) -> datetime:
@@ -116,6 +117,18 @@ class _FormEnvironment:
         for question_id in self.index.tagged.get(tag, ()):
             if question_id in self.visible:
                 yield question_id, self.values.get(question_id)
+
+    def count_tagged(self, tag: str, wanted: Any) -> int | None:
+        """Memoised count: every question a count depends on is resolved before the count is first
+        asked for (the loader orders them so), so it cannot change within one evaluation."""
+        if not isinstance(wanted, str | int | float | bool | None):
+            return None  # unhashable: let the caller count
+        key = (tag, wanted)
+        count = self._tag_counts.get(key)
+        if count is None:
+            count = sum(1 for _qid, value in self.tagged(tag) if equal(value, wanted))
+            self._tag_counts[key] = count
+        return count
 
     def fields_of(self, repeat: str) -> Collection[str] | None:
         return self.index.repeat_fields.get(repeat)

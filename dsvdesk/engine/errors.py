@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from dsvdesk.errors import UserFacingError
+
 
 @dataclass(frozen=True, slots=True)
 class CodeInfo:
@@ -221,8 +223,13 @@ class FormProblem:
         return f"{where}:{who} {self.message} -> fix: {self.fix} [{self.code.code}]"
 
 
-class FormDefinitionErrors(Exception):
-    """Raised once per load with every problem found, in file and line order."""
+class FormDefinitionErrors(UserFacingError):
+    """Raised once per load with every problem found, in file and line order.
+
+    A user-facing error: a broken form file is an environment problem a force's analyst fixes by editing
+    the file, so the CLI and the app show the list as it is, without a traceback."""
+
+    title = "Form definition problems"
 
     def __init__(self, problems: Iterable[FormProblem]) -> None:
         ordered = sorted(problems, key=lambda p: (p.file, p.line or 0))

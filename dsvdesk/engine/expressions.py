@@ -210,6 +210,9 @@ def to_date(value: Any) -> date | None:
     return temporal
 
 
+_PLAIN_TYPES = frozenset({str, int, bool})
+
+
 def _align(a: Any, b: Any) -> tuple[Any, Any]:
     """Make dates comparable with ISO strings, and datetimes with dates."""
     if isinstance(a, date) or isinstance(b, date):
@@ -224,6 +227,8 @@ def _align(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _equal(a: Any, b: Any) -> bool:
+    if a.__class__ is b.__class__ and a.__class__ in _PLAIN_TYPES:
+        return bool(a == b)  # the common case (answer text against a literal), without coercion
     if a is None or b is None:
         return a is None and b is None
     a, b = _align(a, b)
@@ -233,6 +238,9 @@ def _equal(a: Any, b: Any) -> bool:
         return bool(a == b)
     except (TypeError, ValueError):
         return False
+
+
+equal = _equal  # public name: the language's ==
 
 
 def _ordered(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
@@ -704,6 +712,11 @@ class _Compiler:
 
 
 def _count_tagged(env: Environment, tag: str, wanted: Any) -> int:
+    fast = getattr(env, "count_tagged", None)  # the form environment memoises counts
+    if fast is not None:
+        count: int | None = fast(tag, wanted)
+        if count is not None:
+            return count
     return sum(1 for _qid, value in env.tagged(tag) if _equal(value, wanted))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dsvdesk.engine.expressions import Expression
-from dsvdesk.engine.spec import FormSpec, Page, Question, QuestionType, Section
+from dsvdesk.engine.spec import FormSpec, Page, Question, QuestionType, Rule, Section
 
 # A node of the dependency graph: a page (its visibility) or a top-level question (its value).
 Node = Page | Question
@@ -22,7 +22,7 @@ class FormIndex:
     page_of_question: Mapping[str, Page]
     section_of_page: Mapping[str, Section]
     pages: Mapping[str, Page]
-    rules_by_id: Mapping[str, object]
+    rules_by_id: Mapping[str, Rule]
     # tag key -> ids of the questions carrying it, in form order. A keyed tag `specss: separation`
     # is listed under both "specss" and "specss:separation".
     tagged: Mapping[str, tuple[str, ...]]

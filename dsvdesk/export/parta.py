@@ -374,7 +374,8 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
         previous += r.previous_incidents > 0
 
     matches = find_repeat_matches(all_rows, approved)
-    repeat_keys = {r.victim_key for r in approved if r.record_id in {m.record_id for m in matches}}
+    repeat_ids = {m.record_id for m in matches}
+    repeat_keys = {r.victim_key for r in approved if r.record_id in repeat_ids}
     top = max(histogram, default=-1)
 
     return PartA(
@@ -397,7 +398,7 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
         not_arrested=not_arrested,
         arrest_not_recorded=arrest_unknown,
         previous_incidents_reported=previous,
-        diversity=_diversity(approved, repeat_ids={m.record_id for m in matches}),
+        diversity=_diversity(approved, repeat_ids=repeat_ids),
         months=_months(approved, period),
         entered=tuple(entered),
     )
@@ -445,9 +446,13 @@ def _diversity(approved: Sequence[_Parsed], repeat_ids: set[str]) -> tuple[Diver
 
 
 def _months(approved: Sequence[_Parsed], period: Period) -> tuple[MonthFigures, ...]:
+    by_month: dict[tuple[int, int], list[_Parsed]] = {}
+    for r in approved:
+        if r.incident is not None:
+            by_month.setdefault((r.incident.year, r.incident.month), []).append(r)
     out = []
     for year, month in period.months():
-        members = [r for r in approved if r.incident is not None and (r.incident.year, r.incident.month) == (year, month)]
+        members = by_month.get((year, month), [])
         out.append(
             MonthFigures(
                 year,

@@ -814,8 +814,11 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
 
     story.append(CondPageBreak(charts.HEIGHT + 30))
     story.append(_p("Charts", styles["group"]))
-    for drawing in charts.all_charts(part_a):
-        story.append(KeepTogether([drawing, Spacer(1, 10)]))
+    if part_a.records == 0:
+        story.append(_p("No charts: there are no approved records in this period.", styles["small"]))
+    else:
+        for drawing in charts.all_charts(part_a):
+            story.append(KeepTogether([drawing, Spacer(1, 10)]))
     return _build(
         story,
         header=header,

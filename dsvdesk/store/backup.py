@@ -95,6 +95,8 @@ def restore_database(
     with db.translate_errors(backup_file):
         source = _open_readonly(backup_file)
         try:
+            if not db.is_dsvdesk_database(source):
+                raise InvalidInput(f"{backup_file} is not a DSVDesk backup; nothing was restored.")
             summary = summarise(source)
             if summary.schema_version > db.CURRENT_VERSION:
                 raise StorageUnavailable(
@@ -162,6 +164,11 @@ def _refuse_if_newer(target: Path, backup: DatabaseSummary) -> None:
     try:
         conn = _open_readonly(target)
         try:
+            if not db.is_dsvdesk_database(conn) and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                raise InvalidInput(
+                    f"{target} is another program's database, so the backup was not restored over it. "
+                    "Give the DSVDesk database's path with --db."
+                )
             current = summarise(conn)
         finally:
             conn.close()

@@ -31,6 +31,7 @@ _SQLITE_PROTOCOL = 15
 _SQLITE_NOTADB = 26
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+APPLICATION_ID = 0x44535644  # 'DSVD' in the file header, set by migration 0003
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -209,6 +210,29 @@ def _check_location(path: Path, *, create: bool) -> None:
         )
 
 
+def is_dsvdesk_database(conn: sqlite3.Connection) -> bool:
+    """True for a DSVDesk file: marked with our application id, or made before the mark (migrations 1-2)."""
+    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    if app_id == APPLICATION_ID:
+        return True
+    return app_id == 0 and user_version(conn) >= 1 and conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
+    ).fetchone() is not None
+
+
+def _refuse_foreign(path: Path, conn: sqlite3.Connection, version: int) -> None:
+    """Another program's SQLite file is left alone: it is never 'migrated' into a DSVDesk database."""
+    has_tables = conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
+    if (version == 0 and not has_tables) or is_dsvdesk_database(conn):
+        return
+    raise StorageUnavailable(
+        f"{path} is a database of another program, not a DSVDesk database. Nothing in it was changed. "
+        "Check the path given with --db or DSVDESK_DB.",
+        path=str(path),
+        reason="not_a_database",
+    )
+
+
 def _refuse_too_new(path: Path, version: int) -> None:
     if version > CURRENT_VERSION:
         raise StorageUnavailable(
@@ -250,12 +274,16 @@ def connect(
     conn: sqlite3.Connection | None = None
     try:
         with translate_errors(path):
+            # check_same_thread=False: a Store may be handed to a worker thread and back (SQLite is built
+            # serialized), but it is used by one thread at a time — the Store's documented contract.
             conn = sqlite3.connect(
-                _uri(path, create=create), uri=True, isolation_level=None, check_same_thread=True
+                _uri(path, create=create), uri=True, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             # Read the version before any pragma that writes (journal_mode=WAL changes the file header).
-            _refuse_too_new(path, user_version(conn))
+            version = user_version(conn)
+            _refuse_foreign(path, conn, version)
+            _refuse_too_new(path, version)
             apply_pragmas(conn, busy_timeout_ms=busy_timeout_ms)
             migrate(conn, path, target=migrate_to)
     except BaseException:

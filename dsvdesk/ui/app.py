@@ -88,24 +88,20 @@ def ensure_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def demo_accounts() -> list[tuple[str, str, str]]:
-    """(username, password, role) of the demo database's accounts, as the demo generator made them."""
+def demo_accounts(db_path: Path) -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo accounts recorded in this database by ``dsvdesk demo``.
+    A real station's database has none, so ``--demo`` on it shows nothing."""
+    from dsvdesk import demo
+    from dsvdesk.store import db
+
     try:
-        from dsvdesk import demo
-    except ImportError:
+        conn = db.connect(db_path)
+    except UserFacingError:
         return []
-    accounts = getattr(demo, "DEMO_ACCOUNTS", ())
-    result: list[tuple[str, str, str]] = []
-    for account in accounts:
-        username = getattr(account, "username", None)
-        password = getattr(account, "password", None)
-        role = getattr(account, "role", "")
-        if username is None and isinstance(account, tuple | list) and len(account) >= 2:
-            username, password = account[0], account[1]
-            role = account[2] if len(account) > 2 else ""
-        if username and password:
-            result.append((str(username), str(password), str(role)))
-    return result
+    try:
+        return [(a.username, a.password, a.role) for a in demo.demo_accounts_in(conn)]
+    finally:
+        conn.close()
 
 
 def load_forms(parent: QWidget | None) -> dict[str, Any]:
@@ -138,7 +134,7 @@ def sign_in(store: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
         None,
         store,
         station=station,
-        demo_accounts=demo_accounts() if demo else (),
+        demo_accounts=demo_accounts(db_path) if demo else (),
         username=ui_state.last_username(),
     )
     return session

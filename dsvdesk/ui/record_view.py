@@ -71,7 +71,8 @@ class RecordView(QWidget):
         self.submit_button.clicked.connect(self.submit)
         self.wizard.page_changed.connect(self._remember_page)
         self.wizard.saved.connect(self._saved)
-        self.wizard.answer_changed.connect(self._answer_changed)
+        self.wizard.evaluated.connect(self._evaluated)
+        self._title = self.title()
         if self.wizard.autosaver is not None:
             self.wizard.autosaver.conflict.connect(self._conflict)
             self.wizard.autosaver.failed.connect(self._save_failed)
@@ -104,13 +105,16 @@ class RecordView(QWidget):
         self.status_message.emit(f"Saved {when}")
         self.records_changed.emit()
 
-    def _answer_changed(self, answer_id: str, _value: Any) -> None:
-        if answer_id == self.record.spec.columns.get("victim_name"):
-            self.title_changed.emit(self.title())
+    def _evaluated(self, _evaluation: object) -> None:
+        title = self.title()
+        if title != self._title:
+            self._title = title
+            self.title_changed.emit(title)
 
     def title(self) -> str:
+        """'124D — Anna Nowak': the form's short name and the victim (the form's victim_name column)."""
         victim_id = self.record.spec.columns.get("victim_name", "")
-        victim = self.wizard.answers().get(victim_id)
+        victim = self.wizard.value_of(victim_id) if victim_id else None
         first = self.record.spec.title.split()[0] if self.record.spec.title else self.record.spec.id
         return f"{first} — {victim}" if isinstance(victim, str) and victim.strip() else f"{first} — new"
 

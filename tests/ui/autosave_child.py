@@ -15,17 +15,17 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtTest import QTest  # noqa: E402 - after the platform is chosen
+from PySide6.QtTest import QTest
 
-from dsvdesk.engine.loader import load_forms_dir  # noqa: E402
-from dsvdesk.paths import forms_dir  # noqa: E402
-from dsvdesk.store import Store  # noqa: E402
-from dsvdesk.ui import messages, record_view  # noqa: E402
-from dsvdesk.ui.app import ensure_application  # noqa: E402
-from dsvdesk.ui.context import AppContext  # noqa: E402
-from dsvdesk.ui.main_window import MainWindow  # noqa: E402
-from dsvdesk.ui.qt import Qt, QTimer  # noqa: E402
-from dsvdesk.ui.state import UiState  # noqa: E402
+from dsvdesk.engine.loader import load_forms_dir
+from dsvdesk.paths import forms_dir
+from dsvdesk.store import Store
+from dsvdesk.ui import messages, record_view
+from dsvdesk.ui.app import ensure_application
+from dsvdesk.ui.context import AppContext
+from dsvdesk.ui.main_window import MainWindow
+from dsvdesk.ui.qt import Qt, QTimer
+from dsvdesk.ui.state import UiState
 
 NAME = "Małgorzata Wiśniewska-Kowalczyk, née Żółkiewska"
 NARRATIVE = "The victim said the suspect pushed her against the door and took her phone. " * 3

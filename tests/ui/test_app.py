@@ -74,9 +74,8 @@ def wait_saved(qtbot: QtBot, view: RecordView) -> None:
     qtbot.waitUntil(lambda: not view.wizard.autosaver.pending, timeout=3000)  # type: ignore[union-attr]
 
 
-def test_officer_end_to_end(
-    qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
-) -> None:
+@pytest.mark.usefixtures("ui_app", "forms_dir")
+def test_officer_end_to_end(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path) -> None:
     sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
     window = open_app(qtbot, db_path)
     assert window.home is not None
@@ -178,8 +177,9 @@ def test_officer_end_to_end(
     close_app(window)
 
 
+@pytest.mark.usefixtures("ui_app", "forms_dir")
 def test_supervisor_gives_a_reason_to_open_an_officers_record(
-    qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
 ) -> None:
     from dsvdesk.engine.loader import load_form_text
 
@@ -210,8 +210,9 @@ def test_supervisor_gives_a_reason_to_open_an_officers_record(
     close_app(window)
 
 
+@pytest.mark.usefixtures("ui_app", "forms_dir")
 def test_idle_lock_keeps_typing_and_needs_the_password(
-    qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
 ) -> None:
     sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
     window = open_app(qtbot, db_path)
@@ -288,11 +289,9 @@ def test_unexpected_error_is_logged_without_data_and_shown_calmly(
     app_module.install_exception_hook()
     try:
         secret = "Małgorzata Wiśniewska"
-        try:
-            raise RuntimeError("boom in a widget")
-        except RuntimeError:
-            with caplog.at_level(logging.ERROR, logger="dsvdesk.ui"):
-                sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+        error = RuntimeError("boom in a widget")
+        with caplog.at_level(logging.ERROR, logger="dsvdesk.ui"):
+            sys.excepthook(RuntimeError, error, None)
         shown = messages.shown()
         assert shown and shown[-1].title == "Something went wrong"
         assert "log file" in shown[-1].text
@@ -310,3 +309,94 @@ def test_unusable_database_gives_a_clear_message(ui_app: QApplication, tmp_path:
     shown = messages.shown()
     assert shown and shown[-1].kind == "error"
     assert "notes.sqlite3" in shown[-1].text
+
+
+def test_new_buttons_come_from_the_form_files() -> None:
+    from dsvdesk.engine.loader import load_form_text
+    from dsvdesk.ui.context import new_button_text, offered_forms
+
+    record = load_form_text(ALL_TYPES_FORM, "uitest.yaml")
+    report = load_form_text(
+        ALL_TYPES_FORM.replace("id: uitest", "id: board").replace("title: 77X Test Assessment", "title: Board report")
+        .replace("marking: OFFICIAL-SENSITIVE", "marking: OFFICIAL-SENSITIVE\noptions:\n  kind: report"),
+        "board.yaml",
+    )
+    named = load_form_text(
+        ALL_TYPES_FORM.replace("id: uitest", "id: stalk").replace("title: 77X Test Assessment", "title: Stalking screen")
+        .replace("marking: OFFICIAL-SENSITIVE", "marking: OFFICIAL-SENSITIVE\noptions:\n  new_label: New S-DASH"),
+        "stalk.yaml",
+    )
+    offered = offered_forms({"uitest": record, "board": report, "stalk": named})
+    assert [s.id for s in offered] == ["uitest", "stalk"]
+    assert [new_button_text(s) for s in offered] == ["New 77X", "New S-DASH"]
+
+
+def _complete_answers() -> dict[str, Any]:
+    return {
+        "victim_name": "Anna Nowak",
+        "incident_date": "2025-11-03",
+        "has_children": "no",
+        "q1": "yes",
+        "q2": "no",
+        "q3": "no",
+        "grade": "standard",
+    }
+
+
+@pytest.mark.usefixtures("ui_app", "forms_dir")
+def test_returned_record_shows_the_supervisors_comments_and_can_be_fixed(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+) -> None:
+    from dsvdesk import workflow
+    from dsvdesk.engine.loader import load_form_text
+
+    with Store.open(db_path) as store:
+        officer = store.login("officer1", OFFICER_PASSWORD)
+        ref = store.create_record(officer, load_form_text(ALL_TYPES_FORM, "uitest.yaml"), _complete_answers())
+        submitted = workflow.submit_record(store, officer, ref.id, OFFICER_PASSWORD)
+        supervisor = store.login("super1", SUPERVISOR_PASSWORD)
+        store.return_record(supervisor, ref.id, {"q1": "What injury? Describe it in the comment."}, submitted.ref.version)
+    sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
+    window = open_app(qtbot, db_path)
+    assert window.home is not None
+    assert window.home.model.data(window.home.model.index(0, 3)) == "Returned — see comments"
+    view = window.open_record(ref.id)
+    assert view is not None
+    assert not view.wizard.read_only
+    assert "Returned by the supervisor" in view.banner.text()
+    view.wizard.go_to_page("checklist")
+    block = view.wizard.block("q1")
+    assert block.review_label.isVisible()
+    assert "What injury?" in block.review_label.text()
+    shot(window, artifacts_dir, "app_returned_with_comment")
+    assert block.comment_edit is not None
+    type_text(block.comment_edit, "Bruised left arm, photographed.")
+    wait_saved(qtbot, view)
+    close_app(window)
+
+
+def test_save_conflict_keeps_both_changes(
+    qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
+    window = open_app(qtbot, db_path)
+    assert window.home is not None
+    qtbot.mouseClick(window.home.new_buttons["uitest"], Qt.MouseButton.LeftButton)
+    view = current_record(window)
+    type_text(view.wizard.block("victim_name").editor.line, "Anna")  # type: ignore[union-attr]
+    wait_saved(qtbot, view)
+    # The same record changed in a second DSVDesk (another window, another connection).
+    with Store.open(db_path) as elsewhere:
+        session = elsewhere.login("officer1", OFFICER_PASSWORD)
+        record = elsewhere.open_record(session, view.record_id)
+        elsewhere.save_answer(session, view.record_id, "narrative", "Typed in the other window", record.version)
+    type_text(view.wizard.block("victim_name").editor.line, " Nowak")  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: any(m.title == "Changed elsewhere" for m in messages.shown()), timeout=3000)
+    wait_saved(qtbot, view)
+    assert view.wizard.block("narrative").editor.value() == "Typed in the other window"  # type: ignore[union-attr]
+    with Store.open(db_path) as check:
+        session = check.login("officer1", OFFICER_PASSWORD)
+        answers = check.open_record(session, view.record_id).answers
+    assert answers["victim_name"] == "Anna Nowak"
+    assert answers["narrative"] == "Typed in the other window"
+    close_app(window)

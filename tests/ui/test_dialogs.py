@@ -149,3 +149,13 @@ def test_problems_dialog_enter_chooses_a_finding(qtbot: QtBot, ui_app: QApplicat
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
     assert dialog.chosen is findings[1]
+
+
+def test_demo_accounts_come_from_a_demo_database_only(ui_app: QApplication, db_path: Path, tmp_path: Path) -> None:
+    from dsvdesk.demo import DEMO_ACCOUNTS, record_demo_accounts
+    from dsvdesk.ui.app import demo_accounts
+
+    assert demo_accounts(db_path) == []  # a real station: nothing to show, even with --demo
+    record_demo_accounts(db_path, DEMO_ACCOUNTS)
+    shown = demo_accounts(db_path)
+    assert ("pc1234", "demo-officer-1", "officer") in shown

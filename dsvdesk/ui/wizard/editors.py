@@ -143,7 +143,8 @@ class LongTextEditor(Editor):
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName(self.accessible_base())
         self.text.setTabChangesFocus(True)  # Tab moves on, as everywhere else in the form
-        self.text.setMinimumHeight(90)
+        self.text.setMinimumHeight(80)
+        self.text.setMaximumHeight(140)  # a page of narratives stays scannable; the box scrolls inside
         _row(self).addWidget(self.text)
         self.text.textChanged.connect(self._emit)
 

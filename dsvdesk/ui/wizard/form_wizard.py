@@ -76,7 +76,8 @@ class FormWizard(QWidget):
         self._answers: dict[str, Any] = dict(answers or {})
         self._review_comments: dict[str, str] = dict(review_comments or {})
         self._confirm_remove = confirm_remove
-        self.show_all_problems = False  # after a submit attempt every page shows its problems
+        # After a submit attempt (or on a record that can no longer change) every page shows its problems.
+        self.show_all_problems = read_only
         self.pages: list[Page] = [
             page
             for section in spec.sections
@@ -88,7 +89,7 @@ class FormWizard(QWidget):
         self.visited: set[str] = {p for p in visited if p in self._page_index}
         self._views: dict[str, PageView] = {}
         self._scrolls: dict[str, QScrollArea] = {}
-        self._page_state: dict[str, tuple[bool, str]] = {}
+        self._page_state: dict[str, tuple[bool, str, bool]] = {}
         self._by_question: dict[str, list[Finding]] = {}
         self._stale_views: set[str] = set()
         self.current_page_id = ""
@@ -128,6 +129,8 @@ class FormWizard(QWidget):
         self.page_list.itemClicked.connect(self._page_item_chosen)
         self.page_list.setWordWrap(True)  # long page titles wrap instead of scrolling sideways
         self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.page_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.page_list.setMinimumWidth(150)
         self.page_list.setMaximumWidth(320)
 
@@ -145,7 +148,7 @@ class FormWizard(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([230, 640, 270])
+        self.splitter.setSizes([250, 640, 270])
         outer.addWidget(self.splitter, 1)
 
         bar = QWidget(self)
@@ -313,6 +316,7 @@ class FormWizard(QWidget):
             if item is not None:
                 editor = item.editors.get(field_id or "")
                 focus = editor.focus_target() if editor is not None else (item.first_input() or focus)
+        self._scrolls[target_page].ensureWidgetVisible(block, 10, 10)  # the question with its message
         self._scrolls[target_page].ensureWidgetVisible(focus, 20, 40)
         focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -359,6 +363,7 @@ class FormWizard(QWidget):
 
     def set_review_comments(self, comments: Mapping[str, str]) -> None:
         self._review_comments = dict(comments)
+        self._refresh()
         for view in self._views.values():
             for block in view.blocks.values():
                 block.set_review_comment(self._review_comments.get(block.question.id, ""))
@@ -412,11 +417,13 @@ class FormWizard(QWidget):
                 state = NOT_VISITED
             else:
                 state = HAS_ERRORS if by_page.get(page.id) else COMPLETE
-            if self._page_state.get(page.id) != (hidden, state):
-                self._page_state[page.id] = (hidden, state)
+            commented = any(q.id in self._review_comments for q in page.questions)
+            if self._page_state.get(page.id) != (hidden, state, commented):
+                self._page_state[page.id] = (hidden, state, commented)
                 item = self.page_list.item(self._page_index[page.id])
                 item.setHidden(hidden)
-                item.setText(f"{_STATE_MARKS[state]}  {page.title}")
+                note = "  — supervisor's comment" if commented else ""
+                item.setText(f"{_STATE_MARKS[state]}  {page.title}{note}")
                 item.setToolTip(f"{page.title}: {state}")
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{page.title}, {state}")
         self.risk_panel.show_summary(self._summary_values(), self._summary_labels)
@@ -457,7 +464,26 @@ class FormWizard(QWidget):
         return labels or None
 
     def _summary_values(self) -> list[Any]:
-        return [value for _label, value in self.evaluation.summary]
+        return [self._readable(value) for _label, value in self.evaluation.summary]
+
+    def _readable(self, value: Any) -> Any:
+        """Lists of question ids (e.g. ``list_tagged``) are shown by question number, as on paper."""
+        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+            shown = []
+            for item in value:
+                try:
+                    question = self.spec.question(item)
+                except KeyError:
+                    return value
+                shown.append(f"Q{question.number}" if question.number else question.label)
+            return shown
+        return value
+
+    def value_of(self, question_id: str) -> Any:
+        """An answer, or a computed question's current value."""
+        if question_id in self.evaluation.values:
+            return self.evaluation.values[question_id]
+        return self._answers.get(question_id)
 
     # ----------------------------------------------------------------- help, focus, status
     def toggle_help_for_focus(self) -> None:

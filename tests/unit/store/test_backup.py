@@ -85,3 +85,18 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
         restore(junk, tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
     with pytest.raises(InvalidInput, match="no backup file"):
         restore(tmp_path / "missing.sqlite3", tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
+
+
+def test_restore_never_touches_another_programs_database(station: Station, tmp_path: Path) -> None:
+    backup = station.store.backup(tmp_path / "backup.sqlite3")
+    other = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(InvalidInput, match="another program's database"):
+        restore(backup, other, admin_username=ADMIN, admin_password=PASSWORD)
+    with pytest.raises(InvalidInput, match="not a DSVDesk backup"):
+        restore(other, tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
+    assert other.read_bytes() == before

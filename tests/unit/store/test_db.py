@@ -88,6 +88,7 @@ def test_split_statements_keeps_triggers_whole() -> None:
 def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite3"
     conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {db.APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {db.CURRENT_VERSION + 1}")
     conn.close()
     before = path.read_bytes()
@@ -232,3 +233,33 @@ def test_unknown_sql_errors_are_bugs(station: Station) -> None:
     with pytest.raises(StorageBug):
         with db.translate_errors(station.path):
             station.store._conn.execute("SELECT * FROM no_such_table")
+
+
+def test_another_programs_sqlite_file_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "places.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE moz_places (url TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageUnavailable, match="database of another program") as info:
+        Store.open(path)
+    assert info.value.reason == "not_a_database" and path.read_bytes() == before
+
+
+def test_dsvdesk_databases_carry_the_application_id(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "a.sqlite3", create=True) as store:
+        assert store._conn.execute("PRAGMA application_id").fetchone()[0] == db.APPLICATION_ID
+
+
+def test_migration_0003_application_id(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 2)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == 0
+    assert db.is_dsvdesk_database(conn)  # a database made before the mark is still recognised
+    conn.close()
+    with Store.open(tmp_path / "m.sqlite3") as store:  # ... and opened and migrated
+        conn = store._conn
+        assert store.schema_version == 3
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == db.APPLICATION_ID
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "records_editor_updated" not in indexes and "records_owner_updated" in indexes

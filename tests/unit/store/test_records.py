@@ -223,3 +223,12 @@ def test_saves_refused_after_submission(station: Station, tmp_path: Path) -> Non
     submitted = store.submit(off1, ref.id, ref.version, fake_pdf())
     with pytest.raises(InvalidTransition, match="submitted for review"):
         store.save_answer(off1, ref.id, "victim_name", "changed", submitted.version)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=60))
+def test_any_search_text_is_safe(station: Station, text: str) -> None:
+    """FTS5 syntax typed into the search box (quotes, NEAR, *, ^, colons) never becomes an error."""
+    rows = station.store.list_records(station["sup1"], search=text)
+    assert isinstance(rows, list)
+    assert station.store.count_records(station["sup1"], search=text) == len(rows)

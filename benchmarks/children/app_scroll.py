@@ -1,0 +1,59 @@
+"""Peak memory of the app with a big database, the officer's list scrolled from first row to last.
+
+Run as a script in a fresh process: ``app_scroll.py DB USERNAME PASSWORD``. Starts the real app (fonts,
+style, main window) signed in as USERNAME, finds the largest record list, scrolls it to the end page by
+page as a user dragging the scroll bar would, and prints ``RESULT rows=<n> peak_rss_mb=<x>``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtWidgets import QApplication, QTableView
+
+
+def peak_rss_mb() -> float:
+    """The process's high-water mark of resident memory (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    from dsvdesk.ui.app import apply_look, ensure_application, start
+
+    db, username, password = sys.argv[1], sys.argv[2], sys.argv[3]
+    app = ensure_application()
+    apply_look(app)
+    window = start(Path(db), sign_in_fn=lambda store, **_kw: store.login(username, password))
+    if window is None:
+        print("FAILED the app did not start", flush=True)
+        return 1
+    app.processEvents()
+    tables = [t for t in window.findChildren(QTableView) if t.model() is not None]
+    if not tables:
+        print("FAILED no record list in the main window", flush=True)
+        return 1
+    table = max(tables, key=lambda t: getattr(t.model(), "total", t.model().rowCount()))
+    model = table.model()
+    root = QModelIndex()
+    while True:
+        table.scrollToBottom()
+        app.processEvents()
+        if not model.canFetchMore(root):
+            break
+        model.fetchMore(root)
+    table.scrollToBottom()
+    app.processEvents()
+    print(f"RESULT rows={model.rowCount(root)} peak_rss_mb={peak_rss_mb():.1f}", flush=True)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

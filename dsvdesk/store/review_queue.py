@@ -1,0 +1,315 @@
+"""The supervisor's review queue: submitted records, oldest first, with the flags a reviewer acts on.
+
+Qt-free. Two kinds of flag:
+
+* **rule flags** come from the record's own definition: a rule tagged ``flag: <name>`` that fires on
+  the answers puts ``<name>`` in the record's ``flags`` column at every save (the store does that in
+  ``RecordOps._derive``), so the queue filters on them in SQL, page by page;
+* **queue flags** come from the lifecycle columns at the moment of asking: ``resubmitted`` (the record
+  came back after a return) and ``waiting_over_24h`` (submitted more than 24 hours ago and not yet
+  decided).
+
+Every call is for supervisors only (checked against the database, whatever the UI shows). Listing
+reads no answers, so it is not a consultation; opening a record from the queue is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.engine.errors import FormDefinitionErrors
+from dsvdesk.errors import UserFacingError
+from dsvdesk.store.errors import InvalidInput, StorageBug
+from dsvdesk.store.models import RecordRow, Role, Session, Status
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.completeness import Finding
+    from dsvdesk.engine.spec import FormSpec
+    from dsvdesk.store import Store
+
+RESUBMITTED = "resubmitted"
+WAITING = "waiting_over_24h"
+QUEUE_FLAGS = (RESUBMITTED, WAITING)
+WAITING_LIMIT = dt.timedelta(hours=24)
+# What the queue lists when no status is chosen: records waiting for a decision.
+DEFAULT_STATUSES: tuple[str, ...] = (Status.SUBMITTED.value,)
+QUEUE_SORTS = ("submitted_at", "incident_date", "victim_name", "owner", "yes_count", "grade", "completeness", "updated_at")
+MAX_QUEUE_PAGE = 1000
+
+# Readable names for the flags the shipped forms use; any other flag name is shown in words
+# ("family_court_order" -> "Family court order"), so a force can add flags in its form file alone.
+FLAG_LABELS: Mapping[str, str] = {
+    "high_without_marac": "High risk without MARAC referral",
+    "children_without_merlin": "Children without Merlin PAC reference",
+    "potential_escalation": "Potential escalation",
+    RESUBMITTED: "Resubmitted after return",
+    WAITING: "Waiting over 24 hours",
+}
+_FLAG_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def flag_label(flag: str) -> str:
+    """The words a supervisor sees for a flag name."""
+    known = FLAG_LABELS.get(flag)
+    if known:
+        return known
+    words = flag.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else flag
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the queue shows. Empty fields mean "any"."""
+
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    flag: str = ""  # a rule flag or one of QUEUE_FLAGS
+    officer: str = ""  # username of the record's officer
+    date_from: str = ""  # incident dates, inclusive, YYYY-MM-DD
+    date_to: str = ""
+    search: str = ""  # names and references (full-text, as the home list)
+    sort: str = "submitted_at"
+    descending: bool = False  # oldest first: the longest wait is dealt with first
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the queue: the store's list row plus the flags and how long it has waited."""
+
+    row: RecordRow
+    flags: tuple[str, ...]
+    waiting_hours: float | None  # since the (latest) submission; None unless submitted
+    officer_grade: str | None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.row.id
+
+    def __getattr__(self, name: str) -> Any:
+        # The queue row reads like the list row (victim_name, status, owner_name ...), so the same
+        # table columns and the same "open record" code work on both.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.row, name)
+
+    @property
+    def flag_labels(self) -> tuple[str, ...]:
+        return tuple(flag_label(f) for f in self.flags)
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _check_date(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    if not _ISO_DATE.match(text):
+        raise InvalidInput(f"The {what} date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31.")
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"The {what} date {text!r} is not a real day of the calendar.") from None
+    return text
+
+
+def _statuses(values: Iterable[str]) -> list[str]:
+    chosen = []
+    for value in values:
+        try:
+            chosen.append(Status(str(value)).value)
+        except ValueError:
+            raise InvalidInput(f"Unknown status {value!r}: use submitted, returned, approved or draft.") from None
+    return chosen
+
+
+def queue_flags_of(row: RecordRow, *, now: dt.datetime) -> tuple[tuple[str, ...], float | None]:
+    """The row's rule flags plus the queue flags worked out at ``now``; and the hours it has waited."""
+    flags = [f for f in row.flags if f]
+    waited: float | None = None
+    if row.status is Status.SUBMITTED:
+        if row.return_rounds > 0:
+            flags.append(RESUBMITTED)
+        submitted = _parse_time(row.submitted_at)
+        if submitted is not None:
+            waited = max(0.0, (now - submitted).total_seconds() / 3600)
+            if now - submitted > WAITING_LIMIT:
+                flags.append(WAITING)
+    return tuple(dict.fromkeys(flags)), waited
+
+
+class ReviewQueue:
+    """Queries over one ``Store`` for one supervisor's ``Session``; bind it once per screen."""
+
+    def __init__(self, store: Store, session: Session, *, clock: Any = None) -> None:
+        self.store = store
+        self.session = session
+        self._clock = clock  # tests fix "now"; the store's clock otherwise
+
+    def now(self) -> dt.datetime:
+        moment = self._clock() if self._clock is not None else self.store._now()
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+    def _require(self) -> None:
+        self.store._require(self.session, Role.SUPERVISOR, action="review records")
+
+    def _where(self, wanted: QueueFilter) -> tuple[str, list[Any]]:
+        """The store's own list filter (status, officer, rule flag, incident dates, search) plus the
+        queue flags, as one SQL WHERE clause with bound values."""
+        flag = wanted.flag.strip()
+        if flag and not _FLAG_NAME.match(flag):
+            raise InvalidInput(f"{flag!r} is not a flag name; flags are words like potential_escalation.")
+        statuses = _statuses(wanted.statuses) if wanted.statuses else None
+        user = self.store._current_user(self.session)
+        clause, params = self.store._list_filter(
+            user,
+            status=statuses,
+            owner=wanted.officer.strip() or None,
+            search=wanted.search,
+            flag=None if flag in QUEUE_FLAGS else (flag or None),
+            date_column="incident_date",
+            date_from=_check_date(wanted.date_from, "from") or None,
+            date_to=_check_date(wanted.date_to, "to") or None,
+        )
+        extra: list[str] = []
+        if flag == RESUBMITTED:
+            extra.append("r.status = 'submitted' AND r.return_rounds > 0")
+        elif flag == WAITING:
+            limit = (self.now() - WAITING_LIMIT).astimezone(dt.UTC).isoformat(timespec="microseconds")
+            extra.append("r.status = 'submitted' AND r.submitted_at IS NOT NULL AND r.submitted_at < ?")
+            params.append(limit)
+        if wanted.date_from and wanted.date_to and wanted.date_from > wanted.date_to:
+            raise InvalidInput("The 'from' date is after the 'to' date; swap them to see records.")
+        if extra:
+            joined = " AND ".join(f"({e})" for e in extra)
+            clause = f"{clause} AND {joined}" if clause else f" WHERE {joined}"
+        return clause, params
+
+    def count(self, wanted: QueueFilter) -> int:
+        self._require()
+        clause, params = self._where(wanted)
+        with self.store._read() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM records r{clause}", params).fetchone()[0])  # noqa: S608 - fixed parts
+
+    def rows(self, wanted: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
+        """One page of the queue. Sorting happens in SQL on the store's indexed columns."""
+        self._require()
+        from dsvdesk.store.records import SORTS
+
+        if wanted.sort not in QUEUE_SORTS:
+            raise InvalidInput(f"The queue cannot be sorted by {wanted.sort!r}; use one of {', '.join(QUEUE_SORTS)}.")
+        if offset < 0 or not 1 <= limit <= MAX_QUEUE_PAGE:
+            raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_QUEUE_PAGE} records.")
+        clause, params = self._where(wanted)
+        direction = "DESC" if wanted.descending else "ASC"
+        sql = (
+            "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
+            "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
+            "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
+            "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
+            f"{clause} ORDER BY {SORTS[wanted.sort]} {direction}, r.seq {direction} LIMIT ? OFFSET ?"
+        )
+        with self.store._read() as conn:
+            raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
+        now = self.now()
+        result = []
+        for r in raw:
+            columns = json.loads(r[24] or "{}")
+            row = RecordRow(
+                id=r[0], form_id=r[1], status=Status(r[2]), revision=int(r[3]), version=int(r[4]),
+                owner_id=int(r[5]), owner_username=r[6], owner_name=r[7], editor_id=int(r[8]), created_at=r[9],
+                updated_at=r[10], submitted_at=r[11], approved_at=r[12], urn=r[13], completeness=int(r[14]),
+                return_rounds=int(r[15]), victim_name=r[16], suspect_name=r[17], incident_date=r[18],
+                cad_ref=r[19], cris_ref=r[20], grade=r[21], yes_count=r[22], flags=tuple(str(r[23]).split()),
+                columns=columns,
+            )
+            flags, waited = queue_flags_of(row, now=now)
+            officer_grade = columns.get("officer_grade")
+            result.append(
+                QueueRow(
+                    row=row,
+                    flags=flags,
+                    waiting_hours=waited,
+                    officer_grade=str(officer_grade) if officer_grade not in (None, "") else row.grade,
+                )
+            )
+        return result
+
+    def flags_available(self) -> list[tuple[str, str]]:
+        """(flag, label) for the filter: every `flag:` tag in the definitions stored on this PC, then the
+        queue's own flags."""
+        self._require()
+        names: list[str] = []
+        with self.store._read() as conn:
+            hashes = [str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")]
+        for content_hash in hashes:
+            try:
+                spec = self.store.spec_for_hash(content_hash)
+            except (StorageBug, UserFacingError, FormDefinitionErrors):
+                # an old definition the current loader no longer accepts offers no flags; its
+                # records still list (their flags column was written when they were saved)
+                log.storage.info("definition %s skipped for queue flags", content_hash[:12])
+                continue
+            for rule in spec.rules:
+                names.extend(tag.value for tag in rule.tags if tag.name == "flag" and tag.value)
+        ordered = list(dict.fromkeys([*names, *QUEUE_FLAGS]))
+        return [(name, flag_label(name)) for name in ordered]
+
+    def officers(self) -> list[tuple[str, str]]:
+        """(username, full name) of everyone who owns a record, for the officer filter."""
+        self._require()
+        with self.store._read() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT u.username, u.full_name FROM records r JOIN users u ON u.id = r.owner_id "
+                "ORDER BY u.full_name COLLATE NOCASE"
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def describe_waiting(hours: float | None) -> str:
+    """'3 h', '2 d 4 h' — how long a record has waited, for the queue column."""
+    if hours is None:
+        return ""
+    whole = int(hours)
+    if whole < 1:
+        return "under 1 h"
+    days, rest = divmod(whole, 24)
+    return f"{days} d {rest} h" if days else f"{rest} h"
+
+
+def summarise(rows: Sequence[QueueRow]) -> dict[str, int]:
+    """How many rows carry each flag (for the queue's header line)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for flag in row.flags:
+            counts[flag] = counts.get(flag, 0) + 1
+    return counts
+
+
+def approval_problems(spec: FormSpec, answers: Mapping[str, Any], changes: Mapping[str, Any]) -> list[Finding]:
+    """The errors that would stop an approval if ``changes`` (the supervisor's grade, rationale, QA
+    answers) were saved: the same check ``Store.approve`` makes, so the review screen can refuse a
+    grade below the floor *before* anything is saved, naming the rule."""
+    from dsvdesk.engine.completeness import evaluate
+
+    merged = {**answers}
+    for key, value in changes.items():
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return list(evaluate(spec, merged, audiences=("author", "reviewer")).errors)

@@ -1,0 +1,414 @@
+"""The compliance dashboard tab (supervisors): figures for a chosen period as charts people read at a
+glance, each bar and tile opening the list of records behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.store.dashboard import (
+    FIGURE_NOTES,
+    PRESETS,
+    Dashboard,
+    DashboardRecord,
+    Figure,
+    Period,
+    compute_dashboard,
+    dashboard_form_id,
+    preset_period,
+)
+from dsvdesk.ui import messages
+from dsvdesk.ui.dashboard.charts import PALETTE, Bar, BarChart, FigureTile
+from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.models.records import GRADE_LABELS, STATUS_LABELS
+from dsvdesk.ui.ops import Op
+from dsvdesk.ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QComboBox,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPushButton,
+    QScrollArea,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from dsvdesk.ui.wizard.values import display_date, parse_date
+
+if TYPE_CHECKING:
+    from dsvdesk.ui.context import AppContext
+
+CUSTOM = "custom"
+DEFAULT_PRESET = "last_30_days"
+GRADE_COLOURS = {"standard": PALETTE["teal"], "medium": PALETTE["amber"], "high": PALETTE["red"]}
+TILES: tuple[tuple[str, str], ...] = (
+    ("lifecycle.compliance_rate", "Compliance rate (approved ÷ started)"),
+    ("returned.rate", "Returned to the officer"),
+    ("timing.median_hours", "Median hours, submission → approval"),
+    ("marac.missing", "MARAC referral required but not made"),
+)
+
+
+def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
+    """The bars of each chart from the figures (pure; tested without painting)."""
+
+    def bar(key: str, colour: str, label: str | None = None) -> Bar:
+        figure = board.figure(key)
+        value = float(figure.value or 0)
+        return Bar(key, label or figure.label, value, figure.text, colour, clickable=bool(figure.record_ids))
+
+    grades = []
+    for figure in board.group("grade"):
+        grade = figure.key.split(".", 1)[1]
+        grades.append(bar(figure.key, GRADE_COLOURS.get(grade, PALETTE["grey"]), GRADE_LABELS.get(grade, figure.label)))
+    return {
+        "lifecycle": [
+            bar("lifecycle.started", PALETTE["grey"]),
+            bar("lifecycle.submitted", PALETTE["blue"]),
+            bar("lifecycle.approved", PALETTE["green"]),
+        ],
+        "grade": grades,
+        "marac": [
+            bar("marac.required", PALETTE["purple"]),
+            bar("marac.made", PALETTE["green"]),
+            bar("marac.missing", PALETTE["red"]),
+        ],
+        "children": [
+            bar("children.with_merlin", PALETTE["green"]),
+            bar("children.without_merlin", PALETTE["red"]),
+        ],
+    }
+
+
+CHART_TITLES = {
+    "lifecycle": "124D records: started, submitted, approved",
+    "grade": "Risk grade of submitted records",
+    "marac": "MARAC referrals",
+    "children": "Records with children: Merlin PAC references",
+}
+
+
+class FigureRecordsDialog(MarkedDialog):
+    """The records behind one figure; Enter or double-click opens one."""
+
+    def __init__(self, parent: QWidget | None, title: str, records: Sequence[DashboardRecord]) -> None:
+        super().__init__(parent, title)
+        self.add_heading(f"{title}: {len(records)} record{'s' if len(records) != 1 else ''}")
+        self.records = list(records)
+        self.table = QTableView(self)
+        self.table.setObjectName("figureRecords")
+        self.table.setAccessibleName("Records behind the figure")
+        self.table.setModel(FigureRecordsModel(self.records, self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda index: self._choose(index.row()))
+        self.body.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(self)
+        self.open_button = buttons.addButton("&Open record", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("&Close", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(lambda: self._choose(self.table.currentIndex().row()))
+        buttons.rejected.connect(self.reject)
+        self.open_button.setEnabled(bool(self.records))
+        self.body.addWidget(buttons)
+        self.chosen: str | None = None
+        if self.records:
+            self.table.selectRow(0)
+        self.resize(760, 420)
+        self.table.setFocus()
+
+    def _choose(self, row: int) -> None:
+        if 0 <= row < len(self.records):
+            self.chosen = self.records[row].id
+            self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, records: Sequence[DashboardRecord]) -> str | None:
+        """The id of the record to open, or None."""
+        dialog = cls(parent, title, records)
+        dialog.exec()
+        return dialog.chosen
+
+
+RECORD_COLUMNS = ("Victim", "Incident date", "Officer", "Status", "Grade", "URN", "Started")
+
+
+class FigureRecordsModel(QAbstractTableModel):
+    """A small read-only table of the records behind a figure (already in memory, at most a period's)."""
+
+    def __init__(self, records: Sequence[DashboardRecord], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows = [
+            (
+                r.victim_name or "(not entered)",
+                display_date(r.incident_date) if r.incident_date else "",
+                r.officer,
+                STATUS_LABELS.get(r.status, r.status),
+                GRADE_LABELS.get(r.grade or "", r.grade or ""),
+                r.urn or "",
+                display_date(r.created_at[:10]) if r.created_at else "",
+            )
+            for r in records
+        ]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(RECORD_COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._rows[index.row()][index.column()]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(RECORD_COLUMNS):
+            return RECORD_COLUMNS[section]
+        return None
+
+
+class DashboardTab(QWidget):
+    computed = Signal(object)  # the Dashboard, after each run (tests and screenshots wait for it)
+
+    def __init__(
+        self,
+        context: AppContext,
+        on_open: Callable[[str], None],
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        tz: dt.tzinfo | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboard")
+        self.context = context
+        self._on_open = on_open
+        self._today = today
+        self._tz = tz
+        self.board: Dashboard | None = None
+        self.running = False
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget(scroll)
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(10)
+        heading = QLabel("Compliance dashboard", content)
+        heading.setObjectName("pageTitle")
+        layout.addWidget(heading)
+
+        controls = QHBoxLayout()
+        self.form = QComboBox(content)
+        self.form.setAccessibleName("Form")
+        forms = {fid: spec for fid, spec in context.forms.items() if str(spec.options.get("kind", "")).lower() != "report"}
+        for fid, spec in sorted(forms.items(), key=lambda kv: kv[1].title.lower()):
+            self.form.addItem(spec.title, fid)
+        preferred = dashboard_form_id(forms)
+        if preferred is not None:
+            self.form.setCurrentIndex(max(0, self.form.findData(preferred)))
+        self.preset = QComboBox(content)
+        self.preset.setAccessibleName("Period")
+        for name, label in PRESETS:
+            self.preset.addItem(label, name)
+        self.preset.addItem("Dates below", CUSTOM)
+        self.preset.setCurrentIndex(self.preset.findData(DEFAULT_PRESET))
+        self.date_from = QLineEdit(content)
+        self.date_from.setPlaceholderText("dd/mm/yyyy")
+        self.date_from.setAccessibleName("Period from")
+        self.date_from.setMaximumWidth(110)
+        self.date_to = QLineEdit(content)
+        self.date_to.setPlaceholderText("dd/mm/yyyy")
+        self.date_to.setAccessibleName("Period to")
+        self.date_to.setMaximumWidth(110)
+        self.show_button = QPushButton("&Show", content)
+        self.show_button.setAutoDefault(False)
+        for caption, widget in (("F&orm", self.form), ("&Period", self.preset), ("&From", self.date_from), ("&To", self.date_to)):
+            label = QLabel(caption, content)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+        controls.addWidget(self.show_button)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+
+        self.period_label = QLabel("", content)
+        self.period_label.setObjectName("hint")
+        layout.addWidget(self.period_label)
+        self.problem_label = QLabel("", content)
+        self.problem_label.setObjectName("inlineError")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setVisible(False)
+        layout.addWidget(self.problem_label)
+
+        tiles = QHBoxLayout()
+        self.tiles: dict[str, FigureTile] = {}
+        for key, caption in TILES:
+            tile = FigureTile(key, caption, content, note=FIGURE_NOTES.get(key.split(".")[0], ""))
+            tile.clicked.connect(lambda _c=False, k=key: self.show_records(k))
+            tiles.addWidget(tile)
+            self.tiles[key] = tile
+        layout.addLayout(tiles)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(14)
+        self.charts: dict[str, BarChart] = {}
+        for position, (group, title) in enumerate(CHART_TITLES.items()):
+            chart = BarChart(title, content, note=FIGURE_NOTES.get(group, ""))
+            chart.bar_activated.connect(self.show_records)
+            frame = QWidget(content)
+            frame.setObjectName("chartFrame")
+            box = QVBoxLayout(frame)
+            box.setContentsMargins(6, 6, 6, 6)
+            box.addWidget(chart)
+            note = QLabel(FIGURE_NOTES.get(group, ""), frame)
+            note.setObjectName("hint")
+            note.setWordWrap(True)
+            box.addWidget(note)
+            grid.addWidget(frame, position // 2, position % 2)
+            self.charts[group] = chart
+        layout.addLayout(grid)
+        layout.addStretch(1)
+
+        self.preset.currentIndexChanged.connect(self._preset_changed)
+        self.form.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.show_button.clicked.connect(self._custom_dates)
+        for edit in (self.date_from, self.date_to):
+            edit.returnPressed.connect(self._custom_dates)
+        self._fill_dates(self.current_period())
+        self.refresh()
+
+    # --- period -----------------------------------------------------------------------------------
+    def current_period(self) -> Period:
+        name = str(self.preset.currentData())
+        if name == CUSTOM:
+            start = parse_date(self.date_from.text())
+            end = parse_date(self.date_to.text())
+            if not start or not end or len(start) != 10 or len(end) != 10:
+                from dsvdesk.store import InvalidInput
+
+                raise InvalidInput("Enter both dates of the period as dd/mm/yyyy.")
+            return Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        return preset_period(name, self._today())
+
+    def _fill_dates(self, period: Period) -> None:
+        self.date_from.setText(period.start.strftime("%d/%m/%Y"))
+        self.date_to.setText(period.end.strftime("%d/%m/%Y"))
+
+    def _preset_changed(self) -> None:
+        if self.preset.currentData() != CUSTOM:
+            self._fill_dates(self.current_period())
+            self.refresh()
+
+    def _custom_dates(self) -> None:
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(self.preset.findData(CUSTOM))
+        self.preset.blockSignals(False)
+        self.refresh()
+
+    def set_period(self, start: dt.date, end: dt.date) -> None:
+        self.date_from.setText(start.strftime("%d/%m/%Y"))
+        self.date_to.setText(end.strftime("%d/%m/%Y"))
+        self._custom_dates()
+
+    # --- computing --------------------------------------------------------------------------------
+    def _problem(self, text: str) -> None:
+        self.problem_label.setText(text)
+        self.problem_label.setVisible(bool(text))
+
+    def refresh(self) -> None:
+        """Work the figures out off the UI thread (its own database connection)."""
+        from dsvdesk.errors import UserFacingError
+
+        form_id = str(self.form.currentData() or "")
+        if not form_id:
+            self._problem("No form is available to count. Check the forms folder.")
+            return
+        try:
+            period = self.current_period()
+        except UserFacingError as exc:
+            self._problem(exc.message)
+            return
+        self._problem("")
+        self.running = True
+        self.show_button.setEnabled(False)
+        context, tz = self.context, self._tz
+
+        def work() -> Dashboard:
+            from dsvdesk.store import Store
+
+            worker_store = Store.open(context.db_path)
+            try:
+                return compute_dashboard(worker_store, context.session, period, form_id=form_id, tz=tz)
+            finally:
+                worker_store.close()
+
+        Op(self, work, label="Working out the figures…").success(self._show).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.running = False
+        self.show_button.setEnabled(True)
+        from dsvdesk.errors import UserFacingError
+
+        if isinstance(exc, UserFacingError):
+            self._problem(exc.message)
+            return True
+        return False
+
+    def _show(self, board: Dashboard) -> None:
+        self.running = False
+        self.show_button.setEnabled(True)
+        self.board = board
+        started = board.value("lifecycle.started")
+        self.period_label.setText(
+            f"{board.period.describe()} · {started} record{'s' if started != 1 else ''} started"
+            + (f" · {board.message}" if board.message else "")
+        )
+        for key, tile in self.tiles.items():
+            figure = board.figure(key)
+            alert = key == "marac.missing" and bool(figure.value)
+            tile.set_value(figure.text, alert=alert)
+            tile.setEnabled(bool(figure.record_ids))
+        for group, bars in chart_bars(board).items():
+            self.charts[group].set_bars(bars)
+        log.ui.info("dashboard shown for %d day(s)", board.period.days)
+        self.computed.emit(board)
+
+    # --- click-through ----------------------------------------------------------------------------
+    def figure(self, key: str) -> Figure | None:
+        return self.board.figure(key) if self.board is not None else None
+
+    def show_records(self, key: str) -> None:
+        if self.board is None:
+            return
+        figure = self.board.figure(key)
+        records = self.board.records_for(key)
+        if not records:
+            messages.info(self, figure.label, "No records are behind this figure.")
+            return
+        chosen = FigureRecordsDialog.ask(self, f"{figure.label} ({self.board.period.describe()})", records)
+        if chosen is not None:
+            self._on_open(chosen)

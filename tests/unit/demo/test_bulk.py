@@ -1,0 +1,126 @@
+"""Bulk records: every state, deterministic, and rows exactly as the store itself writes them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dsvdesk import demo
+from dsvdesk.engine.completeness import evaluate
+from dsvdesk.engine.spec import FormSpec
+from dsvdesk.store import Store
+from tests.unit.demo.conftest import TODAY
+
+OFFICER = next(a for a in demo.DEMO_ACCOUNTS if a.role == "officer")
+SUPERVISOR = next(a for a in demo.DEMO_ACCOUNTS if a.role == "supervisor")
+
+
+def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def bulk_db(station: Path, spec: FormSpec) -> Path:
+    summary = demo.bulk_insert_records(station, spec, count=400, seed=21, today=TODAY, templates_per_group=4)
+    assert summary.records == 400
+    return station
+
+
+def test_every_state_is_present_and_the_audit_chain_verifies(bulk_db: Path) -> None:
+    with Store.open(bulk_db) as store:
+        assert store.verify_audit().ok
+        reviewer = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        counts = {status: store.count_records(reviewer, status=status) for status in demo.STATUSES}
+    assert sum(counts.values()) == 400
+    assert all(counts[status] > 0 for status in demo.STATUSES), counts
+
+
+def test_the_same_seed_and_day_give_the_same_rows(station: Path, tmp_path: Path, spec: FormSpec) -> None:
+    from tests.unit.demo.conftest import copy_database
+
+    other = copy_database(station, tmp_path / "other.sqlite3")
+    for path in (station, other):
+        demo.bulk_insert_records(path, spec, count=120, seed=5, today=TODAY, templates_per_group=3)
+    query = "SELECT id, status, victim_name, incident_date, cad_ref, answers_json FROM records ORDER BY seq"
+    assert rows(station, query) == rows(other, query)
+
+
+def test_bulk_rows_match_what_the_store_writes_on_a_save(bulk_db: Path, spec: FormSpec) -> None:
+    """Re-saving an answer makes the store derive the columns and the search row again from the
+    answers: for a bulk record they must come out unchanged."""
+    with Store.open(bulk_db) as store:
+        session = store.login(OFFICER.username, OFFICER.password)
+        drafts = store.list_records(session, status="draft", limit=5)
+        assert drafts
+        for row in drafts:
+            before = rows(bulk_db, "SELECT victim_name, suspect_name, incident_date, cad_ref, cris_ref, grade, "
+                          f"yes_count, completeness, flags, columns_json FROM records WHERE id = '{row.id}'")
+            fts_before = rows(bulk_db, "SELECT names, refs FROM records_fts WHERE rowid = "
+                              f"(SELECT seq FROM records WHERE id = '{row.id}')")
+            record = store.open_record(session, row.id)
+            key = next(iter(record.answers))
+            store.save_answer(session, row.id, key, record.answers[key], record.version)
+            after = rows(bulk_db, "SELECT victim_name, suspect_name, incident_date, cad_ref, cris_ref, grade, "
+                         f"yes_count, completeness, flags, columns_json FROM records WHERE id = '{row.id}'")
+            fts_after = rows(bulk_db, "SELECT names, refs FROM records_fts WHERE rowid = "
+                             f"(SELECT seq FROM records WHERE id = '{row.id}')")
+            assert (before[0][:9], json.loads(str(before[0][9]))) == (after[0][:9], json.loads(str(after[0][9])))
+            assert fts_before == fts_after
+
+
+def test_submitted_and_approved_bulk_records_are_complete(bulk_db: Path, spec: FormSpec) -> None:
+    with Store.open(bulk_db) as store:
+        reviewer = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        for status, audiences in (("submitted", ("author",)), ("approved", ("author", "reviewer")),
+                                  ("returned", ("author",))):
+            for row in store.list_records(reviewer, status=status, limit=15):
+                record = store.open_record(reviewer, row.id, justification="test")
+                assert not evaluate(spec, record.answers, audiences=audiences).errors, (status, row.id)
+                assert row.victim_name and row.incident_date and row.cad_ref
+                if status == "approved":
+                    assert row.urn
+                if status == "returned":
+                    assert record.comment_history  # the supervisor said what to change
+
+
+def test_names_in_other_scripts_are_found_by_search(bulk_db: Path) -> None:
+    with Store.open(bulk_db) as store:
+        session = store.login(OFFICER.username, OFFICER.password)
+        names = [str(r[0]) for r in rows(bulk_db, "SELECT victim_name FROM records WHERE owner_id = "
+                                          f"(SELECT id FROM users WHERE username = '{OFFICER.username}')")]
+        non_latin = next(n for n in names if any(ord(c) > 0x370 and c.isalpha() for c in n))
+        found = store.list_records(session, search=non_latin.split()[-1], limit=50)
+        assert any(r.victim_name == non_latin for r in found)
+
+
+def test_urns_continue_the_station_counter(bulk_db: Path, spec: FormSpec) -> None:
+    urns = [str(r[0]) for r in rows(bulk_db, "SELECT urn FROM records WHERE urn IS NOT NULL")]
+    assert len(urns) == len(set(urns))
+    counters = dict(rows(bulk_db, "SELECT year, last FROM urn_counters"))
+    assert sum(int(v) for v in counters.values()) == len(urns)  # type: ignore[call-overload]
+
+
+def test_records_can_be_given_to_one_officer(station: Path, spec: FormSpec) -> None:
+    demo.bulk_insert_records(station, spec, count=60, seed=2, today=TODAY, templates_per_group=2,
+                             owners=(OFFICER.username,))
+    owners = rows(station, "SELECT DISTINCT u.username FROM records r JOIN users u ON u.id = r.owner_id")
+    assert owners == [(OFFICER.username,)]
+
+
+def test_an_unknown_owner_is_refused_with_a_clear_message(station: Path, spec: FormSpec) -> None:
+    with pytest.raises(demo.DemoSetupError, match="nobody"):
+        demo.bulk_insert_records(station, spec, count=5, seed=2, today=TODAY, owners=("nobody",))
+
+
+def test_a_database_without_officers_is_refused(tmp_path: Path, spec: FormSpec) -> None:
+    path = tmp_path / "empty.sqlite3"
+    Store.open(path, create=True).close()
+    with pytest.raises(demo.DemoSetupError, match="officer"):
+        demo.bulk_insert_records(path, spec, count=5, seed=2, today=TODAY)

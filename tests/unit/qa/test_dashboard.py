@@ -1,0 +1,237 @@
+"""Dashboard figures against a hand-counted fixture dataset; supervisors only; the read is logged
+without personal data; pure invariants checked with hypothesis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dsvdesk.store import InvalidInput, PermissionDenied
+from dsvdesk.store.dashboard import (
+    EMPTY_MESSAGE,
+    CohortRow,
+    DashboardRecord,
+    Period,
+    compute_dashboard,
+    compute_figures,
+    dashboard_form_id,
+    preset_period,
+)
+from tests.unit.qa.conftest import QaStation
+
+MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+
+@pytest.fixture
+def march(qa: QaStation) -> dict[str, str]:
+    """Six 124Q records started in March 2026 (A–F), one in February and one in April, and one record
+    of another form in March. By hand:
+
+    | rec | officer | grade (final)          | MARAC            | children (missing) | lifecycle                      |
+    | A   | off1    | high                   | date 03-02       | 2 (0)              | sub 03-02 09:00, appr 15:00 (6 h) |
+    | B   | off1    | medium                 | -                | 1 (1)              | sub 03-05 10:00, returned, resub 03-06, appr 03-07 10:00 (48 h) |
+    | C   | off2    | standard→medium (sup.) | -                | 0                  | sub 03-10 (waiting)            |
+    | D   | off2    | high                   | - (required!)    | 0                  | sub 03-11 (waiting)            |
+    | E   | off1    | (draft)                | -                | -                  | draft                          |
+    | F   | off2    | standard               | criterion + date | 0                  | sub 03-12 08:00, appr 11:00 (3 h) |
+    """
+    a = qa.create("off1", "2026-03-01T08:00", victim_name="A", officer_grade="high", marac_referral_date="2026-03-02",
+                  children=[{"name": "A1", "present": "yes", "merlin_ref": "M1"}, {"name": "A2", "present": "no"}])
+    qa.submit("off1", a, "2026-03-02T09:00")
+    qa.approve("sup1", a, "2026-03-02T15:00")
+
+    b = qa.create("off1", "2026-03-04T08:00", victim_name="B", officer_grade="medium",
+                  children=[{"name": "B1", "present": "yes"}])
+    qa.submit("off1", b, "2026-03-05T10:00")
+    qa.give_back("sup2", b, "2026-03-05T12:00")
+    qa.submit("off1", b, "2026-03-06T10:00")
+    qa.approve("sup2", b, "2026-03-07T10:00")
+
+    c = qa.create("off2", "2026-03-09T08:00", victim_name="C", officer_grade="standard")
+    qa.submit("off2", c, "2026-03-10T08:00")
+    qa.regrade("sup1", c, "2026-03-10T09:00", "medium")
+
+    d = qa.create("off2", "2026-03-10T08:00", victim_name="D", officer_grade="high")
+    qa.submit("off2", d, "2026-03-11T08:00")
+
+    e = qa.create("off1", "2026-03-20T08:00", victim_name="E")
+
+    f = qa.create("off2", "2026-03-31T23:59", victim_name="F", officer_grade="standard",
+                  marac_criteria=["professional_judgement"], marac_referral_date="2026-03-31")
+    qa.submit("off2", f, "2026-04-01T08:00")
+    qa.approve("sup1", f, "2026-04-01T11:00")
+
+    before = qa.create("off1", "2026-02-28T23:59", victim_name="Feb", officer_grade="high")
+    qa.submit("off1", before, "2026-03-01T09:00")
+    qa.approve("sup1", before, "2026-03-01T10:00")
+    qa.create("off1", "2026-04-01T00:00", victim_name="Apr")
+    qa.at("2026-03-15T00:00")
+    qa.store.create_record(qa["off1"], qa.other, {"victim_name": "Other form"})
+    qa.at("2026-04-02T00:00")
+    return {"A": a.id, "B": b.id, "C": c.id, "D": d.id, "E": e.id, "F": f.id}
+
+
+def test_figures_match_the_hand_count(qa: QaStation, march: dict[str, str]) -> None:
+    board = compute_dashboard(qa.store, qa["sup1"], MARCH, form_id="qa", tz=dt.UTC)
+    got = {f.key: f.value for f in board.figures}
+    assert got == {
+        "lifecycle.started": 6,
+        "lifecycle.submitted": 5,
+        "lifecycle.approved": 3,
+        "lifecycle.compliance_rate": 50.0,
+        "grade.standard": 1,
+        "grade.medium": 2,
+        "grade.high": 2,
+        "grade.not_recorded": 0,
+        "marac.required": 3,
+        "marac.made": 2,
+        "marac.missing": 1,
+        "children.with_merlin": 1,
+        "children.without_merlin": 1,
+        "children.total": 3,
+        "children.missing": 1,
+        "returned.count": 1,
+        "returned.rate": 20.0,
+        "timing.median_hours": 6.0,
+        "timing.approvals": 3,
+    }
+    by = {v: k for k, v in march.items()}
+
+    def behind(key: str) -> list[str]:
+        return sorted(by[r.id] for r in board.records_for(key))
+
+    assert behind("lifecycle.started") == ["A", "B", "C", "D", "E", "F"]
+    assert behind("lifecycle.submitted") == ["A", "B", "C", "D", "F"]
+    assert behind("lifecycle.approved") == ["A", "B", "F"]
+    assert behind("grade.medium") == ["B", "C"]  # C: the supervisor's raised grade counts
+    assert behind("grade.high") == ["A", "D"]
+    assert behind("marac.required") == ["A", "D", "F"]
+    assert behind("marac.missing") == ["D"]
+    assert behind("children.without_merlin") == ["B"]
+    assert behind("returned.count") == ["B"]
+    assert behind("timing.median_hours") == ["A", "B", "F"]
+    assert board.figure("lifecycle.compliance_rate").text == "50%"
+    assert board.figure("timing.median_hours").text == "6.0 h"
+    first = board.records_for("lifecycle.started")[0]
+    assert (first.victim_name, first.officer, first.status) == ("A", "Olive Officer", "approved")
+    assert first.urn is not None and board.message == ""
+
+
+def test_a_period_boundary_is_a_calendar_day_in_the_given_time_zone(qa: QaStation, march: dict[str, str]) -> None:
+    # F was started at 23:59 UTC on 31 March: 00:59 on 1 April in London (BST).
+    london = dt.timezone(dt.timedelta(hours=1))
+    board = compute_dashboard(qa.store, qa["sup1"], MARCH, form_id="qa", tz=london)
+    assert march["F"] not in board.figure("lifecycle.started").record_ids
+
+
+def test_an_empty_period_says_so(qa: QaStation, march: dict[str, str]) -> None:
+    board = compute_dashboard(qa.store, qa["sup1"], Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)), form_id="qa", tz=dt.UTC)
+    assert board.message == EMPTY_MESSAGE
+    assert board.value("lifecycle.started") == 0
+    assert board.value("lifecycle.compliance_rate") is None
+    assert board.figure("returned.rate").text == "n/a"
+    assert board.figure("timing.median_hours").text == "n/a"
+
+
+def test_only_supervisors(qa: QaStation, march: dict[str, str]) -> None:
+    for username in ("off1", "admin"):
+        with pytest.raises(PermissionDenied):
+            compute_dashboard(qa.store, qa[username], MARCH, form_id="qa")
+
+
+def test_the_read_is_logged_once_without_personal_data(qa: QaStation, march: dict[str, str]) -> None:
+    with qa.store._read() as conn:
+        before = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
+    compute_dashboard(qa.store, qa["sup2"], MARCH, form_id="qa", tz=dt.UTC)
+    with qa.store._read() as conn:
+        rows = conn.execute("SELECT event, username, record_id, detail FROM audit_events WHERE id > ?", (before,)).fetchall()
+    assert len(rows) == 1
+    event, username, record_id, detail = rows[0]
+    assert (event, username, record_id) == ("consultation", "sup2", None)
+    assert json.loads(detail) == {"what": "dashboard", "form_id": "qa", "from": "2026-03-01", "to": "2026-03-31", "records": 6}
+    assert qa.store.verify_audit().ok
+
+
+def test_bad_periods() -> None:
+    with pytest.raises(InvalidInput, match="before it starts"):
+        Period(dt.date(2026, 3, 2), dt.date(2026, 3, 1))
+    with pytest.raises(InvalidInput, match="ten years"):
+        Period(dt.date(2000, 1, 1), dt.date(2026, 1, 1))
+    with pytest.raises(InvalidInput):
+        preset_period("next_century", dt.date(2026, 3, 15))
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "end"),
+    [
+        ("last_7_days", "2026-03-09", "2026-03-15"),
+        ("last_30_days", "2026-02-14", "2026-03-15"),
+        ("this_month", "2026-03-01", "2026-03-15"),
+        ("last_month", "2026-02-01", "2026-02-28"),
+        ("last_3_months", "2026-01-01", "2026-03-15"),
+        ("this_year", "2026-01-01", "2026-03-15"),
+    ],
+)
+def test_presets(name: str, start: str, end: str) -> None:
+    period = preset_period(name, dt.date(2026, 3, 15))
+    assert (period.start.isoformat(), period.end.isoformat()) == (start, end)
+
+
+def test_last_3_months_over_new_year() -> None:
+    assert preset_period("last_3_months", dt.date(2026, 1, 10)).start == dt.date(2025, 11, 1)
+
+
+def test_dashboard_form_choice(qa: QaStation) -> None:
+    assert dashboard_form_id({"qa": qa.spec, "other": qa.other}) == "qa"
+    assert dashboard_form_id({"other": qa.other}) == "other"
+    assert dashboard_form_id({}) is None
+
+
+_statuses = st.sampled_from(["draft", "submitted", "returned", "approved"])
+_rows = st.lists(
+    st.tuples(
+        _statuses,
+        st.booleans(),
+        st.sampled_from([None, "", "standard", "medium", "high", "other"]),
+        st.integers(min_value=0, max_value=4),
+        st.integers(min_value=0, max_value=4),
+        st.sampled_from([None, "", "2026-03-02"]),
+        st.sampled_from([None, "", "visible_high_risk"]),
+    ),
+    max_size=25,
+)
+
+
+@given(_rows, st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["submitted", "returned", "approved"]), st.integers(0, 500))))
+def test_figures_hold_together(raw: list, raw_events: list) -> None:  # type: ignore[type-arg]
+    rows = []
+    for i, (status, ever, grade, children, missing, marac_date, criteria) in enumerate(raw):
+        rid = f"r{i}"
+        rows.append(CohortRow(
+            id=rid, status=status, ever_submitted=ever or status in ("submitted", "approved"),
+            urn=f"U{i}" if status == "approved" else None, grade=grade,
+            columns={"children_count": children, "merlin_missing": min(missing, children),
+                     "marac_referral_date": marac_date, "marac_criteria": criteria},
+            record=DashboardRecord(rid, None, None, "x", status, grade, None, f"2026-03-01T00:00:{i:02d}"),
+        ))
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    events = [(f"r{r}", e, 1, (base + dt.timedelta(hours=h)).isoformat()) for r, e, h in raw_events]
+    figures = {f.key: f for f in compute_figures(rows, events)}
+    started, submitted, approved = (figures[f"lifecycle.{k}"].value for k in ("started", "submitted", "approved"))
+    assert started == len(rows)
+    assert approved <= submitted <= started  # type: ignore[operator]
+    assert sum(f.value for k, f in figures.items() if k.startswith("grade.")) == submitted  # type: ignore[misc]
+    assert figures["marac.missing"].value == len(set(figures["marac.required"].record_ids) - set(figures["marac.made"].record_ids))
+    assert figures["children.missing"].value <= figures["children.total"].value  # type: ignore[operator]
+    assert figures["returned.count"].value <= submitted  # type: ignore[operator]
+    for figure in figures.values():
+        if figure.unit == "%" and figure.value is not None:
+            assert 0 <= figure.value <= 100
+        if figure.unit == "" and isinstance(figure.value, int):
+            assert figure.value >= 0
+    hours = figures["timing.median_hours"].value
+    assert hours is None or hours >= 0
