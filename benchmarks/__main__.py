@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Running {name} ...", flush=True)
             try:
                 rows.extend(bench(ctx))
-            except Exception as exc:  # noqa: BLE001 - one broken path must not hide the others' results
+            except Exception as exc:
                 failed = True
                 traceback.print_exc()
                 rows.append(Row(name, None, Target(), error=f"{type(exc).__name__}: {exc}"))

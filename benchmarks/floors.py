@@ -174,12 +174,12 @@ class BareSigner:
     def create(cls, common_name: str = "Floor Officer") -> BareSigner:
         import datetime
 
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import x509 as asn1_x509
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
         from cryptography.x509.oid import NameOID
-        from asn1crypto import keys as asn1_keys
-        from asn1crypto import x509 as asn1_x509
         from pyhanko.sign import signers
         from pyhanko_certvalidator.registry import SimpleCertificateStore
 

@@ -220,7 +220,7 @@ def machine_info() -> dict[str, Any]:
             from importlib.metadata import version
 
             info[dist.lower()] = version(dist)
-        except Exception:  # noqa: BLE001 - a missing optional distribution is simply not reported
+        except Exception:
             info[dist.lower()] = None
     return info
 

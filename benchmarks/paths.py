@@ -122,10 +122,7 @@ def _process_pair(ours_argv: list[str], ctx: Context) -> tuple[_ProcessTiming, T
 
 
 def bench_autosave(ctx: Context) -> list[Row]:
-    rows = []
-    for records in sorted({ctx.config.small, ctx.config.large}):
-        rows.append(_autosave_at(ctx, ctx.databases[records]))
-    return rows
+    return [_autosave_at(ctx, ctx.databases[records]) for records in sorted({ctx.config.small, ctx.config.large})]
 
 
 def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
@@ -218,7 +215,7 @@ def bench_wizard_open(ctx: Context) -> list[Row]:
         class Painted(QObject):
             seen = False
 
-            def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+            def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
                 if event.type() == QEvent.Type.Paint:
                     self.seen = True
                 return False

@@ -26,14 +26,12 @@ import json
 import random
 import re
 import sqlite3
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import paths
-from dsvdesk.errors import UserFacingError
 from dsvdesk.engine.spec import (
     DONT_KNOW,
     NO,
@@ -44,6 +42,7 @@ from dsvdesk.engine.spec import (
     Question,
     QuestionType,
 )
+from dsvdesk.errors import UserFacingError
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
@@ -297,6 +296,8 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
     ``status_mix`` forces exact shares of statuses (the small make-run demo uses it so that every
     state is well represented); otherwise the status follows the record's age.
     """
+    import uuid  # here, not at the top: it costs start-up time and only planning needs it
+
     rng = random.Random(seed)
     now = dt.datetime.combine(today, dt.time(23, 0))
     ages = sorted((rng.random() ** 1.15 * span_days for _ in range(count)), reverse=True)
@@ -560,6 +561,8 @@ def _longtext_value(q: Question, ctx: FillContext) -> str:
     rng = ctx.rng
     if "address" in label or "location" in label:
         return _address(rng)
+    if "offence" in label:
+        return "; ".join(rng.sample(OFFENCES, rng.randint(1, 2)))
     if "injur" in label:
         return rng.choice((
             "Reddening and swelling to the left cheek, about 4 cm across; victim says she was slapped.",
@@ -754,7 +757,7 @@ def grade_for(plan: RecordPlan, yes_count: int, rng: random.Random) -> str:
     """The officer's grade: the local band, raised by professional judgement now and then (never lowered)."""
     grade = suggested_grade(yes_count)
     bump = rng.random()
-    if grade == "standard" and (bump < 0.12 or plan.repeat_victim and bump < 0.3):
+    if grade == "standard" and (bump < 0.12 or (plan.repeat_victim and bump < 0.3)):
         grade = "medium"
     elif grade == "medium" and bump < 0.2:
         grade = "high"
@@ -791,7 +794,7 @@ def answers_for(spec: FormSpec, plan: RecordPlan, *, today: dt.date, staff: Staf
         if section.audience.value == "reviewer" and not reviewer:
             continue
         value = fill_value(q, ctx, persons.get(page.id))
-        if value is not None and value != [] and value != {}:
+        if value not in (None, [], {}):
             answers[q.id] = value
     _apply_columns(spec, plan, ctx, answers)
     _apply_risk(spec, plan, ctx, answers, reviewer=reviewer, staff=staff)
@@ -1175,7 +1178,8 @@ def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None =
         for plan in plans:
             spec = specs[plan.index % len(specs)]
             officer = officers[plan.owner_index % len(officers)]
-            steps.extend(_lifecycle_steps(store, spec, plan, officer, supervisor, sessions, today, workflow))
+            steps.extend(_lifecycle_steps(store, spec, plan, officer, supervisor=supervisor, sessions=sessions,
+                                          today=today, workflow=workflow))
         steps.sort(key=lambda step: (step[0], step[1]))
         for number, (moment, _order, action) in enumerate(steps, start=1):
             clock.moment = moment
@@ -1199,7 +1203,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: DemoAccount,
+def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: DemoAccount, *,
                      supervisor: DemoAccount, sessions: Mapping[str, Session], today: dt.date,
                      workflow: Any) -> list[tuple[dt.datetime, int, Callable[[], None]]]:
     """The dated actions that take one planned record to its planned state through the real store and
@@ -1343,6 +1347,7 @@ class _Personaliser:
             for part in _name_parts(spec, column):
                 roles[spec.page_of(part.id).id] = role
         children = _repeat_for_column(spec, "children_count")
+        searchable = set(spec.columns.values())
         # (answer id, kind, question, role) for the answers that depend on the plan
         self.changes: list[tuple[str, str, Question, str]] = []
         for _s, page, q in spec.iter_questions():
@@ -1365,9 +1370,14 @@ class _Personaliser:
             elif q.type is QuestionType.TIME:
                 kind = "time"
             elif q.type is QuestionType.REFERENCE:
-                kind = "collar" if ("warrant" in label or "shoulder" in label or "collar" in label) else "reference"
+                if "warrant" in label or "shoulder" in label or "collar" in label:
+                    kind = "collar"
+                elif q.id in searchable:  # CAD, CRIS ...: searched for, so unique per record
+                    kind = "reference"
             elif q.type is QuestionType.REPEAT and children is not None and q.id == children.id:
                 kind = "children"
+            elif q.type is QuestionType.REPEAT and "officer" in label:
+                kind = "officers"
             if kind:
                 self.changes.append((q.id, kind, q, role))
 
@@ -1402,9 +1412,22 @@ class _Personaliser:
                 answers[key] = staff.officer_collar if _matches(q.pattern, staff.officer_collar) else value
             elif kind == "reference":
                 answers[key] = reference_like(q, rng, on=plan.incident_at.date()) or value
+            elif kind == "officers" and isinstance(value, list) and value:
+                answers[key] = [self._officer(q, value[0], staff), *value[1:]]
             elif kind == "children" and isinstance(value, list):
                 answers[key] = [self._child(q, item, child) for item, child in zip(value, plan.children, strict=False)]
         return answers, {key for key, _k, _q, _r in self.changes if key in answers}
+
+    @staticmethod
+    def _officer(q: Question, item: Mapping[str, Any], staff: Staff) -> dict[str, Any]:
+        """The record's own officer first among those attending."""
+        fresh = dict(item)
+        for f in q.fields:
+            if f.type is QuestionType.TEXT and "name" in f.label.lower():
+                fresh[f.id] = staff.officer_name
+            elif f.type is QuestionType.REFERENCE and _matches(f.pattern, staff.officer_collar):
+                fresh[f.id] = staff.officer_collar
+        return fresh
 
     @staticmethod
     def _child(q: Question, item: Mapping[str, Any], child: Person) -> dict[str, Any]:
@@ -1449,6 +1472,9 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     today = today or dt.date.today()
     store = Store.open(db_path)
     conn = db.connect(store.path)
+    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages to
+    # the WAL again and again (the store's own connections keep SQLite's default).
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
     try:
         officers = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(
             "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id")]
@@ -1556,13 +1582,11 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
                 (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml", spec.source_text,
                  iso(dt.datetime.now(dt.UTC))),
             )
-            conn.executemany(
-                "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, version, "
-                "created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
-                f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json) "
-                f"VALUES ({', '.join('?' for _ in range(16 + len(_search_columns()) + 3))})",
-                records,
-            )
+            names = ("seq, id, form_id, definition_hash, owner_id, editor_id, status, version, created_at, "
+                     "updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
+                     f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json")
+            marks = ", ".join("?" for _ in names.split(","))
+            conn.executemany(f"INSERT INTO records ({names}) VALUES ({marks})", records)  # noqa: S608 - fixed names
             conn.executemany("UPDATE records SET urn = ? WHERE id = ?", [(u, rid) for rid, u in urns.items()])
             conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
                              [(seq, *_fts_texts(columns, urns.get(record_id))) for seq, record_id, columns in fts])
@@ -1724,7 +1748,7 @@ def _append_audit_events(conn: sqlite3.Connection, events: Sequence[tuple[str, M
         previous = fields["hash"]
         next_id += 1
     conn.executemany(
-        f"INSERT INTO audit_events ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join('?' for _ in _AUDIT_FIELDS)})",
+        f"INSERT INTO audit_events ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join('?' for _ in _AUDIT_FIELDS)})",  # noqa: S608
         rows,
     )
     conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",

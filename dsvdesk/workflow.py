@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
+from dsvdesk.store.errors import FindingsBlock
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
@@ -267,6 +268,14 @@ def approve_record(
         )
     version = record.version
     if changes:
+        # Check the regrade before saving it: a grade below the rule floor is refused with nothing
+        # written, whichever caller (CLI, app, script) asked for it.
+        from dsvdesk.store.review_queue import approval_problems
+
+        problems = approval_problems(record.spec, record.answers, changes)
+        if problems:
+            listed = "; ".join(f.message for f in problems)
+            raise FindingsBlock(f"The record cannot be approved as it stands: {listed}", problems)
         version = store.save_answers(session, record_id, changes, version)
     answers = {**record.answers, **changes}
     user = session.user

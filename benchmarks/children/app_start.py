@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject
 
 
 class FirstPaint(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and isinstance(watched, QtWidgets.QWidget) and watched.isWindow():
             print(f"SHOWN {type(watched).__name__}", flush=True)
             os._exit(0)
@@ -30,7 +30,7 @@ class BenchApplication(QtWidgets.QApplication):
         self.installEventFilter(self._first_paint)
 
 
-QtWidgets.QApplication = BenchApplication  # type: ignore[misc]
+QtWidgets.QApplication = BenchApplication  # type: ignore[misc, assignment]
 
 from dsvdesk.cli import main  # noqa: E402 - after the swap above, on purpose
 

@@ -10,8 +10,12 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsvdesk.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
 
 MAX_BULK_RECORDS = 2_000_000
 
@@ -117,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bulk_form() -> object:
+def _bulk_form() -> FormSpec:
     from dsvdesk import demo, paths
     from dsvdesk.engine.loader import load_forms_dir
 

@@ -477,18 +477,20 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
 
 
 def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
-    """Part A for `period` from the store: one query, the pure computation, and one "combination" audit
-    event per repeat-victim match (DPA 2018 s.62: records linked to each other)."""
-    from dsvdesk.export.parta import COLUMNS, compute_part_a
+    """Part A for `period` from the store: one query, the pure computation, and "combination" audit
+    events for every repeat-victim match (DPA 2018 s.62: records linked to each other), written in one
+    transaction."""
+    from dsvdesk.export.parta import COLUMNS, KEY_COLUMNS, compute_part_a
     from dsvdesk.store import reporting
 
     rows = reporting.fetch_period_rows(
         store, session, form_id=form_id, start=period.lookback_start, end=period.end, columns=COLUMNS,
-        purpose=PART_A_PURPOSE,
+        purpose=PART_A_PURPOSE, key_columns=KEY_COLUMNS, detail_from=period.start,
     )
     part_a = compute_part_a(rows, period)
-    for match in part_a.repeat_matches:
-        store.record_combination(session, [match.record_id, *match.earlier_record_ids], COMBINATION_REASON)
+    reporting.record_combinations(
+        store, session, [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches], COMBINATION_REASON
+    )
     log.info(
         "Part A computed for %s..%s: %d record(s), %d repeat match(es)",
         period.start.isoformat(), period.end.isoformat(), part_a.records, len(part_a.repeat_matches),

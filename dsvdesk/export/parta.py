@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
 import io
 import json
 import math
@@ -45,6 +46,8 @@ COLUMNS: tuple[str, ...] = (
     "previous_incidents_12m",
 )
 
+# The columns that identify a victim and date a record: the 12 months before a period need only these.
+KEY_COLUMNS: tuple[str, ...] = ("victim_name", "victim_dob", "incident_date")
 APPROVED = "approved"
 # Statuses of a record that was started but is not (yet) approved; deleted drafts never reach here.
 GRADES: tuple[str, ...] = ("standard", "medium", "high")
@@ -339,9 +342,15 @@ class Figure:
 
 def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[EnteredFigure] = ()) -> PartA:
     """All computed Part A figures for `period` from investigation-form rows (pure, deterministic)."""
-    all_rows = [_Parsed.of(row) for row in rows]
-    in_period = [r for r in all_rows if r.incident in period]
-    approved = sorted((r for r in in_period if r.approved), key=lambda r: (r.incident or period.start, r.record_id))
+    # Every row gets the cheap key (status, date, victim); only approved rows in the period are parsed in
+    # full: the lookback rows exist only to be matched against.
+    keyed = [(row, _Key.of(row)) for row in rows]
+    all_rows = [key for _row, key in keyed]
+    in_period = [key for key in all_rows if key.incident in period]
+    approved = sorted(
+        (_Parsed.of(row, key) for row, key in keyed if key.approved and key.incident in period),
+        key=lambda r: (r.incident or period.start, r.record_id),
+    )
 
     grades: Counter[str] = Counter()
     yes_bands: Counter[str] = Counter()
@@ -404,10 +413,10 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
     )
 
 
-def find_repeat_matches(candidates: Sequence[_Parsed], in_period: Sequence[_Parsed]) -> list[RepeatMatch]:
+def find_repeat_matches(candidates: Sequence[_Key], in_period: Sequence[_Parsed]) -> list[RepeatMatch]:
     """Records in the period whose victim (normalised name + date of birth) was in an approved record
     with an earlier incident date no more than 12 months before."""
-    by_victim: dict[tuple[str, str], list[_Parsed]] = {}
+    by_victim: dict[tuple[str, str], list[_Key]] = {}
     for c in candidates:
         if c.approved and c.victim_key is not None and c.incident is not None:
             by_victim.setdefault(c.victim_key, []).append(c)
@@ -470,7 +479,31 @@ def _months(approved: Sequence[_Parsed], period: Period) -> tuple[MonthFigures, 
 
 
 @dataclass(frozen=True, slots=True)
+class _Key:
+    """What every row needs: identity, status, incident date and the victim it is about."""
+
+    record_id: str
+    approved: bool
+    incident: date | None
+    dob: date | None
+    victim_key: tuple[str, str] | None
+
+    @classmethod
+    def of(cls, row: RowLike) -> _Key:
+        v = row.values
+        approved = str(row.status).lower() == APPROVED
+        incident = as_date(v.get("incident_date"))
+        if not approved:  # only approved records count or match: skip the victim for the rest
+            return cls(str(row.record_id), False, incident, None, None)
+        dob = as_date(v.get("victim_dob"))
+        name = normalise_name(v.get("victim_name"))
+        return cls(str(row.record_id), True, incident, dob, (name, dob.isoformat()) if name and dob else None)
+
+
+@dataclass(frozen=True, slots=True)
 class _Parsed:
+    """An approved record in the period, every Part A column read once."""
+
     record_id: str
     approved: bool
     incident: date | None
@@ -490,30 +523,26 @@ class _Parsed:
     previous_incidents: int
 
     @classmethod
-    def of(cls, row: RowLike) -> _Parsed:
+    def of(cls, row: RowLike, key: _Key) -> _Parsed:
         v = row.values
-        incident = as_date(v.get("incident_date"))
-        dob = as_date(v.get("victim_dob"))
-        name = normalise_name(v.get("victim_name"))
-        children = as_int(v.get("children_count")) or 0
-        criteria = as_list(v.get("marac_criteria"))
         referral = bool(str(v.get("marac_referral_date") or "").strip())
+        criteria = (normalise_criterion(c) for c in as_list(v.get("marac_criteria"))) if referral else ()
         return cls(
-            record_id=str(row.record_id),
-            approved=str(row.status).lower() == APPROVED,
-            incident=incident,
-            victim_key=(name, dob.isoformat()) if name and dob else None,
+            record_id=key.record_id,
+            approved=key.approved,
+            incident=key.incident,
+            victim_key=key.victim_key,
             grade=normalise_grade(v.get("grade")) or normalise_grade(v.get("officer_grade")) or NOT_RECORDED,
             yes_count=as_int(v.get("yes_count")),
-            children=max(children, 0),
+            children=max(as_int(v.get("children_count")) or 0, 0),
             merlin_missing=_merlin_missing(v.get("merlin_missing")),
             marac_referred=referral,
-            marac_criteria=tuple(dict.fromkeys(normalise_criterion(c) for c in criteria if normalise_criterion(c))),
+            marac_criteria=tuple(dict.fromkeys(c for c in criteria if c)),
             hbv=as_bool(v.get("hbv_flag")) is True,
             arrested=as_bool(v.get("arrested")),
             sex=normalise_sex(v.get("victim_sex")),
             ethnic_group=normalise_ethnicity(v.get("victim_ethnic_group")),
-            age_band_key=age_band_key(dob, incident),
+            age_band_key=age_band_key(key.dob, key.incident),
             disability=_disability(v.get("victim_disability")),
             previous_incidents=as_int(v.get("previous_incidents_12m")) or 0,
         )
@@ -603,6 +632,11 @@ def normalise_name(value: Any) -> str:
     """Case, accents, punctuation and word order ignored: 'SMITH, Zoë' == 'zoe smith'."""
     if not isinstance(value, str):
         return ""
+    return _normalise_name_text(value)
+
+
+@functools.lru_cache(maxsize=65536)  # the same victims and spellings recur across a period's records
+def _normalise_name_text(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     words = re.findall(r"\w+", stripped)
@@ -634,6 +668,7 @@ def normalise_ethnicity(value: Any) -> str | None:
     return text if text in {"white", "bme"} else None
 
 
+@functools.lru_cache(maxsize=256)  # a handful of distinct criterion values
 def normalise_criterion(value: str) -> str:
     text = re.sub(r"[^a-z]+", "_", value.strip().lower()).strip("_")
     aliases = {"repeat_referral": "repeat", "repeat_marac": "repeat", "escalation": "potential_escalation"}

@@ -36,6 +36,7 @@ from dsvdesk.store.models import (
     Status,
     User,
 )
+from dsvdesk.store.search import fold
 
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
@@ -139,7 +140,7 @@ def _column_value(value: Any) -> Any:
 
 def _fts_query(text: str) -> str:
     """A safe FTS5 query: every word must match as a prefix; operators in the input mean nothing."""
-    words = re.findall(r"\w+", text)
+    words = re.findall(r"\w+", fold(text))
     return " ".join(f'"{w}"*' for w in words)
 
 
@@ -461,7 +462,7 @@ class RecordOps(StoreBase):
         names = " ".join(str(columns[n]) for n in _NAME_COLUMNS if columns.get(n))
         refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
         conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
-        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, names, refs))
+        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, fold(names), fold(refs)))
 
     # ----------------------------------------------------------------------------------- lists
     def _list_filter(

@@ -47,17 +47,26 @@ def require_reporting_role(session: Session, action: str = "see Part A figures")
         )
 
 
-def period_rows_query(columns: Sequence[str]) -> str:
-    """The one SQL statement: incident-date range on its index, the form, only the named columns."""
-    for name in columns:
+def period_rows_query(columns: Sequence[str], key_columns: Sequence[str] = ()) -> str:
+    """The one SQL statement: incident-date range on its index, the form, only the named columns.
+
+    Parameters: (start, end + 1 day, form id, detail_from). Only approved records are read out of the
+    JSON at all; `key_columns` for every approved record, the others only from `detail_from` on (the
+    lookback months before a period are needed for matching, not for counting)."""
+    for name in (*columns, *key_columns):
         if not _COLUMN_NAME.match(name):  # names go into the SQL text below: accept plain identifiers only
             raise ValueError(f"not a store column name: {name!r}")
-    selected = ", ".join(
-        "incident_date" if name in _TABLE_COLUMNS else f"json_extract(columns_json, '$.{name}')" for name in columns
-    )
+
+    def select(name: str) -> str:
+        if name in _TABLE_COLUMNS:
+            return name
+        condition = "status = 'approved'" if name in key_columns else "status = 'approved' AND incident_date >= ?4"
+        return f"CASE WHEN {condition} THEN json_extract(columns_json, '$.{name}') END"
+
     return (
-        f"SELECT id, status, {selected} FROM records INDEXED BY records_incident_date "  # noqa: S608 - names checked above
-        "WHERE incident_date >= ? AND incident_date < ? AND form_id = ?"
+        f"SELECT id, status, {', '.join(select(n) for n in columns)} "  # noqa: S608 - names checked above
+        "FROM records INDEXED BY records_incident_date "
+        "WHERE incident_date >= ?1 AND incident_date < ?2 AND form_id = ?3"
     )
 
 
@@ -70,9 +79,14 @@ def fetch_period_rows(
     end: date,
     columns: Sequence[str],
     purpose: str,
+    key_columns: Sequence[str] = (),
+    detail_from: date | None = None,
 ) -> list[ReportingRow]:
     """Records of `form_id` whose incident date lies in [start, end] (any status), with `columns`.
 
+    Only approved records carry column values: `key_columns` always, the other columns only for incident
+    dates from `detail_from` (default `start`) on; other rows carry None (their status and incident date
+    still count as "started").
     `end` is inclusive even when the stored incident date carries a time (``2010-09-30T23:10``). The
     read is logged as one consultation (DPA 2018 s.62) with `purpose`, the form and the dates; no
     personal data goes into the log."""
@@ -80,8 +94,8 @@ def fetch_period_rows(
     user = store._current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can see Part A figures.")
-    sql = period_rows_query(columns)
-    params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id)
+    sql = period_rows_query(columns, key_columns)
+    params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id, (detail_from or start).isoformat())
     names = list(columns)
     with store._read() as conn:
         rows = [
@@ -96,3 +110,32 @@ def fetch_period_rows(
             detail={"form_id": form_id, "from": start.isoformat(), "to": end.isoformat(), "records": len(rows)},
         )
     return rows
+
+
+def record_combinations(
+    store: StoreBase, session: Session, links: Sequence[Sequence[str]], reason: str
+) -> int:
+    """Log record links (e.g. Part A's repeat-victim matches) as "combination" events, all in ONE
+    transaction: the same events `Store.record_combination` writes per link (one per record, the others
+    it was linked to in `detail`), without one durable commit per link — a year's Part A can find
+    thousands. Returns the number of events written."""
+    require_reporting_role(session, "link records for Part A")
+    user = store._current_user(session)
+    if user.role not in REPORTING_ROLES:
+        raise PermissionDenied("Only supervisors can link records for Part A.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("a reason is needed to link records")
+    written = 0
+    with store._tx():
+        for link in links:
+            ids = list(dict.fromkeys(str(r) for r in link))
+            if len(ids) < 2:
+                continue
+            for record_id in ids:
+                store._audit(
+                    session, audit.COMBINATION, record_id=record_id, justification=reason,
+                    detail={"linked": [r for r in ids if r != record_id]},
+                )
+                written += 1
+    return written

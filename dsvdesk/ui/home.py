@@ -31,7 +31,7 @@ SEARCH_DELAY_MS = 200
 class RecordTable(QTableView):
     """A table of records; Enter or double-click opens the current one."""
 
-    def __init__(self, model: RecordListModel, on_open: Callable[[str], None], parent: QWidget | None = None) -> None:
+    def __init__(self, model: RecordListModel, on_open: Callable[[str], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
         self._on_open = on_open
@@ -65,13 +65,14 @@ class HomeTab(QWidget):
     def __init__(
         self,
         context: AppContext,
-        on_new: Callable[[FormSpec], None],
-        on_open: Callable[[str], None],
+        on_new: Callable[[FormSpec], object],
+        on_open: Callable[[str], object],
         forms: list[FormSpec],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.context = context
+        self.stale = False  # something changed while another tab was shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         top = QHBoxLayout()
@@ -130,6 +131,7 @@ class HomeTab(QWidget):
         self._update_count()
 
     def refresh(self) -> None:
+        self.stale = False
         self.model.reload()
         self._update_count()
 

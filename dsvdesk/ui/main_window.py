@@ -82,7 +82,9 @@ class MainWindow(QMainWindow):
             self.home = HomeTab(context, self.new_record, self.open_record, self.forms, self.tabs)
             self.tabs.addTab(self.home, "&My forms")
             self._unclosable(0)
-            self.records_changed.connect(self.home.refresh)
+            # Saves happen on every keystroke pause; the list is re-queried only when it is looked at.
+            self.records_changed.connect(self._home_changed)
+            self.tabs.currentChanged.connect(self._tab_shown)
         else:
             note = QLabel(
                 "Administrators manage accounts and settings and cannot open forms.\n"
@@ -169,6 +171,18 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         target.addAction(action)
         return action
+
+    def _home_changed(self) -> None:
+        if self.home is None:
+            return
+        if self.tabs.currentWidget() is self.home:
+            self.home.refresh()
+        else:
+            self.home.stale = True
+
+    def _tab_shown(self, _index: int) -> None:
+        if self.home is not None and self.tabs.currentWidget() is self.home and self.home.stale:
+            self.home.refresh()
 
     def _unclosable(self, index: int) -> None:
         bar = self.tabs.tabBar()

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
+from dsvdesk.ui.marking import current_marking
 from dsvdesk.ui.qt import QObject, QProgressDialog, QRunnable, Qt, QThreadPool, QWidget, Signal
 
 T = TypeVar("T")
@@ -73,7 +74,7 @@ class Op(Generic[T]):
         if self._parent is not None:
             progress = QProgressDialog(self._label, "", 0, 0, self._parent)
             progress.setCancelButton(None)
-            progress.setWindowTitle("DSVDesk")
+            progress.setWindowTitle(f"DSVDesk — {current_marking()}")
             progress.setWindowModality(Qt.WindowModality.WindowModal)
             progress.setMinimumDuration(400)  # quick work never flashes a dialog
             progress.setAccessibleName(self._label)

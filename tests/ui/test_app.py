@@ -172,7 +172,9 @@ def test_officer_end_to_end(qtbot: QtBot, db_path: Path, monkeypatch: pytest.Mon
     assert "Submitted" in view.banner.text()
     shot(window, artifacts_dir, "app_record_submitted")
     assert window.context.store.open_record(window.context.session, record_id).status == "submitted"
-    window.home.refresh()
+    assert window.home.stale  # saved while the record tab was in front: re-queried when looked at
+    window.tabs.setCurrentWidget(window.home)
+    assert not window.home.stale
     assert window.home.model.data(window.home.model.index(0, 3)) == "Submitted"
     close_app(window)
 

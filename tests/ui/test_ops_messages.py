@@ -113,3 +113,24 @@ def test_run_app_quits_cleanly_when_sign_in_is_cancelled(
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run_app installs its own; put it back after
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     assert app_module.run_app(db_path, demo=True) == 0
+
+
+def test_real_message_box_carries_the_marking(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:
+    from dsvdesk.ui.qt import QMessageBox, QTimer
+    from tests.ui.conftest import shot
+
+    seen: list[str] = []
+
+    def look_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append(box.windowTitle())
+        seen.append(box.informativeText())
+        shot(box, artifacts_dir, "message_unexpected_error")
+        box.done(0)
+
+    messages.set_log_only(False)
+    QTimer.singleShot(50, look_and_close)
+    messages.unexpected(None, what="saving the form")
+    messages.set_log_only(True)
+    assert seen == ["Something went wrong — OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"]

@@ -481,3 +481,30 @@ def test_page_screenshots(qtbot: QtBot, wizard: FormWizard, artifacts_dir: Path)
         wizard.go_to_page(page_id)
         shot(wizard, artifacts_dir, f"wizard_page_{page_id}")
     assert all(q.type in QuestionType for _s, _p, q in wizard.spec.iter_questions())
+
+
+def _shipped_forms() -> list[str]:
+    from dsvdesk.paths import install_root
+
+    return sorted(p.stem for p in (install_root() / "forms").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("form_file", _shipped_forms())
+def test_every_shipped_form_renders_every_page_with_named_inputs(
+    qtbot: QtBot, ui_app: QApplication, form_file: str, artifacts_dir: Path
+) -> None:
+    from dsvdesk.engine.loader import load_form
+    from dsvdesk.paths import install_root
+
+    spec = load_form(install_root() / "forms" / f"{form_file}.yaml")
+    widget = FormWizard(spec, {}, audiences=("author", "reviewer"))
+    qtbot.addWidget(widget)
+    widget.resize(1280, 860)
+    widget.show()
+    inputs = (QLineEdit, QPlainTextEdit, QRadioButton, QCheckBox, QComboBox)
+    for page in widget.pages:
+        widget.go_to_page(page.id)
+        view = widget._views[page.id]
+        assert [w for w in view.findChildren(QWidget) if isinstance(w, inputs) and not w.accessibleName()] == []
+    widget.go_to_page(widget.pages[0].id)
+    shot(widget, artifacts_dir, f"form_{spec.id}_first_page")

@@ -92,7 +92,7 @@ def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
 
 
 CHART_TITLES = {
-    "lifecycle": "124D records: started, submitted, approved",
+    "lifecycle": "Records: started, submitted, approved",
     "grade": "Risk grade of submitted records",
     "marac": "MARAC referrals",
     "children": "Records with children: Merlin PAC references",
@@ -211,6 +211,7 @@ class DashboardTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         content = QWidget(scroll)
+        self.content = content
         scroll.setWidget(content)
         outer.addWidget(scroll)
         layout = QVBoxLayout(content)
@@ -305,13 +306,15 @@ class DashboardTab(QWidget):
     def current_period(self) -> Period:
         name = str(self.preset.currentData())
         if name == CUSTOM:
-            start = parse_date(self.date_from.text())
-            end = parse_date(self.date_to.text())
-            if not start or not end or len(start) != 10 or len(end) != 10:
-                from dsvdesk.store import InvalidInput
+            from dsvdesk.store import InvalidInput
 
-                raise InvalidInput("Enter both dates of the period as dd/mm/yyyy.")
-            return Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+            try:
+                # parse_date keeps text it cannot read as it was typed; that is not a date here
+                start = dt.date.fromisoformat(parse_date(self.date_from.text()) or "")
+                end = dt.date.fromisoformat(parse_date(self.date_to.text()) or "")
+            except ValueError:
+                raise InvalidInput("Enter both dates of the period as dd/mm/yyyy, e.g. 01/03/2026.") from None
+            return Period(start, end)
         return preset_period(name, self._today())
 
     def _fill_dates(self, period: Period) -> None:
@@ -394,6 +397,17 @@ class DashboardTab(QWidget):
             tile.setEnabled(bool(figure.record_ids))
         for group, bars in chart_bars(board).items():
             self.charts[group].set_bars(bars)
+        # the charts grew or shrank: lay their frames and the page out again now (a hidden tab
+        # would otherwise keep the old heights until it is resized)
+        for chart in self.charts.values():
+            frame_layout = chart.parentWidget().layout()
+            if frame_layout is not None:
+                frame_layout.invalidate()
+                frame_layout.activate()
+        page_layout = self.content.layout()
+        if page_layout is not None:
+            page_layout.invalidate()
+            page_layout.activate()
         log.ui.info("dashboard shown for %d day(s)", board.period.days)
         self.computed.emit(board)
 

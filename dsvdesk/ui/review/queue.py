@@ -4,6 +4,7 @@ list's lazy ``RecordListModel`` (pages fetched as the user scrolls; sorting and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -272,7 +273,9 @@ class ReviewQueueTab(QWidget):
         parsed = parse_date(edit.text())
         if parsed is None:
             return ""
-        if len(parsed) != 10 or parsed[4] != "-":
+        try:
+            dt.date.fromisoformat(parsed)
+        except ValueError:
             self._show_problem(f"The {what} date '{edit.text().strip()}' is not a date; write it as dd/mm/yyyy.")
             return None
         return parsed

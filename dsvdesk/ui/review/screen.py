@@ -18,6 +18,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -110,7 +111,7 @@ class ReviewWizard(FormWizard):
             author = self._is_author_page(page_id)
             for block in view.blocks.values():
                 block.set_read_only(author or self.decisions_locked)
-                if author and block.question.type is not QuestionType.NOTE:
+                if author and block.question.type not in (QuestionType.NOTE, QuestionType.COMPUTED):
                     self._add_comment_button(block)
         return view
 
@@ -118,7 +119,7 @@ class ReviewWizard(FormWizard):
         question = block.question
         button = QToolButton(block)
         button.setObjectName("commentButton")
-        button.setText("💬 Comment")
+        button.setText("Comment…")
         button.setCheckable(True)
         button.setToolTip("Add a comment for the officer on this question")
         button.setAccessibleName(f"Comment on {question.label}")
@@ -215,7 +216,8 @@ class ReviewScreen(QWidget):
         self.banner.setWordWrap(True)
         layout.addWidget(self.banner)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # The wizard keeps its full width (pages, questions, checks); the comments sit in a strip below.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.wizard = ReviewWizard(
             record.spec,
             record.answers,
@@ -233,7 +235,7 @@ class ReviewScreen(QWidget):
         self.splitter.addWidget(self._build_side_panel())
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
-        self.splitter.setSizes([1000, 260])
+        self.splitter.setSizes([640, 150])
         layout.addWidget(self.splitter, 1)
 
         self.return_button = self.wizard.add_action_button("&Return to officer…", accessible_name="Return to the officer")
@@ -254,45 +256,51 @@ class ReviewScreen(QWidget):
     def _build_side_panel(self) -> QWidget:
         panel = QWidget(self.splitter)
         panel.setObjectName("reviewPanel")
-        panel.setMinimumWidth(220)
-        panel.setMaximumWidth(360)
-        column = QVBoxLayout(panel)
-        column.setContentsMargins(10, 10, 10, 10)
-        heading = QLabel("Your comments", panel)
+        panel.setMinimumHeight(110)
+        row = QHBoxLayout(panel)
+        row.setContentsMargins(10, 6, 10, 6)
+        self.mine_box = QWidget(panel)
+        mine = QVBoxLayout(self.mine_box)
+        mine.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("Your comments for the officer — use “Comment…” beside any question", self.mine_box)
         heading.setObjectName("panelHeading")
-        column.addWidget(heading)
-        hint = QLabel("Use “💬 Comment” beside any question. The comments go back with a return.", panel)
-        hint.setObjectName("hint")
-        hint.setWordWrap(True)
-        column.addWidget(hint)
-        self.comment_list = QListWidget(panel)
+        heading.setWordWrap(True)
+        mine.addWidget(heading)
+        self.comment_list = QListWidget(self.mine_box)
         self.comment_list.setObjectName("reviewCommentList")
         self.comment_list.setAccessibleName("Your comments: choose one to go to its question")
         self.comment_list.setWordWrap(True)
         self.comment_list.itemActivated.connect(self._comment_chosen)
         self.comment_list.itemClicked.connect(self._comment_chosen)
-        column.addWidget(self.comment_list, 2)
-        self.history_heading = QLabel("Earlier returns", panel)
+        mine.addWidget(self.comment_list, 1)
+        row.addWidget(self.mine_box, 3)
+        self.history_box = QWidget(panel)
+        earlier = QVBoxLayout(self.history_box)
+        earlier.setContentsMargins(0, 0, 0, 0)
+        self.history_heading = QLabel("Comments from earlier returns", self.history_box)
         self.history_heading.setObjectName("panelHeading")
-        column.addWidget(self.history_heading)
-        self.history_list = QListWidget(panel)
+        earlier.addWidget(self.history_heading)
+        self.history_list = QListWidget(self.history_box)
         self.history_list.setObjectName("reviewHistoryList")
         self.history_list.setAccessibleName("Comments from earlier returns")
         self.history_list.setWordWrap(True)
         self.history_list.itemActivated.connect(self._comment_chosen)
         self.history_list.itemClicked.connect(self._comment_chosen)
-        column.addWidget(self.history_list, 1)
+        earlier.addWidget(self.history_list, 1)
+        row.addWidget(self.history_box, 2)
+        self.side_panel = panel
+        self._fill_history()
+        return panel
+
+    def _fill_history(self) -> None:
+        self.history_list.clear()
         for comment in self.record.comment_history:
             item = QListWidgetItem(
-                f"Return {comment.round} · {comment.author_name}\n{_question_label(self.record.spec, comment.question_id)}: "
+                f"Return {comment.round} · {comment.author_name} · {_question_label(self.record.spec, comment.question_id)} — "
                 f"{comment.comment}"
             )
             item.setData(QUESTION_ROLE, comment.question_id)
             self.history_list.addItem(item)
-        shown = self.history_list.count() > 0
-        self.history_heading.setVisible(shown)
-        self.history_list.setVisible(shown)
-        return panel
 
     def title(self) -> str:
         victim = self.record.spec.columns.get("victim_name", "")
@@ -323,6 +331,11 @@ class ReviewScreen(QWidget):
         self.amend_button.setVisible(status == "approved" and record.revision == record.latest_revision)
         for button in (self.return_button, self.approve_button, self.amend_button):
             button.setEnabled(not self.busy)
+        mine = self.can_decide  # after a decision the comments sent are listed with the earlier returns
+        history = self.history_list.count() > 0
+        self.mine_box.setVisible(mine)
+        self.history_box.setVisible(history)
+        self.side_panel.setVisible(mine or history)
 
     # --- comments ---------------------------------------------------------------------------------
     def comments(self) -> dict[str, str]:
@@ -332,7 +345,7 @@ class ReviewScreen(QWidget):
         self.comment_list.clear()
         order = {q.id: i for i, (_s, _p, q) in enumerate(self.record.spec.iter_questions())}
         for question_id, text in sorted(self.comments().items(), key=lambda kv: order.get(kv[0], 1 << 30)):
-            item = QListWidgetItem(f"{_question_label(self.record.spec, question_id)}\n{text}")
+            item = QListWidgetItem(f"{_question_label(self.record.spec, question_id)} — {text}")
             item.setData(QUESTION_ROLE, question_id)
             self.comment_list.addItem(item)
 
@@ -375,7 +388,7 @@ class ReviewScreen(QWidget):
                 self,
                 "Add a comment first",
                 "A record goes back to the officer with at least one comment saying what to change. Use "
-                "“💬 Comment” beside the question concerned.",
+                "“Comment…” beside the question concerned.",
             )
             return
         if not self.flush():
@@ -516,6 +529,9 @@ class ReviewScreen(QWidget):
             messages.error(self, exc.title, exc.message)
         self.can_decide = False
         self.wizard.set_read_only(True)
+        # show the record as decided: the grade and rationale saved with the approval, this return's comments
+        self.wizard.rebase(self.record.answers)
+        self._fill_history()
         self._update_state()
         self.records_changed.emit()
         self.decided.emit(self.record_id, what)

@@ -10,6 +10,7 @@ from dsvdesk.ui.qt import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     Qt,
     QToolButton,
@@ -203,6 +204,8 @@ class PageView(QWidget):
         self.page = page
         self.setObjectName("pageView")
         layout = QVBoxLayout(self)
+        # Never squeeze questions to fit the window: the page scrolls instead.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.setContentsMargins(14, 10, 14, 14)
         layout.setSpacing(8)
         crumb = QLabel(section_title, self)

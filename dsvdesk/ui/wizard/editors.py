@@ -34,7 +34,9 @@ from dsvdesk.ui.qt import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     Qt,
+    QTimer,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -584,6 +586,7 @@ class RepeatEditor(Editor):
         focus_index = next((i for i, box in enumerate(self._item_boxes) if box.isAncestorOf(self.focusWidget() or self)), None)
         for box in self._item_boxes:
             self._items_layout.removeWidget(box)
+            box.hide()  # gone from the screen now, not at the next event-loop turn
             box.deleteLater()
         self._item_boxes = []
         for index, item in enumerate(self._items):
@@ -614,6 +617,7 @@ class RepeatEditor(Editor):
         first = new_box.first_input()
         if first is not None:
             first.setFocus()
+        QTimer.singleShot(0, lambda: reveal(new_box))  # after the layout has made room for it
 
     def remove_item(self, index: int) -> None:
         if self._read_only or not 0 <= index < len(self._items):
@@ -740,6 +744,19 @@ class RepeatItem(QGroupBox):
         if self.message_label.text() != text:
             self.message_label.setText(text)
         self.message_label.setVisible(bool(messages))
+
+
+def reveal(widget: QWidget) -> None:
+    """Scroll the page so that ``widget`` is on screen (e.g. a repeat item just added)."""
+    try:
+        parent = widget.parentWidget()
+    except RuntimeError:  # deleted before the timer fired
+        return
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 10, 10)
+            return
+        parent = parent.parentWidget()
 
 
 def _rename_inputs(editor: Editor, prefix: str) -> None:

@@ -408,9 +408,9 @@ class FormWizard(QWidget):
         by_page: dict[str, bool] = {}
         for finding in evaluation.findings:
             if finding.severity == Severity.ERROR:
-                page = self._finding_page(finding)
-                if page:
-                    by_page[page] = True
+                error_page = self._finding_page(finding)
+                if error_page:
+                    by_page[error_page] = True
         for page in self.pages:
             hidden = page.id not in visible_pages
             if page.id not in self.visited and not self.show_all_problems:

@@ -61,9 +61,9 @@ def parse_time(text: str) -> str | None:
 
 
 def parse_integer(text: str) -> int | str | None:
-    stripped = text.strip().replace(",", "")
-    if not stripped:
+    if not text.strip():
         return None
+    stripped = text.strip().replace(",", "")  # "1,200" as people write it
     try:
         return int(stripped)
     except ValueError:
@@ -71,9 +71,9 @@ def parse_integer(text: str) -> int | str | None:
 
 
 def parse_decimal(text: str) -> float | int | str | None:
-    stripped = text.strip().replace(",", "")
-    if not stripped:
+    if not text.strip():
         return None
+    stripped = text.strip().replace(",", "")
     try:
         number = float(stripped)
     except ValueError:

@@ -75,8 +75,8 @@ def _flat(text: str) -> str:
 
 def _assert_in_order(haystack: str, needles: list[str]) -> None:
     position = 0
-    for needle in needles:
-        needle = _flat(needle)
+    for raw in needles:
+        needle = _flat(raw)
         found = haystack.find(needle, position)
         assert found >= 0, f"not found after position {position}: {needle[:120]!r}"
         position = found + len(needle)

@@ -180,9 +180,23 @@ def test_period_query_returns_only_the_columns_and_records_asked_for(station: St
     assert "Smith" not in consultations[-1][2]  # no personal data in the log
 
 
+def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: Store) -> None:
+    rows = reporting.fetch_period_rows(
+        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
+        columns=COLUMNS, purpose="test", key_columns=("victim_name", "victim_dob", "incident_date"),
+        detail_from=PERIOD.start,
+    )
+    by_id = {r.record_id: r.values for r in rows}
+    lookback = by_id[station.record_ids[0]]  # approved, January 2010
+    assert lookback["victim_name"] == "Zoë Smith" and lookback["grade"] is None
+    submitted = by_id[station.record_ids[3]]  # in the period, not approved: no personal data read at all
+    assert submitted["victim_name"] is None and submitted["incident_date"] == "2010-06-20"
+    assert by_id[station.record_ids[1]]["grade"] == "high"
+
+
 def test_the_query_uses_the_incident_date_index(store: Store) -> None:
     with store._read() as conn:
-        plan = conn.execute("EXPLAIN QUERY PLAN " + reporting.period_rows_query(COLUMNS), ("a", "b", "c")).fetchall()
+        plan = conn.execute("EXPLAIN QUERY PLAN " + reporting.period_rows_query(COLUMNS), ("a", "b", "c", "d")).fetchall()
     assert any("records_incident_date" in str(row) for row in plan), plan
 
 
@@ -200,6 +214,8 @@ def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Statio
     assert len(combos) == 4  # one event per record of each linked pair
     assert {c[0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
     assert all("same victim" in c[1] for c in combos)
+    assert {json.loads(c[2])["linked"][0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
+    assert store.verify_audit().ok  # the batch keeps the hash chain intact
 
 
 def test_officers_cannot_see_part_a(store: Store) -> None:
@@ -292,7 +308,7 @@ def seed_answers(spec: FormSpec, seed_file: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("seed_file", [ISLINGTON, HILLINGDON])
-def test_sample_report_through_the_store_to_a_verified_pack(
+def test_sample_report_through_the_store_to_a_verified_pack(  # noqa: PLR0917 - pytest fixtures
     seed_file: str, station: Station, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     capsys: pytest.CaptureFixture[str], artifacts_dir: Path,
 ) -> None:

@@ -92,7 +92,7 @@ def test_approve_countersigns_keeping_the_officer_signature(station: Station, tm
     result = approve_record(
         station.store, station[SUPERVISOR], record_id, PASSWORD, grade="High", rationale="Escalating; 100% agree."
     )
-    assert re.fullmatch(r"Aberystwyth-\d{4}-\d{5}", result.urn)
+    assert re.fullmatch(r"ABERYSTWYTH-\d{4}-\d{5}", result.urn)
     assert result.approved_pdf.startswith(officer_pdf)  # incremental: the officer's bytes are untouched
     record = station.store.open_record(station[SUPERVISOR], record_id, justification="test")
     assert record.status is Status.APPROVED and record.urn == result.urn

@@ -182,6 +182,16 @@ def test_full_text_search_on_names_and_references(station: Station) -> None:
     assert off2.user.username == "off2"
 
 
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [("Łucja Wiśniewska", "lucja"), ("Søren Ørsted", "orsted"), ("Jürgen Großmann", "grossmann"), ("ŁUCJA", "łucja")],
+)
+def test_search_finds_letters_unicode_does_not_decompose(station: Station, written: str, typed: str) -> None:
+    store, off1 = station.store, station["off1"]
+    store.create_record(off1, station.spec, {"victim_name": written, "cad_ref": "CAD1"})
+    assert [r.victim_name for r in store.list_records(off1, search=typed)] == [written]
+
+
 def test_flags_and_date_filters(station: Station) -> None:
     store, off1 = station.store, station["off1"]
     flagged = store.create_record(off1, station.spec, {"victim_name": "A", "officer_grade": "high", "incident_date": "2026-02-01"})
