@@ -27,6 +27,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1472,9 +1473,6 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     today = today or dt.date.today()
     store = Store.open(db_path)
     conn = db.connect(store.path)
-    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages to
-    # the WAL again and again (the store's own connections keep SQLite's default).
-    conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
     try:
         officers = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(
             "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id")]
@@ -1570,35 +1568,37 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
                 events.append((iso(reviewed), 3, {"event": audit.APPROVED, "user_id": reviewer_id,
                                                    "username": reviewer_username, "record_id": plan.record_id,
                                                    "revision": 1, "detail": {}}))
-        urns = _allocate_urns(conn, approvals, settings.station_name, settings.urn_format)
+        urns, counters = _allocate_urns(conn, approvals, settings.station_name, settings.urn_format)
         for _at, _order, fields in events:
             if fields["event"] == audit.APPROVED:
                 fields["detail"] = {"urn": urns[fields["record_id"]]}
         events.sort(key=lambda e: (e[0], e[1]))
-        with db.transaction(conn, store.path):
-            conn.execute(
-                "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
-                (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml", spec.source_text,
-                 iso(dt.datetime.now(dt.UTC))),
-            )
-            names = ("seq, id, form_id, definition_hash, owner_id, editor_id, status, version, created_at, "
-                     "updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
-                     f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json")
-            marks = ", ".join("?" for _ in names.split(","))
-            conn.executemany(f"INSERT INTO records ({names}) VALUES ({marks})", records)  # noqa: S608 - fixed names
-            conn.executemany("UPDATE records SET urn = ? WHERE id = ?", [(u, rid) for rid, u in urns.items()])
-            conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
-                             [(seq, *_fts_texts(columns, urns.get(record_id))) for seq, record_id, columns in fts])
-            conn.executemany(
-                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", comments)
-            written = _append_audit_events(conn, [(at, fields) for at, _o, fields in events])
+        records = [(*row, urns.get(str(row[1]))) for row in records]
+        fts_rows = [(seq, *_fts_texts(columns, urns.get(record_id))) for seq, record_id, columns in fts]
+        if progress is not None:
+            progress(f"{count:,} records made; writing them")
+        head = conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
+        conn.close()
+        definition = (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml",
+                      spec.source_text, iso(dt.datetime.now(dt.UTC)))
+        # The rows go in on a writer thread while this one hashes the audit chain: SQLite releases the
+        # GIL while it works, so the two overlap on a two-core PC.
+        audit_rows: Future[list[tuple[Any, ...]]] = Future()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") as writer:
+            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, records=records,
+                                           fts_rows=fts_rows, comments=comments, counters=counters,
+                                           audit_rows=audit_rows)
+            try:
+                audit_rows.set_result(_audit_rows([(at, fields) for at, _o, fields in events], head))
+            except BaseException as exc:
+                audit_rows.set_exception(exc)
+                raise
+            written = written_future.result()
         by_status: dict[str, int] = {}
         for plan in plans:
             by_status[plan.status] = by_status.get(plan.status, 0) + 1
     finally:
-        conn.close()
+        conn.close()  # closing twice is harmless
         store.close()
     return BulkSummary(records=count, by_status=by_status, audit_events=written,
                        templates=sum(len(p) for p in templates.values()), seconds=time.perf_counter() - started)
@@ -1628,11 +1628,13 @@ def _store_records() -> Any:
 
 def _fts_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
     """(names, refs) for the search index, exactly as ``RecordOps._write_search`` makes them: the name
-    columns, then the reference columns (``*_ref``) and the URN."""
+    columns, then the reference columns (``*_ref``) and the URN, folded as the store folds them."""
+    from dsvdesk.store.search import fold
+
     name_columns = _store_records()._NAME_COLUMNS
     names = " ".join(str(columns[n]) for n in name_columns if columns.get(n))
     refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
-    return names, refs
+    return fold(names), fold(refs)
 
 
 def _derive(store: Store, spec: FormSpec, answers: Mapping[str, Any]) -> Any:
@@ -1701,9 +1703,10 @@ class _ColumnUpdater:
 
 
 def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], station: str,
-                   urn_format: str) -> dict[str, str]:
+                   urn_format: str) -> tuple[dict[str, str], dict[int, int]]:
     """URNs for the approved bulk records in approval order, continuing each year's counter (the store's
-    format and counters, so later approvals in the app carry on without a gap or a clash)."""
+    format and counters, so later approvals in the app carry on without a gap or a clash). Returns the
+    URNs by record id and the counters to store."""
     counters = {int(y): int(n) for y, n in conn.execute("SELECT year, last FROM urn_counters")}
     taken = {str(r[0]) for r in conn.execute("SELECT urn FROM records WHERE urn IS NOT NULL")}
     urns: dict[str, str] = {}
@@ -1716,26 +1719,67 @@ def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], s
                 break
         taken.add(urn)
         urns[record_id] = urn
-    conn.executemany(
-        "INSERT INTO urn_counters (year, last) VALUES (?, ?) ON CONFLICT (year) DO UPDATE SET last = excluded.last",
-        sorted(counters.items()),
-    )
-    return urns
+    return urns, counters
+
+
+def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...], records: list[tuple[Any, ...]],
+                fts_rows: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], counters: Mapping[int, int],
+                audit_rows: Future[list[tuple[Any, ...]]]) -> int:
+    """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
+
+    The audit chain was hashed from ``head``: if another program added an event since, nothing is
+    written (the chain would break) and the user is asked to run the command again."""
+    from dsvdesk.store import db
+
+    conn = db.connect(path)
+    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages to
+    # the WAL again and again (the store's own connections keep SQLite's default).
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
+    try:
+        with db.transaction(conn, path):
+            if tuple(conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()) != tuple(head):
+                raise DemoSetupError(
+                    f"Another program wrote to {path} while the bulk records were being made, so nothing was "
+                    "added. Close DSVDesk on that database and run the command again."
+                )
+            conn.execute(
+                "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING", definition)
+            names = ("seq, id, form_id, definition_hash, owner_id, editor_id, status, version, created_at, "
+                     "updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
+                     f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json, urn")
+            marks = ", ".join("?" for _ in names.split(","))
+            conn.executemany(f"INSERT INTO records ({names}) VALUES ({marks})", records)  # noqa: S608 - fixed names
+            conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", fts_rows)
+            conn.executemany(
+                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", comments)
+            conn.executemany(
+                "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
+                "ON CONFLICT (year) DO UPDATE SET last = excluded.last", sorted(counters.items()))
+            rows = audit_rows.result()
+            conn.executemany(
+                f"INSERT INTO audit_events ({', '.join(_AUDIT_FIELDS)}) "  # noqa: S608 - fixed names
+                f"VALUES ({', '.join('?' for _ in _AUDIT_FIELDS)})", rows)
+            if rows:
+                conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
+                             (rows[-1][0], rows[-1][-1], int(head[2]) + len(rows)))
+        return len(rows)
+    finally:
+        conn.close()
 
 
 _AUDIT_FIELDS = ("id", "at", "event", "user_id", "username", "record_id", "revision", "question_id",
                  "value_sha256", "justification", "recipient", "detail", "prev_hash", "hash")
 
 
-def _append_audit_events(conn: sqlite3.Connection, events: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
-    """Continue the hash chain from its head with ``events`` (in order), in one executemany."""
+def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The audit rows for ``events`` (in order), continuing the hash chain from ``head``."""
     from dsvdesk.store import audit
 
-    head_id, head_hash, head_count = conn.execute(
-        "SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
     rows = []
-    previous = str(head_hash)
-    next_id = int(head_id) + 1
+    previous = str(head[1])
+    next_id = int(head[0]) + 1
     for at, given in events:
         fields: dict[str, Any] = dict.fromkeys(_AUDIT_FIELDS)
         fields.update(given)
@@ -1747,10 +1791,4 @@ def _append_audit_events(conn: sqlite3.Connection, events: Sequence[tuple[str, M
         rows.append(tuple(fields[name] for name in _AUDIT_FIELDS))
         previous = fields["hash"]
         next_id += 1
-    conn.executemany(
-        f"INSERT INTO audit_events ({', '.join(_AUDIT_FIELDS)}) VALUES ({', '.join('?' for _ in _AUDIT_FIELDS)})",  # noqa: S608
-        rows,
-    )
-    conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
-                 (next_id - 1, previous, int(head_count) + len(rows)))
-    return len(rows)
+    return rows

@@ -1,0 +1,278 @@
+"""Part A for the report's period: computed off the UI thread, cached per period, shown as a table.
+
+Computing Part A reads the station's records and logs a consultation (and a "combination" per
+repeat-victim match), so it runs only when something needs the figures — the Part A tab is shown, a
+figure is being inserted, or a paragraph quotes one — and only again when the period changes or the
+supervisor presses Refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.errors import UserFacingError
+from dsvdesk.ui.board import logic
+from dsvdesk.ui.ops import Op
+from dsvdesk.ui.qt import (
+    QAbstractItemView,
+    QAbstractTableModel,
+    QBrush,
+    QColor,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPushButton,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+if TYPE_CHECKING:
+    from dsvdesk.export.parta import EnteredFigure, Figure, PartA, Period
+    from dsvdesk.ui.context import AppContext
+
+ENTERED_BACKGROUND = "#fff4d6"  # the same warm shade the PDF uses to set entered figures apart
+
+
+class PartAFeed(QObject):
+    """The Part A figures of one period, fetched in the background. ``changed`` after every state change."""
+
+    changed = Signal()
+
+    def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.period: Period | None = None  # the period wanted
+        self.part_a: PartA | None = None  # the last result (for ``computed_for``)
+        self.computed_for: Period | None = None
+        self.error = ""
+        self.running: Period | None = None
+        self._waiting: list[Callable[[], None]] = []
+
+    @property
+    def ready(self) -> bool:
+        return self.period is not None and self.part_a is not None and self.computed_for == self.period and not self.error
+
+    @property
+    def busy(self) -> bool:
+        return self.running is not None
+
+    def status(self) -> str:
+        """One line for the panel: what the figures are, or why there are none."""
+        if self.period is None:
+            return "Set the period covered (from and to) on the Report details page: Part A is computed for it."
+        if self.error:
+            return self.error
+        if self.busy or not self.ready:
+            return f"Computing Part A for {self.period.label}…"
+        assert self.part_a is not None
+        return self.part_a.message
+
+    def want(self, period: Period | None, *, then: Callable[[], None] | None = None) -> None:
+        """Make the figures of ``period`` available (computing them if not yet done); ``then`` runs once
+        they are there, or once computing them has failed (it reads ``error``)."""
+        self.set_period(period)
+        if then is not None:
+            self._waiting.append(then)
+        if period is None or self.ready or self.error:  # a failure is retried by Refresh, not by typing
+            self._release()
+            return
+        if self.running is None:
+            self._start(period)
+
+    def set_period(self, period: Period | None) -> None:
+        """Note the report's period without computing anything yet."""
+        if period != self.period:
+            self.period = period
+            self.error = ""
+            self.changed.emit()
+
+    def refresh(self) -> None:
+        """Compute again (records were approved since), whatever is cached."""
+        if self.period is not None and self.running is None:
+            self.computed_for = None
+            self.error = ""
+            self._start(self.period)
+
+    def _start(self, period: Period) -> None:
+        from dsvdesk.export.pack import part_a_source_form
+
+        try:
+            form_id = part_a_source_form(self.context.forms)
+        except UserFacingError as exc:
+            self.error = f"Part A cannot be computed: {exc.message}"
+            self.changed.emit()
+            self._release()
+            return
+        self.running = period
+        self.changed.emit()
+        db_path, session = self.context.db_path, self.context.session
+        # No parent widget: this is background work the supervisor did not ask to wait for (no progress box).
+        Op(None, lambda: logic.compute_part_a(db_path, session, period, form_id), label="Computing Part A…").success(
+            lambda result, p=period: self._done(p, result)
+        ).failure(lambda exc, p=period: self._failed(p, exc)).run()
+
+    def _done(self, period: Period, result: PartA) -> None:
+        self.running = None
+        self.part_a, self.computed_for = result, period
+        log.ui.info("Part A computed for the board report view (%d records)", result.records)
+        self._after(period)
+
+    def _failed(self, period: Period, exc: BaseException) -> bool:
+        self.running = None
+        if isinstance(exc, UserFacingError):
+            self.error = f"Part A cannot be computed: {exc.message}"
+        else:
+            log.ui.error("Part A computation failed", exc_info=(type(exc), exc, exc.__traceback__))
+            self.error = "Part A could not be computed because of an unexpected problem (details in the log file)."
+        self.computed_for = None
+        if period == self.period:
+            self.changed.emit()
+            self._release()
+        else:
+            self.error = ""
+            self._after(period)
+        return True  # told the user in the panel
+
+    def _after(self, period: Period) -> None:
+        if self.period is not None and period != self.period:
+            self._start(self.period)  # the period changed while computing: the result is stale
+            return
+        self.changed.emit()
+        self._release()
+
+    def _release(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback()
+
+
+class FiguresModel(QAbstractTableModel):
+    """Part A figures: group, figure, value, reference key, source. Entered figures shaded and italic."""
+
+    HEADERS = ("Group", "Figure", "Value", "Reference", "Source")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.figures: list[Figure] = []
+
+    def set_figures(self, figures: Sequence[Figure]) -> None:
+        self.beginResetModel()
+        self.figures = list(figures)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.figures)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.figures):
+            return None
+        figure = self.figures[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (
+                figure.group,
+                figure.label if figure.computed else f"✎ {figure.label}",
+                figure.value,
+                logic.token_for(figure.key),
+                figure.source,
+            )[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and not figure.computed:
+            return QBrush(QColor(ENTERED_BACKGROUND))
+        if role == Qt.ItemDataRole.FontRole and not figure.computed:
+            from dsvdesk.ui.qt import QFont
+
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            kind = "computed by DSVDesk" if figure.computed else "entered by hand"
+            return f"{figure.label} ({kind}; source: {figure.source}). Quote it as {logic.token_for(figure.key)}"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class PartAPanel(QWidget):
+    """The Part A preview: the period, the one-line message ("No records in this period." when empty)
+    and every figure with the reference a paragraph can quote."""
+
+    def __init__(self, feed: PartAFeed, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.feed = feed
+        self._entered: tuple[EnteredFigure, ...] = ()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        top = QHBoxLayout()
+        self.title = QLabel("Part A figures", self)
+        self.title.setObjectName("panelTitle")
+        self.title.setWordWrap(True)
+        top.addWidget(self.title, 1)
+        self.refresh_button = QPushButton("&Refresh", self)
+        self.refresh_button.setAutoDefault(False)
+        self.refresh_button.setToolTip("Compute the figures again (e.g. after more records were approved)")
+        self.refresh_button.clicked.connect(feed.refresh)
+        top.addWidget(self.refresh_button)
+        layout.addLayout(top)
+        self.message = QLabel("", self)
+        self.message.setObjectName("partAMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAccessibleName("Part A status")
+        layout.addWidget(self.message)
+        self.model = FiguresModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Part A figures for the period")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        layout.addWidget(self.table, 1)
+        legend = QLabel("✎ shaded rows: figures entered by hand on the Part A page, with their source.", self)
+        legend.setObjectName("hint")
+        legend.setWordWrap(True)
+        layout.addWidget(legend)
+        feed.changed.connect(self.update_view)
+        self.update_view()
+
+    def set_entered(self, entered: tuple[EnteredFigure, ...]) -> None:
+        if entered != self._entered:
+            self._entered = entered
+            self.update_view()
+
+    def shown_part_a(self) -> PartA | None:
+        part_a = self.feed.part_a if self.feed.ready else None
+        return part_a.with_entered(self._entered) if part_a is not None else None
+
+    def update_view(self) -> None:
+        period = self.feed.period
+        self.title.setText(f"Part A figures — {period.label}" if period is not None else "Part A figures")
+        self.message.setText(self.feed.status())
+        empty = self.feed.ready and self.feed.part_a is not None and self.feed.part_a.is_empty
+        self.message.setProperty("empty", bool(empty))
+        self.refresh_button.setEnabled(period is not None and not self.feed.busy)
+        part_a = self.shown_part_a()
+        figures = part_a.figures() if part_a is not None else []
+        if [f for f in figures] != self.model.figures:
+            self.model.set_figures(figures)
+            if figures:
+                self.table.resizeColumnsToContents()
+                self.table.setColumnWidth(1, min(self.table.columnWidth(1), 320))

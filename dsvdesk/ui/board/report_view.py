@@ -1,0 +1,362 @@
+"""One Board report open for writing: the generic wizard (autosave, rules, jump-to) with the board
+extras around it — the live numbering preview, the Part A preview, "Insert Part A figure" beside every
+paragraph, and "Export board pack".
+
+It is a ``RecordView`` (so the main window saves it on close, lock and quit like any record) whose
+Submit is replaced by Export: a board report is not reviewed, it is signed and sent to the Board.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.engine.completeness import evaluate
+from dsvdesk.engine.spec import Severity
+from dsvdesk.export.pack import PACK_JUSTIFICATION
+from dsvdesk.export.report_pdf import ROLE_BOROUGH, ROLE_REPORT_NUMBER
+from dsvdesk.ui import messages
+from dsvdesk.ui.board import logic
+from dsvdesk.ui.board.dialogs import FigurePickerDialog, PackExportDialog, PackResultDialog
+from dsvdesk.ui.board.part_a import PartAFeed, PartAPanel
+from dsvdesk.ui.board.preview import NumberingPreview
+from dsvdesk.ui.dialogs.submit import ProblemsDialog
+from dsvdesk.ui.ops import Op
+from dsvdesk.ui.qt import (
+    QKeySequence,
+    QLineEdit,
+    QPlainTextEdit,
+    QSettings,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTabWidget,
+    QTimer,
+    QToolButton,
+    QWidget,
+    Signal,
+)
+from dsvdesk.ui.record_view import RecordView
+from dsvdesk.ui.wizard.editors import RepeatEditor, RepeatItem
+
+if TYPE_CHECKING:
+    from dsvdesk.store.models import Record
+    from dsvdesk.ui.board.logic import ExportOutcome
+    from dsvdesk.ui.context import AppContext
+
+PREVIEW_DELAY_MS = 150  # typing in a paragraph re-numbers the preview once the keys pause
+FIGURE_BUTTON = "insertFigureButton"
+FOLDER_KEY = "board/export_folder"
+
+
+def _question_id_by_role(record: Record, role: str) -> str | None:
+    for _s, _p, question in record.spec.iter_questions():
+        if question.tag_value(logic.BOARD_TAG) == role:
+            return question.id
+    return None
+
+
+class BoardReportView(RecordView):
+    exported = Signal(object)  # ExportOutcome, after the pack was written and verified
+
+    def __init__(self, context: AppContext, record: Record, parent: QWidget | None = None) -> None:
+        super().__init__(context, record, parent)
+        self.setObjectName("boardReportView")
+        # A board report is not submitted for review: it is exported, signed, to the Board.
+        self.submit_button.setVisible(False)
+        self.submit_button.setEnabled(False)
+        self.exporting = False
+        self.last_outcome: ExportOutcome | None = None
+        self.result_dialog: PackResultDialog | None = None
+
+        self.feed = PartAFeed(context, self)
+        self.preview = NumberingPreview(self)
+        self.part_a_panel = PartAPanel(self.feed, self)
+        self.side_tabs = QTabWidget(self)
+        self.side_tabs.setObjectName("boardSideTabs")
+        self.side_tabs.addTab(self.preview, "Numbering preview")
+        self.side_tabs.addTab(self.part_a_panel, "Part A figures")
+        self.side_tabs.currentChanged.connect(self._side_tab_shown)
+
+        # The rules and summary (wizard's right panel) above, the board panels below, in one column.
+        wizard = self.wizard
+        right = QSplitter(Qt.Orientation.Vertical, wizard.splitter)
+        right.setObjectName("boardRightColumn")
+        wizard.splitter.insertWidget(2, right)
+        wizard.risk_panel.setMaximumWidth(16777215)
+        right.addWidget(wizard.risk_panel)
+        right.addWidget(self.side_tabs)
+        right.setStretchFactor(0, 0)
+        right.setStretchFactor(1, 1)
+        right.setSizes([230, 470])
+        right.setMinimumWidth(300)
+        wizard.splitter.setStretchFactor(2, 0)
+        wizard.splitter.setSizes([210, 610, 420])
+
+        self.figure_button = wizard.add_action_button(
+            "Insert Part A &figure…", accessible_name="Insert a Part A figure at the cursor"
+        )
+        self.figure_button.setObjectName("insertFigureAction")
+        # Clicking must leave the keyboard in the paragraph being written: the token goes at its cursor.
+        self.figure_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.figure_button.setToolTip("Insert a Part A figure at the cursor (Ctrl+Shift+F)")
+        self.figure_button.clicked.connect(lambda: self.insert_figure(self.focusWidget()))
+        self.export_button = wizard.add_action_button("E&xport board pack…", accessible_name="Export the board pack")
+        self.export_button.setObjectName("exportPackButton")
+        self.export_button.clicked.connect(self.export_pack)
+        shortcut = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(lambda: self.insert_figure(self.focusWidget()))
+
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        wizard.answer_changed.connect(lambda _id, _value: self._preview_timer.start())
+        wizard.page_changed.connect(self._page_shown)
+        wizard.evaluated.connect(lambda _evaluation: self._decorate_paragraphs())
+        # Deferred: refresh_preview itself asks the feed for figures, which reports back through `changed`.
+        self.feed.changed.connect(self._preview_timer.start)
+        self._sync_read_only()
+        self.refresh_preview()
+        self._decorate_paragraphs()
+
+    # --- title --------------------------------------------------------------------------------------
+    def title(self) -> str:
+        """'Board report 3 — Islington' from the report's header answers."""
+        number_id = _question_id_by_role(self.record, ROLE_REPORT_NUMBER)
+        borough_id = _question_id_by_role(self.record, ROLE_BOROUGH)
+        number = self.wizard.value_of(number_id) if number_id else None
+        borough = self.wizard.value_of(borough_id) if borough_id else None
+        head = f"Board report {str(number).strip()}" if isinstance(number, str) and number.strip() else "Board report"
+        return f"{head} — {borough.strip()}" if isinstance(borough, str) and borough.strip() else f"{head} — new"
+
+    def _sync_read_only(self) -> None:
+        editable = not self.wizard.read_only
+        self.figure_button.setVisible(editable)
+        self.export_button.setVisible(True)  # a read-only report (someone else's) can still be exported
+
+    # --- the report model and preview -------------------------------------------------------------
+    def report(self) -> logic.BoardReport:
+        return logic.build_report(
+            self.record.spec, self.wizard.answers(), report_id=self.record_id, revision=self.record.revision
+        )
+
+    def _current_question_id(self) -> str | None:
+        page_id = self.wizard.current_page_id
+        page = next((p for p in self.record.spec.pages if p.id == page_id), None)
+        question = logic.paragraphs_question(page) if page is not None else None
+        return question.id if question is not None else None
+
+    def figure_map(self, report: logic.BoardReport | None = None) -> dict[str, str] | None:
+        """Value per Part A key for the report's period (with its entered figures), or None if not ready."""
+        report = report or self.report()
+        if not self.feed.ready or self.feed.part_a is None or self.feed.period != logic.report_period(report):
+            return None
+        return self.feed.part_a.with_entered(report.entered).figure_map()
+
+    def refresh_preview(self) -> None:
+        self._preview_timer.stop()
+        report = self.report()
+        period = logic.report_period(report)
+        self.part_a_panel.set_entered(report.entered)
+        uses_figures = logic.has_tokens(report)
+        # Compute only when something needs the figures: each computation is a logged consultation.
+        if uses_figures or self.side_tabs.currentWidget() is self.part_a_panel:
+            self.feed.want(period)
+        else:
+            self.feed.set_period(period)
+        preview = logic.report_preview(self.record.spec, report)
+        figures = self.figure_map(report)
+        if not uses_figures:
+            note = ""
+        elif figures is not None:
+            note = "Part A references are shown with their values for the report's period (highlighted)."
+        else:
+            note = self.feed.status()
+        self.preview.show_preview(
+            preview,
+            logic.progress(self.record.spec, preview),
+            question_id=self._current_question_id(),
+            figures=figures,
+            figures_note=note,
+        )
+
+    def _side_tab_shown(self, _index: int) -> None:
+        if self.side_tabs.currentWidget() is self.part_a_panel:
+            self.feed.want(logic.report_period(self.report()))
+
+    def _page_shown(self, _page_id: str) -> None:
+        self.refresh_preview()
+        self._decorate_paragraphs()
+
+    # --- "Insert Part A figure" -------------------------------------------------------------------
+    def _decorate_paragraphs(self) -> None:
+        """Give every paragraph of the page on screen its own "Insert Part A figure" button (the repeat
+        editor rebuilds its items on add, move and remove, so this runs after each change)."""
+        question_id = self._current_question_id()
+        if question_id is None or self.wizard.read_only:
+            return
+        editor = self.wizard.block(question_id).editor
+        if not isinstance(editor, RepeatEditor):
+            return
+        text_id = logic.text_field_id(editor.question)
+        for index in range(len(editor.value() or [])):
+            try:
+                item = editor.item_box(index)
+            except IndexError:
+                break
+            if item.property(FIGURE_BUTTON):
+                continue
+            self._add_figure_button(item, text_id)
+
+    def _add_figure_button(self, item: RepeatItem, text_id: str) -> None:
+        field_editor = item.editors.get(text_id)
+        if field_editor is None:
+            return
+        layout = item.layout()
+        buttons = layout.itemAt(layout.count() - 1).layout() if layout is not None and layout.count() else None
+        if buttons is None:
+            return
+        button = QToolButton(item)
+        button.setObjectName(FIGURE_BUTTON)
+        button.setText("Insert Part A figure…")
+        button.setToolTip("Insert a Part A figure at the cursor in this paragraph (Ctrl+Shift+F)")
+        button.setAccessibleName(f"Insert a Part A figure into {item.title()}")
+        target = field_editor.focus_target()
+        button.clicked.connect(lambda _c=False, t=target: self.insert_figure(t))
+        buttons.insertWidget(max(0, buttons.count() - 1), button)
+        item.setProperty(FIGURE_BUTTON, True)
+
+    def insert_figure(self, target: QWidget | None) -> None:
+        """Ask which figure, then put its ``{{partA.key}}`` reference at the cursor of ``target``."""
+        if self.wizard.read_only:
+            return
+        if not isinstance(target, QPlainTextEdit | QLineEdit) or target.isReadOnly() or not self.isAncestorOf(target):
+            messages.info(
+                self,
+                "Insert Part A figure",
+                "Put the cursor in a paragraph (or its sub-heading, or the reason) where the figure should go, "
+                "then choose Insert Part A figure.",
+            )
+            return
+        period = logic.report_period(self.report())
+        if period is None:
+            messages.info(
+                self,
+                "Insert Part A figure",
+                "Set the period covered (from and to) on the Report details page first: the Part A figures are "
+                "computed for that period.",
+            )
+            return
+        self.feed.want(period, then=lambda: self._pick_and_insert(target))
+
+    def _pick_and_insert(self, target: QPlainTextEdit | QLineEdit) -> None:
+        try:
+            target.isReadOnly()
+        except RuntimeError:  # the paragraph was removed while the figures were computed
+            return
+        if self.feed.error or not self.feed.ready:
+            messages.error(self, "Part A figures", self.feed.status())
+            return
+        report = self.report()
+        assert self.feed.part_a is not None and self.feed.period is not None
+        part_a = self.feed.part_a.with_entered(report.entered)
+        key = FigurePickerDialog.ask(
+            self, logic.figure_choices(part_a), period_label=self.feed.period.label, message=part_a.message
+        )
+        if key is None:
+            return
+        token = logic.token_for(key)
+        if isinstance(target, QPlainTextEdit):
+            target.insertPlainText(token)
+        else:
+            target.insert(token)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.refresh_preview()
+
+    # --- export -----------------------------------------------------------------------------------
+    def _settings(self) -> QSettings:
+        return QSettings(str(self.context.ui_state.path), QSettings.Format.IniFormat)
+
+    def _default_folder(self) -> Path:
+        remembered = self._settings().value(FOLDER_KEY, "")
+        if isinstance(remembered, str) and remembered and Path(remembered).is_dir():
+            return Path(remembered)
+        import platformdirs
+
+        documents = Path(platformdirs.user_documents_dir())
+        return documents if documents.is_dir() else Path.home()
+
+    def export_pack(self) -> None:
+        if self.exporting:
+            return
+        if not self.flush():
+            messages.error(
+                self, "Not saved yet", "Your latest changes are not saved yet, so the pack cannot be exported. Try again in a moment."
+            )
+            return
+        check = evaluate(self.record.spec, self.wizard.answers())
+        errors = [f for f in check.findings if f.severity == Severity.ERROR]
+        if errors:
+            self.wizard.show_all_problems = True
+            self.wizard.visited.update(self.wizard.visible_page_ids())
+            self.wizard.rebase(self.wizard.answers())
+            titles = {p.id: p.title for p in self.record.spec.pages}
+            chosen = ProblemsDialog.ask(self, errors, titles)
+            if chosen is not None:
+                self.wizard.jump_to_finding(chosen)
+            return
+        request = PackExportDialog.ask(
+            self,
+            report_label=self.title(),
+            folder=self._default_folder(),
+            justification=PACK_JUSTIFICATION,
+            justification_editable=logic.export_takes_justification(),
+        )
+        if request is None:
+            return
+        settings = self._settings()
+        settings.setValue(FOLDER_KEY, str(request.folder))
+        settings.sync()
+        self.exporting = True
+        self.export_button.setEnabled(False)
+        self.status_message.emit("Exporting and signing the board pack…")
+        context, record_id = self.context, self.record_id
+        Op(
+            self,
+            lambda: logic.export_and_verify(
+                context.db_path,
+                context.session,
+                record_id,
+                request.folder,
+                password=request.password,
+                specs=context.forms,
+                justification=request.justification,
+            ),
+            label="Computing Part A, signing and writing the board pack…",
+        ).success(self._exported).failure(self._export_failed).run()
+
+    def _exported(self, outcome: ExportOutcome) -> None:
+        self.exporting = False
+        self.export_button.setEnabled(True)
+        self.last_outcome = outcome
+        verification = outcome.verification
+        log.ui.info("board pack exported for report %s; verified: %s", self.record_id, verification.ok)
+        self.status_message.emit(f"Board pack written: {outcome.result.zip_path}")
+        self.result_dialog = PackResultDialog.present(
+            self,
+            folder=outcome.result.folder,
+            zip_path=outcome.result.zip_path,
+            lines=verification.lines(),
+            ok=verification.ok,
+        )
+        self.records_changed.emit()
+        self.exported.emit(outcome)
+
+    def _export_failed(self, _exc: BaseException) -> Any:
+        self.exporting = False
+        self.export_button.setEnabled(True)
+        self.status_message.emit("The board pack was not exported")
+        return None  # the default message (the core's own words, or the calm "unexpected" one)
