@@ -1,35 +1,32 @@
 """`dsvdesk export` (a record's signed PDF + the station CA, as a logged disclosure) and
 `dsvdesk verify` (check the signatures of a PDF, or of a board pack via dsvdesk.export.pack).
 
-Export file names are built only from safe characters: `<URN or UUID>_<form>_r<revision>.pdf`, with
-anything but letters, digits and `-` in the URN replaced by `-`. Files are written atomically (a
-temporary file in the same folder, then renamed), and an existing file is never replaced unless
-`--overwrite` is given: without it the command stops with a message and writes nothing.
+The export rules (safe file names `<URN or UUID>_<form>_r<revision>.pdf`, atomic writes, never
+overwriting without `--overwrite`, station_ca.pem beside the PDF, the disclosure audit event) live in
+dsvdesk.export.disclosure, shared with the app's Export…; this module only parses arguments and prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import importlib
 import os
-import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.errors import UserFacingError
+from dsvdesk.export.disclosure import CA_FILE_NAME, export_file_name, safe_name_part, write_atomic
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
     from dsvdesk.store.models import Session
 
 PASSWORD_ENV = "DSVDESK_PASSWORD"  # noqa: S105 - the name of the variable, not a password
-CA_FILE_NAME = "station_ca.pem"
 DEFAULT_RECIPIENT = "File export (recipient not named)"
-_UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
+# Re-exported: the naming and writing rules now live in dsvdesk.export.disclosure.
+__all__ = ["CA_FILE_NAME", "export_file_name", "register", "run_export", "run_verify", "safe_name_part", "write_atomic"]
 
 
 def register(subparsers: Any) -> None:
@@ -65,15 +62,6 @@ def register(subparsers: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def safe_name_part(text: str) -> str:
-    """Letters, digits and '-' only; never empty."""
-    return _UNSAFE.sub("-", text).strip("-")[:80] or "record"
-
-
-def export_file_name(*, urn: str | None, record_id: str, form_id: str, revision: int) -> str:
-    return f"{safe_name_part(urn or record_id)}_{safe_name_part(form_id.replace('_', '-'))}_r{int(revision)}.pdf"
-
-
 def read_password(username: str) -> str:
     password = os.environ.get(PASSWORD_ENV)
     if password is not None:
@@ -83,45 +71,6 @@ def read_password(username: str) -> str:
             f"A password is needed for {username}: set ${PASSWORD_ENV} or run the command in a terminal."
         )
     return getpass.getpass(f"Password for {username}: ")
-
-
-def write_atomic(folder: Path, name: str, data: bytes, *, overwrite: bool) -> Path:
-    """Write `data` as folder/name via a temporary file and a rename; refuse to replace a file
-    unless `overwrite`. Nothing is left behind on failure."""
-    target = folder / name
-    if target.exists() and not overwrite:
-        raise UserFacingError(
-            f"{target} already exists, so nothing was written. Choose another folder, or add --overwrite "
-            "to replace it."
-        )
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=".dsvdesk-", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise UserFacingError(f"Cannot write in {folder} ({exc.strerror}). Choose a folder you can write to.") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if overwrite:
-            os.replace(temp, target)
-        else:
-            try:
-                os.link(temp, target)  # fails if the name was taken meanwhile: never clobbers
-            except FileExistsError:
-                raise UserFacingError(f"{target} already exists, so nothing was written.") from None
-            except OSError:  # file systems without hard links (FAT USB sticks): checked just above
-                os.replace(temp, target)
-    except OSError as exc:
-        raise UserFacingError(
-            f"Could not write {target} ({exc.strerror}); nothing was written. Check the free space and "
-            "that the folder is writable."
-        ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    return target
 
 
 def _open_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store | None:
@@ -140,18 +89,10 @@ def _login(store: Store, username: str) -> Session:
     return store.login(username, read_password(username))
 
 
-def _latest_signed(store: Store, session: Session, record_id: str, latest: int, justification: str) -> tuple[int, bytes]:
-    """The newest revision that has a signed PDF (an amended record's new draft has none yet)."""
-    for revision in range(latest, 0, -1):
-        pdf = store.signed_pdf(session, record_id, revision, justification=justification)
-        if pdf is not None:
-            return revision, pdf
-    raise UserFacingError("This record has not been submitted yet, so there is no signed report to export.")
-
-
 # ------------------------------------------------------------------------------------------ export
 def run_export(args: argparse.Namespace) -> int:
-    from dsvdesk import log
+    """A thin wrapper over dsvdesk.export.disclosure.export_record (the app's Export… uses it too)."""
+    from dsvdesk.export.disclosure import ExportFileExists, export_record
 
     justification = (args.justification or "").strip()
     if not justification:
@@ -166,40 +107,20 @@ def run_export(args: argparse.Namespace) -> int:
     assert store is not None
     with store:
         session = _login(store, args.user)
-        record = store.open_record(session, args.record_id, justification=justification)
-        if args.revision is not None:
-            pdf = store.signed_pdf(session, record.id, args.revision, justification=justification)
-            if pdf is None:
-                raise UserFacingError(f"Revision {args.revision} of this record has no signed report.")
-            revision = args.revision
-        else:
-            revision, pdf = _latest_signed(store, session, record.id, record.latest_revision, justification)
-        ca_pem = store.station_ca_pem()
-        name = export_file_name(urn=record.urn, record_id=record.id, form_id=record.form_id, revision=revision)
-        target = out_dir / name
-        ca_target = out_dir / CA_FILE_NAME
-        if target.exists() and not args.overwrite:
+        try:
+            result = export_record(
+                store, session, args.record_id, out_dir, recipient=args.recipient, justification=justification,
+                overwrite=args.overwrite, revision=args.revision,
+            )
+        except ExportFileExists as exc:
             raise UserFacingError(
-                f"{target} already exists, so nothing was written. Choose another folder, or add --overwrite "
+                f"{exc.path} already exists, so nothing was written. Choose another folder, or add --overwrite "
                 "to replace it."
-            )
-        ca_needed = ca_pem is not None and not (ca_target.exists() and ca_target.read_bytes() == ca_pem)
-        if ca_needed and ca_target.exists() and not args.overwrite:
-            raise UserFacingError(
-                f"{ca_target} already exists and holds a different certificate (another station's?), so "
-                "nothing was written. Export into an empty folder, or add --overwrite."
-            )
-        # The disclosure is logged before the file exists: a failed write then shows as an attempted
-        # disclosure, never the other way round.
-        store.record_disclosure(session, record.id, args.recipient, justification, f"signed PDF revision {revision}")
-        write_atomic(out_dir, name, pdf, overwrite=args.overwrite)
-        if ca_needed and ca_pem is not None:
-            write_atomic(out_dir, CA_FILE_NAME, ca_pem, overwrite=True)
-    log.export.info("record %s revision %d exported", record.id, revision)
-    print(f"Wrote {target}")
-    if ca_pem is not None:
-        print(f"Wrote {ca_target}" if ca_needed else f"{ca_target} is already there (same certificate)")
-        print(f"Check it with: dsvdesk verify {target} --trust {ca_target}")
+            ) from None
+    print(f"Wrote {result.pdf_path}")
+    if result.ca_path is not None:
+        print(f"Wrote {result.ca_path}" if result.ca_written else f"{result.ca_path} is already there (same certificate)")
+        print(f"Check it with: dsvdesk verify {result.pdf_path} --trust {result.ca_path}")
     return 0
 
 

@@ -13,9 +13,11 @@ from PySide6 import __version__ as PYSIDE_VERSION
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QBuffer,
     QByteArray,
     QDate,
     QEvent,
+    QIODevice,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -57,6 +59,8 @@ from PySide6.QtGui import (
     QShortcut,
     QShowEvent,
 )
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -110,6 +114,7 @@ __all__ = [
     "QAction",
     "QApplication",
     "QBrush",
+    "QBuffer",
     "QButtonGroup",
     "QByteArray",
     "QCalendarWidget",
@@ -120,8 +125,8 @@ __all__ = [
     "QDate",
     "QDialog",
     "QDialogButtonBox",
-    "QFileDialog",
     "QEvent",
+    "QFileDialog",
     "QFont",
     "QFontDatabase",
     "QFontMetrics",
@@ -132,6 +137,7 @@ __all__ = [
     "QGuiApplication",
     "QHBoxLayout",
     "QHeaderView",
+    "QIODevice",
     "QIcon",
     "QItemSelectionModel",
     "QKeyEvent",
@@ -150,6 +156,8 @@ __all__ = [
     "QPaintEvent",
     "QPainter",
     "QPalette",
+    "QPdfDocument",
+    "QPdfView",
     "QPen",
     "QPersistentModelIndex",
     "QPixmap",
@@ -208,13 +216,33 @@ def _emit_leaks_true() -> bool:
     return leaked >= 8
 
 
-def _make_bools_immortal() -> None:
-    """Python 3.12 made True/False immortal for exactly this class of extension bug; do the same on
-    3.11 by giving them a reference count no run can exhaust (2**40). They are never freed anyway."""
-    for value in (True, False):
+def _void_call_leaks_none() -> bool:
+    """The same bug for ``None``: every Qt method that returns nothing (``setText``, ``show``,
+    ``processEvents`` ...) called from Python drops one reference to ``None``. A fresh interpreter holds
+    only a few thousand, so a few thousand such calls abort it ("none_dealloc: deallocating None")."""
+    probe = _EmitProbe()
+    before = sys.getrefcount(None)
+    for _ in range(8):
+        probe.setObjectName("probe")
+    leaked = before - sys.getrefcount(None)
+    probe.deleteLater()
+    return leaked >= 8
+
+
+def _make_immortal(*values: object) -> None:
+    """Python 3.12 made True/False/None immortal for exactly this class of extension bug; do the same
+    on 3.11 by giving them a reference count no run can exhaust (2**40). They are never freed anyway."""
+    for value in values:
         ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40
+
+
+def _make_bools_immortal() -> None:
+    _make_immortal(True, False)
 
 
 EMIT_REFCOUNT_SHIM = sys.version_info < (3, 12) and _emit_leaks_true()
 if EMIT_REFCOUNT_SHIM:
     _make_bools_immortal()
+NONE_REFCOUNT_SHIM = sys.version_info < (3, 12) and _void_call_leaks_none()
+if NONE_REFCOUNT_SHIM:
+    _make_immortal(None)

@@ -85,8 +85,9 @@ class FigurePickerDialog(MarkedDialog):
         self.search.setFocus()
 
     def keyPressEvent(self, event):  # type: ignore[no-untyped-def]
-        # Up/Down in the filter box move through the list, as in any search-as-you-type picker.
-        if self.search.hasFocus() and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+        # Up/Down typed in the filter box reach here (the list handles its own): move through the list,
+        # as in any search-as-you-type picker.
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             step = -1 if event.key() == Qt.Key.Key_Up else 1
             self._step(step)
             return
@@ -201,6 +202,7 @@ class PackExportDialog(MarkedDialog):
         reason_label.setBuddy(self.justification)
         form.addRow(reason_label, self.justification)
         if not justification_editable:
+            self.justification.setStyleSheet("QPlainTextEdit { background: #f0f4f8; color: #334e68; }")
             fixed = QLabel("The standard reason for a board pack is recorded.", self)
             fixed.setObjectName("hint")
             form.addRow("", fixed)

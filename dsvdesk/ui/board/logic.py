@@ -17,7 +17,6 @@ from dsvdesk.engine.completeness import visible_answers
 from dsvdesk.engine.spec import FormSpec, Page, Question, QuestionType
 from dsvdesk.export import report_pdf
 from dsvdesk.export.report_pdf import (
-    BY_QUESTION,
     TOKEN,
     BoardReport,
     board_report_from_answers,
@@ -149,7 +148,7 @@ def report_preview(spec: FormSpec, report: BoardReport) -> ReportPreview:
                     nothing_reason=question.nothing_reason,
                 )
             )
-    return ReportPreview(report.header.numbering if report.header.numbering == BY_QUESTION else report_pdf.BY_SECTION, tuple(questions))
+    return ReportPreview(report.header.numbering, tuple(questions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +162,8 @@ class Progress:
         if self.total == 0:
             return ""
         if self.answered == self.total:
-            return f"All {self.total} questions answered or marked nothing to report."
+            every = "The question is" if self.total == 1 else f"All {self.total} questions are"
+            return f"{every} answered or marked nothing to report."
         return f"{self.answered} of {self.total} questions answered or marked nothing to report."
 
 

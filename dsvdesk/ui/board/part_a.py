@@ -20,6 +20,7 @@ from dsvdesk.ui.qt import (
     QAbstractTableModel,
     QBrush,
     QColor,
+    QFont,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -38,7 +39,15 @@ if TYPE_CHECKING:
     from dsvdesk.export.parta import EnteredFigure, Figure, PartA, Period
     from dsvdesk.ui.context import AppContext
 
-ENTERED_BACKGROUND = "#fff4d6"  # the same warm shade the PDF uses to set entered figures apart
+ENTERED_BACKGROUND = "#fff4d6"  # a warm shade, as the PDF sets entered figures apart
+PANEL_STYLE = """
+QLabel#panelTitle { font-weight: bold; color: #1f2d3d; }
+QLabel#partAMessage { padding: 4px 0; }
+QLabel#partAMessage[empty="true"] {
+    background: #eef4fb; border: 1px solid #c9dbef; border-radius: 4px; padding: 8px; font-weight: bold;
+    color: #1f3a5f;
+}
+"""
 
 
 class PartAFeed(QObject):
@@ -119,13 +128,25 @@ class PartAFeed(QObject):
             lambda result, p=period: self._done(p, result)
         ).failure(lambda exc, p=period: self._failed(p, exc)).run()
 
+    def _alive(self) -> bool:
+        """False once the report's tab was closed while the figures were being computed."""
+        try:
+            self.objectName()
+        except RuntimeError:
+            return False
+        return True
+
     def _done(self, period: Period, result: PartA) -> None:
+        if not self._alive():
+            return
         self.running = None
         self.part_a, self.computed_for = result, period
         log.ui.info("Part A computed for the board report view (%d records)", result.records)
         self._after(period)
 
     def _failed(self, period: Period, exc: BaseException) -> bool:
+        if not self._alive():
+            return True
         self.running = None
         if isinstance(exc, UserFacingError):
             self.error = f"Part A cannot be computed: {exc.message}"
@@ -157,7 +178,8 @@ class PartAFeed(QObject):
 class FiguresModel(QAbstractTableModel):
     """Part A figures: group, figure, value, reference key, source. Entered figures shaded and italic."""
 
-    HEADERS = ("Group", "Figure", "Value", "Reference", "Source")
+    HEADERS = ("Figure", "Value", "Reference", "Group", "Source")
+    VALUE_COLUMN = 1
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -180,19 +202,17 @@ class FiguresModel(QAbstractTableModel):
         figure = self.figures[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (
-                figure.group,
                 figure.label if figure.computed else f"✎ {figure.label}",
                 figure.value,
                 logic.token_for(figure.key),
+                figure.group,
                 figure.source,
             )[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.VALUE_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and not figure.computed:
             return QBrush(QColor(ENTERED_BACKGROUND))
         if role == Qt.ItemDataRole.FontRole and not figure.computed:
-            from dsvdesk.ui.qt import QFont
-
             font = QFont()
             font.setItalic(True)
             return font
@@ -245,11 +265,13 @@ class PartAPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         layout.addWidget(self.table, 1)
         legend = QLabel("✎ shaded rows: figures entered by hand on the Part A page, with their source.", self)
         legend.setObjectName("hint")
         legend.setWordWrap(True)
         layout.addWidget(legend)
+        self.setStyleSheet(PANEL_STYLE)
         feed.changed.connect(self.update_view)
         self.update_view()
 
@@ -268,6 +290,8 @@ class PartAPanel(QWidget):
         self.message.setText(self.feed.status())
         empty = self.feed.ready and self.feed.part_a is not None and self.feed.part_a.is_empty
         self.message.setProperty("empty", bool(empty))
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
         self.refresh_button.setEnabled(period is not None and not self.feed.busy)
         part_a = self.shown_part_a()
         figures = part_a.figures() if part_a is not None else []
@@ -275,4 +299,4 @@ class PartAPanel(QWidget):
             self.model.set_figures(figures)
             if figures:
                 self.table.resizeColumnsToContents()
-                self.table.setColumnWidth(1, min(self.table.columnWidth(1), 320))
+                self.table.setColumnWidth(0, min(self.table.columnWidth(0), 300))

@@ -7,7 +7,7 @@ import html
 from collections.abc import Mapping
 
 from dsvdesk.ui.board.logic import Progress, QuestionPreview, ReportPreview, split_tokens
-from dsvdesk.ui.qt import QLabel, Qt, QTextBrowser, QVBoxLayout, QWidget
+from dsvdesk.ui.qt import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 FIGURE_STYLE = "background-color:#dff0d8; color:#1e4620; font-weight:bold;"
 UNKNOWN_STYLE = "background-color:#fde2e1; color:#8a1c13; font-weight:bold;"
@@ -30,16 +30,21 @@ def _rich(text: str, figures: Mapping[str, str] | None) -> str:
     return "".join(out)
 
 
-def question_html(question: QuestionPreview, figures: Mapping[str, str] | None, *, full: bool) -> str:
-    parts = [f"<p style='color:#52606d; margin:0'>{html.escape(question.section_heading)}</p>"]
+def question_html(
+    question: QuestionPreview, figures: Mapping[str, str] | None, *, full: bool, section: bool = True
+) -> str:
+    """One question: in full (the page being written) or as a line of the whole report's outline."""
+    parts = [f"<p style='color:#52606d; margin:0'>{html.escape(question.section_heading)}</p>"] if section else []
     number = f"{html.escape(question.number)} " if question.number else ""
-    parts.append(f"<p style='margin-top:2px'><b>{number}{_rich(question.prompt, figures)}</b></p>")
+    prompt = question.prompt if full else _short(question.prompt, 90)
+    parts.append(f"<p style='margin-top:2px'><b>{number}{_rich(prompt, figures)}</b></p>")
     if question.nothing_to_report:
         reason = _rich(question.nothing_reason, figures) if question.nothing_reason else "<i>(reason not given yet)</i>"
         parts.append(f"<p><i>Nothing to report:</i> {reason}</p>")
         return "".join(parts)
     if not question.paragraphs:
-        parts.append(f"<p style='color:#52606d'><i>No paragraphs yet. {EMPTY_HINT}</i></p>" if full else "")
+        hint = f"No paragraphs yet. {EMPTY_HINT}" if full else "No paragraphs yet."
+        parts.append(f"<p style='color:#52606d'><i>{hint}</i></p>")
         return "".join(parts)
     rows = []
     for paragraph in question.paragraphs:
@@ -76,6 +81,7 @@ class NumberingPreview(QWidget):
         self.progress_label.setWordWrap(True)
         self.progress_label.setAccessibleName("Questions answered")
         layout.addWidget(self.progress_label)
+        self.setStyleSheet("QLabel#panelTitle { font-weight: bold; color: #1f2d3d; }")
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("boardPreview")
         self.browser.setOpenLinks(False)
@@ -112,8 +118,11 @@ class NumberingPreview(QWidget):
         else:
             self.question_id = None
             self.numbers = preview.numbers()
-            outline = [question_html(q, figures, full=False) for q in preview.questions]
-            body = "<p><b>The whole report</b></p>" + "<hr>".join(outline)
+            outline, previous = [], None
+            for q in preview.questions:
+                outline.append(question_html(q, figures, full=False, section=q.section_heading != previous))
+                previous = q.section_heading
+            body = "<p><b>The whole report</b> (open a question's page to see it in full)</p>" + "".join(outline)
         if body != self._html:
             self._html = body
             scroll = self.browser.verticalScrollBar().value()
@@ -121,11 +130,4 @@ class NumberingPreview(QWidget):
             self.browser.verticalScrollBar().setValue(scroll)
 
     def plain_text(self) -> str:
-        return self.browser.toPlainText()
-
-
-def panel_title(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setObjectName("panelTitle")
-    label.setAlignment(Qt.AlignmentFlag.AlignLeft)
-    return label
+        return str(self.browser.toPlainText())

@@ -15,7 +15,7 @@ from dsvdesk import log
 from dsvdesk.engine.completeness import evaluate
 from dsvdesk.engine.spec import Severity
 from dsvdesk.export.pack import PACK_JUSTIFICATION
-from dsvdesk.export.report_pdf import ROLE_BOROUGH, ROLE_REPORT_NUMBER
+from dsvdesk.export.report_pdf import ROLE_BOROUGH, ROLE_NOTHING_REASON, ROLE_PARAGRAPHS, ROLE_REPORT_NUMBER
 from dsvdesk.ui import messages
 from dsvdesk.ui.board import logic
 from dsvdesk.ui.board.dialogs import FigurePickerDialog, PackExportDialog, PackResultDialog
@@ -38,9 +38,11 @@ from dsvdesk.ui.qt import (
     Signal,
 )
 from dsvdesk.ui.record_view import RecordView
+from dsvdesk.ui.wizard.blocks import QuestionBlock
 from dsvdesk.ui.wizard.editors import RepeatEditor, RepeatItem
 
 if TYPE_CHECKING:
+    from dsvdesk.export.report_pdf import BoardReport
     from dsvdesk.store.models import Record
     from dsvdesk.ui.board.logic import ExportOutcome
     from dsvdesk.ui.context import AppContext
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
 PREVIEW_DELAY_MS = 150  # typing in a paragraph re-numbers the preview once the keys pause
 FIGURE_BUTTON = "insertFigureButton"
 FOLDER_KEY = "board/export_folder"
+# Questions whose text may quote Part A figures (their tokens are resolved in the exported report).
+FIGURE_ROLES = frozenset({ROLE_PARAGRAPHS, ROLE_NOTHING_REASON})
 
 
 def _question_id_by_role(record: Record, role: str) -> str | None:
@@ -89,7 +93,7 @@ class BoardReportView(RecordView):
         right.addWidget(self.side_tabs)
         right.setStretchFactor(0, 0)
         right.setStretchFactor(1, 1)
-        right.setSizes([230, 470])
+        right.setSizes([290, 420])
         right.setMinimumWidth(300)
         wizard.splitter.setStretchFactor(2, 0)
         wizard.splitter.setSizes([210, 610, 420])
@@ -138,7 +142,7 @@ class BoardReportView(RecordView):
         self.export_button.setVisible(True)  # a read-only report (someone else's) can still be exported
 
     # --- the report model and preview -------------------------------------------------------------
-    def report(self) -> logic.BoardReport:
+    def report(self) -> BoardReport:
         return logic.build_report(
             self.record.spec, self.wizard.answers(), report_id=self.record_id, revision=self.record.revision
         )
@@ -149,7 +153,7 @@ class BoardReportView(RecordView):
         question = logic.paragraphs_question(page) if page is not None else None
         return question.id if question is not None else None
 
-    def figure_map(self, report: logic.BoardReport | None = None) -> dict[str, str] | None:
+    def figure_map(self, report: BoardReport | None = None) -> dict[str, str] | None:
         """Value per Part A key for the report's period (with its entered figures), or None if not ready."""
         report = report or self.report()
         if not self.feed.ready or self.feed.part_a is None or self.feed.period != logic.report_period(report):
@@ -233,7 +237,7 @@ class BoardReportView(RecordView):
         """Ask which figure, then put its ``{{partA.key}}`` reference at the cursor of ``target``."""
         if self.wizard.read_only:
             return
-        if not isinstance(target, QPlainTextEdit | QLineEdit) or target.isReadOnly() or not self.isAncestorOf(target):
+        if not self._takes_figures(target):
             messages.info(
                 self,
                 "Insert Part A figure",
@@ -251,6 +255,18 @@ class BoardReportView(RecordView):
             )
             return
         self.feed.want(period, then=lambda: self._pick_and_insert(target))
+
+    def _takes_figures(self, target: QWidget | None) -> bool:
+        """A text box of a paragraph (text or sub-heading) or of a "nothing to report" reason: the texts
+        whose references the export resolves. Never a header field such as the borough."""
+        if not isinstance(target, QPlainTextEdit | QLineEdit) or target.isReadOnly() or not self.isAncestorOf(target):
+            return False
+        widget: QWidget | None = target
+        while widget is not None and widget is not self:
+            if isinstance(widget, QuestionBlock):
+                return widget.question.tag_value(logic.BOARD_TAG) in FIGURE_ROLES
+            widget = widget.parentWidget()
+        return False
 
     def _pick_and_insert(self, target: QPlainTextEdit | QLineEdit) -> None:
         try:
@@ -339,7 +355,12 @@ class BoardReportView(RecordView):
         ).success(self._exported).failure(self._export_failed).run()
 
     def _exported(self, outcome: ExportOutcome) -> None:
-        self.exporting = False
+        try:
+            self.exporting = False
+            self.export_button.isEnabled()
+        except RuntimeError:  # the tab was closed meanwhile: the pack is written; nothing to show it in
+            log.ui.info("board pack exported for report %s after its tab was closed", self.record_id)
+            return
         self.export_button.setEnabled(True)
         self.last_outcome = outcome
         verification = outcome.verification

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dsvdesk.ui.context import new_button_text
 from dsvdesk.ui.home import RecordTable
 from dsvdesk.ui.models.records import STATUS_LABELS, Column, RecordListModel, RecordQuery
 from dsvdesk.ui.qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -112,8 +113,8 @@ class BoardReportsTab(QWidget):
         top.addWidget(heading, 1)
         self.new_buttons: dict[str, QPushButton] = {}
         for spec in forms:
-            text = "&New board report" if len(forms) == 1 else f"New {spec.title}"
-            button = QPushButton(text, self)
+            label = new_button_text(spec)  # the form's own `new_label` ("New board report")
+            button = QPushButton(f"&{label}" if len(forms) == 1 else label, self)
             button.setObjectName("newButton")
             button.setToolTip(f"Start a new {spec.title}")
             button.setAccessibleName(f"New board report: {spec.title}")

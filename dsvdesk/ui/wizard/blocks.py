@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from dsvdesk.engine.spec import Page, Question, QuestionType
@@ -161,6 +161,11 @@ class QuestionBlock(QFrame):
     def set_item_messages(self, by_item: dict[int, list[str]]) -> None:
         if isinstance(self.editor, RepeatEditor):
             self.editor.set_item_messages(by_item)
+
+    def set_item_fields(self, visible: Sequence[frozenset[str] | None]) -> None:
+        """A repeat: show in each item only the fields the engine treats as visible."""
+        if isinstance(self.editor, RepeatEditor):
+            self.editor.set_item_fields(visible)
 
     def set_review_comment(self, text: str) -> None:
         if text != self._review_text:

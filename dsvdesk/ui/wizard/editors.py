@@ -6,7 +6,7 @@ loading a record never triggers a save. Values are the engine's answer values (s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dsvdesk.engine.spec import (
@@ -665,6 +665,13 @@ class RepeatEditor(Editor):
         for index, box in enumerate(self._item_boxes):
             box.set_messages(messages.get(index, []))
 
+    def set_item_fields(self, visible: Sequence[frozenset[str] | None]) -> None:
+        """Show in each item only the fields the engine treats as visible (``visible[i]`` for item i;
+        None leaves an item as it is). Hidden fields keep their value; the engine ignores it."""
+        for box, fields in zip(self._item_boxes, visible, strict=False):
+            if fields is not None:
+                box.set_visible_fields(fields)
+
 
 class RepeatItem(QGroupBox):
     def __init__(self, owner: RepeatEditor, index: int) -> None:
@@ -675,11 +682,14 @@ class RepeatItem(QGroupBox):
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         self.editors: dict[str, Editor] = {}
+        self.captions: dict[str, QLabel] = {}
+        self._hidden_fields: frozenset[str] = frozenset()
         form = QGridLayout()
         form.setHorizontalSpacing(12)
         for row, field in enumerate(owner.question.fields):
             caption = QLabel(question_caption(field) + (" *" if field.required else ""), self)
             caption.setWordWrap(True)
+            self.captions[field.id] = caption
             editor = make_editor(field, self)
             editor.setAccessibleName(f"{owner.item_name} {index + 1}: {field.label}")
             _rename_inputs(editor, f"{owner.item_name} {index + 1}: ")
@@ -718,9 +728,27 @@ class RepeatItem(QGroupBox):
             editor.set_value(item.get(field_id))
 
     def first_input(self) -> QWidget | None:
-        for editor in self.editors.values():
-            return editor.focus_target()
+        for field_id, editor in self.editors.items():
+            if field_id not in self._hidden_fields:
+                return editor.focus_target()
         return None
+
+    def set_visible_fields(self, visible: frozenset[str]) -> None:
+        """Hide the rows of fields not in ``visible`` (their ``show_when`` is false for this item).
+        Only rows whose state changes are touched, so typing in a sibling costs nothing."""
+        hidden = frozenset(self.editors) - visible
+        if hidden == self._hidden_fields:
+            return
+        for field_id, editor in self.editors.items():
+            shown = field_id not in hidden
+            if (field_id not in self._hidden_fields) != shown:
+                self.captions[field_id].setVisible(shown)
+                editor.setVisible(shown)
+        self._hidden_fields = hidden
+
+    def is_field_shown(self, field_id: str) -> bool:
+        """True unless the engine hides this field for this item."""
+        return field_id in self.editors and field_id not in self._hidden_fields
 
     def refresh_buttons(self, count: int, *, read_only: bool) -> None:
         self.up_button.setEnabled(self.index > 0 and not read_only)

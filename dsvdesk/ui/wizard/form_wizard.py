@@ -33,6 +33,7 @@ from dsvdesk.ui.qt import (
 from dsvdesk.ui.wizard.autosave import AnswerSink, Autosaver
 from dsvdesk.ui.wizard.blocks import PageView, QuestionBlock
 from dsvdesk.ui.wizard.editors import RepeatEditor
+from dsvdesk.ui.wizard.item_fields import ItemFields, conditional_repeats, visible_item_fields
 from dsvdesk.ui.wizard.risk_panel import RiskPanel
 
 PAGE_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -93,6 +94,11 @@ class FormWizard(QWidget):
         self._by_question: dict[str, list[Finding]] = {}
         self._stale_views: set[str] = set()
         self.current_page_id = ""
+        # Repeats whose fields have their own show_when, and (per evaluation, worked out only when a page
+        # holding one is refreshed) which fields of each item the engine shows.
+        self._conditional_repeats = conditional_repeats(spec)
+        self._conditional_ids = frozenset(q.id for q in self._conditional_repeats)
+        self._item_fields: dict[str, ItemFields] | None = None
 
         self.autosaver: Autosaver | None = None
         if sink is not None:
@@ -374,7 +380,14 @@ class FormWizard(QWidget):
 
     # ----------------------------------------------------------------- evaluation → widgets
     def _run_engine(self) -> Evaluation:
+        self._item_fields = None  # the answers changed: item field visibility is worked out again
         return evaluate(self.spec, self._answers, audiences=self.audiences)
+
+    def item_fields(self, question_id: str) -> ItemFields:
+        """The visible field ids of each item of a repeat, as the engine decides them now."""
+        if self._item_fields is None:
+            self._item_fields = visible_item_fields(self.spec, self._answers, self._conditional_repeats)
+        return self._item_fields.get(question_id, ())
 
     def findings_for_page(self, page_id: str) -> list[Any]:
         return [f for f in self.evaluation.findings if self._finding_page(f) == page_id]
@@ -453,6 +466,8 @@ class FormWizard(QWidget):
                 has_error = has_error or finding.severity == Severity.ERROR
             block.set_messages(messages, has_error=has_error)
             block.set_item_messages(item_messages)
+            if question_id in self._conditional_ids:
+                block.set_item_fields(self.item_fields(question_id))
 
     def _choice_labels_of(self, source: str) -> dict[str, str] | None:
         """A summary line that is just a choice question shows the choice's label, not its stored value."""

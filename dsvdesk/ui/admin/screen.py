@@ -1,0 +1,455 @@
+"""The Administration tab: accounts, station settings and the audit log.
+
+Administrators manage accounts and settings and never read form content (the store refuses them).
+Everything goes through the store's public API (docs/architecture.md); slow work (key generation,
+password hashing, checking or exporting the whole audit chain) runs on a worker with its own ``Store``;
+every refusal is shown calmly, and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dsvdesk import log
+from dsvdesk.errors import UserFacingError
+from dsvdesk.store import settings as settings_mod
+from dsvdesk.store.models import AuditVerification, Role, User
+from dsvdesk.ui import messages, ops
+from dsvdesk.ui.admin.dialogs import (
+    AddUserDialog,
+    AuditExportDialog,
+    AuditExportRequest,
+    ChangeRoleDialog,
+    NewAccount,
+    ResetPasswordDialog,
+)
+from dsvdesk.ui.admin.users_model import USER_ROLE, UsersModel, locked_until
+from dsvdesk.ui.qt import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    Qt,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+if TYPE_CHECKING:
+    from dsvdesk.store import Store
+    from dsvdesk.store.settings import Settings
+    from dsvdesk.ui.context import AppContext
+
+T = TypeVar("T")
+
+# (setting name, label with mnemonic, accessible name, hint shown under the box)
+_TEXT_SETTINGS = (
+    ("station_name", "Station &name", "Station name", ""),
+    ("station_code", "Station &code", "Station code", "Short code used in references; empty = initials of the name."),
+    ("marking", "Protective &marking", "Protective marking", "Shown at the top and foot of every screen and page."),
+    ("urn_format", "&Reference format", "Reference format", "Use {station}, {yyyy} or {yy}, and {seq}, e.g. {seq:05d}."),
+)
+_NUMBER_SETTINGS = (
+    ("idle_lock_minutes", "&Idle lock after (minutes)", "Idle lock after, in minutes", "0 = never lock."),
+    ("lockout_threshold", "Lock account after (&wrong passwords)", "Wrong passwords before an account locks", ""),
+    ("lockout_minutes", "Account lock &lasts (minutes)", "Minutes an account stays locked", ""),
+)
+
+_NUMBER_NAMES = frozenset(name for name, *_rest in _NUMBER_SETTINGS)
+
+
+def _preview_urn(fmt: str, code: str, today: dt.date) -> str:
+    """What the next reference would look like, or the problem with the format."""
+    problem = settings_mod.check_urn_format(fmt)
+    if problem:
+        return problem
+    return "Next reference looks like: " + fmt.format(
+        station=code, yyyy=f"{today.year:04d}", yy=f"{today.year % 100:02d}", seq=1
+    )
+
+
+class AdminScreen(QWidget):
+    """Emits ``settings_saved(Settings)`` after a change, so the window can apply the new marking and
+    idle-lock time at once."""
+
+    settings_saved = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._settings: Settings = settings_mod.Settings()
+        self.setObjectName("adminScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget(scroll)
+        content.setObjectName("adminContent")
+        columns = QHBoxLayout(content)
+        columns.setContentsMargins(14, 12, 14, 12)
+        columns.setSpacing(14)
+        columns.addWidget(self._build_accounts(content), 3)
+        right = QVBoxLayout()
+        right.setSpacing(14)
+        right.addWidget(self._build_settings(content))
+        right.addWidget(self._build_audit(content))
+        right.addStretch(1)
+        columns.addLayout(right, 2)
+        scroll.setWidget(content)
+        outer.addWidget(scroll)
+        self.refresh_users()
+        self.load_settings()
+
+    # ------------------------------------------------------------------ accounts
+    def _build_accounts(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Accounts", parent)
+        box.setObjectName("adminGroup")
+        layout = QVBoxLayout(box)
+        intro = QLabel(
+            "Officers fill in forms, supervisors review them, administrators manage accounts and settings "
+            "(and cannot read forms).",
+            box,
+        )
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        layout.addWidget(intro)
+        self.users_model = UsersModel(parent=self)
+        self.users_view = QTableView(box)
+        self.users_view.setObjectName("usersTable")
+        self.users_view.setModel(self.users_model)
+        self.users_view.setAccessibleName("User accounts")
+        self.users_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.users_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.users_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.users_view.setAlternatingRowColors(True)
+        self.users_view.verticalHeader().setVisible(False)
+        self.users_view.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
+        header = self.users_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.users_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        layout.addWidget(self.users_view, 1)
+
+        row = QHBoxLayout()
+        self.add_button = QPushButton("&Add user…", box)
+        self.reset_button = QPushButton("Reset &password…", box)
+        self.unlock_button = QPushButton("&Unlock", box)
+        self.role_button = QPushButton("Change r&ole…", box)
+        self.refresh_button = QPushButton("Re&fresh", box)
+        for button, slot, name in (
+            (self.add_button, self.add_user, "Add a user"),
+            (self.reset_button, self.reset_password, "Reset the selected user's password"),
+            (self.unlock_button, self.unlock_user, "Unlock the selected account"),
+            (self.role_button, self.change_role, "Change the selected user's role"),
+            (self.refresh_button, self.refresh_users, "Refresh the list of accounts"),
+        ):
+            button.setAutoDefault(False)
+            button.setAccessibleName(name)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.accounts_status = QLabel("", box)
+        self.accounts_status.setObjectName("hint")
+        self.accounts_status.setWordWrap(True)
+        self.accounts_status.setAccessibleName("Result of the last account change")
+        layout.addWidget(self.accounts_status)
+        return box
+
+    def refresh_users(self, select: str | None = None) -> None:
+        selected = self.selected_user()
+        current = select or (selected.username if selected is not None else None)
+        try:
+            users = self.context.store.list_users(self.context.session)
+        except UserFacingError as exc:
+            messages.error(self, exc.title, exc.message)
+            return
+        self.users_model.set_users(users)
+        self.users_view.resizeColumnsToContents()
+        if current:
+            self.select_user(current)
+        self._update_buttons()
+
+    def select_user(self, username: str) -> bool:
+        row = self.users_model.row_of(username)
+        if row < 0:
+            return False
+        self.users_view.selectRow(row)
+        self.users_view.setCurrentIndex(self.users_model.index(row, 0))
+        return True
+
+    def selected_user(self) -> User | None:
+        rows = self.users_view.selectionModel().selectedRows() if self.users_view.selectionModel() else []
+        if not rows:
+            return None
+        user = self.users_model.data(rows[0], USER_ROLE)
+        return user if isinstance(user, User) else None
+
+    def _update_buttons(self) -> None:
+        user = self.selected_user()
+        me = self.context.session.user.username
+        self.reset_button.setEnabled(user is not None)
+        self.unlock_button.setEnabled(user is not None and locked_until(user) is not None)
+        self.role_button.setEnabled(user is not None and user.username != me)
+        self.role_button.setToolTip(
+            "You cannot change your own role; ask another administrator."
+            if user is not None and user.username == me
+            else ""
+        )
+
+    def _worker_call(self, fn: Callable[[Store], T]) -> Callable[[], T]:
+        """Wrap a store call for a worker thread: it opens (and closes) its own connection."""
+        from dsvdesk.store import Store
+
+        db_path = self.context.db_path
+
+        def call() -> T:
+            with Store.open(db_path) as worker_store:
+                return fn(worker_store)
+
+        return call
+
+    def add_user(self) -> None:
+        session = self.context.session
+
+        def create(account: NewAccount, acting_password: str) -> User:
+            return self._worker_call(
+                lambda store: store.add_user(
+                    session, account.username, account.role, account.full_name, account.collar,
+                    account.password, acting_password,
+                )
+            )()
+
+        user = AddUserDialog.ask(self, create)
+        if user is None:
+            return
+        log.ui.info("admin added a user account (%s)", user.role.value)
+        self._done(f"Added {user.full_name} ({user.username}) as {user.role.value}. They can sign in now.")
+        self.refresh_users(select=user.username)
+
+    def reset_password(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        session = self.context.session
+
+        def reset(new_password: str, acting_password: str) -> None:
+            self._worker_call(lambda store: store.reset_password(session, user.username, new_password, acting_password))()
+
+        if ResetPasswordDialog.ask(self, user, reset):
+            self._done(f"New password set for {user.username}; the account is unlocked.")
+            self.refresh_users(select=user.username)
+
+    def unlock_user(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        try:
+            self.context.store.unlock_user(self.context.session, user.username)
+        except UserFacingError as exc:
+            messages.error(self, exc.title, exc.message)
+            return
+        self._done(f"Unlocked {user.username}: they can sign in again.")
+        self.refresh_users(select=user.username)
+
+    def change_role(self) -> None:
+        user = self.selected_user()
+        if user is None:
+            return
+        session = self.context.session
+
+        def change(role: Role, acting_password: str) -> User:
+            return self._worker_call(lambda store: store.set_role(session, user.username, role, acting_password))()
+
+        changed = ChangeRoleDialog.ask(self, user, change)
+        if changed is not None:
+            self._done(f"{changed.username} is now {changed.role.value}. Their next sign-in uses the new role.")
+            self.refresh_users(select=changed.username)
+
+    def _done(self, text: str) -> None:
+        self.accounts_status.setText(text)
+
+    # ------------------------------------------------------------------ settings
+    def _build_settings(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Station settings", parent)
+        box.setObjectName("adminGroup")
+        layout = QVBoxLayout(box)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.setting_boxes: dict[str, QLineEdit] = {}
+        for name, label, accessible, hint in (*_TEXT_SETTINGS, *_NUMBER_SETTINGS):
+            edit = QLineEdit(box)
+            edit.setAccessibleName(accessible)
+            if hint:
+                edit.setToolTip(hint)
+                edit.setAccessibleDescription(hint)
+            if name in _NUMBER_NAMES:
+                edit.setMaximumWidth(100)
+            self.setting_boxes[name] = edit
+            form.addRow(label, edit)
+        self.urn_preview = QLabel("", box)
+        self.urn_preview.setObjectName("hint")
+        self.urn_preview.setWordWrap(True)
+        self.urn_preview.setAccessibleName("Reference preview")
+        form.addRow("", self.urn_preview)
+        layout.addLayout(form)
+        for name in ("urn_format", "station_code", "station_name"):
+            self.setting_boxes[name].textChanged.connect(lambda _t: self._update_preview())
+        row = QHBoxLayout()
+        self.save_settings_button = QPushButton("&Save settings", box)
+        self.revert_settings_button = QPushButton("Re&vert", box)
+        for button, slot in ((self.save_settings_button, self.save_settings), (self.revert_settings_button, self.load_settings)):
+            button.setAutoDefault(False)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.settings_status = QLabel("", box)
+        self.settings_status.setObjectName("hint")
+        self.settings_status.setWordWrap(True)
+        self.settings_status.setAccessibleName("Result of saving the settings")
+        layout.addWidget(self.settings_status)
+        return box
+
+    def load_settings(self) -> None:
+        try:
+            current = self.context.store.get_settings()
+        except UserFacingError as exc:
+            messages.error(self, exc.title, exc.message)
+            return
+        self._settings = current
+        for name, edit in self.setting_boxes.items():
+            edit.setText(str(getattr(current, name)))
+        self.settings_status.setText("")
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        code = self.setting_boxes["station_code"].text().strip() or settings_mod.default_station_code(
+            self.setting_boxes["station_name"].text()
+        )
+        self.urn_preview.setText(_preview_urn(self.setting_boxes["urn_format"].text().strip(), code, dt.date.today()))
+
+    def setting_changes(self) -> dict[str, Any]:
+        """What differs from the saved settings. Numbers go as typed; the store checks and explains."""
+        changes: dict[str, Any] = {}
+        for name, edit in self.setting_boxes.items():
+            typed = edit.text().strip()
+            if typed != str(getattr(self._settings, name)):
+                changes[name] = typed
+        return changes
+
+    def save_settings(self) -> None:
+        changes = self.setting_changes()
+        if not changes:
+            self.settings_status.setText("Nothing has changed.")
+            return
+        try:
+            saved = self.context.store.update_settings(self.context.session, **changes)
+        except UserFacingError as exc:
+            messages.error(self, "Settings not saved", f"{exc.message}\n\nNothing was changed; your typing is kept.")
+            return
+        self._settings = saved
+        log.ui.info("station settings changed: %s", ", ".join(sorted(changes)))
+        self.settings_status.setText("Settings saved.")
+        self.settings_saved.emit(saved)
+
+    # ------------------------------------------------------------------ audit
+    def _build_audit(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Audit log (DPA 2018 s.62)", parent)
+        box.setObjectName("adminGroup")
+        layout = QVBoxLayout(box)
+        explain = QLabel(
+            "Every sign-in, opening, change, export and account change is chained by hashes: editing, "
+            "removing or reordering any event breaks the chain.",
+            box,
+        )
+        explain.setWordWrap(True)
+        explain.setObjectName("hint")
+        layout.addWidget(explain)
+        row = QHBoxLayout()
+        self.verify_button = QPushButton("&Verify chain", box)
+        self.export_button = QPushButton("E&xport audit log…", box)
+        for button, slot in ((self.verify_button, self.verify_audit), (self.export_button, self.export_audit)):
+            button.setAutoDefault(False)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.audit_result = QLabel("Not checked yet in this session.", box)
+        self.audit_result.setObjectName("auditResult")
+        self.audit_result.setWordWrap(True)
+        self.audit_result.setAccessibleName("Audit chain check result")
+        self.audit_result.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.audit_result)
+        return box
+
+    def verify_audit(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.audit_result.setText("Checking the audit chain…")
+
+        def show(result: AuditVerification) -> None:
+            self.verify_button.setEnabled(True)
+            self._show_verification(result)
+
+        def failed(_exc: BaseException) -> bool:
+            self.verify_button.setEnabled(True)
+            self.audit_result.setText("The check could not run (see the message).")
+            return False
+
+        ops.Op(self, self._worker_call(lambda store: store.verify_audit()), label="Checking the audit chain…").success(
+            show
+        ).failure(failed).run()
+
+    def _show_verification(self, result: AuditVerification) -> None:
+        self.audit_result.setProperty("ok", result.ok)
+        self.audit_result.style().unpolish(self.audit_result)
+        self.audit_result.style().polish(self.audit_result)
+        if result.ok:
+            self.audit_result.setText(f"✓ OK: the audit chain is intact ({result.checked:,} events checked).")
+            return
+        where = f"event {result.first_bad_event_id}" if result.first_bad_event_id is not None else "an event"
+        text = f"✗ The audit chain is broken at {where}: {result.reason or 'it does not match its hash.'}"
+        self.audit_result.setText(text)
+        log.ui.warning("audit chain check failed at event %s", result.first_bad_event_id)
+        messages.warning(
+            self,
+            "Audit log altered",
+            f"{text}\n\nSomeone or something has changed the database outside DSVDesk. Keep this PC as it "
+            "is and tell your information security officer; a backup holds the earlier chain.",
+        )
+
+    def export_audit(self) -> None:
+        request = AuditExportDialog.ask(self, default_folder=_default_export_folder())
+        if request is None:
+            return
+        self.run_export(request)
+
+    def run_export(self, request: AuditExportRequest) -> None:
+        session = self.context.session
+
+        def done(count: int) -> None:
+            self.audit_result.setText(f"Exported {count:,} events to {request.path}.")
+            messages.info(self, "Audit log exported", f"{count:,} events were written to:\n{request.path}")
+
+        ops.Op(
+            self,
+            self._worker_call(
+                lambda store: store.export_audit_csv(request.path, request.date_from, request.date_to, session=session)
+            ),
+            label="Exporting the audit log…",
+        ).success(done).run()
+
+
+def _default_export_folder() -> Path:
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.home()

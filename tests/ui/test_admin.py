@@ -1,0 +1,409 @@
+"""The Administration tab, driven as an administrator would: add an officer who can then sign in, reset
+a password, unlock an account, change a role, change the station settings (the marking banners follow),
+verify the audit chain and export it."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from dsvdesk.store import AccountLocked, AuthenticationFailed, Role, Store
+from dsvdesk.ui import app as app_module
+from dsvdesk.ui import messages
+from dsvdesk.ui.admin.dialogs import AddUserDialog, AuditExportDialog, ChangeRoleDialog, ResetPasswordDialog
+from dsvdesk.ui.admin.screen import AdminScreen
+from dsvdesk.ui.main_window import MainWindow
+from dsvdesk.ui.marking import DEFAULT_MARKING, MarkingBanner, set_current_marking
+from dsvdesk.ui.qt import QApplication, QDialog, QLineEdit, Qt, QTimer, QWidget
+from dsvdesk.ui.state import UiState
+from tests.ui.conftest import ADMIN_PASSWORD, OFFICER_PASSWORD, shot, type_text
+
+D = TypeVar("D", bound=QDialog)
+
+
+@pytest.fixture
+def admin_window(qtbot: QtBot, ui_app: QApplication, db_path: Path, tmp_path: Path) -> Iterator[MainWindow]:
+    def sign_in(store: Store, **_kw: Any) -> Any:
+        return store.login("admin", ADMIN_PASSWORD)
+
+    window = app_module.start(db_path, sign_in_fn=sign_in, ui_state=UiState(tmp_path / "state.ini"))
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+    window.context.store.close()
+    set_current_marking(DEFAULT_MARKING)  # the marking is process-wide; leave it as other tests expect
+
+
+@pytest.fixture
+def screen(admin_window: MainWindow) -> AdminScreen:
+    widget = admin_window.tabs.currentWidget()
+    assert isinstance(widget, AdminScreen)
+    return widget
+
+
+def with_dialog(qtbot: QtBot, kind: type[D], action: Callable[[D], None]) -> list[D]:
+    """The screen opens its dialogs with ``ask()`` (modal, blocking), so the test acts on the dialog
+    from the event loop once it is on screen. A failing action closes the dialog, so nothing hangs, and
+    is re-raised by pytest-qt."""
+    seen: list[D] = []
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        focus = QApplication.focusWidget()
+        if not isinstance(dialog, kind) or focus is None or not dialog.isAncestorOf(focus):
+            QTimer.singleShot(20, poll)  # not on screen, or not yet holding the keyboard
+            return
+        seen.append(dialog)
+        try:
+            action(dialog)
+        except BaseException:
+            dialog.reject()
+            raise
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def press(qtbot: QtBot, widget: QWidget, key: Qt.Key) -> None:
+    qtbot.keyClick(widget, key)
+
+
+def tab_type(qtbot: QtBot, text: str) -> None:
+    """Tab to the next box and type into it, as a user does."""
+    press(qtbot, QApplication.focusWidget(), Qt.Key.Key_Tab)
+    type_text(QApplication.focusWidget(), text)
+
+
+def click_row(qtbot: QtBot, screen: AdminScreen, username: str) -> None:
+    row = screen.users_model.row_of(username)
+    assert row >= 0, f"{username} is not in the list"
+    rect = screen.users_view.visualRect(screen.users_model.index(row, 1))
+    qtbot.mouseClick(screen.users_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    selected = screen.selected_user()
+    assert selected is not None
+    assert selected.username == username
+
+
+def table_text(screen: AdminScreen) -> dict[str, list[str]]:
+    model = screen.users_model
+    return {
+        str(model.index(r, 0).data()): [str(model.index(r, c).data()) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    }
+
+
+def wait_for_ops(qtbot: QtBot) -> None:
+    from dsvdesk.ui import ops
+
+    qtbot.waitUntil(lambda: not ops._running, timeout=60_000)
+
+
+def test_admin_tab_lists_users_and_replaces_the_notice(
+    qtbot: QtBot, admin_window: MainWindow, screen: AdminScreen, artifacts_dir: Path
+) -> None:
+    titles = [admin_window.tabs.tabText(i).replace("&", "") for i in range(admin_window.tabs.count())]
+    assert titles == ["Administration"]  # the command-line notice is gone; admins see no forms
+    rows = table_text(screen)
+    assert set(rows) == {"admin", "officer1", "officer2", "super1"}
+    assert rows["officer1"] == ["officer1", "Olga Officer", "PC101", "Officer", "No"]
+    assert rows["super1"][3] == "Supervisor"
+    assert rows["admin"][2] == "—"  # no collar number
+    # Nothing selected yet: only "Add user…" makes sense.
+    assert screen.add_button.isEnabled()
+    assert not screen.reset_button.isEnabled()
+    assert not screen.unlock_button.isEnabled()
+    assert not screen.role_button.isEnabled()
+    # The settings panel shows the station's settings.
+    assert screen.setting_boxes["station_name"].text() == "Test Police Station"
+    assert screen.setting_boxes["marking"].text() == "OFFICIAL-SENSITIVE"
+    assert screen.setting_boxes["idle_lock_minutes"].text() == "10"
+    assert "TPS-" in screen.urn_preview.text()
+    # Own account: cannot change own role.
+    click_row(qtbot, screen, "admin")
+    assert not screen.role_button.isEnabled()
+    shot(admin_window, artifacts_dir, "admin_tab")
+
+
+def test_admin_adds_an_officer_who_can_then_sign_in(
+    qtbot: QtBot, admin_window: MainWindow, screen: AdminScreen, db_path: Path, artifacts_dir: Path
+) -> None:
+    def fill(dialog: AddUserDialog) -> None:
+        assert QApplication.focusWidget() is dialog.username
+        type_text(dialog.username, "pc4321")
+        tab_type(qtbot, "Zuzanna Kowalczyk-Jones")
+        tab_type(qtbot, "PC4321")
+        press(qtbot, QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is dialog.role  # Officer is the first choice
+        tab_type(qtbot, "new-officer-pw")
+        tab_type(qtbot, "new-officer-pw")
+        tab_type(qtbot, "not-my-password")  # the admin's own password, mistyped
+        assert QApplication.focusWidget() is dialog.acting_password
+        press(qtbot, dialog.acting_password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.error_label.isVisible() and not dialog.busy, timeout=60_000)
+        # Refused calmly, inline; everything typed is still there except the wrong password.
+        assert "password is not right" in dialog.error_label.text()
+        assert dialog.username.text() == "pc4321"
+        assert dialog.password.text() == "new-officer-pw"
+        assert dialog.acting_password.text() == ""
+        assert QApplication.focusWidget() is dialog.acting_password
+        shot(dialog, artifacts_dir, "admin_dialog_add_user_wrong_password")
+        type_text(dialog.acting_password, ADMIN_PASSWORD)
+        press(qtbot, dialog.acting_password, Qt.Key.Key_Return)
+
+    seen = with_dialog(qtbot, AddUserDialog, fill)
+    qtbot.mouseClick(screen.add_button, Qt.MouseButton.LeftButton)
+    assert seen and seen[0].created is not None
+    rows = table_text(screen)
+    assert rows["pc4321"] == ["pc4321", "Zuzanna Kowalczyk-Jones", "PC4321", "Officer", "No"]
+    assert screen.selected_user() is not None and screen.selected_user().username == "pc4321"  # type: ignore[union-attr]
+    assert "Added Zuzanna Kowalczyk-Jones" in screen.accounts_status.text()
+    with Store.open(db_path) as store:
+        session = store.login("pc4321", "new-officer-pw")
+        assert session.user.role is Role.OFFICER
+        assert session.user.collar == "PC4321"
+        identity = store.unlock_signing_identity(session, "new-officer-pw")  # a working signing key
+        assert "Zuzanna" in identity.certificate.subject.rfc4514_string()
+
+
+def test_add_user_checks_before_anything_slow(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:
+    calls: list[Any] = []
+    dialog = AddUserDialog(None, lambda account, acting: calls.append((account, acting)))  # type: ignore[arg-type, func-returns-value]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_text(dialog.username, "bad name!")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "cannot be used" in dialog.error_label.text()
+    assert QApplication.focusWidget() is dialog.username
+    dialog.username.clear()
+    type_text(dialog.username, "pc77")
+    type_text(dialog.full_name, "Ōtsuka 王")
+    type_text(dialog.password, "long-enough-pw")
+    type_text(dialog.repeat, "long-enough-px")
+    type_text(dialog.acting_password, ADMIN_PASSWORD)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "not the same" in dialog.error_label.text()
+    assert dialog.repeat.text() == "" and QApplication.focusWidget() is dialog.repeat
+    shot(dialog, artifacts_dir, "admin_dialog_add_user_mismatch")
+    type_text(dialog.repeat, "short")
+    dialog.password.setText("short")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert "at least 8" in dialog.error_label.text()
+    assert calls == []  # nothing reached the store
+
+
+def test_reset_password(qtbot: QtBot, screen: AdminScreen, db_path: Path, artifacts_dir: Path) -> None:
+    click_row(qtbot, screen, "officer1")
+
+    def fill(dialog: ResetPasswordDialog) -> None:
+        assert "Olga Officer" in " ".join(w.text() for w in dialog.findChildren(type(dialog.error_label)))
+        type_text(dialog.password, "brand-new-pass-1")
+        tab_type(qtbot, "brand-new-pass-1")
+        tab_type(qtbot, ADMIN_PASSWORD)
+        shot(dialog, artifacts_dir, "admin_dialog_reset_password")
+        press(qtbot, QApplication.focusWidget(), Qt.Key.Key_Return)
+
+    seen = with_dialog(qtbot, ResetPasswordDialog, fill)
+    qtbot.mouseClick(screen.reset_button, Qt.MouseButton.LeftButton)
+    assert seen and seen[0].done_ok
+    assert "officer1" in screen.accounts_status.text()
+    with Store.open(db_path) as store:
+        with pytest.raises(AuthenticationFailed):
+            store.login("officer1", OFFICER_PASSWORD)
+        session = store.login("officer1", "brand-new-pass-1")
+        store.unlock_signing_identity(session, "brand-new-pass-1")
+
+
+def test_unlock_a_locked_account(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        for _ in range(5):
+            with contextlib.suppress(AuthenticationFailed, AccountLocked):
+                store.login("officer2", "wrong-wrong-wrong")
+        with pytest.raises(AccountLocked):
+            store.login("officer2", OFFICER_PASSWORD)
+    qtbot.mouseClick(screen.refresh_button, Qt.MouseButton.LeftButton)
+    assert table_text(screen)["officer2"][4].startswith("Locked until")
+    click_row(qtbot, screen, "officer1")
+    assert not screen.unlock_button.isEnabled()  # not locked: nothing to unlock
+    click_row(qtbot, screen, "officer2")
+    assert screen.unlock_button.isEnabled()
+    qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
+    assert table_text(screen)["officer2"][4] == "No"
+    assert not screen.unlock_button.isEnabled()
+    assert "Unlocked officer2" in screen.accounts_status.text()
+    with Store.open(db_path) as store:
+        assert store.login("officer2", OFFICER_PASSWORD).user.username == "officer2"
+
+
+def test_change_role(qtbot: QtBot, screen: AdminScreen, db_path: Path, artifacts_dir: Path) -> None:
+    click_row(qtbot, screen, "officer2")
+
+    def fill(dialog: ChangeRoleDialog) -> None:
+        offered = [dialog.role.itemData(i) for i in range(dialog.role.count())]
+        assert offered == ["officer", "supervisor"]  # never promoted to admin
+        assert QApplication.focusWidget() is dialog.role
+        press(qtbot, dialog.role, Qt.Key.Key_Down)
+        assert dialog.role.currentData() == "supervisor"
+        tab_type(qtbot, ADMIN_PASSWORD)
+        shot(dialog, artifacts_dir, "admin_dialog_change_role")
+        press(qtbot, dialog.acting_password, Qt.Key.Key_Return)
+
+    seen = with_dialog(qtbot, ChangeRoleDialog, fill)
+    qtbot.mouseClick(screen.role_button, Qt.MouseButton.LeftButton)
+    assert seen and seen[0].changed is not None
+    assert table_text(screen)["officer2"][3] == "Supervisor"
+    with Store.open(db_path) as store:
+        assert store.login("officer2", OFFICER_PASSWORD).user.role is Role.SUPERVISOR
+
+
+def test_settings_change_persists_and_the_marking_banner_follows(
+    qtbot: QtBot, admin_window: MainWindow, screen: AdminScreen, db_path: Path, artifacts_dir: Path
+) -> None:
+    marking = screen.setting_boxes["marking"]
+    marking.setFocus()
+    marking.selectAll()
+    type_text(marking, "OFFICIAL-SENSITIVE PERSONAL")
+    idle = screen.setting_boxes["idle_lock_minutes"]
+    idle.setFocus()
+    idle.selectAll()
+    type_text(idle, "5")
+    code = screen.setting_boxes["station_code"]
+    code.setFocus()
+    type_text(code, "KX")
+    assert "KX-" in screen.urn_preview.text()
+    qtbot.mouseClick(screen.save_settings_button, Qt.MouseButton.LeftButton)
+    assert screen.settings_status.text() == "Settings saved."
+    banners = admin_window.findChildren(MarkingBanner)
+    assert len(banners) >= 2
+    assert all(b.text() == "OFFICIAL-SENSITIVE PERSONAL" for b in banners)
+    assert admin_window.idle.minutes == 5
+    shot(admin_window, artifacts_dir, "admin_tab_settings_saved")
+    with Store.open(db_path) as store:
+        saved = store.get_settings()
+    assert (saved.marking, saved.idle_lock_minutes, saved.station_code) == ("OFFICIAL-SENSITIVE PERSONAL", 5, "KX")
+    # Saving again with nothing changed says so and writes nothing.
+    qtbot.mouseClick(screen.save_settings_button, Qt.MouseButton.LeftButton)
+    assert screen.settings_status.text() == "Nothing has changed."
+
+
+def test_bad_settings_are_refused_calmly_and_typing_is_kept(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+    urn = screen.setting_boxes["urn_format"]
+    urn.setFocus()
+    urn.selectAll()
+    type_text(urn, "{station}-{seq}")
+    assert "must contain {yyyy}" in screen.urn_preview.text()  # told while typing
+    lockout = screen.setting_boxes["lockout_threshold"]
+    lockout.setFocus()
+    lockout.selectAll()
+    type_text(lockout, "lots")
+    qtbot.mouseClick(screen.save_settings_button, Qt.MouseButton.LeftButton)
+    shown = messages.shown()
+    assert shown and shown[-1].kind == "error"
+    assert "your typing is kept" in shown[-1].text
+    assert urn.text() == "{station}-{seq}" and lockout.text() == "lots"
+    with Store.open(db_path) as store:
+        assert store.get_settings().lockout_threshold == 5
+    qtbot.mouseClick(screen.revert_settings_button, Qt.MouseButton.LeftButton)
+    assert urn.text() == "{station}-{yyyy}-{seq:05d}" and lockout.text() == "5"
+
+
+def test_verify_chain_shows_ok(qtbot: QtBot, screen: AdminScreen) -> None:
+    qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "OK" in screen.audit_result.text(), timeout=60_000)
+    assert "intact" in screen.audit_result.text()
+    assert screen.verify_button.isEnabled()
+
+
+def test_verify_chain_names_a_tampered_event(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TRIGGER audit_events_no_update")
+    bad_id = conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0]
+    conn.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (bad_id,))
+    conn.commit()
+    conn.close()
+    qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "broken" in screen.audit_result.text(), timeout=60_000)
+    assert f"event {bad_id}" in screen.audit_result.text()
+    assert any(m.title == "Audit log altered" for m in messages.shown())
+
+
+def test_export_audit_log(qtbot: QtBot, screen: AdminScreen, tmp_path: Path, artifacts_dir: Path) -> None:
+    target = tmp_path / "exports" / "audit 2026 (Ł).csv"  # spaces, brackets and a non-Latin letter
+    target.parent.mkdir()
+
+    def fill(dialog: AuditExportDialog) -> None:
+        assert QApplication.focusWidget() is dialog.date_from
+        type_text(dialog.date_from, "31/12/2099")
+        type_text(dialog.date_to, "01/01/2000")
+        dialog.path.clear()
+        type_text(dialog.path, str(target))
+        press(qtbot, dialog.path, Qt.Key.Key_Return)
+        assert "after the to date" in dialog.error_label.text()  # refused inline, nothing lost
+        shot(dialog, artifacts_dir, "admin_dialog_export_audit")
+        dialog.date_from.clear()
+        dialog.date_to.clear()
+        type_text(dialog.date_from, "01/01/2000")
+        press(qtbot, dialog.path, Qt.Key.Key_Return)
+
+    seen = with_dialog(qtbot, AuditExportDialog, fill)
+    qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
+    assert seen and seen[0].result_request is not None
+    wait_for_ops(qtbot)
+    qtbot.waitUntil(target.exists)
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) > 5  # header, station set-up, users added, sign-ins …
+    assert "Exported" in screen.audit_result.text()
+    assert any(m.title == "Audit log exported" for m in messages.shown())
+
+
+def test_export_dialog_refuses_bad_dates_and_places(qtbot: QtBot, ui_app: QApplication, tmp_path: Path) -> None:
+    dialog = AuditExportDialog(None, default_folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(dialog.date_from, "31/02/2026")
+    assert dialog.request() is None
+    assert "not a date" in dialog.error_label.text()
+    dialog.date_from.clear()
+    dialog.path.setText(str(tmp_path / "missing-folder" / "audit.csv"))
+    assert dialog.request() is None
+    assert "does not exist" in dialog.error_label.text()
+    dialog.path.setText(str(tmp_path))
+    assert dialog.request() is None
+    assert "is a folder" in dialog.error_label.text() or "does not exist" not in dialog.error_label.text()
+    dialog.path.setText(str(tmp_path / "audit"))
+    request = dialog.request()
+    assert request is not None
+    assert request.path == tmp_path / "audit.csv"
+    assert (request.date_from, request.date_to) == (None, None)
+
+
+def test_only_admins_get_the_tab(
+    qtbot: QtBot, ui_app: QApplication, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DSVDESK_FORMS", str(tmp_path / "no-forms"))
+    (tmp_path / "no-forms").mkdir()
+
+    def sign_in(store: Store, **_kw: Any) -> Any:
+        return store.login("officer1", OFFICER_PASSWORD)
+
+    window = app_module.start(db_path, sign_in_fn=sign_in, ui_state=UiState(tmp_path / "state.ini"))
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    assert not window.findChildren(AdminScreen)
+    window.close()
+    window.context.store.close()
+
+
+def test_line_edits_have_accessible_names(screen: AdminScreen) -> None:
+    for edit in screen.findChildren(QLineEdit):
+        assert edit.accessibleName(), edit.objectName()
