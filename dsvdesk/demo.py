@@ -91,8 +91,8 @@ NAME_POOLS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
         ("الحسيني", "العلي", "منصور", "حداد", "الخطيب", "النجار", "عبد الله", "الشامي"),
     ),
     "urdu": (
-        ("عائشہ", "فریدہ", "نازیہ", "رخسانہ", "صائمہ"),
-        ("عمران", "کامران", "آصف", "طارق", "شاہد"),
+        ("عائشه", "فریده", "نازیه", "رخسانه", "صائمه"),
+        ("عمران", "کامران", "آصف", "طارق", "شاهد"),
         ("خان", "چودھری", "قریشی", "بٹ", "ملک"),
     ),
     "chinese": (  # family name first, no space, as written in Chinese
@@ -1261,7 +1261,8 @@ def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: De
         record = store.open_record(officer_session, holder["id"])
         for question_id in record.review_comments:
             current = record.answers.get(question_id)
-            if isinstance(current, str):
+            # Only free text grows a fuller answer; a choice (e.g. the grade) stays as the officer chose it.
+            if isinstance(current, str) and spec.question(question_id).type in {QuestionType.TEXT, QuestionType.LONGTEXT}:
                 store.save_answer(officer_session, holder["id"], question_id,
                                   current + " " + rng.choice(NARRATIVE), version())
 
@@ -1605,9 +1606,9 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
 
 
 # The store writes a record's derived columns and search-index row on every save; bulk rows must be
-# identical, so the store's own helpers are used (through this one place; the lead has been asked to
-# make them public: Store.derive, records.column_value, records.NAME_COLUMNS, audit.event_hash).
-# tests/unit/demo checks a bulk row against the store re-saving the same record.
+# identical, so the store's own public helpers make them (Store.derive, records.column_value,
+# records.search_text, audit.event_hash). tests/unit/demo checks a bulk row against the store
+# re-saving the same record.
 
 
 def _search_columns() -> tuple[str, ...]:
@@ -1616,35 +1617,15 @@ def _search_columns() -> tuple[str, ...]:
     return tuple(SEARCH_COLUMNS)
 
 
-def _column_value(value: Any) -> Any:
-    return _store_records()._column_value(value)
-
-
-def _store_records() -> Any:
-    from dsvdesk.store import records
-
-    return records
-
-
 def _fts_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
-    """(names, refs) for the search index, exactly as ``RecordOps._write_search`` makes them: the name
-    columns, then the reference columns (``*_ref``) and the URN, folded as the store folds them."""
-    from dsvdesk.store.search import fold
+    """(names, refs) for the search index, made by the store's own ``records.search_text``."""
+    from dsvdesk.store.records import search_text
 
-    name_columns = _store_records()._NAME_COLUMNS
-    names = " ".join(str(columns[n]) for n in name_columns if columns.get(n))
-    refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
-    return fold(names), fold(refs)
+    return search_text(columns, urn)
 
 
 def _derive(store: Store, spec: FormSpec, answers: Mapping[str, Any]) -> Any:
-    return store._derive(spec, answers)
-
-
-def _event_hash(fields: Mapping[str, Any]) -> str:
-    from dsvdesk.store import audit
-
-    return audit._event_hash(fields)
+    return store.derive(spec, answers)
 
 
 def _make_template(store: Store, spec: FormSpec, plan: RecordPlan, today: dt.date) -> _Template:
@@ -1670,7 +1651,9 @@ class _ColumnUpdater:
     def __init__(self, spec: FormSpec, changeable: frozenset[str]) -> None:
         by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
         self.constants = dict(spec.constants)
-        self.column_value = _store_records()._column_value
+        from dsvdesk.store.records import column_value
+
+        self.column_value = column_value
         self.direct: list[tuple[str, str]] = []  # (column, answered question id)
         self.computed: list[tuple[str, Any]] = []  # (column, expression over answered questions only)
         for column, source in spec.columns.items():
@@ -1787,7 +1770,7 @@ def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any
         fields["at"] = at
         fields["detail"] = audit.canonical_json(dict(given.get("detail") or {}))
         fields["prev_hash"] = previous
-        fields["hash"] = _event_hash(fields)
+        fields["hash"] = audit.event_hash(fields)
         rows.append(tuple(fields[name] for name in _AUDIT_FIELDS))
         previous = fields["hash"]
         next_id += 1

@@ -76,7 +76,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _event_hash(fields: Mapping[str, Any]) -> str:
+def event_hash(fields: Mapping[str, Any]) -> str:
+    """The chain hash of one event (all columns but ``hash``, ``detail`` as parsed JSON); bulk writers
+    (the demo data) use it to extend the chain exactly as ``append`` does."""
     body = {name: fields[name] for name in _COLUMNS if name != "hash"}
     body["detail"] = json.loads(body["detail"]) if body["detail"] else {}
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
@@ -114,7 +116,7 @@ def append(
         "detail": canonical_json(dict(detail or {})),
         "prev_hash": str(head_hash),
     }
-    fields["hash"] = _event_hash(fields)
+    fields["hash"] = event_hash(fields)
     conn.execute(
         f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",  # noqa: S608 - fixed column names
         [fields[name] for name in _COLUMNS],
@@ -145,7 +147,7 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
                 False, checked, event_id, f"event {event_id} does not follow event {event_id - 1} (chain broken)"
             )
         try:
-            recomputed = _event_hash(fields)
+            recomputed = event_hash(fields)
         except (TypeError, ValueError):
             recomputed = ""
         if recomputed != fields["hash"]:

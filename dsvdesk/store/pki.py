@@ -2,6 +2,10 @@
 per user. Private keys are stored encrypted under a key derived (scrypt) from the holder's password.
 
 No certificate carries an AIA or CRL distribution point: nothing may ever try to fetch anything.
+
+``cryptography`` is imported inside the functions that use it, never at module level: the store (and
+so the app's sign-in window) imports this module, and ``cryptography.x509`` alone costs a large share
+of a cold start. Password hashing (``derive``) is stdlib scrypt and needs none of it.
 """
 
 from __future__ import annotations
@@ -10,14 +14,13 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typing import TYPE_CHECKING
 
 from dsvdesk.store.errors import InvalidInput, WrongPassword
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 CA_KEY_BITS = 3072
 USER_KEY_BITS = 2048
@@ -41,6 +44,8 @@ class EncryptedKey:
 
 
 def encrypt_key(key: rsa.RSAPrivateKey, password: str) -> EncryptedKey:
+    from cryptography.hazmat.primitives import serialization
+
     salt = os.urandom(16)
     passphrase = derive(password, salt).hex().encode("ascii")
     pem = key.private_bytes(
@@ -52,6 +57,9 @@ def encrypt_key(key: rsa.RSAPrivateKey, password: str) -> EncryptedKey:
 
 
 def decrypt_key(encrypted: EncryptedKey, password: str) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     passphrase = derive(password, encrypted.salt).hex().encode("ascii")
     try:
         key = serialization.load_pem_private_key(encrypted.pem, password=passphrase)
@@ -63,6 +71,8 @@ def decrypt_key(encrypted: EncryptedKey, password: str) -> rsa.RSAPrivateKey:
 
 
 def new_key(bits: int) -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
@@ -72,6 +82,10 @@ def _now() -> dt.datetime:
 
 def create_ca(station: str, *, now: dt.datetime | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A self-signed RSA-3072 station CA: BasicConstraints(ca, path 0) and KeyUsage(keyCertSign, cRLSign)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
     now = now or _now()
     key = new_key(CA_KEY_BITS)
     name = x509.Name(
@@ -146,6 +160,10 @@ def reissue_certificate(
     """A signing certificate for ``public_key``: KeyUsage(digitalSignature, contentCommitment) critical,
     EKU emailProtection, SKI/AKI; subject with the name, username (pseudonym), collar number
     (serialNumber), role (title) and station (O)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     now = now or _now()
     attributes = [
         x509.NameAttribute(NameOID.COMMON_NAME, full_name[:64] or username[:64]),
@@ -188,14 +206,20 @@ def reissue_certificate(
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
 def load_cert(pem: bytes) -> x509.Certificate:
+    from cryptography import x509
+
     return x509.load_pem_x509_certificate(pem)
 
 
 def load_certs(pem: bytes) -> tuple[x509.Certificate, ...]:
+    from cryptography import x509
+
     return tuple(x509.load_pem_x509_certificates(pem)) if pem.strip() else ()
 
 
@@ -203,6 +227,9 @@ def read_pkcs12(
     data: bytes, password: str
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate, tuple[x509.Certificate, ...]]:
     """(key, certificate, further certificates) from a PKCS#12 file; clear errors for bad input."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode("utf-8") if password else None)
     except ValueError:
@@ -223,6 +250,9 @@ def read_pkcs12(
 def pkcs12_bytes(
     name: str, key: rsa.RSAPrivateKey, cert: x509.Certificate, cas: tuple[x509.Certificate, ...], password: str
 ) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     return pkcs12.serialize_key_and_certificates(
         name.encode("utf-8"), key, cert, list(cas), serialization.BestAvailableEncryption(password.encode("utf-8"))
     )

@@ -8,8 +8,9 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
@@ -39,11 +40,12 @@ from dsvdesk.store.models import (
 from dsvdesk.store.search import fold
 
 if TYPE_CHECKING:
-    from dsvdesk.engine.spec import FormSpec
+    from dsvdesk.engine.expressions import Expression
+    from dsvdesk.engine.spec import FormSpec, Question
 
 # Columns of the records table that a form's `columns:` may fill; any other name goes to columns_json only.
 SEARCH_COLUMNS = ("victim_name", "suspect_name", "incident_date", "cad_ref", "cris_ref", "grade", "yes_count")
-_NAME_COLUMNS = ("victim_name", "suspect_name")
+NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
 MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble
 MAX_LIST_LIMIT = 1000
 ADMIN_NO_CONTENT = (
@@ -102,14 +104,14 @@ class RecordState:
     answers: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> RecordState:
+    def from_row(cls, row: tuple[Any, ...], *, answers: dict[str, Any] | None = None) -> RecordState:
         return cls(
             seq=int(row[0]), id=str(row[1]), form_id=str(row[2]), definition_hash=str(row[3]),
             owner_id=int(row[4]), editor_id=int(row[5]), status=Status(row[6]), revision=int(row[7]),
             version=int(row[8]), supersedes=row[9], amend_reason=row[10], created_at=row[11],
             updated_at=row[12], submitted_at=row[13], approved_at=row[14], approved_by=row[15],
             ever_submitted=bool(row[16]), return_rounds=int(row[17]), urn=row[18], completeness=int(row[19]),
-            answers=json.loads(row[20]),
+            answers=json.loads(row[20]) if answers is None else answers,
         )
 
     def is_own(self, user: User) -> bool:
@@ -125,17 +127,112 @@ class Derived:
     flags: tuple[str, ...]
 
 
-def _column_value(value: Any) -> Any:
+@dataclass(frozen=True, slots=True)
+class _FormFacts:
+    """What the save path needs about a form, worked out once per compiled spec."""
+
+    # answer key ("<id>" or "<id>__comment") -> (section audience, top-level question)
+    targets: Mapping[str, tuple[str, Question]]
+    # keys whose value feeds no column, flag, rule, condition, computed value or tag count: changing
+    # one changes the derived columns only through its own answered-ness and validity (completeness %)
+    inert: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _SavedState:
+    """The last answers and derived columns this Store wrote for a record. Valid only while the row
+    still has the same (revision, version, updated_at, definition): any other writer bumps the version."""
+
+    revision: int
+    version: int
+    updated_at: str
+    definition_hash: str
+    answers: dict[str, Any]
+    derived: Derived
+    search: tuple[str, str]
+
+
+_SAVED_STATES_KEPT = 64  # records an officer edits in one sitting; a few KB of answers each
+
+
+def _expressions_in(root: object) -> Iterator[Expression]:
+    """Every Expression reachable from a spec's dataclasses (questions, repeat fields, constraints,
+    rules, summary, pages ...): found by walking, so a new kind of expression cannot be missed."""
+    from dsvdesk.engine.expressions import Expression as ExpressionType
+
+    seen: set[int] = set()
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or item is None or isinstance(item, str | int | float | bool | bytes):
+            continue
+        seen.add(id(item))
+        if isinstance(item, ExpressionType):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, tuple | list | set | frozenset):
+            stack.extend(item)
+        elif is_dataclass(item):
+            stack.extend(getattr(item, f.name) for f in fields(item) if f.name != "index")
+
+
+def _form_facts(spec: FormSpec) -> _FormFacts:
+    from dsvdesk.engine.index import index_of
+    from dsvdesk.engine.spec import QuestionType
+
+    index = index_of(spec)
+    targets: dict[str, tuple[str, Question]] = {}
+    for section, _page, question in spec.iter_questions():
+        if question.id in targets:
+            continue
+        targets[question.id] = (str(section.audience.value), question)
+        if question.comment:
+            targets.setdefault(question.comment_id, (str(section.audience.value), question))
+    referenced: set[str] = set()
+    for expression in _expressions_in(spec):
+        referenced.update(expression.all_references())
+        for tag in expression.tags:
+            referenced.update(index.tagged.get(tag, ()))
+    for rule in spec.rules:
+        if rule.each_tag:
+            referenced.update(index.tagged.get(rule.each_tag, ()))
+    sources = set(spec.columns.values())
+    ids = [q.id for _s, _p, q in spec.iter_questions()]
+    duplicated = {i for i in ids if ids.count(i) > 1}
+    inert: set[str] = set()
+    for key, (_audience, question) in targets.items():
+        if key in referenced or key in sources or question.id in duplicated:
+            continue
+        if key == question.id and (
+            question.tags or question.type in (QuestionType.REPEAT, QuestionType.COMPUTED, QuestionType.NOTE)
+        ):
+            continue
+        inert.add(key)
+    return _FormFacts(targets=targets, inert=frozenset(inert))
+
+
+def column_value(value: Any) -> Any:
+    """An answer or computed value as a store column holds it: yes/no for booleans, lists and tables
+    joined with ", ", None for nothing."""
     if value is None or isinstance(value, bool):
         return None if value is None else ("yes" if value else "no")
     if isinstance(value, int | float | str):
         return value
     if isinstance(value, list):
-        parts = [_column_value(v) for v in value]
+        parts = [column_value(v) for v in value]
         return ", ".join(str(p) for p in parts if p not in (None, "")) or None
     if isinstance(value, dict):
-        return ", ".join(str(v) for v in (_column_value(x) for x in value.values()) if v not in (None, "")) or None
+        return ", ".join(str(v) for v in (column_value(x) for x in value.values()) if v not in (None, "")) or None
     return str(value)
+
+
+def search_text(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
+    """(names, refs) as the full-text index holds them: the name columns, then the reference columns
+    (``*_ref``) and the URN, each folded (``search.fold``) so "lucja" finds "Łucja"."""
+    names = " ".join(str(columns[n]) for n in NAME_COLUMNS if columns.get(n))
+    refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
+    return fold(names), fold(refs)
 
 
 def _fts_query(text: str) -> str:
@@ -152,8 +249,52 @@ def _json_dumps(value: Any, what: str) -> str:
     return text
 
 
+_DERIVED_SET = f"{', '.join(f'{n} = ?' for n in SEARCH_COLUMNS)}, completeness = ?, flags = ?, columns_json = ?"
+# Constant SQL texts, so sqlite3's statement cache prepares each once per connection.
+_WRITE_DERIVED_SQL = f"UPDATE records SET {_DERIVED_SET} WHERE seq = ?"  # noqa: S608 - fixed names
+_SAVE_WITH_DERIVED_SQL = (
+    f"UPDATE records SET answers_json = ?, version = ?, updated_at = ?, {_DERIVED_SET} WHERE seq = ?"  # noqa: S608
+)
+# The answers document is read only when the row is not exactly as this Store last wrote it.
+_LOAD_FOR_SAVE_SQL = (
+    f"SELECT {_RECORD_COLUMNS.replace(', answers_json', '')}, "  # noqa: S608 - fixed names
+    "CASE WHEN version = ?2 AND updated_at = ?3 AND revision = ?4 AND definition_hash = ?5 THEN NULL "
+    "ELSE answers_json END FROM records WHERE id = ?1"
+)
+
+
+def _derived_params(derived: Derived) -> list[Any]:
+    flags = f" {' '.join(derived.flags)} " if derived.flags else ""
+    return [
+        *(derived.columns.get(name) for name in SEARCH_COLUMNS), derived.completeness, flags,
+        json.dumps(derived.columns, ensure_ascii=False, default=str),
+    ]
+
+
 class RecordOps(StoreBase):
     _specs: dict[str, FormSpec]
+    # Made on first use (the Store's __init__ does not know about them).
+    _facts_by_spec: dict[int, tuple[FormSpec, _FormFacts]]
+    _saved_states: OrderedDict[str, _SavedState]
+
+    def _facts(self, spec: FormSpec) -> _FormFacts:
+        cache: dict[int, tuple[FormSpec, _FormFacts]] = self.__dict__.setdefault("_facts_by_spec", {})
+        entry = cache.get(id(spec))
+        if entry is None or entry[0] is not spec:  # the spec is kept in the entry, so its id is not reused
+            entry = (spec, _form_facts(spec))
+            cache[id(spec)] = entry
+        return entry[1]
+
+    def _saved(self) -> OrderedDict[str, _SavedState]:
+        saved: OrderedDict[str, _SavedState] = self.__dict__.setdefault("_saved_states", OrderedDict())
+        return saved
+
+    def _remember(self, record_id: str, state: _SavedState) -> None:
+        saved = self._saved()
+        saved[record_id] = state
+        saved.move_to_end(record_id)
+        while len(saved) > _SAVED_STATES_KEPT:
+            saved.popitem(last=False)
 
     # ----------------------------------------------------------------------------------- definitions
     def _store_definition(self, conn: sqlite3.Connection, spec: FormSpec) -> str:
@@ -186,7 +327,9 @@ class RecordOps(StoreBase):
         self._specs[content_hash] = spec
         return spec
 
-    def _derive(self, spec: FormSpec, answers: Mapping[str, Any]) -> Derived:
+    def derive(self, spec: FormSpec, answers: Mapping[str, Any]) -> Derived:
+        """The columns, completeness and flags a save writes for these answers (the full evaluation).
+        Bulk writers (the demo data) call it so their rows match what a save would write."""
         from dsvdesk.engine.completeness import evaluate
 
         evaluation = evaluate(spec, answers, audiences=("author",))
@@ -194,7 +337,7 @@ class RecordOps(StoreBase):
         columns: dict[str, Any] = {}
         for column, source_id in spec.columns.items():
             raw = answers.get(source_id) if source_id in answers else values.get(source_id)
-            columns[column] = _column_value(raw)
+            columns[column] = column_value(raw)
         yes = columns.get("yes_count")
         if yes is not None:
             try:
@@ -207,21 +350,18 @@ class RecordOps(StoreBase):
     # ----------------------------------------------------------------------------------- answers
     def _question_audience(self, spec: FormSpec, key: str) -> str:
         """The section audience of an answer key (a question id or its '<id>__comment')."""
-        base = key[: -len("__comment")] if key.endswith("__comment") else key
-        for section, _page, question in spec.iter_questions():
-            if question.id != base:
-                continue
-            if base != key and not question.comment:
-                break
+        target = self._facts(spec).targets.get(key)
+        if target is not None:
+            audience, question = target
             from dsvdesk.engine.spec import QuestionType
 
-            if base == key and question.type in (QuestionType.COMPUTED, QuestionType.NOTE):
+            if question.id == key and question.type in (QuestionType.COMPUTED, QuestionType.NOTE):
                 raise InvalidInput(
                     f"{question.id!r} ({question.label}) is worked out by DSVDesk or is guidance text; it cannot be answered."
                 )
             if question.read_only:
                 raise InvalidInput(f"{question.id!r} ({question.label}) is read-only.")
-            return str(section.audience.value)
+            return audience
         raise InvalidInput(
             f"The form {spec.id!r} has no question {key!r}. Check the question id (the form's questions are "
             f"listed by `dsvdesk forms show {spec.id}`)."
@@ -254,7 +394,7 @@ class RecordOps(StoreBase):
         for key, audience in audiences.items():
             if audience != "author":
                 raise PermissionDenied(f"{key!r} is in the supervisor's review section; it is filled in at review.")
-        derived = self._derive(spec, working)
+        derived = self.derive(spec, working)
         record_id = str(uuid.uuid4())
         now = self._stamp()
         with self._tx() as conn:
@@ -266,11 +406,12 @@ class RecordOps(StoreBase):
             )
             assert cursor.lastrowid is not None
             seq = int(cursor.lastrowid)
-            self._write_derived(conn, seq, derived)
+            search = self._write_derived(conn, seq, derived, urn=None)
             self._audit(session, audit.COLLECTION, record_id=record_id, revision=1, detail={"form_id": spec.id})
             for key, value in sorted(working.items()):
                 self._audit(session, audit.ALTERATION, record_id=record_id, revision=1, question_id=key,
                             value_sha256=audit.value_hash(value))
+        self._remember(record_id, _SavedState(1, 1, now, content_hash, working, derived, search))
         log.storage.info("record %s created (form %s) by user id %d", record_id, spec.id, user.id)
         return RecordRef(id=record_id, revision=1, version=1, status=Status.DRAFT)
 
@@ -377,13 +518,24 @@ class RecordOps(StoreBase):
     def save_answers(
         self, session: Session, record_id: str, answers: Mapping[str, Any], expected_version: int
     ) -> int:
+        """Several answers in one transaction (see ``save_answer``).
+
+        Kept lean because it runs on every pause in typing: the answers and derived columns this Store
+        last wrote for the record are reused while the row still carries that version (so another
+        writer's change is never overwritten by a stale copy), the evaluation is skipped when only
+        answers that feed nothing else changed and their answered-ness and validity stayed the same,
+        the search row is rewritten only when names or references changed, and the row is written
+        by one UPDATE."""
         user = self._current_user(session)
         if user.role is Role.ADMIN:
             raise PermissionDenied(ADMIN_NO_CONTENT)
         if not answers:
             raise InvalidInput("There is nothing to save: no answers were given.")
+        record_id = str(record_id)
+        # Taken out now and put back only after a successful commit: a failed save reads the row afresh next time.
+        saved = self._saved().pop(record_id, None)
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state, reused = self._load_for_save(conn, record_id, saved)
             if not state.is_own(user) and user.role is not Role.SUPERVISOR:
                 raise PermissionDenied("Officers can change only their own records.")
             self._check_version(state, expected_version)
@@ -391,18 +543,67 @@ class RecordOps(StoreBase):
             working = dict(state.answers)
             audiences = self._apply(spec, working, answers)
             self._check_can_write(user, state, audiences)
-            derived = self._derive(spec, working)
+            if reused is not None and self._derived_unchanged(spec, audiences, reused.answers, working):
+                derived = reused.derived
+            else:
+                derived = self.derive(spec, working)
             new_version = state.version + 1
-            conn.execute(
-                "UPDATE records SET answers_json = ?, version = ?, updated_at = ? WHERE seq = ?",
-                (json.dumps(working, ensure_ascii=False), new_version, self._stamp(), state.seq),
-            )
-            self._write_derived(conn, state.seq, derived)
+            now = self._stamp()
+            answers_json = json.dumps(working, ensure_ascii=False)
+            if reused is not None and derived == reused.derived:
+                conn.execute(
+                    "UPDATE records SET answers_json = ?, version = ?, updated_at = ? WHERE seq = ?",
+                    (answers_json, new_version, now, state.seq),
+                )
+            else:
+                conn.execute(_SAVE_WITH_DERIVED_SQL, [answers_json, new_version, now, *_derived_params(derived), state.seq])
+            search = search_text(derived.columns, state.urn)
+            if reused is None or search != reused.search:
+                self._replace_search(conn, state.seq, search)
             for key in sorted(audiences):
                 value = working.get(key)
                 self._audit(session, audit.ALTERATION, record_id=state.id, revision=state.revision, question_id=key,
                             value_sha256=audit.value_hash(value), detail={"cleared": True} if value is None else None)
+        self._remember(
+            record_id, _SavedState(state.revision, new_version, now, state.definition_hash, working, derived, search)
+        )
         return new_version
+
+    def _load_for_save(
+        self, conn: sqlite3.Connection, record_id: str, saved: _SavedState | None
+    ) -> tuple[RecordState, _SavedState | None]:
+        """The row for a save; its answers come from ``saved`` when the row is exactly as this Store
+        last wrote it (SQLite then does not even read the answers document out)."""
+        key = (saved.version, saved.updated_at, saved.revision, saved.definition_hash) if saved else (-1, "", -1, "")
+        row = conn.execute(_LOAD_FOR_SAVE_SQL, (record_id, *key)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no record {record_id} on this PC (it may have been deleted as a draft).")
+        if row[-1] is None and saved is not None:
+            return RecordState.from_row((*row[:-1], None), answers=saved.answers), saved
+        return RecordState.from_row(row), None
+
+    def _derived_unchanged(
+        self, spec: FormSpec, audiences: Mapping[str, str], before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> bool:
+        """True when the changed answers cannot change any column, flag or the completeness %: each
+        feeds nothing else (see ``_FormFacts.inert``), and each question stayed answered (or unanswered)
+        and valid, which is all completeness counts of it."""
+        from dsvdesk.engine.answers import validate_value
+        from dsvdesk.engine.expressions import answered
+
+        facts = self._facts(spec)
+        for key in audiences:
+            if key not in facts.inert:
+                return False
+            question = facts.targets[key][1]
+            if key != question.id:
+                continue  # a comment: completeness does not count comments
+            old, new = before.get(key), after.get(key)
+            if answered(old) != answered(new):
+                return False
+            if answered(new) and (validate_value(question, old) is not None or validate_value(question, new) is not None):
+                return False
+        return True
 
     @staticmethod
     def _check_version(state: RecordState, expected_version: int) -> None:
@@ -444,25 +645,22 @@ class RecordOps(StoreBase):
                 "reviewer cannot change them. Return the record with a comment instead."
             )
 
-    def _write_derived(self, conn: sqlite3.Connection, seq: int, derived: Derived) -> None:
-        values = [derived.columns.get(name) for name in SEARCH_COLUMNS]
-        flags = f" {' '.join(derived.flags)} " if derived.flags else ""
-        conn.execute(
-            f"UPDATE records SET {', '.join(f'{n} = ?' for n in SEARCH_COLUMNS)}, completeness = ?, flags = ?, "  # noqa: S608 - fixed names
-            "columns_json = ? WHERE seq = ?",
-            [*values, derived.completeness, flags, json.dumps(derived.columns, ensure_ascii=False, default=str), seq],
-        )
-        self._write_search(conn, seq)
+    def _write_derived(self, conn: sqlite3.Connection, seq: int, derived: Derived, *, urn: str | None) -> tuple[str, str]:
+        """Write the derived columns and the search row; returns the search text written."""
+        conn.execute(_WRITE_DERIVED_SQL, [*_derived_params(derived), seq])
+        search = search_text(derived.columns, urn)
+        self._replace_search(conn, seq, search)
+        return search
 
     @staticmethod
-    def _write_search(conn: sqlite3.Connection, seq: int) -> None:
-        """Re-index one record: names, and references (columns named *_ref, and the URN)."""
-        columns_json, urn = conn.execute("SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)).fetchone()
-        columns = json.loads(columns_json)
-        names = " ".join(str(columns[n]) for n in _NAME_COLUMNS if columns.get(n))
-        refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
+    def _replace_search(conn: sqlite3.Connection, seq: int, search: tuple[str, str]) -> None:
         conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
-        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, fold(names), fold(refs)))
+        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search))
+
+    def _write_search(self, conn: sqlite3.Connection, seq: int) -> None:
+        """Re-index one record from its stored columns and URN (after the URN changes, at approval)."""
+        columns_json, urn = conn.execute("SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)).fetchone()
+        self._replace_search(conn, seq, search_text(json.loads(columns_json), urn))
 
     # ----------------------------------------------------------------------------------- lists
     def _list_filter(

@@ -7,9 +7,7 @@ import hmac
 import math
 import os
 import re
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.store import audit, pki
@@ -24,6 +22,11 @@ from dsvdesk.store.errors import (
     WrongPassword,
 )
 from dsvdesk.store.models import Role, Session, SigningIdentity, User
+
+if TYPE_CHECKING:
+    # Annotations only: cryptography is imported where keys are made or read (see pki.py), so
+    # opening the store and signing in never pay for it.
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -311,6 +314,8 @@ class UserOps(StoreBase):
         ca_key, ca_cert = self._unlock_ca(acting, acting_password)
         with self._read() as conn:
             cert_row = conn.execute("SELECT certificate_pem FROM users WHERE id = ?", (target.id,)).fetchone()
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         public_key = pki.load_cert(bytes(cert_row[0])).public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise InvalidInput("This user's certificate has no RSA key; reset their password first.")

@@ -2,6 +2,11 @@
 
 ``run_app(db_path, demo)`` is what ``dsvdesk`` (no sub-command) calls. ``start(...)`` does everything
 but the event loop, so tests can drive the same start-up.
+
+Cold start is measured to the sign-in window's first paint (benchmarks/, issue 9), so only what that
+window needs is imported at module level: Qt, the message helpers and the two sign-in dialogs. The
+store (light: no cryptography, no engine until used), the main window with its screens and the
+wizard, and the form loader (PyYAML) are imported inside the functions, after sign-in where possible.
 """
 
 from __future__ import annotations
@@ -11,17 +16,19 @@ import threading
 import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk import APP_NAME, __version__, log, paths
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
-from dsvdesk.ui.context import AppContext
 from dsvdesk.ui.dialogs.first_run import FirstRunDialog
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
 from dsvdesk.ui.qt import QApplication, QFont, QFontDatabase, QGuiApplication, Qt, QWidget
 from dsvdesk.ui.state import UiState
+
+if TYPE_CHECKING:
+    from dsvdesk.ui.main_window import MainWindow
 
 BASE_FONT_FAMILIES = ["DejaVu Sans", "WenQuanYi Micro Hei"]  # Latin/Greek/Cyrillic/Arabic, then CJK
 
@@ -146,10 +153,9 @@ def start(
     demo: bool = False,
     ui_state: UiState | None = None,
     sign_in_fn: Callable[..., Any] | None = None,
-) -> Any:
+) -> MainWindow | None:
     """Open the database, sign in and show the main window. Returns the window, or None to quit."""
     from dsvdesk.store import Store
-    from dsvdesk.ui.main_window import MainWindow
 
     ui_state = ui_state or UiState()
     try:
@@ -168,6 +174,10 @@ def start(
         return None
     ui_state.set_last_username(session.user.username)
     set_current_marking(store.get_settings().marking)
+    # Only now, with the sign-in window gone, the main window and everything it shows are imported.
+    from dsvdesk.ui.context import AppContext
+    from dsvdesk.ui.main_window import MainWindow
+
     forms = load_forms(None) if str(session.user.role) != "admin" else {}
     context = AppContext(store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo)
     window = MainWindow(context)

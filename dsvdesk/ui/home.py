@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dsvdesk.ui import messages
 from dsvdesk.ui.models.records import RecordListModel, RecordQuery
 from dsvdesk.ui.qt import (
     QAbstractItemView,
@@ -41,6 +42,9 @@ class RecordTable(QTableView):
         self.horizontalHeader().setSortIndicator(len(model.columns) - 1, Qt.SortOrder.DescendingOrder)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # Column widths are sized from one page of rows, not Qt's default 1,000: the model reads rows
+        # from the store page by page, and sampling more would read (and cache) pages nobody sees.
+        self.horizontalHeader().setResizeContentsPrecision(model.page_size)
         self.verticalHeader().setVisible(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
@@ -113,6 +117,8 @@ class HomeTab(QWidget):
         layout.addWidget(self.table, 1)
         self.table.resizeColumnsToContents()
         self.model.modelReset.connect(self.table.resizeColumnsToContents)
+        # Queued: the model finds out while the table paints, and a message box must not open there.
+        self.model.fetch_failed.connect(self._show_fetch_problem, Qt.ConnectionType.QueuedConnection)
         self.empty_label = QLabel(
             "No forms yet. Use the “New …” button above to start one." if forms else "No forms yet.", self
         )
@@ -125,6 +131,9 @@ class HomeTab(QWidget):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self._update_count()
+
+    def _show_fetch_problem(self, message: str) -> None:
+        messages.error(self, "Some forms could not be listed", message)
 
     def _run_search(self) -> None:
         self.model.set_search(self.search.text())

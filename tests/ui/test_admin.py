@@ -179,7 +179,8 @@ def test_add_user_checks_before_anything_slow(qtbot: QtBot, ui_app: QApplication
     dialog = AddUserDialog(None, lambda account, acting: calls.append((account, acting)))  # type: ignore[arg-type, func-returns-value]
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
     type_text(dialog.username, "bad name!")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert "cannot be used" in dialog.error_label.text()
@@ -379,7 +380,7 @@ def test_export_dialog_refuses_bad_dates_and_places(qtbot: QtBot, ui_app: QAppli
     assert "does not exist" in dialog.error_label.text()
     dialog.path.setText(str(tmp_path))
     assert dialog.request() is None
-    assert "is a folder" in dialog.error_label.text() or "does not exist" not in dialog.error_label.text()
+    assert "is a folder" in dialog.error_label.text()
     dialog.path.setText(str(tmp_path / "audit"))
     request = dialog.request()
     assert request is not None
@@ -407,3 +408,42 @@ def test_only_admins_get_the_tab(
 def test_line_edits_have_accessible_names(screen: AdminScreen) -> None:
     for edit in screen.findChildren(QLineEdit):
         assert edit.accessibleName(), edit.objectName()
+
+
+def test_export_asks_before_replacing_a_file(qtbot: QtBot, ui_app: QApplication, tmp_path: Path) -> None:
+    existing = tmp_path / "audit.csv"
+    existing.write_text("earlier export\n", encoding="utf-8")
+    dialog = AuditExportDialog(None, default_folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path.setText(str(existing))
+    messages.set_log_only(True, confirm_reply=False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_request is None  # "Keep it": the dialog stays open
+    assert messages.shown()[-1].title == "Replace the file?"
+    messages.set_log_only(True, confirm_reply=True)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_request is not None and dialog.result_request.path == existing
+
+
+def test_a_bug_during_an_account_change_is_shown_calmly(qtbot: QtBot, ui_app: QApplication) -> None:
+    def broken(_account: Any, _acting: str) -> Any:
+        raise RuntimeError("simulated defect")
+
+    dialog = AddUserDialog(None, broken)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for box, text in (
+        (dialog.username, "pc88"),
+        (dialog.full_name, "Dafydd ap Gwilym"),
+        (dialog.password, "long-enough-pw"),
+        (dialog.repeat, "long-enough-pw"),
+        (dialog.acting_password, ADMIN_PASSWORD),
+    ):
+        type_text(box, text)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    wait_for_ops(qtbot)
+    qtbot.waitUntil(lambda: not dialog.busy)
+    assert any(m.title == "Something went wrong" for m in messages.shown())
+    assert dialog.isVisible() and dialog.buttons.isEnabled()  # still open, everything typed kept
+    assert dialog.username.text() == "pc88" and dialog.acting_password.text() == ADMIN_PASSWORD

@@ -22,7 +22,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.store.errors import InvalidInput, WrongPassword
 from dsvdesk.store.models import Role, User
 from dsvdesk.store.users import check_collar, check_full_name, check_new_password, check_username
-from dsvdesk.ui import ops
+from dsvdesk.ui import messages, ops
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.qt import (
     QComboBox,
@@ -43,7 +43,7 @@ T = TypeVar("T")
 ROLE_LABELS = {Role.OFFICER: "Officer", Role.SUPERVISOR: "Supervisor", Role.ADMIN: "Administrator"}
 ROLE_HELP = {
     Role.OFFICER: "fills in and submits their own forms",
-    Role.SUPERVISOR: "reviews, returns and approves forms of the station",
+    Role.SUPERVISOR: "reviews and approves forms",
     Role.ADMIN: "manages accounts and settings; cannot read forms",
 }
 
@@ -321,7 +321,7 @@ class ChangeRoleDialog(_WorkingDialog):
         form.addRow("&Your password", self.acting_password)
         self.body.addLayout(form)
         self._finish_layout("C&hange role")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self.role.setFocus()
 
     def _ok(self) -> None:
@@ -383,7 +383,9 @@ class AuditExportDialog(MarkedDialog):
         path_row.addWidget(self.choose_button)
         form.addRow("&From", self.date_from)
         form.addRow("&To", self.date_to)
-        form.addRow("F&ile", path_row)
+        file_label = QLabel("F&ile", self)
+        file_label.setBuddy(self.path)  # a row holding a layout gets no buddy of its own
+        form.addRow(file_label, path_row)
         self.body.addLayout(form)
         self.error_label = self.add_error_label()
         buttons = QDialogButtonBox(self)
@@ -396,8 +398,10 @@ class AuditExportDialog(MarkedDialog):
         self.date_from.setFocus()
 
     def _choose(self) -> None:
+        # Replacing an existing file is asked about once, by _ok, for typed and chosen names alike.
         chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export audit log — DSVDesk", self.path.text(), "CSV files (*.csv)"
+            self, "Export audit log — DSVDesk", self.path.text(), "CSV files (*.csv)",
+            options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if chosen:
             self.path.setText(chosen)
@@ -437,11 +441,11 @@ class AuditExportDialog(MarkedDialog):
             self._error("Give a file to write the audit log to.", self.path)
             return None
         path = Path(text).expanduser()
-        if path.suffix.lower() != ".csv":
-            path = path.with_name(path.name + ".csv")
-        if path.exists() and path.is_dir():
+        if path.is_dir():
             self._error(f"{path} is a folder. Add a file name, e.g. {path / 'audit.csv'}.", self.path)
             return None
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(path.name + ".csv")
         if not path.parent.is_dir():
             self._error(f"The folder {path.parent} does not exist. Choose another place.", self.path)
             return None
@@ -449,9 +453,19 @@ class AuditExportDialog(MarkedDialog):
 
     def _ok(self) -> None:
         request = self.request()
-        if request is not None:
-            self.result_request = request
-            self.accept()
+        if request is None:
+            return
+        if request.path.exists() and not messages.confirm(
+            self,
+            "Replace the file?",
+            f"{request.path} already exists. Replace it with this export?",
+            yes_text="&Replace it",
+            no_text="&Keep it",
+        ):
+            self.path.setFocus()
+            return
+        self.result_request = request
+        self.accept()
 
     @classmethod
     def ask(cls, parent: QWidget | None, *, default_folder: Path | None = None) -> AuditExportRequest | None:

@@ -334,9 +334,9 @@ class AdminScreen(QWidget):
         self._update_preview()
 
     def _update_preview(self) -> None:
-        code = self.setting_boxes["station_code"].text().strip() or settings_mod.default_station_code(
-            self.setting_boxes["station_name"].text()
-        )
+        made = settings_mod.default_station_code(self.setting_boxes["station_name"].text())
+        self.setting_boxes["station_code"].setPlaceholderText(f"empty: {made}, from the name")
+        code = self.setting_boxes["station_code"].text().strip() or made
         self.urn_preview.setText(_preview_urn(self.setting_boxes["urn_format"].text().strip(), code, dt.date.today()))
 
     def setting_changes(self) -> dict[str, Any]:

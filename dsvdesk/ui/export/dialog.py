@@ -59,6 +59,7 @@ class ExportDialog(MarkedDialog):
         record_title: str,
         file_name: str,
         folder: str = "",
+        signed_note: str = "",
     ) -> None:
         super().__init__(parent, "Export signed record")
         self.file_name = file_name
@@ -77,7 +78,7 @@ class ExportDialog(MarkedDialog):
         self.preview.setMinimumWidth(360)
         self.preview.load(pdf)
         splitter.addWidget(self.preview)
-        splitter.addWidget(self._build_fields(splitter, folder))
+        splitter.addWidget(self._build_fields(splitter, folder, signed_note))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         self.body.addWidget(splitter, 1)
@@ -100,7 +101,7 @@ class ExportDialog(MarkedDialog):
         self.recipient.setFocus()
 
     # --- layout -----------------------------------------------------------------------------------
-    def _build_fields(self, parent: QWidget, folder: str) -> QWidget:
+    def _build_fields(self, parent: QWidget, folder: str, signed_note: str) -> QWidget:
         panel = QWidget(parent)
         column = QVBoxLayout(panel)
         column.setContentsMargins(12, 0, 0, 0)
@@ -145,9 +146,16 @@ class ExportDialog(MarkedDialog):
         self.browse_button.setAccessibleName("Choose the folder")
         self.browse_button.clicked.connect(self.browse)
         folder_row.addWidget(self.browse_button)
-        form.addRow("&Folder:", folder_row)
+        folder_label = QLabel("&Folder:", panel)  # a row holding a layout gets no buddy (and no mnemonic) by itself
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
         column.addLayout(form)
 
+        if signed_note:
+            self.signed_label = QLabel(signed_note, panel)
+            self.signed_label.setObjectName("exportSignedNote")
+            self.signed_label.setWordWrap(True)
+            column.addWidget(self.signed_label)
         self.file_label = QLabel(f"File name: {self.file_name}\nwith station_ca.pem beside it", panel)
         self.file_label.setObjectName("exportFileName")
         self.file_label.setWordWrap(True)
@@ -213,12 +221,10 @@ class ExportDialog(MarkedDialog):
         if len(self.justification_text()) > MAX_JUSTIFICATION_CHARS:
             problem = problem or f"The justification is too long (at most {MAX_JUSTIFICATION_CHARS:,} characters)."
         self.export_button.setEnabled(not missing and not problem)
+        parts = [f"To export, give {', '.join(missing)}."] if missing else []
         if problem:
-            self.hint.setText(problem)
-        elif missing:
-            self.hint.setText("To export, give " + ", ".join(missing) + ".")
-        else:
-            self.hint.setText("Ready to export.")
+            parts.append(problem)
+        self.hint.setText(" ".join(parts) or "Ready to export.")
 
     def _check(self) -> None:
         self._update()
@@ -253,6 +259,9 @@ class ExportDialog(MarkedDialog):
         record_title: str,
         file_name: str,
         folder: str = "",
+        signed_note: str = "",
     ) -> ExportRequest | None:
-        dialog = cls(parent, pdf=pdf, record_title=record_title, file_name=file_name, folder=folder)
+        dialog = cls(
+            parent, pdf=pdf, record_title=record_title, file_name=file_name, folder=folder, signed_note=signed_note
+        )
         return dialog.request() if dialog.exec() == MarkedDialog.DialogCode.Accepted else None

@@ -48,6 +48,19 @@ def is_exportable(record: Record) -> bool:
     return str(record.status) in EXPORTABLE_STATUSES or record.latest_revision > 1
 
 
+def signed_note(record: Record, revision: int, urn: str | None) -> str:
+    """What the signatures in the exported revision are, since the preview cannot draw their stamps (the
+    officer's signed pages keep saying "Submitted": only the countersignature stamp carries the approval)."""
+    approved = str(record.status) == "approved" or revision < record.latest_revision
+    if approved:
+        reference = f" (URN {urn})" if urn else ""
+        return (
+            "Signatures in this file: the officer's, made at submission, and the supervisor's countersignature "
+            f"made at approval{reference}."
+        )
+    return "Signature in this file: the officer's, made at submission. It is not approved yet."
+
+
 def signature_line(number: int, sig: SignatureCheck) -> str:
     """One line per signature: who, why, when, and the verdict."""
     signer = f"{sig.signer} (collar {sig.collar})" if sig.collar else sig.signer
@@ -161,6 +174,7 @@ class ExportHooks(QObject):
             record_title=f"{self._title(widget)} ({', '.join(details)})",
             file_name=copy.file_name,
             folder=self.last_folder(),
+            signed_note=signed_note(record, copy.revision, copy.urn),
         )
         if request is None:
             return
@@ -229,7 +243,8 @@ class ExportHooks(QObject):
         value = self.settings.value(LAST_FOLDER_KEY, "")
         if isinstance(value, str) and value and Path(value).is_dir():
             return value
-        return platformdirs.user_documents_dir()
+        documents = Path(platformdirs.user_documents_dir())
+        return str(documents if documents.is_dir() else Path.home())
 
     def set_last_folder(self, folder: str) -> None:
         self.settings.setValue(LAST_FOLDER_KEY, folder)

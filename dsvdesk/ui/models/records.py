@@ -1,22 +1,32 @@
 """``RecordListModel``: a lazy table over the store's paged record queries.
 
-Rows arrive a page at a time through ``canFetchMore``/``fetchMore`` (the view asks as the user scrolls),
-so 100,000 records never sit in memory. Sorting and searching are handed to the store's query (indexed
-columns, FTS5 for names and references), never done here. The review queue (issue 7) reuses this model
+The model reports every matching record as a row (``rowCount`` is the store's count) but holds only
+the pages the view has recently painted: ``data()`` asks the store for the page a row falls in, and a
+small least-recently-used cache of pages keeps what is on screen (issue 9: scrolling 100,000 records
+end to end must not keep 100,000 rows in memory). Sorting and searching are handed to the store's
+query (indexed columns, FTS5 for names and references), never done here; any change of query, or a
+``reload()`` after something was saved, empties the cache, so a row number always maps to the record
+the store puts at that position for the current query. The review queue (issue 7) reuses this model
 with its own ``RecordQuery`` (status filter, flags, officer) and, if it wants, its own ``columns``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dsvdesk.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from dsvdesk import log
+from dsvdesk.errors import UserFacingError
+from dsvdesk.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from dsvdesk.ui.wizard.values import display_date
 
 PAGE_SIZE = 200
+# Pages kept in memory: a tall window shows under 100 rows, and a column's size hint samples one page
+# (see home.RecordTable), so eight pages cover the screen, a scroll back and forth, and a sample.
+MAX_CACHED_PAGES = 8
 RECORD_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the RecordRow behind a row
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
@@ -83,6 +93,12 @@ CountRows = Callable[[RecordQuery], int]
 
 
 class RecordListModel(QAbstractTableModel):
+    """Rows = the store's count for ``query``; row data fetched a page at a time, on demand."""
+
+    # A page could not be read (database locked, gone, ...): the message for the user. Emitted at most
+    # once per query; connect it queued, since it can fire while the view is painting.
+    fetch_failed = Signal(str)
+
     def __init__(
         self,
         fetch: FetchRows,
@@ -91,34 +107,36 @@ class RecordListModel(QAbstractTableModel):
         query: RecordQuery | None = None,
         columns: Sequence[Column] = DEFAULT_COLUMNS,
         page_size: int = PAGE_SIZE,
+        max_cached_pages: int = MAX_CACHED_PAGES,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
+        if page_size < 1 or max_cached_pages < 1:
+            raise ValueError("page_size and max_cached_pages must be at least 1")
         self._fetch = fetch
         self._count = count
         self.columns = tuple(columns)
         self.page_size = page_size
+        self.max_cached_pages = max_cached_pages
         self.query = query or RecordQuery()
-        self._rows: list[Any] = []
+        self._pages: OrderedDict[int, tuple[Any, ...]] = OrderedDict()  # page number -> rows, LRU order
         self._total = 0
-        self._exhausted = False
-        self._busy = False  # views and testers may ask for more from inside our own signals
+        self._failed = False
         self.reload()
 
     # --- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Start again from the first page (after a search, a sort or a change saved elsewhere)."""
+        """Count again and forget every cached page (after a search, a sort or a change saved elsewhere).
+        The first page is read at once: it is what the view paints first."""
         total = self._count(self.query)
-        rows = list(self._fetch(self.query, 0, self.page_size))
-        self._busy = True
-        try:
-            self.beginResetModel()
-            self._total = total
-            self._rows = rows
-            self._exhausted = len(rows) < self.page_size or len(rows) >= total
-            self.endResetModel()
-        finally:
-            self._busy = False
+        first: tuple[Any, ...] = tuple(self._fetch(self.query, 0, self.page_size)) if total else ()
+        self.beginResetModel()
+        self._total = total
+        self._pages.clear()
+        self._failed = False
+        if first:
+            self._pages[0] = first
+        self.endResetModel()
 
     def set_query(self, query: RecordQuery) -> None:
         self.query = query
@@ -130,40 +148,56 @@ class RecordListModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """All matching records (the list may hold only the first pages of them)."""
+        """All matching records (every one is a row; only recently shown pages are in memory)."""
         return self._total
 
+    @property
+    def cached_rows(self) -> int:
+        """Rows held in memory now (at most ``page_size * max_cached_pages``)."""
+        return sum(len(page) for page in self._pages.values())
+
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and not self._busy
+        """Never: every row is already counted; their data arrives page by page in ``data()``."""
+        return False
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted or self._busy:
-            return
-        more = list(self._fetch(self.query, len(self._rows), self.page_size))
-        if len(more) < self.page_size:
-            self._exhausted = True
-        if not more:
-            return
-        first = len(self._rows)
-        self._busy = True
+        """Nothing to do (see ``canFetchMore``); kept so callers written for incremental models work."""
+
+    def _page(self, number: int) -> tuple[Any, ...]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
         try:
-            self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-            self._rows.extend(more)
-            self.endInsertRows()
-        finally:
-            self._busy = False
+            page = tuple(self._fetch(self.query, number * self.page_size, self.page_size))
+        except UserFacingError as exc:
+            # data() runs inside paint events: no dialog from here. Blank rows now, one message
+            # (queued by the receiver) and a retry on the next reload.
+            page = ()
+            log.ui.warning("record list page %d could not be read (%s)", number, type(exc).__name__)
+            if not self._failed:
+                self._failed = True
+                self.fetch_failed.emit(exc.message)
+        self._pages[number] = page
+        while len(self._pages) > self.max_cached_pages:
+            self._pages.popitem(last=False)
+        return page
 
     # --- table ------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.column() < len(self.columns):
             return None
-        row = self._rows[index.row()]
+        if role not in _ROLES_WITH_DATA:
+            return None  # e.g. the font, colour and size roles the delegate asks for: no page fetch
+        row = self.record_at(index.row())
+        if row is None:
+            return None
         column = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return column.text(row)
@@ -197,7 +231,30 @@ class RecordListModel(QAbstractTableModel):
         )
 
     def record_at(self, row: int) -> Any:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        """The row object (e.g. a ``RecordRow``) at ``row`` for the current query, read from the store
+        if its page is not cached; None outside the list or if the store has fewer rows than counted."""
+        if not 0 <= row < self._total:
+            return None
+        number, offset = divmod(row, self.page_size)
+        page = self._page(number)
+        return page[offset] if offset < len(page) else None
 
     def row_of(self, record_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == record_id), -1)
+        """The row of ``record_id`` among the cached pages (the ones recently shown), or -1."""
+        for number, page in self._pages.items():
+            for offset, row in enumerate(page):
+                if row.id == record_id:
+                    return number * self.page_size + offset
+        return -1
+
+
+# The roles data() answers from a row: anything else is answered without touching the store.
+_ROLES_WITH_DATA = frozenset(
+    {
+        int(Qt.ItemDataRole.DisplayRole),
+        int(Qt.ItemDataRole.AccessibleTextRole),
+        int(Qt.ItemDataRole.TextAlignmentRole),
+        int(Qt.ItemDataRole.ToolTipRole),
+        RECORD_ROLE,
+    }
+)

@@ -138,6 +138,15 @@ def test_part_a_preview_shows_the_periods_figures_and_an_empty_period(
     assert model.data(model.index(row, 0)).startswith("✎") and model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole) is not None
     shot(window, artifacts_dir, "board_10_part_a_with_entered_figure")
 
+    # Another record is approved meanwhile: Refresh computes again (the cached figures are not reused).
+    with Store.open(db_path) as store:
+        supervisor = store.login("super1", SUPERVISOR_PASSWORD)
+        pending = next(r for r in store.list_records(supervisor, status="submitted", limit=10))
+        store.approve(supervisor, pending.id, pending.version, lambda urn: b"%PDF-1.7\n%%EOF\n")
+    qtbot.mouseClick(view.part_a_panel.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.feed.ready and view.feed.part_a is not None and view.feed.part_a.records == 4, timeout=20_000)
+    assert {f.key: f.value for f in view.part_a_panel.model.figures}["completion_rate"] == "100%"
+
     # A period with no records: said plainly, every rate "n/a", nothing crashes.
     view.wizard.jump_to("period_from")
     field = view.wizard.block("period_from").editor.focus_target()  # type: ignore[union-attr]

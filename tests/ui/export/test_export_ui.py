@@ -108,8 +108,9 @@ def test_officer_exports_a_submitted_record_from_its_tab(
         )
         assert dialog.preview.note.text() == STAMP_NOTE
         assert dialog.file_name == f"{record_id}_qa_r1.pdf" and dialog.file_name in dialog.file_label.text()
-        assert not dialog.export_button.isEnabled()
+        assert not dialog.export_button.isEnabled() and not dialog.export_button.isDefault()
         assert "the recipient, why it is disclosed" in dialog.hint.text()
+        assert "It is not approved yet" in dialog.signed_label.text()
         fill(qtbot, dialog, recipient="CPS Direct", justification="Charging file for the hearing",
              folder=out_dir / "missing")
         assert not dialog.export_button.isEnabled() and "does not exist" in dialog.hint.text()
@@ -161,9 +162,8 @@ def test_file_menu_export_asks_before_replacing_and_keeps_the_old_file_when_told
 
     def use(dialog: ExportDialog) -> None:
         dialog.recipient.setFocus()
-        dialog.recipient.showPopup()
-        dialog.recipient.setCurrentIndex(dialog.recipient.findText("Court"))
-        dialog.recipient.hidePopup()
+        qtbot.keyClick(dialog.recipient, Qt.Key.Key_Down)  # the arrow keys step through the common recipients
+        qtbot.keyClick(dialog.recipient, Qt.Key.Key_Down)
         assert dialog.recipient_text() == "Court"
         dialog.justification.setFocus()
         type_text(dialog.justification, "Bail hearing")
@@ -205,6 +205,7 @@ def test_supervisor_exports_an_approved_record_of_another_officer(
 
     def use(dialog: ExportDialog) -> None:
         assert "URN TPS-" in dialog.findChild(QWidget, "dialogHeading").text()  # type: ignore[union-attr]
+        assert "countersignature made at approval (URN TPS-" in dialog.signed_label.text()
         # "Other…" empties the box so the real recipient is typed, never logged as "Other"
         dialog.recipient.setCurrentIndex(dialog.recipient.findText("Other…"))
         dialog.recipient.activated.emit(dialog.recipient.currentIndex())
