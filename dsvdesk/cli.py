@@ -21,7 +21,9 @@ from dsvdesk.errors import UserFacingError
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The full parser; ``with_commands=False`` leaves the sub-commands out (opening the app needs none of
+    them, and importing every command module would slow the window's start)."""
     parser = argparse.ArgumentParser(
         prog="dsvdesk",
         description="DSVDesk: 124D/DASH forms, supervisor QA and Board reports, offline. "
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"DSVDesk {__version__}")
     add_db_option(parser)
     parser.add_argument("--demo", action="store_true", help="show demo passwords on the login screen (demo databases only)")
+    if not with_commands:
+        return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     import dsvdesk.commands as commands_pkg
 
@@ -63,9 +67,19 @@ def run_gui(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def opens_the_app(argv: Sequence[str]) -> bool:
+    """True when the words name no sub-command: only the app's own options (``--db PATH``, ``--demo``)."""
+    if "-h" in argv or "--help" in argv:
+        return False  # the help lists the sub-commands
+    app_only = build_parser(with_commands=False)
+    _known, rest = app_only.parse_known_args(argv)
+    return not rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_commands=not opens_the_app(words))
+    args = parser.parse_args(words)
     log_path = log.setup_file_logging()
     handler: Handler = getattr(args, "handler", run_gui)
     try:

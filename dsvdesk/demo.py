@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
 import random
 import re
 import sqlite3
@@ -1502,8 +1503,7 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
         if progress is not None:
             progress(f"{sum(len(p) for p in templates.values())} record shapes checked")
         definition_hash = spec.content_hash
-        records: list[tuple[Any, ...]] = []
-        fts: list[tuple[Any, ...]] = []
+        search_columns = _search_columns()
         comments: list[tuple[Any, ...]] = []
         events: list[tuple[str, int, dict[str, Any]]] = []  # (at, order, fields)
         approvals: list[tuple[str, str]] = []  # (approved_at, record id), for URNs in approval order
@@ -1512,21 +1512,13 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
         json_parts = {id(t): t.json_parts(changeable) for pool in templates.values() for t in pool}
         rng = random.Random(seed ^ 0xB01C)
         base_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
+        # Pass 1 (cheap): each record's template, owner, reviewer and times — every draw from `rng`, in
+        # the same order as always, so a seed gives the same data — and its audit events; then the URNs.
+        shapes: list[_Shape] = []
         for number, plan in enumerate(plans):
             template = rng.choice(templates[_status_group(plan)])
             owner_id, owner_username, owner_name, owner_collar = officers[plan.owner_index % len(officers)]
             reviewer_id, reviewer_username = supervisors[number % len(supervisors)]
-            staff = Staff(officer_name=f"PC {owner_name}", officer_collar=owner_collar,
-                          station=settings.station_name)
-            answers, _changed = personaliser.apply(template, plan, staff)
-            pieces: list[str] = []
-            for fixed, key in json_parts[id(template)]:
-                if fixed:
-                    pieces.append(fixed)
-                if key is not None:
-                    pieces.append(_json_fragment(key, answers[key]))
-            answers_json = "{" + ", ".join(pieces) + "}"
-            columns = column_updater.apply(template, answers)
             created = _utc(plan.created_at)
             latest = dt.datetime.combine(today, dt.time(22, 0), tzinfo=dt.UTC)
             created = min(created, latest - dt.timedelta(hours=2))
@@ -1535,20 +1527,9 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
             reviewed = min(submitted + dt.timedelta(hours=rng.randint(3, 40)), latest) \
                 if submitted is not None and plan.status in ("returned", "approved") else None
             updated = reviewed or submitted or min(created + dt.timedelta(minutes=rng.randint(2, 90)), latest)
-            seq = base_seq + number + 1
-            version = 1 + (plan.status != "draft") + (reviewed is not None)
-            records.append((
-                seq, plan.record_id, spec.id, definition_hash, owner_id, owner_id, plan.status, version,
-                iso(created), iso(updated), iso(submitted) if submitted else None,
-                iso(reviewed) if plan.status == "approved" and reviewed else None,
-                reviewer_id if plan.status == "approved" else None,
-                int(plan.status != "draft"), int(plan.status == "returned"), template.completeness,
-                *[columns.get(name) for name in _search_columns()],
-                f" {' '.join(template.flags)} " if template.flags else "",
-                json.dumps(columns, ensure_ascii=False, default=str),
-                answers_json,
-            ))
-            fts.append((seq, plan.record_id, columns))
+            shapes.append(_Shape(plan, template, owner_id, owner_name, owner_collar, reviewer_id, iso(created),
+                                 iso(updated), iso(submitted) if submitted else None,
+                                 iso(reviewed) if reviewed else None))
             events.append((iso(created), 0, {"event": audit.COLLECTION, "user_id": owner_id,
                                                "username": owner_username, "record_id": plan.record_id,
                                                "revision": 1, "detail": {"form_id": spec.id}}))
@@ -1574,25 +1555,61 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
             if fields["event"] == audit.APPROVED:
                 fields["detail"] = {"urn": urns[fields["record_id"]]}
         events.sort(key=lambda e: (e[0], e[1]))
-        records = [(*row, urns.get(str(row[1]))) for row in records]
-        fts_rows = [(seq, *_fts_texts(columns, urns.get(record_id))) for seq, record_id, columns in fts]
-        if progress is not None:
-            progress(f"{count:,} records made; writing them")
         head = conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
         conn.close()
         definition = (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml",
                       spec.source_text, iso(dt.datetime.now(dt.UTC)))
-        # The rows go in on a writer thread while this one hashes the audit chain: SQLite releases the
-        # GIL while it works, so the two overlap on a two-core PC.
+
+        def personalised(shape: _Shape, seq: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+            """Pass 2 (the costly part): the record row and its search row."""
+            plan, template = shape.plan, shape.template
+            staff = Staff(officer_name=f"PC {shape.owner_name}", officer_collar=shape.owner_collar,
+                          station=settings.station_name)
+            answers, _changed = personaliser.apply(template, plan, staff)
+            pieces: list[str] = []
+            for fixed, key in json_parts[id(template)]:
+                if fixed:
+                    pieces.append(fixed)
+                if key is not None:
+                    pieces.append(_json_fragment(key, answers[key]))
+            columns = column_updater.apply(template, answers)
+            urn = urns.get(plan.record_id)
+            approved = plan.status == "approved"
+            row = (
+                seq, plan.record_id, spec.id, definition_hash, shape.owner_id, shape.owner_id, plan.status,
+                1 + (plan.status != "draft") + (shape.reviewed is not None), shape.created, shape.updated,
+                shape.submitted, shape.reviewed if approved else None, shape.reviewer_id if approved else None,
+                int(plan.status != "draft"), int(plan.status == "returned"), template.completeness,
+                *[columns.get(name) for name in search_columns],
+                f" {' '.join(template.flags)} " if template.flags else "",
+                json.dumps(columns, ensure_ascii=False, default=str),
+                "{" + ", ".join(pieces) + "}", urn,
+            )
+            return row, (seq, *_fts_texts(columns, urn))
+
+        if progress is not None:
+            progress(f"{count:,} records planned; making and writing them")
+        # The rows are made on this thread and written on a writer thread as they come (SQLite releases
+        # the GIL while it works, so the two overlap on a two-core PC); the audit chain is hashed last.
+        batches: queue.Queue[list[tuple[tuple[Any, ...], tuple[Any, ...]]] | BaseException | None] = \
+            queue.Queue(maxsize=4)
         audit_rows: Future[list[tuple[Any, ...]]] = Future()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") as writer:
-            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, records=records,
-                                           fts_rows=fts_rows, comments=comments, counters=counters,
-                                           audit_rows=audit_rows)
+            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, batches=batches,
+                                           comments=comments, counters=counters, audit_rows=audit_rows)
             try:
+                for first in range(0, len(shapes), _BATCH):
+                    if written_future.done():  # the writer gave up (e.g. another program wrote): stop early
+                        break
+                    _hand_over(batches, [personalised(shape, base_seq + number + 1)
+                                         for number, shape in enumerate(shapes[first:first + _BATCH], start=first)],
+                               written_future)
+                _hand_over(batches, None, written_future)
                 audit_rows.set_result(_audit_rows([(at, fields) for at, _o, fields in events], head))
             except BaseException as exc:
-                audit_rows.set_exception(exc)
+                _hand_over(batches, exc, written_future)
+                if not audit_rows.done():
+                    audit_rows.set_exception(exc)
                 raise
             written = written_future.result()
         by_status: dict[str, int] = {}
@@ -1705,10 +1722,14 @@ def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], s
     return urns, counters
 
 
-def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...], records: list[tuple[Any, ...]],
-                fts_rows: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], counters: Mapping[int, int],
+def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...],
+                batches: queue.Queue[list[tuple[tuple[Any, ...], tuple[Any, ...]]] | BaseException | None],
+                comments: list[tuple[Any, ...]], counters: Mapping[int, int],
                 audit_rows: Future[list[tuple[Any, ...]]]) -> int:
     """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
+
+    ``batches`` brings lists of (record row, search row) as they are made, then None; an exception put
+    there instead (the maker failed) rolls everything back.
 
     The audit chain was hashed from ``head``: if another program added an event since, nothing is
     written (the chain would break) and the user is asked to run the command again."""
@@ -1732,8 +1753,13 @@ def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...
                      "updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
                      f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json, urn")
             marks = ", ".join("?" for _ in names.split(","))
-            conn.executemany(f"INSERT INTO records ({names}) VALUES ({marks})", records)  # noqa: S608 - fixed names
-            conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", fts_rows)
+            insert_record = f"INSERT INTO records ({names}) VALUES ({marks})"  # noqa: S608 - fixed names
+            while (batch := batches.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise DemoSetupError("The bulk records could not be made, so none were added.") from batch
+                conn.executemany(insert_record, [row for row, _search in batch])
+                conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
+                                 [search for _row, search in batch])
             conn.executemany(
                 "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", comments)
@@ -1750,6 +1776,35 @@ def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...
         return len(rows)
     finally:
         conn.close()
+
+
+_BATCH = 2_000  # records per hand-over to the writer thread
+
+
+def _hand_over(batches: queue.Queue[Any], item: Any, writer: Future[int]) -> None:
+    """Queue ``item`` for the writer unless the writer has stopped (then nobody would take it)."""
+    while not writer.done():
+        try:
+            batches.put(item, timeout=0.2)
+            return
+        except queue.Full:
+            continue
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A planned bulk record's template, people and times (pass 1), before it is personalised."""
+
+    plan: RecordPlan
+    template: _Template
+    owner_id: int
+    owner_name: str
+    owner_collar: str
+    reviewer_id: int
+    created: str
+    updated: str
+    submitted: str | None
+    reviewed: str | None
 
 
 _AUDIT_FIELDS = ("id", "at", "event", "user_id", "username", "record_id", "revision", "question_id",

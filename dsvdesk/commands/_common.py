@@ -47,6 +47,19 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Iterator[St
         store.close()
 
 
+@contextmanager
+def open_existing_store(args: argparse.Namespace) -> Iterator[Store]:
+    """`open_store` for commands that only use a station's data (export, partA, pack): a missing
+    database is named before anything is opened."""
+    from dsvdesk.cli import db_path
+
+    path = db_path(args)
+    if not path.exists():
+        raise UserFacingError(f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first.")
+    with open_store(args) as store:
+        yield store
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 

@@ -10,12 +10,11 @@ import argparse
 import json
 from typing import Any
 
+from dsvdesk.commands._common import add_common, add_user_option
 from dsvdesk.errors import UserFacingError
 
 
 def register(subparsers: Any) -> None:
-    from dsvdesk.cli import add_db_option
-
     part_a = subparsers.add_parser(
         "partA",
         help="print the Part A figures computed from approved 124D records for a period (supervisors)",
@@ -27,8 +26,8 @@ def register(subparsers: Any) -> None:
     part_a.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the period")
     part_a.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the period")
     part_a.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    part_a.add_argument("--user", required=True, metavar="USERNAME", help="who is asking (a supervisor; signs in)")
-    add_db_option(part_a)
+    add_user_option(part_a, "who is asking (a supervisor; signs in)")
+    add_common(part_a)
     part_a.set_defaults(handler=run_part_a)
 
     pack = subparsers.add_parser(
@@ -40,16 +39,9 @@ def register(subparsers: Any) -> None:
     )
     pack.add_argument("report_id", metavar="REPORT_UUID", help="the Board report record's id")
     pack.add_argument("--out", required=True, metavar="DIR", help="folder to write the pack into (must exist)")
-    pack.add_argument("--user", required=True, metavar="USERNAME", help="who exports and signs (a supervisor)")
-    add_db_option(pack)
+    add_user_option(pack, "who exports and signs (a supervisor)")
+    add_common(pack)
     pack.set_defaults(handler=run_pack)
-
-
-def _specs() -> Any:
-    from dsvdesk import paths
-    from dsvdesk.engine.loader import load_forms_dir
-
-    return load_forms_dir(paths.forms_dir())
 
 
 def format_table(part_a: Any) -> list[str]:
@@ -68,7 +60,7 @@ def format_table(part_a: Any) -> list[str]:
 
 
 def run_part_a(args: argparse.Namespace) -> int:
-    from dsvdesk.commands.export import _login, _open_store
+    from dsvdesk.commands._common import load_form_specs, open_existing_store, sign_in
     from dsvdesk.export.pack import part_a_from_store, part_a_source_form
     from dsvdesk.export.parta import PartAError, Period
     from dsvdesk.store import reporting
@@ -77,11 +69,9 @@ def run_part_a(args: argparse.Namespace) -> int:
         period = Period.parse(args.date_from, args.date_to)
     except PartAError as exc:
         raise UserFacingError(str(exc)) from None
-    form_id = part_a_source_form(_specs())
-    store = _open_store(args)
-    assert store is not None
-    with store:
-        session = _login(store, args.user)
+    form_id = part_a_source_form(load_form_specs())
+    with open_existing_store(args) as store:
+        session, _ = sign_in(store, args.user)
         reporting.require_reporting_role(session)
         part_a = part_a_from_store(store, session, period, form_id=form_id)
     if args.json:
@@ -94,19 +84,16 @@ def run_part_a(args: argparse.Namespace) -> int:
 def run_pack(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from dsvdesk.commands.export import _open_store, read_password
+    from dsvdesk.commands._common import load_form_specs, open_existing_store, sign_in
     from dsvdesk.export.pack import export_board_pack
     from dsvdesk.store import reporting
 
     out_dir = Path(args.out)
     if not out_dir.is_dir():
         raise UserFacingError(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
-    specs = _specs()
-    store = _open_store(args)
-    assert store is not None
-    with store:
-        password = read_password(args.user)
-        session = store.login(args.user, password)
+    specs = load_form_specs()
+    with open_existing_store(args) as store:
+        session, password = sign_in(store, args.user)
         reporting.require_reporting_role(session, "export board packs")
         result = export_board_pack(store, session, args.report_id, out_dir, password=password, specs=specs)
     print(f"Wrote {result.folder}")

@@ -9,29 +9,20 @@ dsvdesk.export.disclosure, shared with the app's Export…; this module only par
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
-import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from dsvdesk.commands._common import PASSWORD_ENV, add_common, add_user_option, open_existing_store, sign_in
 from dsvdesk.errors import UserFacingError
 from dsvdesk.export.disclosure import CA_FILE_NAME, export_file_name, safe_name_part, write_atomic
 
-if TYPE_CHECKING:
-    from dsvdesk.store import Store
-    from dsvdesk.store.models import Session
-
-PASSWORD_ENV = "DSVDESK_PASSWORD"  # noqa: S105 - the name of the variable, not a password
 DEFAULT_RECIPIENT = "File export (recipient not named)"
 # Re-exported: the naming and writing rules now live in dsvdesk.export.disclosure.
 __all__ = ["CA_FILE_NAME", "export_file_name", "register", "run_export", "run_verify", "safe_name_part", "write_atomic"]
 
 
 def register(subparsers: Any) -> None:
-    from dsvdesk.cli import add_db_option
-
     export = subparsers.add_parser(
         "export",
         help="write a record's signed PDF and the station CA certificate to a folder (logged as a disclosure)",
@@ -41,12 +32,12 @@ def register(subparsers: Any) -> None:
     )
     export.add_argument("record_id", metavar="UUID", help="the record's id")
     export.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write into (must exist)")
-    export.add_argument("--user", required=True, metavar="USERNAME", help="who is exporting (signs in)")
+    add_user_option(export, "who is exporting (signs in)")
     export.add_argument("--recipient", default=DEFAULT_RECIPIENT, help="who receives the record (audit log)")
     export.add_argument("--justification", default="", help="why the record is disclosed (required; audit log)")
     export.add_argument("--revision", type=int, default=None, help="a revision other than the latest signed one")
     export.add_argument("--overwrite", action="store_true", help="replace files of the same name in DIR")
-    add_db_option(export)
+    add_common(export)
     export.set_defaults(handler=run_export)
 
     verify = subparsers.add_parser(
@@ -57,36 +48,8 @@ def register(subparsers: Any) -> None:
     )
     verify.add_argument("file", type=Path, metavar="FILE", help="a signed PDF, or a board pack (.zip or folder)")
     verify.add_argument("--trust", type=Path, metavar="CA.pem", help="certificate(s) to trust (PEM)")
-    add_db_option(verify)
+    add_common(verify)
     verify.set_defaults(handler=run_verify)
-
-
-# ------------------------------------------------------------------------------------------ helpers
-def read_password(username: str) -> str:
-    password = os.environ.get(PASSWORD_ENV)
-    if password is not None:
-        return password
-    if not sys.stdin.isatty():
-        raise UserFacingError(
-            f"A password is needed for {username}: set ${PASSWORD_ENV} or run the command in a terminal."
-        )
-    return getpass.getpass(f"Password for {username}: ")
-
-
-def _open_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store | None:
-    from dsvdesk.cli import db_path
-    from dsvdesk.store import Store
-
-    path = db_path(args)
-    if not path.exists():
-        if must_exist:
-            raise UserFacingError(f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first.")
-        return None
-    return Store.open(path)
-
-
-def _login(store: Store, username: str) -> Session:
-    return store.login(username, read_password(username))
 
 
 # ------------------------------------------------------------------------------------------ export
@@ -103,10 +66,8 @@ def run_export(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     if not out_dir.is_dir():
         raise UserFacingError(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
-    store = _open_store(args)
-    assert store is not None
-    with store:
-        session = _login(store, args.user)
+    with open_existing_store(args) as store:
+        session, _ = sign_in(store, args.user)
         try:
             result = export_record(
                 store, session, args.record_id, out_dir, recipient=args.recipient, justification=justification,
@@ -149,13 +110,16 @@ def load_trust(path: Path) -> list[Any]:
 
 
 def _configured_trust(args: argparse.Namespace) -> list[Any]:
-    from dsvdesk.store import pki
+    """The station CA of the configured database; none (not an error) when there is no usable database."""
+    from dsvdesk.cli import db_path
+    from dsvdesk.store import Store, pki
 
-    try:
-        store = _open_store(args, must_exist=False)
-    except UserFacingError:
+    path = db_path(args)
+    if not path.exists():
         return []
-    if store is None:
+    try:
+        store = Store.open(path)
+    except UserFacingError:
         return []
     with store:
         pem = store.station_ca_pem()

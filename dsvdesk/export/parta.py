@@ -20,6 +20,7 @@ import json
 import math
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -416,21 +417,24 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
 def find_repeat_matches(candidates: Sequence[_Key], in_period: Sequence[_Parsed]) -> list[RepeatMatch]:
     """Records in the period whose victim (normalised name + date of birth) was in an approved record
     with an earlier incident date no more than 12 months before."""
-    by_victim: dict[tuple[str, str], list[_Key]] = {}
+    by_victim: dict[tuple[str, str], list[tuple[date, str]]] = {}
     for c in candidates:
         if c.approved and c.victim_key is not None and c.incident is not None:
-            by_victim.setdefault(c.victim_key, []).append(c)
+            by_victim.setdefault(c.victim_key, []).append((c.incident, c.record_id))
+    # Each victim's records sorted once by (incident, id); a record's earlier ones are then one slice.
+    history = {key: (sorted(items), [d for d, _id in sorted(items)]) for key, items in by_victim.items() if len(items) > 1}
     matches: list[RepeatMatch] = []
     for r in in_period:
         if r.victim_key is None or r.incident is None:
             continue
-        window_start = add_months(r.incident, -REPEAT_WINDOW_MONTHS)
-        earlier = sorted(
-            (c for c in by_victim.get(r.victim_key, ()) if c.incident is not None and window_start <= c.incident < r.incident),
-            key=lambda c: (c.incident, c.record_id),
-        )
-        if earlier:
-            matches.append(RepeatMatch(r.record_id, tuple(c.record_id for c in earlier)))
+        found = history.get(r.victim_key)
+        if found is None:
+            continue
+        items, days = found
+        first = bisect_left(days, add_months(r.incident, -REPEAT_WINDOW_MONTHS))
+        last = bisect_left(days, r.incident)
+        if last > first:
+            matches.append(RepeatMatch(r.record_id, tuple(record_id for _d, record_id in items[first:last])))
     return matches
 
 
@@ -602,11 +606,16 @@ def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
+        return _date_of_text(value[:10])
     return None
+
+
+@functools.lru_cache(maxsize=65536)  # a year has 365 incident dates; birth dates recur per victim
+def _date_of_text(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def as_list(value: Any) -> list[str]:

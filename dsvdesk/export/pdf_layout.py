@@ -66,6 +66,8 @@ MARKING_RED = colors.HexColor("#B00020")
 RULE_GREY = colors.HexColor("#9AA0A6")
 LIGHT_GREY = colors.HexColor("#EEF0F2")
 SECTION_BLUE = colors.HexColor("#1F3A5F")
+TEXT_DARK = colors.HexColor("#202124")
+TEXT_MID = colors.HexColor("#3C4043")
 MISSING_FILL = colors.HexColor("#FFE3A3")
 MISSING_TEXT = colors.HexColor("#8A3B00")
 
@@ -92,14 +94,14 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
-        "label": ParagraphStyle("label", parent=base, textColor=colors.HexColor("#202124")),
+        "label": ParagraphStyle("label", parent=base, textColor=TEXT_DARK),
         "answer": ParagraphStyle("answer", parent=base, fontName=fonts.BOLD),
         "long": ParagraphStyle("long", parent=base, leftIndent=10, spaceAfter=4),
         "long_cont": ParagraphStyle("long_cont", parent=base, leftIndent=10, spaceAfter=0),
         "missing": ParagraphStyle("missing", parent=base, fontName=fonts.BOLD, textColor=MISSING_TEXT),
         "comment": ParagraphStyle("comment", parent=base, fontName=fonts.ITALIC, fontSize=8.5, leading=10.5),
         "title": ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=2),
-        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=9.5, leading=12, textColor=colors.HexColor("#3C4043")),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=9.5, leading=12, textColor=TEXT_MID),
         "section": ParagraphStyle(
             "section", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15, textColor=colors.white
         ),
@@ -239,19 +241,36 @@ def _format_summary_value(spec: FormSpec, source: str, value: Any) -> str:
     return str(value)
 
 
-# --------------------------------------------------------------------------------------- canvas
+# --------------------------------------------------------------------------------------- page template
+# One page template for every PDF DSVDesk prints (this record PDF and the Board report's Part A and
+# Part B in report_pdf.py), so the marking, references, "Page x of y" and signature boxes sit in the
+# same place on all of them and the determinism traps are handled once.
+SignatureBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PageFurniture:
+    """What the canvas prints on every page; texts are already made printable with `header_safe`."""
+
+    marking: str
+    header_left: str  # shortened with "…" to `header_left_width`
+    header_left_width: float
+    footer_left: str
+    document_date: datetime  # the PDF's creation date, so the bytes are the same on every re-render
+    header_right: str = ""
+    last_page_boxes: tuple[tuple[str, SignatureBox], ...] = ()  # (label, box): the signature fields
+
+
 class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is untyped
     """Defers every page so the total is known: draws header, footer and "Page x of y" in `save()`."""
 
-    meta: RecordMeta
-    marking: str
-    title: str
+    furniture: PageFurniture
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict[str, Any]] = []
         stamp = self._doc._timeStamp
-        created = self.meta.document_date
+        created = self.furniture.document_date
         if created.tzinfo is not None:
             created = created.astimezone(UTC)
         stamp.YMDhms = (created.year, created.month, created.day, created.hour, created.minute, created.second)
@@ -272,27 +291,27 @@ class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is un
         super().save()
 
     def _draw_furniture(self, number: int, total: int) -> None:
-        meta = self.meta
+        furniture = self.furniture
         self.saveState()
-        # Header: protective marking centred in red, then form title and record reference.
+        # Header: protective marking centred in red, then the document title and its reference.
         self.setFillColor(MARKING_RED)
         self.setFont(fonts.BOLD, 11)
-        self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 26, self.marking)
-        self.setFillColor(colors.HexColor("#3C4043"))
+        self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 26, furniture.marking)
+        self.setFillColor(TEXT_MID)
         self.setFont(fonts.REGULAR, 7.5)
-        self.drawString(MARGIN_LEFT, PAGE_HEIGHT - 42, _fit(self, self.title, FRAME_WIDTH * 0.6, 7.5))
-        self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, PAGE_HEIGHT - 42, _record_reference(meta))
+        self.drawString(MARGIN_LEFT, PAGE_HEIGHT - 42, fit_text(self, furniture.header_left, furniture.header_left_width))
+        if furniture.header_right:
+            self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, PAGE_HEIGHT - 42, furniture.header_right)
         self.setStrokeColor(RULE_GREY)
         self.setLineWidth(0.5)
         self.line(MARGIN_LEFT, PAGE_HEIGHT - 47, PAGE_WIDTH - MARGIN_RIGHT, PAGE_HEIGHT - 47)
-        # Footer: rule, marking, record id + revision, page x of y.
+        # Footer: rule, document id + revision, page x of y, marking.
         self.line(MARGIN_LEFT, MARGIN_BOTTOM - 16, PAGE_WIDTH - MARGIN_RIGHT, MARGIN_BOTTOM - 16)
-        self.setFont(fonts.REGULAR, 7.5)
-        self.drawString(MARGIN_LEFT, MARGIN_BOTTOM - 27, f"Record {meta.record_id} · revision {meta.revision}")
+        self.drawString(MARGIN_LEFT, MARGIN_BOTTOM - 27, furniture.footer_left)
         self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, MARGIN_BOTTOM - 27, f"Page {number} of {total}")
         self.setFillColor(MARKING_RED)
         self.setFont(fonts.BOLD, 11)
-        self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 44, self.marking)
+        self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 44, furniture.marking)
         self.restoreState()
 
     def _draw_signature_boxes(self) -> None:
@@ -300,16 +319,41 @@ class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is un
         self.setStrokeColor(RULE_GREY)
         self.setLineWidth(0.75)
         self.setDash(3, 2)
-        for field_name, (x1, y1, x2, y2) in SIGNATURE_BOXES.items():
+        for label, (x1, y1, x2, y2) in self.furniture.last_page_boxes:
             self.rect(x1, y1, x2 - x1, y2 - y1, stroke=1, fill=0)
-            self.setFillColor(colors.HexColor("#202124"))
+            self.setFillColor(TEXT_DARK)
             self.setFont(fonts.BOLD, 9)
-            self.drawString(x1, y2 + 5, f"{SIGNATURE_LABELS[field_name]} signature")
+            self.drawString(x1, y2 + 5, label)
+            # No "not signed" text inside a box: the signature stamp is drawn transparently over it.
         self.restoreState()
 
 
-def _fit(canvas: rl_canvas.Canvas, text: str, width: float, size: float) -> str:
-    """Shorten a header line to the width available (the full title is in the title block)."""
+def build_document(story: list[Flowable], furniture: PageFurniture, *, title: str) -> bytes:
+    """Lay out `story` on A4 with `furniture` on every page; deterministic bytes (`invariant=1`)."""
+    canvas_class = type("NumberedCanvas", (_NumberedCanvas,), {"furniture": furniture})
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+        leftMargin=MARGIN_LEFT,
+        rightMargin=MARGIN_RIGHT,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=title,
+        author="DSVDesk",
+        subject=furniture.marking,
+        creator="DSVDesk",
+        producer="DSVDesk",
+        invariant=1,
+        initialFontName=fonts.REGULAR,  # never a base-14 font (stack.md §4)
+        initialFontSize=9,
+    )
+    doc.build(story, canvasmaker=canvas_class)
+    return buffer.getvalue()
+
+
+def fit_text(canvas: rl_canvas.Canvas, text: str, width: float, size: float = 7.5) -> str:
+    """Shorten a header line to the width available (the full text is in the document itself)."""
     if canvas.stringWidth(text, fonts.REGULAR, size) <= width:
         return text
     while text and canvas.stringWidth(text + "…", fonts.REGULAR, size) > width:
@@ -317,14 +361,14 @@ def _fit(canvas: rl_canvas.Canvas, text: str, width: float, size: float) -> str:
     return text + "…"
 
 
+def header_safe(text: str) -> str:
+    """Canvas strings have no CJK fallback; keep header text printable by dropping what DejaVu lacks."""
+    return "".join("?" if fonts.is_cjk(c) else c for c in text if ord(c) >= 32)
+
+
 def _record_reference(meta: RecordMeta) -> str:
     ref = f"URN {meta.urn}" if meta.urn else f"Record {meta.record_id[:8]}"
     return f"{ref} · {meta.status.upper()} · r{meta.revision}"
-
-
-def _header_safe(text: str) -> str:
-    """Canvas strings have no CJK fallback; keep header text printable by dropping what DejaVu lacks."""
-    return "".join("?" if fonts.is_cjk(c) else c for c in text if ord(c) >= 32)
 
 
 class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
@@ -348,7 +392,7 @@ class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
         self.canv.setFillColor(SECTION_BLUE)
         self.canv.drawString(-FRAME_PADDING, heading_y, "Signatures")
         self.canv.setFont(fonts.REGULAR, 7.5)
-        self.canv.setFillColor(colors.HexColor("#3C4043"))
+        self.canv.setFillColor(TEXT_MID)
         self.canv.drawString(
             -FRAME_PADDING, heading_y - 11, "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem"
         )
@@ -797,27 +841,17 @@ def build_pdf(
     builder.story.append(CondPageBreak(SIGNATURE_BAND_HEIGHT))
     builder.story.append(_SignatureBand())
 
-    marking = _header_safe(meta.marking or spec.marking or "OFFICIAL-SENSITIVE")
-    title = _header_safe(f"{meta.form_title} (v{meta.form_version})")
-    canvas_class = type(
-        "RecordCanvas", (_NumberedCanvas,), {"meta": meta, "marking": marking, "title": title}
+    furniture = PageFurniture(
+        marking=header_safe(meta.marking or spec.marking or "OFFICIAL-SENSITIVE"),
+        header_left=header_safe(f"{meta.form_title} (v{meta.form_version})"),
+        header_left_width=FRAME_WIDTH * 0.6,
+        header_right=_record_reference(meta),
+        footer_left=f"Record {meta.record_id} · revision {meta.revision}",
+        document_date=meta.document_date,
+        last_page_boxes=tuple(
+            (f"{SIGNATURE_LABELS[name]} signature", box) for name, box in SIGNATURE_BOXES.items()
+        ),
     )
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
-        leftMargin=MARGIN_LEFT,
-        rightMargin=MARGIN_RIGHT,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=_header_safe(f"{meta.form_title} {meta.urn or meta.record_id}"),
-        author="DSVDesk",
-        subject=marking,
-        creator="DSVDesk",
-        producer="DSVDesk",
-        invariant=1,
-        initialFontName=fonts.REGULAR,
-        initialFontSize=9,
+    return build_document(
+        builder.story, furniture, title=header_safe(f"{meta.form_title} {meta.urn or meta.record_id}")
     )
-    doc.build(builder.story, canvasmaker=canvas_class)
-    return buffer.getvalue()

@@ -17,11 +17,10 @@ and footer with "Page x of y", and leave the author's signature box free at the 
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.export import fonts
@@ -352,18 +351,23 @@ def board_report_from_answers(
 
 
 def _layout() -> Any:
-    """reportlab objects used by both documents (imported on first render only)."""
+    """reportlab objects used by both documents (imported on first render only).
+
+    The colours shared with the record PDF come from its layout, so all DSVDesk PDFs look alike.
+    """
     from reportlab.lib import colors
 
+    from dsvdesk.export import pdf_layout
+
     class Palette:
-        marking_red = colors.HexColor("#B00020")
-        rule_grey = colors.HexColor("#9AA0A6")
-        light_grey = colors.HexColor("#EEF0F2")
-        section_blue = colors.HexColor("#1F3A5F")
+        marking_red = pdf_layout.MARKING_RED
+        rule_grey = pdf_layout.RULE_GREY
+        light_grey = pdf_layout.LIGHT_GREY
+        section_blue = pdf_layout.SECTION_BLUE
         entered_fill = colors.HexColor("#FFF3D6")
         entered_text = colors.HexColor("#7A4A00")
-        text_dark = colors.HexColor("#202124")
-        text_mid = colors.HexColor("#3C4043")
+        text_dark = pdf_layout.TEXT_DARK
+        text_mid = pdf_layout.TEXT_MID
 
     return Palette
 
@@ -407,11 +411,6 @@ def _p(text: str, style: Any) -> Any:
     return Paragraph(fonts.markup(text), style)
 
 
-def _header_safe(text: str) -> str:
-    """Canvas strings have no font fallback: keep header/footer text printable in DejaVu."""
-    return "".join("?" if fonts.is_cjk(c) else c for c in text if ord(c) >= 32)
-
-
 def _table_style(extra: Sequence[tuple[Any, ...]] = ()) -> Any:
     from reportlab.platypus import TableStyle
 
@@ -438,110 +437,23 @@ def _build(
     signature_label: str,
 ) -> bytes:
     """Lay out `story` with marking, references and "Page x of y" on every page; author box on the last."""
-    from reportlab.pdfgen import canvas as rl_canvas
-    from reportlab.platypus import CondPageBreak, SimpleDocTemplate
+    from reportlab.platypus import CondPageBreak
 
-    from dsvdesk.export.pdf import (
-        MARGIN_BOTTOM,
-        MARGIN_LEFT,
-        MARGIN_RIGHT,
-        MARGIN_TOP,
-        PAGE_HEIGHT,
-        PAGE_WIDTH,
-        SIGNATURE_BAND_HEIGHT,
-        SIGNATURE_BOXES,
+    from dsvdesk.export.pdf import SIGNATURE_BAND_HEIGHT, SIGNATURE_BOXES
+    from dsvdesk.export.pdf_layout import PageFurniture, build_document, header_safe
+
+    x1, y1, x2, y2 = SIGNATURE_BOXES[AUTHOR_FIELD]
+    furniture = PageFurniture(
+        marking=header_safe(header.marking),
+        header_left=header_safe(f"{document_title} · {header.reference}"),
+        header_left_width=_frame_width(),
+        footer_left=header_safe(f"Board report {header.report_id} · revision {header.revision}"),
+        document_date=document_date,
+        last_page_boxes=((signature_label, (x1, y1, x2, y2)),),
     )
-
-    palette = _layout()
-    marking = _header_safe(header.marking)
-    left_text = _header_safe(f"{document_title} · {header.reference}")
-    footer_text = _header_safe(f"Board report {header.report_id} · revision {header.revision}")
-    box = SIGNATURE_BOXES[AUTHOR_FIELD]
-    created = document_date.astimezone(UTC) if document_date.tzinfo else document_date
-
-    class ReportCanvas(rl_canvas.Canvas):  # type: ignore[misc]  # reportlab is untyped
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._saved_pages: list[dict[str, Any]] = []
-            stamp = self._doc._timeStamp
-            stamp.YMDhms = (created.year, created.month, created.day, created.hour, created.minute, created.second)
-            stamp.dhh = stamp.dmm = 0
-
-        def showPage(self) -> None:
-            self._saved_pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._saved_pages)
-            for number, state in enumerate(self._saved_pages, start=1):
-                self.__dict__.update(state)
-                self._furniture(number, total)
-                if number == total:
-                    self._signature_box()
-                super().showPage()
-            super().save()
-
-        def _furniture(self, number: int, total: int) -> None:
-            self.saveState()
-            self.setFillColor(palette.marking_red)
-            self.setFont(fonts.BOLD, 11)
-            self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 26, marking)
-            self.setFillColor(palette.text_mid)
-            self.setFont(fonts.REGULAR, 7.5)
-            self.drawString(MARGIN_LEFT, PAGE_HEIGHT - 42, _fit(self, left_text, PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT))
-            self.setStrokeColor(palette.rule_grey)
-            self.setLineWidth(0.5)
-            self.line(MARGIN_LEFT, PAGE_HEIGHT - 47, PAGE_WIDTH - MARGIN_RIGHT, PAGE_HEIGHT - 47)
-            self.line(MARGIN_LEFT, MARGIN_BOTTOM - 16, PAGE_WIDTH - MARGIN_RIGHT, MARGIN_BOTTOM - 16)
-            self.drawString(MARGIN_LEFT, MARGIN_BOTTOM - 27, footer_text)
-            self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, MARGIN_BOTTOM - 27, f"Page {number} of {total}")
-            self.setFillColor(palette.marking_red)
-            self.setFont(fonts.BOLD, 11)
-            self.drawCentredString(PAGE_WIDTH / 2, MARGIN_BOTTOM - 44, marking)
-            self.restoreState()
-
-        def _signature_box(self) -> None:
-            x1, y1, x2, y2 = box
-            self.saveState()
-            self.setStrokeColor(palette.rule_grey)
-            self.setLineWidth(0.75)
-            self.setDash(3, 2)
-            self.rect(x1, y1, x2 - x1, y2 - y1, stroke=1, fill=0)
-            self.setFillColor(palette.text_dark)
-            self.setFont(fonts.BOLD, 9)
-            self.drawString(x1, y2 + 5, signature_label)
-            # No "not signed" text inside the box: the signature stamp is drawn transparently over it.
-            self.restoreState()
-
     story.append(CondPageBreak(SIGNATURE_BAND_HEIGHT + 20))
     story.append(_SignatureBand.make(SIGNATURE_BAND_HEIGHT))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
-        leftMargin=MARGIN_LEFT,
-        rightMargin=MARGIN_RIGHT,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=_header_safe(f"{document_title} — {header.reference}"),
-        author="DSVDesk",
-        subject=marking,
-        creator="DSVDesk",
-        producer="DSVDesk",
-        invariant=1,
-        initialFontName=fonts.REGULAR,
-        initialFontSize=9,
-    )
-    doc.build(story, canvasmaker=ReportCanvas)
-    return buffer.getvalue()
-
-
-def _fit(canvas: Any, text: str, width: float) -> str:
-    if canvas.stringWidth(text, fonts.REGULAR, 7.5) <= width:
-        return text
-    while text and canvas.stringWidth(text + "…", fonts.REGULAR, 7.5) > width:
-        text = text[:-1]
-    return text + "…"
+    return build_document(story, furniture, title=header_safe(f"{document_title} — {header.reference}"))
 
 
 class _SignatureBand:

@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,42 @@ def append(
         (fields["id"], fields["hash"]),
     )
     return int(fields["id"])
+
+
+def append_many(conn: sqlite3.Connection, events: Sequence[Mapping[str, Any]]) -> int:
+    """Add many events to the chain with one head read, one ``executemany`` and one head update —
+    the same rows, hashes and order as calling ``append`` for each. Each event is a mapping of
+    ``append``'s keyword arguments (``at`` and ``event`` required). Call inside the transaction that
+    makes the change; returns the number of events written."""
+    if not events:
+        return 0
+    head_id, head_hash = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE id = 1").fetchone()
+    previous, next_id = str(head_hash), int(head_id) + 1
+    rows: list[list[Any]] = []
+    for given in events:
+        unknown = set(given) - _APPEND_FIELDS
+        if unknown:
+            raise TypeError(f"unknown audit event fields: {', '.join(sorted(unknown))}")
+        fields: dict[str, Any] = dict.fromkeys(_COLUMNS)
+        fields.update(given)
+        fields["id"] = next_id
+        fields["detail"] = canonical_json(dict(given.get("detail") or {}))
+        fields["prev_hash"] = previous
+        fields["hash"] = event_hash(fields)
+        rows.append([fields[name] for name in _COLUMNS])
+        previous, next_id = fields["hash"], next_id + 1
+    conn.executemany(
+        f"INSERT INTO audit_events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})",  # noqa: S608 - fixed column names
+        rows,
+    )
+    conn.execute(
+        "UPDATE audit_head SET last_id = ?, last_hash = ?, count = count + ? WHERE id = 1",
+        (next_id - 1, previous, len(rows)),
+    )
+    return len(rows)
+
+
+_APPEND_FIELDS = frozenset(_COLUMNS) - {"id", "prev_hash", "hash"}
 
 
 def verify(conn: sqlite3.Connection) -> AuditVerification:

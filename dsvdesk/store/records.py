@@ -232,7 +232,12 @@ def search_text(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
     (``*_ref``) and the URN, each folded (``search.fold``) so "lucja" finds "Łucja"."""
     names = " ".join(str(columns[n]) for n in NAME_COLUMNS if columns.get(n))
     refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
-    return fold(names), fold(refs)
+    return _fold(names), _fold(refs)
+
+
+def _fold(text: str) -> str:
+    # ASCII needs no decomposition: its fold is its lower case (most references, many names)
+    return text.lower() if text.isascii() else fold(text)
 
 
 def _fts_query(text: str) -> str:

@@ -146,5 +146,5 @@ class HomeTab(QWidget):
 
     def _update_count(self) -> None:
         total = self.model.total
-        self.count_label.setText(f"{total} form{'s' if total != 1 else ''}")
+        self.count_label.setText(f"{total:,} form{'s' if total != 1 else ''}")
         self.empty_label.setVisible(total == 0 and not self.search.text().strip())

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from dsvdesk.engine.loader import load_form_text
 from dsvdesk.store import Store
 from dsvdesk.ui.context import AppContext
-from dsvdesk.ui.models.records import RECORD_ROLE, RecordListModel, RecordQuery
+from dsvdesk.ui.models.records import RECORD_ROLE, Column, RecordListModel, RecordQuery
 from dsvdesk.ui.qt import QApplication, Qt, QTableView
 from tests.ui.conftest import OFFICER_PASSWORD, SUPERVISOR_PASSWORD
 from tests.ui.forms import ALL_TYPES_FORM
@@ -51,23 +54,118 @@ def test_model_passes_qtmodeltester(qtmodeltester: ModelTester, ui_app: QApplica
     qtmodeltester.check(model, force_py=True)
 
 
-def test_pages_arrive_as_the_view_scrolls(qtbot: QtBot, ui_app: QApplication, filled_store: Store) -> None:
-    model = make_model(context_for(filled_store, "officer1", OFFICER_PASSWORD))
-    assert model.total == 120  # officer1's own records only
-    assert model.rowCount() == 50  # never everything in memory
-    assert model.canFetchMore()
+def test_every_record_is_a_row_but_only_shown_pages_are_read(
+    qtbot: QtBot, ui_app: QApplication, filled_store: Store
+) -> None:
+    context = context_for(filled_store, "officer1", OFFICER_PASSWORD)
+    offsets: list[int] = []
+
+    def fetch(query: RecordQuery, offset: int, limit: int) -> Any:
+        offsets.append(offset)
+        return context.list_records(query, offset, limit)
+
+    model = RecordListModel(fetch, context.count_records, page_size=20, max_cached_pages=3)
+    assert model.total == model.rowCount() == 120  # officer1's own records only, all scrollable
+    assert not model.canFetchMore()
+    assert offsets == [0]  # only the first page is read up front
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
-    view.resize(600, 400)
+    view.resize(600, 300)
     view.show()
     view.scrollToBottom()
     QApplication.processEvents()
-    assert model.rowCount() > 50  # the view asked for more
-    while model.canFetchMore():
-        model.fetchMore()
-    assert model.rowCount() == 120
-    assert len({model.record_at(r).id for r in range(120)}) == 120
+    assert offsets[-1] == 100  # the view painted the last page, and the store was asked for just that
+    assert 0 < model.cached_rows <= 3 * 20  # never everything in memory
+    ids = [model.record_at(r).id for r in range(120)]  # walking every row reads page after page ...
+    assert len(set(ids)) == 120
+    assert model.cached_rows <= 3 * 20  # ... and the oldest pages are let go
+    newest_first = context.list_records(model.query, 0, 120)
+    assert ids == [r.id for r in newest_first]  # row n is the store's n-th record for the query
+    assert model.record_at(120) is None and model.record_at(-1) is None
+
+
+def test_row_of_finds_recently_shown_records(ui_app: QApplication, filled_store: Store) -> None:
+    context = context_for(filled_store, "officer1", OFFICER_PASSWORD)
+    model = make_model(context, page_size=20)
+    first = model.record_at(0)
+    assert model.row_of(first.id) == 0
+    last = model.record_at(119)
+    assert model.row_of(last.id) == 119
+    assert model.row_of("no-such-record") == -1
+    model.sort(0, Qt.SortOrder.AscendingOrder)  # a new query: row numbers mean something else now
+    found = model.row_of(last.id)
+    assert found == -1 or model.record_at(found).id == last.id  # never a stale position from the old order
+    assert model.record_at(0).victim_name.startswith("Anna Nowak")
+
+
+def test_refresh_shows_a_record_saved_elsewhere(ui_app: QApplication, filled_store: Store, spec: Any) -> None:
+    context = context_for(filled_store, "officer1", OFFICER_PASSWORD)
+    model = make_model(context)
+    assert model.total == 120
+    ref = filled_store.create_record(context.session, spec, {"victim_name": "Zofia Zielińska"})
+    model.reload()
+    assert model.total == model.rowCount() == 121
+    assert model.record_at(0).id == ref.id  # newest first: the new record, not a stale cached row
+
+
+def test_a_page_that_cannot_be_read_blanks_rows_and_says_so_once(ui_app: QApplication) -> None:
+    from dsvdesk.store.errors import StorageUnavailable
+
+    rows = [FakeRow(f"r{n}", f"Name {n}") for n in range(50)]
+
+    def fetch(query: RecordQuery, offset: int, limit: int) -> Any:
+        if offset >= 20:
+            raise StorageUnavailable("The database is locked by another program.", path="station.sqlite3", reason="locked")
+        return rows[offset : offset + limit]
+
+    model = RecordListModel(fetch, lambda _q: len(rows), columns=FAKE_COLUMNS, page_size=10)
+    problems: list[str] = []
+    model.fetch_failed.connect(problems.append)
+    assert model.data(model.index(5, 0)) == "Name 5"
+    assert model.data(model.index(25, 0)) is None  # no traceback from inside a paint
+    assert model.data(model.index(35, 0)) is None
+    assert problems == ["The database is locked by another program."]
+    model.reload()  # the next refresh tries again
+    assert model.data(model.index(5, 0)) == "Name 5"
+
+
+@dataclass(frozen=True)
+class FakeRow:
+    id: str
+    victim_name: str
+    status: str = "draft"
+
+
+FAKE_COLUMNS = (Column("victim_name", "Victim", lambda r: r.victim_name),)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    total=st.integers(min_value=0, max_value=400),
+    page_size=st.integers(min_value=1, max_value=50),
+    max_pages=st.integers(min_value=1, max_value=6),
+    visits=st.lists(st.integers(min_value=-5, max_value=410), max_size=60),
+)
+def test_any_access_order_maps_rows_to_the_stores_records_within_the_cache_bound(
+    ui_app: QApplication, total: int, page_size: int, max_pages: int, visits: list[int]
+) -> None:
+    rows = [FakeRow(f"id{n}", f"Name {n}") for n in range(total)]
+    model = RecordListModel(
+        lambda _q, offset, limit: rows[offset : offset + limit],
+        lambda _q: total,
+        columns=FAKE_COLUMNS,
+        page_size=page_size,
+        max_cached_pages=max_pages,
+    )
+    assert model.rowCount() == total
+    for row in visits:
+        expected = rows[row] if 0 <= row < total else None
+        assert model.record_at(row) == expected
+        assert model.data(model.index(row, 0)) == (expected.victim_name if expected else None)
+        if expected is not None:
+            assert model.row_of(expected.id) == row
+        assert model.cached_rows <= page_size * max_pages
 
 
 def test_sort_goes_to_the_store(ui_app: QApplication, filled_store: Store) -> None:

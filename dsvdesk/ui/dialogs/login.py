@@ -73,6 +73,9 @@ class LoginDialog(MarkedDialog):
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(True)
+        # Grow to fit the message: the dialog was sized before it had one, and a fixed height would
+        # squeeze the demo-accounts box below it.
+        self.adjustSize()
 
     @classmethod
     def ask(

@@ -21,6 +21,7 @@ from dsvdesk.ui.qt import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QShowEvent,
     QSplitter,
     Qt,
     QVBoxLayout,
@@ -43,7 +44,7 @@ class ExportRequest:
 
 def pick_folder(parent: QWidget | None, start: str) -> str:
     """The folder chooser (tests replace this function; the native dialog would block them)."""
-    return QFileDialog.getExistingDirectory(parent, "Choose the folder to export into", start)
+    return str(QFileDialog.getExistingDirectory(parent, "Choose the folder to export into", start))
 
 
 def _one_line(text: str) -> str:
@@ -81,6 +82,7 @@ class ExportDialog(MarkedDialog):
         splitter.addWidget(self._build_fields(splitter, folder, signed_note))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 400])  # the same split whether or not the preview could be read
         self.body.addWidget(splitter, 1)
 
         self.error_label = self.add_error_label()
@@ -233,6 +235,12 @@ class ExportDialog(MarkedDialog):
             self.error_label.setVisible(True)
             return
         self.accept()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # QDialogButtonBox makes its first Accept button the default when it is shown; undo that so
+        # neither Enter nor the look of the button suggests that Export is what Enter does.
+        self.export_button.setDefault(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # QDialog presses its default button on Enter; here Enter only moves on (never exports).

@@ -145,8 +145,7 @@ class ExportHooks(QObject):
         self.export_view(widget)
 
     def _title(self, widget: RecordView | ReviewScreen) -> str:
-        title = widget.title().removeprefix("Review — ")
-        return title
+        return str(widget.title()).removeprefix("Review — ")
 
     def export_view(self, widget: RecordView | ReviewScreen) -> None:
         if self.busy:

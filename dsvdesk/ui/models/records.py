@@ -191,23 +191,25 @@ class RecordListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+        # Called for every painted cell and role while scrolling: plain int comparisons only, and the
+        # store is asked for a page only for the roles that read a row.
+        role = int(role)
+        if role not in _ROLES_WITH_DATA or not index.isValid():
             return None
-        if role not in _ROLES_WITH_DATA:
-            return None  # e.g. the font, colour and size roles the delegate asks for: no page fetch
+        column_number = index.column()
+        if not 0 <= column_number < len(self.columns):
+            return None
+        if role == _ALIGNMENT_ROLE:
+            return _ALIGN_RIGHT if self.columns[column_number].align_right else _ALIGN_LEFT
         row = self.record_at(index.row())
         if row is None:
             return None
-        column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and str(row.status) == "returned":
-            return "Returned by the supervisor: open it to see their comments beside the questions."
+        if role in _TEXT_ROLES:
+            return self.columns[column_number].text(row)
         if role == RECORD_ROLE:
             return row
+        if role == _TOOLTIP_ROLE and str(row.status) == "returned":
+            return "Returned by the supervisor: open it to see their comments beside the questions."
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -221,7 +223,7 @@ class RecordListModel(QAbstractTableModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or not self.columns[column].key:
@@ -248,13 +250,11 @@ class RecordListModel(QAbstractTableModel):
         return -1
 
 
-# The roles data() answers from a row: anything else is answered without touching the store.
-_ROLES_WITH_DATA = frozenset(
-    {
-        int(Qt.ItemDataRole.DisplayRole),
-        int(Qt.ItemDataRole.AccessibleTextRole),
-        int(Qt.ItemDataRole.TextAlignmentRole),
-        int(Qt.ItemDataRole.ToolTipRole),
-        RECORD_ROLE,
-    }
-)
+# Role numbers and constant answers, computed once: PySide6 enum arithmetic is slow in a paint loop.
+_TEXT_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.AccessibleTextRole)})
+_ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+_ROLES_WITH_DATA = _TEXT_ROLES | {_ALIGNMENT_ROLE, _TOOLTIP_ROLE, RECORD_ROLE}
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.justification import JustificationDialog
+from dsvdesk.ui.dialogs.submit import SubmitDialog
 from dsvdesk.ui.export import STAMP_NOTE, ExportDialog, ExportHooks, ExportRequest
 from dsvdesk.ui.export import dialog as dialog_module
 from dsvdesk.ui.export import hooks as hooks_module
@@ -140,6 +141,7 @@ def test_officer_exports_a_submitted_record_from_its_tab(
     shown = [m for m in messages.shown() if m.title == "Exported"]
     assert len(shown) == 1 and str(pdf) in shown[0].text
     assert window.statusBar().currentMessage() == f"Exported {pdf.name}"
+    shot(window, artifacts_dir, "export_record_tab")
     # the folder is remembered for the next export
     assert hooks.last_folder() == str(out_dir)
     close_app(window)
@@ -262,6 +264,11 @@ def test_a_draft_offers_no_export_and_the_menu_says_why(
     hooks.export_action.trigger()
     assert not opened
     assert messages.shown()[-1].title == "Nothing to export yet"
+    # once the officer submits it (and signs), Export… appears on the same tab
+    monkeypatch.setattr(SubmitDialog, "ask", classmethod(lambda cls, parent, **kw: OFFICER_PASSWORD))
+    qtbot.mouseClick(view.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.wizard.read_only, timeout=30_000)
+    assert button.isVisible()
     close_app(window)
 
 

@@ -1,0 +1,149 @@
+"""The lean autosave path: reused answers and derived columns must never differ from a full save.
+
+The store keeps, per record, the answers and derived columns it last wrote, and skips the evaluation
+and the search-index rewrite when a change cannot affect them. These tests check that whatever the
+sequence of saves — by this Store, another Store, or a raw writer — the row always holds exactly
+what a full evaluation of its answers gives, and that the skipping really happens.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsvdesk.store import SaveConflict, Store
+from dsvdesk.store.records import SEARCH_COLUMNS, search_text
+from tests.unit.store.conftest import PASSWORD, Station
+
+
+def row_of(path: Any, record_id: str) -> dict[str, Any]:
+    """The record row as a fresh connection reads it (nothing cached by the Store under test)."""
+    conn = sqlite3.connect(path)
+    try:
+        names = ("seq", "answers_json", "columns_json", "completeness", "flags", "version", "urn", *SEARCH_COLUMNS)
+        row = conn.execute(f"SELECT {', '.join(names)} FROM records WHERE id = ?", (record_id,)).fetchone()
+        values = dict(zip(names, row, strict=True))
+        values["fts"] = conn.execute("SELECT names, refs FROM records_fts WHERE rowid = ?", (values["seq"],)).fetchone()
+        return values
+    finally:
+        conn.close()
+
+
+def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None:
+    row = row_of(station.path, record_id)
+    answers = json.loads(row["answers_json"])
+    with Store.open(station.path) as fresh:
+        expected = fresh.derive(station.spec, answers)
+    assert json.loads(row["columns_json"]) == json.loads(json.dumps(expected.columns, default=str))
+    assert row["completeness"] == expected.completeness
+    assert row["flags"] == (f" {' '.join(expected.flags)} " if expected.flags else "")
+    for name in SEARCH_COLUMNS:
+        assert row[name] == expected.columns.get(name)
+    assert tuple(row["fts"]) == search_text(expected.columns, row["urn"])
+
+
+CHANGES = st.sampled_from([
+    ("statement", "Long narrative text"), ("statement", "Long narrative text, more"), ("statement", None),
+    ("victim_name", "Ann Łucja"), ("victim_name", "Ann"), ("victim_name", None),
+    ("suspect_name", "Bob"), ("suspect_name", None),
+    ("cad_ref", "CAD1234"), ("cad_ref", "CAD9999"), ("cad_ref", "not a CAD"), ("cad_ref", None),
+    ("incident_date", "2026-01-02"), ("incident_date", "2026-13-45"), ("incident_date", None),
+    ("dash_q1", "yes"), ("dash_q1", "no"), ("dash_q1", None), ("dash_q2", "yes"),
+    ("dash_q1__comment", "said so"), ("dash_q1__comment", None),
+    ("officer_grade", "high"), ("officer_grade", "standard"), ("officer_grade", None),
+])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(CHANGES, st.booleans()), min_size=1, max_size=12))
+def test_every_save_leaves_the_row_as_a_full_evaluation_would(
+    station: Station, steps: list[tuple[tuple[str, Any], bool]]
+) -> None:
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, station.spec, {"statement": "Start"})
+    version = ref.version
+    with Store.open(station.path) as other:
+        other_session = other.login("off1", PASSWORD)
+        for (question_id, value), by_other in steps:
+            writer, session = (other, other_session) if by_other else (store, off1)
+            version = writer.save_answer(session, ref.id, question_id, value, version)
+            assert_row_matches_full_evaluation(station, ref.id)
+
+
+def count_statements(store: Store) -> list[str]:
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    return statements
+
+
+def test_a_narrative_keystroke_skips_evaluation_and_search_rewrite(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, station.spec, {"victim_name": "Ann", "statement": "Start"})
+    version = store.save_answer(off1, ref.id, "statement", "Start.", ref.version)
+    evaluations: list[int] = []
+    real_derive = store.derive
+    monkeypatch.setattr(store, "derive", lambda spec, answers: evaluations.append(1) or real_derive(spec, answers))
+    statements = count_statements(store)
+    version = store.save_answer(off1, ref.id, "statement", "Start. More", version)
+    store._conn.set_trace_callback(None)
+    assert evaluations == []
+    assert not any("records_fts" in s for s in statements)
+    assert sum(s.startswith("UPDATE records") for s in statements) == 1
+    assert any(s.startswith("INSERT INTO audit_events") for s in statements)
+    assert_row_matches_full_evaluation(station, ref.id)
+
+    # a change that feeds a column, a rule or a count is evaluated, and the search row follows a name
+    store.save_answer(off1, ref.id, "victim_name", "Łucja", version)
+    assert evaluations == [1]
+    assert store.list_records(off1, search="lucja")[0].id == ref.id
+
+
+def test_clearing_or_invalidating_an_inert_answer_is_evaluated(station: Station) -> None:
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, station.spec, {"victim_name": "Ann"})
+    version = store.save_answer(off1, ref.id, "statement", "Text", ref.version)
+    version = store.save_answer(off1, ref.id, "statement", None, version)
+    assert_row_matches_full_evaluation(station, ref.id)
+    version = store.save_answer(off1, ref.id, "statement", ["not", "text"], version)
+    assert_row_matches_full_evaluation(station, ref.id)
+
+
+def test_a_writer_that_does_not_bump_the_version_is_still_noticed(station: Station) -> None:
+    """A raw write (another program, a restore) changes updated_at: the store reads the row afresh."""
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, station.spec, {"statement": "Mine"})
+    version = store.save_answer(off1, ref.id, "statement", "Mine too", ref.version)
+    conn = sqlite3.connect(station.path)
+    with conn:
+        conn.execute(
+            "UPDATE records SET answers_json = ?, updated_at = '2030-01-01T00:00:00.000000+00:00' WHERE id = ?",
+            (json.dumps({"statement": "Mine too", "victim_name": "Written elsewhere"}), ref.id),
+        )
+    conn.close()
+    store.save_answer(off1, ref.id, "statement", "Mine, third", version)
+    answers = store.open_record(off1, ref.id).answers
+    assert answers == {"statement": "Mine, third", "victim_name": "Written elsewhere"}
+    assert_row_matches_full_evaluation(station, ref.id)
+
+
+def test_a_refused_save_leaves_nothing_stale(station: Station) -> None:
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, station.spec, {"statement": "One"})
+    version = store.save_answer(off1, ref.id, "statement", "Two", ref.version)
+    with pytest.raises(SaveConflict):
+        store.save_answer(off1, ref.id, "statement", "Stale", version - 1)
+    with Store.open(station.path) as other:
+        other_version = other.save_answer(other.login("off1", PASSWORD), ref.id, "victim_name", "Zed", version)
+    with pytest.raises(SaveConflict):
+        store.save_answer(off1, ref.id, "statement", "Three", version)
+    store.save_answer(off1, ref.id, "statement", "Three", other_version)
+    assert store.open_record(off1, ref.id).answers == {"statement": "Three", "victim_name": "Zed"}
+    assert_row_matches_full_evaluation(station, ref.id)
+    assert store.verify_audit().ok
