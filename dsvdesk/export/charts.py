@@ -79,6 +79,15 @@ def _scale(chart: Any, top: int) -> None:
     chart.valueAxis.valueMax = max(step, -(-top // step) * step)
 
 
+def _plot(chart: Any, data: list[list[int]], category_names: list[str], *, top: int) -> None:
+    """Place a bar or line chart in the plot area with its data, styled axes and whole-number scale."""
+    chart.x, chart.y, chart.width, chart.height = 36, 28, WIDTH - 150, HEIGHT - 60
+    chart.data = data
+    chart.categoryAxis.categoryNames = category_names
+    _style_axes(chart)
+    _scale(chart, top)
+
+
 LEGEND_X = WIDTH - 104  # right of the plot area (plots are WIDTH - 150 wide from x = 36)
 
 
@@ -97,12 +106,12 @@ def monthly_records_chart(part_a: PartA) -> Drawing:
     if part_a.records == 0:
         return _no_data(drawing)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 28, WIDTH - 150, HEIGHT - 60
-    chart.data = [[m.records for m in part_a.months], [m.high_risk for m in part_a.months]]
-    chart.categoryAxis.categoryNames = [m.label for m in part_a.months]
-    _style_axes(chart)
-    top = max((m.records for m in part_a.months), default=1)
-    _scale(chart, top)
+    _plot(
+        chart,
+        [[m.records for m in part_a.months], [m.high_risk for m in part_a.months]],
+        [m.label for m in part_a.months],
+        top=max((m.records for m in part_a.months), default=1),
+    )
     chart.barSpacing = 1
     chart.groupSpacing = 6
     for index in range(2):
@@ -157,12 +166,7 @@ def yes_count_chart(part_a: PartA) -> Drawing:
         return _no_data(drawing, "No DASH 'yes' counts recorded in this period.")
     histogram = list(part_a.yes_histogram) + [0] * max(0, 15 - len(part_a.yes_histogram))
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 28, WIDTH - 150, HEIGHT - 60
-    chart.data = [histogram]
-    chart.categoryAxis.categoryNames = [str(i) for i in range(len(histogram))]
-    _style_axes(chart)
-    top = max(histogram)
-    _scale(chart, top)
+    _plot(chart, [histogram], [str(i) for i in range(len(histogram))], top=max(histogram))
     chart.barSpacing = 0
     chart.groupSpacing = 2
     chart.bars.strokeColor = None
@@ -188,12 +192,12 @@ def monthly_trend_chart(part_a: PartA) -> Drawing:
     if part_a.records == 0:
         return _no_data(drawing)
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 28, WIDTH - 150, HEIGHT - 60
-    chart.data = [[m.marac_referrals for m in part_a.months], [m.arrests for m in part_a.months]]
-    chart.categoryAxis.categoryNames = [m.label for m in part_a.months]
-    _style_axes(chart)
-    top = max((max(m.marac_referrals, m.arrests) for m in part_a.months), default=1)
-    _scale(chart, top)
+    _plot(
+        chart,
+        [[m.marac_referrals for m in part_a.months], [m.arrests for m in part_a.months]],
+        [m.label for m in part_a.months],
+        top=max((max(m.marac_referrals, m.arrests) for m in part_a.months), default=1),
+    )
     for index, (colour, marker) in enumerate(((SERIES_COLOURS[3], "FilledCircle"), (SERIES_COLOURS[0], "FilledSquare"))):
         chart.lines[index].strokeColor = _colour(colour)
         chart.lines[index].strokeWidth = 1.5

@@ -422,7 +422,11 @@ def find_repeat_matches(candidates: Sequence[_Key], in_period: Sequence[_Parsed]
         if c.approved and c.victim_key is not None and c.incident is not None:
             by_victim.setdefault(c.victim_key, []).append((c.incident, c.record_id))
     # Each victim's records sorted once by (incident, id); a record's earlier ones are then one slice.
-    history = {key: (sorted(items), [d for d, _id in sorted(items)]) for key, items in by_victim.items() if len(items) > 1}
+    history: dict[tuple[str, str], tuple[list[tuple[date, str]], list[date]]] = {}
+    for key, items in by_victim.items():
+        if len(items) > 1:
+            items.sort()
+            history[key] = (items, [d for d, _id in items])
     matches: list[RepeatMatch] = []
     for r in in_period:
         if r.victim_key is None or r.incident is None:

@@ -507,7 +507,7 @@ class _StoryBuilder:
                 for entry in self.history
             )
             table = Table(rows, colWidths=[70, 150, 85, FRAME_WIDTH - 305], repeatRows=1)
-            table.setStyle(_grid_style())
+            table.setStyle(grid_style())
             block.append(table)
         for comment in self.general_comments:
             block.append(Spacer(1, 4))
@@ -532,17 +532,7 @@ class _StoryBuilder:
         title = f"{section.number}. {section.title}" if section.number else section.title
         if section.audience == Audience.REVIEWER:
             title += " (completed by the supervisor)"
-        heading = Table([[self.p(title, "section")]], colWidths=[FRAME_WIDTH])
-        heading.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), fonts.BOLD, 12),
-                    ("BACKGROUND", (0, 0), (-1, -1), SECTION_BLUE),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ]
-            )
-        )
+        heading = section_banner(self.p(title, "section"), FRAME_WIDTH)
         self.story.append(CondPageBreak(120))  # never a section heading alone at the foot of a page
         self.story.append(Spacer(1, 6))
         self.story.append(heading)
@@ -686,7 +676,7 @@ class _StoryBuilder:
             first_col = 28  # two digits must not wrap (stack.md §4, gotcha 6)
             other = (FRAME_WIDTH - first_col) / max(1, len(fields))
             table = Table(rows, colWidths=[first_col] + [other] * len(fields), repeatRows=1)
-            style = _grid_style()
+            style = grid_style()
             for col, row_index in missing_cells:
                 style.add("BACKGROUND", (col, row_index), (col, row_index), MISSING_FILL)
             table.setStyle(style)
@@ -717,7 +707,7 @@ class _StoryBuilder:
                 else:
                     rows.append([self.p(f.label, "td"), self.p(text or "—", "td")])
             table = Table(rows, colWidths=[LABEL_WIDTH, FRAME_WIDTH - LABEL_WIDTH])
-            style = _grid_style()
+            style = grid_style()
             style.add("SPAN", (0, 0), (-1, 0))
             for r in missing_rows:
                 style.add("BACKGROUND", (1, r), (1, r), MISSING_FILL)
@@ -739,7 +729,7 @@ class _StoryBuilder:
         first_col = LABEL_WIDTH
         other = (FRAME_WIDTH - first_col) / max(1, len(question.columns))
         table = Table(rows, colWidths=[first_col] + [other] * len(question.columns), repeatRows=1)
-        table.setStyle(_grid_style())
+        table.setStyle(grid_style())
         return [
             CondPageBreak(KEEP_WITH_NEXT),
             Spacer(1, 4),
@@ -779,17 +769,35 @@ def _long_text_chunks(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _grid_style() -> TableStyle:
+def grid_style(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
+    """A ruled table with a grey header row (shared with report_pdf); ``extra`` commands come last."""
     return TableStyle(
         [
-            ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 8),
+            ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 8),  # the cell default is Helvetica otherwise
             ("GRID", (0, 0), (-1, -1), 0.4, RULE_GREY),
             ("BACKGROUND", (0, 0), (-1, 0), LIGHT_GREY),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            *extra,
         ]
     )
+
+
+def section_banner(title: Flowable, width: float) -> Table:
+    """A section's title (white bold paragraph) on a full-width blue band (shared with report_pdf)."""
+    banner = Table([[title]], colWidths=[width])
+    banner.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), fonts.BOLD, 12),
+                ("BACKGROUND", (0, 0), (-1, -1), SECTION_BLUE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return banner
 
 
 def _highlight(paragraph: Paragraph) -> Table:

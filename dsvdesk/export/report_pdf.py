@@ -412,20 +412,9 @@ def _p(text: str, style: Any) -> Any:
 
 
 def _table_style(extra: Sequence[tuple[Any, ...]] = ()) -> Any:
-    from reportlab.platypus import TableStyle
+    from dsvdesk.export.pdf_layout import grid_style
 
-    palette = _layout()
-    return TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 8),  # the cell default is Helvetica otherwise
-            ("GRID", (0, 0), (-1, -1), 0.4, palette.rule_grey),
-            ("BACKGROUND", (0, 0), (-1, 0), palette.light_grey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            *extra,
-        ]
-    )
+    return grid_style(extra)
 
 
 def _build(
@@ -496,21 +485,9 @@ def _needs_cjk(texts: Sequence[str]) -> bool:
 
 
 def _section_banner(title: str, styles: Mapping[str, Any], width: float) -> Any:
-    from reportlab.platypus import Table, TableStyle
+    from dsvdesk.export.pdf_layout import section_banner
 
-    palette = _layout()
-    banner = Table([[_p(title, styles["section"])]], colWidths=[width])
-    banner.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), fonts.BOLD, 12),
-                ("BACKGROUND", (0, 0), (-1, -1), palette.section_blue),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
-    return banner
+    return section_banner(_p(title, styles["section"]), width)
 
 
 def _frame_width() -> float:

@@ -29,25 +29,11 @@ def copy_database(source: sqlite3.Connection, source_path: Path, out: Path) -> P
         raise InvalidInput(f"The folder {out.parent} does not exist; create it or choose another place for the backup.")
     if out.exists() and out.resolve() == Path(source_path).resolve():
         raise InvalidInput("The backup cannot be written over the database itself; choose another file.")
+    tmp = _temp_file_beside(
+        out, ".dsvdesk-backup-", "The backup could not be written in {folder}: {error}. Choose a folder you can write to."
+    )
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".dsvdesk-backup-", suffix=".sqlite3", dir=out.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise StorageUnavailable(
-            f"The backup could not be written in {out.parent}: {exc.strerror or exc}. Choose a folder you can write to.",
-            path=str(out), reason="readonly",
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with db.translate_errors(tmp):
-            target = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                source.backup(target)
-                # a backup is one file: leave WAL mode so no -wal/-shm files are needed beside it
-                target.execute("PRAGMA journal_mode = DELETE")
-                check = target.execute("PRAGMA quick_check").fetchone()[0]
-            finally:
-                target.close()
+        check = _copy_into(source, tmp, quick_check=True)
         _require_ok(check, out)
         tmp.replace(out)
     except BaseException:
@@ -57,7 +43,34 @@ def copy_database(source: sqlite3.Connection, source_path: Path, out: Path) -> P
     return out
 
 
-def _require_ok(check: str, out: Path) -> None:
+def _temp_file_beside(target: Path, prefix: str, problem: str) -> Path:
+    """A new empty file in ``target``'s folder, so that renaming it over ``target`` is atomic.
+    ``problem`` ({folder}, {error}) says what could not be done when the folder cannot be written."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".sqlite3", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise StorageUnavailable(
+            problem.format(folder=target.parent, error=exc.strerror or exc), path=str(target), reason="readonly"
+        ) from exc
+    return Path(tmp_name)
+
+
+def _copy_into(source: sqlite3.Connection, tmp: Path, *, quick_check: bool) -> str | None:
+    """Copy ``source`` into the file ``tmp`` with the SQLite backup API; with ``quick_check``, the copy's
+    check result ("ok" when healthy)."""
+    with db.translate_errors(tmp):
+        destination = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            source.backup(destination)
+            # a copy is one file: leave WAL mode so no -wal/-shm files are needed beside it
+            destination.execute("PRAGMA journal_mode = DELETE")
+            return str(destination.execute("PRAGMA quick_check").fetchone()[0]) if quick_check else None
+        finally:
+            destination.close()
+
+
+def _require_ok(check: str | None, out: Path) -> None:
     if check != "ok":
         raise StorageUnavailable(
             f"The backup copy failed its check ({check}); nothing was written to {out}.", path=str(out), reason="corrupt"
@@ -129,23 +142,9 @@ def restore_database(
 def _replace_with_copy(source: sqlite3.Connection, target: Path) -> None:
     """Copy into a temporary file beside ``target``, then swap it in. The old -wal/-shm files go too:
     SQLite would otherwise replay the old database's journal into the restored one."""
+    tmp = _temp_file_beside(target, ".dsvdesk-restore-", "Cannot write in {folder}: {error}. Nothing was restored.")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".dsvdesk-restore-", suffix=".sqlite3", dir=target.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise StorageUnavailable(
-            f"Cannot write in {target.parent}: {exc.strerror or exc}. Nothing was restored.",
-            path=str(target), reason="readonly",
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with db.translate_errors(tmp):
-            destination = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                source.backup(destination)
-                destination.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                destination.close()
+        _copy_into(source, tmp, quick_check=False)
         for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         tmp.replace(target)

@@ -64,13 +64,6 @@ class AuditExportRequest:
     date_to: dt.date | None
 
 
-def _password_box(parent: QWidget, name: str) -> QLineEdit:
-    box = QLineEdit(parent)
-    box.setEchoMode(QLineEdit.EchoMode.Password)
-    box.setAccessibleName(name)
-    return box
-
-
 def _role_combo(parent: QWidget, roles: tuple[Role, ...], current: Role | None = None) -> QComboBox:
     combo = QComboBox(parent)
     for role in roles:
@@ -83,6 +76,8 @@ def _role_combo(parent: QWidget, roles: tuple[Role, ...], current: Role | None =
 
 class _WorkingDialog(MarkedDialog):
     """A dialog whose OK runs a store change on a worker; it closes only when the change succeeded."""
+
+    acting_password: QLineEdit  # the acting admin's own password box, made by each subclass
 
     def __init__(self, parent: QWidget | None, title: str) -> None:
         super().__init__(parent, title)
@@ -107,6 +102,13 @@ class _WorkingDialog(MarkedDialog):
 
     def _ok(self) -> None:
         raise NotImplementedError
+
+    def _acting_password_missing(self) -> bool:
+        """Every account change needs the acting admin's own password (it unlocks the station key)."""
+        if self.acting_password.text():
+            return False
+        self.show_error("Type your own password: it unlocks the station signing key.", self.acting_password)
+        return True
 
     def _run(self, work: Callable[[], T], done: Callable[[T], None], *, label: str, wrong_password: QLineEdit) -> None:
         """Run ``work`` off the UI thread; ``done(result)`` then closes the dialog. A refusal from the
@@ -156,8 +158,8 @@ class AddUserDialog(_WorkingDialog):
         self.collar = QLineEdit(self)
         self.collar.setPlaceholderText("e.g. PC1234 (optional)")
         self.role = _role_combo(self, (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN))
-        self.password = _password_box(self, "New user's password")
-        self.repeat = _password_box(self, "Repeat the new user's password")
+        self.password = self.make_password_box("New user's password")
+        self.repeat = self.make_password_box("Repeat the new user's password")
         for label, widget, name in (
             ("&Username", self.username, "Username"),
             ("&Full name", self.full_name, "Full name"),
@@ -179,7 +181,7 @@ class AddUserDialog(_WorkingDialog):
         explain.setObjectName("hint")
         self.body.addWidget(explain)
         acting_form = QFormLayout()
-        self.acting_password = _password_box(self, "Your password")
+        self.acting_password = self.make_password_box("Your password")
         acting_form.addRow("&Your password", self.acting_password)
         self.body.addLayout(acting_form)
         self._finish_layout("&Add user")
@@ -200,12 +202,10 @@ class AddUserDialog(_WorkingDialog):
             except InvalidInput as exc:
                 self.show_error(exc.message, widget)
                 return None
-        if self.password.text() != self.repeat.text():
-            self.repeat.clear()
+        if not self.passwords_match(self.password, self.repeat):
             self.show_error("The two passwords are not the same. Type the password again in 'Repeat password'.", self.repeat)
             return None
-        if not self.acting_password.text():
-            self.show_error("Type your own password: it unlocks the station signing key.", self.acting_password)
+        if self._acting_password_missing():
             return None
         return NewAccount(
             username=self.username.text().strip(),
@@ -252,9 +252,9 @@ class ResetPasswordDialog(_WorkingDialog):
         explain.setWordWrap(True)
         self.body.addWidget(explain)
         form = QFormLayout()
-        self.password = _password_box(self, "New password")
-        self.repeat = _password_box(self, "Repeat the new password")
-        self.acting_password = _password_box(self, "Your password")
+        self.password = self.make_password_box("New password")
+        self.repeat = self.make_password_box("Repeat the new password")
+        self.acting_password = self.make_password_box("Your password")
         form.addRow("&New password", self.password)
         form.addRow("R&epeat new password", self.repeat)
         form.addRow("&Your password", self.acting_password)
@@ -269,12 +269,10 @@ class ResetPasswordDialog(_WorkingDialog):
         except InvalidInput as exc:
             self.show_error(exc.message, self.password)
             return
-        if self.password.text() != self.repeat.text():
-            self.repeat.clear()
+        if not self.passwords_match(self.password, self.repeat):
             self.show_error("The two passwords are not the same. Type the new password again.", self.repeat)
             return
-        if not self.acting_password.text():
-            self.show_error("Type your own password: it unlocks the station signing key.", self.acting_password)
+        if self._acting_password_missing():
             return
         new_password, acting, reset = self.password.text(), self.acting_password.text(), self._reset
 
@@ -316,7 +314,7 @@ class ChangeRoleDialog(_WorkingDialog):
         self.body.addWidget(explain)
         form = QFormLayout()
         self.role = _role_combo(self, roles_offered(user), user.role)
-        self.acting_password = _password_box(self, "Your password")
+        self.acting_password = self.make_password_box("Your password")
         form.addRow("New &role", self.role)
         form.addRow("&Your password", self.acting_password)
         self.body.addLayout(form)
@@ -329,8 +327,7 @@ class ChangeRoleDialog(_WorkingDialog):
         if role is self.user.role:
             self.show_error(f"{self.user.full_name} is already {ROLE_LABELS[role].lower()}. Choose another role.", self.role)
             return
-        if not self.acting_password.text():
-            self.show_error("Type your own password: it unlocks the station signing key.", self.acting_password)
+        if self._acting_password_missing():
             return
         acting, change = self.acting_password.text(), self._change
 
@@ -388,12 +385,7 @@ class AuditExportDialog(MarkedDialog):
         form.addRow(file_label, path_row)
         self.body.addLayout(form)
         self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        self.ok_button = buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._ok)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.ok_button = self.add_buttons("&Export", self._ok)
         self.setMinimumWidth(560)
         self.date_from.setFocus()
 

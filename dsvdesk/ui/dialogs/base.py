@@ -1,9 +1,23 @@
-"""A dialog with the protective marking above and below its content."""
+"""A dialog with the protective marking above and below its content, and the parts most dialogs share:
+a free-text box, a password box, the OK/Cancel row, and `ReasonDialog` (a reason for the audit log)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dsvdesk.ui.marking import MarkingBanner
-from dsvdesk.ui.qt import QDialog, QLabel, QVBoxLayout, QWidget
+from dsvdesk.ui.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+MIN_REASON_CHARS = 10
 
 
 class MarkedDialog(QDialog):
@@ -28,6 +42,12 @@ class MarkedDialog(QDialog):
         self.body.addWidget(heading)
         return heading
 
+    def add_explanation(self, text: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        self.body.addWidget(label)
+        return label
+
     def add_error_label(self) -> QLabel:
         """An inline place for 'wrong password' style messages: no extra box to dismiss."""
         label = QLabel("", self)
@@ -37,3 +57,100 @@ class MarkedDialog(QDialog):
         label.setAccessibleName("Problem")
         self.body.addWidget(label)
         return label
+
+    def make_text_box(
+        self, accessible_name: str, placeholder: str = "", *, text: str = "", height: int = 90, object_name: str = ""
+    ) -> QPlainTextEdit:
+        """A few lines of free text (a reason, a rationale). Tab moves on instead of typing a tab, so the
+        dialog can be used from the keyboard. The caller places it (body or a form row)."""
+        box = QPlainTextEdit(text, self)
+        if object_name:
+            box.setObjectName(object_name)
+        box.setAccessibleName(accessible_name)
+        if placeholder:
+            box.setPlaceholderText(placeholder)
+        box.setTabChangesFocus(True)
+        box.setFixedHeight(height)
+        return box
+
+    def make_password_box(self, accessible_name: str = "Your password", placeholder: str = "") -> QLineEdit:
+        """A masked password line; the caller places it (body or a form row)."""
+        box = QLineEdit(self)
+        box.setEchoMode(QLineEdit.EchoMode.Password)
+        box.setAccessibleName(accessible_name)
+        if placeholder:
+            box.setPlaceholderText(placeholder)
+        return box
+
+    @staticmethod
+    def passwords_match(password: QLineEdit, repeat: QLineEdit) -> bool:
+        """Whether a new password was typed the same twice; if not, the repeat box is cleared and focused
+        for the user to type it again (the caller says so in its own words)."""
+        if password.text() == repeat.text():
+            return True
+        repeat.clear()
+        repeat.setFocus()
+        return False
+
+    def add_buttons(
+        self,
+        ok_text: str,
+        on_ok: Callable[[], None],
+        *,
+        enter_cancels: bool = False,
+        cancel_text: str = "&Cancel",
+    ) -> QPushButton:
+        """The OK and Cancel row at the foot of the body; returns the OK button. OK runs ``on_ok`` (which
+        checks the input and accepts); with ``enter_cancels`` Cancel is the default button, so Enter in a
+        password box never signs or sends anything by accident."""
+        buttons = QDialogButtonBox(self)
+        ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        cancel = buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+        if enter_cancels:
+            ok_button.setAutoDefault(False)
+            ok_button.setDefault(False)
+            cancel.setDefault(True)
+        buttons.accepted.connect(on_ok)
+        buttons.rejected.connect(self.reject)
+        self.body.addWidget(buttons)
+        return ok_button
+
+
+class ReasonDialog(MarkedDialog):
+    """Asks why: a heading, an explanation, a reason box and OK that accepts only a reason of at least
+    `MIN_REASON_CHARS` characters (the reason is kept in the audit log, so "x" is not one).
+
+    ``value()`` is the reason on one line, as it is stored."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        *,
+        heading: str,
+        explanation: str,
+        accessible_name: str,
+        placeholder: str,
+        ok_text: str,
+        object_name: str = "",
+        min_width: int = 460,
+    ) -> None:
+        super().__init__(parent, title)
+        self.add_heading(heading)
+        self.add_explanation(explanation)
+        self.reason = self.make_text_box(accessible_name, placeholder, object_name=object_name)
+        self.body.addWidget(self.reason)
+        self.error_label = self.add_error_label()
+        self.ok_button = self.add_buttons(ok_text, self._check)
+        self.setMinimumWidth(min_width)
+        self.reason.setFocus()
+
+    def _check(self) -> None:
+        if len(self.value()) < MIN_REASON_CHARS:
+            self.error_label.setText(f"Give a reason of at least {MIN_REASON_CHARS} characters.")
+            self.error_label.setVisible(True)
+            return
+        self.accept()
+
+    def value(self) -> str:
+        return " ".join(self.reason.toPlainText().split())

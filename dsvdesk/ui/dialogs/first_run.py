@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui.dialogs.base import MarkedDialog
-from dsvdesk.ui.qt import QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from dsvdesk.ui.qt import QFormLayout, QLabel, QLineEdit, QWidget
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
@@ -43,10 +43,8 @@ class FirstRunDialog(MarkedDialog):
         self.username = QLineEdit(self)
         self.username.setPlaceholderText("e.g. admin")
         self.full_name = QLineEdit(self)
-        self.password = QLineEdit(self)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat = QLineEdit(self)
-        self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password = self.make_password_box("Password")
+        self.repeat = self.make_password_box("Repeat password")
         for label, widget, name in (
             ("S&tation name", self.station, "Station name"),
             ("Administrator &username", self.username, "Administrator username"),
@@ -58,12 +56,7 @@ class FirstRunDialog(MarkedDialog):
             form.addRow(label, widget)
         self.body.addLayout(form)
         self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        buttons.addButton("&Create station", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.add_buttons("&Create station", self._create, cancel_text="&Quit")
         self.setMinimumWidth(480)
         self.station.setFocus()
 
@@ -71,9 +64,7 @@ class FirstRunDialog(MarkedDialog):
         if not all(w.text().strip() for w in (self.station, self.username, self.full_name)) or not self.password.text():
             self._show_error("Fill in every box.")
             return
-        if self.password.text() != self.repeat.text():
-            self.repeat.clear()
-            self.repeat.setFocus()
+        if not self.passwords_match(self.password, self.repeat):
             self._show_error("The two passwords are not the same. Type the password again in 'Repeat password'.")
             return
         setup = StationSetup(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui.dialogs.base import MarkedDialog
-from dsvdesk.ui.qt import QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+from dsvdesk.ui.qt import QFormLayout, QLabel, QLineEdit, QWidget
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
@@ -33,9 +33,7 @@ class LoginDialog(MarkedDialog):
         self.username = QLineEdit(self)
         self.username.setAccessibleName("Username")
         self.username.setText(username)
-        self.password = QLineEdit(self)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
+        self.password = self.make_password_box("Password")
         form.addRow("&Username", self.username)
         form.addRow("&Password", self.password)
         self.body.addLayout(form)
@@ -46,12 +44,7 @@ class LoginDialog(MarkedDialog):
             demo.setObjectName("demoAccounts")
             demo.setAccessibleName("Demo accounts")
             self.body.addWidget(demo)
-        buttons = QDialogButtonBox(self)
-        self.sign_in_button = buttons.addButton("&Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Quit", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._try_sign_in)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.sign_in_button = self.add_buttons("&Sign in", self._try_sign_in, cancel_text="&Quit")
         self.setMinimumWidth(420)
         (self.password if username else self.username).setFocus()
 

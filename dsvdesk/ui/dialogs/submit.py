@@ -10,7 +10,6 @@ from dsvdesk.ui.qt import (
     QCheckBox,
     QDialogButtonBox,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     Qt,
@@ -38,22 +37,11 @@ class SubmitDialog(MarkedDialog):
         note = QLabel("Your password signs the record. After submitting, it can no longer be changed.", self)
         note.setWordWrap(True)
         self.body.addWidget(note)
-        self.password = QLineEdit(self)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Your password")
-        self.password.setPlaceholderText("Your password")
+        self.password = self.make_password_box(placeholder="Your password")
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        self.submit_button = buttons.addButton("S&ubmit and sign", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
         # Enter in the password box must not submit by accident: Cancel is the default button.
-        self.submit_button.setAutoDefault(False)
-        self.submit_button.setDefault(False)
-        cancel.setDefault(True)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.submit_button = self.add_buttons("S&ubmit and sign", self._check, enter_cancels=True)
         self.setMinimumWidth(480)
         self.agree.setFocus()
 

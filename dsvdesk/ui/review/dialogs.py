@@ -7,20 +7,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dsvdesk.engine.spec import Question
-from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.dialogs.base import MIN_REASON_CHARS, MarkedDialog, ReasonDialog
 from dsvdesk.ui.qt import (
     QComboBox,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QWidget,
 )
 
-MIN_AMEND_REASON_CHARS = 10
+MIN_AMEND_REASON_CHARS = MIN_REASON_CHARS
 KEEP_GRADE = ""  # the grade combo's "no supervisor grade" entry
 
 
@@ -38,13 +35,10 @@ class ReturnDialog(MarkedDialog):
         super().__init__(parent, "Return to the officer")
         count = len(comments)
         self.add_heading(f"Return this record to {officer_name} with {count} comment{'s' if count != 1 else ''}?")
-        explain = QLabel(
+        self.add_explanation(
             "The record becomes a draft again for the officer. Each comment is shown beside its question "
-            "in their form; they fix it and submit again.",
-            self,
+            "in their form; they fix it and submit again."
         )
-        explain.setWordWrap(True)
-        self.body.addWidget(explain)
         self.list = QListWidget(self)
         self.list.setObjectName("returnComments")
         self.list.setAccessibleName("Comments that go back to the officer")
@@ -53,14 +47,7 @@ class ReturnDialog(MarkedDialog):
             self.list.addItem(QListWidgetItem(f"{label}\n    {text}"))
         self.body.addWidget(self.list, 1)
         self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        self.return_button = buttons.addButton("&Return to officer", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.setDefault(True)
-        self.return_button.setAutoDefault(False)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.return_button = self.add_buttons("&Return to officer", self._check, enter_cancels=True)
         self._count = count
         self.resize(560, 380)
 
@@ -112,36 +99,23 @@ class ApproveDialog(MarkedDialog):
             form.addRow("&Your grade:", self.grade)
         else:
             self.grade.setVisible(False)
-        self.rationale = QPlainTextEdit(self)
-        self.rationale.setObjectName("approveRationale")
-        self.rationale.setAccessibleName("Rationale for the grade")
-        self.rationale.setPlaceholderText("Why this grade (needed when you change the officer's grade)")
-        self.rationale.setPlainText(rationale)
-        self.rationale.setTabChangesFocus(True)
-        self.rationale.setFixedHeight(90)
+        self.rationale = self.make_text_box(
+            "Rationale for the grade",
+            "Why this grade (needed when you change the officer's grade)",
+            text=rationale,
+            object_name="approveRationale",
+        )
         form.addRow("&Rationale:", self.rationale)
         self.body.addLayout(form)
-        note = QLabel(
+        self.add_explanation(
             "Approving allocates the record's reference number (URN), countersigns the officer's signed PDF "
-            "with your key and locks the record. The grade and rationale are printed on your signature stamp.",
-            self,
+            "with your key and locks the record. The grade and rationale are printed on your signature stamp."
         )
-        note.setWordWrap(True)
-        self.body.addWidget(note)
-        self.password = QLineEdit(self)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Your password")
-        self.password.setPlaceholderText("Your password")
+        self.password = self.make_password_box(placeholder="Your password")
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        self.approve_button = buttons.addButton("&Approve and sign", QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        self.approve_button.setAutoDefault(False)
-        cancel.setDefault(True)  # Enter in the password box never approves by accident
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        # Enter in the password box never approves by accident.
+        self.approve_button = self.add_buttons("&Approve and sign", self._check, enter_cancels=True)
         self.setMinimumWidth(520)
         (self.grade if grade_question is not None else self.rationale).setFocus()
 
@@ -189,45 +163,24 @@ class ApproveDialog(MarkedDialog):
         return dialog.value() if dialog.exec() == MarkedDialog.DialogCode.Accepted else None
 
 
-class AmendDialog(MarkedDialog):
+class AmendDialog(ReasonDialog):
     """The reason for amending an approved record (kept with the new revision and printed on its PDF)."""
 
     def __init__(self, parent: QWidget | None, record_label: str, urn: str) -> None:
-        super().__init__(parent, "Amend an approved record")
-        self.add_heading("Why does this approved record need amending?")
-        explain = QLabel(
-            f"{record_label} ({urn or 'approved'}) stays as it was approved, with its signed PDF. A new revision "
-            "is started as a draft; it goes through review again and its PDF says which revision it replaces.",
-            self,
+        super().__init__(
+            parent,
+            "Amend an approved record",
+            heading="Why does this approved record need amending?",
+            explanation=f"{record_label} ({urn or 'approved'}) stays as it was approved, with its signed PDF. A "
+            "new revision is started as a draft; it goes through review again and its PDF says which revision "
+            "it replaces.",
+            accessible_name="Reason for the amendment",
+            placeholder="e.g. The victim's date of birth was entered wrongly",
+            ok_text="&Start amendment",
+            object_name="amendReason",
+            min_width=480,
         )
-        explain.setWordWrap(True)
-        self.body.addWidget(explain)
-        self.reason = QPlainTextEdit(self)
-        self.reason.setObjectName("amendReason")
-        self.reason.setAccessibleName("Reason for the amendment")
-        self.reason.setPlaceholderText("e.g. The victim's date of birth was entered wrongly")
-        self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(90)
-        self.body.addWidget(self.reason)
-        self.error_label = self.add_error_label()
-        buttons = QDialogButtonBox(self)
-        self.amend_button = buttons.addButton("&Start amendment", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
-        self.setMinimumWidth(480)
-        self.reason.setFocus()
-
-    def _check(self) -> None:
-        if len(self.value()) < MIN_AMEND_REASON_CHARS:
-            self.error_label.setText(f"Give a reason of at least {MIN_AMEND_REASON_CHARS} characters.")
-            self.error_label.setVisible(True)
-            return
-        self.accept()
-
-    def value(self) -> str:
-        return " ".join(self.reason.toPlainText().split())
+        self.amend_button = self.ok_button
 
     @classmethod
     def ask(cls, parent: QWidget | None, record_label: str, urn: str) -> str | None:
