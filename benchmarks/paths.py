@@ -54,6 +54,9 @@ class Context:
 
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
+    # An installed app runs from compiled bytecode; with PYTHONDONTWRITEBYTECODE set (as on some dev
+    # machines) every start would recompile every module and the cold-start row would measure the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")

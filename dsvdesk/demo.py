@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import paths
+from dsvdesk.demo_accounts import DEMO_ACCOUNTS_SETTING, DemoAccount
 from dsvdesk.engine.spec import (
     DONT_KNOW,
     NO,
@@ -1030,18 +1031,6 @@ _MISSING = object()
 # ------------------------------------------------------------------------------------- demo station
 
 
-@dataclass(frozen=True, slots=True)
-class DemoAccount:
-    """A demo sign-in. The passwords are public on purpose: they are shown on the login screen in demo
-    mode (``--demo``) and must never be used on a real station's database."""
-
-    username: str
-    password: str
-    role: str  # officer | supervisor | admin
-    full_name: str
-    collar: str
-
-
 DEMO_STATION = "Holloway Demo Station"
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "demo-admin-pass", "admin", "Ruth Adeyemi", ""),
@@ -1049,24 +1038,6 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("pc5678", "demo-officer-2", "officer", "Tomasz Wiśniewski", "5678NI"),
     DemoAccount("ps4411", "demo-supervisor", "supervisor", "Gareth Llywelyn", "4411NI"),
 )
-# The settings key under which a demo database lists its accounts for the login screen in demo mode.
-DEMO_ACCOUNTS_SETTING = "demo_accounts"
-
-
-def demo_accounts_in(conn: sqlite3.Connection) -> list[DemoAccount]:
-    """The demo accounts recorded in a database (empty for any database the demo did not make)."""
-    try:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (DEMO_ACCOUNTS_SETTING,)).fetchone()
-    except sqlite3.Error:
-        return []
-    if row is None:
-        return []
-    try:
-        items = json.loads(row[0])
-        return [DemoAccount(str(i["username"]), str(i["password"]), str(i["role"]), str(i.get("full_name", "")),
-                            str(i.get("collar", ""))) for i in items]
-    except (ValueError, TypeError, KeyError):
-        return []
 
 
 def _rank(account: DemoAccount) -> str:

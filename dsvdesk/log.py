@@ -4,7 +4,7 @@ log ids (record UUIDs, question ids, usernames), never answers."""
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 from collections import deque
 from pathlib import Path
 
@@ -31,6 +31,43 @@ class RingBufferHandler(logging.Handler):
         self.records.append(self.format(record))
 
 
+class SizeRotatingFileHandler(logging.FileHandler):
+    """A log file that rolls over to ``.1`` ... ``.N`` past a size.
+
+    ``logging.handlers.RotatingFileHandler`` does the same, but importing ``logging.handlers`` pulls in
+    socket, pickle and queue — about 60 ms of the app's cold start for a feature used once a day."""
+
+    def __init__(self, path: Path, *, max_bytes: int, backups: int) -> None:
+        super().__init__(path, mode="a", encoding="utf-8", delay=True)
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._needs_rollover():
+                self._roll_over()
+        except OSError:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _needs_rollover(self) -> bool:
+        try:
+            return os.path.getsize(self.baseFilename) >= self.max_bytes
+        except FileNotFoundError:
+            return False
+
+    def _roll_over(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None  # reopened lazily by FileHandler.emit
+        for index in range(self.backups - 1, 0, -1):
+            older = f"{self.baseFilename}.{index}"
+            if os.path.exists(older):
+                os.replace(older, f"{self.baseFilename}.{index + 1}")
+        os.replace(self.baseFilename, f"{self.baseFilename}.1")
+
+
 ring = RingBufferHandler()
 _configured_file: Path | None = None
 
@@ -52,7 +89,7 @@ def setup_file_logging(level: int = logging.INFO) -> Path | None:
     path = log_file_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+        handler = SizeRotatingFileHandler(path, max_bytes=2_000_000, backups=5)
     except OSError:
         return None
     handler.setFormatter(fmt)

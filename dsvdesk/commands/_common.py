@@ -125,6 +125,8 @@ def read_answers_file(path: Path) -> dict[str, Any]:
             f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}). "
             'The file should look like {"victim_name": "Jane Doe", "dash_q1": "yes"}.'
         ) from None
+    except RecursionError:
+        raise UserFacingError(f"{path} is nested too deeply to be answers.") from None
     if not isinstance(data, dict):
         raise UserFacingError(
             f"{path} must hold one JSON object of answers keyed by question id, "

@@ -54,7 +54,7 @@ def _is_demo_database(path: Path) -> bool:
     """Only a database holding the demo accounts setting may be deleted by --fresh."""
     import sqlite3
 
-    from dsvdesk.demo import demo_accounts_in
+    from dsvdesk.demo_accounts import demo_accounts_in
 
     try:
         conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)

@@ -98,7 +98,7 @@ def ensure_application(argv: Sequence[str] | None = None) -> QApplication:
 def demo_accounts(db_path: Path) -> list[tuple[str, str, str]]:
     """(username, password, role) of the demo accounts recorded in this database by ``dsvdesk demo``.
     A real station's database has none, so ``--demo`` on it shows nothing."""
-    from dsvdesk import demo
+    from dsvdesk import demo_accounts
     from dsvdesk.store import db
 
     try:
@@ -106,7 +106,7 @@ def demo_accounts(db_path: Path) -> list[tuple[str, str, str]]:
     except UserFacingError:
         return []
     try:
-        return [(a.username, a.password, a.role) for a in demo.demo_accounts_in(conn)]
+        return [(a.username, a.password, a.role) for a in demo_accounts.demo_accounts_in(conn)]
     finally:
         conn.close()
 

@@ -9,7 +9,7 @@ every refusal is shown calmly, and nothing typed is lost.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -140,29 +140,19 @@ class AdminScreen(QWidget):
         self.users_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         layout.addWidget(self.users_view, 1)
 
-        row = QHBoxLayout()
         self.add_button = QPushButton("&Add user…", box)
         self.reset_button = QPushButton("Reset &password…", box)
         self.unlock_button = QPushButton("&Unlock", box)
         self.role_button = QPushButton("Change r&ole…", box)
         self.refresh_button = QPushButton("Re&fresh", box)
-        for button, slot, name in (
+        _button_row(layout, (
             (self.add_button, self.add_user, "Add a user"),
             (self.reset_button, self.reset_password, "Reset the selected user's password"),
             (self.unlock_button, self.unlock_user, "Unlock the selected account"),
             (self.role_button, self.change_role, "Change the selected user's role"),
             (self.refresh_button, self.refresh_users, "Refresh the list of accounts"),
-        ):
-            button.setAutoDefault(False)
-            button.setAccessibleName(name)
-            button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.accounts_status = QLabel("", box)
-        self.accounts_status.setObjectName("hint")
-        self.accounts_status.setWordWrap(True)
-        self.accounts_status.setAccessibleName("Result of the last account change")
+        ))
+        self.accounts_status = _status_label(box, "Result of the last account change")
         layout.addWidget(self.accounts_status)
         return box
 
@@ -297,27 +287,18 @@ class AdminScreen(QWidget):
                 edit.setMaximumWidth(100)
             self.setting_boxes[name] = edit
             form.addRow(label, edit)
-        self.urn_preview = QLabel("", box)
-        self.urn_preview.setObjectName("hint")
-        self.urn_preview.setWordWrap(True)
-        self.urn_preview.setAccessibleName("Reference preview")
+        self.urn_preview = _status_label(box, "Reference preview")
         form.addRow("", self.urn_preview)
         layout.addLayout(form)
         for name in ("urn_format", "station_code", "station_name"):
             self.setting_boxes[name].textChanged.connect(lambda _t: self._update_preview())
-        row = QHBoxLayout()
         self.save_settings_button = QPushButton("&Save settings", box)
         self.revert_settings_button = QPushButton("Re&vert", box)
-        for button, slot in ((self.save_settings_button, self.save_settings), (self.revert_settings_button, self.load_settings)):
-            button.setAutoDefault(False)
-            button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.settings_status = QLabel("", box)
-        self.settings_status.setObjectName("hint")
-        self.settings_status.setWordWrap(True)
-        self.settings_status.setAccessibleName("Result of saving the settings")
+        _button_row(
+            layout,
+            ((self.save_settings_button, self.save_settings, ""), (self.revert_settings_button, self.load_settings, "")),
+        )
+        self.settings_status = _status_label(box, "Result of saving the settings")
         layout.addWidget(self.settings_status)
         return box
 
@@ -376,15 +357,9 @@ class AdminScreen(QWidget):
         explain.setWordWrap(True)
         explain.setObjectName("hint")
         layout.addWidget(explain)
-        row = QHBoxLayout()
         self.verify_button = QPushButton("&Verify chain", box)
         self.export_button = QPushButton("E&xport audit log…", box)
-        for button, slot in ((self.verify_button, self.verify_audit), (self.export_button, self.export_audit)):
-            button.setAutoDefault(False)
-            button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        _button_row(layout, ((self.verify_button, self.verify_audit, ""), (self.export_button, self.export_audit, "")))
         self.audit_result = QLabel("Not checked yet in this session.", box)
         self.audit_result.setObjectName("auditResult")
         self.audit_result.setWordWrap(True)
@@ -448,6 +423,29 @@ class AdminScreen(QWidget):
             ),
             label="Exporting the audit log…",
         ).success(done).run()
+
+
+def _button_row(layout: QVBoxLayout, buttons: Sequence[tuple[QPushButton, Callable[[], None], str]]) -> None:
+    """(button, slot, accessible name or "") left-aligned in a row below ``layout``'s content. None is
+    an auto-default button: Enter in a table or box above must not press one."""
+    row = QHBoxLayout()
+    for button, slot, name in buttons:
+        button.setAutoDefault(False)
+        if name:
+            button.setAccessibleName(name)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+    row.addStretch(1)
+    layout.addLayout(row)
+
+
+def _status_label(parent: QWidget, accessible_name: str) -> QLabel:
+    """A quiet line of text saying what just happened (or what a setting will give)."""
+    label = QLabel("", parent)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    label.setAccessibleName(accessible_name)
+    return label
 
 
 def _default_export_folder() -> Path:

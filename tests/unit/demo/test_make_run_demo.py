@@ -12,6 +12,7 @@ from cryptography import x509
 
 from dsvdesk import demo
 from dsvdesk.cli import main
+from dsvdesk.demo_accounts import demo_accounts_in
 from dsvdesk.store import Store
 from tests.unit.demo.conftest import TODAY
 
@@ -45,7 +46,7 @@ def test_every_demo_account_logs_in_with_its_demo_password(demo_db: Path) -> Non
 def test_the_database_lists_its_demo_accounts_for_the_login_screen(demo_db: Path) -> None:
     conn = sqlite3.connect(demo_db)
     try:
-        assert demo.demo_accounts_in(conn) == list(demo.DEMO_ACCOUNTS)
+        assert demo_accounts_in(conn) == list(demo.DEMO_ACCOUNTS)
     finally:
         conn.close()
 
@@ -56,7 +57,7 @@ def test_a_real_database_has_no_demo_accounts(tmp_path: Path) -> None:
         store.init_station("Real Station", "boss", "Real Admin", "a long real password")
     conn = sqlite3.connect(path)
     try:
-        assert demo.demo_accounts_in(conn) == []
+        assert demo_accounts_in(conn) == []
     finally:
         conn.close()
 

@@ -132,6 +132,10 @@ def test_bad_answer_files_get_clear_messages(station_db: Path, capsys: pytest.Ca
     listed = write_json(tmp_path / "list.json", ["victim_name"])
     code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(listed), "--user", "pc1")
     assert "one JSON object" in err
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(deep), "--user", "pc1")
+    assert code == 1 and "nested too deeply" in err
     unknown = write_json(tmp_path / "u.json", {"victm_name": "Ann"})
     code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(unknown), "--user", "pc1")
     assert code == 2 and "no question 'victm_name'" in err
