@@ -454,3 +454,19 @@ def test_victim_under_16_is_a_warning(answers: dict[str, Any], dob: str, warned:
 def test_non_latin_names_make_the_full_name(answers: dict[str, Any]) -> None:
     answers.update(victim_first_name="Ангелина", victim_surname="Łukasiewicz-王")
     assert run(form("124d"), answers).values["victim_name"] == "Ангелина Łukasiewicz-王"
+
+
+@pytest.mark.parametrize(
+    ("day", "time", "in_future"),
+    [("2026-11-01", "11:59", False), ("2026-11-01", "12:00", False), ("2026-11-01", "12:01", True),
+     ("2026-10-31", "23:59", False), ("2026-11-02", "00:00", True)],
+)
+def test_incident_date_and_time_cannot_be_in_the_future(
+    answers: dict[str, Any], day: str, time: str, in_future: bool
+) -> None:
+    answers.update(incident_date=day, incident_time=time)
+    evaluation = run(form("124d"), answers)  # the clock reads 2026-11-01 12:00
+    time_errors = [f.message for f in evaluation.errors if f.question_id == "incident_time"]
+    assert bool(time_errors) is in_future
+    if in_future:
+        assert time_errors == ["The incident date and time cannot be in the future."]
