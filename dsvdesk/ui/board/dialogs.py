@@ -70,12 +70,7 @@ class FigurePickerDialog(MarkedDialog):
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("hint")
         self.body.addWidget(self.count_label)
-        buttons = QDialogButtonBox(self)
-        self.insert_button = buttons.addButton("&Insert", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._choose_current)
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.insert_button = self.add_buttons("&Insert", self._choose_current)
         self.chosen: str | None = None
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._choose_current)

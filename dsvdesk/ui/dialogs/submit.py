@@ -8,7 +8,6 @@ from typing import Any
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.qt import (
     QCheckBox,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -85,12 +84,9 @@ class ProblemsDialog(MarkedDialog):
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(self._chosen)
         self.body.addWidget(self.list, 1)
-        buttons = QDialogButtonBox(self)
-        self.go_button = buttons.addButton("&Go to question", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("&Close", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(lambda: self._chosen(self.list.currentItem()))
-        buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.go_button = self.add_buttons(
+            "&Go to question", lambda: self._chosen(self.list.currentItem()), cancel_text="&Close"
+        )
         self.chosen: Any = None
         self.resize(560, 420)
         self.list.setFocus()

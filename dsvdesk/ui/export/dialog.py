@@ -19,7 +19,6 @@ from dsvdesk.ui.qt import (
     QKeyEvent,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QShowEvent,
     QSplitter,
@@ -127,12 +126,12 @@ class ExportDialog(MarkedDialog):
         self.recipient.editTextChanged.connect(self._update)
         form.addRow("&Recipient:", self.recipient)
 
-        self.justification = QPlainTextEdit(panel)
-        self.justification.setObjectName("exportJustification")
-        self.justification.setAccessibleName("Justification for the disclosure")
-        self.justification.setPlaceholderText("Why it is disclosed, e.g. CPS charging file for the hearing on 3 March")
-        self.justification.setTabChangesFocus(True)
-        self.justification.setFixedHeight(96)
+        self.justification = self.make_text_box(
+            "Justification for the disclosure",
+            "Why it is disclosed, e.g. CPS charging file for the hearing on 3 March",
+            height=96,
+            object_name="exportJustification",
+        )
         self.justification.textChanged.connect(self._update)
         form.addRow("&Justification (kept in the audit log):", self.justification)
 
