@@ -20,13 +20,15 @@ its own signature, which `verify_pack` demands is intact, trusted and covers the
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
 import logging
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -476,6 +478,22 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
     )
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while Part A builds ~100,000 rows of tuples and dicts.
+
+    None of them form cycles (reference counting frees them), yet each allocation burst sets off a
+    collection that walks every live object: a third of Part A's Python time at 100,000 records.
+    The previous state is restored, so a caller that paused it itself keeps it paused."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
     """Part A for `period` from the store: one query, the pure computation, and "combination" audit
     events for every repeat-victim match (DPA 2018 s.62: records linked to each other), written in one
@@ -483,13 +501,16 @@ def part_a_from_store(store: Store, session: Session, period: Period, *, form_id
     from dsvdesk.export.parta import COLUMNS, KEY_COLUMNS, compute_part_a
     from dsvdesk.store import reporting
 
-    rows = reporting.fetch_period_rows(
-        store, session, form_id=form_id, start=period.lookback_start, end=period.end, columns=COLUMNS,
-        purpose=PART_A_PURPOSE, key_columns=KEY_COLUMNS, detail_from=period.start,
-    )
-    part_a = compute_part_a(rows, period)
-    reporting.record_combinations(
-        store, session, [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches], COMBINATION_REASON
+    with _cyclic_gc_paused():
+        rows = reporting.fetch_period_rows(
+            store, session, form_id=form_id, start=period.lookback_start, end=period.end, columns=COLUMNS,
+            purpose=PART_A_PURPOSE, key_columns=KEY_COLUMNS, detail_from=period.start,
+        )
+        part_a = compute_part_a(rows, period)
+        del rows
+    reporting.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
+        store, session, [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches], COMBINATION_REASON,
+        only_new=True,
     )
     log.info(
         "Part A computed for %s..%s: %d record(s), %d repeat match(es)",
@@ -512,16 +533,20 @@ def export_board_pack(
     password: str,
     specs: Mapping[str, FormSpec],
     now: datetime | None = None,
+    justification: str | None = None,
 ) -> PackResult:
     """Everything `dsvdesk pack` and the app's Export do: check, compute, render, sign, log, write.
 
-    The disclosure to the Board is logged before the files exist, so a failed write shows as an
-    attempted disclosure, never the other way round."""
+    `justification` is the reason recorded for the disclosure (what the user typed in the pack dialog);
+    None or blank records the standard `PACK_JUSTIFICATION`. The disclosure to the Board is logged
+    before the files exist, so a failed write shows as an attempted disclosure, never the other way
+    round."""
     from dsvdesk.engine.completeness import evaluate, visible_answers
     from dsvdesk.export.report_pdf import board_report_from_answers
     from dsvdesk.store import reporting
 
     reporting.require_reporting_role(session, "export board packs")
+    reason = " ".join((justification or "").split()) or PACK_JUSTIFICATION
     out_dir = Path(out_dir).expanduser()
     if not out_dir.is_dir():
         raise PackError(f"The folder {out_dir} does not exist. Create it, or choose another with --out.")
@@ -553,7 +578,7 @@ def export_board_pack(
         exported_at=moment, location=settings.station_name or user.station, signer_lines=[who],
     )
     store.record_disclosure(
-        session, record.id, BOARD_RECIPIENT, PACK_JUSTIFICATION,
+        session, record.id, BOARD_RECIPIENT, reason,
         f"board pack, report revision {record.revision}, Part A {period.start.isoformat()}..{period.end.isoformat()}",
     )
     base = "_".join(

@@ -7,9 +7,8 @@ paragraph number or on which paragraphs count.
 
 from __future__ import annotations
 
-import inspect
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -271,21 +270,6 @@ class ExportOutcome:
     verification: PackVerification
 
 
-def _exporter_takes_justification(export: Callable[..., Any]) -> bool:
-    try:
-        return "justification" in inspect.signature(export).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def export_takes_justification() -> bool:
-    """True when the core's ``export_board_pack`` records a justification given by the user; otherwise
-    it records its own standard purpose (``pack.PACK_JUSTIFICATION``) and the dialog shows that."""
-    from dsvdesk.export.pack import export_board_pack
-
-    return _exporter_takes_justification(export_board_pack)
-
-
 def export_and_verify(
     db_path: Path,
     session: Session,
@@ -303,8 +287,9 @@ def export_and_verify(
 
     store = Store.open(db_path)
     try:
-        extra: dict[str, Any] = {"justification": justification} if export_takes_justification() else {}
-        result = export_board_pack(store, session, report_id, folder, password=password, specs=specs, **extra)
+        result = export_board_pack(
+            store, session, report_id, folder, password=password, specs=specs, justification=justification
+        )
         ca_pem = store.station_ca_pem()
     finally:
         store.close()

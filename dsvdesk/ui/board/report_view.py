@@ -329,7 +329,7 @@ class BoardReportView(RecordView):
             report_label=self.title(),
             folder=self._default_folder(),
             justification=PACK_JUSTIFICATION,
-            justification_editable=logic.export_takes_justification(),
+            justification_editable=True,
         )
         if request is None:
             return

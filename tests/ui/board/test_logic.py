@@ -131,12 +131,3 @@ def test_figure_choices_search_all_words() -> None:
     assert choice.matches(logic.search_words("  marac   12 ")) and not choice.matches(["arrest"])
     assert choice.matches([])
 
-
-def test_export_sends_the_justification_only_to_a_core_that_takes_it() -> None:
-    def old(store: object, session: object, report_id: str, out_dir: Path, *, password: str, specs: object) -> None: ...
-
-    def new(store: object, session: object, report_id: str, out_dir: Path, *, password: str, specs: object, justification: str) -> None: ...
-
-    assert not logic._exporter_takes_justification(old)
-    assert logic._exporter_takes_justification(new)
-    assert isinstance(logic.export_takes_justification(), bool)

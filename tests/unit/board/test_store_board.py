@@ -20,6 +20,7 @@ from dsvdesk.engine.loader import load_form, load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.errors import PermissionDenied
 from dsvdesk.export.pack import (
+    PACK_JUSTIFICATION,
     PART_A_PDF,
     PART_B,
     PackError,
@@ -194,10 +195,26 @@ def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: St
     assert by_id[station.record_ids[1]]["grade"] == "high"
 
 
-def test_the_query_uses_the_incident_date_index(store: Store) -> None:
+def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
+    # The answers documents share the records rows: a year's scan must not read them (migration 0004).
     with store._read() as conn:
-        plan = conn.execute("EXPLAIN QUERY PLAN " + reporting.period_rows_query(COLUMNS), ("a", "b", "c", "d")).fetchall()
-    assert any("records_incident_date" in str(row) for row in plan), plan
+        sql = reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date"))
+        plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b", "c", "d")))
+    assert "COVERING INDEX records_part_a (form_id=? AND incident_date>? AND incident_date<?)" in plan, plan
+
+
+def test_other_columns_and_key_columns_alone(station: Station, store: Store) -> None:
+    session = _session(store, "sup1")
+    kwargs: dict[str, Any] = {"form_id": "inv", "start": PERIOD.lookback_start, "end": PERIOD.end, "purpose": "test",
+                              "key_columns": ("victim_name", "victim_dob", "incident_date"), "detail_from": PERIOD.start}
+    rows = reporting.fetch_period_rows(store, session, columns=COLUMNS, **kwargs)
+    assert any("visible_high_risk" in str(r.values["marac_criteria"]) for r in rows)
+    other = reporting.fetch_period_rows(store, session, columns=("incident_date", "hbv_flag"), **kwargs)
+    assert len(other) == len(rows) and all(set(r.values) == {"incident_date", "hbv_flag"} for r in other)
+    keys = reporting.fetch_period_rows(store, session, columns=("victim_name", "incident_date"), **kwargs)
+    assert {r.values["victim_name"] for r in keys if r.status == "approved"} >= {"Zoë Smith", "Olga Ivanova"}
+    with pytest.raises(ValueError, match="not a store column name"):
+        reporting.period_rows_query(["answers_json') --"])
 
 
 def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Station, store: Store) -> None:
@@ -210,12 +227,47 @@ def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Statio
         (station.record_ids[1], (station.record_ids[0],)),
         (station.record_ids[5], (station.record_ids[4],)),
     ]
-    combos = _audit(station, "combination")[before:]
-    assert len(combos) == 4  # one event per record of each linked pair
+    combos = _audit(station, "combination")
+    assert len(combos) - before in (0, 4)  # 0 when an earlier test's Part A run already linked them
+    assert len(combos) == 4  # one event per record of each linked pair, logged once however often Part A runs
     assert {c[0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
     assert all("same victim" in c[1] for c in combos)
     assert {json.loads(c[2])["linked"][0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
     assert store.verify_audit().ok  # the batch keeps the hash chain intact
+
+
+def test_re_running_part_a_links_no_pair_again(station: Station, store: Store) -> None:
+    session = _session(store, "sup1")
+    part_a_from_store(store, session, PERIOD, form_id="inv")
+    logged = len(_audit(station, "combination"))
+    again = part_a_from_store(store, session, PERIOD, form_id="inv")
+    assert len(again.repeat_matches) == 2  # the figures still count every match
+    assert len(_audit(station, "combination")) == logged
+    assert store.verify_audit().ok
+
+
+def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> None:
+    session = _session(store, "sup1")
+    ids = station.record_ids
+    reason = "test link"
+    assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 2
+    # (2, 6) is logged; (2, 4) is new: one event for each record of the reduced link [2, 4]
+    before = len(_audit(station, "combination"))
+    assert reporting.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
+    new = _audit(station, "combination")[before:]
+    assert {(c[0], tuple(json.loads(c[2])["linked"])) for c in new} == {(ids[2], (ids[4],)), (ids[4], (ids[2],))}
+    assert reporting.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
+    # without only_new (an explicit link by a user) the events are written again
+    assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 2
+    assert store.verify_audit().ok
+
+
+def test_the_logged_pair_look_up_reads_only_combination_events(store: Store) -> None:
+    with store._read() as conn:
+        plan = " ".join(str(r) for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT record_id, detail FROM audit_events WHERE event = 'combination' "
+            "AND record_id IN (SELECT value FROM json_each(?))", ("[]",)))
+    assert "audit_events_combination" in plan, plan
 
 
 def test_officers_cannot_see_part_a(store: Store) -> None:
@@ -361,6 +413,41 @@ def test_pack_refuses_an_incomplete_report_and_officers(station: Station, tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_pack_records_the_justification_typed_by_the_user(station: Station, tmp_path: Path) -> None:
+    spec = station.specs["dsvb_report"]
+    with Store.open(station.path) as store:
+        author = _session(store, "sup1")
+        ref = store.create_record(author, spec, seed_answers(spec, ISLINGTON)) if (SEEDS_DIR / ISLINGTON).exists() else None
+        if ref is None:
+            pytest.skip("sample reports are not present")
+        first, second = tmp_path / "a", tmp_path / "b"
+        first.mkdir()
+        second.mkdir()
+        export_board_pack(store, author, ref.id, first, password=PASSWORD, specs=station.specs,
+                          justification="  Board meeting\n 12 May: Part A and B  ")
+        export_board_pack(store, author, ref.id, second, password=PASSWORD, specs=station.specs, justification="  ")
+    disclosures = [d for d in _audit(station, "disclosure") if d[0] == ref.id]
+    assert [d[1] for d in disclosures] == ["Board meeting 12 May: Part A and B", PACK_JUSTIFICATION]
+
+
 def test_compute_matches_store_rows_type() -> None:
     rows = [ReportingRow("a", "approved", {"incident_date": "2010-05-01"})]
     assert compute_part_a(rows, PERIOD).records == 1
+
+
+def test_part_a_restores_the_garbage_collector_as_it_was(store: Store) -> None:
+    import gc
+
+    session = _session(store, "sup1")
+    assert gc.isenabled()
+    part_a_from_store(store, session, PERIOD, form_id="inv")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        part_a_from_store(store, session, PERIOD, form_id="inv")
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
+    with pytest.raises(PermissionDenied):
+        part_a_from_store(store, _session(store, "off1"), PERIOD, form_id="inv")
+    assert gc.isenabled()  # and it is back on after a refusal

@@ -259,7 +259,25 @@ def test_migration_0003_application_id(tmp_path: Path) -> None:
     conn.close()
     with Store.open(tmp_path / "m.sqlite3") as store:  # ... and opened and migrated
         conn = store._conn
-        assert store.schema_version == 3
+        assert store.schema_version == db.CURRENT_VERSION  # 0003 and every later step
         assert conn.execute("PRAGMA application_id").fetchone()[0] == db.APPLICATION_ID
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "records_editor_updated" not in indexes and "records_owner_updated" in indexes
+
+
+def test_migration_0004_part_a_index(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 3)
+    conn.close()
+    with Store.open(tmp_path / "m.sqlite3") as store:
+        conn = store._conn
+        assert store.schema_version == 4
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"records_part_a", "audit_events_combination"} <= indexes
+        # Part A's period query reads the index alone, never the rows with their answers documents
+        plan = " ".join(str(r) for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id, status, incident_date, json_extract(columns_json, '$.grade') "
+            "FROM records WHERE form_id = ? AND incident_date >= ? AND incident_date < ?", ("f", "a", "b")))
+        assert "COVERING INDEX records_part_a" in plan, plan
+        # the combination look-up index holds combination events only
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_combination'").fetchone()[0]
+        assert "WHERE event = 'combination'" in sql
