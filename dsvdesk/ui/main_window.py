@@ -85,16 +85,7 @@ class MainWindow(QMainWindow):
             # Saves happen on every keystroke pause; the list is re-queried only when it is looked at.
             self.records_changed.connect(self._home_changed)
             self.tabs.currentChanged.connect(self._tab_shown)
-        else:
-            note = QLabel(
-                "Administrators manage accounts and settings and cannot open forms.\n"
-                "Use the command line: dsvdesk users add / users list / settings.",
-                self.tabs,
-            )
-            note.setWordWrap(True)
-            note.setMargin(20)
-            self.tabs.addTab(note, "Administration")
-            self._unclosable(0)
+        # Admins get no record tabs: their Administration tab comes from dsvdesk/ui/admin (screens/admin.py).
 
         self._build_menus()
         self.locked = False

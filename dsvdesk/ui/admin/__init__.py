@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dsvdesk import log
-from dsvdesk.ui.qt import QLabel
 
 if TYPE_CHECKING:
     from dsvdesk.store.settings import Settings
@@ -16,13 +15,12 @@ TAB_TITLE = "&Administration"
 
 
 def install(window: MainWindow) -> AdminScreen | None:
-    """Give an administrator the Administration tab in place of the main window's placeholder notice."""
+    """Give an administrator the Administration tab (accounts, settings, audit log)."""
     if window.context.role != "admin":
         return None
     from dsvdesk.ui.admin.screen import AdminScreen
     from dsvdesk.ui.marking import set_current_marking
 
-    _remove_placeholder(window)
     screen = AdminScreen(window.context, window.tabs)
 
     def apply(settings: Settings) -> None:
@@ -34,12 +32,3 @@ def install(window: MainWindow) -> AdminScreen | None:
     screen.settings_saved.connect(apply)
     window.add_tab(screen, TAB_TITLE, select=True)
     return screen
-
-
-def _remove_placeholder(window: MainWindow) -> None:
-    """The main window shows admins a text notice ("use the command line") until a screen replaces it."""
-    for index in reversed(range(window.tabs.count())):
-        widget = window.tabs.widget(index)
-        if isinstance(widget, QLabel) and window.tabs.tabText(index).replace("&", "") == "Administration":
-            window.tabs.removeTab(index)
-            widget.deleteLater()

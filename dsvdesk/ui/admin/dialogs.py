@@ -101,7 +101,7 @@ class _WorkingDialog(MarkedDialog):
             focus.setFocus()
 
     def _ok(self) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each editor/dialog subclass defines it
 
     def _acting_password_missing(self) -> bool:
         """Every account change needs the acting admin's own password (it unlocks the station key)."""

@@ -68,7 +68,7 @@ class Editor(QWidget):
         self._read_only = False
 
     def value(self) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each editor/dialog subclass defines it
 
     def set_value(self, value: Any) -> None:
         self._loading = True
@@ -78,7 +78,7 @@ class Editor(QWidget):
             self._loading = False
 
     def _show_value(self, value: Any) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each editor/dialog subclass defines it
 
     def _emit(self) -> None:
         if not self._loading and not self._read_only:
