@@ -220,8 +220,10 @@ def _format_summary_value(spec: FormSpec, source: str, value: Any) -> str:
         question = None
     if question is not None and not _is_empty(value):
         return format_value(question, value)
+    if isinstance(value, list | tuple) and not value:
+        return "None"  # e.g. no high-risk item answered yes
     if _is_empty(value):
-        return "None"
+        return "Not recorded"  # e.g. no supervisor's grade yet: "None" would read as a grade
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list | tuple):
