@@ -24,7 +24,7 @@ class CodeInfo:
 
 
 class _Lenient(dict[str, Any]):
-    """format_map() mapping that leaves an unknown placeholder visible instead of raising KeyError."""
+    """format_map() mapping that leaves an unknown {field} visible in the message instead of raising KeyError."""
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

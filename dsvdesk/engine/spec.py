@@ -109,7 +109,7 @@ class Question:
     tags: tuple[Tag, ...] = ()
     choices: tuple[Choice, ...] = ()  # choice, multichoice
     pattern: str | None = None  # reference
-    example: str = ""  # reference: shown as placeholder and in messages
+    example: str = ""  # reference: shown as hint text in the field and in messages
     fields: tuple[Question, ...] = ()  # repeat: the item's questions
     min_items: int = 0  # repeat
     max_items: int | None = None  # repeat

@@ -366,7 +366,7 @@ def compute_dashboard(
             events.extend(
                 (str(e[0]), str(e[1]), e[2], str(e[3]))
                 for e in conn.execute(
-                    f"SELECT record_id, event, revision, at FROM audit_events WHERE record_id IN ({marks}) "  # noqa: S608 - placeholders only
+                    f"SELECT record_id, event, revision, at FROM audit_events WHERE record_id IN ({marks}) "  # noqa: S608 - only "?" parameter marks are formatted in
                     "AND event IN (?, ?, ?) ORDER BY id",
                     (*chunk, audit.SUBMITTED, audit.RETURNED, audit.APPROVED),
                 )

@@ -12,7 +12,6 @@ from dsvdesk.ui.qt import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QModelIndex,
     QPushButton,
     Qt,
@@ -21,6 +20,7 @@ from dsvdesk.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from dsvdesk.ui.search_row import build_search_row
 
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
@@ -97,19 +97,9 @@ class HomeTab(QWidget):
             self.new_buttons[spec.id] = button
         layout.addLayout(top)
 
-        search_row = QHBoxLayout()
-        label = QLabel("&Search", self)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Name, CAD or CRIS reference")
-        self.search.setAccessibleName("Search my forms by name or reference")
-        self.search.setClearButtonEnabled(True)
-        label.setBuddy(self.search)
-        search_row.addWidget(label)
-        search_row.addWidget(self.search, 1)
-        self.count_label = QLabel("", self)
-        self.count_label.setObjectName("hint")
-        search_row.addWidget(self.count_label)
-        layout.addLayout(search_row)
+        row = build_search_row(self, hint="Name, CAD or CRIS reference", accessible_name="Search my forms by name or reference")
+        self.search, self.count_label = row.search, row.count_label
+        layout.addLayout(row.layout)
 
         self.model = RecordListModel(context.list_records, context.count_records, query=RecordQuery(mine_only=True))
         self.table = RecordTable(self.model, on_open, self)

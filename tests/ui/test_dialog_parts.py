@@ -19,7 +19,7 @@ def _reason_dialog(qtbot: QtBot) -> ReasonDialog:
         heading="Why are you doing this?",
         explanation="Kept in the audit log.",
         accessible_name="Reason",
-        placeholder="e.g. Court file",
+        hint="e.g. Court file",
         ok_text="&Go",
         object_name="whyReason",
     )
@@ -73,7 +73,7 @@ def test_justification_and_amend_dialogs_are_reason_dialogs_with_their_own_butto
 def test_password_box_masks_what_is_typed(qtbot: QtBot, ui_app: QApplication) -> None:
     dialog = MarkedDialog(None, "Password")
     qtbot.addWidget(dialog)
-    box = dialog.make_password_box(placeholder="Your password (signs the PDFs)")
+    box = dialog.make_password_box(hint="Your password (signs the PDFs)")
     assert box.echoMode() == QLineEdit.EchoMode.Password
     assert box.accessibleName() == "Your password"
     assert box.placeholderText() == "Your password (signs the PDFs)"

@@ -198,7 +198,7 @@ class PackExportDialog(MarkedDialog):
             fixed = QLabel("The standard reason for a board pack is recorded.", self)
             fixed.setObjectName("hint")
             form.addRow("", fixed)
-        self.password = self.make_password_box(placeholder="Your password (signs the PDFs)")
+        self.password = self.make_password_box(hint="Your password (signs the PDFs)")
         password_label = QLabel("&Password", self)
         password_label.setBuddy(self.password)
         form.addRow(password_label, self.password)

@@ -59,7 +59,7 @@ class MarkedDialog(QDialog):
         return label
 
     def make_text_box(
-        self, accessible_name: str, placeholder: str = "", *, text: str = "", height: int = 90, object_name: str = ""
+        self, accessible_name: str, hint: str = "", *, text: str = "", height: int = 90, object_name: str = ""
     ) -> QPlainTextEdit:
         """A few lines of free text (a reason, a rationale). Tab moves on instead of typing a tab, so the
         dialog can be used from the keyboard. The caller places it (body or a form row)."""
@@ -67,19 +67,19 @@ class MarkedDialog(QDialog):
         if object_name:
             box.setObjectName(object_name)
         box.setAccessibleName(accessible_name)
-        if placeholder:
-            box.setPlaceholderText(placeholder)
+        if hint:
+            box.setPlaceholderText(hint)
         box.setTabChangesFocus(True)
         box.setFixedHeight(height)
         return box
 
-    def make_password_box(self, accessible_name: str = "Your password", placeholder: str = "") -> QLineEdit:
+    def make_password_box(self, accessible_name: str = "Your password", hint: str = "") -> QLineEdit:
         """A masked password line; the caller places it (body or a form row)."""
         box = QLineEdit(self)
         box.setEchoMode(QLineEdit.EchoMode.Password)
         box.setAccessibleName(accessible_name)
-        if placeholder:
-            box.setPlaceholderText(placeholder)
+        if hint:
+            box.setPlaceholderText(hint)
         return box
 
     @staticmethod
@@ -130,7 +130,7 @@ class ReasonDialog(MarkedDialog):
         heading: str,
         explanation: str,
         accessible_name: str,
-        placeholder: str,
+        hint: str,
         ok_text: str,
         object_name: str = "",
         min_width: int = 460,
@@ -138,7 +138,7 @@ class ReasonDialog(MarkedDialog):
         super().__init__(parent, title)
         self.add_heading(heading)
         self.add_explanation(explanation)
-        self.reason = self.make_text_box(accessible_name, placeholder, object_name=object_name)
+        self.reason = self.make_text_box(accessible_name, hint, object_name=object_name)
         self.body.addWidget(self.reason)
         self.error_label = self.add_error_label()
         self.ok_button = self.add_buttons(ok_text, self._check)

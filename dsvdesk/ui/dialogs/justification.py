@@ -17,7 +17,7 @@ class JustificationDialog(ReasonDialog):
             explanation=f"{record_label} belongs to {owner_name}. Opening it is recorded in the audit log with "
             "your reason (Data Protection Act 2018, s.62).",
             accessible_name="Reason for opening the record",
-            placeholder="e.g. Quality assurance of the DASH grading before MARAC",
+            hint="e.g. Quality assurance of the DASH grading before MARAC",
             ok_text="&Open record",
             min_width=460,
         )

@@ -36,7 +36,7 @@ class SubmitDialog(MarkedDialog):
         note = QLabel("Your password signs the record. After submitting, it can no longer be changed.", self)
         note.setWordWrap(True)
         self.body.addWidget(note)
-        self.password = self.make_password_box(placeholder="Your password")
+        self.password = self.make_password_box(hint="Your password")
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
         # Enter in the password box must not submit by accident: Cancel is the default button.

@@ -111,7 +111,7 @@ class ApproveDialog(MarkedDialog):
             "Approving allocates the record's reference number (URN), countersigns the officer's signed PDF "
             "with your key and locks the record. The grade and rationale are printed on your signature stamp."
         )
-        self.password = self.make_password_box(placeholder="Your password")
+        self.password = self.make_password_box(hint="Your password")
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
         # Enter in the password box never approves by accident.
@@ -175,7 +175,7 @@ class AmendDialog(ReasonDialog):
             "new revision is started as a draft; it goes through review again and its PDF says which revision "
             "it replaces.",
             accessible_name="Reason for the amendment",
-            placeholder="e.g. The victim's date of birth was entered wrongly",
+            hint="e.g. The victim's date of birth was entered wrongly",
             ok_text="&Start amendment",
             object_name="amendReason",
             min_width=480,

@@ -39,6 +39,7 @@ from dsvdesk.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from dsvdesk.ui.search_row import build_search_row
 from dsvdesk.ui.wizard.values import display_date, parse_date
 
 if TYPE_CHECKING:
@@ -153,18 +154,10 @@ class ReviewQueueTab(QWidget):
         filters.addStretch(1)
         layout.addLayout(filters)
 
-        search_row = QHBoxLayout()
-        search_label = QLabel("&Search", self)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Name, CAD or CRIS reference, URN")
-        self.search.setAccessibleName("Search the queue by name or reference")
-        self.search.setClearButtonEnabled(True)
-        search_label.setBuddy(self.search)
-        search_row.addWidget(search_label)
-        search_row.addWidget(self.search, 1)
-        self.count_label = QLabel("", self)
-        self.count_label.setObjectName("hint")
-        search_row.addWidget(self.count_label)
+        row = build_search_row(
+            self, hint="Name, CAD or CRIS reference, URN", accessible_name="Search the queue by name or reference"
+        )
+        self.search, self.count_label, search_row = row.search, row.count_label, row.layout
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAutoDefault(False)
         search_row.addWidget(self.refresh_button)

@@ -132,7 +132,7 @@ class TextEditor(Editor):
 
 
 class ReferenceEditor(TextEditor):
-    """A CAD/CRIS/Merlin style reference: the example is the placeholder; surrounding spaces dropped."""
+    """A CAD/CRIS/Merlin style reference: the example is shown as grey hint text; surrounding spaces dropped."""
 
     def value(self) -> Any:
         text = self.line.text().strip()
