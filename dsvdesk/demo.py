@@ -6,7 +6,7 @@ Two uses:
   the real lifecycle by ``dsvdesk.commands.demo`` (drafts saved, submitted with real signatures,
   returned with comments, approved);
 - bulk data for the benchmarks (`dsvdesk demo --records N`): :func:`bulk_insert_records` writes N
-  records in all states with one ``executemany`` per table in one transaction, keeping the search
+  records in all states with multi-row ``INSERT`` statements in one transaction, keeping the search
   index, the searchable columns and the audit chain consistent.
 
 Answers are filled generically from the compiled :class:`FormSpec` — by question type, choices,
@@ -21,13 +21,19 @@ people, answers and record ids. Dates are relative to ``today`` so the demo alwa
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import datetime as dt
+import functools
+import hashlib
+import itertools
 import json
+import operator
 import queue
 import random
 import re
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,11 +230,28 @@ class Person:
         return day.year - self.dob.year - ((day.month, day.day) < (self.dob.month, self.dob.day))
 
 
+class _Weighted:
+    """``rng.choices(population, weights)[0]`` — the same draw from ``rng`` and the same result — with the
+    cumulative weights added up once rather than on every call (planning 100,000 records makes ~450,000
+    weighted choices)."""
+
+    __slots__ = ("cumulative", "last", "population", "total")
+
+    def __init__(self, population: Sequence[Any], weights: Sequence[float]) -> None:
+        self.population = tuple(population)
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1] + 0.0
+        self.last = len(self.population) - 1
+
+    def pick(self, rng: random.Random) -> Any:
+        return self.population[bisect.bisect(self.cumulative, rng.random() * self.total, 0, self.last)]
+
+
 def make_person(rng: random.Random, *, sex: str | None = None, on: dt.date, min_age: int = 16,
                 max_age: int = 75, community: str | None = None, family: str | None = None) -> Person:
     """A person of a random community (or the given one), aged min_age..max_age on ``on``."""
     if community is None:
-        community = rng.choices(list(COMMUNITY_WEIGHTS), weights=list(COMMUNITY_WEIGHTS.values()))[0]
+        community = _COMMUNITY.pick(rng)
     female, male, families = NAME_POOLS[community]
     if sex is None:
         sex = rng.choice(("female", "male"))
@@ -237,6 +260,8 @@ def make_person(rng: random.Random, *, sex: str | None = None, on: dt.date, min_
     return Person(given=given, family=family or rng.choice(families), community=community, sex=sex,
                   dob=on - dt.timedelta(days=age_days))
 
+
+_COMMUNITY = _Weighted(list(COMMUNITY_WEIGHTS), list(COMMUNITY_WEIGHTS.values()))
 
 # ----------------------------------------------------------------------------------- record planning
 
@@ -247,6 +272,9 @@ YES_COUNT_WEIGHTS: Mapping[int, int] = {
     14: 3, 15: 3, 16: 2, 17: 2, 18: 2, 19: 1, 20: 1, 22: 1,
 }
 GRADE_BANDS = ((14, "high"), (10, "medium"), (0, "standard"))
+_YES_COUNT = _Weighted(list(YES_COUNT_WEIGHTS), list(YES_COUNT_WEIGHTS.values()))
+_UNRECORDED_INCIDENTS = _Weighted((0, 1, 2, 3), (70, 18, 8, 4))  # earlier incidents only the victim tells of
+_CHILDREN = _Weighted((1, 2, 3, 4), (50, 32, 13, 5))  # children of a victim who has any
 
 
 def suggested_grade(yes_count: int) -> str:
@@ -277,17 +305,25 @@ class RecordPlan:
     extra_seed: int = 0
 
 
+# Status weights (draft, submitted, returned, approved) by the record's age in days, newest first.
+_STATUS_BY_AGE = ((3, _Weighted(STATUSES, (45, 35, 10, 10))), (14, _Weighted(STATUSES, (20, 30, 15, 35))),
+                  (60, _Weighted(STATUSES, (6, 8, 6, 80))))
+_STATUS_OLD = _Weighted(STATUSES, (2, 2, 1, 95))
+
+
 def _status_for(rng: random.Random, age_days: int) -> str:
     """Older records are mostly approved; the last fortnight holds the drafts and the queue."""
-    if age_days <= 3:
-        weights = (45, 35, 10, 10)
-    elif age_days <= 14:
-        weights = (20, 30, 15, 35)
-    elif age_days <= 60:
-        weights = (6, 8, 6, 80)
-    else:
-        weights = (2, 2, 1, 95)
-    return rng.choices(STATUSES, weights=weights)[0]
+    for up_to, weighted in _STATUS_BY_AGE:
+        if age_days <= up_to:
+            return str(weighted.pick(rng))
+    return str(_STATUS_OLD.pick(rng))
+
+
+def last_moment(today: dt.date) -> dt.datetime:
+    """The latest time demo data carries: 23:00 on the day before `today`. Whatever the hour the data is
+    made, nothing in it is in the future (the forms refuse an incident or a declaration in the future),
+    and a seed still gives the same data all day."""
+    return dt.datetime.combine(today - dt.timedelta(days=1), dt.time(23, 0))
 
 
 def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_days: int = 540,
@@ -302,7 +338,7 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
     import uuid  # here, not at the top: it costs start-up time and only planning needs it
 
     rng = random.Random(seed)
-    now = dt.datetime.combine(today, dt.time(23, 0))
+    now = last_moment(today)
     ages = sorted((rng.random() ** 1.15 * span_days for _ in range(count)), reverse=True)
     forced: list[str] = []
     if status_mix:
@@ -337,7 +373,7 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
                                   community=victim.community if same_community else None)
         earlier = [d for d in seen.get(victim, []) if 0 <= (incident_at.date() - d).days <= 365]
         # Not every earlier incident was recorded here: now and then the victim reports more.
-        previous = len(earlier) + (rng.choices((0, 1, 2, 3), weights=(70, 18, 8, 4))[0])
+        previous = len(earlier) + _UNRECORDED_INCIDENTS.pick(rng)
         seen.setdefault(victim, []).append(incident_at.date())
         recent_victims.append((incident_at.date(), victim, suspect))
         children: tuple[Person, ...] = ()
@@ -345,11 +381,11 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
             children = tuple(
                 make_person(rng, on=incident_at.date(), min_age=0, max_age=min(16, victim.age_on(incident_at.date()) - 17),
                             community=victim.community, family=rng.choice((victim.family, suspect.family)))
-                for _ in range(rng.choices((1, 2, 3, 4), weights=(50, 32, 13, 5))[0])
+                for _ in range(_CHILDREN.pick(rng))
             )
         age_days = (today - incident_at.date()).days
         status = forced[index] if forced else _status_for(rng, age_days)
-        yes_target = rng.choices(list(YES_COUNT_WEIGHTS), weights=list(YES_COUNT_WEIGHTS.values()))[0]
+        yes_target = _YES_COUNT.pick(rng)
         plans.append(RecordPlan(
             index=index,
             record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -387,7 +423,13 @@ RANKS = ("PC", "PC", "PC", "DC", "PS", "TDC")
 
 
 def _matches(pattern: str | None, text: str) -> bool:
-    return pattern is None or re.search(pattern, text) is not None
+    return pattern is None or _searcher(pattern)(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _searcher(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    """``re.search`` with ``pattern``, compiled once (a bulk run checks each pattern 200,000 times)."""
+    return re.compile(pattern).search
 
 
 _REFERENCE_PARTS: dict[tuple[str, str, str | None], tuple[tuple[str, str], ...]] = {}
@@ -444,7 +486,7 @@ def reference_like(question: Question, rng: random.Random, *, on: dt.date) -> st
 
 def _passes(constraint: Constraint, value: str) -> bool:
     if constraint.kind == "pattern" and constraint.pattern:
-        return re.search(constraint.pattern, value) is not None
+        return _searcher(constraint.pattern)(value) is not None
     if constraint.kind == "length":
         low = int(constraint.minimum) if isinstance(constraint.minimum, int | float) else 0
         high = int(constraint.maximum) if isinstance(constraint.maximum, int | float) else 10**9
@@ -523,6 +565,18 @@ def _text_for_person(label: str, person: Person) -> str | None:
     if "name" in text:
         return person.full_name
     return None
+
+
+def _person_attribute(label: str) -> str:
+    """The :class:`Person` attribute :func:`_text_for_person` reads for a question with this label, or ""."""
+    text = label.lower()
+    if "first name" in text or "forename" in text or "given name" in text:
+        return "given"
+    if "surname" in text or "family name" in text or "last name" in text:
+        return "family"
+    if "name" in text:
+        return "full_name"
+    return ""
 
 
 def _text_value(q: Question, ctx: FillContext, person: Person | None) -> str:
@@ -629,7 +683,7 @@ def fill_value(q: Question, ctx: FillContext, person: Person | None = None) -> A
         return ctx.plan.incident_at.strftime("%H:%M")
     if t is QuestionType.DATETIME:
         moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)),
-                     dt.datetime.combine(ctx.today, dt.time(0, 0)) + dt.timedelta(hours=ctx.plan.created_at.hour))
+                     last_moment(ctx.today))
         return moment.strftime("%Y-%m-%dT%H:%M")
     if t is QuestionType.YESNO:
         return YES if rng.random() < 0.45 else NO
@@ -1191,7 +1245,7 @@ def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: De
     reviewer_answers = {k: v for k, v in final_answers.items() if k.split("__", 1)[0] not in author_ids}
     holder: dict[str, str] = {}
     order = plan.index * 10
-    latest = dt.datetime.combine(today, dt.time(22, 0), tzinfo=dt.UTC)
+    latest = last_moment(today).replace(tzinfo=dt.UTC) - dt.timedelta(hours=1)
     created = min(_utc(plan.created_at), latest - dt.timedelta(hours=2))
     steps: list[tuple[dt.datetime, int, Callable[[], None]]] = []
 
@@ -1294,17 +1348,18 @@ class _Template:
     comments: Mapping[str, str]  # a supervisor's return comments (returned records)
     fragments: Mapping[str, str]  # answer id -> its '"id": value' JSON, so a copy is serialised cheaply
 
-    def json_parts(self, changeable: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
-        """The answers' JSON as (fixed text, id of a personalised answer after it or None) pairs."""
-        parts: list[tuple[str, str | None]] = []
+    def json_parts(self, changeable: frozenset[str]) -> tuple[tuple[str, str | None, str], ...]:
+        """The answers' JSON as (fixed text, id of a personalised answer after it or None, that id's
+        '"id": ' prefix) triples."""
+        parts: list[tuple[str, str | None, str]] = []
         fixed: list[str] = []
         for key, fragment in self.fragments.items():
             if key in changeable:
-                parts.append((", ".join(fixed), key))
+                parts.append((", ".join(fixed), key, f"{_JSON.encode(key)}: "))
                 fixed = []
             else:
                 fixed.append(fragment)
-        parts.append((", ".join(fixed), None))
+        parts.append((", ".join(fixed), None, ""))
         return tuple(parts)
 
 
@@ -1315,7 +1370,7 @@ class _Personaliser:
 
     def __init__(self, spec: FormSpec, today: dt.date) -> None:
         self.today = today
-        self.latest = dt.datetime.combine(today, dt.time(23, 0))
+        self.latest = last_moment(today)
         roles: dict[str, str] = {}
         for column, role in (("victim_name", "victim"), ("suspect_name", "suspect")):
             for part in _name_parts(spec, column):
@@ -1354,67 +1409,91 @@ class _Personaliser:
                 kind = "officers"
             if kind:
                 self.changes.append((q.id, kind, q, role))
+        # Worked out once, not per record: which Person attribute a name question takes, which fields of
+        # the children's and officers' items change, and whether a date may not be in the future.
+        self.person_attribute = {q.id: _person_attribute(q.label) for _key, _kind, q, _role in self.changes}
+        self.child_fields = tuple(
+            (f.id, "text", attribute) if f.type is QuestionType.TEXT and (attribute := _person_attribute(f.label))
+            else (f.id, "dob", "") if f.type is QuestionType.DATE and "birth" in f.label.lower()
+            else (f.id, "sex", "") if f.type is QuestionType.CHOICE
+            else (f.id, "", "")
+            for f in (children.fields if children is not None else ())
+        )
+        self.not_future = {q.id for _key, _kind, q, _role in self.changes
+                           if any(c.kind == "not_future" for c in q.constraints)}
+        self.officer_items: dict[tuple[str, Staff], dict[str, Any]] = {}  # (question, staff) -> changed fields
 
-    def apply(self, template: _Template, plan: RecordPlan, staff: Staff) -> tuple[dict[str, Any], set[str]]:
-        """The personalised answers, and the ids of those that differ from the template's."""
-        rng = random.Random(plan.extra_seed)
-        people = {"victim": plan.victim, "suspect": plan.suspect}
-        shift = plan.incident_at.date() - template.plan.incident_at.date()
-        answers = dict(template.answers)
+    def apply(self, template: _Template, plan: RecordPlan, staff: Staff) -> dict[str, Any]:
+        """The personalised values of the template's answers that depend on the plan, by answer id.
+
+        Every other answer is the template's own: the caller reads those from ``template.answers``
+        rather than copying ~200 answers per record (at 100,000 records the copies cost seconds)."""
+        rng: random.Random | None = None  # made when a reference needs it: seeding costs microseconds
+        incident = plan.incident_at
+        shift = incident.date() - template.plan.incident_at.date()
+        answers = template.answers
+        changed: dict[str, Any] = {}
         for key, kind, q, role in self.changes:
             value = answers.get(key)
             if value is None:
                 continue
-            person = people.get(role)
+            person = plan.victim if role == "victim" else plan.suspect if role == "suspect" else None
             if kind == "officer_name":
-                answers[key] = staff.officer_name
+                value = staff.officer_name
             elif kind == "station":
-                answers[key] = staff.station
+                value = staff.station
             elif kind == "person_text" and person is not None:
-                answers[key] = _text_for_person(q.label, person) or value
+                attribute = self.person_attribute[key]
+                value = (getattr(person, attribute) if attribute else None) or value
             elif kind == "person_sex" and person is not None and value in ("female", "male"):
-                answers[key] = person.sex
+                value = person.sex
             elif kind == "person_dob" and person is not None:
-                answers[key] = person.dob.isoformat()
+                value = person.dob.isoformat()
             elif kind == "shift_date":
-                answers[key] = _clamp_date(dt.date.fromisoformat(value) + shift, q, self.today).isoformat()
+                day = dt.date.fromisoformat(value) + shift
+                value = (min(day, self.today) if key in self.not_future else day).isoformat()
             elif kind == "shift_datetime":
-                answers[key] = min(dt.datetime.fromisoformat(value) + shift, self.latest).strftime("%Y-%m-%dT%H:%M")
+                # isoformat to the minute is strftime("%Y-%m-%dT%H:%M"), at a fraction of the cost
+                value = min(dt.datetime.fromisoformat(value) + shift, self.latest).isoformat(timespec="minutes")
             elif kind == "time":
-                answers[key] = plan.incident_at.strftime("%H:%M")
+                value = f"{incident.hour:02d}:{incident.minute:02d}"
             elif kind == "collar":
-                answers[key] = staff.officer_collar if _matches(q.pattern, staff.officer_collar) else value
+                value = staff.officer_collar if _matches(q.pattern, staff.officer_collar) else value
             elif kind == "reference":
-                answers[key] = reference_like(q, rng, on=plan.incident_at.date()) or value
+                if rng is None:
+                    rng = random.Random(plan.extra_seed)
+                value = reference_like(q, rng, on=incident.date()) or value
             elif kind == "officers" and isinstance(value, list) and value:
-                answers[key] = [self._officer(q, value[0], staff), *value[1:]]
+                value = [{**value[0], **self._officer_fields(q, staff)}, *value[1:]]
             elif kind == "children" and isinstance(value, list):
-                answers[key] = [self._child(q, item, child) for item, child in zip(value, plan.children, strict=False)]
-        return answers, {key for key, _k, _q, _r in self.changes if key in answers}
+                value = [self._child(item, child) for item, child in zip(value, plan.children, strict=False)]
+            changed[key] = value
+        return changed
 
-    @staticmethod
-    def _officer(q: Question, item: Mapping[str, Any], staff: Staff) -> dict[str, Any]:
-        """The record's own officer first among those attending."""
-        fresh = dict(item)
-        for f in q.fields:
-            if f.type is QuestionType.TEXT and "name" in f.label.lower():
-                fresh[f.id] = staff.officer_name
-            elif f.type is QuestionType.REFERENCE and _matches(f.pattern, staff.officer_collar):
-                fresh[f.id] = staff.officer_collar
-        return fresh
+    def _officer_fields(self, q: Question, staff: Staff) -> dict[str, Any]:
+        """The fields of an attending officer's item that make it the record's own officer."""
+        found = self.officer_items.get((q.id, staff))
+        if found is None:
+            found = {}
+            for f in q.fields:
+                if f.type is QuestionType.TEXT and "name" in f.label.lower():
+                    found[f.id] = staff.officer_name
+                elif f.type is QuestionType.REFERENCE and _matches(f.pattern, staff.officer_collar):
+                    found[f.id] = staff.officer_collar
+            self.officer_items[(q.id, staff)] = found
+        return found
 
-    @staticmethod
-    def _child(q: Question, item: Mapping[str, Any], child: Person) -> dict[str, Any]:
+    def _child(self, item: Mapping[str, Any], child: Person) -> dict[str, Any]:
         fresh = dict(item)
-        for f in q.fields:
-            if f.id not in fresh:
+        for field_id, kind, attribute in self.child_fields:
+            if field_id not in fresh:
                 continue
-            if f.type is QuestionType.TEXT and _text_for_person(f.label, child) is not None:
-                fresh[f.id] = _text_for_person(f.label, child)
-            elif f.type is QuestionType.DATE and "birth" in f.label.lower():
-                fresh[f.id] = child.dob.isoformat()
-            elif f.type is QuestionType.CHOICE and fresh[f.id] in ("female", "male"):
-                fresh[f.id] = child.sex
+            if kind == "text":
+                fresh[field_id] = getattr(child, attribute)
+            elif kind == "dob":
+                fresh[field_id] = child.dob.isoformat()
+            elif kind == "sex" and fresh[field_id] in ("female", "male"):
+                fresh[field_id] = child.sex
         return fresh
 
 
@@ -1433,14 +1512,39 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     Records are owned by the database's officers (only ``owners``, usernames, if given) and reviewed by
     its supervisors; a few hundred distinct
     record shapes are made and checked with the completeness engine, then re-used with fresh people,
-    dates and references. Rows go in with one ``executemany`` per table inside one transaction, with
+    dates and references. Rows go in with multi-row ``INSERT`` statements inside one transaction, with
     the searchable columns and the full-text index as the store writes them and a collection event
     plus one event per lifecycle step appended to the audit chain (which still verifies). Bulk records
     carry no signed PDFs.
     """
+    # Plans, shapes and audit events make millions of small objects that live to the end; the cyclic
+    # garbage collector would scan them again and again (about 3 s at 100,000 records) to find no
+    # cycles, so it is paused for the run (reference counting still frees everything as usual).
+    with _cyclic_gc_paused():
+        return _bulk_insert_records(db_path, spec, count=count, seed=seed, today=today,
+                                    templates_per_group=templates_per_group, owners=owners, progress=progress)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int, today: dt.date | None,
+                         templates_per_group: int, owners: Sequence[str],
+                         progress: Callable[[str], None] | None) -> BulkSummary:
     import time
 
     from dsvdesk.store import Store, audit, db
+    from dsvdesk.store.records import victim_key  # the key a save writes for linking a victim's records
 
     started = time.perf_counter()
     today = today or dt.date.today()
@@ -1474,7 +1578,7 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
         if progress is not None:
             progress(f"{sum(len(p) for p in templates.values())} record shapes checked")
         definition_hash = spec.content_hash
-        search_columns = _search_columns()
+        table_columns = _table_columns()
         comments: list[tuple[Any, ...]] = []
         events: list[tuple[str, int, dict[str, Any]]] = []  # (at, order, fields)
         approvals: list[tuple[str, str]] = []  # (approved_at, record id), for URNs in approval order
@@ -1486,101 +1590,121 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
         # Pass 1 (cheap): each record's template, owner, reviewer and times — every draw from `rng`, in
         # the same order as always, so a seed gives the same data — and its audit events; then the URNs.
         shapes: list[_Shape] = []
+        latest = last_moment(today).replace(tzinfo=dt.UTC) - dt.timedelta(hours=1)
+        latest_created = latest - dt.timedelta(hours=2)
+        form_detail = {"form_id": spec.id}
         for number, plan in enumerate(plans):
+            status = plan.status
             template = rng.choice(templates[_status_group(plan)])
             owner_id, owner_username, owner_name, owner_collar = officers[plan.owner_index % len(officers)]
             reviewer_id, reviewer_username = supervisors[number % len(supervisors)]
-            created = _utc(plan.created_at)
-            latest = dt.datetime.combine(today, dt.time(22, 0), tzinfo=dt.UTC)
-            created = min(created, latest - dt.timedelta(hours=2))
+            created = min(_utc(plan.created_at), latest_created)
             submitted = min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest) \
-                if plan.status != "draft" else None
+                if status != "draft" else None
             reviewed = min(submitted + dt.timedelta(hours=rng.randint(3, 40)), latest) \
-                if submitted is not None and plan.status in ("returned", "approved") else None
+                if submitted is not None and status in ("returned", "approved") else None
             updated = reviewed or submitted or min(created + dt.timedelta(minutes=rng.randint(2, 90)), latest)
-            shapes.append(_Shape(plan, template, owner_id, owner_name, owner_collar, reviewer_id, iso(created),
-                                 iso(updated), iso(submitted) if submitted else None,
-                                 iso(reviewed) if reviewed else None))
-            events.append((iso(created), 0, {"event": audit.COLLECTION, "user_id": owner_id,
-                                               "username": owner_username, "record_id": plan.record_id,
-                                               "revision": 1, "detail": {"form_id": spec.id}}))
-            if submitted is not None:
-                events.append((iso(submitted), 1, {"event": audit.SUBMITTED, "user_id": owner_id,
-                                                    "username": owner_username, "record_id": plan.record_id,
-                                                    "revision": 1, "detail": {"round": 1}}))
-            if plan.status == "returned" and reviewed is not None:
+            created_at = iso(created)
+            submitted_at = iso(submitted) if submitted is not None else None
+            reviewed_at = iso(reviewed) if reviewed is not None else None
+            updated_at = reviewed_at or submitted_at or iso(updated)
+            shapes.append(_Shape(plan, template, owner_id, owner_name, owner_collar, reviewer_id, created_at,
+                                 updated_at, submitted_at, reviewed_at))
+            events.append((created_at, 0, {"event": audit.COLLECTION, "user_id": owner_id,
+                                           "username": owner_username, "record_id": plan.record_id,
+                                           "revision": 1, "detail": form_detail}))
+            if submitted_at is not None:
+                events.append((submitted_at, 1, {"event": audit.SUBMITTED, "user_id": owner_id,
+                                                 "username": owner_username, "record_id": plan.record_id,
+                                                 "revision": 1, "detail": _ROUND_ONE}))
+            if status == "returned" and reviewed_at is not None:
                 cleaned = dict(template.comments)
-                comments.extend((plan.record_id, 1, 1, qid, text, reviewer_id, iso(reviewed))
+                comments.extend((plan.record_id, 1, 1, qid, text, reviewer_id, reviewed_at)
                                 for qid, text in cleaned.items())
-                events.append((iso(reviewed), 2, {"event": audit.RETURNED, "user_id": reviewer_id,
-                                                   "username": reviewer_username, "record_id": plan.record_id,
-                                                   "revision": 1, "value_sha256": audit.value_hash(cleaned),
-                                                   "detail": {"round": 1, "questions": sorted(cleaned)}}))
-            if plan.status == "approved" and reviewed is not None:
-                approvals.append((iso(reviewed), plan.record_id))
-                events.append((iso(reviewed), 3, {"event": audit.APPROVED, "user_id": reviewer_id,
-                                                   "username": reviewer_username, "record_id": plan.record_id,
-                                                   "revision": 1, "detail": {}}))
+                events.append((reviewed_at, 2, {"event": audit.RETURNED, "user_id": reviewer_id,
+                                                "username": reviewer_username, "record_id": plan.record_id,
+                                                "revision": 1, "value_sha256": audit.value_hash(cleaned),
+                                                "detail": {"round": 1, "questions": sorted(cleaned)}}))
+            if status == "approved" and reviewed_at is not None:
+                approvals.append((reviewed_at, plan.record_id))
+                events.append((reviewed_at, 3, {"event": audit.APPROVED, "user_id": reviewer_id,
+                                                "username": reviewer_username, "record_id": plan.record_id,
+                                                "revision": 1, "detail": {}}))
         urns, counters = _allocate_urns(conn, approvals, settings.station_name, settings.urn_format)
         for _at, _order, fields in events:
             if fields["event"] == audit.APPROVED:
                 fields["detail"] = {"urn": urns[fields["record_id"]]}
-        events.sort(key=lambda e: (e[0], e[1]))
+        events.sort(key=operator.itemgetter(0, 1))
         head = conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
         conn.close()
+        # Nothing more is read here: with no other connection open, the writer may load through a
+        # rollback journal rather than the WAL (see _write_bulk).
+        store.close()
         definition = (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml",
                       spec.source_text, iso(dt.datetime.now(dt.UTC)))
+
+        staff_by_owner: dict[int, Staff] = {}
+        encode_value = _JSON.encode
+        encode_text = _encode_text
+        encode_columns = _COLUMNS_JSON.encode
+        search_text = _search_text()
 
         def personalised(shape: _Shape, seq: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
             """Pass 2 (the costly part): the record row and its search row."""
             plan, template = shape.plan, shape.template
-            staff = Staff(officer_name=f"PC {shape.owner_name}", officer_collar=shape.owner_collar,
-                          station=settings.station_name)
-            answers, _changed = personaliser.apply(template, plan, staff)
+            staff = staff_by_owner.get(shape.owner_id)
+            if staff is None:
+                staff = staff_by_owner[shape.owner_id] = Staff(
+                    officer_name=f"PC {shape.owner_name}", officer_collar=shape.owner_collar,
+                    station=settings.station_name)
+            changed = personaliser.apply(template, plan, staff)
+            answers = template.answers
             pieces: list[str] = []
-            for fixed, key in json_parts[id(template)]:
+            for fixed, key, prefix in json_parts[id(template)]:
                 if fixed:
                     pieces.append(fixed)
                 if key is not None:
-                    pieces.append(_json_fragment(key, answers[key]))
-            columns = column_updater.apply(template, answers)
+                    value = changed[key] if key in changed else answers[key]
+                    pieces.append(prefix + (encode_text(value) if type(value) is str else encode_value(value)))
+            columns = column_updater.apply(template, changed)
             urn = urns.get(plan.record_id)
-            approved = plan.status == "approved"
+            status = plan.status
+            approved = status == "approved"
             row = (
-                seq, plan.record_id, spec.id, definition_hash, shape.owner_id, shape.owner_id, plan.status,
-                1 + (plan.status != "draft") + (shape.reviewed is not None), shape.created, shape.updated,
+                seq, plan.record_id, spec.id, definition_hash, shape.owner_id, shape.owner_id, status,
+                1 + (status != "draft") + (shape.reviewed is not None), shape.created, shape.updated,
                 shape.submitted, shape.reviewed if approved else None, shape.reviewer_id if approved else None,
-                int(plan.status != "draft"), int(plan.status == "returned"), template.completeness,
-                *[columns.get(name) for name in search_columns],
+                int(status != "draft"), int(status == "returned"), template.completeness,
+                *[columns.get(name) for name in table_columns], victim_key(columns),
                 f" {' '.join(template.flags)} " if template.flags else "",
-                json.dumps(columns, ensure_ascii=False, default=str),
+                encode_columns(columns),
                 "{" + ", ".join(pieces) + "}", urn,
             )
-            return row, (seq, *_fts_texts(columns, urn))
+            return row, (seq, *search_text(columns, urn))
 
         if progress is not None:
             progress(f"{count:,} records planned; making and writing them")
-        # The rows are made on this thread and written on a writer thread as they come (SQLite releases
-        # the GIL while it works, so the two overlap on a two-core PC); the audit chain is hashed last.
-        batches: queue.Queue[list[tuple[tuple[Any, ...], tuple[Any, ...]]] | BaseException | None] = \
-            queue.Queue(maxsize=4)
-        audit_rows: Future[list[tuple[Any, ...]]] = Future()
+        # The audit rows and then the record rows are made on this thread and written on a writer thread
+        # as they come (SQLite releases the GIL while it works, so the two overlap on a two-core PC).
+        items: queue.Queue[_WriterItem] = queue.Queue(maxsize=4)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") as writer:
-            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, batches=batches,
-                                           comments=comments, counters=counters, audit_rows=audit_rows)
+            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, items=items,
+                                           comments=comments, counters=counters)
             try:
-                for first in range(0, len(shapes), _BATCH):
+                for audit_rows in _audit_rows([(at, fields) for at, _o, fields in events], head, _AUDIT_BATCH):
                     if written_future.done():  # the writer gave up (e.g. another program wrote): stop early
                         break
-                    _hand_over(batches, [personalised(shape, base_seq + number + 1)
-                                         for number, shape in enumerate(shapes[first:first + _BATCH], start=first)],
-                               written_future)
-                _hand_over(batches, None, written_future)
-                audit_rows.set_result(_audit_rows([(at, fields) for at, _o, fields in events], head))
+                    _hand_over(items, ("audit", audit_rows), written_future)
+                for first in range(0, len(shapes), _BATCH):
+                    if written_future.done():
+                        break
+                    made = [personalised(shape, base_seq + number + 1)
+                            for number, shape in enumerate(shapes[first:first + _BATCH], start=first)]
+                    _hand_over(items, ("records", [row for row, _search in made]), written_future)
+                    _hand_over(items, ("search", [search for _row, search in made]), written_future)
+                _hand_over(items, None, written_future)
             except BaseException as exc:
-                _hand_over(batches, exc, written_future)
-                if not audit_rows.done():
-                    audit_rows.set_exception(exc)
+                _hand_over(items, exc, written_future)
                 raise
             written = written_future.result()
         by_status: dict[str, int] = {}
@@ -1593,23 +1717,26 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
                        templates=sum(len(p) for p in templates.values()), seconds=time.perf_counter() - started)
 
 
+_ROUND_ONE: Mapping[str, Any] = {"round": 1}
+
+
 # The store writes a record's derived columns and search-index row on every save; bulk rows must be
 # identical, so the store's own public helpers make them (Store.derive, records.column_value,
 # records.search_text, audit.event_hash). tests/unit/demo checks a bulk row against the store
 # re-saving the same record.
 
 
-def _search_columns() -> tuple[str, ...]:
-    from dsvdesk.store.records import SEARCH_COLUMNS
+def _table_columns() -> tuple[str, ...]:
+    from dsvdesk.store.records import TABLE_COLUMNS
 
-    return tuple(SEARCH_COLUMNS)
+    return tuple(TABLE_COLUMNS)
 
 
-def _fts_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
-    """(names, refs) for the search index, made by the store's own ``records.search_text``."""
+def _search_text() -> Callable[[Mapping[str, Any], str | None], tuple[str, str]]:
+    """The store's own ``records.search_text``: (names, refs) of a record for the search index."""
     from dsvdesk.store.records import search_text
 
-    return search_text(columns, urn)
+    return search_text
 
 
 def _derive(store: Store, spec: FormSpec, answers: Mapping[str, Any]) -> Any:
@@ -1626,6 +1753,8 @@ def _make_template(store: Store, spec: FormSpec, plan: RecordPlan, today: dt.dat
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
+# json.dumps(columns, ensure_ascii=False, default=str) as the store writes columns_json, made once.
+_COLUMNS_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _json_fragment(key: str, value: Any) -> str:
@@ -1643,7 +1772,10 @@ class _ColumnUpdater:
 
         self.column_value = column_value
         self.direct: list[tuple[str, str]] = []  # (column, answered question id)
-        self.computed: list[tuple[str, Any]] = []  # (column, expression over answered questions only)
+        # (column, expression over answered questions only, the names it reads, its results by their values
+        # or None if it reads the clock: the same first name and surname always make the same full name)
+        self.computed: list[tuple[str, Any, tuple[str, ...], dict[tuple[Any, ...], Any] | None]] = []
+        self.references: set[str] = set()  # every name the computed expressions read
         for column, source in spec.columns.items():
             q = by_id.get(source)
             if q is None:
@@ -1655,22 +1787,55 @@ class _ColumnUpdater:
                 ref in self.constants or (ref in by_id and _answerable(by_id[ref]))
                 for ref in q.expression.all_references()
             ) and q.expression.all_references() & changeable:
-                self.computed.append((column, q.expression))
-
-    def apply(self, template: _Template, answers: Mapping[str, Any]) -> dict[str, Any]:
+                names = tuple(sorted(q.expression.all_references()))
+                reads_clock = bool(q.expression.functions & {"today", "now"})
+                self.computed.append((column, q.expression, names, None if reads_clock else {}))
+                self.references.update(names)
         from dsvdesk.engine.expressions import MappingEnvironment
 
+        self.environment = MappingEnvironment
+
+    def apply(self, template: _Template, changed: Mapping[str, Any]) -> dict[str, Any]:
+        """The template's columns with those that read ``changed`` answers (``_Personaliser.apply``)
+        worked out again; every other answer is the template's."""
         columns = dict(template.columns)
         column_value = self.column_value
+        answers = template.answers
         for column, source in self.direct:
-            columns[column] = column_value(answers.get(source))
+            columns[column] = column_value(changed[source] if source in changed else answers.get(source))
         if self.computed:
-            env = MappingEnvironment({**self.constants, **answers})
-            for column, expression in self.computed:
+            # The constants, then the answers over them, as the store's environment has them; only the
+            # names the expressions read are looked up.
+            values = dict(self.constants)
+            for name in self.references:
+                if name in changed:
+                    values[name] = changed[name]
+                elif name in answers:
+                    values[name] = answers[name]
+            env: Any = None
+            for column, expression, names, kept in self.computed:
+                key = tuple(values.get(name, _MISSING) for name in names)
+                # not kept if the expression reads the clock, or a list is among the values (the children)
+                results = kept if kept is not None and _hashable(key) else None
+                if results is not None and key in results:
+                    columns[column] = results[key]
+                    continue
+                if env is None:
+                    env = self.environment(values)
                 columns[column] = column_value(expression.evaluate(env))
+                if results is not None:
+                    results[key] = columns[column]
         if columns.get("yes_count") is not None:
             columns["yes_count"] = int(columns["yes_count"])
         return columns
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], station: str,
@@ -1693,23 +1858,39 @@ def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], s
     return urns, counters
 
 
+# One item for the writer thread: ("audit" | "records" | "search", rows), an exception (the maker
+# failed: roll everything back), or None (all rows handed over: finish and commit).
+_WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
+_RECORD_FIELDS_HEAD = ("seq", "id", "form_id", "definition_hash", "owner_id", "editor_id", "status", "version",
+                       "created_at", "updated_at", "submitted_at", "approved_at", "approved_by", "ever_submitted",
+                       "return_rounds", "completeness")
+_RECORD_FIELDS_TAIL = ("victim_key", "flags", "columns_json", "answers_json", "urn")
+_COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "author_id", "created_at")
+# Parameters per multi-row INSERT (SQLite's default limit is 32,766). The sqlite3 module releases the GIL
+# while SQLite runs a statement, and taking it back waits for the maker thread to yield it (up to the
+# 5 ms switch interval): one statement per row made the writer wait far longer than it wrote, and even
+# 100 rows per statement left the audit and search rows (2 ms of work per 100) mostly waiting.
+_PARAMETERS_PER_STATEMENT = 30_000
+
+
 def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...],
-                batches: queue.Queue[list[tuple[tuple[Any, ...], tuple[Any, ...]]] | BaseException | None],
-                comments: list[tuple[Any, ...]], counters: Mapping[int, int],
-                audit_rows: Future[list[tuple[Any, ...]]]) -> int:
+                items: queue.Queue[_WriterItem], comments: list[tuple[Any, ...]],
+                counters: Mapping[int, int]) -> int:
     """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
 
-    ``batches`` brings lists of (record row, search row) as they are made, then None; an exception put
-    there instead (the maker failed) rolls everything back.
+    ``items`` brings the audit rows (already chained from ``head``), then each batch's record rows and
+    search rows as they are made, then None; an exception put there instead (the maker failed) rolls
+    everything back.
 
     The audit chain was hashed from ``head``: if another program added an event since, nothing is
     written (the chain would break) and the user is asked to run the command again."""
     from dsvdesk.store import db
 
     conn = db.connect(path)
-    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages to
-    # the WAL again and again (the store's own connections keep SQLite's default).
+    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages
+    # again and again (the store's own connections keep SQLite's default).
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
+    rollback_journal = _use_rollback_journal(conn, path)
     try:
         with db.transaction(conn, path):
             if tuple(conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()) != tuple(head):
@@ -1720,36 +1901,90 @@ def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...
             conn.execute(
                 "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING", definition)
-            names = ("seq, id, form_id, definition_hash, owner_id, editor_id, status, version, created_at, "
-                     "updated_at, submitted_at, approved_at, approved_by, ever_submitted, return_rounds, "
-                     f"completeness, {', '.join(_search_columns())}, flags, columns_json, answers_json, urn")
-            marks = ", ".join("?" for _ in names.split(","))
-            insert_record = f"INSERT INTO records ({names}) VALUES ({marks})"  # noqa: S608 - fixed names
-            while (batch := batches.get()) is not None:
-                if isinstance(batch, BaseException):
-                    raise DemoSetupError("The bulk records could not be made, so none were added.") from batch
-                conn.executemany(insert_record, [row for row, _search in batch])
-                conn.executemany("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
-                                 [search for _row, search in batch])
-            conn.executemany(
-                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", comments)
+            record_fields = (*_RECORD_FIELDS_HEAD, *_table_columns(), *_RECORD_FIELDS_TAIL)
+            tables = {"audit": ("audit_events", _AUDIT_FIELDS), "records": ("records", record_fields),
+                      "search": ("records_fts", ("rowid", "names", "refs"))}
+            audit_written = 0
+            last_event: tuple[Any, ...] | None = None
+            while (item := items.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise DemoSetupError("The bulk records could not be made, so none were added.") from item
+                kind, rows = item
+                table, fields = tables[kind]
+                _insert_rows(conn, table, fields, rows)
+                if kind == "audit" and rows:
+                    audit_written += len(rows)
+                    last_event = rows[-1]
+            _insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
             conn.executemany(
                 "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
                 "ON CONFLICT (year) DO UPDATE SET last = excluded.last", sorted(counters.items()))
-            rows = audit_rows.result()
-            conn.executemany(
-                f"INSERT INTO audit_events ({', '.join(_AUDIT_FIELDS)}) "  # noqa: S608 - fixed names
-                f"VALUES ({', '.join('?' for _ in _AUDIT_FIELDS)})", rows)
-            if rows:
+            if last_event is not None:
                 conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
-                             (rows[-1][0], rows[-1][-1], int(head[2]) + len(rows)))
-        return len(rows)
+                             (last_event[0], last_event[-1], int(head[2]) + audit_written))
+        return audit_written
     finally:
+        if rollback_journal:
+            _return_to_wal(conn, path)
         conn.close()
 
 
+def _use_rollback_journal(conn: sqlite3.Connection, path: Path) -> bool:
+    """Load through a rollback journal instead of the WAL, if no other connection has the database open.
+
+    In WAL mode every page of the load is written twice: to the WAL (about 1 GB at 100,000 records),
+    then copied into the database by the checkpoint after the commit. A rollback journal only keeps the
+    original content of pages that already existed, and the load mostly adds new pages at the end of
+    the file, so it is written once. The guarantees stay SQLite's: synchronous=FULL, and a crash or
+    error mid-load rolls the database back to what it was. Returns True if the mode was changed (the
+    caller switches back to WAL afterwards); False, staying in WAL, if another connection is open."""
+    from dsvdesk import log
+    from dsvdesk.store import db
+
+    conn.execute("PRAGMA busy_timeout = 0")  # someone else has it open: do not wait, keep the WAL
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
+    except sqlite3.OperationalError as exc:
+        log.storage.info("bulk load of %s stays in WAL mode (%s)", path.name, exc)
+        mode = "wal"
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {db.DEFAULT_BUSY_TIMEOUT_MS:d}")
+    return mode == "delete"
+
+
+def _return_to_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Back to WAL mode after the load. Never raises: should it fail, every DSVDesk connection sets WAL
+    mode again when it opens the database (``db.apply_pragmas``), so the worst case is a note in the log."""
+    from dsvdesk import log
+
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+    except sqlite3.Error as exc:
+        mode = str(exc)
+    if mode != "wal":
+        log.storage.warning("%s could not go back to WAL mode after the bulk load (%s); the next "
+                            "connection sets it", path.name, mode)
+
+
+def _insert_rows(conn: sqlite3.Connection, table: str, fields: tuple[str, ...],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
+    """INSERT ``rows`` in order, as many per statement as :data:`_PARAMETERS_PER_STATEMENT` (or SQLite's
+    own limit, if lower) allows."""
+    parameters = min(_PARAMETERS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    per_statement = max(1, parameters // len(fields))
+    for first in range(0, len(rows), per_statement):
+        chunk = rows[first:first + per_statement]
+        conn.execute(_insert_sql(table, fields, len(chunk)), list(itertools.chain.from_iterable(chunk)))
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_sql(table: str, fields: tuple[str, ...], rows: int) -> str:
+    one_row = f"({', '.join('?' for _ in fields)})"
+    return f"INSERT INTO {table} ({', '.join(fields)}) VALUES {', '.join([one_row] * rows)}"  # noqa: S608 - fixed names
+
+
 _BATCH = 2_000  # records per hand-over to the writer thread
+_AUDIT_BATCH = 20_000  # audit events per hand-over
 
 
 def _hand_over(batches: queue.Queue[Any], item: Any, writer: Future[int]) -> None:
@@ -1780,24 +2015,55 @@ class _Shape:
 
 _AUDIT_FIELDS = ("id", "at", "event", "user_id", "username", "record_id", "revision", "question_id",
                  "value_sha256", "justification", "recipient", "detail", "prev_hash", "hash")
+# audit.canonical_json (json.dumps with these settings), with the encoder made once rather than per call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_encode_text = json.encoder.encode_basestring  # what the encoders above write for a str (C, no checks)
 
 
-def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """The audit rows for ``events`` (in order), continuing the hash chain from ``head``."""
-    from dsvdesk.store import audit
+def _canonical_value(value: Any) -> str:
+    """One value as ``audit.canonical_json`` writes it (the json module's own text for each type)."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _encode_text(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return _CANONICAL_JSON.encode(value)
 
-    rows = []
+
+def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...],
+                batch: int = _AUDIT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    """The audit rows for ``events`` (in order), continuing the hash chain from ``head``, ``batch`` at a
+    time.
+
+    Each hash is ``audit.event_hash`` of the row (tests/unit/demo check that the two agree): the sha256
+    of the canonical JSON (sorted keys, no spaces) of every column but the hash, ``detail`` as parsed
+    JSON. The JSON is put together here from its values' own JSON, keys in sorted order: calling
+    ``audit.event_hash`` for each of 290,000 events took about 10 s, this about 2 s."""
+    value = _canonical_value
+    sha256 = hashlib.sha256
     previous = str(head[1])
     next_id = int(head[0]) + 1
+    rows: list[tuple[Any, ...]] = []
     for at, given in events:
-        fields: dict[str, Any] = dict.fromkeys(_AUDIT_FIELDS)
-        fields.update(given)
-        fields["id"] = next_id
-        fields["at"] = at
-        fields["detail"] = audit.canonical_json(dict(given.get("detail") or {}))
-        fields["prev_hash"] = previous
-        fields["hash"] = audit.event_hash(fields)
-        rows.append(tuple(fields[name] for name in _AUDIT_FIELDS))
-        previous = fields["hash"]
+        get = given.get
+        detail = _CANONICAL_JSON.encode(dict(get("detail") or {}))
+        event, user_id, username, record_id, revision, question_id, value_sha256, justification, recipient = (
+            get("event"), get("user_id"), get("username"), get("record_id"), get("revision"), get("question_id"),
+            get("value_sha256"), get("justification"), get("recipient"))
+        # The keys in sorted order; the detail's canonical text is the canonical text of its parsed JSON.
+        body = (f'{{"at":{value(at)},"detail":{detail},"event":{value(event)},"id":{next_id:d},'
+                f'"justification":{value(justification)},"prev_hash":{value(previous)},'
+                f'"question_id":{value(question_id)},"recipient":{value(recipient)},'
+                f'"record_id":{value(record_id)},"revision":{value(revision)},"user_id":{value(user_id)},'
+                f'"username":{value(username)},"value_sha256":{value(value_sha256)}}}')
+        digest = sha256(body.encode("utf-8")).hexdigest()
+        rows.append((next_id, at, event, user_id, username, record_id, revision, question_id, value_sha256,
+                     justification, recipient, detail, previous, digest))
+        previous = digest
         next_id += 1
-    return rows
+        if len(rows) >= batch:
+            yield rows
+            rows = []
+    if rows:
+        yield rows

@@ -20,15 +20,13 @@ its own signature, which `verify_pack` demands is intact, trusted and covers the
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import json
 import logging
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -36,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import __version__
 from dsvdesk.errors import UserFacingError
-from dsvdesk.export.parta import PartA, Period, part_a_csv
+from dsvdesk.export.parta import PartA, Period, RepeatMatch, part_a_csv
 from dsvdesk.export.report_pdf import (
     AUTHOR_FIELD,
     BoardReport,
@@ -478,36 +476,35 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
     )
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while Part A builds ~100,000 rows of tuples and dicts.
+def read_part_a(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
+    """Part A for `period` from the store, without linking anything: SQLite counts the approved records
+    in groups and hands over only the records whose victim recurs (``reporting.fetch_period_counts``);
+    `parta` matches those and turns the counts into figures. The read is logged as one consultation."""
+    from dsvdesk.export import parta
+    from dsvdesk.store import reporting
 
-    None of them form cycles (reference counting frees them), yet each allocation burst sets off a
-    collection that walks every live object: a third of Part A's Python time at 100,000 records.
-    The previous state is restored, so a caller that paused it itself keeps it paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    found: list[tuple[list[RepeatMatch], int]] = []
+
+    def match(keys: list[tuple[Any, ...]]) -> list[str]:
+        found.append(parta.repeat_matches_of(keys, period))
+        return [m.record_id for m in found[-1][0]]
+
+    read = reporting.fetch_period_counts(
+        store, session, form_id=form_id, start=period.lookback_start, end=period.end, purpose=PART_A_PURPOSE,
+        shared_columns=parta.SHARED_COLUMNS, presence_column=parta.PRESENCE_COLUMN, dob_column=parta.DOB_COLUMN,
+        age_floors=[floor for floor, _key in parta.AGE_FLOORS], match=match, detail_from=period.start,
+    )
+    matches, repeat_victims = found[-1]
+    return parta.compute_part_a_from_counts(read.started, read.groups, read.matched_groups, matches, repeat_victims,
+                                            period)
 
 
 def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
-    """Part A for `period` from the store: one query, the pure computation, and "combination" audit
-    events for every repeat-victim match (DPA 2018 s.62: records linked to each other), written in one
-    transaction."""
-    from dsvdesk.export.parta import COLUMNS, KEY_COLUMNS, compute_part_a
+    """Part A for `period` from the store (`read_part_a`), and "combination" audit events for every
+    repeat-victim match (DPA 2018 s.62: records linked to each other), written in one transaction."""
     from dsvdesk.store import reporting
 
-    with _cyclic_gc_paused():
-        rows = reporting.fetch_period_rows(
-            store, session, form_id=form_id, start=period.lookback_start, end=period.end, columns=COLUMNS,
-            purpose=PART_A_PURPOSE, key_columns=KEY_COLUMNS, detail_from=period.start,
-        )
-        part_a = compute_part_a(rows, period)
-        del rows
+    part_a = read_part_a(store, session, period, form_id=form_id)
     reporting.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
         store, session, [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches], COMBINATION_REASON,
         only_new=True,

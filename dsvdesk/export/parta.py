@@ -22,10 +22,12 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple, Protocol
+
+from dsvdesk.store.search import name_key, person_key
 
 # The 124D store columns Part A reads (the 124D's `columns:` maps them to answers).
 COLUMNS: tuple[str, ...] = (
@@ -49,6 +51,11 @@ COLUMNS: tuple[str, ...] = (
 
 # The columns that identify a victim and date a record: the 12 months before a period need only these.
 KEY_COLUMNS: tuple[str, ...] = ("victim_name", "victim_dob", "incident_date")
+# How the store's grouped read (reporting.fetch_period_counts) is asked for the columns: counted in
+# groups of records that share their values (the referral date only as "made or not", see
+# PRESENCE_COLUMN); the victims are matched on the store's victim_key (search.person_key of the
+# victim's name and date of birth, the same key `compute_part_a` makes).
+SHARED_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in (*KEY_COLUMNS, "marac_referral_date"))
 APPROVED = "approved"
 # Statuses of a record that was started but is not (yet) approved; deleted drafts never reach here.
 GRADES: tuple[str, ...] = ("standard", "medium", "high")
@@ -339,19 +346,165 @@ class Figure:
 
 
 # ------------------------------------------------------------------ computation
+#
+# Both entry points reduce the records to the same two things, then share every count:
+#  - each victim's approved records ((normalised name, date of birth) -> [(incident date, record id)]),
+#    for repeat victims;
+#  - the approved records in the period, each under what the figures tell apart about it (a
+#    `_GroupKey`: the shared values, whether a MARAC referral was made, the month, the age band). A
+#    year's 60,000 records fall into a few thousand groups, so the figures are a pass over those.
+
+
+class _Group(NamedTuple):
+    """What the figures other than the months tell apart about an approved record in the period."""
+
+    shared: _Shared
+    referral: bool
+    age_band: str
+    repeat: bool
+
+
+# An approved record in the period as first counted, before it is known whether it is a repeat:
+# (shared values, or the store's JSON text of them; MARAC referral made; (year, month); age band).
+_GroupKey = tuple[Any, bool, tuple[int, int], str]
+_Victims = dict[str, list[tuple[date, str]]]  # person_key -> [(incident date, record id)]
 
 
 def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[EnteredFigure] = ()) -> PartA:
-    """All computed Part A figures for `period` from investigation-form rows (pure, deterministic)."""
-    # Every row gets the cheap key (status, date, victim); only approved rows in the period are parsed in
-    # full: the lookback rows exist only to be matched against.
-    keyed = [(row, _Key.of(row)) for row in rows]
-    all_rows = [key for _row, key in keyed]
-    in_period = [key for key in all_rows if key.incident in period]
-    approved = sorted(
-        (_Parsed.of(row, key) for row, key in keyed if key.approved and key.incident in period),
-        key=lambda r: (r.incident or period.start, r.record_id),
-    )
+    """All computed Part A figures for `period` from investigation-form rows (pure, deterministic).
+
+    Rows before the period (its 12-month lookback) only serve to recognise repeat victims."""
+    started = 0
+    victims: _Victims = {}
+    in_period: dict[str, _GroupKey] = {}
+    for row in rows:
+        v = row.values
+        incident = as_date(v.get("incident_date"))
+        if incident is None:
+            continue
+        inside = incident in period
+        started += inside
+        if str(row.status).lower() != APPROVED:  # only approved records count or match
+            continue
+        record_id = str(row.record_id)
+        victim = person_key(v.get("victim_name"), v.get("victim_dob"))
+        if victim is not None:
+            victims.setdefault(victim, []).append((incident, record_id))
+        if inside:
+            dob = as_date(v.get("victim_dob"))
+            in_period[record_id] = (_Shared.of(v), _referral(v.get(PRESENCE_COLUMN)),
+                                    (incident.year, incident.month), age_band_key(dob, incident))
+    matches, repeat_victims = find_repeat_matches(victims, in_period)
+    repeats = Counter(in_period[m.record_id] for m in matches)
+    return _part_a(period, started, Counter(in_period.values()), repeats, matches, repeat_victims, entered)
+
+
+def repeat_matches_of(keys: Iterable[Sequence[Any]], period: Period) -> tuple[list[RepeatMatch], int]:
+    """`find_repeat_matches` over plain rows (record id, incident date, person key) of the approved
+    records whose victim has more than one, as the store's ``reporting.fetch_period_counts`` reads
+    them (its ``victim_key`` column is the `person_key` of the victim's name and date of birth)."""
+    days: dict[Any, date | None] = {}
+    victims: _Victims = {}
+    in_period: set[str] = set()
+    start, end = period.start, period.end
+    for raw_id, incident_text, victim in keys:
+        incident = days.get(incident_text, _UNSEEN)
+        if incident is _UNSEEN:
+            incident = days[incident_text] = as_date(incident_text)
+        if incident is None or victim is None:
+            continue
+        record_id = str(raw_id)
+        victims.setdefault(str(victim), []).append((incident, record_id))
+        if start <= incident <= end:
+            in_period.add(record_id)
+    return find_repeat_matches(victims, in_period)
+
+
+def compute_part_a_from_counts(  # noqa: PLR0917 - the parts of one store read, in its order
+    started: int,
+    groups: Iterable[Sequence[Any]],
+    matched_groups: Iterable[Sequence[Any]],
+    matches: Sequence[RepeatMatch],
+    repeat_victims: int,
+    period: Period,
+    entered: Iterable[EnteredFigure] = (),
+) -> PartA:
+    """`compute_part_a` from what the store's ``reporting.fetch_period_counts`` reads: the records
+    started in the period, the approved records in it counted in groups (`groups`; the repeat
+    records' groups in `matched_groups`) and the repeat matches `repeat_matches_of` found.
+
+    The same figures as `compute_part_a` over the same records (tests/unit/board check it through a
+    real store), without a Python object per record in the period."""
+    return _part_a(period, started, _counted(groups, period), _counted(matched_groups, period), matches, repeat_victims,
+                   entered)
+
+
+# The age-band floors of AGE_BANDS, highest first, with their diversity keys (the store's grouped
+# read is given the floors and answers with the one an age reaches).
+AGE_FLOORS: tuple[tuple[int, str], ...] = ((61, "age_61_plus"), (36, "age_36_60"), (16, "age_16_35"))
+# The columns the store's grouped read is told about, besides SHARED_COLUMNS.
+PRESENCE_COLUMN = "marac_referral_date"  # a referral counts when it has a date
+DOB_COLUMN = "victim_dob"
+
+
+def _counted(groups: Iterable[Sequence[Any]], period: Period) -> Counter[_GroupKey]:
+    """Group rows of ``reporting.fetch_period_counts`` (see its `PeriodCounts`) as `_GroupKey` counts."""
+    bands = dict(AGE_FLOORS)
+    months: dict[str, tuple[int, int]] = {}
+    counts: Counter[_GroupKey] = Counter()
+    for shared_text, presence, month_text, dob_value, floor, n in groups:
+        if floor is not None:  # both dates are ISO dates: the month is YYYY-MM, the band the store's
+            month = months.get(month_text)
+            if month is None:
+                month = months[month_text] = (int(month_text[:4]), int(month_text[5:7]))
+            band = bands.get(floor, "age_other")
+        else:  # the store could not work the age out: the full incident date and the date of birth
+            incident = as_date(month_text)
+            if incident is None or incident not in period:
+                continue
+            month, band = (incident.year, incident.month), age_band_key(as_date(dob_value), incident)
+        counts[(shared_text, _referral(presence), month, band)] += n
+    return counts
+
+
+_UNSEEN: Any = object()
+
+
+def _referral(value: Any) -> bool:
+    return bool(str(value or "").strip())
+
+
+def _part_a(  # noqa: PLR0917 - one private function behind both entry points
+    period: Period,
+    started: int,
+    counts: Mapping[_GroupKey, int],
+    repeats: Mapping[_GroupKey, int],
+    matches: Sequence[RepeatMatch],
+    repeat_victims: int,
+    entered: Iterable[EnteredFigure],
+) -> PartA:
+    """The figures from the approved records in the period counted by `_GroupKey` (`counts`; those of
+    the repeat records also in `repeats`) and the repeat matches."""
+    decoded: dict[str, _Shared] = {}
+    groups: Counter[_Group] = Counter()  # without the month: the months are counted here
+    by_month: dict[tuple[int, int], list[int]] = {}  # (year, month) -> [records, high risk, MARAC, arrests]
+    for (shared, referral, month, band), n in counts.items():
+        if isinstance(shared, str):  # the store's text: each distinct one decoded once
+            found = decoded.get(shared)
+            if found is None:
+                found = decoded[shared] = _Shared.of(dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True)))
+        else:
+            found = shared
+        repeat = repeats.get((shared, referral, month, band), 0)  # the repeat records are among `counts`
+        if n > repeat:  # += : texts that differ can normalise alike ('HIGH ' and 'high')
+            groups[_Group(found, referral, band, repeat=False)] += n - repeat
+        if repeat:
+            groups[_Group(found, referral, band, repeat=True)] += repeat
+        figures = by_month.setdefault(month, [0, 0, 0, 0])
+        figures[0] += n
+        figures[1] += n * (found.grade == "high")
+        figures[2] += n * referral
+        figures[3] += n * (found.arrested is True)
 
     grades: Counter[str] = Counter()
     yes_bands: Counter[str] = Counter()
@@ -359,45 +512,41 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
     criteria: Counter[str] = Counter()
     marac = hbv = arrested = not_arrested = arrest_unknown = previous = 0
     with_children = children_total = all_merlin = 0
-    for r in approved:
-        grades[r.grade] += 1
-        if r.yes_count is None:
-            yes_bands[NOT_RECORDED] += 1
+    for (s, referral, _band, _repeat), n in groups.items():
+        grades[s.grade] += n
+        if s.yes_count is None:
+            yes_bands[NOT_RECORDED] += n
         else:
-            histogram[r.yes_count] += 1
-            yes_bands[yes_band(r.yes_count)] += 1
-        if r.marac_referred:
-            marac += 1
-            for criterion in r.marac_criteria:
-                criteria[criterion] += 1
-        hbv += r.hbv
-        if r.arrested is True:
-            arrested += 1
-        elif r.arrested is False:
-            not_arrested += 1
+            histogram[s.yes_count] += n
+            yes_bands[yes_band(s.yes_count)] += n
+        if referral:  # the criteria count only with a referral
+            marac += n
+            for criterion in s.marac_criteria:
+                criteria[criterion] += n
+        hbv += n * s.hbv
+        if s.arrested is True:
+            arrested += n
+        elif s.arrested is False:
+            not_arrested += n
         else:
-            arrest_unknown += 1
-        if r.children > 0:
-            with_children += 1
-            children_total += r.children
-            all_merlin += not r.merlin_missing
-        previous += r.previous_incidents > 0
-
-    matches = find_repeat_matches(all_rows, approved)
-    repeat_ids = {m.record_id for m in matches}
-    repeat_keys = {r.victim_key for r in approved if r.record_id in repeat_ids}
+            arrest_unknown += n
+        if s.children > 0:
+            with_children += n
+            children_total += n * s.children
+            all_merlin += n * (not s.merlin_missing)
+        previous += n * (s.previous_incidents > 0)
     top = max(histogram, default=-1)
 
     return PartA(
         period=period,
-        started=len(in_period),
-        records=len(approved),
+        started=started,
+        records=sum(counts.values()),
         grades={g: grades.get(g, 0) for g in (*GRADES, NOT_RECORDED)},
         yes_bands={b: yes_bands.get(b, 0) for b in (*(b[0] for b in YES_BANDS), NOT_RECORDED)},
         yes_histogram=tuple(histogram.get(i, 0) for i in range(top + 1)),
         marac_referrals=marac,
         marac_by_criterion={k: criteria.get(k, 0) for k, _ in MARAC_CRITERIA},
-        repeat_victims=len(repeat_keys),
+        repeat_victims=repeat_victims,
         repeat_records=len(matches),
         repeat_matches=tuple(matches),
         records_with_children=with_children,
@@ -408,149 +557,107 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
         not_arrested=not_arrested,
         arrest_not_recorded=arrest_unknown,
         previous_incidents_reported=previous,
-        diversity=_diversity(approved, repeat_ids=repeat_ids),
-        months=_months(approved, period),
+        diversity=_diversity(groups),
+        months=_months(by_month, period),
         entered=tuple(entered),
     )
 
 
-def find_repeat_matches(candidates: Sequence[_Key], in_period: Sequence[_Parsed]) -> list[RepeatMatch]:
+def find_repeat_matches(victims: _Victims, in_period: Container[str]) -> tuple[list[RepeatMatch], int]:
     """Records in the period whose victim (normalised name + date of birth) was in an approved record
-    with an earlier incident date no more than 12 months before."""
-    by_victim: dict[tuple[str, str], list[tuple[date, str]]] = {}
-    for c in candidates:
-        if c.approved and c.victim_key is not None and c.incident is not None:
-            by_victim.setdefault(c.victim_key, []).append((c.incident, c.record_id))
-    # Each victim's records sorted once by (incident, id); a record's earlier ones are then one slice.
-    history: dict[tuple[str, str], tuple[list[tuple[date, str]], list[date]]] = {}
-    for key, items in by_victim.items():
-        if len(items) > 1:
-            items.sort()
-            history[key] = (items, [d for d, _id in items])
-    matches: list[RepeatMatch] = []
-    for r in in_period:
-        if r.victim_key is None or r.incident is None:
+    with an earlier incident date no more than 12 months before, ordered by (incident date, record id);
+    and how many distinct victims those records are about. `victims` holds every approved record's
+    (incident date, id) under its victim."""
+    found: list[tuple[date, str, RepeatMatch]] = []
+    window_starts: dict[date, date] = {}  # incident date -> earliest date of an earlier record that counts
+    repeat_victims = 0
+    for items in victims.values():
+        if len(items) < 2:
             continue
-        found = history.get(r.victim_key)
-        if found is None:
-            continue
-        items, days = found
-        first = bisect_left(days, add_months(r.incident, -REPEAT_WINDOW_MONTHS))
-        last = bisect_left(days, r.incident)
-        if last > first:
-            matches.append(RepeatMatch(r.record_id, tuple(record_id for _d, record_id in items[first:last])))
-    return matches
+        items.sort()  # by (incident, id): a record's earlier ones are then one slice
+        dates = [d for d, _id in items]
+        before = len(found)
+        for incident, record_id in items:
+            if record_id not in in_period:
+                continue
+            window_start = window_starts.get(incident)
+            if window_start is None:
+                window_start = window_starts[incident] = add_months(incident, -REPEAT_WINDOW_MONTHS)
+            first = bisect_left(dates, window_start)
+            last = bisect_left(dates, incident)
+            if last > first:
+                found.append((incident, record_id, RepeatMatch(record_id, tuple(r for _d, r in items[first:last]))))
+        repeat_victims += len(found) > before
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [match for _d, _id, match in found], repeat_victims
 
 
-def _diversity(approved: Sequence[_Parsed], repeat_ids: set[str]) -> tuple[DiversityRow, ...]:
-    groups: list[tuple[str, list[_Parsed]]] = [
-        ("Victims (all records)", list(approved)),
-        ("High risk", [r for r in approved if r.grade == "high"]),
-        ("MARAC referrals", [r for r in approved if r.marac_referred]),
-        ("Repeat victims", [r for r in approved if r.record_id in repeat_ids]),
-        ("Suspect arrested", [r for r in approved if r.arrested is True]),
-    ]
+_DIVERSITY_GROUPS: tuple[tuple[str, Callable[[_Group], bool]], ...] = (
+    ("Victims (all records)", lambda g: True),
+    ("High risk", lambda g: g.shared.grade == "high"),
+    ("MARAC referrals", lambda g: g.referral),
+    ("Repeat victims", lambda g: g.repeat),
+    ("Suspect arrested", lambda g: g.shared.arrested is True),
+)
+
+
+def _diversity(groups: Mapping[_Group, int]) -> tuple[DiversityRow, ...]:
     rows = []
-    for label, members in groups:
+    for label, member in _DIVERSITY_GROUPS:
         counts: Counter[str] = Counter()
-        for r in members:
-            counts[{"F": "female", "M": "male"}.get(r.sex or "", "sex_unknown")] += 1
-            counts[{"white": "white", "bme": "bme"}.get(r.ethnic_group or "", "ethnicity_unknown")] += 1
-            counts[r.age_band_key] += 1
-            counts["disability"] += r.disability
-        rows.append(DiversityRow(label, len(members), {k: counts.get(k, 0) for k, _ in DIVERSITY_COLUMNS}))
+        total = 0
+        for g, n in groups.items():
+            if not member(g):
+                continue
+            total += n
+            s = g.shared
+            counts[{"F": "female", "M": "male"}.get(s.sex or "", "sex_unknown")] += n
+            counts[{"white": "white", "bme": "bme"}.get(s.ethnic_group or "", "ethnicity_unknown")] += n
+            counts[g.age_band] += n
+            counts["disability"] += n * s.disability
+        rows.append(DiversityRow(label, total, {k: counts.get(k, 0) for k, _ in DIVERSITY_COLUMNS}))
     return tuple(rows)
 
 
-def _months(approved: Sequence[_Parsed], period: Period) -> tuple[MonthFigures, ...]:
-    by_month: dict[tuple[int, int], list[_Parsed]] = {}
-    for r in approved:
-        if r.incident is not None:
-            by_month.setdefault((r.incident.year, r.incident.month), []).append(r)
+def _months(by_month: Mapping[tuple[int, int], Sequence[int]], period: Period) -> tuple[MonthFigures, ...]:
     out = []
     for year, month in period.months():
-        members = by_month.get((year, month), [])
-        out.append(
-            MonthFigures(
-                year,
-                month,
-                records=len(members),
-                high_risk=sum(r.grade == "high" for r in members),
-                marac_referrals=sum(r.marac_referred for r in members),
-                arrests=sum(r.arrested is True for r in members),
-            )
-        )
+        records, high, marac, arrests = by_month.get((year, month), (0, 0, 0, 0))
+        out.append(MonthFigures(year, month, records=records, high_risk=high, marac_referrals=marac, arrests=arrests))
     return tuple(out)
 
 
-# ------------------------------------------------------------------ parsing one row's column values
+# ------------------------------------------------------------------ normalising one record's values
 
 
-# _Key and _Parsed are NamedTuples, not frozen dataclasses: a year holds ~100,000 rows and a frozen
-# dataclass pays one object.__setattr__ per field on construction (most of Part A's Python time).
-class _Key(NamedTuple):
-    """What every row needs: identity, status, incident date and the victim it is about."""
+class _Shared(NamedTuple):
+    """The values of SHARED_COLUMNS, normalised: the same for every record with the same answers."""
 
-    record_id: str
-    approved: bool
-    incident: date | None
-    dob: date | None
-    victim_key: tuple[str, str] | None
-
-    @classmethod
-    def of(cls, row: RowLike) -> _Key:
-        v = row.values
-        approved = str(row.status).lower() == APPROVED
-        incident = as_date(v.get("incident_date"))
-        if not approved:  # only approved records count or match: skip the victim for the rest
-            return cls(str(row.record_id), False, incident, None, None)
-        dob = as_date(v.get("victim_dob"))
-        name = normalise_name(v.get("victim_name"))
-        return cls(str(row.record_id), True, incident, dob, (name, dob.isoformat()) if name and dob else None)
-
-
-class _Parsed(NamedTuple):
-    """An approved record in the period, every Part A column read once."""
-
-    record_id: str
-    approved: bool
-    incident: date | None
-    victim_key: tuple[str, str] | None
     grade: str
     yes_count: int | None
     children: int
     merlin_missing: bool
-    marac_referred: bool
     marac_criteria: tuple[str, ...]
     hbv: bool
     arrested: bool | None
     sex: str | None
     ethnic_group: str | None
-    age_band_key: str
     disability: bool
     previous_incidents: int
 
     @classmethod
-    def of(cls, row: RowLike, key: _Key) -> _Parsed:
-        v = row.values
-        referral = bool(str(v.get("marac_referral_date") or "").strip())
-        criteria = (normalise_criterion(c) for c in as_list(v.get("marac_criteria"))) if referral else ()
-        return cls(  # positional, in field order: keywords cost measurably at 60,000 rows
-            key.record_id,
-            key.approved,
-            key.incident,
-            key.victim_key,
+    def of(cls, v: Mapping[str, Any]) -> _Shared:
+        criteria = (normalise_criterion(c) for c in as_list(v.get("marac_criteria")))
+        return cls(  # positional, in field order
             normalise_grade(v.get("grade")) or normalise_grade(v.get("officer_grade")) or NOT_RECORDED,
             as_int(v.get("yes_count")),
             max(as_int(v.get("children_count")) or 0, 0),
             _merlin_missing(v.get("merlin_missing")),
-            referral,
             tuple(dict.fromkeys(c for c in criteria if c)),
             as_bool(v.get("hbv_flag")) is True,
             as_bool(v.get("arrested")),
             normalise_sex(v.get("victim_sex")),
             normalise_ethnicity(v.get("victim_ethnic_group")),
-            age_band_key(key.dob, key.incident),
             _disability(v.get("victim_disability")),
             as_int(v.get("previous_incidents_12m")) or 0,
         )
@@ -642,18 +749,11 @@ def as_list(value: Any) -> list[str]:
 
 
 def normalise_name(value: Any) -> str:
-    """Case, accents, punctuation and word order ignored: 'SMITH, Zoë' == 'zoe smith'."""
+    """Case, accents, punctuation and word order ignored: 'SMITH, Zoë' == 'zoe smith' (the store's
+    ``search.name_key``, which its ``victim_key`` column is made of)."""
     if not isinstance(value, str):
         return ""
-    return _normalise_name_text(value)
-
-
-@functools.lru_cache(maxsize=65536)  # the same victims and spellings recur across a period's records
-def _normalise_name_text(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    words = re.findall(r"\w+", stripped)
-    return " ".join(sorted(words))
+    return name_key(value)
 
 
 def normalise_grade(value: Any) -> str | None:
@@ -696,12 +796,9 @@ def age_band_key(dob: date | None, incident: date | None) -> str:
     if dob is None or incident is None or dob > incident:
         return "age_other"
     age = age_at(dob, incident)
-    if age >= 61:
-        return "age_61_plus"
-    if age >= 36:
-        return "age_36_60"
-    if age >= 16:
-        return "age_16_35"
+    for floor, key in AGE_FLOORS:
+        if age >= floor:
+            return key
     return "age_other"
 
 

@@ -165,6 +165,8 @@ def migrate(conn: sqlite3.Connection, path: Path, *, target: int | None = None) 
     scripts = migration_files()
     goal = CURRENT_VERSION if target is None else target
     version = user_version(conn)
+    if version < goal:
+        _give_migration_functions(conn)
     for number in range(version + 1, goal + 1):
         conn.execute("BEGIN EXCLUSIVE")
         try:
@@ -178,6 +180,15 @@ def migrate(conn: sqlite3.Connection, path: Path, *, target: int | None = None) 
         log.storage.info("database %s migrated to schema version %d", path.name, number)
         version = number
     return version
+
+
+def _give_migration_functions(conn: sqlite3.Connection) -> None:
+    """The Python functions migration scripts may call, by their SQL names: a step that fills a new
+    column the store writes from Python gives old rows the very values a save would (0005's
+    ``victim_key``)."""
+    from dsvdesk.store.search import person_key
+
+    conn.create_function("dsvdesk_person_key", 2, person_key, deterministic=True)
 
 
 # --------------------------------------------------------------------------------------- connecting

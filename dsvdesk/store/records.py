@@ -37,14 +37,20 @@ from dsvdesk.store.models import (
     Status,
     User,
 )
-from dsvdesk.store.search import fold
+from dsvdesk.store.search import fold, person_key
 
 if TYPE_CHECKING:
     from dsvdesk.engine.expressions import Expression
     from dsvdesk.engine.spec import FormSpec, Question
 
-# Columns of the records table that a form's `columns:` may fill; any other name goes to columns_json only.
-SEARCH_COLUMNS = ("victim_name", "suspect_name", "incident_date", "cad_ref", "cris_ref", "grade", "yes_count")
+# Columns of the records table that a form's `columns:` may fill; every name also goes to columns_json.
+# The first seven are listed and searched (migration 0001); the rest are the values Part A of the Board
+# report counts, kept as real columns so its period query reads a narrow index (migration 0005).
+TABLE_COLUMNS = (
+    "victim_name", "suspect_name", "incident_date", "cad_ref", "cris_ref", "grade", "yes_count",
+    "victim_dob", "victim_sex", "victim_ethnic_group", "victim_disability", "officer_grade", "children_count",
+    "merlin_missing", "marac_referral_date", "marac_criteria", "hbv_flag", "arrested", "previous_incidents_12m",
+)
 NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
 MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble
 MAX_LIST_LIMIT = 1000
@@ -227,6 +233,12 @@ def column_value(value: Any) -> Any:
     return str(value)
 
 
+def victim_key(columns: Mapping[str, Any]) -> str | None:
+    """The ``victim_key`` column a save writes beside the columns: ``search.person_key`` of the victim's
+    name and date of birth (how Part A links the same victim's records; migration 0005)."""
+    return person_key(columns.get("victim_name"), columns.get("victim_dob"))
+
+
 def search_text(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
     """(names, refs) as the full-text index holds them: the name columns, then the reference columns
     (``*_ref``) and the URN, each folded (``search.fold``) so "lucja" finds "Łucja"."""
@@ -254,7 +266,9 @@ def _json_dumps(value: Any, what: str) -> str:
     return text
 
 
-_DERIVED_SET = f"{', '.join(f'{n} = ?' for n in SEARCH_COLUMNS)}, completeness = ?, flags = ?, columns_json = ?"
+_DERIVED_SET = (
+    f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, completeness = ?, flags = ?, columns_json = ?"
+)
 # Constant SQL texts, so sqlite3's statement cache prepares each once per connection.
 _WRITE_DERIVED_SQL = f"UPDATE records SET {_DERIVED_SET} WHERE seq = ?"  # noqa: S608 - fixed names
 _SAVE_WITH_DERIVED_SQL = (
@@ -271,7 +285,7 @@ _LOAD_FOR_SAVE_SQL = (
 def _derived_params(derived: Derived) -> list[Any]:
     flags = f" {' '.join(derived.flags)} " if derived.flags else ""
     return [
-        *(derived.columns.get(name) for name in SEARCH_COLUMNS), derived.completeness, flags,
+        *(derived.columns.get(name) for name in TABLE_COLUMNS), victim_key(derived.columns), derived.completeness, flags,
         json.dumps(derived.columns, ensure_ascii=False, default=str),
     ]
 

@@ -1,9 +1,10 @@
 """Read-only period queries for Part A of the Board report.
 
 One SQL query returns, per record of the investigation form with an incident date in the range, its
-id, status and only the store columns asked for, read out of ``columns_json`` by SQLite itself. It is
-a range scan of the covering index ``records_part_a`` (migration 0004: form, incident date, status,
-id, columns_json), so a year's scan never reads the table rows with their ~7 KB answers documents.
+id, status and only the store columns asked for. It is a range scan of the covering index
+``records_part_a`` (migration 0005: form, incident date, status, id and the typed values Part A
+counts), so a year's scan never reads the table rows with their ~7 KB answers documents and parses no
+JSON.
 The only write is the consultation audit event for the read; the caller records the "combination"
 events for the repeat-victim matches it makes (`record_combinations`).
 """
@@ -13,14 +14,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dsvdesk.errors import PermissionDenied
 from dsvdesk.store import audit
 from dsvdesk.store.models import Role, Session
+from dsvdesk.store.records import TABLE_COLUMNS
 
 if TYPE_CHECKING:
     from dsvdesk.store.base import StoreBase
@@ -28,13 +29,11 @@ if TYPE_CHECKING:
 # Who may read Part A figures and export board packs (issue 8: supervisors; DS/DI ranks).
 REPORTING_ROLES = frozenset({Role.SUPERVISOR})
 _COLUMN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-# Columns kept as real table columns; read directly (the JSON holds them too, but the index is here).
-_TABLE_COLUMNS = frozenset({"incident_date"})
 
 
-@dataclass(frozen=True, slots=True)
-class ReportingRow:
-    """One record as Part A sees it: id, status and the values of the requested store columns."""
+class ReportingRow(NamedTuple):
+    """One record as Part A sees it: id, status and the values of the requested store columns.
+    (A NamedTuple: a year's Part A makes ~100,000 of them, and a frozen dataclass costs twice as much.)"""
 
     record_id: str
     status: str
@@ -53,51 +52,27 @@ def require_reporting_role(session: Session, action: str = "see Part A figures")
 def period_rows_query(columns: Sequence[str], key_columns: Sequence[str] = ()) -> str:
     """The one SQL statement: form and incident-date range on the covering index ``records_part_a``.
 
-    Parameters: (start, end + 1 day, form id, detail_from). Only approved records are read out of the
-    JSON at all: all `columns` from `detail_from` on, only the `key_columns` before it (the lookback
-    months before a period are needed for matching, not for counting). Each row's JSON is parsed once:
-    one multi-path ``json_extract`` gives the wanted values as one JSON array (read by
-    ``_split_values``). Result columns: id, status, incident_date, detail array, key array."""
+    Parameters: (start, end + 1 day, form id, detail_from). Only approved records are read at all: all
+    `columns` from `detail_from` on, only the `key_columns` before it (the lookback months before a
+    period are needed for matching, not for counting). A column of the records table
+    (``records.TABLE_COLUMNS``, migration 0005) is read from the index as it is; any other name is read
+    out of the record's columns document with ``json_extract`` (correct, but it reads the table rows).
+    Result columns: id, status, incident_date, then one per name in `columns` (NULL where not read)."""
     for name in (*columns, *key_columns):
         if not _COLUMN_NAME.match(name):  # names go into the SQL text below: accept plain identifiers only
             raise ValueError(f"not a store column name: {name!r}")
+    keys = set(key_columns)
 
-    def values_array(names: Sequence[str]) -> str:
-        paths = [f"'$.{n}'" for n in names if n not in _TABLE_COLUMNS]
-        if not paths:
-            return "'[]'"
-        if len(paths) == 1:  # one path gives the bare value, not an array
-            return f"json_array(json_extract(columns_json, {paths[0]}))"
-        return f"json_extract(columns_json, {', '.join(paths)})"
+    def read(name: str) -> str:
+        value = name if name in TABLE_COLUMNS else f"json_extract(columns_json, '$.{name}')"
+        when = "status = 'approved'" if name in keys else "status = 'approved' AND incident_date >= ?4"
+        return f"CASE WHEN {when} THEN {value} END"
 
     return (
-        f"SELECT id, status, incident_date, "  # noqa: S608 - names checked above
-        f"CASE WHEN status = 'approved' AND incident_date >= ?4 THEN {values_array(columns)} END, "
-        f"CASE WHEN status = 'approved' AND incident_date < ?4 THEN {values_array(key_columns)} END "
+        f"SELECT id, status, incident_date{''.join(', ' + read(n) for n in columns)} "  # noqa: S608 - names checked above
         "FROM records INDEXED BY records_part_a "
         "WHERE form_id = ?3 AND incident_date >= ?1 AND incident_date < ?2"
     )
-
-
-def _sql_value(value: Any) -> Any:
-    """A value as a single-path ``json_extract`` returns it: arrays and objects as JSON text,
-    true/false as 1/0."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return value
-
-
-def _split_values(array_text: str | None, names: Sequence[str]) -> list[Any] | None:
-    if array_text is None:
-        return None
-    values: list[Any] = json.loads(array_text)
-    if "[" not in array_text[1:] and "{" not in array_text and "true" not in array_text and "false" not in array_text:
-        # No nested array or object and no true/false anywhere in the text (a name containing
-        # "true" only takes the slower path below): every value is already as json_extract gives it.
-        return values
-    return [v if v is None or type(v) in (str, int, float) else _sql_value(v) for v in values]
 
 
 def fetch_period_rows(
@@ -140,24 +115,160 @@ def _rows_from_records(
     store: StoreBase, names: Sequence[str], key_columns: Sequence[str], params: tuple[str, str, str, str]
 ) -> list[ReportingRow]:
     """Run `period_rows_query` and turn each result into a `ReportingRow`."""
-    json_names = [n for n in names if n not in _TABLE_COLUMNS]
-    key_names = [n for n in key_columns if n not in _TABLE_COLUMNS]
-    empty = dict.fromkeys(names)
+    sql = period_rows_query(names, key_columns)
+    date_at = names.index("incident_date") if "incident_date" in names else -1
+    with store._read() as conn:  # a statement that reads no detail has no ?4
+        result = conn.execute(sql, params if "?4" in sql else params[:3]).fetchall()
     rows: list[ReportingRow] = []
-    with store._read() as conn:
-        for record_id, status, incident_date, detail, keys in conn.execute(period_rows_query(names, key_columns), params):
-            values = dict(empty)
-            if "incident_date" in values:
-                values["incident_date"] = incident_date
-            found = _split_values(detail, json_names)
-            if found is not None:
-                values.update(zip(json_names, found, strict=True))
-            else:
-                found = _split_values(keys, key_names)
-                if found is not None:
-                    values.update((n, v) for n, v in zip(key_names, found, strict=True) if n in values)
-            rows.append(ReportingRow(str(record_id), str(status), values))
+    append = rows.append
+    for record_id, status, incident_date, *values in result:
+        if date_at >= 0:  # the date is read for every record, approved or not ("started" counts it)
+            values[date_at] = incident_date
+        append(ReportingRow(record_id, status, dict(zip(names, values, strict=True))))
     return rows
+
+
+class PeriodCounts(NamedTuple):
+    """What `fetch_period_counts` reads. Each group row is
+    (JSON array of the shared values, presence value, month, date of birth, age floor, number of records):
+
+    - presence: NULL for no value, 1 for a text that starts with a letter or digit (a value for
+      certain), otherwise the value itself (blank-looking text is for the caller to judge);
+    - month: ``YYYY-MM`` when the age floor is given, otherwise the incident date as stored;
+    - date of birth: NULL when the age floor is given, otherwise the date of birth as stored (not an
+      ISO date), for the caller to work the age out itself;
+    - age floor: the highest of `age_floors` the age at the incident reaches, -1 below them all, NULL
+      when the date of birth is given instead."""
+
+    started: int  # records of the form with an incident date in the period, any status
+    groups: list[tuple[Any, ...]]  # approved records in the period, grouped as above
+    keys: list[tuple[Any, ...]]  # (id, incident date, key) of the approved records whose key recurs
+    matched_groups: list[tuple[Any, ...]]  # the records `match` picked out, grouped as above
+
+
+def _iso_date(column: str) -> str:
+    """SQL: the column's text starts with a real ISO date (what ``date.fromisoformat`` of its first
+    ten characters accepts). Days up to 28 exist in every month; only a later day is checked with
+    ``date(…, '+0 days')``, which gives another date back for 2010-02-30 (plain ``date()`` gives it
+    back unchanged; the check costs a microsecond a row)."""
+    return (
+        f"({column} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND substr({column}, 1, 4) <> '0000' "
+        f"AND substr({column}, 6, 2) BETWEEN '01' AND '12' AND substr({column}, 9, 2) BETWEEN '01' AND '31' "
+        f"AND (substr({column}, 9, 2) <= '28' OR date(substr({column}, 1, 10), '+0 days') = substr({column}, 1, 10)))"
+    )
+
+
+def period_groups_query(
+    shared_columns: Sequence[str], presence_column: str, dob_column: str, age_floors: Sequence[int], *, only_ids: bool
+) -> str:
+    """The grouped statement of `fetch_period_counts`; parameters as `period_rows_query`, plus ?5 (a
+    JSON list of record ids) with `only_ids`.
+
+    Each record's values are worked out once, in a subquery that LIMIT -1 keeps from being merged into
+    the grouping (merged, SQLite would work the date check out again for every use). The incident date
+    is taken to be an ISO date, as every period query does (it is compared as text); the date of birth
+    is checked, since a form may ask for it as text."""
+    for name in (*shared_columns, presence_column, dob_column):
+        if not _COLUMN_NAME.match(name):  # names go into the SQL text below: accept plain identifiers only
+            raise ValueError(f"not a store column name: {name!r}")
+    floors = sorted({int(f) for f in age_floors}, reverse=True)  # ints only go into the text
+
+    def value(name: str) -> str:
+        return name if name in TABLE_COLUMNS else f"json_extract(columns_json, '$.{name}')"
+
+    presence, dob = value(presence_column), value(dob_column)
+    age = (
+        f"CAST(substr(incident_date, 1, 4) AS INTEGER) - CAST(substr({dob}, 1, 4) AS INTEGER) "
+        f"- (substr(incident_date, 6, 5) < substr({dob}, 6, 5))"
+    )
+    floor = f"CASE {' '.join(f'WHEN age >= {f} THEN {f}' for f in floors)} ELSE -1 END" if floors else "-1"
+    return (
+        "SELECT shared, presence, CASE WHEN known THEN substr(incident_date, 1, 7) ELSE incident_date END, "  # noqa: S608 - names checked above
+        f"CASE WHEN known THEN NULL ELSE dob END, CASE WHEN known THEN {floor} END, count(*) FROM ("
+        f"SELECT json_array({', '.join(map(value, shared_columns))}) AS shared, "
+        f"CASE WHEN {presence} IS NULL THEN NULL WHEN typeof({presence}) = 'text' "
+        f"AND substr({presence}, 1, 1) GLOB '[0-9A-Za-z]' THEN 1 ELSE {presence} END AS presence, "
+        f"incident_date, {dob} AS dob, {_iso_date(dob)} AS known, {age} AS age "
+        "FROM records INDEXED BY records_part_a "
+        "WHERE form_id = ?3 AND incident_date >= ?4 AND incident_date < ?2 AND status = 'approved'"
+        f"{' AND id IN (SELECT value FROM json_each(?5))' if only_ids else ''} LIMIT -1) "
+        "GROUP BY 1, 2, 3, 4, 5"
+    )
+
+
+def period_keys_query() -> str:
+    """The per-record statement of `fetch_period_counts`: the approved records from ?1 to ?2 whose
+    ``victim_key`` another of them shares (the only ones that can link). Both reads are range scans of
+    ``records_victim_key`` (migration 0005), which is ordered by the key, so the grouping sorts nothing."""
+    approved = (
+        "FROM records INDEXED BY records_victim_key WHERE form_id = ?3 AND status = 'approved' "
+        "AND incident_date >= ?1 AND incident_date < ?2"
+    )
+    return (
+        f"SELECT id, incident_date, victim_key {approved} AND victim_key IN ("
+        f"SELECT victim_key {approved} AND victim_key IS NOT NULL GROUP BY victim_key HAVING count(*) > 1)"
+    )
+
+
+_STARTED_SQL = (  # ?1 (the lookback start) is not needed: numbered parameters let it go unused
+    "SELECT count(*) FROM records INDEXED BY records_part_a WHERE form_id = ?3 AND incident_date >= ?4 "
+    "AND incident_date < ?2"
+)
+
+
+def fetch_period_counts(
+    store: StoreBase,
+    session: Session,
+    *,
+    form_id: str,
+    start: date,
+    end: date,
+    purpose: str,
+    shared_columns: Sequence[str],
+    presence_column: str,
+    dob_column: str,
+    age_floors: Sequence[int],
+    match: Callable[[list[tuple[Any, ...]]], Collection[str]],
+    detail_from: date | None = None,
+) -> PeriodCounts:
+    """The same records as `fetch_period_rows` (the same permission check and consultation event), read
+    for counting a year at 100,000 records.
+
+    Every value that reaches Python costs a Python object, and at this scale those objects are most of
+    the time. So SQLite does the counting: records that are not approved are only counted
+    (``started``), and the approved records in the period come grouped by their shared values, whether
+    `presence_column` holds a value, the month and the age band (see `PeriodCounts`). Only records
+    that may link come one by one: the approved records from `start` whose ``victim_key`` (the
+    victim's ``search.person_key``) another of them shares. The period proper starts at `detail_from` (default
+    `start`). `match` gets those rows and returns the ids of the records in the period to count
+    apart, whose groups come back as ``matched_groups``. It all happens in one read transaction, so
+    the figures agree with each other."""
+    require_reporting_role(session)
+    user = store._current_user(session)  # a role changed since sign-in counts
+    if user.role not in REPORTING_ROLES:
+        raise PermissionDenied("Only supervisors can see Part A figures.")
+    params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id, (detail_from or start).isoformat())
+    groups_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=False)
+    matched_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=True)
+    with store._read() as conn:
+        conn.execute("BEGIN")  # one read transaction: every figure sees the same records
+        try:
+            started = int(conn.execute(_STARTED_SQL, params).fetchone()[0])
+            groups = conn.execute(groups_sql, params).fetchall()
+            keys = conn.execute(period_keys_query(), params[:3]).fetchall()
+            picked = json.dumps(list(match(keys)))
+            matched = conn.execute(matched_sql, (*params, picked)).fetchall()
+        finally:
+            conn.execute("COMMIT")
+    with store._tx():
+        store._audit(
+            session,
+            audit.CONSULTATION,
+            justification=purpose,
+            detail={"form_id": form_id, "from": start.isoformat(), "to": end.isoformat(),
+                    "records": sum(int(g[-1]) for g in groups), "linked": len(keys)},
+        )
+    return PeriodCounts(started, groups, keys, matched)
 
 
 def record_combinations(
@@ -202,18 +313,14 @@ def record_combinations(
 
 def _logged_pairs(conn: sqlite3.Connection, record_ids: Sequence[str]) -> set[tuple[str, str]]:
     """(record, other) for every record in `record_ids` and every other record a combination event of
-    it names (``audit_events_combination``, migration 0004, holds only combination events)."""
-    pairs: set[tuple[str, str]] = set()
+    it names (``audit_events_combination``, migration 0004, holds only combination events). SQLite
+    expands each event's ``linked`` list itself; an event whose detail names no list links nothing."""
     cursor = conn.execute(
-        "SELECT record_id, detail FROM audit_events WHERE event = 'combination' "
-        "AND record_id IN (SELECT value FROM json_each(?))",
+        "SELECT e.record_id, linked.value FROM audit_events AS e, "
+        "json_each(CASE WHEN json_valid(e.detail) THEN CASE WHEN json_type(e.detail, '$.linked') = 'array' "
+        "THEN e.detail END END, '$.linked') AS linked "
+        "WHERE e.event = 'combination' AND e.record_id IN (SELECT value FROM json_each(?))",
         (json.dumps(list(dict.fromkeys(record_ids))),),
     )
-    for record_id, detail in cursor:
-        try:
-            linked = json.loads(detail).get("linked")
-        except (ValueError, AttributeError):  # a hand-written event with other detail links nothing here
-            continue
-        if isinstance(linked, list):
-            pairs.update((str(record_id), str(other)) for other in linked)
+    pairs: set[tuple[str, str]] = set(cursor)  # ids are text: record_id is a TEXT column, linked holds strings
     return pairs

@@ -196,11 +196,22 @@ def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: St
 
 
 def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
-    # The answers documents share the records rows: a year's scan must not read them (migration 0004).
+    # The answers documents share the records rows: a year's scan must not read them (migration 0005).
+    from dsvdesk.export.parta import DOB_COLUMN, PRESENCE_COLUMN, SHARED_COLUMNS
+
+    part_a = "COVERING INDEX records_part_a (form_id=? AND incident_date>? AND incident_date<?)"
     with store._read() as conn:
-        sql = reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date"))
-        plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b", "c", "d")))
-    assert "COVERING INDEX records_part_a (form_id=? AND incident_date>? AND incident_date<?)" in plan, plan
+        for sql, params, index in (
+            (reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date")), 4, part_a),
+            (reporting.period_groups_query(SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=False),
+             4, part_a),
+            (reporting.period_groups_query(SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=True),
+             5, part_a),
+            (reporting.period_keys_query(), 3, "COVERING INDEX records_victim_key (form_id=? AND status=? AND victim_key=?"),
+        ):
+            plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b", "c", "d", "[]")[:params]))
+            assert index in plan, plan
+            assert "SCAN records" not in plan, plan
 
 
 def test_other_columns_and_key_columns_alone(station: Station, store: Store) -> None:
@@ -234,6 +245,48 @@ def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Statio
     assert all("same victim" in c[1] for c in combos)
     assert {json.loads(c[2])["linked"][0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
     assert store.verify_audit().ok  # the batch keeps the hash chain intact
+
+
+def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station, store: Store) -> None:
+    # part_a_from_store reads grouped counts (fetch_period_counts); the reference one mapping per record.
+    session = _session(store, "sup1")
+    fast = part_a_from_store(store, session, PERIOD, form_id="inv")
+    rows = reporting.fetch_period_rows(
+        store, session, form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end, columns=COLUMNS, purpose="test",
+        key_columns=("victim_name", "victim_dob", "incident_date"), detail_from=PERIOD.start,
+    )
+    reference = compute_part_a(rows, PERIOD)
+    assert fast.to_json() == reference.to_json()
+    assert fast.repeat_matches == reference.repeat_matches
+
+
+def test_period_counts_groups_approved_records_and_counts_the_rest(station: Station, store: Store) -> None:
+    picked: list[list[tuple[Any, ...]]] = []
+
+    def match(keys: list[tuple[Any, ...]]) -> list[str]:
+        picked.append(keys)
+        return [station.record_ids[1]]
+
+    read = reporting.fetch_period_counts(
+        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
+        purpose="test", shared_columns=("grade", "hbv_flag"), presence_column="marac_referral_date",
+        dob_column="victim_dob", age_floors=(61, 36, 16), match=match, detail_from=PERIOD.start,
+    )
+    assert read.started == 5  # in the period, any status; the lookback record is not counted
+    # approved in the period: ids 1, 2, 4, 5, grouped (grade, hbv), referral made, month, age band
+    assert sorted(read.groups, key=str) == sorted([
+        ('["high","no"]', 1, "2010-04", None, 16, 1),  # Zoë Smith, 19
+        ('["medium","no"]', None, "2010-05", None, 36, 1),  # Ann Lee, 40
+        ('["medium","yes"]', None, "2010-07", None, 61, 1),  # Olga Ivanova, 64
+        ('["high","no"]', 1, "2010-08", None, 61, 1),
+    ], key=str)
+    # only records whose victim recurs come one by one: Zoë Smith twice (two spellings), Olga twice
+    assert sorted(r[0] for r in picked[0]) == sorted(station.record_ids[i] for i in (0, 1, 4, 5))
+    assert {r[2] for r in picked[0]} == {"smith zoe|1990-05-05", "ivanova olga|1945-11-30"}
+    assert read.matched_groups == [('["high","no"]', 1, "2010-04", None, 16, 1)]
+    consultation = _audit(station, "consultation")[-1]
+    assert consultation[1] == "test" and json.loads(consultation[2])["records"] == 4
+    assert "Smith" not in consultation[2] and "smith" not in consultation[2]  # no personal data in the log
 
 
 def test_re_running_part_a_links_no_pair_again(station: Station, store: Store) -> None:

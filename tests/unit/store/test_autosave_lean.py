@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsvdesk.store import SaveConflict, Store
-from dsvdesk.store.records import SEARCH_COLUMNS, search_text
+from dsvdesk.store.records import TABLE_COLUMNS, search_text
 from tests.unit.store.conftest import PASSWORD, Station
 
 
@@ -25,7 +25,7 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
     """The record row as a fresh connection reads it (nothing cached by the Store under test)."""
     conn = sqlite3.connect(path)
     try:
-        names = ("seq", "answers_json", "columns_json", "completeness", "flags", "version", "urn", *SEARCH_COLUMNS)
+        names = ("seq", "answers_json", "columns_json", "completeness", "flags", "version", "urn", *TABLE_COLUMNS)
         row = conn.execute(f"SELECT {', '.join(names)} FROM records WHERE id = ?", (record_id,)).fetchone()
         values = dict(zip(names, row, strict=True))
         values["fts"] = conn.execute("SELECT names, refs FROM records_fts WHERE rowid = ?", (values["seq"],)).fetchone()
@@ -42,7 +42,7 @@ def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None
     assert json.loads(row["columns_json"]) == json.loads(json.dumps(expected.columns, default=str))
     assert row["completeness"] == expected.completeness
     assert row["flags"] == (f" {' '.join(expected.flags)} " if expected.flags else "")
-    for name in SEARCH_COLUMNS:
+    for name in TABLE_COLUMNS:
         assert row[name] == expected.columns.get(name)
     assert tuple(row["fts"]) == search_text(expected.columns, row["urn"])
 

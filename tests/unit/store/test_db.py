@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -267,17 +268,63 @@ def test_migration_0003_application_id(tmp_path: Path) -> None:
 
 def test_migration_0004_part_a_index(tmp_path: Path) -> None:
     conn = _at_version(tmp_path, 3)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=4)
+    assert db.user_version(conn) == 4
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"records_part_a", "audit_events_combination"} <= indexes
+    # Part A's period query reads the index alone, never the rows with their answers documents
+    plan = " ".join(str(r) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id, status, incident_date, json_extract(columns_json, '$.grade') "
+        "FROM records WHERE form_id = ? AND incident_date >= ? AND incident_date < ?", ("f", "a", "b")))
+    assert "COVERING INDEX records_part_a" in plan, plan
+    # the combination look-up index holds combination events only
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_combination'").fetchone()[0]
+    assert "WHERE event = 'combination'" in sql
     conn.close()
-    with Store.open(tmp_path / "m.sqlite3") as store:
-        conn = store._conn
-        assert store.schema_version == 4
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"records_part_a", "audit_events_combination"} <= indexes
-        # Part A's period query reads the index alone, never the rows with their answers documents
-        plan = " ".join(str(r) for r in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id, status, incident_date, json_extract(columns_json, '$.grade') "
-            "FROM records WHERE form_id = ? AND incident_date >= ? AND incident_date < ?", ("f", "a", "b")))
-        assert "COVERING INDEX records_part_a" in plan, plan
-        # the combination look-up index holds combination events only
-        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_combination'").fetchone()[0]
-        assert "WHERE event = 'combination'" in sql
+
+
+def test_migration_0005_report_columns(tmp_path: Path) -> None:
+    from dsvdesk.store.records import TABLE_COLUMNS
+
+    path = tmp_path / "m.sqlite3"
+    conn = _at_version(tmp_path, 4)
+    conn.execute("INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+                 "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')")
+    conn.execute("INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+                 "VALUES ('h', 'f', '1', 'f.yaml', '', 't')")
+    columns = {"victim_name": "Zoë Smith", "victim_dob": "1990-05-05", "incident_date": "2010-05-01", "grade": "high",
+               "yes_count": 15, "children_count": 2, "marac_criteria": "visible_high_risk, repeat", "arrested": "yes",
+               "not_a_table_column": "kept in the document only"}
+    for seq, document in ((1, json.dumps(columns, ensure_ascii=False)), (2, "{}")):
+        conn.execute(
+            "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, updated_at, "
+            "victim_name, incident_date, grade, yes_count, columns_json) "
+            "VALUES (?, ?, 'f', 'h', 1, 1, 'approved', 't', 't', ?, ?, ?, ?, ?)",
+            (seq, f"r{seq}", *(columns[n] if seq == 1 else None for n in ("victim_name", "incident_date", "grade", "yes_count")),
+             document),
+        )
+    conn.commit()
+    db.migrate(conn, path, target=5)
+    names = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
+    assert set(TABLE_COLUMNS) <= set(names)
+    # records saved before the step get their values from the columns document
+    row = dict(zip(names, conn.execute("SELECT * FROM records WHERE seq = 1").fetchone(), strict=True))
+    assert (row["victim_dob"], row["children_count"], row["marac_criteria"], row["arrested"]) == (
+        "1990-05-05", 2, "visible_high_risk, repeat", "yes")
+    assert row["hbv_flag"] is None and "not_a_table_column" not in row
+    assert row["victim_key"] == "smith zoe|1990-05-05"  # search.person_key, as a save writes it
+    assert conn.execute("SELECT victim_dob FROM records WHERE seq = 2").fetchone() == (None,)
+    # the new index holds the typed values and not the document: the Part A query never reads a row
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_part_a'").fetchone()[0]
+    assert "columns_json" not in sql and "previous_incidents_12m" in sql
+    plan = " ".join(str(r) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id, status, victim_name, victim_dob, json_array(grade, arrested) FROM records "
+        "WHERE form_id = ? AND incident_date >= ? AND incident_date < ? AND status = 'approved'", ("f", "a", "b")))
+    assert "COVERING INDEX records_part_a" in plan, plan
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_victim_key'").fetchone()[0]
+    assert "WHERE victim_key IS NOT NULL" in sql
+    conn.close()
+    with Store.open(path) as store:  # and the store opens it
+        assert store.schema_version == db.CURRENT_VERSION
+
+

@@ -1,0 +1,201 @@
+"""How bulk records are written: batching, the audit chain's hashes, the journal during the load, and a
+failed load leaving the database exactly as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsvdesk import demo
+from dsvdesk.engine.spec import FormSpec
+from dsvdesk.store import Store, audit
+from tests.unit.demo.conftest import TODAY, copy_database
+
+CONTENT = (
+    "SELECT * FROM records ORDER BY seq",
+    "SELECT rowid, names, refs FROM records_fts ORDER BY rowid",
+    "SELECT * FROM review_comments ORDER BY id",
+    "SELECT * FROM urn_counters ORDER BY year",
+    "SELECT * FROM audit_events ORDER BY id",
+    "SELECT * FROM audit_head",
+    "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
+)
+
+
+def content(path: Path) -> list[list[tuple[Any, ...]]]:
+    conn = sqlite3.connect(path)
+    try:
+        return [conn.execute(sql).fetchall() for sql in CONTENT]
+    finally:
+        conn.close()
+
+
+def journal_mode(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_small_batches_write_the_same_database_as_large_ones(
+        station: Path, tmp_path: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch sizes and rows per statement are a matter of speed only: the rows, their order, the
+    implicit ids and the audit chain come out the same."""
+    other = copy_database(station, tmp_path / "other.sqlite3")
+    demo.bulk_insert_records(station, spec, count=90, seed=8, today=TODAY, templates_per_group=2)
+    monkeypatch.setattr(demo, "_BATCH", 7)
+    monkeypatch.setattr(demo, "_AUDIT_BATCH", 11)
+    monkeypatch.setattr(demo, "_PARAMETERS_PER_STATEMENT", 100)  # a few rows per statement
+    demo.bulk_insert_records(other, spec, count=90, seed=8, today=TODAY, templates_per_group=2)
+    assert content(station) == content(other)
+    with Store.open(other) as store:
+        assert store.verify_audit().ok
+
+
+def test_the_database_is_back_in_wal_mode_and_its_schema_unchanged(station: Path, spec: FormSpec) -> None:
+    schema_before = content(station)[-1]
+    demo.bulk_insert_records(station, spec, count=30, seed=3, today=TODAY, templates_per_group=2)
+    assert journal_mode(station) == "wal"
+    assert content(station)[-1] == schema_before
+    conn = sqlite3.connect(station)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
+
+
+def test_a_load_while_another_connection_is_open_stays_in_wal_mode(station: Path, spec: FormSpec) -> None:
+    """The app may have the database open: the load cannot switch journals then, and still works."""
+    with Store.open(station) as other:
+        demo.bulk_insert_records(station, spec, count=30, seed=3, today=TODAY, templates_per_group=2)
+        assert journal_mode(station) == "wal"
+        assert other.verify_audit().ok
+    assert len(content(station)[0]) == 30
+
+
+def test_a_failure_while_making_rows_leaves_the_database_as_it_was(
+        station: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo.bulk_insert_records(station, spec, count=20, seed=1, today=TODAY, templates_per_group=2)
+    before = content(station)
+    made = 0
+    apply = demo._ColumnUpdater.apply
+
+    def failing_apply(self: demo._ColumnUpdater, template: Any, changed: Any) -> dict[str, Any]:
+        nonlocal made
+        made += 1
+        if made == 25:  # after the audit rows and two batches have gone to the writer
+            raise RuntimeError("the maker failed")
+        return apply(self, template, changed)
+
+    monkeypatch.setattr(demo, "_BATCH", 10)
+    monkeypatch.setattr(demo._ColumnUpdater, "apply", failing_apply)
+    with pytest.raises(RuntimeError, match="the maker failed"):
+        demo.bulk_insert_records(station, spec, count=40, seed=2, today=TODAY, templates_per_group=2)
+    assert content(station) == before
+    assert journal_mode(station) == "wal"
+    assert not Path(f"{station}-journal").exists()
+    with Store.open(station) as store:
+        assert store.verify_audit().ok
+
+
+def test_rows_go_in_whatever_sqlites_parameter_limit(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "limit.sqlite3")
+    try:
+        conn.execute("CREATE TABLE t (a INTEGER, b TEXT, c TEXT)")
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 8)  # two rows of three per statement
+        rows = [(n, f"row {n}", "ł" * n) for n in range(23)]
+        demo._insert_rows(conn, "t", ("a", "b", "c"), rows)
+        assert conn.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == rows
+    finally:
+        conn.close()
+
+
+texts = st.one_of(st.none(), st.text(max_size=30))
+events = st.lists(st.tuples(
+    st.text(min_size=1, max_size=32),
+    st.fixed_dictionaries({
+        "event": st.sampled_from((audit.COLLECTION, audit.SUBMITTED, audit.RETURNED, audit.APPROVED)),
+        "user_id": st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+        "username": texts, "record_id": texts, "revision": st.one_of(st.none(), st.integers(0, 10)),
+        "detail": st.dictionaries(st.text(max_size=10), st.one_of(
+            st.integers(), st.text(max_size=20), st.lists(st.text(max_size=8), max_size=4), st.none()), max_size=4),
+    }, optional={"value_sha256": texts, "question_id": texts, "justification": texts, "recipient": texts}),
+), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=events, head_id=st.integers(0, 10**6), head_hash=st.text(max_size=64))
+def test_bulk_audit_hashes_are_the_stores_event_hashes(events: list[tuple[str, dict[str, Any]]], head_id: int,
+                                                       head_hash: str) -> None:
+    rows = [row for batch in demo._audit_rows(events, (head_id, head_hash, head_id), batch=5) for row in batch]
+    assert [row[0] for row in rows] == list(range(head_id + 1, head_id + 1 + len(events)))
+    previous = head_hash
+    for row in rows:
+        fields = dict(zip(demo._AUDIT_FIELDS, row, strict=True))
+        assert fields["prev_hash"] == previous
+        assert fields["detail"] == audit.canonical_json(dict(events[row[0] - head_id - 1][1]["detail"]))
+        assert audit.event_hash(fields) == fields["hash"]
+        previous = fields["hash"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32), weights=st.lists(st.integers(0, 50), min_size=1, max_size=25).filter(any))
+def test_weighted_picks_are_the_draws_random_choices_makes(seed: int, weights: list[int]) -> None:
+    population = list(range(len(weights)))
+    weighted = demo._Weighted(population, weights)
+    mine, theirs = random.Random(seed), random.Random(seed)
+    assert [weighted.pick(mine) for _ in range(20)] == [theirs.choices(population, weights)[0] for _ in range(20)]
+
+
+def test_demo_data_is_never_in_the_future_whatever_the_hour() -> None:
+    # made just after midnight, records "of today" would carry times still to come, which the forms refuse
+    today = dt.date(2026, 11, 26)
+    plans = demo.plan_records(300, seed=7, today=today, officers=2)
+    latest = max(max(p.incident_at, p.created_at) for p in plans)
+    assert latest <= dt.datetime(2026, 11, 25, 23, 0) == demo.last_moment(today)
+
+
+def test_the_plans_for_a_seed_have_not_changed() -> None:
+    """A seed's data is part of the benchmark: the first plans of seed 124 as they have always been."""
+    plans = demo.plan_records(200, seed=124, today=dt.date(2026, 11, 25), officers=1)
+    digest = [(p.record_id, p.status, p.victim.full_name, p.suspect.full_name, len(p.children), p.yes_target,
+               p.previous_incidents, p.incident_at.isoformat()) for p in plans[:3]]
+    assert digest == EXPECTED_FIRST_PLANS
+    assert {p.status for p in plans} == set(demo.STATUSES)
+
+
+# Made by the generator before its speed-ups (commit b2dfe03), every date one day earlier since demo data
+# ends at 23:00 the day before `today` (demo.last_moment), so that none of it is ever in the future.
+EXPECTED_FIRST_PLANS = [
+    ("f857f28a-3468-4530-9a6f-c20505b81019", "approved", "Krzysztof Żółć", "Łucja Zieliński", 0, 3, 0,
+     "2025-06-04T04:46:00"),
+    ("c9fa31fd-a282-49dd-afb1-2099c1f13d5d", "approved", "নাসরিন আহমেদ", "Jamie Jackson", 0, 10, 0,
+     "2025-06-10T01:47:00"),
+    ("3969a0c9-de88-4578-ac5a-c8311cd2428b", "approved", "عائشة النجار", "حسن منصور", 0, 10, 0,
+     "2025-06-15T07:41:00"),
+]
+
+
+def test_the_garbage_collector_is_left_as_it_was(station: Path, spec: FormSpec) -> None:
+    import gc
+
+    assert gc.isenabled()
+    demo.bulk_insert_records(station, spec, count=5, seed=4, today=TODAY, templates_per_group=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        demo.bulk_insert_records(station, spec, count=5, seed=5, today=TODAY, templates_per_group=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(demo.DemoSetupError):
+        demo.bulk_insert_records(station, spec, count=5, seed=2, today=TODAY, owners=("nobody",))
+    assert gc.isenabled()
