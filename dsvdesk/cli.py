@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +34,8 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     if not with_commands:
         return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import pkgutil  # here, not at the top: only the sub-commands need it, and the app's start does not
+
     import dsvdesk.commands as commands_pkg
 
     for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
@@ -69,16 +70,22 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def opens_the_app(argv: Sequence[str]) -> bool:
     """True when the words name no sub-command: only the app's own options (``--db PATH``, ``--demo``)."""
+    return _app_only_parser(argv) is not None
+
+
+def _app_only_parser(argv: Sequence[str]) -> argparse.ArgumentParser | None:
+    """The parser without sub-commands when the words only open the app, else None. Returned so
+    ``main`` parses with it instead of building a second parser on the way to the window."""
     if "-h" in argv or "--help" in argv:
-        return False  # the help lists the sub-commands
+        return None  # the help lists the sub-commands
     app_only = build_parser(with_commands=False)
     _known, rest = app_only.parse_known_args(argv)
-    return not rest
+    return None if rest else app_only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_commands=not opens_the_app(words))
+    parser = _app_only_parser(words) or build_parser(with_commands=True)
     args = parser.parse_args(words)
     log_path = log.setup_file_logging()
     handler: Handler = getattr(args, "handler", run_gui)

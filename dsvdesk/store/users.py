@@ -102,10 +102,10 @@ class UserOps(StoreBase):
     # ----------------------------------------------------------------------------------- station
     def is_initialised(self) -> bool:
         """True once `init_station` has made the first admin and the station CA."""
+        from dsvdesk.store.gate import station_is_set_up
+
         with self._read() as conn:
-            has_ca = conn.execute("SELECT 1 FROM station_ca WHERE id = 1").fetchone() is not None
-            has_admin = conn.execute("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1").fetchone() is not None
-        return has_ca and has_admin
+            return station_is_set_up(conn)
 
     def init_station(self, station: str, admin_username: str, admin_full_name: str, admin_password: str) -> User:
         """Create the first admin and the station signing CA (its key encrypted under the admin password)."""

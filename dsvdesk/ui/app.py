@@ -4,9 +4,12 @@
 but the event loop, so tests can drive the same start-up.
 
 Cold start is measured to the sign-in window's first paint (benchmarks/, issue 9), so only what that
-window needs is imported at module level: Qt, the message helpers and the two sign-in dialogs. The
-store (light: no cryptography, no engine until used), the main window with its screens and the
-wizard, and the form loader (PyYAML) are imported inside the functions, after sign-in where possible.
+window needs is imported at module level: Qt, the message helpers and the sign-in dialog. The store
+(light: no cryptography, no engine until used), the first-run dialog, the main window with its screens
+and the wizard, and the form loader (PyYAML) are imported inside the functions, after sign-in where
+possible. Qt names are bound on first use (dsvdesk/ui/qt.py), and nothing on the way to the sign-in
+window names PySide's ``Qt`` enum namespace, which alone costs ~40 ms to build
+(tests/ui/test_cold_start.py keeps it that way).
 """
 
 from __future__ import annotations
@@ -21,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import APP_NAME, __version__, log, paths
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
-from dsvdesk.ui.dialogs.first_run import FirstRunDialog
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
-from dsvdesk.ui.qt import QApplication, QFont, QFontDatabase, QGuiApplication, Qt, QWidget
+from dsvdesk.ui.qt import QApplication, QFont, QFontDatabase, QWidget
 from dsvdesk.ui.state import UiState
 
 if TYPE_CHECKING:
@@ -87,7 +89,8 @@ def ensure_application(argv: Sequence[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    # High-DPI scale factors are not rounded (PassThrough): Qt 6's default, so nothing is set here;
+    # naming the policy would build PySide's whole ``Qt`` enum namespace before the sign-in window.
     app = QApplication(list(argv or [sys.argv[0] if sys.argv else "dsvdesk"]))
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -133,13 +136,17 @@ def load_forms(parent: QWidget | None) -> dict[str, Any]:
         return {}
 
 
-def sign_in(store: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
-    if not store.is_initialised():
-        return FirstRunDialog.ask(None, store, db_label=str(db_path))
-    station = store.get_settings().station_name
+def sign_in(gate: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
+    """The first-run dialog on a new station, else the sign-in window. `gate` is a ``StationGate``:
+    the record store is imported when it is needed (first run, or the sign-in itself)."""
+    if not gate.is_initialised():
+        from dsvdesk.ui.dialogs.first_run import FirstRunDialog  # once per station: kept off the usual start
+
+        return FirstRunDialog.ask(None, gate.store(), db_label=str(db_path))
+    station = gate.get_settings().station_name
     session = LoginDialog.ask(
         None,
-        store,
+        gate,
         station=station,
         demo_accounts=demo_accounts(db_path) if demo else (),
         username=ui_state.last_username(),
@@ -155,23 +162,24 @@ def start(
     sign_in_fn: Callable[..., Any] | None = None,
 ) -> MainWindow | None:
     """Open the database, sign in and show the main window. Returns the window, or None to quit."""
-    from dsvdesk.store import Store
+    from dsvdesk.store.gate import StationGate  # the sign-in window needs no more of the store
 
     ui_state = ui_state or UiState()
     try:
-        store = Store.open(db_path, create=True)
+        gate = StationGate.open(db_path, create=True)
     except UserFacingError as exc:
         messages.error(None, exc.title, exc.message)
         return None
     try:
-        session = (sign_in_fn or sign_in)(store, demo=demo, ui_state=ui_state, db_path=db_path)
+        session = (sign_in_fn or sign_in)(gate, demo=demo, ui_state=ui_state, db_path=db_path)
     except UserFacingError as exc:
         messages.error(None, exc.title, exc.message)
-        store.close()
+        gate.close()
         return None
     if session is None:
-        store.close()
+        gate.close()
         return None
+    store = gate.store()
     ui_state.set_last_username(session.user.username)
     set_current_marking(store.get_settings().marking)
     # Only now, with the sign-in window gone, the main window and everything it shows are imported.

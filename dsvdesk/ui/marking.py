@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dsvdesk.ui.qt import QLabel, Qt, QWidget
+from dsvdesk.ui.qt import QLabel, QWidget
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -42,7 +42,10 @@ class MarkingBanner(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_Current.marking, parent)
         self.setObjectName("markingBanner")
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Set by name through Qt's property system rather than ``Qt.AlignmentFlag.AlignCenter``: every
+        # window starts with a banner, and touching PySide's ``Qt`` namespace builds its 94 enum classes
+        # (~40 ms of the cold start to the sign-in window). A QLabel takes no focus by default
+        # (Qt.FocusPolicy.NoFocus), so Tab never stops on the banner.
+        self.setProperty("alignment", "AlignCenter")
         self.setAccessibleName("Protective marking")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         _Current.banners.append(self)

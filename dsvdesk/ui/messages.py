@@ -10,10 +10,16 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from dsvdesk import log
-from dsvdesk.ui.qt import QMessageBox, QWidget
+from dsvdesk.ui import qt
+
+if TYPE_CHECKING:
+    from dsvdesk.ui.qt import QMessageBox, QWidget
+
+# QMessageBox is looked up as ``qt.QMessageBox`` when a box is shown, not imported above: the sign-in
+# window imports this module, and most starts show no message box before it (see dsvdesk/ui/qt.py).
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -57,7 +63,7 @@ def _record(kind: str, title: str, text: str, details: str) -> None:
 
 
 def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, details: str) -> QMessageBox:
-    box = QMessageBox(parent)
+    box = qt.QMessageBox(parent)
     box.setIcon(icon)
     box.setWindowTitle(f"{title} — {_State.marking}")
     box.setText(text)
@@ -72,21 +78,21 @@ def error(parent: QWidget | None, title: str, text: str, *, details: str = "") -
     if _State.log_only:
         _record("error", title, text, details)
         return
-    _box(parent, QMessageBox.Icon.Warning, title, text, details).exec()
+    _box(parent, qt.QMessageBox.Icon.Warning, title, text, details).exec()
 
 
 def warning(parent: QWidget | None, title: str, text: str, *, details: str = "") -> None:
     if _State.log_only:
         _record("warning", title, text, details)
         return
-    _box(parent, QMessageBox.Icon.Warning, title, text, details).exec()
+    _box(parent, qt.QMessageBox.Icon.Warning, title, text, details).exec()
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     if _State.log_only:
         _record("info", title, text, "")
         return
-    _box(parent, QMessageBox.Icon.Information, title, text, "").exec()
+    _box(parent, qt.QMessageBox.Icon.Information, title, text, "").exec()
 
 
 def confirm(parent: QWidget | None, title: str, text: str, *, yes_text: str = "&Yes", no_text: str = "&No") -> bool:
@@ -94,9 +100,9 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes_text: str = "&
     if _State.log_only:
         _record("confirm", title, text, "")
         return _State.confirm_reply
-    box = _box(parent, QMessageBox.Icon.Question, title, text, "")
-    yes = box.addButton(yes_text, QMessageBox.ButtonRole.YesRole)
-    no = box.addButton(no_text, QMessageBox.ButtonRole.NoRole)
+    box = _box(parent, qt.QMessageBox.Icon.Question, title, text, "")
+    yes = box.addButton(yes_text, qt.QMessageBox.ButtonRole.YesRole)
+    no = box.addButton(no_text, qt.QMessageBox.ButtonRole.NoRole)
     box.setDefaultButton(no)
     box.setEscapeButton(no)
     box.exec()

@@ -2,108 +2,236 @@
 
 Every other UI module imports Qt names from here, so a Qt upgrade or shim touches one file and a stray
 ``import PySide6`` anywhere else is caught by tests/unit/test_architecture.py.
+
+Names are bound on first use (PEP 562 module ``__getattr__``), not at import. PySide6 builds each Python
+class, with all its enums, the first time it is looked up: binding all ~90 names eagerly cost about
+90 ms of every cold start (the ``Qt`` namespace alone, with its 94 enum classes, is ~40 ms), and QtPdf
+and QtPdfWidgets are only needed by the PDF preview. A name is imported from its PySide6 module the
+first time any module asks for it, then cached in this module's globals, so later look-ups are plain
+attribute reads. Type checkers see the ordinary imports below.
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import sys
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as PYSIDE_VERSION
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QAbstractTableModel,
-    QBuffer,
-    QByteArray,
-    QDate,
-    QEvent,
-    QIODevice,
-    QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    QRectF,
-    QRunnable,
-    QSettings,
-    QSize,
-    Qt,
-    QThread,
-    QThreadPool,
-    QTime,
-    QTimer,
-    QtMsgType,
-    Signal,
-    Slot,
-    qInstallMessageHandler,
-)
-from PySide6.QtGui import (
-    QAction,
-    QBrush,
-    QCloseEvent,
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetrics,
-    QGuiApplication,
-    QIcon,
-    QKeyEvent,
-    QKeySequence,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-    QPen,
-    QPixmap,
-    QShortcut,
-    QShowEvent,
-)
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QApplication,
-    QButtonGroup,
-    QCalendarWidget,
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLayout,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QProgressDialog,
-    QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSizePolicy,
-    QSplitter,
-    QStackedWidget,
-    QStatusBar,
-    QTableView,
-    QTabWidget,
-    QTextBrowser,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-    QWidgetAction,
-)
+
+# Needed at once by the refcount probes at the end of this module.
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import (
+        QAbstractListModel,
+        QAbstractTableModel,
+        QBuffer,
+        QByteArray,
+        QDate,
+        QEvent,
+        QIODevice,
+        QItemSelectionModel,
+        QModelIndex,
+        QPersistentModelIndex,
+        QPoint,
+        QRect,
+        QRectF,
+        QRunnable,
+        QSettings,
+        QSize,
+        Qt,
+        QThread,
+        QThreadPool,
+        QTime,
+        QTimer,
+        QtMsgType,
+        Slot,
+        qInstallMessageHandler,
+    )
+    from PySide6.QtGui import (
+        QAction,
+        QBrush,
+        QCloseEvent,
+        QColor,
+        QFont,
+        QFontDatabase,
+        QFontMetrics,
+        QGuiApplication,
+        QIcon,
+        QKeyEvent,
+        QKeySequence,
+        QMouseEvent,
+        QPainter,
+        QPaintEvent,
+        QPalette,
+        QPen,
+        QPixmap,
+        QShortcut,
+        QShowEvent,
+    )
+    from PySide6.QtPdf import (
+        QPdfDocument,
+    )
+    from PySide6.QtPdfWidgets import (
+        QPdfView,
+    )
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QApplication,
+        QButtonGroup,
+        QCalendarWidget,
+        QCheckBox,
+        QComboBox,
+        QDialog,
+        QDialogButtonBox,
+        QFileDialog,
+        QFormLayout,
+        QFrame,
+        QGridLayout,
+        QGroupBox,
+        QHBoxLayout,
+        QHeaderView,
+        QLabel,
+        QLayout,
+        QLineEdit,
+        QListWidget,
+        QListWidgetItem,
+        QMainWindow,
+        QMenu,
+        QMessageBox,
+        QPlainTextEdit,
+        QProgressBar,
+        QProgressDialog,
+        QPushButton,
+        QRadioButton,
+        QScrollArea,
+        QSizePolicy,
+        QSplitter,
+        QStackedWidget,
+        QStatusBar,
+        QTableView,
+        QTabWidget,
+        QTextBrowser,
+        QToolButton,
+        QVBoxLayout,
+        QWidget,
+        QWidgetAction,
+    )
+
+# Which PySide6 module each lazily bound name comes from.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "PySide6.QtCore": (
+        "QAbstractListModel",
+        "QAbstractTableModel",
+        "QBuffer",
+        "QByteArray",
+        "QDate",
+        "QEvent",
+        "QIODevice",
+        "QItemSelectionModel",
+        "QModelIndex",
+        "QPersistentModelIndex",
+        "QPoint",
+        "QRect",
+        "QRectF",
+        "QRunnable",
+        "QSettings",
+        "QSize",
+        "Qt",
+        "QThread",
+        "QThreadPool",
+        "QTime",
+        "QTimer",
+        "QtMsgType",
+        "Slot",
+        "qInstallMessageHandler",
+    ),
+    "PySide6.QtGui": (
+        "QAction",
+        "QBrush",
+        "QCloseEvent",
+        "QColor",
+        "QFont",
+        "QFontDatabase",
+        "QFontMetrics",
+        "QGuiApplication",
+        "QIcon",
+        "QKeyEvent",
+        "QKeySequence",
+        "QMouseEvent",
+        "QPainter",
+        "QPaintEvent",
+        "QPalette",
+        "QPen",
+        "QPixmap",
+        "QShortcut",
+        "QShowEvent",
+    ),
+    "PySide6.QtPdf": ("QPdfDocument",),
+    "PySide6.QtPdfWidgets": ("QPdfView",),
+    "PySide6.QtWidgets": (
+        "QAbstractButton",
+        "QAbstractItemView",
+        "QApplication",
+        "QButtonGroup",
+        "QCalendarWidget",
+        "QCheckBox",
+        "QComboBox",
+        "QDialog",
+        "QDialogButtonBox",
+        "QFileDialog",
+        "QFormLayout",
+        "QFrame",
+        "QGridLayout",
+        "QGroupBox",
+        "QHBoxLayout",
+        "QHeaderView",
+        "QLabel",
+        "QLayout",
+        "QLineEdit",
+        "QListWidget",
+        "QListWidgetItem",
+        "QMainWindow",
+        "QMenu",
+        "QMessageBox",
+        "QPlainTextEdit",
+        "QProgressBar",
+        "QProgressDialog",
+        "QPushButton",
+        "QRadioButton",
+        "QScrollArea",
+        "QSizePolicy",
+        "QSplitter",
+        "QStackedWidget",
+        "QStatusBar",
+        "QTableView",
+        "QTabWidget",
+        "QTextBrowser",
+        "QToolButton",
+        "QVBoxLayout",
+        "QWidget",
+        "QWidgetAction",
+    ),
+}
+_HOME_OF: dict[str, str] = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Bind a Qt name on first use (see the module docstring); unknown names fail as usual."""
+    module_name = _HOME_OF.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME_OF))
+
 
 __all__ = [
     "PYSIDE_VERSION",

@@ -103,7 +103,10 @@ class MarkedDialog(QDialog):
         """The OK and Cancel row at the foot of the body; returns the OK button. OK runs ``on_ok`` (which
         checks the input and accepts); with ``enter_cancels`` Cancel is the default button, so Enter in a
         password box never signs or sends anything by accident."""
-        buttons = QDialogButtonBox(self)
+        # Made without a parent (``addWidget`` below gives it one): PySide resolves the constructor's
+        # ``QDialogButtonBox(Qt.Orientation, parent)`` overload for a parent argument, which builds the
+        # whole ``Qt`` enum namespace (~40 ms) before the sign-in window can paint.
+        buttons = QDialogButtonBox()
         ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
         if enter_cancels:

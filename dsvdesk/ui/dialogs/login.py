@@ -12,6 +12,7 @@ from dsvdesk.ui.qt import QFormLayout, QLabel, QLineEdit, QWidget
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
+    from dsvdesk.store.gate import StationGate
     from dsvdesk.store.models import Session
 
 
@@ -19,7 +20,7 @@ class LoginDialog(MarkedDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        store: Store,
+        store: Store | StationGate,  # anything that signs in: the gate before the store is loaded
         *,
         station: str = "",
         demo_accounts: Sequence[tuple[str, str, str]] = (),
@@ -74,7 +75,7 @@ class LoginDialog(MarkedDialog):
     def ask(
         cls,
         parent: QWidget | None,
-        store: Store,
+        store: Store | StationGate,  # anything that signs in: the gate before the store is loaded
         *,
         station: str = "",
         demo_accounts: Sequence[tuple[str, str, str]] = (),

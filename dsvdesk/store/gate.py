@@ -1,0 +1,75 @@
+"""The station database opened just far enough for the sign-in window.
+
+The sign-in window needs three things from the database: that it opens (and is migrated), whether the
+station is set up, and the station's settings (name, marking). ``StationGate`` does those with ``db``
+and ``settings`` alone; the record store (``dsvdesk.store.Store`` with its record, lifecycle, user
+and audit modules) is imported when someone signs in, on the same connection. So the sign-in window is
+on screen before the rest of the store is imported (cold start, issue 9).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dsvdesk.store import db
+from dsvdesk.store import settings as settings_mod
+
+if TYPE_CHECKING:
+    from dsvdesk.store.models import Session
+    from dsvdesk.store.store import Store
+
+
+def station_is_set_up(conn: sqlite3.Connection) -> bool:
+    """True once the first admin and the station CA exist (``Store.init_station``)."""
+    has_ca = conn.execute("SELECT 1 FROM station_ca WHERE id = 1").fetchone() is not None
+    has_admin = conn.execute("SELECT 1 FROM users WHERE role = 'admin' LIMIT 1").fetchone() is not None
+    return has_ca and has_admin
+
+
+class StationGate:
+    """An open, migrated station database before anyone has signed in; `store()` is the full store."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._store: Store | None = None
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = False) -> StationGate:
+        """As ``Store.open``: the same checks, errors and migrations."""
+        target = Path(path).expanduser().absolute()
+        return cls(target, db.connect(target, create=create))
+
+    def is_initialised(self) -> bool:
+        if self._store is not None:
+            return self._store.is_initialised()
+        with db.translate_errors(self.path):
+            return station_is_set_up(self._conn)
+
+    def get_settings(self) -> settings_mod.Settings:
+        """Readable without signing in: the sign-in window shows the station and its marking."""
+        if self._store is not None:
+            return self._store.get_settings()
+        with db.translate_errors(self.path):
+            return settings_mod.load(self._conn)
+
+    def store(self) -> Store:
+        """The full store on this gate's connection (imported and made on first call)."""
+        if self._store is None:
+            from dsvdesk.store.base import utc_now
+            from dsvdesk.store.store import Store
+
+            self._store = Store(self.path, self._conn, utc_now)
+        return self._store
+
+    def login(self, username: str, password: str) -> Session:
+        """``Store.login`` (what the sign-in window calls)."""
+        return self.store().login(username, password)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        else:
+            self._conn.close()

@@ -1,0 +1,136 @@
+"""The `Store` facade: the record, lifecycle, user and audit operations over one SQLite connection
+(see the package docstring). Imported on first use of ``dsvdesk.store.Store``: the sign-in window opens
+the database through the lighter ``dsvdesk.store.gate``."""
+
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+from dsvdesk import log
+from dsvdesk.store import audit, db
+from dsvdesk.store.base import Clock, utc_now
+from dsvdesk.store.lifecycle import LifecycleOps
+from dsvdesk.store.models import (
+    AuditVerification,
+    Role,
+    Session,
+)
+from dsvdesk.store.users import UserOps
+
+
+class Store(LifecycleOps, UserOps):
+    """The store facade. Holds ONE sqlite3 connection, so a Store is used from one thread at a time;
+    a worker thread opens its own ``Store.open(path)`` (SQLite's WAL lets them work side by side, and
+    optimistic versions catch two writers editing one record)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, clock: Clock) -> None:
+        self.path = path
+        self._conn = conn
+        self._clock = clock
+        self._specs = {}
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        create: bool = False,
+        busy_timeout_ms: int = db.DEFAULT_BUSY_TIMEOUT_MS,
+        clock: Clock | None = None,
+    ) -> Store:
+        """Open (``create=True``: create if missing) and migrate the database at ``path``.
+
+        Raises ``StorageUnavailable`` for environment problems (not a database, locked, read-only,
+        disk full, missing folder, a folder in the file's place, corrupt, made by a newer DSVDesk —
+        the last left untouched) and ``StorageBug`` for defects."""
+        target = Path(path).expanduser().absolute()
+        conn = db.connect(target, create=create, busy_timeout_ms=busy_timeout_ms)
+        log.storage.info("opened database %s (schema %d)", target.name, db.CURRENT_VERSION)
+        return cls(target, conn, clock or utc_now)
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        except sqlite3.Error as exc:  # closing never loses committed data; note it and carry on
+            log.storage.warning("closing %s: %s", self.path.name, exc)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return db.user_version(conn)
+
+    # ----------------------------------------------------------------------------------- audit
+    def verify_audit(self) -> AuditVerification:
+        """Check the whole hash chain; names the first missing, altered or reordered event."""
+        with self._read() as conn:
+            return audit.verify(conn)
+
+    def export_audit_csv(
+        self,
+        path: Path | str,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        *,
+        session: Session | None = None,
+    ) -> int:
+        """Write the audit log (inclusive UTC dates) as CSV for the Information Commissioner; returns
+        the number of events. With a session, the caller must be an admin or supervisor and the
+        export itself is logged as a disclosure."""
+        if session is not None:
+            self._require(session, Role.ADMIN, Role.SUPERVISOR, action="export the audit log")
+        with self._read() as conn:
+            count = audit.export_csv(conn, Path(path), date_from, date_to)
+        if session is not None:
+            with self._tx():
+                self._audit(session, audit.DISCLOSURE, recipient="audit export file",
+                            justification="audit log export (DPA 2018 s.62)",
+                            detail={"what": "audit_log", "events": count,
+                                    "from": str(date_from or ""), "to": str(date_to or "")})
+        return count
+
+    # ----------------------------------------------------------------------------------- backup
+    def backup(self, out: Path | str, *, session: Session | None = None) -> Path:
+        """A consistent single-file copy made with SQLite's backup API (fine while others write)."""
+        if session is not None:
+            self._require(session, Role.ADMIN, Role.SUPERVISOR, action="make backups")
+        from dsvdesk.store import backup as backup_mod  # imported on use: not needed to open the app
+
+        written = backup_mod.copy_database(self._conn, self.path, Path(out))
+        if session is not None:
+            with self._tx():
+                self._audit(session, audit.BACKUP, detail={"file": written.name})
+        return written
+
+
+def restore(
+    backup_file: Path | str,
+    target: Path | str,
+    *,
+    admin_username: str,
+    admin_password: str,
+    force: bool = False,
+) -> None:
+    """Replace the database at ``target`` with a backup (close DSVDesk first). Refuses a target with
+    newer activity than the backup unless ``force``; the restore is logged in the restored database."""
+    from dsvdesk.store import backup as backup_mod  # imported on use: not needed to open the app
+
+    backup_mod.restore_database(
+        Path(backup_file), Path(target), force=force, admin_username=admin_username, admin_password=admin_password
+    )
+    with Store.open(target) as store:
+        user = store._user_by_name(admin_username)
+        with store._tx():
+            store._audit(None, audit.RESTORED, user_id=user.id, username=user.username,
+                         detail={"from": Path(backup_file).name, "forced": force})

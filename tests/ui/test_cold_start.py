@@ -1,0 +1,137 @@
+"""The way to the sign-in window stays light (issue 9: cold start <= 1.5x a bare Qt window).
+
+Timings live in benchmarks/; these tests pin the causes instead. A fresh process starts the app as
+`dsvdesk --db DB` does and, at the sign-in window's first paint, reports what had been loaded by then:
+nothing that only later screens need, and not PySide's ``Qt`` enum namespace (~40 ms to build).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsvdesk.ui import qt
+from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.marking import MarkingBanner
+from dsvdesk.ui.qt import QApplication, QDialogButtonBox, Qt
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Watches for the first painted top-level window the way benchmarks/children/app_start.py does (the
+# QApplication class is swapped before DSVDesk imports Qt), then reports and exits at once.
+FIRST_PAINT_CHILD = """
+import json, os, sys
+from PySide6 import QtCore, QtWidgets
+
+class FirstPaint(QtCore.QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QtCore.QEvent.Type.Paint and isinstance(watched, QtWidgets.QWidget) and watched.isWindow():
+            report = {
+                "window": type(watched).__name__,
+                "qt_namespace_built": "Qt" in vars(QtCore),
+                "modules": sorted(sys.modules),
+            }
+            print("REPORT " + json.dumps(report), flush=True)
+            os._exit(0)
+        return False
+
+class WatchedApplication(QtWidgets.QApplication):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._first_paint = FirstPaint()
+        self.installEventFilter(self._first_paint)
+
+QtWidgets.QApplication = WatchedApplication
+from dsvdesk.cli import main
+sys.exit(main(["--db", sys.argv[1], "--demo"]))
+"""
+
+# Loaded only after sign-in or on first use; each would add to every start.
+NOT_BEFORE_SIGN_IN = (
+    "PySide6.QtPdf",
+    "PySide6.QtPdfWidgets",
+    "PySide6.QtSvg",
+    "PySide6.QtPrintSupport",
+    "dsvdesk.ui.main_window",
+    "dsvdesk.ui.dialogs.first_run",
+    "dsvdesk.engine.loader",
+    "dsvdesk.commands",
+    "dsvdesk.store.backup",
+    "dsvdesk.store.reporting",
+    "dsvdesk.store.store",  # the record store: the sign-in window opens the file through store.gate
+    "dsvdesk.store.records",
+    "dsvdesk.store.lifecycle",
+    "dsvdesk.store.users",
+    "dsvdesk.store.audit",
+    "yaml",
+    "cryptography",
+    "reportlab",
+    "pyhanko",
+    "logging.handlers",
+    "pkgutil",
+)
+
+
+def _first_paint_report(db_path: Path, tmp_path: Path) -> dict[str, Any]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        DSVDESK_UI_STATE=str(tmp_path / "ui-state.ini"),
+        DSVDESK_LOG_DIR=str(tmp_path / "logs"),
+        PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT_CHILD, str(db_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
+    assert lines, f"no window painted (exit {result.returncode}): {result.stderr[-2000:]}"
+    report: dict[str, Any] = json.loads(lines[0].removeprefix("REPORT "))
+    return report
+
+
+def test_sign_in_window_paints_without_later_screens_or_the_qt_namespace(db_path: Path, tmp_path: Path) -> None:
+    report = _first_paint_report(db_path, tmp_path)
+
+    assert report["window"] == "LoginDialog"
+    loaded = set(report["modules"])
+    early = sorted(name for name in loaded if name in NOT_BEFORE_SIGN_IN or name.split(".")[0] in NOT_BEFORE_SIGN_IN)
+    assert early == []
+    assert report["qt_namespace_built"] is False
+
+
+def test_every_qt_name_resolves_on_first_use() -> None:
+    for name in qt.__all__:
+        assert getattr(qt, name) is not None, name
+    assert set(qt.__all__) <= set(dir(qt))
+    with pytest.raises(AttributeError, match="QNoSuchWidget"):
+        _ = qt.QNoSuchWidget  # type: ignore[attr-defined]
+    with pytest.raises(ImportError):
+        exec("from dsvdesk.ui.qt import QNoSuchWidget")  # noqa: S102 - the import statement is the behaviour under test
+
+
+def test_marking_banner_is_centred_and_never_takes_focus(ui_app: QApplication) -> None:
+    banner = MarkingBanner()
+    try:
+        assert banner.alignment() == Qt.AlignmentFlag.AlignCenter
+        assert banner.focusPolicy() == Qt.FocusPolicy.NoFocus
+    finally:
+        banner.deleteLater()
+
+
+def test_dialog_buttons_belong_to_the_dialog(ui_app: QApplication) -> None:
+    dialog = MarkedDialog(None, "Test")
+    try:
+        ok = dialog.add_buttons("&OK", dialog.accept)
+        box = ok.parent()
+        assert isinstance(box, QDialogButtonBox)
+        assert box.window() is dialog
+        assert box.buttonRole(ok) == QDialogButtonBox.ButtonRole.AcceptRole
+    finally:
+        dialog.deleteLater()
