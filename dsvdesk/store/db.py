@@ -11,7 +11,6 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 from dsvdesk import log
@@ -107,30 +106,27 @@ def translate_errors(path: Path) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------- migrations
-def migration_files() -> dict[int, str]:
-    """Numbered migration scripts: {number: sql text}, numbers 1..N without gaps."""
-    found: dict[int, str] = {}
-    folder = resources.files("dsvdesk.store") / "migrations"
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found[int(match.group(1))] = entry.read_text(encoding="utf-8")
-    numbers = sorted(found)
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise StorageBug(f"migration numbers must run 1..N without gaps, found {numbers}")
-    return found
+# Shipped beside this module; the PyInstaller bundle keeps them there too (build_spec collects
+# dsvdesk/store/migrations/*.sql). A plain path, not importlib.resources: that import alone cost ~6 ms
+# of every cold start.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def migration_names() -> dict[int, str]:
-    folder = resources.files("dsvdesk.store") / "migrations"
-    return {
-        int(m.group(1)): entry.name
-        for entry in folder.iterdir()
-        if (m := _MIGRATION_NAME.match(entry.name))
-    }
+    """Numbered migration scripts: {number: file name}, numbers 1..N without gaps."""
+    names = {int(m.group(1)): entry.name for entry in MIGRATIONS_DIR.iterdir() if (m := _MIGRATION_NAME.match(entry.name))}
+    numbers = sorted(names)
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise StorageBug(f"migration numbers must run 1..N without gaps, found {numbers}")
+    return names
 
 
-CURRENT_VERSION = max(migration_files(), default=0)
+def migration_files() -> dict[int, str]:
+    """Numbered migration scripts: {number: sql text}, numbers 1..N without gaps."""
+    return {number: (MIGRATIONS_DIR / name).read_text(encoding="utf-8") for number, name in migration_names().items()}
+
+
+CURRENT_VERSION = max(migration_names(), default=0)
 
 
 def split_statements(script: str) -> list[str]:
@@ -162,11 +158,12 @@ def migrate(conn: sqlite3.Connection, path: Path, *, target: int | None = None) 
 
     Returns the version reached. Each step runs inside BEGIN EXCLUSIVE with its ``user_version`` set
     in the same transaction, so a crash leaves the database at the previous complete version."""
-    scripts = migration_files()
     goal = CURRENT_VERSION if target is None else target
     version = user_version(conn)
-    if version < goal:
-        _give_migration_functions(conn)
+    if version >= goal:
+        return version
+    scripts = migration_files()
+    _give_migration_functions(conn)
     for number in range(version + 1, goal + 1):
         conn.execute("BEGIN EXCLUSIVE")
         try:
