@@ -348,8 +348,8 @@ class Figure:
 # ------------------------------------------------------------------ computation
 #
 # Both entry points reduce the records to the same two things, then share every count:
-#  - each victim's approved records ((normalised name, date of birth) -> [(incident date, record id)]),
-#    for repeat victims;
+#  - each victim's approved records (person key: normalised name and date of birth -> [(incident date,
+#    record id)]), for repeat victims;
 #  - the approved records in the period, each under what the figures tell apart about it (a
 #    `_GroupKey`: the shared values, whether a MARAC referral was made, the month, the age band). A
 #    year's 60,000 records fall into a few thousand groups, so the figures are a pass over those.
@@ -453,7 +453,7 @@ def _counted(groups: Iterable[Sequence[Any]], period: Period) -> Counter[_GroupK
     months: dict[str, tuple[int, int]] = {}
     counts: Counter[_GroupKey] = Counter()
     for shared_text, presence, month_text, dob_value, floor, n in groups:
-        if floor is not None:  # both dates are ISO dates: the month is YYYY-MM, the band the store's
+        if floor is not None:  # the date of birth is an ISO date: the month is YYYY-MM, the band the store's
             month = months.get(month_text)
             if month is None:
                 month = months[month_text] = (int(month_text[:4]), int(month_text[5:7]))
