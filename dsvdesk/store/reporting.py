@@ -15,11 +15,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dsvdesk.errors import PermissionDenied
-from dsvdesk.store import audit
+from dsvdesk.store import audit, db
 from dsvdesk.store.models import Role, Session
 from dsvdesk.store.records import TABLE_COLUMNS
 
@@ -212,6 +214,24 @@ _STARTED_SQL = (  # ?1 (the lookback start) is not needed: numbered parameters l
 )
 
 
+_AUDIT_HEAD_SQL = "SELECT last_id, last_hash FROM audit_head WHERE id = 1"
+
+
+def _grouped_read(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
+    """(audit chain head, grouped rows) read in one transaction on a connection of this thread's own."""
+    conn = db.connect(path)
+    try:
+        with db.translate_errors(path):
+            conn.execute("BEGIN")
+            try:
+                head = conn.execute(_AUDIT_HEAD_SQL).fetchone()
+                return head, conn.execute(sql, params).fetchall()
+            finally:
+                conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def fetch_period_counts(
     store: StoreBase,
     session: Session,
@@ -246,16 +266,26 @@ def fetch_period_counts(
     params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id, (detail_from or start).isoformat())
     groups_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=False)
     matched_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=True)
-    with store._read() as conn:
-        conn.execute("BEGIN")  # one read transaction: every figure sees the same records
-        try:
-            started = int(conn.execute(_STARTED_SQL, params).fetchone()[0])
-            groups = conn.execute(groups_sql, params).fetchall()
-            keys = conn.execute(period_keys_query(), params[:3]).fetchall()
-            picked = json.dumps(list(match(keys)))
-            matched = conn.execute(matched_sql, (*params, picked)).fetchall()
-        finally:
-            conn.execute("COMMIT")
+    # The grouping is most of the work and is all SQLite's (which lets go of the GIL), so a second
+    # connection does it on another thread while this one reads and matches the victims. Both read
+    # transactions must see the same records: every write to the store appends to the audit chain
+    # in its own transaction, so the same chain head in both means the same snapshot. If a write
+    # came between them, this connection groups again inside its own transaction.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-a-groups") as pool:
+        grouped = pool.submit(_grouped_read, store.path, groups_sql, params)
+        with store._read() as conn:
+            conn.execute("BEGIN")  # one read transaction: every figure sees the same records
+            try:
+                head = conn.execute(_AUDIT_HEAD_SQL).fetchone()
+                started = int(conn.execute(_STARTED_SQL, params).fetchone()[0])
+                keys = conn.execute(period_keys_query(), params[:3]).fetchall()
+                picked = json.dumps(list(match(keys)))
+                matched = conn.execute(matched_sql, (*params, picked)).fetchall()
+                other_head, groups = grouped.result()
+                if other_head != head:
+                    groups = conn.execute(groups_sql, params).fetchall()
+            finally:
+                conn.execute("COMMIT")
     with store._tx():
         store._audit(
             session,

@@ -260,6 +260,23 @@ def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station,
     assert fast.repeat_matches == reference.repeat_matches
 
 
+def test_a_write_between_the_two_grouped_reads_is_noticed(station: Station, store: Store,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # The grouping runs on a second connection; if its snapshot is not this one's (another audit head:
+    # a write came between), the groups are read again in this connection's own transaction.
+    session = _session(store, "sup1")
+    expected = part_a_from_store(store, session, PERIOD, form_id="inv").to_json()
+    calls: list[str] = []
+
+    def stale(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
+        calls.append(sql)
+        return (0, "a head from before a write"), [('["high","no"]', 1, "2010-04", None, 16, 99)]
+
+    monkeypatch.setattr(reporting, "_grouped_read", stale)
+    assert part_a_from_store(store, session, PERIOD, form_id="inv").to_json() == expected
+    assert calls  # the other connection was asked, and its stale groups were not used
+
+
 def test_period_counts_groups_approved_records_and_counts_the_rest(station: Station, store: Store) -> None:
     picked: list[list[tuple[Any, ...]]] = []
 
