@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
-from dsvdesk.store.search import name_key, person_key
+from dsvdesk.store.search import iso_day, person_key
 
 # The 124D store columns Part A reads (the 124D's `columns:` maps them to answers).
 COLUMNS: tuple[str, ...] = (
@@ -714,19 +714,12 @@ def as_int(value: Any) -> int | None:
 
 
 def as_date(value: Any) -> date | None:
+    """A date, or text starting with an ISO date (as the store's ``person_key`` reads a date of birth)."""
     if isinstance(value, date):
         return value
     if isinstance(value, str) and len(value) >= 10:
-        return _date_of_text(value[:10])
+        return iso_day(value[:10])
     return None
-
-
-@functools.lru_cache(maxsize=65536)  # a year has 365 incident dates; birth dates recur per victim
-def _date_of_text(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def as_list(value: Any) -> list[str]:
@@ -746,14 +739,6 @@ def as_list(value: Any) -> list[str]:
         if isinstance(parsed, list):
             return [str(v) for v in parsed if v is not None and str(v).strip()]
     return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
-
-
-def normalise_name(value: Any) -> str:
-    """Case, accents, punctuation and word order ignored: 'SMITH, Zoë' == 'zoe smith' (the store's
-    ``search.name_key``, which its ``victim_key`` column is made of)."""
-    if not isinstance(value, str):
-        return ""
-    return name_key(value)
 
 
 def normalise_grade(value: Any) -> str | None:

@@ -51,15 +51,16 @@ def person_key(name: Any, dob: Any) -> str | None:
     if isinstance(dob, date):
         day: date | None = dob
     elif isinstance(dob, str) and len(dob) >= 10:
-        day = _iso_day(dob[:10])
+        day = iso_day(dob[:10])
     else:
         return None
     key = _name_key(name)
     return f"{key}|{day.isoformat()}" if key and day is not None else None
 
 
-@functools.lru_cache(maxsize=65536)
-def _iso_day(text: str) -> date | None:
+@functools.lru_cache(maxsize=65536)  # a year has 365 incident dates; birth dates recur per victim
+def iso_day(text: str) -> date | None:
+    """The date an ISO ``YYYY-MM-DD`` text names, or None."""
     try:
         return date.fromisoformat(text)
     except ValueError:

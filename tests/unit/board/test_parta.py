@@ -17,9 +17,9 @@ from dsvdesk.export.parta import (
     Period,
     add_months,
     compute_part_a,
-    normalise_name,
     part_a_csv,
 )
+from dsvdesk.store.search import name_key, person_key
 from tests.unit.board.fixtures import PERIOD, Row, build_rows, person_dob
 
 
@@ -260,9 +260,11 @@ def test_junk_column_values_do_not_crash() -> None:
 
 
 def test_name_normalisation() -> None:
-    assert normalise_name("SMITH, Zoë") == normalise_name("  zoe   smith ")
-    assert normalise_name("王小明") == normalise_name("王小明 ")
-    assert normalise_name(None) == ""
+    # repeat victims are matched on the store's person key (search.person_key): name and date of birth
+    assert name_key("SMITH, Zoë") == name_key("  zoe   smith ")
+    assert name_key("王小明") == name_key("王小明 ")
+    assert person_key("SMITH, Zoë", "1990-05-05") == person_key("zoe smith", "1990-05-05T00:00") == "smith zoe|1990-05-05"
+    assert person_key(None, "1990-05-05") is None and person_key("Zoë", "1990-02-30") is None
 
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.integers(-240, 240))

@@ -22,7 +22,7 @@ rows_strategy = st.lists(
 
 
 def literal_matches(rows: list[Row]) -> list[tuple[str, tuple[str, ...]]]:
-    from dsvdesk.export.parta import normalise_name
+    from dsvdesk.store.search import name_key as normalise_name
 
     def key(r: Row) -> tuple[str, str]:
         return normalise_name(r.values["victim_name"]), str(r.values["victim_dob"])
