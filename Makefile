@@ -33,6 +33,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dsvdesk tests benchmarks
+	$(BIN)/ruff format --check dsvdesk tests benchmarks
 	$(BIN)/mypy
 
 typecheck: lint

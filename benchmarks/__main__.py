@@ -28,10 +28,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="small N and few repeats (CI)")
     parser.add_argument("--records", type=int, help="override the large record count")
-    parser.add_argument("--only", action="append", default=[], metavar="NAME",
-                        help=f"run only these benchmarks ({', '.join(n for n, _ in BENCHES)})")
-    parser.add_argument("--out", type=Path, help="results file (default benchmarks/results.json, or "
-                        "results-smoke.json with --smoke)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"run only these benchmarks ({', '.join(n for n, _ in BENCHES)})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results file (default benchmarks/results.json, or results-smoke.json with --smoke)",
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the databases in DIR and keep them")
     return parser.parse_args(argv)
 
@@ -44,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         config.large = args.records
     unknown = set(args.only) - {name for name, _ in BENCHES}
     if unknown:
-        print(f"Unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(n for n, _ in BENCHES)}.",
-              file=sys.stderr)
+        print(
+            f"Unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(n for n, _ in BENCHES)}.",
+            file=sys.stderr,
+        )
         return 2
     out = args.out or HERE / ("results-smoke.json" if args.smoke else "results.json")
     info = machine_info()
@@ -78,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_table(rows))
     print()
-    print(f"{sum(r.met for r in rows)} of {len(rows)} targets met in {seconds:.0f} s; results written to {out}")
+    print(
+        f"{sum(r.met for r in rows)} of {len(rows)} targets met in {seconds:.0f} s; results written to {out}"
+    )
     write_results(out, rows, info, smoke=args.smoke, seconds=seconds)
     return 1 if failed else 0
 

@@ -41,6 +41,7 @@ def build(folder: Path, records: int, *, today: dt.date | None = None) -> BenchD
     with Store.open(path, create=True) as store:
         demo.create_demo_station(store)
     start = time.perf_counter()
-    demo.bulk_insert_records(path, investigation_form(), count=records, seed=SEED, today=today,
-                             owners=(OFFICER.username,))
+    demo.bulk_insert_records(
+        path, investigation_form(), count=records, seed=SEED, today=today, owners=(OFFICER.username,)
+    )
     return BenchDatabase(path=path, records=records, build_seconds=time.perf_counter() - start)

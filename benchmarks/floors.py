@@ -29,8 +29,9 @@ class ChildFailed(RuntimeError):
     """A benchmark child process did not reach its marker line."""
 
 
-def time_to_marker(argv: Sequence[str], *, marker: str = "SHOWN", env: dict[str, str] | None = None,
-                   timeout: float = 60.0) -> tuple[float, str]:
+def time_to_marker(
+    argv: Sequence[str], *, marker: str = "SHOWN", env: dict[str, str] | None = None, timeout: float = 60.0
+) -> tuple[float, str]:
     """Wall time (ms) from spawning ``argv`` to the child printing a line starting with ``marker``.
 
     The parent's clock includes interpreter start-up and imports: that is what a user waits for.
@@ -143,20 +144,33 @@ def bare_story_pdf(title: str, marking: str, pages: list[StoryPage]) -> bytes:
         canvas.drawCentredString(A4[0] / 2, 8 * mm, f"{marking} — page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, invariant=1, initialFontName="FloorSans",
-                            topMargin=20 * mm, bottomMargin=18 * mm)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=title,
+        invariant=1,
+        initialFontName="FloorSans",
+        topMargin=20 * mm,
+        bottomMargin=18 * mm,
+    )
     story: list[Any] = [Paragraph(_cjk_runs(title), heading)]
     for page_title, rows in pages:
         story.append(Paragraph(_cjk_runs(page_title), heading))
         if rows:
-            data = [[Paragraph(n, body), Paragraph(_cjk_runs(q), body), Paragraph(_cjk_runs(a), body)]
-                    for n, q, a in rows]
+            data = [
+                [Paragraph(n, body), Paragraph(_cjk_runs(q), body), Paragraph(_cjk_runs(a), body)]
+                for n, q, a in rows
+            ]
             table = Table(data, colWidths=[12 * mm, 80 * mm, 78 * mm], repeatRows=0)
-            table.setStyle(TableStyle([
-                ("FONT", (0, 0), (-1, -1), "FloorSans", 9),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("FONT", (0, 0), (-1, -1), "FloorSans", 9),
+                        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
             story.append(table)
         story.append(Spacer(1, 4 * mm))
     doc.build(story, onFirstPage=header, onLaterPages=header)
@@ -188,17 +202,32 @@ class BareSigner:
         now = datetime.datetime.now(datetime.UTC)
         cert = (
             x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name).public_key(key.public_key())
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=True,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
             .sign(key, hashes.SHA256())
         )
         asn_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-        key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        key_der = key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         signer = signers.SimpleSigner(
             signing_cert=asn_cert,
             signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
@@ -218,17 +247,23 @@ class BareSigner:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         for index, name in enumerate((field_name, "SupervisorSignature")):
             left = 40 + index * 260
-            fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=-1, box=(left, 40, left + 250, 110)))
+            fields.append_signature_field(
+                writer, fields.SigFieldSpec(name, on_page=-1, box=(left, 40, left + 250, 110))
+            )
         prepared = io.BytesIO()
         writer.write(prepared)
         meta = signers.PdfSignatureMetadata(
-            field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-            reason="I certify this assessment is accurate", location="Benchmark station",
+            field_name=field_name,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason="I certify this assessment is accurate",
+            location="Benchmark station",
         )
         style = TextStampStyle(
             stamp_text="Digitally signed by %(signer)s\nDate: %(ts)s",
-            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(self.stamp_font), font_size=7.5),
-                                        font_size=7.5, leading=9),
+            text_box_style=TextBoxStyle(
+                font=GlyphAccumulatorFactory(str(self.stamp_font), font_size=7.5), font_size=7.5, leading=9
+            ),
         )
         out = io.BytesIO()
         signing_writer = IncrementalPdfFileWriter(io.BytesIO(prepared.getvalue()))

@@ -35,13 +35,33 @@ class Config:
 
     @classmethod
     def full(cls) -> Config:
-        return cls(smoke=False, large=100_000, small=1_000, cold_runs=12, saves=300, keystrokes=300,
-                   wizard_opens=15, list_runs=60, sign_runs=12, parta_runs=8)
+        return cls(
+            smoke=False,
+            large=100_000,
+            small=1_000,
+            cold_runs=12,
+            saves=300,
+            keystrokes=300,
+            wizard_opens=15,
+            list_runs=60,
+            sign_runs=12,
+            parta_runs=8,
+        )
 
     @classmethod
     def smoke_run(cls) -> Config:
-        return cls(smoke=True, large=2_000, small=200, cold_runs=3, saves=20, keystrokes=20,
-                   wizard_opens=3, list_runs=5, sign_runs=2, parta_runs=2)
+        return cls(
+            smoke=True,
+            large=2_000,
+            small=200,
+            cold_runs=3,
+            saves=20,
+            keystrokes=20,
+            wizard_opens=3,
+            list_runs=5,
+            sign_runs=2,
+            parta_runs=2,
+        )
 
 
 @dataclass
@@ -93,9 +113,16 @@ def bench_cold_start(ctx: Context) -> list[Row]:
     db = ctx.databases[ctx.config.large]
     ours_argv = [sys.executable, str(CHILDREN / "app_start.py"), str(db.path)]
     ours_t, floor_t = _process_pair(ours_argv, ctx)
-    return [Row("cold start to login window shown (separate process, offscreen)", db.records,
-                Target(max_ms=1000, max_ratio=1.5), timing=ours_t, floor=floor_t,
-                note=f"first window painted: {ours_t.extra}; wall time from spawn, page cache warm")]
+    return [
+        Row(
+            "cold start to login window shown (separate process, offscreen)",
+            db.records,
+            Target(max_ms=1000, max_ratio=1.5),
+            timing=ours_t,
+            floor=floor_t,
+            note=f"first window painted: {ours_t.extra}; wall time from spawn, page cache warm",
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -125,7 +152,9 @@ def _process_pair(ours_argv: list[str], ctx: Context) -> tuple[_ProcessTiming, T
 
 
 def bench_autosave(ctx: Context) -> list[Row]:
-    return [_autosave_at(ctx, ctx.databases[records]) for records in sorted({ctx.config.small, ctx.config.large})]
+    return [
+        _autosave_at(ctx, ctx.databases[records]) for records in sorted({ctx.config.small, ctx.config.large})
+    ]
 
 
 def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
@@ -142,8 +171,11 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
         # edited would be a second writer changing it behind the store's back, which the store must
         # (and does) detect by re-reading and re-evaluating the row; nothing does that in real use.
         floor_id = drafts[1].id
-        question = next(q for _s, _p, q in record.spec.iter_questions()
-                        if q.type is QuestionType.LONGTEXT and q.id in record.answers)
+        question = next(
+            q
+            for _s, _p, q in record.spec.iter_questions()
+            if q.type is QuestionType.LONGTEXT and q.id in record.answers
+        )
         text = str(record.answers[question.id])
         state = {"version": record.version, "n": 0}
         answers = dict(record.answers)
@@ -158,17 +190,24 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
             state["n"] += 1
             answers[question.id] = f"{text} {state['n']}"
             with raw:
-                raw.execute("UPDATE records SET answers_json = ?, updated_at = ? WHERE id = ?",
-                            (json.dumps(answers, ensure_ascii=False), dt.datetime.now(dt.UTC).isoformat(), floor_id))
+                raw.execute(
+                    "UPDATE records SET answers_json = ?, updated_at = ? WHERE id = ?",
+                    (json.dumps(answers, ensure_ascii=False), dt.datetime.now(dt.UTC).isoformat(), floor_id),
+                )
 
         ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
         raw.close()
     finally:
         store.close()
-    return Row(f"autosave one answer, DB with {db.records:,} records", db.records,
-               Target(max_ms=10, stat="p99", max_ratio=3), timing=ours_t, floor=floor_t,
-               note="floor: raw sqlite3 UPDATE of the same JSON document (into another draft), WAL, same pragmas "
-               "(synchronous=FULL)")
+    return Row(
+        f"autosave one answer, DB with {db.records:,} records",
+        db.records,
+        Target(max_ms=10, stat="p99", max_ratio=3),
+        timing=ours_t,
+        floor=floor_t,
+        note="floor: raw sqlite3 UPDATE of the same JSON document (into another draft), WAL, same pragmas "
+        "(synchronous=FULL)",
+    )
 
 
 # ------------------------------------------------------------------------------------ completeness
@@ -187,7 +226,9 @@ def bench_keystroke(ctx: Context) -> list[Row]:
         store.close()
     spec = record.spec
     answers = dict(record.answers)
-    question = next(q for _s, _p, q in spec.iter_questions() if q.type is QuestionType.LONGTEXT and q.id in answers)
+    question = next(
+        q for _s, _p, q in spec.iter_questions() if q.type is QuestionType.LONGTEXT and q.id in answers
+    )
     counter = {"n": 0}
 
     def keystroke() -> None:
@@ -196,8 +237,15 @@ def bench_keystroke(ctx: Context) -> list[Row]:
         evaluate(spec, answers, audiences=("author",))
 
     timing = time_calls(keystroke, ctx.config.keystrokes, warmup=5)
-    return [Row("completeness + rules on one keystroke, full 124D", None, Target(max_ms=5), timing=timing,
-                note=f"{len(answers)} answers")]
+    return [
+        Row(
+            "completeness + rules on one keystroke, full 124D",
+            None,
+            Target(max_ms=5),
+            timing=timing,
+            note=f"{len(answers)} answers",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------ wizard
@@ -268,8 +316,15 @@ def bench_wizard_open(ctx: Context) -> list[Row]:
             close_all()
     finally:
         store.close()
-    return [Row("open a complete 124D in the wizard (to first page shown)", db.records, Target(max_ms=300),
-                timing=Timing(tuple(samples)), note="store.open_record + FormWizard built, shown and painted")]
+    return [
+        Row(
+            "open a complete 124D in the wizard (to first page shown)",
+            db.records,
+            Target(max_ms=300),
+            timing=Timing(tuple(samples)),
+            note="store.open_record + FormWizard built, shown and painted",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------ lists
@@ -307,8 +362,9 @@ def bench_lists(ctx: Context) -> list[Row]:
             store.list_records(session, search=surname, limit=PAGE_SIZE)
 
         for label, action in (("home list first page", first_page), (f"name search ('{surname}')", search)):
-            statements = [s for s in _capture_sql(store, action)
-                          if "FROM records" in s or "from records" in s]
+            statements = [
+                s for s in _capture_sql(store, action) if "FROM records" in s or "from records" in s
+            ]
             raw = _raw_connection(db.path)
 
             def floor(statements: list[str] = statements, raw: sqlite3.Connection = raw) -> None:
@@ -317,9 +373,16 @@ def bench_lists(ctx: Context) -> list[Row]:
 
             ours_t, floor_t = time_pair(action, floor, ctx.config.list_runs, warmup=2)
             raw.close()
-            rows.append(Row(f"{label} at {db.records:,} records", db.records,
-                            Target(max_ms=100, max_ratio=2), timing=ours_t, floor=floor_t,
-                            note=f"count + page of {PAGE_SIZE}; floor replays the store's {len(statements)} SQL statements raw"))
+            rows.append(
+                Row(
+                    f"{label} at {db.records:,} records",
+                    db.records,
+                    Target(max_ms=100, max_ratio=2),
+                    timing=ours_t,
+                    floor=floor_t,
+                    note=f"count + page of {PAGE_SIZE}; floor replays the store's {len(statements)} SQL statements raw",
+                )
+            )
     finally:
         store.close()
     return rows
@@ -343,7 +406,9 @@ def _story(spec: Any, answers: Mapping[str, Any]) -> list[floors.StoryPage]:
             value = shown[q.id]
             if q.type is QuestionType.REPEAT and isinstance(value, list):
                 for n, item in enumerate(value, start=1):
-                    text = "; ".join(f"{f.label}: {f.choice_label(item[f.id])}" for f in q.fields if f.id in item)
+                    text = "; ".join(
+                        f"{f.label}: {f.choice_label(item[f.id])}" for f in q.fields if f.id in item
+                    )
                     lines.append((q.number, f"{q.item_label or q.label} {n}", text))
             elif isinstance(value, list):
                 lines.append((q.number, q.label, ", ".join(q.choice_label(v) for v in value)))
@@ -374,25 +439,49 @@ def bench_render_sign(ctx: Context) -> list[Row]:
     finally:
         store.close()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    meta = RecordMeta(form_title=record.spec.title, form_version=record.spec.version, record_id=record.id,
-                      status="submitted", revision=record.revision, document_date=now, station="Bench station",
-                      officer=record.owner_name)
-    history = [HistoryEntry("created", record.owner_name, now), HistoryEntry("submitted", record.owner_name, now)]
+    meta = RecordMeta(
+        form_title=record.spec.title,
+        form_version=record.spec.version,
+        record_id=record.id,
+        status="submitted",
+        revision=record.revision,
+        document_date=now,
+        station="Bench station",
+        officer=record.owner_name,
+    )
+    history = [
+        HistoryEntry("created", record.owner_name, now),
+        HistoryEntry("submitted", record.owner_name, now),
+    ]
     bare_signer = floors.BareSigner.create()
     story = _story(record.spec, record.answers)
     marking = record.spec.marking
 
     def ours() -> None:
         pdf = render_record_pdf(record.spec, record.answers, meta, history)
-        sign_pdf(prepare_signature_fields(pdf), identity, field=OFFICER_FIELD, reason=SUBMIT_REASON,
-                 location="Bench station", stamp_lines=[record.owner_name, SUBMIT_REASON])
+        sign_pdf(
+            prepare_signature_fields(pdf),
+            identity,
+            field=OFFICER_FIELD,
+            reason=SUBMIT_REASON,
+            location="Bench station",
+            stamp_lines=[record.owner_name, SUBMIT_REASON],
+        )
 
     def floor() -> None:
         bare_signer.sign(floors.bare_story_pdf(record.spec.title, marking, story))
 
     ours_t, floor_t = time_pair(ours, floor, ctx.config.sign_runs, warmup=1)
-    return [Row("render + sign one complete 124D", None, Target(max_ms=500, max_ratio=1.3), timing=ours_t,
-                floor=floor_t, note="floor: reportlab story of the same answers + pyHanko sign (both DejaVu embedded)")]
+    return [
+        Row(
+            "render + sign one complete 124D",
+            None,
+            Target(max_ms=500, max_ratio=1.3),
+            timing=ours_t,
+            floor=floor_t,
+            note="floor: reportlab story of the same answers + pyHanko sign (both DejaVu embedded)",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------ Part A
@@ -410,14 +499,24 @@ def bench_part_a(ctx: Context) -> list[Row]:
         today = dt.date.today()
         period = Period(today.replace(year=today.year - 1) + dt.timedelta(days=1), today)
         figures: list[Any] = []
-        timing = time_calls(lambda: figures.append(part_a_from_store(store, session, period, form_id=spec.id)),
-                            ctx.config.parta_runs, warmup=1)
+        timing = time_calls(
+            lambda: figures.append(part_a_from_store(store, session, period, form_id=spec.id)),
+            ctx.config.parta_runs,
+            warmup=1,
+        )
     finally:
         store.close()
     part_a = figures[-1]
-    return [Row(f"Part A figures for 12 months over {db.records:,} records", db.records, Target(max_ms=1000),
-                timing=timing, note=f"{getattr(part_a, 'records', '?')} records in the period, "
-                f"{len(getattr(part_a, 'repeat_matches', ()))} repeat-victim matches")]
+    return [
+        Row(
+            f"Part A figures for 12 months over {db.records:,} records",
+            db.records,
+            Target(max_ms=1000),
+            timing=timing,
+            note=f"{getattr(part_a, 'records', '?')} records in the period, "
+            f"{len(getattr(part_a, 'repeat_matches', ()))} repeat-victim matches",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------ memory
@@ -427,15 +526,26 @@ def bench_peak_memory(ctx: Context) -> list[Row]:
     db = ctx.databases[ctx.config.large]
     result = subprocess.run(
         [sys.executable, str(CHILDREN / "app_scroll.py"), str(db.path), OFFICER.username, OFFICER.password],
-        capture_output=True, text=True, env=ctx.env, timeout=900, check=False,
+        capture_output=True,
+        text=True,
+        env=ctx.env,
+        timeout=900,
+        check=False,
     )
     line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
     if line is None:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-6:])
         raise RuntimeError(f"the app did not report its memory: {tail}")
     values = dict(part.split("=", 1) for part in line.split()[1:])
-    return [Row("peak memory, app with the list scrolled end to end", db.records, Target(max_mb=300),
-                peak_rss_mb=float(values["peak_rss_mb"]), note=f"{int(values['rows']):,} rows loaded in the list")]
+    return [
+        Row(
+            "peak memory, app with the list scrolled end to end",
+            db.records,
+            Target(max_mb=300),
+            peak_rss_mb=float(values["peak_rss_mb"]),
+            note=f"{int(values['rows']):,} rows loaded in the list",
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------------ data
@@ -443,8 +553,15 @@ def bench_peak_memory(ctx: Context) -> list[Row]:
 
 def bench_generation(ctx: Context) -> list[Row]:
     db = ctx.databases[ctx.config.large]
-    return [Row(f"demo --records {db.records:,} (bulk data, one transaction)", db.records, Target(max_ms=60_000),
-                timing=Timing((db.build_seconds * 1000,)), note="one run: the database every other row uses")]
+    return [
+        Row(
+            f"demo --records {db.records:,} (bulk data, one transaction)",
+            db.records,
+            Target(max_ms=60_000),
+            timing=Timing((db.build_seconds * 1000,)),
+            note="one run: the database every other row uses",
+        )
+    ]
 
 
 BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [

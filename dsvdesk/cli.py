@@ -30,7 +30,9 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"DSVDesk {__version__}")
     add_db_option(parser)
-    parser.add_argument("--demo", action="store_true", help="show demo passwords on the login screen (demo databases only)")
+    parser.add_argument(
+        "--demo", action="store_true", help="show demo passwords on the login screen (demo databases only)"
+    )
     if not with_commands:
         return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -62,13 +62,76 @@ if TYPE_CHECKING:
 # search index and the PDFs must handle each of them. Per community: (female given, male given, family).
 NAME_POOLS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "english": (
-        ("Sarah", "Emma", "Jessica", "Chloe", "Hannah", "Laura", "Rebecca", "Amy", "Charlotte", "Zoë", "Kelly",
-         "Danielle", "Gemma", "Lucy", "Natalie", "Stacey", "Leanne", "Michelle", "Joanne", "Karen"),
-        ("James", "Daniel", "Thomas", "Liam", "Ryan", "Craig", "Lee", "Jason", "Mark", "Paul", "Darren",
-         "Stephen", "Wayne", "Jamie", "Kieran", "Connor", "Michael", "Dean", "Scott", "Gary"),
-        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright",
-         "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
-         "O'Brien", "McCarthy", "Ashworth-Lee", "Fairbrother"),
+        (
+            "Sarah",
+            "Emma",
+            "Jessica",
+            "Chloe",
+            "Hannah",
+            "Laura",
+            "Rebecca",
+            "Amy",
+            "Charlotte",
+            "Zoë",
+            "Kelly",
+            "Danielle",
+            "Gemma",
+            "Lucy",
+            "Natalie",
+            "Stacey",
+            "Leanne",
+            "Michelle",
+            "Joanne",
+            "Karen",
+        ),
+        (
+            "James",
+            "Daniel",
+            "Thomas",
+            "Liam",
+            "Ryan",
+            "Craig",
+            "Lee",
+            "Jason",
+            "Mark",
+            "Paul",
+            "Darren",
+            "Stephen",
+            "Wayne",
+            "Jamie",
+            "Kieran",
+            "Connor",
+            "Michael",
+            "Dean",
+            "Scott",
+            "Gary",
+        ),
+        (
+            "Smith",
+            "Jones",
+            "Taylor",
+            "Brown",
+            "Williams",
+            "Wilson",
+            "Johnson",
+            "Davies",
+            "Robinson",
+            "Wright",
+            "Thompson",
+            "Evans",
+            "Walker",
+            "White",
+            "Roberts",
+            "Green",
+            "Hall",
+            "Wood",
+            "Jackson",
+            "Clarke",
+            "O'Brien",
+            "McCarthy",
+            "Ashworth-Lee",
+            "Fairbrother",
+        ),
     ),
     "welsh": (
         ("Angharad", "Siân", "Eluned", "Ffion", "Carys", "Gwenllian", "Bethan", "Nia", "Rhiannon", "Llinos"),
@@ -81,12 +144,44 @@ NAME_POOLS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
         ("Ó Briain", "Mac Cárthaigh", "Ó Súilleabháin", "Ó Néill", "Breathnach", "Ó Dónaill"),
     ),
     "polish": (
-        ("Małgorzata", "Agnieszka", "Katarzyna", "Żaneta", "Joanna", "Magdalena", "Dorota", "Bożena",
-         "Ewelina", "Łucja"),
-        ("Łukasz", "Paweł", "Krzysztof", "Grzegorz", "Wojciech", "Michał", "Jędrzej", "Zbigniew", "Przemysław",
-         "Bartłomiej"),
-        ("Kowalczyk", "Wiśniewski", "Wójcik", "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski",
-         "Jankowski", "Żółć", "Mazur", "Krawczyk"),
+        (
+            "Małgorzata",
+            "Agnieszka",
+            "Katarzyna",
+            "Żaneta",
+            "Joanna",
+            "Magdalena",
+            "Dorota",
+            "Bożena",
+            "Ewelina",
+            "Łucja",
+        ),
+        (
+            "Łukasz",
+            "Paweł",
+            "Krzysztof",
+            "Grzegorz",
+            "Wojciech",
+            "Michał",
+            "Jędrzej",
+            "Zbigniew",
+            "Przemysław",
+            "Bartłomiej",
+        ),
+        (
+            "Kowalczyk",
+            "Wiśniewski",
+            "Wójcik",
+            "Zieliński",
+            "Szymański",
+            "Woźniak",
+            "Dąbrowski",
+            "Kozłowski",
+            "Jankowski",
+            "Żółć",
+            "Mazur",
+            "Krawczyk",
+        ),
     ),
     "romanian": (
         ("Ioana", "Andreea", "Mădălina", "Ștefania", "Roxana", "Alexandra", "Cătălina"),
@@ -146,29 +241,80 @@ NAME_POOLS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
 }
 # Rough shares of a borough's caseload; every community turns up in a sample of a few dozen records.
 COMMUNITY_WEIGHTS: Mapping[str, int] = {
-    "english": 34, "welsh": 5, "irish": 5, "polish": 8, "romanian": 5, "arabic": 6, "urdu": 5, "chinese": 6,
-    "bengali": 5, "greek": 3, "ukrainian": 4, "somali": 4, "turkish": 4, "portuguese": 3, "vietnamese": 3,
+    "english": 34,
+    "welsh": 5,
+    "irish": 5,
+    "polish": 8,
+    "romanian": 5,
+    "arabic": 6,
+    "urdu": 5,
+    "chinese": 6,
+    "bengali": 5,
+    "greek": 3,
+    "ukrainian": 4,
+    "somali": 4,
+    "turkish": 4,
+    "portuguese": 3,
+    "vietnamese": 3,
 }
 FAMILY_NAME_FIRST = frozenset({"chinese", "vietnamese"})
 
 STREETS = (
-    "Holloway Road", "Caledonian Road", "Seven Sisters Road", "Blackstock Road", "Essex Road",
-    "Hornsey Road", "Upper Street", "Liverpool Road", "St Paul's Road", "Highbury Grove",
-    "Uxbridge Road", "Field End Road", "Long Lane", "Station Road", "Cowley Road", "Victoria Road",
-    "Kingsland High Street", "Green Lanes", "Tottenham Lane", "Mare Street",
+    "Holloway Road",
+    "Caledonian Road",
+    "Seven Sisters Road",
+    "Blackstock Road",
+    "Essex Road",
+    "Hornsey Road",
+    "Upper Street",
+    "Liverpool Road",
+    "St Paul's Road",
+    "Highbury Grove",
+    "Uxbridge Road",
+    "Field End Road",
+    "Long Lane",
+    "Station Road",
+    "Cowley Road",
+    "Victoria Road",
+    "Kingsland High Street",
+    "Green Lanes",
+    "Tottenham Lane",
+    "Mare Street",
 )
 POSTCODES = ("N7 6", "N1 0", "N4 3", "N19 5", "N5 2", "HA4 8", "UB8 2", "UB10 9", "UB3 1", "E8 3", "N16 7")
 OCCUPATIONS = (
-    "care worker", "delivery driver", "nurse", "student", "retail assistant", "unemployed", "builder",
-    "teaching assistant", "bus driver", "chef", "self-employed", "cleaner", "IT support", "retired",
+    "care worker",
+    "delivery driver",
+    "nurse",
+    "student",
+    "retail assistant",
+    "unemployed",
+    "builder",
+    "teaching assistant",
+    "bus driver",
+    "chef",
+    "self-employed",
+    "cleaner",
+    "IT support",
+    "retired",
 )
 SCHOOLS = (
-    "Ashmount Primary School", "Highbury Grove School", "Vittoria Primary School", "Ruislip Gardens Primary",
-    "Hillingdon Primary School", "Mount Carmel RC School", "Laycock Primary School", "St Mary's CE Primary",
+    "Ashmount Primary School",
+    "Highbury Grove School",
+    "Vittoria Primary School",
+    "Ruislip Gardens Primary",
+    "Hillingdon Primary School",
+    "Mount Carmel RC School",
+    "Laycock Primary School",
+    "St Mary's CE Primary",
 )
 GP_SURGERIES = (
-    "Mildmay Medical Practice", "Partnership Primary Care Centre", "Elthorne Park Surgery",
-    "Highgate Group Practice", "Ruislip Manor Surgery", "The Medical Centre, Hayes",
+    "Mildmay Medical Practice",
+    "Partnership Primary Care Centre",
+    "Elthorne Park Surgery",
+    "Highgate Group Practice",
+    "Ruislip Manor Surgery",
+    "The Medical Centre, Hayes",
 )
 NARRATIVE = (
     "Police were called by a neighbour who heard shouting and a woman screaming from the flat.",
@@ -247,8 +393,16 @@ class _Weighted:
         return self.population[bisect.bisect(self.cumulative, rng.random() * self.total, 0, self.last)]
 
 
-def make_person(rng: random.Random, *, sex: str | None = None, on: dt.date, min_age: int = 16,
-                max_age: int = 75, community: str | None = None, family: str | None = None) -> Person:
+def make_person(
+    rng: random.Random,
+    *,
+    sex: str | None = None,
+    on: dt.date,
+    min_age: int = 16,
+    max_age: int = 75,
+    community: str | None = None,
+    family: str | None = None,
+) -> Person:
     """A person of a random community (or the given one), aged min_age..max_age on ``on``."""
     if community is None:
         community = _COMMUNITY.pick(rng)
@@ -257,8 +411,13 @@ def make_person(rng: random.Random, *, sex: str | None = None, on: dt.date, min_
         sex = rng.choice(("female", "male"))
     given = rng.choice(female if sex == "female" else male)
     age_days = rng.randint(min_age * 365 + 1, max_age * 365 + 300)
-    return Person(given=given, family=family or rng.choice(families), community=community, sex=sex,
-                  dob=on - dt.timedelta(days=age_days))
+    return Person(
+        given=given,
+        family=family or rng.choice(families),
+        community=community,
+        sex=sex,
+        dob=on - dt.timedelta(days=age_days),
+    )
 
 
 _COMMUNITY = _Weighted(list(COMMUNITY_WEIGHTS), list(COMMUNITY_WEIGHTS.values()))
@@ -268,8 +427,28 @@ _COMMUNITY = _Weighted(list(COMMUNITY_WEIGHTS), list(COMMUNITY_WEIGHTS.values())
 STATUSES = ("draft", "submitted", "returned", "approved")
 # DASH 'yes' answers on real checklists: most standard, a long medium tail, about one in eight 14+.
 YES_COUNT_WEIGHTS: Mapping[int, int] = {
-    0: 3, 1: 4, 2: 6, 3: 8, 4: 9, 5: 9, 6: 8, 7: 7, 8: 6, 9: 5, 10: 5, 11: 4, 12: 4, 13: 3,
-    14: 3, 15: 3, 16: 2, 17: 2, 18: 2, 19: 1, 20: 1, 22: 1,
+    0: 3,
+    1: 4,
+    2: 6,
+    3: 8,
+    4: 9,
+    5: 9,
+    6: 8,
+    7: 7,
+    8: 6,
+    9: 5,
+    10: 5,
+    11: 4,
+    12: 4,
+    13: 3,
+    14: 3,
+    15: 3,
+    16: 2,
+    17: 2,
+    18: 2,
+    19: 1,
+    20: 1,
+    22: 1,
 }
 GRADE_BANDS = ((14, "high"), (10, "medium"), (0, "standard"))
 _YES_COUNT = _Weighted(list(YES_COUNT_WEIGHTS), list(YES_COUNT_WEIGHTS.values()))
@@ -306,8 +485,11 @@ class RecordPlan:
 
 
 # Status weights (draft, submitted, returned, approved) by the record's age in days, newest first.
-_STATUS_BY_AGE = ((3, _Weighted(STATUSES, (45, 35, 10, 10))), (14, _Weighted(STATUSES, (20, 30, 15, 35))),
-                  (60, _Weighted(STATUSES, (6, 8, 6, 80))))
+_STATUS_BY_AGE = (
+    (3, _Weighted(STATUSES, (45, 35, 10, 10))),
+    (14, _Weighted(STATUSES, (20, 30, 15, 35))),
+    (60, _Weighted(STATUSES, (6, 8, 6, 80))),
+)
 _STATUS_OLD = _Weighted(STATUSES, (2, 2, 1, 95))
 
 
@@ -326,8 +508,15 @@ def last_moment(today: dt.date) -> dt.datetime:
     return dt.datetime.combine(today - dt.timedelta(days=1), dt.time(23, 0))
 
 
-def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_days: int = 540,
-                 status_mix: Mapping[str, int] | None = None) -> list[RecordPlan]:
+def plan_records(
+    count: int,
+    *,
+    seed: int,
+    today: dt.date,
+    officers: int,
+    span_days: int = 540,
+    status_mix: Mapping[str, int] | None = None,
+) -> list[RecordPlan]:
     """Plan ``count`` records over the last ``span_days`` days, oldest first.
 
     About one victim in eight appears again within 12 months (same name and date of birth), a
@@ -359,18 +548,31 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
         created_at = incident_at + dt.timedelta(minutes=rng.randint(25, 240))
         if created_at > now:
             created_at = now - dt.timedelta(minutes=rng.randint(1, 30))
-        while window_start < len(recent_victims) and (incident_at.date() - recent_victims[window_start][0]).days > 330:
+        while (
+            window_start < len(recent_victims)
+            and (incident_at.date() - recent_victims[window_start][0]).days > 330
+        ):
             window_start += 1
         repeat = window_start < len(recent_victims) and rng.random() < 0.13
         if repeat:
             _day, victim, suspect = recent_victims[rng.randrange(window_start, len(recent_victims))]
         else:
-            victim = make_person(rng, sex="female" if rng.random() < 0.8 else "male", on=incident_at.date(),
-                                 min_age=16, max_age=78)
+            victim = make_person(
+                rng,
+                sex="female" if rng.random() < 0.8 else "male",
+                on=incident_at.date(),
+                min_age=16,
+                max_age=78,
+            )
             same_community = rng.random() < 0.75
-            suspect = make_person(rng, sex="male" if victim.sex == "female" and rng.random() < 0.93 else "female",
-                                  on=incident_at.date(), min_age=17, max_age=80,
-                                  community=victim.community if same_community else None)
+            suspect = make_person(
+                rng,
+                sex="male" if victim.sex == "female" and rng.random() < 0.93 else "female",
+                on=incident_at.date(),
+                min_age=17,
+                max_age=80,
+                community=victim.community if same_community else None,
+            )
         earlier = [d for d in seen.get(victim, []) if 0 <= (incident_at.date() - d).days <= 365]
         # Not every earlier incident was recorded here: now and then the victim reports more.
         previous = len(earlier) + _UNRECORDED_INCIDENTS.pick(rng)
@@ -379,45 +581,75 @@ def plan_records(count: int, *, seed: int, today: dt.date, officers: int, span_d
         children: tuple[Person, ...] = ()
         if rng.random() < 0.4 and victim.age_on(incident_at.date()) >= 19:
             children = tuple(
-                make_person(rng, on=incident_at.date(), min_age=0, max_age=min(16, victim.age_on(incident_at.date()) - 17),
-                            community=victim.community, family=rng.choice((victim.family, suspect.family)))
+                make_person(
+                    rng,
+                    on=incident_at.date(),
+                    min_age=0,
+                    max_age=min(16, victim.age_on(incident_at.date()) - 17),
+                    community=victim.community,
+                    family=rng.choice((victim.family, suspect.family)),
+                )
                 for _ in range(_CHILDREN.pick(rng))
             )
         age_days = (today - incident_at.date()).days
         status = forced[index] if forced else _status_for(rng, age_days)
         yes_target = _YES_COUNT.pick(rng)
-        plans.append(RecordPlan(
-            index=index,
-            record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            status=status,
-            victim=victim,
-            suspect=suspect,
-            children=children,
-            incident_at=incident_at,
-            created_at=created_at,
-            yes_target=yes_target,
-            owner_index=rng.randrange(max(1, officers)),
-            completion=rng.uniform(0.15, 0.9) if status == "draft" else 1.0,
-            repeat_victim=repeat,
-            previous_incidents=previous,
-            extra_seed=rng.getrandbits(32),
-        ))
+        plans.append(
+            RecordPlan(
+                index=index,
+                record_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                status=status,
+                victim=victim,
+                suspect=suspect,
+                children=children,
+                incident_at=incident_at,
+                created_at=created_at,
+                yes_target=yes_target,
+                owner_index=rng.randrange(max(1, officers)),
+                completion=rng.uniform(0.15, 0.9) if status == "draft" else 1.0,
+                repeat_victim=repeat,
+                previous_incidents=previous,
+                extra_seed=rng.getrandbits(32),
+            )
+        )
     return plans
 
 
 # ----------------------------------------------------------------------------------- answer filling
 
 LANGUAGES: Mapping[str, str] = {
-    "polish": "Polish", "romanian": "Romanian", "arabic": "Arabic", "urdu": "Urdu", "chinese": "Mandarin",
-    "bengali": "Bengali (Sylheti)", "greek": "Greek", "ukrainian": "Ukrainian", "somali": "Somali",
-    "turkish": "Turkish", "portuguese": "Portuguese", "vietnamese": "Vietnamese", "welsh": "Welsh",
+    "polish": "Polish",
+    "romanian": "Romanian",
+    "arabic": "Arabic",
+    "urdu": "Urdu",
+    "chinese": "Mandarin",
+    "bengali": "Bengali (Sylheti)",
+    "greek": "Greek",
+    "ukrainian": "Ukrainian",
+    "somali": "Somali",
+    "turkish": "Turkish",
+    "portuguese": "Portuguese",
+    "vietnamese": "Vietnamese",
+    "welsh": "Welsh",
 }
-RELATIONSHIP_WORDS = ("ex-partner", "partner", "brother", "mother", "cousin", "friend of the suspect", "neighbour")
+RELATIONSHIP_WORDS = (
+    "ex-partner",
+    "partner",
+    "brother",
+    "mother",
+    "cousin",
+    "friend of the suspect",
+    "neighbour",
+)
 OFFENCES = (
-    "Common assault (s.39 CJA 1988)", "Assault occasioning actual bodily harm (s.47 OAPA 1861)",
-    "Criminal damage (s.1 CDA 1971)", "Controlling or coercive behaviour (s.76 SCA 2015)",
-    "Harassment (s.2 PHA 1997)", "Breach of a non-molestation order (s.42A FLA 1996)",
-    "Threats to kill (s.16 OAPA 1861)", "Intentional strangulation (s.75A SCA 2015)",
+    "Common assault (s.39 CJA 1988)",
+    "Assault occasioning actual bodily harm (s.47 OAPA 1861)",
+    "Criminal damage (s.1 CDA 1971)",
+    "Controlling or coercive behaviour (s.76 SCA 2015)",
+    "Harassment (s.2 PHA 1997)",
+    "Breach of a non-molestation order (s.42A FLA 1996)",
+    "Threats to kill (s.16 OAPA 1861)",
+    "Intentional strangulation (s.75A SCA 2015)",
 )
 RANKS = ("PC", "PC", "PC", "DC", "PS", "TDC")
 
@@ -444,7 +676,9 @@ def _reference_parts(question: Question) -> tuple[tuple[str, str], ...]:
     example = question.example or ""
     parts: list[tuple[str, str]] = []
     position = 0
-    for match in re.finditer(r"\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}|\d+", example, re.IGNORECASE):
+    for match in re.finditer(
+        r"\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}|\d+", example, re.IGNORECASE
+    ):
         start, end = match.span()
         if start > position:
             parts.append(("text", example[position:start]))
@@ -502,8 +736,10 @@ def _phone(rng: random.Random) -> str:
 def _address(rng: random.Random) -> str:
     letters = "ABDEFGHJLNPQRSTUWXYZ"
     flat = f"Flat {rng.randint(1, 40)}, " if rng.random() < 0.4 else ""
-    return (f"{flat}{rng.randint(1, 280)} {rng.choice(STREETS)}, London "
-            f"{rng.choice(POSTCODES)}{rng.choice(letters)}{rng.choice(letters)}")
+    return (
+        f"{flat}{rng.randint(1, 280)} {rng.choice(STREETS)}, London "
+        f"{rng.choice(POSTCODES)}{rng.choice(letters)}{rng.choice(letters)}"
+    )
 
 
 def _sentences(rng: random.Random, low: int, high: int) -> str:
@@ -621,24 +857,30 @@ def _longtext_value(q: Question, ctx: FillContext) -> str:
     if "offence" in label:
         return "; ".join(rng.sample(OFFENCES, rng.randint(1, 2)))
     if "injur" in label:
-        return rng.choice((
-            "Reddening and swelling to the left cheek, about 4 cm across; victim says she was slapped.",
-            "Bruising to both upper arms consistent with being gripped; victim says she was held against the wall.",
-            "Small cut to the lower lip, bleeding had stopped; victim declined an ambulance.",
-            "Red marks to the front of the neck; victim says she was grabbed by the throat.",
-        ))
+        return rng.choice(
+            (
+                "Reddening and swelling to the left cheek, about 4 cm across; victim says she was slapped.",
+                "Bruising to both upper arms consistent with being gripped; victim says she was held against the wall.",
+                "Small cut to the lower lip, bleeding had stopped; victim declined an ambulance.",
+                "Red marks to the front of the neck; victim says she was grabbed by the throat.",
+            )
+        )
     if "why" in label or "reason" in label:
-        return rng.choice((
-            "The suspect had left the address before police arrived.",
-            "The victim declined at this time and will be contacted again by the OIC tomorrow.",
-            "No camera was available on the night; injuries are described in the victim's section.",
-        ))
+        return rng.choice(
+            (
+                "The suspect had left the address before police arrived.",
+                "The victim declined at this time and will be contacted again by the OIC tomorrow.",
+                "No camera was available on the night; injuries are described in the victim's section.",
+            )
+        )
     if "demeanour" in label:
-        return rng.choice((
-            "Tearful and shaking, kept looking at the door; calmer once the suspect had left.",
-            "Quiet and withdrawn, minimised what had happened, reluctant to give details.",
-            "Agitated and shouting, smelt strongly of alcohol, refused to give his details at first.",
-        ))
+        return rng.choice(
+            (
+                "Tearful and shaking, kept looking at the door; calmer once the suspect had left.",
+                "Quiet and withdrawn, minimised what had happened, reluctant to give details.",
+                "Agitated and shouting, smelt strongly of alcohol, refused to give his details at first.",
+            )
+        )
     return _sentences(rng, 2, 4)
 
 
@@ -682,8 +924,7 @@ def fill_value(q: Question, ctx: FillContext, person: Person | None = None) -> A
     if t is QuestionType.TIME:
         return ctx.plan.incident_at.strftime("%H:%M")
     if t is QuestionType.DATETIME:
-        moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)),
-                     last_moment(ctx.today))
+        moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)), last_moment(ctx.today))
         return moment.strftime("%Y-%m-%dT%H:%M")
     if t is QuestionType.YESNO:
         return YES if rng.random() < 0.45 else NO
@@ -831,8 +1072,9 @@ class Staff:
     supervisor_name: str = "PS Demo Supervisor"
 
 
-def answers_for(spec: FormSpec, plan: RecordPlan, *, today: dt.date, staff: Staff | None = None,
-                reviewer: bool = False) -> dict[str, Any]:
+def answers_for(
+    spec: FormSpec, plan: RecordPlan, *, today: dt.date, staff: Staff | None = None, reviewer: bool = False
+) -> dict[str, Any]:
     """Answers for one planned record.
 
     Complete records (every status but draft) pass the completeness engine with no errors for the
@@ -841,8 +1083,15 @@ def answers_for(spec: FormSpec, plan: RecordPlan, *, today: dt.date, staff: Staf
     """
     staff = staff or Staff()
     rng = random.Random(plan.extra_seed)
-    ctx = FillContext(spec=spec, plan=plan, rng=rng, today=today, officer_name=staff.officer_name,
-                      officer_collar=staff.officer_collar, station=staff.station)
+    ctx = FillContext(
+        spec=spec,
+        plan=plan,
+        rng=rng,
+        today=today,
+        officer_name=staff.officer_name,
+        officer_collar=staff.officer_collar,
+        station=staff.station,
+    )
     persons = _person_pages(spec, plan)
     answers: dict[str, Any] = {}
     for section, page, q in spec.iter_questions():
@@ -870,7 +1119,9 @@ def _apply_identity(spec: FormSpec, ctx: FillContext, answers: dict[str, Any], s
     """The record's own officer on the declaration and first among the attending officers."""
     for _s, _p, q in spec.iter_questions():
         label = q.label.lower()
-        if q.type is QuestionType.REFERENCE and ("warrant" in label or "shoulder" in label or "collar" in label):
+        if q.type is QuestionType.REFERENCE and (
+            "warrant" in label or "shoulder" in label or "collar" in label
+        ):
             if _matches(q.pattern, staff.officer_collar):
                 answers[q.id] = staff.officer_collar
         elif q.type is QuestionType.REPEAT and "officer" in label and answers.get(q.id):
@@ -932,22 +1183,35 @@ def _child_item(repeat: Question, ctx: FillContext, child: Person) -> dict[str, 
     return item
 
 
-def _apply_risk(spec: FormSpec, plan: RecordPlan, ctx: FillContext, answers: dict[str, Any], *,
-                reviewer: bool, staff: Staff) -> None:
+def _apply_risk(
+    spec: FormSpec,
+    plan: RecordPlan,
+    ctx: FillContext,
+    answers: dict[str, Any],
+    *,
+    reviewer: bool,
+    staff: Staff,
+) -> None:
     """The DASH answers with the planned yes-count, their comments, the grade and MARAC criteria."""
     rng = ctx.rng
     tag = counted_tag(spec)
     cols = column_questions(spec)
-    counted = [q for _s, _p, q in spec.iter_questions()
-               if tag is not None and q.has_tag(tag) and q.type in (QuestionType.YESNO_DK, QuestionType.YESNO)]
+    counted = [
+        q
+        for _s, _p, q in spec.iter_questions()
+        if tag is not None and q.has_tag(tag) and q.type in (QuestionType.YESNO_DK, QuestionType.YESNO)
+    ]
     shown = [q for q in counted if _shown(spec, answers, q.id)]
     yes_ids = {q.id for q in rng.sample(shown, min(plan.yes_target, len(shown)))}
     for q in counted:
         if q.id in yes_ids:
             answers[q.id] = YES
         else:
-            answers[q.id] = rng.choices((NO, DONT_KNOW, NOT_ASKED), weights=(85, 12, 3))[0] \
-                if q.type is QuestionType.YESNO_DK else NO
+            answers[q.id] = (
+                rng.choices((NO, DONT_KNOW, NOT_ASKED), weights=(85, 12, 3))[0]
+                if q.type is QuestionType.YESNO_DK
+                else NO
+            )
     for _s, _p, q in spec.iter_questions():
         if not q.comment:
             continue
@@ -971,7 +1235,10 @@ def _apply_risk(spec: FormSpec, plan: RecordPlan, ctx: FillContext, answers: dic
             criteria.append("visible_high_risk")
         elif grade == "high":
             criteria.append("professional_judgement")
-        if answers.get(cols["previous_incidents_12m"].id if "previous_incidents_12m" in cols else "", 0) >= escalation:
+        if (
+            answers.get(cols["previous_incidents_12m"].id if "previous_incidents_12m" in cols else "", 0)
+            >= escalation
+        ):
             criteria.append("potential_escalation")
         chosen = [c.value for c in criteria_q.choices if c.value in criteria and c.value in offered]
         if chosen:
@@ -983,8 +1250,9 @@ def _apply_risk(spec: FormSpec, plan: RecordPlan, ctx: FillContext, answers: dic
         wanted = grade == "high"
         _set_shown(spec, answers, referral.id, wanted)
         if wanted:
-            answers[referral.id] = _clamp_date(ctx.incident_date + dt.timedelta(days=rng.randint(0, 3)),
-                                               referral, ctx.today).isoformat()
+            answers[referral.id] = _clamp_date(
+                ctx.incident_date + dt.timedelta(days=rng.randint(0, 3)), referral, ctx.today
+            ).isoformat()
     if reviewer:
         # The supervisor confirms the grade, or raises it with a reason.
         for _s, _p, q in spec.iter_questions():
@@ -994,7 +1262,9 @@ def _apply_risk(spec: FormSpec, plan: RecordPlan, ctx: FillContext, answers: dic
             elif q.has_tag("qa") and q.type is QuestionType.YESNO:
                 answers[q.id] = YES if rng.random() < 0.93 else NO
             elif q.tag_value("review") == "rationale":
-                answers[q.id] = "Raised: the history and the victim's fear justify a higher grade than the count."
+                answers[q.id] = (
+                    "Raised: the history and the victim's fear justify a higher grade than the count."
+                )
 
 
 def _truncate(spec: FormSpec, answers: Mapping[str, Any], completion: float) -> dict[str, Any]:
@@ -1015,8 +1285,11 @@ def _candidates(q: Question, ctx: FillContext, current: Any) -> list[Any]:
         return [c.value for c in q.choices]
     if t is QuestionType.MULTICHOICE:
         have = list(current) if isinstance(current, list) else []
-        out: list[Any] = [[c.value for c in q.choices if c.value in {*have, extra.value}] for extra in q.choices
-                          if extra.value not in have]
+        out: list[Any] = [
+            [c.value for c in q.choices if c.value in {*have, extra.value}]
+            for extra in q.choices
+            if extra.value not in have
+        ]
         out.extend([v for v in have if v != drop] for drop in have)
         return out
     if t is QuestionType.REPEAT:
@@ -1099,12 +1372,16 @@ def _rank(account: DemoAccount) -> str:
 
 
 def staff_for(account: DemoAccount, station: str = DEMO_STATION) -> Staff:
-    return Staff(officer_name=f"{_rank(account)} {account.full_name}".strip(), officer_collar=account.collar,
-                 station=station)
+    return Staff(
+        officer_name=f"{_rank(account)} {account.full_name}".strip(),
+        officer_collar=account.collar,
+        station=station,
+    )
 
 
-def create_demo_station(store: Store, *, station: str = DEMO_STATION,
-                        accounts: Sequence[DemoAccount] = DEMO_ACCOUNTS) -> dict[str, Session]:
+def create_demo_station(
+    store: Store, *, station: str = DEMO_STATION, accounts: Sequence[DemoAccount] = DEMO_ACCOUNTS
+) -> dict[str, Session]:
     """Set up a fresh database as the demo station: its admin (who creates the station CA), the other
     accounts with their signing certificates, and the ``demo_accounts`` setting. Returns a signed-in
     session per username."""
@@ -1113,8 +1390,15 @@ def create_demo_station(store: Store, *, station: str = DEMO_STATION,
     admin_session = store.login(admin.username, admin.password)
     for account in accounts:
         if account is not admin:
-            store.add_user(admin_session, account.username, account.role, account.full_name, account.collar,
-                           account.password, admin.password)
+            store.add_user(
+                admin_session,
+                account.username,
+                account.role,
+                account.full_name,
+                account.collar,
+                account.password,
+                admin.password,
+            )
     record_demo_accounts(store.path, accounts)
     return {a.username: store.login(a.username, a.password) for a in accounts}
 
@@ -1129,9 +1413,22 @@ def record_demo_accounts(db_path: Path, accounts: Sequence[DemoAccount]) -> None
         with db.transaction(conn, db_path):
             conn.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (DEMO_ACCOUNTS_SETTING, json.dumps([
-                    {"username": a.username, "password": a.password, "role": a.role, "full_name": a.full_name,
-                     "collar": a.collar} for a in accounts], ensure_ascii=False)),
+                (
+                    DEMO_ACCOUNTS_SETTING,
+                    json.dumps(
+                        [
+                            {
+                                "username": a.username,
+                                "password": a.password,
+                                "role": a.role,
+                                "full_name": a.full_name,
+                                "collar": a.collar,
+                            }
+                            for a in accounts
+                        ],
+                        ensure_ascii=False,
+                    ),
+                ),
             )
     finally:
         conn.close()
@@ -1168,15 +1465,25 @@ def _review_comments(spec: FormSpec, answers: Mapping[str, Any], rng: random.Ran
     grade = cols.get("officer_grade")
     if grade is not None and grade.id in answers and rng.random() < 0.5:
         comments[grade.id] = REVIEW_COMMENTS[2]
-    narrative = [q.id for _s, _p, q in spec.iter_questions() if q.type is QuestionType.LONGTEXT and q.id in answers]
+    narrative = [
+        q.id for _s, _p, q in spec.iter_questions() if q.type is QuestionType.LONGTEXT and q.id in answers
+    ]
     if narrative and (not comments or rng.random() < 0.4):
-        comments[rng.choice(narrative)] = rng.choice((REVIEW_COMMENTS[1], REVIEW_COMMENTS[3], REVIEW_COMMENTS[4]))
+        comments[rng.choice(narrative)] = rng.choice(
+            (REVIEW_COMMENTS[1], REVIEW_COMMENTS[3], REVIEW_COMMENTS[4])
+        )
     return comments
 
 
-def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None = None, count: int = 50,
-                        forms: Mapping[str, FormSpec] | None = None,
-                        progress: Callable[[str], None] | None = None) -> DemoSummary:
+def build_demo_database(
+    path: Path,
+    *,
+    seed: int = 2026,
+    today: dt.date | None = None,
+    count: int = 50,
+    forms: Mapping[str, FormSpec] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
     """Create the make-run demo at ``path`` (which must not exist yet): the demo station and accounts,
     and ``count`` records taken through the real lifecycle — drafts saved, records submitted with the
     officer's real signature, some returned with comments (a few of those corrected, resubmitted and
@@ -1192,10 +1499,17 @@ def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None =
     specs = investigation_forms(forms if forms is not None else load_forms_dir(paths.forms_dir()))
     if not specs:
         raise DemoDataError("no form in the forms folder records an incident (maps the incident_date column)")
-    plans = plan_records(count, seed=seed, today=today, officers=2, span_days=300,
-                         status_mix={"draft": 12, "submitted": 10, "returned": 8, "approved": 20})
-    clock = _DemoClock(dt.datetime.combine(plans[0].created_at.date() - dt.timedelta(days=7), dt.time(8, 0),
-                                           tzinfo=dt.UTC))
+    plans = plan_records(
+        count,
+        seed=seed,
+        today=today,
+        officers=2,
+        span_days=300,
+        status_mix={"draft": 12, "submitted": 10, "returned": 8, "approved": 20},
+    )
+    clock = _DemoClock(
+        dt.datetime.combine(plans[0].created_at.date() - dt.timedelta(days=7), dt.time(8, 0), tzinfo=dt.UTC)
+    )
     officers = [a for a in DEMO_ACCOUNTS if a.role == "officer"]
     supervisor = next(a for a in DEMO_ACCOUNTS if a.role == "supervisor")
     store = Store.open(path, create=True, clock=clock)
@@ -1205,8 +1519,18 @@ def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None =
         for plan in plans:
             spec = specs[plan.index % len(specs)]
             officer = officers[plan.owner_index % len(officers)]
-            steps.extend(_lifecycle_steps(store, spec, plan, officer, supervisor=supervisor, sessions=sessions,
-                                          today=today, workflow=workflow))
+            steps.extend(
+                _lifecycle_steps(
+                    store,
+                    spec,
+                    plan,
+                    officer,
+                    supervisor=supervisor,
+                    sessions=sessions,
+                    today=today,
+                    workflow=workflow,
+                )
+            )
         steps.sort(key=lambda step: (step[0], step[1]))
         for number, (moment, _order, action) in enumerate(steps, start=1):
             clock.moment = moment
@@ -1217,8 +1541,9 @@ def build_demo_database(path: Path, *, seed: int = 2026, today: dt.date | None =
         by_status = {status: store.count_records(reviewer, status=status) for status in STATUSES}
     finally:
         store.close()
-    return DemoSummary(path=path, by_status=by_status, accounts=DEMO_ACCOUNTS,
-                       seconds=time.perf_counter() - started)
+    return DemoSummary(
+        path=path, by_status=by_status, accounts=DEMO_ACCOUNTS, seconds=time.perf_counter() - started
+    )
 
 
 def iso(moment: dt.datetime) -> str:
@@ -1230,9 +1555,17 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: DemoAccount, *,
-                     supervisor: DemoAccount, sessions: Mapping[str, Session], today: dt.date,
-                     workflow: Any) -> list[tuple[dt.datetime, int, Callable[[], None]]]:
+def _lifecycle_steps(
+    store: Store,
+    spec: FormSpec,
+    plan: RecordPlan,
+    officer: DemoAccount,
+    *,
+    supervisor: DemoAccount,
+    sessions: Mapping[str, Session],
+    today: dt.date,
+    workflow: Any,
+) -> list[tuple[dt.datetime, int, Callable[[], None]]]:
     """The dated actions that take one planned record to its planned state through the real store and
     workflow (the same calls the app makes)."""
     rng = random.Random(plan.extra_seed ^ 0x5EED)
@@ -1264,7 +1597,9 @@ def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: De
                 store.save_answers(officer_session, holder["id"], rest, version())
 
         steps.append((created, order, create_draft))
-        steps.append((min(created + dt.timedelta(minutes=rng.randint(5, 50)), latest), order + 1, continue_draft))
+        steps.append(
+            (min(created + dt.timedelta(minutes=rng.randint(5, 50)), latest), order + 1, continue_draft)
+        )
         return steps
 
     submitted_at = min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest)
@@ -1288,20 +1623,34 @@ def _lifecycle_steps(store: Store, spec: FormSpec, plan: RecordPlan, officer: De
         for question_id in record.review_comments:
             current = record.answers.get(question_id)
             # Only free text grows a fuller answer; a choice (e.g. the grade) stays as the officer chose it.
-            if isinstance(current, str) and spec.question(question_id).type in {QuestionType.TEXT, QuestionType.LONGTEXT}:
-                store.save_answer(officer_session, holder["id"], question_id,
-                                  current + " " + rng.choice(NARRATIVE), version())
+            if isinstance(current, str) and spec.question(question_id).type in {
+                QuestionType.TEXT,
+                QuestionType.LONGTEXT,
+            }:
+                store.save_answer(
+                    officer_session,
+                    holder["id"],
+                    question_id,
+                    current + " " + rng.choice(NARRATIVE),
+                    version(),
+                )
 
     def approve() -> None:
         record = store.open_record(reviewer_session, holder["id"], justification="Supervisor review")
         grade_q = workflow.review_question(spec, workflow.REVIEW_GRADE)
         rationale_q = workflow.review_question(spec, workflow.REVIEW_RATIONALE)
-        others = {k: v for k, v in reviewer_answers.items()
-                  if k not in {getattr(grade_q, "id", None), getattr(rationale_q, "id", None)}}
+        others = {
+            k: v
+            for k, v in reviewer_answers.items()
+            if k not in {getattr(grade_q, "id", None), getattr(rationale_q, "id", None)}
+        }
         if others:
             store.save_answers(reviewer_session, holder["id"], others, record.version)
         workflow.approve_record(
-            store, reviewer_session, holder["id"], supervisor.password,
+            store,
+            reviewer_session,
+            holder["id"],
+            supervisor.password,
             grade=reviewer_answers.get(grade_q.id) if grade_q is not None else None,
             rationale=reviewer_answers.get(rationale_q.id) if rationale_q is not None else None,
         )
@@ -1390,7 +1739,9 @@ class _Personaliser:
                     kind = "station"
                 elif role and _text_for_person(q.label, PLACEHOLDER_PERSON) is not None:
                     kind = "person_text"
-            elif q.type is QuestionType.CHOICE and role and {c.value for c in q.choices} >= {"female", "male"}:
+            elif (
+                q.type is QuestionType.CHOICE and role and {c.value for c in q.choices} >= {"female", "male"}
+            ):
                 kind = "person_sex"
             elif q.type is QuestionType.DATE:
                 kind = "person_dob" if role and "birth" in label else "shift_date"
@@ -1413,15 +1764,23 @@ class _Personaliser:
         # the children's and officers' items change, and whether a date may not be in the future.
         self.person_attribute = {q.id: _person_attribute(q.label) for _key, _kind, q, _role in self.changes}
         self.child_fields = tuple(
-            (f.id, "text", attribute) if f.type is QuestionType.TEXT and (attribute := _person_attribute(f.label))
-            else (f.id, "dob", "") if f.type is QuestionType.DATE and "birth" in f.label.lower()
-            else (f.id, "sex", "") if f.type is QuestionType.CHOICE
+            (f.id, "text", attribute)
+            if f.type is QuestionType.TEXT and (attribute := _person_attribute(f.label))
+            else (f.id, "dob", "")
+            if f.type is QuestionType.DATE and "birth" in f.label.lower()
+            else (f.id, "sex", "")
+            if f.type is QuestionType.CHOICE
             else (f.id, "", "")
             for f in (children.fields if children is not None else ())
         )
-        self.not_future = {q.id for _key, _kind, q, _role in self.changes
-                           if any(c.kind == "not_future" for c in q.constraints)}
-        self.officer_items: dict[tuple[str, Staff], dict[str, Any]] = {}  # (question, staff) -> changed fields
+        self.not_future = {
+            q.id
+            for _key, _kind, q, _role in self.changes
+            if any(c.kind == "not_future" for c in q.constraints)
+        }
+        self.officer_items: dict[
+            tuple[str, Staff], dict[str, Any]
+        ] = {}  # (question, staff) -> changed fields
 
     def apply(self, template: _Template, plan: RecordPlan, staff: Staff) -> dict[str, Any]:
         """The personalised values of the template's answers that depend on the plan, by answer id.
@@ -1454,7 +1813,9 @@ class _Personaliser:
                 value = (min(day, self.today) if key in self.not_future else day).isoformat()
             elif kind == "shift_datetime":
                 # isoformat to the minute is strftime("%Y-%m-%dT%H:%M"), at a fraction of the cost
-                value = min(dt.datetime.fromisoformat(value) + shift, self.latest).isoformat(timespec="minutes")
+                value = min(dt.datetime.fromisoformat(value) + shift, self.latest).isoformat(
+                    timespec="minutes"
+                )
             elif kind == "time":
                 value = f"{incident.hour:02d}:{incident.minute:02d}"
             elif kind == "collar":
@@ -1504,9 +1865,17 @@ def _status_group(plan: RecordPlan) -> tuple[str, int]:
     return plan.status, len(plan.children)
 
 
-def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int, today: dt.date | None = None,
-                        templates_per_group: int = 16, owners: Sequence[str] = (),
-                        progress: Callable[[str], None] | None = None) -> BulkSummary:
+def bulk_insert_records(
+    db_path: Path,
+    spec: FormSpec,
+    *,
+    count: int,
+    seed: int,
+    today: dt.date | None = None,
+    templates_per_group: int = 16,
+    owners: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> BulkSummary:
     """Add ``count`` realistic records in every state to an initialised database, fast.
 
     Records are owned by the database's officers (only ``owners``, usernames, if given) and reviewed by
@@ -1521,8 +1890,16 @@ def bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int,
     # garbage collector would scan them again and again (about 3 s at 100,000 records) to find no
     # cycles, so it is paused for the run (reference counting still frees everything as usual).
     with _cyclic_gc_paused():
-        return _bulk_insert_records(db_path, spec, count=count, seed=seed, today=today,
-                                    templates_per_group=templates_per_group, owners=owners, progress=progress)
+        return _bulk_insert_records(
+            db_path,
+            spec,
+            count=count,
+            seed=seed,
+            today=today,
+            templates_per_group=templates_per_group,
+            owners=owners,
+            progress=progress,
+        )
 
 
 @contextlib.contextmanager
@@ -1538,9 +1915,17 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int, today: dt.date | None,
-                         templates_per_group: int, owners: Sequence[str],
-                         progress: Callable[[str], None] | None) -> BulkSummary:
+def _bulk_insert_records(
+    db_path: Path,
+    spec: FormSpec,
+    *,
+    count: int,
+    seed: int,
+    today: dt.date | None,
+    templates_per_group: int,
+    owners: Sequence[str],
+    progress: Callable[[str], None] | None,
+) -> BulkSummary:
     import time
 
     from dsvdesk.store import Store, audit, db
@@ -1551,16 +1936,24 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
     store = Store.open(db_path)
     conn = db.connect(store.path)
     try:
-        officers = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in conn.execute(
-            "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id")]
+        officers = [
+            (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            for r in conn.execute(
+                "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id"
+            )
+        ]
         if owners:
             unknown = sorted(set(owners) - {o[1] for o in officers})
             if unknown:
-                raise DemoSetupError(f"{', '.join(unknown)}: no such officer in {db_path}; records can only be "
-                                    "given to officer accounts.")
+                raise DemoSetupError(
+                    f"{', '.join(unknown)}: no such officer in {db_path}; records can only be "
+                    "given to officer accounts."
+                )
             officers = [o for o in officers if o[1] in owners]
-        supervisors = [(int(r[0]), str(r[1])) for r in conn.execute(
-            "SELECT id, username FROM users WHERE role = 'supervisor' ORDER BY id")]
+        supervisors = [
+            (int(r[0]), str(r[1]))
+            for r in conn.execute("SELECT id, username FROM users WHERE role = 'supervisor' ORDER BY id")
+        ]
         if not officers or not supervisors:
             raise DemoSetupError(
                 f"The database {db_path} needs at least one officer and one supervisor account before bulk "
@@ -1599,37 +1992,101 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
             owner_id, owner_username, owner_name, owner_collar = officers[plan.owner_index % len(officers)]
             reviewer_id, reviewer_username = supervisors[number % len(supervisors)]
             created = min(_utc(plan.created_at), latest_created)
-            submitted = min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest) \
-                if status != "draft" else None
-            reviewed = min(submitted + dt.timedelta(hours=rng.randint(3, 40)), latest) \
-                if submitted is not None and status in ("returned", "approved") else None
+            submitted = (
+                min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest)
+                if status != "draft"
+                else None
+            )
+            reviewed = (
+                min(submitted + dt.timedelta(hours=rng.randint(3, 40)), latest)
+                if submitted is not None and status in ("returned", "approved")
+                else None
+            )
             updated = reviewed or submitted or min(created + dt.timedelta(minutes=rng.randint(2, 90)), latest)
             created_at = iso(created)
             submitted_at = iso(submitted) if submitted is not None else None
             reviewed_at = iso(reviewed) if reviewed is not None else None
             updated_at = reviewed_at or submitted_at or iso(updated)
-            shapes.append(_Shape(plan, template, owner_id, owner_name, owner_collar, reviewer_id, created_at,
-                                 updated_at, submitted_at, reviewed_at))
-            events.append((created_at, 0, {"event": audit.COLLECTION, "user_id": owner_id,
-                                           "username": owner_username, "record_id": plan.record_id,
-                                           "revision": 1, "detail": form_detail}))
+            shapes.append(
+                _Shape(
+                    plan,
+                    template,
+                    owner_id,
+                    owner_name,
+                    owner_collar,
+                    reviewer_id,
+                    created_at,
+                    updated_at,
+                    submitted_at,
+                    reviewed_at,
+                )
+            )
+            events.append(
+                (
+                    created_at,
+                    0,
+                    {
+                        "event": audit.COLLECTION,
+                        "user_id": owner_id,
+                        "username": owner_username,
+                        "record_id": plan.record_id,
+                        "revision": 1,
+                        "detail": form_detail,
+                    },
+                )
+            )
             if submitted_at is not None:
-                events.append((submitted_at, 1, {"event": audit.SUBMITTED, "user_id": owner_id,
-                                                 "username": owner_username, "record_id": plan.record_id,
-                                                 "revision": 1, "detail": _ROUND_ONE}))
+                events.append(
+                    (
+                        submitted_at,
+                        1,
+                        {
+                            "event": audit.SUBMITTED,
+                            "user_id": owner_id,
+                            "username": owner_username,
+                            "record_id": plan.record_id,
+                            "revision": 1,
+                            "detail": _ROUND_ONE,
+                        },
+                    )
+                )
             if status == "returned" and reviewed_at is not None:
                 cleaned = dict(template.comments)
-                comments.extend((plan.record_id, 1, 1, qid, text, reviewer_id, reviewed_at)
-                                for qid, text in cleaned.items())
-                events.append((reviewed_at, 2, {"event": audit.RETURNED, "user_id": reviewer_id,
-                                                "username": reviewer_username, "record_id": plan.record_id,
-                                                "revision": 1, "value_sha256": audit.value_hash(cleaned),
-                                                "detail": {"round": 1, "questions": sorted(cleaned)}}))
+                comments.extend(
+                    (plan.record_id, 1, 1, qid, text, reviewer_id, reviewed_at)
+                    for qid, text in cleaned.items()
+                )
+                events.append(
+                    (
+                        reviewed_at,
+                        2,
+                        {
+                            "event": audit.RETURNED,
+                            "user_id": reviewer_id,
+                            "username": reviewer_username,
+                            "record_id": plan.record_id,
+                            "revision": 1,
+                            "value_sha256": audit.value_hash(cleaned),
+                            "detail": {"round": 1, "questions": sorted(cleaned)},
+                        },
+                    )
+                )
             if status == "approved" and reviewed_at is not None:
                 approvals.append((reviewed_at, plan.record_id))
-                events.append((reviewed_at, 3, {"event": audit.APPROVED, "user_id": reviewer_id,
-                                                "username": reviewer_username, "record_id": plan.record_id,
-                                                "revision": 1, "detail": {}}))
+                events.append(
+                    (
+                        reviewed_at,
+                        3,
+                        {
+                            "event": audit.APPROVED,
+                            "user_id": reviewer_id,
+                            "username": reviewer_username,
+                            "record_id": plan.record_id,
+                            "revision": 1,
+                            "detail": {},
+                        },
+                    )
+                )
         urns, counters = _allocate_urns(conn, approvals, settings.station_name, settings.urn_format)
         for _at, _order, fields in events:
             if fields["event"] == audit.APPROVED:
@@ -1640,8 +2097,14 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
         # Nothing more is read here: with no other connection open, the writer may load through a
         # rollback journal rather than the WAL (see _write_bulk).
         store.close()
-        definition = (definition_hash, spec.id, spec.version, spec.source_path or f"{spec.id}.yaml",
-                      spec.source_text, iso(dt.datetime.now(dt.UTC)))
+        definition = (
+            definition_hash,
+            spec.id,
+            spec.version,
+            spec.source_path or f"{spec.id}.yaml",
+            spec.source_text,
+            iso(dt.datetime.now(dt.UTC)),
+        )
 
         staff_by_owner: dict[int, Staff] = {}
         encode_value = _JSON.encode
@@ -1655,8 +2118,10 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
             staff = staff_by_owner.get(shape.owner_id)
             if staff is None:
                 staff = staff_by_owner[shape.owner_id] = Staff(
-                    officer_name=f"PC {shape.owner_name}", officer_collar=shape.owner_collar,
-                    station=settings.station_name)
+                    officer_name=f"PC {shape.owner_name}",
+                    officer_collar=shape.owner_collar,
+                    station=settings.station_name,
+                )
             changed = personaliser.apply(template, plan, staff)
             answers = template.answers
             pieces: list[str] = []
@@ -1665,20 +2130,36 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
                     pieces.append(fixed)
                 if key is not None:
                     value = changed[key] if key in changed else answers[key]
-                    pieces.append(prefix + (encode_text(value) if type(value) is str else encode_value(value)))
+                    pieces.append(
+                        prefix + (encode_text(value) if type(value) is str else encode_value(value))
+                    )
             columns = column_updater.apply(template, changed)
             urn = urns.get(plan.record_id)
             status = plan.status
             approved = status == "approved"
             row = (
-                seq, plan.record_id, spec.id, definition_hash, shape.owner_id, shape.owner_id, status,
-                1 + (status != "draft") + (shape.reviewed is not None), shape.created, shape.updated,
-                shape.submitted, shape.reviewed if approved else None, shape.reviewer_id if approved else None,
-                int(status != "draft"), int(status == "returned"), template.completeness,
-                *[columns.get(name) for name in table_columns], victim_key(columns),
+                seq,
+                plan.record_id,
+                spec.id,
+                definition_hash,
+                shape.owner_id,
+                shape.owner_id,
+                status,
+                1 + (status != "draft") + (shape.reviewed is not None),
+                shape.created,
+                shape.updated,
+                shape.submitted,
+                shape.reviewed if approved else None,
+                shape.reviewer_id if approved else None,
+                int(status != "draft"),
+                int(status == "returned"),
+                template.completeness,
+                *[columns.get(name) for name in table_columns],
+                victim_key(columns),
                 f" {' '.join(template.flags)} " if template.flags else "",
                 encode_columns(columns),
-                "{" + ", ".join(pieces) + "}", urn,
+                "{" + ", ".join(pieces) + "}",
+                urn,
             )
             return row, (seq, *search_text(columns, urn))
 
@@ -1688,18 +2169,29 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
         # as they come (SQLite releases the GIL while it works, so the two overlap on a two-core PC).
         items: queue.Queue[_WriterItem] = queue.Queue(maxsize=4)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") as writer:
-            written_future = writer.submit(_write_bulk, store.path, head, definition=definition, items=items,
-                                           comments=comments, counters=counters)
+            written_future = writer.submit(
+                _write_bulk,
+                store.path,
+                head,
+                definition=definition,
+                items=items,
+                comments=comments,
+                counters=counters,
+            )
             try:
-                for audit_rows in _audit_rows([(at, fields) for at, _o, fields in events], head, _AUDIT_BATCH):
+                for audit_rows in _audit_rows(
+                    [(at, fields) for at, _o, fields in events], head, _AUDIT_BATCH
+                ):
                     if written_future.done():  # the writer gave up (e.g. another program wrote): stop early
                         break
                     _hand_over(items, ("audit", audit_rows), written_future)
                 for first in range(0, len(shapes), _BATCH):
                     if written_future.done():
                         break
-                    made = [personalised(shape, base_seq + number + 1)
-                            for number, shape in enumerate(shapes[first:first + _BATCH], start=first)]
+                    made = [
+                        personalised(shape, base_seq + number + 1)
+                        for number, shape in enumerate(shapes[first : first + _BATCH], start=first)
+                    ]
                     _hand_over(items, ("records", [row for row, _search in made]), written_future)
                     _hand_over(items, ("search", [search for _row, search in made]), written_future)
                 _hand_over(items, None, written_future)
@@ -1713,8 +2205,13 @@ def _bulk_insert_records(db_path: Path, spec: FormSpec, *, count: int, seed: int
     finally:
         conn.close()  # closing twice is harmless
         store.close()
-    return BulkSummary(records=count, by_status=by_status, audit_events=written,
-                       templates=sum(len(p) for p in templates.values()), seconds=time.perf_counter() - started)
+    return BulkSummary(
+        records=count,
+        by_status=by_status,
+        audit_events=written,
+        templates=sum(len(p) for p in templates.values()),
+        seconds=time.perf_counter() - started,
+    )
 
 
 _ROUND_ONE: Mapping[str, Any] = {"round": 1}
@@ -1746,10 +2243,18 @@ def _derive(store: Store, spec: FormSpec, answers: Mapping[str, Any]) -> Any:
 def _make_template(store: Store, spec: FormSpec, plan: RecordPlan, today: dt.date) -> _Template:
     answers = answers_for(spec, plan, today=today, reviewer=plan.status == "approved")
     derived = _derive(store, spec, answers)
-    comments = _review_comments(spec, answers, random.Random(plan.extra_seed)) if plan.status == "returned" else {}
-    return _Template(plan=plan, answers=answers, columns=dict(derived.columns), completeness=derived.completeness,
-                     flags=tuple(derived.flags), comments=comments,
-                     fragments={key: _json_fragment(key, value) for key, value in answers.items()})
+    comments = (
+        _review_comments(spec, answers, random.Random(plan.extra_seed)) if plan.status == "returned" else {}
+    )
+    return _Template(
+        plan=plan,
+        answers=answers,
+        columns=dict(derived.columns),
+        completeness=derived.completeness,
+        flags=tuple(derived.flags),
+        comments=comments,
+        fragments={key: _json_fragment(key, value) for key, value in answers.items()},
+    )
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -1783,10 +2288,15 @@ class _ColumnUpdater:
             if _answerable(q):
                 if source in changeable:
                     self.direct.append((column, source))
-            elif q.expression is not None and not q.expression.tags and all(
-                ref in self.constants or (ref in by_id and _answerable(by_id[ref]))
-                for ref in q.expression.all_references()
-            ) and q.expression.all_references() & changeable:
+            elif (
+                q.expression is not None
+                and not q.expression.tags
+                and all(
+                    ref in self.constants or (ref in by_id and _answerable(by_id[ref]))
+                    for ref in q.expression.all_references()
+                )
+                and q.expression.all_references() & changeable
+            ):
                 names = tuple(sorted(q.expression.all_references()))
                 reads_clock = bool(q.expression.functions & {"today", "now"})
                 self.computed.append((column, q.expression, names, None if reads_clock else {}))
@@ -1838,8 +2348,9 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], station: str,
-                   urn_format: str) -> tuple[dict[str, str], dict[int, int]]:
+def _allocate_urns(
+    conn: sqlite3.Connection, approvals: list[tuple[str, str]], station: str, urn_format: str
+) -> tuple[dict[str, str], dict[int, int]]:
     """URNs for the approved bulk records in approval order, continuing each year's counter (the store's
     format and counters, so later approvals in the app carry on without a gap or a clash). Returns the
     URNs by record id and the counters to store."""
@@ -1850,7 +2361,9 @@ def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], s
         year = int(approved_at[:4])
         while True:
             counters[year] = counters.get(year, 0) + 1
-            urn = urn_format.format(station=station, yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=counters[year])
+            urn = urn_format.format(
+                station=station, yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=counters[year]
+            )
             if urn not in taken:
                 break
         taken.add(urn)
@@ -1861,9 +2374,24 @@ def _allocate_urns(conn: sqlite3.Connection, approvals: list[tuple[str, str]], s
 # One item for the writer thread: ("audit" | "records" | "search", rows), an exception (the maker
 # failed: roll everything back), or None (all rows handed over: finish and commit).
 _WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
-_RECORD_FIELDS_HEAD = ("seq", "id", "form_id", "definition_hash", "owner_id", "editor_id", "status", "version",
-                       "created_at", "updated_at", "submitted_at", "approved_at", "approved_by", "ever_submitted",
-                       "return_rounds", "completeness")
+_RECORD_FIELDS_HEAD = (
+    "seq",
+    "id",
+    "form_id",
+    "definition_hash",
+    "owner_id",
+    "editor_id",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "approved_at",
+    "approved_by",
+    "ever_submitted",
+    "return_rounds",
+    "completeness",
+)
 _RECORD_FIELDS_TAIL = ("victim_key", "flags", "columns_json", "answers_json", "urn")
 _COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "author_id", "created_at")
 # Parameters per multi-row INSERT (SQLite's default limit is 32,766). The sqlite3 module releases the GIL
@@ -1873,9 +2401,15 @@ _COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "
 _PARAMETERS_PER_STATEMENT = 30_000
 
 
-def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...],
-                items: queue.Queue[_WriterItem], comments: list[tuple[Any, ...]],
-                counters: Mapping[int, int]) -> int:
+def _write_bulk(
+    path: Path,
+    head: tuple[Any, ...],
+    *,
+    definition: tuple[Any, ...],
+    items: queue.Queue[_WriterItem],
+    comments: list[tuple[Any, ...]],
+    counters: Mapping[int, int],
+) -> int:
     """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
 
     ``items`` brings the audit rows (already chained from ``head``), then each batch's record rows and
@@ -1893,17 +2427,24 @@ def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...
     rollback_journal = _use_rollback_journal(conn, path)
     try:
         with db.transaction(conn, path):
-            if tuple(conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()) != tuple(head):
+            if tuple(
+                conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
+            ) != tuple(head):
                 raise DemoSetupError(
                     f"Another program wrote to {path} while the bulk records were being made, so nothing was "
                     "added. Close DSVDesk on that database and run the command again."
                 )
             conn.execute(
                 "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING", definition)
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
+                definition,
+            )
             record_fields = (*_RECORD_FIELDS_HEAD, *_table_columns(), *_RECORD_FIELDS_TAIL)
-            tables = {"audit": ("audit_events", _AUDIT_FIELDS), "records": ("records", record_fields),
-                      "search": ("records_fts", ("rowid", "names", "refs"))}
+            tables = {
+                "audit": ("audit_events", _AUDIT_FIELDS),
+                "records": ("records", record_fields),
+                "search": ("records_fts", ("rowid", "names", "refs")),
+            }
             audit_written = 0
             last_event: tuple[Any, ...] | None = None
             while (item := items.get()) is not None:
@@ -1918,10 +2459,14 @@ def _write_bulk(path: Path, head: tuple[Any, ...], *, definition: tuple[Any, ...
             _insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
             conn.executemany(
                 "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
-                "ON CONFLICT (year) DO UPDATE SET last = excluded.last", sorted(counters.items()))
+                "ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+                sorted(counters.items()),
+            )
             if last_event is not None:
-                conn.execute("UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
-                             (last_event[0], last_event[-1], int(head[2]) + audit_written))
+                conn.execute(
+                    "UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
+                    (last_event[0], last_event[-1], int(head[2]) + audit_written),
+                )
         return audit_written
     finally:
         if rollback_journal:
@@ -1962,18 +2507,22 @@ def _return_to_wal(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.Error as exc:
         mode = str(exc)
     if mode != "wal":
-        log.storage.warning("%s could not go back to WAL mode after the bulk load (%s); the next "
-                            "connection sets it", path.name, mode)
+        log.storage.warning(
+            "%s could not go back to WAL mode after the bulk load (%s); the next connection sets it",
+            path.name,
+            mode,
+        )
 
 
-def _insert_rows(conn: sqlite3.Connection, table: str, fields: tuple[str, ...],
-                 rows: Sequence[tuple[Any, ...]]) -> None:
+def _insert_rows(
+    conn: sqlite3.Connection, table: str, fields: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """INSERT ``rows`` in order, as many per statement as :data:`_PARAMETERS_PER_STATEMENT` (or SQLite's
     own limit, if lower) allows."""
     parameters = min(_PARAMETERS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
     per_statement = max(1, parameters // len(fields))
     for first in range(0, len(rows), per_statement):
-        chunk = rows[first:first + per_statement]
+        chunk = rows[first : first + per_statement]
         conn.execute(_insert_sql(table, fields, len(chunk)), list(itertools.chain.from_iterable(chunk)))
 
 
@@ -2013,8 +2562,22 @@ class _Shape:
     reviewed: str | None
 
 
-_AUDIT_FIELDS = ("id", "at", "event", "user_id", "username", "record_id", "revision", "question_id",
-                 "value_sha256", "justification", "recipient", "detail", "prev_hash", "hash")
+_AUDIT_FIELDS = (
+    "id",
+    "at",
+    "event",
+    "user_id",
+    "username",
+    "record_id",
+    "revision",
+    "question_id",
+    "value_sha256",
+    "justification",
+    "recipient",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 # audit.canonical_json (json.dumps with these settings), with the encoder made once rather than per call.
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 _encode_text = json.encoder.encode_basestring  # what the encoders above write for a str (C, no checks)
@@ -2031,8 +2594,9 @@ def _canonical_value(value: Any) -> str:
     return _CANONICAL_JSON.encode(value)
 
 
-def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...],
-                batch: int = _AUDIT_BATCH) -> Iterator[list[tuple[Any, ...]]]:
+def _audit_rows(
+    events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...], batch: int = _AUDIT_BATCH
+) -> Iterator[list[tuple[Any, ...]]]:
     """The audit rows for ``events`` (in order), continuing the hash chain from ``head``, ``batch`` at a
     time.
 
@@ -2049,17 +2613,43 @@ def _audit_rows(events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any
         get = given.get
         detail = _CANONICAL_JSON.encode(dict(get("detail") or {}))
         event, user_id, username, record_id, revision, question_id, value_sha256, justification, recipient = (
-            get("event"), get("user_id"), get("username"), get("record_id"), get("revision"), get("question_id"),
-            get("value_sha256"), get("justification"), get("recipient"))
+            get("event"),
+            get("user_id"),
+            get("username"),
+            get("record_id"),
+            get("revision"),
+            get("question_id"),
+            get("value_sha256"),
+            get("justification"),
+            get("recipient"),
+        )
         # The keys in sorted order; the detail's canonical text is the canonical text of its parsed JSON.
-        body = (f'{{"at":{value(at)},"detail":{detail},"event":{value(event)},"id":{next_id:d},'
-                f'"justification":{value(justification)},"prev_hash":{value(previous)},'
-                f'"question_id":{value(question_id)},"recipient":{value(recipient)},'
-                f'"record_id":{value(record_id)},"revision":{value(revision)},"user_id":{value(user_id)},'
-                f'"username":{value(username)},"value_sha256":{value(value_sha256)}}}')
+        body = (
+            f'{{"at":{value(at)},"detail":{detail},"event":{value(event)},"id":{next_id:d},'
+            f'"justification":{value(justification)},"prev_hash":{value(previous)},'
+            f'"question_id":{value(question_id)},"recipient":{value(recipient)},'
+            f'"record_id":{value(record_id)},"revision":{value(revision)},"user_id":{value(user_id)},'
+            f'"username":{value(username)},"value_sha256":{value(value_sha256)}}}'
+        )
         digest = sha256(body.encode("utf-8")).hexdigest()
-        rows.append((next_id, at, event, user_id, username, record_id, revision, question_id, value_sha256,
-                     justification, recipient, detail, previous, digest))
+        rows.append(
+            (
+                next_id,
+                at,
+                event,
+                user_id,
+                username,
+                record_id,
+                revision,
+                question_id,
+                value_sha256,
+                justification,
+                recipient,
+                detail,
+                previous,
+                digest,
+            )
+        )
         previous = digest
         next_id += 1
         if len(rows) >= batch:

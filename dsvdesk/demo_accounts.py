@@ -36,7 +36,15 @@ def demo_accounts_in(conn: sqlite3.Connection) -> list[DemoAccount]:
         return []
     try:
         items = json.loads(row[0])
-        return [DemoAccount(str(i["username"]), str(i["password"]), str(i["role"]), str(i.get("full_name", "")),
-                            str(i.get("collar", ""))) for i in items]
+        return [
+            DemoAccount(
+                str(i["username"]),
+                str(i["password"]),
+                str(i["role"]),
+                str(i.get("full_name", "")),
+                str(i.get("collar", "")),
+            )
+            for i in items
+        ]
     except (ValueError, TypeError, KeyError):
         return []

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from dsvdesk import paths
 
-LOGGER_NAMES = ("dsvdesk.forms", "dsvdesk.storage", "dsvdesk.export", "dsvdesk.sign", "dsvdesk.ui", "dsvdesk.cli")
+LOGGER_NAMES = (
+    "dsvdesk.forms",
+    "dsvdesk.storage",
+    "dsvdesk.export",
+    "dsvdesk.sign",
+    "dsvdesk.ui",
+    "dsvdesk.cli",
+)
 
 forms = logging.getLogger("dsvdesk.forms")
 storage = logging.getLogger("dsvdesk.storage")

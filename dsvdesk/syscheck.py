@@ -37,10 +37,16 @@ def check_qt_libraries() -> int:
 def check_display() -> int:
     if os.environ.get("QT_QPA_PLATFORM") in {"offscreen", "minimal", "vnc"}:
         return 0
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        print("This machine has no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open.")
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        print(
+            "This machine has no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open."
+        )
         print("Run the app on a virtual screen instead:")
-        print("  sudo apt-get install -y xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0")
+        print(
+            "  sudo apt-get install -y xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0"
+        )
         print("  xvfb-run -a make run")
         return 2
     return 0

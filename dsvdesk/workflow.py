@@ -100,7 +100,9 @@ def history_entries(events: Sequence[HistoryEvent]) -> list[HistoryEntry]:
         reason = event.detail.get("reason") if isinstance(event.detail, Mapping) else None
         if isinstance(reason, str):
             note = reason
-        elif event.action == "returned" and isinstance(event.detail, Mapping) and event.detail.get("questions"):
+        elif (
+            event.action == "returned" and isinstance(event.detail, Mapping) and event.detail.get("questions")
+        ):
             note = f"{len(event.detail['questions'])} question(s) commented"
         entries.append(HistoryEntry(event.action, actor, _parse_time(event.at), note))
     return entries
@@ -239,7 +241,11 @@ def _review_stamp_lines(spec: FormSpec, answers: Mapping[str, Any], user: User, 
     if grade_q is not None and answers.get(grade_q.id):
         lines.append(f"Grade: {grade_q.choice_label(answers[grade_q.id])}")
     rationale_q = review_question(spec, REVIEW_RATIONALE)
-    if rationale_q is not None and isinstance(answers.get(rationale_q.id), str) and answers[rationale_q.id].strip():
+    if (
+        rationale_q is not None
+        and isinstance(answers.get(rationale_q.id), str)
+        and answers[rationale_q.id].strip()
+    ):
         lines.append("Rationale: " + shorten(answers[rationale_q.id], STAMP_RATIONALE_CHARS))
     return lines
 

@@ -13,8 +13,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keep the suite out of the real user's folders.
 _TEST_HOME = Path(os.environ.get("TMPDIR", "/tmp")) / f"dsvdesk-test-{os.getpid()}"
 os.environ.setdefault("DSVDESK_LOG_DIR", str(_TEST_HOME / "logs"))
-os.environ.setdefault("DSVDESK_UI_STATE", str(_TEST_HOME / "ui-state.ini"))  # never the user's own window state
-os.environ.setdefault("DSVDESK_DB", str(_TEST_HOME / "default.sqlite3"))  # a test that forgets --db stays here
+os.environ.setdefault(
+    "DSVDESK_UI_STATE", str(_TEST_HOME / "ui-state.ini")
+)  # never the user's own window state
+os.environ.setdefault(
+    "DSVDESK_DB", str(_TEST_HOME / "default.sqlite3")
+)  # a test that forgets --db stays here
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("DSVDESK_ARTIFACTS", ROOT / "test-artifacts"))

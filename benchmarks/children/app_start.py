@@ -17,7 +17,11 @@ from PySide6.QtCore import QEvent, QObject
 
 class FirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and isinstance(watched, QtWidgets.QWidget) and watched.isWindow():
+        if (
+            event.type() == QEvent.Type.Paint
+            and isinstance(watched, QtWidgets.QWidget)
+            and watched.isWindow()
+        ):
             print(f"SHOWN {type(watched).__name__}", flush=True)
             os._exit(0)
         return False

@@ -55,7 +55,9 @@ def open_existing_store(args: argparse.Namespace) -> Iterator[Store]:
 
     path = db_path(args)
     if not path.exists():
-        raise UserFacingError(f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first.")
+        raise UserFacingError(
+            f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first."
+        )
     with open_store(args) as store:
         yield store
 

@@ -32,7 +32,9 @@ def register(subparsers: Any) -> None:
         description="Create the DSVDesk database for a station with its first admin account. The admin's "
         "password (from $DSVDESK_PASSWORD or a prompt) also protects the station's signing key.",
     )
-    init.add_argument("--station", required=True, metavar="NAME", help="station name, e.g. 'Trial Police Station'")
+    init.add_argument(
+        "--station", required=True, metavar="NAME", help="station name, e.g. 'Trial Police Station'"
+    )
     init.add_argument("--admin", required=True, metavar="USERNAME", help="username of the first admin")
     init.add_argument("--full-name", metavar="NAME", help="the admin's full name (default: the username)")
     add_common(init)
@@ -93,7 +95,9 @@ def register(subparsers: Any) -> None:
     add_user_option(verify, "who is checking (an admin or supervisor)")
     add_common(verify)
     verify.set_defaults(handler=run_audit_verify)
-    export = audit_sub.add_parser("export", help="write the audit log as CSV (for the Information Commissioner)")
+    export = audit_sub.add_parser(
+        "export", help="write the audit log as CSV (for the Information Commissioner)"
+    )
     export.add_argument("--out", required=True, type=Path, metavar="FILE.csv")
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (UTC), inclusive")
     export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (UTC), inclusive")
@@ -153,7 +157,9 @@ def run_users_add(args: argparse.Namespace) -> int:
         if session.role.value != "admin":
             raise PermissionDenied("Only an admin can add users.")
         password = read_new_password(args.username)
-        user = store.add_user(session, args.username, args.role, args.name, args.collar, password, acting_password)
+        user = store.add_user(
+            session, args.username, args.role, args.name, args.collar, password, acting_password
+        )
         print(f"Added {user.role.value} {user.username!r} ({user.full_name}).")
     return 0
 
@@ -163,11 +169,19 @@ def run_users_list(args: argparse.Namespace) -> int:
         session, _ = sign_in(store, args.user)
         users = store.list_users(session)
     if args.json:
-        print_json([
-            {"username": u.username, "full_name": u.full_name, "role": u.role.value, "collar": u.collar,
-             "station": u.station, "locked_until": u.locked_until}
-            for u in users
-        ])
+        print_json(
+            [
+                {
+                    "username": u.username,
+                    "full_name": u.full_name,
+                    "role": u.role.value,
+                    "collar": u.collar,
+                    "station": u.station,
+                    "locked_until": u.locked_until,
+                }
+                for u in users
+            ]
+        )
         return 0
     width = max((len(u.username) for u in users), default=8)
     for u in users:

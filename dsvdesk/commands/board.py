@@ -23,8 +23,12 @@ def register(subparsers: Any) -> None:
         "approved 124D records with an incident date in the period. Each repeat-victim match is logged as a "
         "combination in the audit log.",
     )
-    part_a.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the period")
-    part_a.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the period")
+    part_a.add_argument(
+        "--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the period"
+    )
+    part_a.add_argument(
+        "--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day of the period"
+    )
     part_a.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_user_option(part_a, "who is asking (a supervisor; signs in)")
     add_common(part_a)
@@ -38,7 +42,9 @@ def register(subparsers: Any) -> None:
         "Check it with: dsvdesk verify PACK.zip",
     )
     pack.add_argument("report_id", metavar="REPORT_UUID", help="the Board report record's id")
-    pack.add_argument("--out", required=True, metavar="DIR", help="folder to write the pack into (must exist)")
+    pack.add_argument(
+        "--out", required=True, metavar="DIR", help="folder to write the pack into (must exist)"
+    )
     add_user_option(pack, "who exports and signs (a supervisor)")
     add_common(pack)
     pack.set_defaults(handler=run_pack)
@@ -90,7 +96,9 @@ def run_pack(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out)
     if not out_dir.is_dir():
-        raise UserFacingError(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
+        raise UserFacingError(
+            f"The folder {out_dir} does not exist. Create it first, or choose another with --out."
+        )
     specs = load_form_specs()
     with open_existing_store(args) as store:
         session, password = sign_in(store, args.user)

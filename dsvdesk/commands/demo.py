@@ -1,7 +1,7 @@
 """``dsvdesk demo``: the make-run demo database, or bulk records for the benchmarks.
 
-    dsvdesk demo --fresh --db PATH                      the demo station, its accounts, ~50 records
-    dsvdesk demo --records 100000 [--seed S] --db PATH  bulk records in every state (no signed PDFs)
+dsvdesk demo --fresh --db PATH                      the demo station, its accounts, ~50 records
+dsvdesk demo --records 100000 [--seed S] --db PATH  bulk records in every state (no signed PDFs)
 """
 
 from __future__ import annotations
@@ -38,15 +38,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(a fresh database gets the demo station first).",
     )
     add_db_option(parser)
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete the database file first (only a database this command made) and make the demo")
-    parser.add_argument("--records", type=int, metavar="N", help="add N bulk records instead of the lifecycle demo")
-    parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed on the same day gives the same data")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete the database file first (only a database this command made) and make the demo",
+    )
+    parser.add_argument(
+        "--records", type=int, metavar="N", help="add N bulk records instead of the lifecycle demo"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=2026,
+        help="random seed: the same seed on the same day gives the same data",
+    )
     parser.add_argument("--count", type=int, default=50, help="records in the lifecycle demo (default 50)")
-    parser.add_argument("--owner", action="append", default=[], metavar="USERNAME",
-                        help="with --records: give the records to this officer only (repeatable)")
-    parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
-                        help="the day the data is made relative to (default today)")
+    parser.add_argument(
+        "--owner",
+        action="append",
+        default=[],
+        metavar="USERNAME",
+        help="with --records: give the records to this officer only (repeatable)",
+    )
+    parser.add_argument(
+        "--date",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the day the data is made relative to (default today)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -98,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
     if args.records is None:
         if path.exists():
             raise DemoRefused(f"{path} already exists. Add --fresh to make the demo again from scratch.")
-        print(f"Making the demo database {path} (signing every submitted and approved record) ...", file=sys.stderr)
+        print(
+            f"Making the demo database {path} (signing every submitted and approved record) ...",
+            file=sys.stderr,
+        )
         summary = demo.build_demo_database(path, seed=args.seed, today=today, count=args.count, progress=say)
         counts = ", ".join(f"{n} {status}" for status, n in summary.by_status.items())
         print(f"Demo database ready: {path} ({counts}; {summary.seconds:.0f} s).")
@@ -114,10 +136,13 @@ def run(args: argparse.Namespace) -> int:
         with Store.open(path, create=True) as store:
             demo.create_demo_station(store)
     print(f"Adding {args.records:,} records to {path} ...", file=sys.stderr)
-    bulk = demo.bulk_insert_records(path, spec, count=args.records, seed=args.seed, today=today,
-                                     owners=tuple(args.owner), progress=say)
+    bulk = demo.bulk_insert_records(
+        path, spec, count=args.records, seed=args.seed, today=today, owners=tuple(args.owner), progress=say
+    )
     counts = ", ".join(f"{n:,} {status}" for status, n in sorted(bulk.by_status.items()))
-    print(f"Added {bulk.records:,} records ({counts}) and {bulk.audit_events:,} audit events in {bulk.seconds:.1f} s.")
+    print(
+        f"Added {bulk.records:,} records ({counts}) and {bulk.audit_events:,} audit events in {bulk.seconds:.1f} s."
+    )
     return 0
 
 
@@ -127,5 +152,7 @@ def _bulk_form() -> FormSpec:
 
     forms = demo.investigation_forms(load_forms_dir(paths.forms_dir()))
     if not forms:
-        raise DemoRefused(f"No form in {paths.forms_dir()} records an incident (maps the incident_date column).")
+        raise DemoRefused(
+            f"No form in {paths.forms_dir()} records an incident (maps the incident_date column)."
+        )
     return forms[0]

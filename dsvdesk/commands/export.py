@@ -19,7 +19,15 @@ from dsvdesk.export.disclosure import CA_FILE_NAME, export_file_name, safe_name_
 
 DEFAULT_RECIPIENT = "File export (recipient not named)"
 # Re-exported: the naming and writing rules now live in dsvdesk.export.disclosure.
-__all__ = ["CA_FILE_NAME", "export_file_name", "register", "run_export", "run_verify", "safe_name_part", "write_atomic"]
+__all__ = [
+    "CA_FILE_NAME",
+    "export_file_name",
+    "register",
+    "run_export",
+    "run_verify",
+    "safe_name_part",
+    "write_atomic",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -31,11 +39,17 @@ def register(subparsers: Any) -> None:
         f"The password is read from ${PASSWORD_ENV} or asked for.",
     )
     export.add_argument("record_id", metavar="UUID", help="the record's id")
-    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write into (must exist)")
+    export.add_argument(
+        "--out", required=True, type=Path, metavar="DIR", help="folder to write into (must exist)"
+    )
     add_user_option(export, "who is exporting (signs in)")
     export.add_argument("--recipient", default=DEFAULT_RECIPIENT, help="who receives the record (audit log)")
-    export.add_argument("--justification", default="", help="why the record is disclosed (required; audit log)")
-    export.add_argument("--revision", type=int, default=None, help="a revision other than the latest signed one")
+    export.add_argument(
+        "--justification", default="", help="why the record is disclosed (required; audit log)"
+    )
+    export.add_argument(
+        "--revision", type=int, default=None, help="a revision other than the latest signed one"
+    )
     export.add_argument("--overwrite", action="store_true", help="replace files of the same name in DIR")
     add_common(export)
     export.set_defaults(handler=run_export)
@@ -46,7 +60,9 @@ def register(subparsers: Any) -> None:
         description="List each signature with its signer, reason, time and whether it is intact and trusted. "
         "Without --trust, the station CA of the configured database is trusted (if there is one).",
     )
-    verify.add_argument("file", type=Path, metavar="FILE", help="a signed PDF, or a board pack (.zip or folder)")
+    verify.add_argument(
+        "file", type=Path, metavar="FILE", help="a signed PDF, or a board pack (.zip or folder)"
+    )
     verify.add_argument("--trust", type=Path, metavar="CA.pem", help="certificate(s) to trust (PEM)")
     add_common(verify)
     verify.set_defaults(handler=run_verify)
@@ -65,13 +81,21 @@ def run_export(args: argparse.Namespace) -> int:
         )
     out_dir: Path = args.out
     if not out_dir.is_dir():
-        raise UserFacingError(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
+        raise UserFacingError(
+            f"The folder {out_dir} does not exist. Create it first, or choose another with --out."
+        )
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
         try:
             result = export_record(
-                store, session, args.record_id, out_dir, recipient=args.recipient, justification=justification,
-                overwrite=args.overwrite, revision=args.revision,
+                store,
+                session,
+                args.record_id,
+                out_dir,
+                recipient=args.recipient,
+                justification=justification,
+                overwrite=args.overwrite,
+                revision=args.revision,
             )
         except ExportFileExists as exc:
             raise UserFacingError(
@@ -80,7 +104,11 @@ def run_export(args: argparse.Namespace) -> int:
             ) from None
     print(f"Wrote {result.pdf_path}")
     if result.ca_path is not None:
-        print(f"Wrote {result.ca_path}" if result.ca_written else f"{result.ca_path} is already there (same certificate)")
+        print(
+            f"Wrote {result.ca_path}"
+            if result.ca_written
+            else f"{result.ca_path} is already there (same certificate)"
+        )
         print(f"Check it with: dsvdesk verify {result.pdf_path} --trust {result.ca_path}")
     return 0
 
@@ -137,14 +165,18 @@ def run_verify(args: argparse.Namespace) -> int:
     for line in result.describe():
         print(line)
     if not trust:
-        print("No trusted certificate was given (--trust CA.pem) and no station database is configured, so no "
-              "signer can be trusted.")
+        print(
+            "No trusted certificate was given (--trust CA.pem) and no station database is configured, so no "
+            "signer can be trusted."
+        )
     if result.all_good:
         print(f"All {len(result.signatures)} signature(s) are intact and trusted.")
         return 0
     altered = any(not s.intact or s.altered_after_signing for s in result.signatures)
     if altered:
-        print("WARNING: this file has been altered since it was signed. Do not rely on it; ask for a fresh export.")
+        print(
+            "WARNING: this file has been altered since it was signed. Do not rely on it; ask for a fresh export."
+        )
     else:
         print("Not every signature could be confirmed; see above.")
     return 1

@@ -27,12 +27,16 @@ REASON_HELP = "why you open someone else's record (kept in the audit log; superv
 
 
 def register(subparsers: Any) -> None:
-    records = subparsers.add_parser("records", help="create, fill, submit, list and review records headlessly")
+    records = subparsers.add_parser(
+        "records", help="create, fill, submit, list and review records headlessly"
+    )
     sub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
 
     new = sub.add_parser("new", help="start a draft and print its id")
     new.add_argument("--form", required=True, metavar="ID", help="form id, e.g. 124d")
-    new.add_argument("--answers", type=Path, metavar="FILE.json", help='answers as {"question_id": value, ...}')
+    new.add_argument(
+        "--answers", type=Path, metavar="FILE.json", help='answers as {"question_id": value, ...}'
+    )
     _finish(new, handler=run_new)
 
     set_ = sub.add_parser("set", help="save answers from a JSON file into a draft")
@@ -92,7 +96,9 @@ def _finish(parser: argparse.ArgumentParser, *, handler: Any) -> None:
     parser.set_defaults(handler=handler)
 
 
-def _open(store: Store, session: Session, record_id: str, reason: str | None, revision: int | None = None) -> Record:
+def _open(
+    store: Store, session: Session, record_id: str, reason: str | None, revision: int | None = None
+) -> Record:
     return store.open_record(session, record_id, revision=revision, justification=reason)
 
 
@@ -131,12 +137,23 @@ def run_submit(args: argparse.Namespace) -> int:
 
 def _record_json(record: Record) -> dict[str, Any]:
     return {
-        "id": record.id, "form_id": record.form_id, "status": record.status.value, "revision": record.revision,
-        "latest_revision": record.latest_revision, "version": record.version, "owner": record.owner_username,
-        "created_at": record.created_at, "updated_at": record.updated_at, "submitted_at": record.submitted_at,
-        "approved_at": record.approved_at, "urn": record.urn, "completeness": record.completeness,
-        "return_rounds": record.return_rounds, "supersedes": record.supersedes,
-        "amend_reason": record.amend_reason, "review_comments": dict(record.review_comments),
+        "id": record.id,
+        "form_id": record.form_id,
+        "status": record.status.value,
+        "revision": record.revision,
+        "latest_revision": record.latest_revision,
+        "version": record.version,
+        "owner": record.owner_username,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "submitted_at": record.submitted_at,
+        "approved_at": record.approved_at,
+        "urn": record.urn,
+        "completeness": record.completeness,
+        "return_rounds": record.return_rounds,
+        "supersedes": record.supersedes,
+        "amend_reason": record.amend_reason,
+        "review_comments": dict(record.review_comments),
         "answers": dict(record.answers),
     }
 
@@ -150,12 +167,17 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     print(f"{record.spec.marking}")
     print(f"{record.spec.title}")
-    print(f"Record {record.id}  revision {record.revision}  {record.status.value}  {record.completeness}% complete")
+    print(
+        f"Record {record.id}  revision {record.revision}  {record.status.value}  {record.completeness}% complete"
+    )
     if record.urn:
         print(f"URN {record.urn}")
     print(f"Officer {record.owner_name} ({record.owner_username}); updated {record.updated_at}")
     for _section, _page, question in record.spec.iter_questions():
-        for key, label in ((question.id, question.label), (question.comment_id, f"{question.label} - comment")):
+        for key, label in (
+            (question.id, question.label),
+            (question.comment_id, f"{question.label} - comment"),
+        ):
             if key in record.answers:
                 print(f"  {key}: {label}: {_short(record.answers[key])}")
             if key in record.review_comments:
@@ -171,17 +193,28 @@ def _short(value: Any, limit: int = 200) -> str:
 
 def _row_json(row: RecordRow) -> dict[str, Any]:
     return {
-        "id": row.id, "form_id": row.form_id, "status": row.status.value, "revision": row.revision,
-        "owner": row.owner_username, "victim_name": row.victim_name, "incident_date": row.incident_date,
-        "grade": row.grade, "yes_count": row.yes_count, "completeness": row.completeness, "urn": row.urn,
-        "updated_at": row.updated_at, "flags": list(row.flags),
+        "id": row.id,
+        "form_id": row.form_id,
+        "status": row.status.value,
+        "revision": row.revision,
+        "owner": row.owner_username,
+        "victim_name": row.victim_name,
+        "incident_date": row.incident_date,
+        "grade": row.grade,
+        "yes_count": row.yes_count,
+        "completeness": row.completeness,
+        "urn": row.urn,
+        "updated_at": row.updated_at,
+        "flags": list(row.flags),
     }
 
 
 def run_list(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         session, _ = sign_in(store, args.user)
-        rows = store.list_records(session, status=args.status, search=args.search, offset=args.offset, limit=args.limit)
+        rows = store.list_records(
+            session, status=args.status, search=args.search, offset=args.offset, limit=args.limit
+        )
         total = store.count_records(session, status=args.status, search=args.search)
     if args.json:
         print_json([_row_json(r) for r in rows])
@@ -233,7 +266,9 @@ def run_review(args: argparse.Namespace) -> int:
             session, _ = sign_in(store, args.user)
             record = _open(store, session, args.record_id, args.reason)
             store.return_record(session, record.id, comments, record.version)
-        print(f"Returned {args.record_id} to its officer with {len(comments)} comment{'s' if len(comments) != 1 else ''}.")
+        print(
+            f"Returned {args.record_id} to its officer with {len(comments)} comment{'s' if len(comments) != 1 else ''}."
+        )
         return 0
     if args.comment:
         raise UserFacingError("--comment goes with --return; an approval has no comments.")
@@ -242,7 +277,12 @@ def run_review(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         session, password = sign_in(store, args.user)
         result = approve_record(
-            store, session, args.record_id, password, grade=args.grade, rationale=args.rationale,
+            store,
+            session,
+            args.record_id,
+            password,
+            grade=args.grade,
+            rationale=args.rationale,
             justification=args.reason,
         )
     print(f"Approved {result.record_id} as {result.urn}.")

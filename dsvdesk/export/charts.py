@@ -121,7 +121,9 @@ def monthly_records_chart(part_a: PartA) -> Drawing:
         chart.categoryAxis.labels.angle = 45
         chart.categoryAxis.labels.boxAnchor = "ne"
     drawing.add(chart)
-    _legend(drawing, [(SERIES_COLOURS[0], "All records"), (SERIES_COLOURS[3], "High risk")], LEGEND_X, HEIGHT - 36)
+    _legend(
+        drawing, [(SERIES_COLOURS[0], "All records"), (SERIES_COLOURS[3], "High risk")], LEGEND_X, HEIGHT - 36
+    )
     return drawing
 
 
@@ -198,7 +200,9 @@ def monthly_trend_chart(part_a: PartA) -> Drawing:
         [m.label for m in part_a.months],
         top=max((max(m.marac_referrals, m.arrests) for m in part_a.months), default=1),
     )
-    for index, (colour, marker) in enumerate(((SERIES_COLOURS[3], "FilledCircle"), (SERIES_COLOURS[0], "FilledSquare"))):
+    for index, (colour, marker) in enumerate(
+        ((SERIES_COLOURS[3], "FilledCircle"), (SERIES_COLOURS[0], "FilledSquare"))
+    ):
         chart.lines[index].strokeColor = _colour(colour)
         chart.lines[index].strokeWidth = 1.5
         chart.lines[index].symbol = makeMarker(marker, size=4, fillColor=_colour(colour))
@@ -206,9 +210,19 @@ def monthly_trend_chart(part_a: PartA) -> Drawing:
         chart.categoryAxis.labels.angle = 45
         chart.categoryAxis.labels.boxAnchor = "ne"
     drawing.add(chart)
-    _legend(drawing, [(SERIES_COLOURS[3], "MARAC referrals"), (SERIES_COLOURS[0], "Arrests")], LEGEND_X, HEIGHT - 36)
+    _legend(
+        drawing,
+        [(SERIES_COLOURS[3], "MARAC referrals"), (SERIES_COLOURS[0], "Arrests")],
+        LEGEND_X,
+        HEIGHT - 36,
+    )
     return drawing
 
 
 def all_charts(part_a: PartA) -> list[Drawing]:
-    return [monthly_records_chart(part_a), grade_pie_chart(part_a), yes_count_chart(part_a), monthly_trend_chart(part_a)]
+    return [
+        monthly_records_chart(part_a),
+        grade_pie_chart(part_a),
+        yes_count_chart(part_a),
+        monthly_trend_chart(part_a),
+    ]

@@ -87,7 +87,9 @@ def safe_name_part(text: str) -> str:
 
 def export_file_name(*, urn: str | None, record_id: str, form_id: str, revision: int) -> str:
     """``<URN or UUID>_<form>_r<revision>.pdf`` from safe characters only."""
-    return f"{safe_name_part(urn or record_id)}_{safe_name_part(form_id.replace('_', '-'))}_r{int(revision)}.pdf"
+    return (
+        f"{safe_name_part(urn or record_id)}_{safe_name_part(form_id.replace('_', '-'))}_r{int(revision)}.pdf"
+    )
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -134,7 +136,9 @@ def find_signed(
         revision=found,
         urn=record.urn,
         pdf=pdf,
-        file_name=export_file_name(urn=record.urn, record_id=record.id, form_id=record.form_id, revision=found),
+        file_name=export_file_name(
+            urn=record.urn, record_id=record.id, form_id=record.form_id, revision=found
+        ),
     )
 
 
@@ -168,7 +172,9 @@ def check_folder(out_dir: Path) -> Path:
     otherwise put a disclosed record somewhere nobody looks)."""
     folder = Path(out_dir).expanduser()
     if not folder.exists():
-        raise UserFacingError(f"The folder {folder} does not exist. Create it first, or choose another folder.")
+        raise UserFacingError(
+            f"The folder {folder} does not exist. Create it first, or choose another folder."
+        )
     if not folder.is_dir():
         raise UserFacingError(f"{folder} is a file, not a folder. Choose a folder to export into.")
     return folder
@@ -291,14 +297,18 @@ def export_record(
             staged.append(ca_temp)
         # Logged once both files are safely on disk under temporary names and before either has its
         # real name: an export that leaves a file has always been logged.
-        store.record_disclosure(session, copy.record_id, recipient, justification, f"signed PDF revision {copy.revision}")
+        store.record_disclosure(
+            session, copy.record_id, recipient, justification, f"signed PDF revision {copy.revision}"
+        )
         try:
             _commit(pdf_temp, target, overwrite=overwrite)
             committed.append(target)
             if ca_temp is not None:
                 _commit(ca_temp, ca_target, overwrite=True)
         except OSError as exc:
-            raise UserFacingError(f"Could not write {target}: {_os_reason(exc)}. Nothing was written.") from None
+            raise UserFacingError(
+                f"Could not write {target}: {_os_reason(exc)}. Nothing was written."
+            ) from None
     except BaseException:
         if not overwrite:  # a file we just created is taken back; a replaced one cannot be restored
             for path in committed:

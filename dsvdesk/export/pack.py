@@ -203,7 +203,9 @@ def build_pack_files(
     return files
 
 
-def write_pack(files: Mapping[str, bytes], out_dir: Path, *, base_name: str, exported_at: datetime) -> PackResult:
+def write_pack(
+    files: Mapping[str, bytes], out_dir: Path, *, base_name: str, exported_at: datetime
+) -> PackResult:
     """Write `files` into a new folder under `out_dir` and a zip of that folder beside it.
 
     Nothing existing is overwritten: a second export the same day gets '-2', '-3' ... Raises PackError
@@ -274,7 +276,9 @@ class PackVerification:
         """One line per file, then the verdict (what `dsvdesk verify` prints)."""
         out = [f.line() for f in self.files]
         out.append(
-            f"Pack {self.source}: ALL FILES VERIFIED" if self.ok else f"Pack {self.source}: VERIFICATION FAILED"
+            f"Pack {self.source}: ALL FILES VERIFIED"
+            if self.ok
+            else f"Pack {self.source}: VERIFICATION FAILED"
         )
         return out
 
@@ -310,7 +314,9 @@ def read_pack(path: Path) -> dict[str, bytes]:
                 out[relative.as_posix()] = archive.read(info)
             return out
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise PackError(f"{path.name} is not a readable zip file ({exc}); give the pack's .zip or its folder.") from exc
+        raise PackError(
+            f"{path.name} is not a readable zip file ({exc}); give the pack's .zip or its folder."
+        ) from exc
 
 
 def embedded_manifest(pdf: bytes) -> bytes | None:
@@ -380,16 +386,22 @@ def verify_pack(path: Path, trust_roots: Sequence[Any] | None = None) -> PackVer
 
     reference: dict[str, Any] = {}
     if signed_manifest is None:
-        checks.append(FileCheck(PART_A_PDF, False, "MISSING, or carries no signed manifest: the pack cannot be checked"))
+        checks.append(
+            FileCheck(PART_A_PDF, False, "MISSING, or carries no signed manifest: the pack cannot be checked")
+        )
     else:
         try:
             reference = json.loads(signed_manifest.decode("utf-8"))
         except ValueError:
-            checks.append(FileCheck(part_a_name or PART_A_PDF, False, "its embedded manifest is not readable"))
+            checks.append(
+                FileCheck(part_a_name or PART_A_PDF, False, "its embedded manifest is not readable")
+            )
         assert part_a_name is not None
         good, message = _describe_pdf(files[part_a_name], roots, whole_file=True)
         if part_a_name != PART_A_PDF:
-            checks.append(FileCheck(part_a_name, False, f"RENAMED: this is {PART_A_PDF} under another name; {message}"))
+            checks.append(
+                FileCheck(part_a_name, False, f"RENAMED: this is {PART_A_PDF} under another name; {message}")
+            )
             checks.append(FileCheck(PART_A_PDF, False, f"MISSING (found renamed as {part_a_name})"))
         else:
             checks.append(FileCheck(PART_A_PDF, good, message + "; holds the signed manifest" + trust_note))
@@ -397,11 +409,15 @@ def verify_pack(path: Path, trust_roots: Sequence[Any] | None = None) -> PackVer
     if loose is None:
         checks.append(FileCheck(MANIFEST, False, "MISSING"))
     elif signed_manifest is not None and loose != signed_manifest:
-        checks.append(FileCheck(MANIFEST, False, f"ALTERED: differs from the copy signed inside {PART_A_PDF}"))
+        checks.append(
+            FileCheck(MANIFEST, False, f"ALTERED: differs from the copy signed inside {PART_A_PDF}")
+        )
     elif signed_manifest is not None:
         checks.append(FileCheck(MANIFEST, True, f"identical to the copy signed inside {PART_A_PDF}"))
     else:
-        checks.append(FileCheck(MANIFEST, False, "cannot be trusted: there is no signed copy to compare it with"))
+        checks.append(
+            FileCheck(MANIFEST, False, "cannot be trusted: there is no signed copy to compare it with")
+        )
 
     listed = {
         str(entry.get("name")): entry
@@ -414,7 +430,11 @@ def verify_pack(path: Path, trust_roots: Sequence[Any] | None = None) -> PackVer
     for name, entry in listed.items():
         if name not in files:
             twin = next(
-                (other for other, digest in present_hashes.items() if digest == entry.get("sha256") and other not in expected),
+                (
+                    other
+                    for other, digest in present_hashes.items()
+                    if digest == entry.get("sha256") and other not in expected
+                ),
                 None,
             )
             if twin:
@@ -425,7 +445,13 @@ def verify_pack(path: Path, trust_roots: Sequence[Any] | None = None) -> PackVer
             continue
         data = files[name]
         if present_hashes[name] != entry.get("sha256") or len(data) != entry.get("size"):
-            checks.append(FileCheck(name, False, f"ALTERED: SHA-256 or size differs from the signed manifest ({len(data)} bytes)"))
+            checks.append(
+                FileCheck(
+                    name,
+                    False,
+                    f"ALTERED: SHA-256 or size differs from the signed manifest ({len(data)} bytes)",
+                )
+            )
             continue
         if name.lower().endswith(".pdf"):
             good, message = _describe_pdf(data, roots, whole_file=True)
@@ -490,13 +516,23 @@ def read_part_a(store: Store, session: Session, period: Period, *, form_id: str)
         return [m.record_id for m in found[-1][0]]
 
     read = reporting.fetch_period_counts(
-        store, session, form_id=form_id, start=period.lookback_start, end=period.end, purpose=PART_A_PURPOSE,
-        shared_columns=parta.SHARED_COLUMNS, presence_column=parta.PRESENCE_COLUMN, dob_column=parta.DOB_COLUMN,
-        age_floors=[floor for floor, _key in parta.AGE_FLOORS], match=match, detail_from=period.start,
+        store,
+        session,
+        form_id=form_id,
+        start=period.lookback_start,
+        end=period.end,
+        purpose=PART_A_PURPOSE,
+        shared_columns=parta.SHARED_COLUMNS,
+        presence_column=parta.PRESENCE_COLUMN,
+        dob_column=parta.DOB_COLUMN,
+        age_floors=[floor for floor, _key in parta.AGE_FLOORS],
+        match=match,
+        detail_from=period.start,
     )
     matches, repeat_victims = found[-1]
-    return parta.compute_part_a_from_counts(read.started, read.groups, read.matched_groups, matches, repeat_victims,
-                                            period)
+    return parta.compute_part_a_from_counts(
+        read.started, read.groups, read.matched_groups, matches, repeat_victims, period
+    )
 
 
 def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
@@ -506,19 +542,27 @@ def part_a_from_store(store: Store, session: Session, period: Period, *, form_id
 
     part_a = read_part_a(store, session, period, form_id=form_id)
     reporting.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
-        store, session, [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches], COMBINATION_REASON,
+        store,
+        session,
+        [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches],
+        COMBINATION_REASON,
         only_new=True,
     )
     log.info(
         "Part A computed for %s..%s: %d record(s), %d repeat match(es)",
-        period.start.isoformat(), period.end.isoformat(), part_a.records, len(part_a.repeat_matches),
+        period.start.isoformat(),
+        period.end.isoformat(),
+        part_a.records,
+        len(part_a.repeat_matches),
     )
     return part_a
 
 
 def _report_spec_check(spec: FormSpec, record_id: str) -> None:
     if not any(q.tag_value("board") == "paragraphs" for _s, _p, q in spec.iter_questions()):
-        raise PackError(f"Record {record_id} is a '{spec.title}', not a Board report, so it has no board pack.")
+        raise PackError(
+            f"Record {record_id} is a '{spec.title}', not a Board report, so it has no board pack."
+        )
 
 
 def export_board_pack(
@@ -554,32 +598,58 @@ def export_board_pack(
     if problems:
         listed = "; ".join(p.message.rstrip(".") for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise PackError(f"The report is not complete yet: {listed}{more}. Finish it in the report wizard, then export.")
+        raise PackError(
+            f"The report is not complete yet: {listed}{more}. Finish it in the report wizard, then export."
+        )
     settings = store.get_settings()
     report = board_report_from_answers(
-        record.spec, visible_answers(record.spec, record.answers), report_id=record.id, revision=record.revision,
+        record.spec,
+        visible_answers(record.spec, record.answers),
+        report_id=record.id,
+        revision=record.revision,
         marking=settings.marking or None,
     )
     period = report.header.period
     if period is None:
-        raise PackError("The report has no valid period (from and to dates); set it on the report's first page.")
-    part_a = part_a_from_store(store, session, period, form_id=part_a_source_form(specs)).with_entered(report.entered)
+        raise PackError(
+            "The report has no valid period (from and to dates); set it on the report's first page."
+        )
+    part_a = part_a_from_store(store, session, period, form_id=part_a_source_form(specs)).with_entered(
+        report.entered
+    )
     identity = store.unlock_signing_identity(session, password)
     ca_pem = store.station_ca_pem()
     if ca_pem is None:
-        raise PackError("This database has no station CA, so nothing can be signed; run `dsvdesk init` first.")
+        raise PackError(
+            "This database has no station CA, so nothing can be signed; run `dsvdesk init` first."
+        )
     user = session.user
     who = f"{user.full_name} ({user.collar})" if user.collar else user.full_name
     files = build_pack_files(
-        report, part_a, identity=identity, ca_pem=ca_pem, exporter=f"{user.username} ({user.full_name})",
-        exported_at=moment, location=settings.station_name or user.station, signer_lines=[who],
+        report,
+        part_a,
+        identity=identity,
+        ca_pem=ca_pem,
+        exporter=f"{user.username} ({user.full_name})",
+        exported_at=moment,
+        location=settings.station_name or user.station,
+        signer_lines=[who],
     )
     store.record_disclosure(
-        session, record.id, BOARD_RECIPIENT, reason,
+        session,
+        record.id,
+        BOARD_RECIPIENT,
+        reason,
         f"board pack, report revision {record.revision}, Part A {period.start.isoformat()}..{period.end.isoformat()}",
     )
     base = "_".join(
-        part for part in ("board_pack", f"report{safe_name(report.header.report_number, '')}",
-                          safe_name(report.header.borough, ""), moment.strftime("%Y%m%d")) if part and part != "report"
+        part
+        for part in (
+            "board_pack",
+            f"report{safe_name(report.header.report_number, '')}",
+            safe_name(report.header.borough, ""),
+            moment.strftime("%Y%m%d"),
+        )
+        if part and part != "report"
     )
     return write_pack(files, out_dir, base_name=base, exported_at=moment)

@@ -258,7 +258,12 @@ class PartA:
         out: list[Figure] = [
             Figure("Records", "records", "Approved 124D records", str(self.records)),
             Figure("Records", "started", "124D records started", str(self.started)),
-            Figure("Records", "completion_rate", "Completion rate (approved of started)", percent(self.completion_rate)),
+            Figure(
+                "Records",
+                "completion_rate",
+                "Completion rate (approved of started)",
+                percent(self.completion_rate),
+            ),
         ]
         out.extend(
             Figure("Risk grade", f"grade.{slug(grade)}", f"Graded {grade}", str(self.grades.get(grade, 0)))
@@ -267,22 +272,59 @@ class PartA:
         for band, *_ in (*YES_BANDS, (NOT_RECORDED, 0, 0)):
             out.append(
                 Figure(
-                    "DASH 'yes' answers", f"dash.{band_key(band)}", f"{band} 'yes' answers", str(self.yes_bands.get(band, 0))
+                    "DASH 'yes' answers",
+                    f"dash.{band_key(band)}",
+                    f"{band} 'yes' answers",
+                    str(self.yes_bands.get(band, 0)),
                 )
             )
         out.append(Figure("MARAC", "marac.referrals", "MARAC referrals", str(self.marac_referrals)))
         for key, label in MARAC_CRITERIA:
-            out.append(Figure("MARAC", f"marac.{key}", f"Criterion: {label}", str(self.marac_by_criterion.get(key, 0))))
+            out.append(
+                Figure(
+                    "MARAC", f"marac.{key}", f"Criterion: {label}", str(self.marac_by_criterion.get(key, 0))
+                )
+            )
         out += [
-            Figure("Repeat victims", "repeat_victims", "Repeat victims (earlier record within 12 months)", str(self.repeat_victims)),
+            Figure(
+                "Repeat victims",
+                "repeat_victims",
+                "Repeat victims (earlier record within 12 months)",
+                str(self.repeat_victims),
+            ),
             Figure("Repeat victims", "repeat_records", "Records of repeat victims", str(self.repeat_records)),
-            Figure("Repeat victims", "repeat_rate", "Share of records that are repeats", percent(_share(self.repeat_records, self.records))),
-            Figure("Repeat victims", "previous_incidents", "Records noting earlier incidents in 12 months", str(self.previous_incidents_reported)),
+            Figure(
+                "Repeat victims",
+                "repeat_rate",
+                "Share of records that are repeats",
+                percent(_share(self.repeat_records, self.records)),
+            ),
+            Figure(
+                "Repeat victims",
+                "previous_incidents",
+                "Records noting earlier incidents in 12 months",
+                str(self.previous_incidents_reported),
+            ),
             Figure("Children", "children.records", "Records with children", str(self.records_with_children)),
             Figure("Children", "children.total", "Children recorded", str(self.children_total)),
-            Figure("Children", "children.all_merlin", "Records with children, all with Merlin references", str(self.records_with_children_all_merlin)),
-            Figure("Children", "children.merlin_share", "Share of records with children fully Merlin-referenced", percent(self.merlin_share)),
-            Figure("HBV / forced marriage", "hbv_flagged", "Records flagged HBV / forced marriage", str(self.hbv_flagged)),
+            Figure(
+                "Children",
+                "children.all_merlin",
+                "Records with children, all with Merlin references",
+                str(self.records_with_children_all_merlin),
+            ),
+            Figure(
+                "Children",
+                "children.merlin_share",
+                "Share of records with children fully Merlin-referenced",
+                percent(self.merlin_share),
+            ),
+            Figure(
+                "HBV / forced marriage",
+                "hbv_flagged",
+                "Records flagged HBV / forced marriage",
+                str(self.hbv_flagged),
+            ),
             Figure("Arrests", "arrested", "Suspect arrested", str(self.arrested)),
             Figure("Arrests", "not_arrested", "Suspect not arrested", str(self.not_arrested)),
             Figure("Arrests", "arrest_not_recorded", "Arrest not recorded", str(self.arrest_not_recorded)),
@@ -304,11 +346,25 @@ class PartA:
             out += [
                 Figure("By month", f"{prefix}.records", f"{month.label}: records", str(month.records)),
                 Figure("By month", f"{prefix}.high_risk", f"{month.label}: high risk", str(month.high_risk)),
-                Figure("By month", f"{prefix}.marac", f"{month.label}: MARAC referrals", str(month.marac_referrals)),
+                Figure(
+                    "By month",
+                    f"{prefix}.marac",
+                    f"{month.label}: MARAC referrals",
+                    str(month.marac_referrals),
+                ),
                 Figure("By month", f"{prefix}.arrests", f"{month.label}: arrests", str(month.arrests)),
             ]
         for entered in self.entered:
-            out.append(Figure("Entered by hand", entered.key, entered.name, entered.value, computed=False, source=entered.source))
+            out.append(
+                Figure(
+                    "Entered by hand",
+                    entered.key,
+                    entered.name,
+                    entered.value,
+                    computed=False,
+                    source=entered.source,
+                )
+            )
         return out
 
     def figure_map(self) -> dict[str, str]:
@@ -392,8 +448,12 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
             victims.setdefault(victim, []).append((incident, record_id))
         if inside:
             dob = as_date(v.get("victim_dob"))
-            in_period[record_id] = (_Shared.of(v), _referral(v.get(PRESENCE_COLUMN)),
-                                    (incident.year, incident.month), age_band_key(dob, incident))
+            in_period[record_id] = (
+                _Shared.of(v),
+                _referral(v.get(PRESENCE_COLUMN)),
+                (incident.year, incident.month),
+                age_band_key(dob, incident),
+            )
     matches, repeat_victims = find_repeat_matches(victims, in_period)
     repeats = Counter(in_period[m.record_id] for m in matches)
     return _part_a(period, started, Counter(in_period.values()), repeats, matches, repeat_victims, entered)
@@ -435,8 +495,15 @@ def compute_part_a_from_counts(  # noqa: PLR0917 - the parts of one store read, 
 
     The same figures as `compute_part_a` over the same records (tests/unit/board check it through a
     real store), without a Python object per record in the period."""
-    return _part_a(period, started, _counted(groups, period), _counted(matched_groups, period), matches, repeat_victims,
-                   entered)
+    return _part_a(
+        period,
+        started,
+        _counted(groups, period),
+        _counted(matched_groups, period),
+        matches,
+        repeat_victims,
+        entered,
+    )
 
 
 # The age-band floors of AGE_BANDS, highest first, with their diversity keys (the store's grouped
@@ -492,7 +559,9 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
         if isinstance(shared, str):  # the store's text: each distinct one decoded once
             found = decoded.get(shared)
             if found is None:
-                found = decoded[shared] = _Shared.of(dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True)))
+                found = decoded[shared] = _Shared.of(
+                    dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True))
+                )
         else:
             found = shared
         repeat = repeats.get((shared, referral, month, band), 0)  # the repeat records are among `counts`
@@ -586,7 +655,9 @@ def find_repeat_matches(victims: _Victims, in_period: Container[str]) -> tuple[l
             first = bisect_left(dates, window_start)
             last = bisect_left(dates, incident)
             if last > first:
-                found.append((incident, record_id, RepeatMatch(record_id, tuple(r for _d, r in items[first:last]))))
+                found.append(
+                    (incident, record_id, RepeatMatch(record_id, tuple(r for _d, r in items[first:last])))
+                )
         repeat_victims += len(found) > before
     found.sort(key=lambda f: (f[0], f[1]))
     return [match for _d, _id, match in found], repeat_victims
@@ -623,7 +694,9 @@ def _months(by_month: Mapping[tuple[int, int], Sequence[int]], period: Period) -
     out = []
     for year, month in period.months():
         records, high, marac, arrests = by_month.get((year, month), (0, 0, 0, 0))
-        out.append(MonthFigures(year, month, records=records, high_risk=high, marac_referrals=marac, arrests=arrests))
+        out.append(
+            MonthFigures(year, month, records=records, high_risk=high, marac_referrals=marac, arrests=arrests)
+        )
     return tuple(out)
 
 
@@ -795,7 +868,9 @@ def yes_band(count: int) -> str:
 
 
 def band_key(label: str) -> str:
-    return {"0": "band_0", "1–9": "band_1_9", "10–13": "band_10_13", "14+": "band_14_plus"}.get(label, slug(label))
+    return {"0": "band_0", "1–9": "band_1_9", "10–13": "band_10_13", "14+": "band_14_plus"}.get(
+        label, slug(label)
+    )
 
 
 def add_months(day: date, months: int) -> date:
@@ -831,7 +906,9 @@ def _parse_iso_date(text: str, which: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise PartAError(f"The {which} date '{text}' is not a date; write it as YYYY-MM-DD, e.g. 2010-04-01.") from None
+        raise PartAError(
+            f"The {which} date '{text}' is not a date; write it as YYYY-MM-DD, e.g. 2010-04-01."
+        ) from None
 
 
 # ------------------------------------------------------------------ CSV
@@ -844,10 +921,23 @@ def part_a_csv(part_a: PartA) -> str:
     writer.writerow(["group", "key", "figure", "value", "kind", "source"])
     writer.writerow(["Period", "period", part_a.period.label, part_a.message, "computed", "DSVDesk"])
     for f in part_a.figures():
-        writer.writerow([f.group, f.key, _csv_safe(f.label), _csv_safe(f.value), "computed" if f.computed else "entered", _csv_safe(f.source)])
+        writer.writerow(
+            [
+                f.group,
+                f.key,
+                _csv_safe(f.label),
+                _csv_safe(f.value),
+                "computed" if f.computed else "entered",
+                _csv_safe(f.source),
+            ]
+        )
     return buffer.getvalue()
 
 
 def _csv_safe(text: str) -> str:
     """Hand-typed text must not become a formula when the Board opens the CSV in a spreadsheet."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} and not re.fullmatch(r"[+-]?\d[\d.,%]*", text) else text
+    return (
+        "'" + text
+        if text[:1] in {"=", "+", "-", "@", "\t", "\r"} and not re.fullmatch(r"[+-]?\d[\d.,%]*", text)
+        else text
+    )

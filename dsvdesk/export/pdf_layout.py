@@ -100,13 +100,21 @@ def _styles() -> dict[str, ParagraphStyle]:
         "long_cont": ParagraphStyle("long_cont", parent=base, leftIndent=10, spaceAfter=0),
         "missing": ParagraphStyle("missing", parent=base, fontName=fonts.BOLD, textColor=MISSING_TEXT),
         "comment": ParagraphStyle("comment", parent=base, fontName=fonts.ITALIC, fontSize=8.5, leading=10.5),
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=2),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=2
+        ),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=9.5, leading=12, textColor=TEXT_MID),
         "section": ParagraphStyle(
             "section", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15, textColor=colors.white
         ),
         "page": ParagraphStyle(
-            "page", parent=base, fontName=fonts.BOLD, fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=3,
+            "page",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=8,
+            spaceAfter=3,
             textColor=SECTION_BLUE,
         ),
         "box_title": ParagraphStyle("box_title", parent=base, fontName=fonts.BOLD, fontSize=10, leading=13),
@@ -141,7 +149,10 @@ def _evaluate(
     missing_fields = frozenset(
         (f.question_id, f.item_index, f.field_id)
         for f in evaluation.findings
-        if f.question_id and f.item_index is not None and f.field_id and f.code == completeness.FindingCode.REQUIRED
+        if f.question_id
+        and f.item_index is not None
+        and f.field_id
+        and f.code == completeness.FindingCode.REQUIRED
     )
     summary = tuple(
         (label, item.expression.source, value)
@@ -275,7 +286,14 @@ class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is un
         created = self.furniture.document_date
         if created.tzinfo is not None:
             created = created.astimezone(UTC)
-        stamp.YMDhms = (created.year, created.month, created.day, created.hour, created.minute, created.second)
+        stamp.YMDhms = (
+            created.year,
+            created.month,
+            created.day,
+            created.hour,
+            created.minute,
+            created.second,
+        )
         stamp.dhh = stamp.dmm = 0
 
     def showPage(self) -> None:
@@ -301,7 +319,9 @@ class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is un
         self.drawCentredString(PAGE_WIDTH / 2, PAGE_HEIGHT - 26, furniture.marking)
         self.setFillColor(TEXT_MID)
         self.setFont(fonts.REGULAR, 7.5)
-        self.drawString(MARGIN_LEFT, PAGE_HEIGHT - 42, fit_text(self, furniture.header_left, furniture.header_left_width))
+        self.drawString(
+            MARGIN_LEFT, PAGE_HEIGHT - 42, fit_text(self, furniture.header_left, furniture.header_left_width)
+        )
         if furniture.header_right:
             self.drawRightString(PAGE_WIDTH - MARGIN_RIGHT, PAGE_HEIGHT - 42, furniture.header_right)
         self.setStrokeColor(RULE_GREY)
@@ -381,7 +401,9 @@ class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        self.height = max(0.0, avail_height - 1)  # 1pt slack: a flowable exactly as tall as the frame can overflow it
+        self.height = max(
+            0.0, avail_height - 1
+        )  # 1pt slack: a flowable exactly as tall as the frame can overflow it
         return self.width, self.height
 
     def draw(self) -> None:
@@ -396,7 +418,9 @@ class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
         self.canv.setFont(fonts.REGULAR, 7.5)
         self.canv.setFillColor(TEXT_MID)
         self.canv.drawString(
-            -FRAME_PADDING, heading_y - 11, "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem"
+            -FRAME_PADDING,
+            heading_y - 11,
+            "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem",
         )
         self.canv.restoreState()
 
@@ -625,7 +649,11 @@ class _StoryBuilder:
         return out
 
     def long_block(self, question: Question, text: str, missing: bool) -> list[Flowable]:
-        items: list[Flowable] = [CondPageBreak(KEEP_WITH_NEXT), Spacer(1, 3), self.p(_question_title(question), "label")]
+        items: list[Flowable] = [
+            CondPageBreak(KEEP_WITH_NEXT),
+            Spacer(1, 3),
+            self.p(_question_title(question), "label"),
+        ]
         if missing:
             items.append(_highlight(self.p(NOT_ANSWERED, "missing")))
         elif not text:
@@ -657,9 +685,7 @@ class _StoryBuilder:
         fields = [f for f in question.fields if f.type != QuestionType.NOTE]
         label = question.item_label or "Item"
         title = self.p(f"{_question_title(question)} ({len(items)})", "label")
-        long_cell = any(
-            len(format_value(f, item.get(f.id))) > 200 for item in items for f in fields
-        )
+        long_cell = any(len(format_value(f, item.get(f.id))) > 200 for item in items for f in fields)
         if len(fields) <= WIDE_TABLE_MAX_FIELDS and not long_cell:
             header = [self.p("#", "th"), *(self.p(f.label, "th") for f in fields)]
             rows: list[list[Any]] = [header]
@@ -804,7 +830,11 @@ def section_banner(title: Flowable, width: float) -> Table:
 
 def _highlight(paragraph: Paragraph) -> Table:
     table = Table([[paragraph]], colWidths=[FRAME_WIDTH * 0.5])
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), fonts.BOLD, 9), ("BACKGROUND", (0, 0), (-1, -1), MISSING_FILL)]))
+    table.setStyle(
+        TableStyle(
+            [("FONT", (0, 0), (-1, -1), fonts.BOLD, 9), ("BACKGROUND", (0, 0), (-1, -1), MISSING_FILL)]
+        )
+    )
     table.hAlign = "LEFT"
     return table
 

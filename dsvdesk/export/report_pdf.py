@@ -201,7 +201,9 @@ def _role(question: Question) -> str | None:
 def _has_long_text(question: Question) -> bool:
     from dsvdesk.engine.spec import QuestionType
 
-    return question.type == QuestionType.REPEAT and any(f.type == QuestionType.LONGTEXT for f in question.fields)
+    return question.type == QuestionType.REPEAT and any(
+        f.type == QuestionType.LONGTEXT for f in question.fields
+    )
 
 
 def _paragraph_field_ids(question: Question) -> tuple[str | None, str]:
@@ -252,7 +254,9 @@ def _entered_figure(item: Mapping[str, Any], fields: Mapping[str, str]) -> Enter
     note = _text(item.get(fields["note"]))
     if note:
         source = f"{source} ({note})" if source else note
-    return EnteredFigure(name=_text(item.get(fields["figure"])), value=_text(item.get(fields["value"])), source=source)
+    return EnteredFigure(
+        name=_text(item.get(fields["figure"])), value=_text(item.get(fields["value"])), source=source
+    )
 
 
 def _find_by_role(spec: FormSpec, role: str) -> Question | None:
@@ -286,7 +290,9 @@ def board_report_from_answers(
     period = Period(start, end) if start and end and start <= end else None
     authors_value = answer(ROLE_AUTHORS)
     authors = tuple(
-        line for line in (_author_line(a) for a in (authors_value if isinstance(authors_value, list) else [])) if line
+        line
+        for line in (_author_line(a) for a in (authors_value if isinstance(authors_value, list) else []))
+        if line
     )
     header = ReportHeader(
         report_id=report_id,
@@ -305,7 +311,9 @@ def board_report_from_answers(
         questions: list[ReportQuestion] = []
         for page in section.pages:
             paragraph_questions = [
-                q for q in page.questions if _role(q) == ROLE_PARAGRAPHS or (_role(q) is None and _has_long_text(q))
+                q
+                for q in page.questions
+                if _role(q) == ROLE_PARAGRAPHS or (_role(q) is None and _has_long_text(q))
             ]
             if not paragraph_questions:
                 continue
@@ -324,7 +332,9 @@ def board_report_from_answers(
                     heading = _text(item.get(heading_id)) if heading_id else ""
                     if text or heading:
                         paragraphs.append(ReportParagraph(text=text, heading=heading))
-                prompt = question.label if question.label.strip().lower() != section.title.strip().lower() else ""
+                prompt = (
+                    question.label if question.label.strip().lower() != section.title.strip().lower() else ""
+                )
                 questions.append(
                     ReportQuestion(
                         id=question.id,
@@ -380,28 +390,58 @@ def _styles() -> dict[str, Any]:
     base = ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5, splitLongWords=True)
     return {
         "body": base,
-        "para": ParagraphStyle("para", parent=base, leftIndent=34, bulletIndent=0, spaceAfter=5, bulletFontName=fonts.REGULAR),
-        "subheading": ParagraphStyle("subheading", parent=base, fontName=fonts.BOLD, spaceBefore=5, spaceAfter=3),
+        "para": ParagraphStyle(
+            "para", parent=base, leftIndent=34, bulletIndent=0, spaceAfter=5, bulletFontName=fonts.REGULAR
+        ),
+        "subheading": ParagraphStyle(
+            "subheading", parent=base, fontName=fonts.BOLD, spaceBefore=5, spaceAfter=3
+        ),
         "prompt": ParagraphStyle(
-            "prompt", parent=base, fontName=fonts.BOLD_ITALIC, spaceBefore=7, spaceAfter=5, textColor=palette.section_blue
+            "prompt",
+            parent=base,
+            fontName=fonts.BOLD_ITALIC,
+            spaceBefore=7,
+            spaceAfter=5,
+            textColor=palette.section_blue,
         ),
         "nothing": ParagraphStyle("nothing", parent=base, fontName=fonts.ITALIC, leftIndent=34, spaceAfter=5),
-        "missing": ParagraphStyle("missing", parent=base, fontName=fonts.BOLD, textColor=palette.entered_text, leftIndent=34),
-        "title": ParagraphStyle("title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=4),
-        "report_no": ParagraphStyle("report_no", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15, spaceAfter=2),
+        "missing": ParagraphStyle(
+            "missing", parent=base, fontName=fonts.BOLD, textColor=palette.entered_text, leftIndent=34
+        ),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=4
+        ),
+        "report_no": ParagraphStyle(
+            "report_no", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15, spaceAfter=2
+        ),
         "section": ParagraphStyle(
             "section", parent=base, fontName=fonts.BOLD, fontSize=12, leading=15, textColor=colors.white
         ),
         "group": ParagraphStyle(
-            "group", parent=base, fontName=fonts.BOLD, fontSize=10.5, leading=13, spaceBefore=8, spaceAfter=3,
+            "group",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=8,
+            spaceAfter=3,
             textColor=palette.section_blue,
         ),
         "th": ParagraphStyle("th", parent=base, fontName=fonts.BOLD, fontSize=8, leading=10),
         "td": ParagraphStyle("td", parent=base, fontSize=8, leading=10),
         "td_right": ParagraphStyle("td_right", parent=base, fontSize=8, leading=10, alignment=2),
-        "td_entered": ParagraphStyle("td_entered", parent=base, fontSize=8, leading=10, fontName=fonts.ITALIC, textColor=palette.entered_text),
+        "td_entered": ParagraphStyle(
+            "td_entered",
+            parent=base,
+            fontSize=8,
+            leading=10,
+            fontName=fonts.ITALIC,
+            textColor=palette.entered_text,
+        ),
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=palette.text_mid),
-        "notice": ParagraphStyle("notice", parent=base, fontName=fonts.BOLD, fontSize=11, leading=14, spaceBefore=10),
+        "notice": ParagraphStyle(
+            "notice", parent=base, fontName=fonts.BOLD, fontSize=11, leading=14, spaceBefore=10
+        ),
     }
 
 
@@ -505,8 +545,14 @@ def _title_rows(header: ReportHeader, styles: Mapping[str, Any]) -> Any:
         ("Period covered", header.period.label if header.period else "—"),
         ("Report by", "; ".join(header.authors) or "—"),
     ]
-    table = Table([[_p(k, styles["th"]), _p(v, styles["td"])] for k, v in rows], colWidths=[90, _frame_width() - 90])
-    table.setStyle(_table_style([("BACKGROUND", (0, 0), (0, -1), _layout().light_grey), ("BACKGROUND", (1, 0), (1, 0), None)]))
+    table = Table(
+        [[_p(k, styles["th"]), _p(v, styles["td"])] for k, v in rows], colWidths=[90, _frame_width() - 90]
+    )
+    table.setStyle(
+        _table_style(
+            [("BACKGROUND", (0, 0), (0, -1), _layout().light_grey), ("BACKGROUND", (1, 0), (1, 0), None)]
+        )
+    )
     return table
 
 
@@ -533,7 +579,12 @@ def render_part_b_pdf(report: BoardReport, figures: Mapping[str, str], *, docume
     story.append(_p(header.title, styles["title"]))
     story.append(_title_rows(header, styles))
     story.append(Spacer(1, 6))
-    story.append(_p("Part A: Data is attached as a separate signed PDF (part_a_data.pdf) in this pack.", styles["small"]))
+    story.append(
+        _p(
+            "Part A: Data is attached as a separate signed PDF (part_a_data.pdf) in this pack.",
+            styles["small"],
+        )
+    )
     story.append(Spacer(1, 8))
 
     numbers = {(id(n.question), id(n.paragraph)): n.number for n in numbered_paragraphs(report)}
@@ -613,7 +664,11 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
 
     from dsvdesk.export import charts
 
-    texts = [header.borough, *header.authors, *(t for e in part_a.entered for t in (e.name, e.value, e.source))]
+    texts = [
+        header.borough,
+        *header.authors,
+        *(t for e in part_a.entered for t in (e.name, e.value, e.source)),
+    ]
     fonts.register_fonts(cjk=_needs_cjk(texts))
     styles = _styles()
     palette = _layout()
@@ -636,10 +691,19 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     )
     story.append(_p(part_a.message, styles["notice"]))
     legend = Table(
-        [[_p("Computed by DSVDesk from 124D records", styles["td"]), _p("✎ Entered by hand (source named)", styles["td_entered"])]],
+        [
+            [
+                _p("Computed by DSVDesk from 124D records", styles["td"]),
+                _p("✎ Entered by hand (source named)", styles["td_entered"]),
+            ]
+        ],
         colWidths=[width / 2, width / 2],
     )
-    legend.setStyle(_table_style([("BACKGROUND", (0, 0), (0, 0), None), ("BACKGROUND", (1, 0), (1, 0), palette.entered_fill)]))
+    legend.setStyle(
+        _table_style(
+            [("BACKGROUND", (0, 0), (0, 0), None), ("BACKGROUND", (1, 0), (1, 0), palette.entered_fill)]
+        )
+    )
     story += [Spacer(1, 4), legend, Spacer(1, 6)]
 
     figures = part_a.figures()
@@ -651,7 +715,8 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     for group, members in groups.items():
         rows = [[_p(group, styles["th"]), _p("Value", styles["th"]), _p("Key for {{partA.…}}", styles["th"])]]
         rows += [
-            [_p(f.label, styles["td"]), _p(f.value, styles["td_right"]), _p(f.key, styles["small"])] for f in members
+            [_p(f.label, styles["td"]), _p(f.value, styles["td_right"]), _p(f.key, styles["small"])]
+            for f in members
         ]
         table = Table(rows, colWidths=[width * 0.55, width * 0.15, width * 0.30], repeatRows=1)
         table.setStyle(_table_style())
@@ -662,7 +727,12 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     if part_a.entered:
         rows = [[_p(h, styles["th"]) for h in ("Figure", "Value", "Source system", "Key")]]
         rows += [
-            [_p("✎ " + e.name, styles["td_entered"]), _p(e.value, styles["td_entered"]), _p(e.source or "not named", styles["td_entered"]), _p(e.key, styles["small"])]
+            [
+                _p("✎ " + e.name, styles["td_entered"]),
+                _p(e.value, styles["td_entered"]),
+                _p(e.source or "not named", styles["td_entered"]),
+                _p(e.key, styles["small"]),
+            ]
             for e in part_a.entered
         ]
         table = Table(rows, colWidths=[width * 0.38, width * 0.14, width * 0.22, width * 0.26], repeatRows=1)
@@ -677,7 +747,9 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
 
     # One column per group of victims, one row per characteristic: the labels stay readable.
     rows = [[_p("", styles["th"])] + [_p(row.label, styles["th"]) for row in part_a.diversity]]
-    rows.append([_p("Total", styles["th"])] + [_p(str(row.total), styles["td_right"]) for row in part_a.diversity])
+    rows.append(
+        [_p("Total", styles["th"])] + [_p(str(row.total), styles["td_right"]) for row in part_a.diversity]
+    )
     for key, label in DIVERSITY_COLUMNS:
         rows.append(
             [_p(DIVERSITY_ROW_LABELS.get(key, label), styles["td"])]
@@ -688,13 +760,19 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     table = Table(rows, colWidths=[first] + [rest] * len(part_a.diversity), repeatRows=1)
     table.setStyle(_table_style([("BACKGROUND", (0, 1), (-1, 1), palette.light_grey)]))
     story.append(table)
-    story.append(_p("Age at the incident date; n/r = not recorded. Ethnic group as recorded for the Board (White / BME).", styles["small"]))
+    story.append(
+        _p(
+            "Age at the incident date; n/r = not recorded. Ethnic group as recorded for the Board (White / BME).",
+            styles["small"],
+        )
+    )
 
     story.append(CondPageBreak(160))
     story.append(_p("By month of incident", styles["group"]))
     rows = [[_p(h, styles["th"]) for h in ("Month", "Records", "High risk", "MARAC referrals", "Arrests")]]
     rows += [
-        [_p(m.label, styles["td"])] + [_p(str(v), styles["td_right"]) for v in (m.records, m.high_risk, m.marac_referrals, m.arrests)]
+        [_p(m.label, styles["td"])]
+        + [_p(str(v), styles["td_right"]) for v in (m.records, m.high_risk, m.marac_referrals, m.arrests)]
         for m in part_a.months
     ]
     table = Table(rows, colWidths=[width * 0.24] + [width * 0.19] * 4, repeatRows=1)

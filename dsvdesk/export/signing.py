@@ -84,7 +84,10 @@ def _stamp_text(lines: Sequence[str]) -> str:
             text = text[cut:].lstrip()
         wrapped.append(text)
     if len(wrapped) > STAMP_MAX_LINES:
-        wrapped = [*wrapped[:STAMP_MAX_LINES - 1], wrapped[STAMP_MAX_LINES - 1][:STAMP_LINE_CHARS - 1] + "…"]
+        wrapped = [
+            *wrapped[: STAMP_MAX_LINES - 1],
+            wrapped[STAMP_MAX_LINES - 1][: STAMP_LINE_CHARS - 1] + "…",
+        ]
     return "\n".join(w.replace("%", "%%") for w in wrapped)
 
 
@@ -204,5 +207,10 @@ def countersign_pdf(
 ) -> bytes:
     """The supervisor's approval signature, into the `SupervisorSignature` field."""
     return sign_pdf(
-        pdf_bytes, identity, field=SUPERVISOR_FIELD, reason=APPROVE_REASON, location=location, stamp_lines=stamp_lines
+        pdf_bytes,
+        identity,
+        field=SUPERVISOR_FIELD,
+        reason=APPROVE_REASON,
+        location=location,
+        stamp_lines=stamp_lines,
     )

@@ -85,7 +85,9 @@ class PdfVerification:
         """Human-readable lines, one block per signature (CLI and UI)."""
         lines: list[str] = []
         for number, sig in enumerate(self.signatures, start=1):
-            when = sig.signing_time.strftime("%d/%m/%Y %H:%M:%S %Z").strip() if sig.signing_time else "unknown"
+            when = (
+                sig.signing_time.strftime("%d/%m/%Y %H:%M:%S %Z").strip() if sig.signing_time else "unknown"
+            )
             signer = f"{sig.signer} (collar {sig.collar})" if sig.collar else sig.signer
             lines += [
                 f"Signature {number}: {sig.field}",
@@ -199,7 +201,9 @@ def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerificat
         )
     result = PdfVerification(tuple(checks))
     log.info(
-        "verified %d signature(s): %s", len(checks), ", ".join(f"{c.field}={'ok' if c.ok else 'bad'}" for c in checks)
+        "verified %d signature(s): %s",
+        len(checks),
+        ", ".join(f"{c.field}={'ok' if c.ok else 'bad'}" for c in checks),
     )
     return result
 

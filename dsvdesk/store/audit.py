@@ -176,18 +176,26 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
         if event_id != expected_id:
             missing = expected_id if event_id > expected_id else event_id
             return AuditVerification(
-                False, checked, missing, f"event {missing} is missing or out of place (found {event_id} after {expected_id - 1})"
+                False,
+                checked,
+                missing,
+                f"event {missing} is missing or out of place (found {event_id} after {expected_id - 1})",
             )
         if fields["prev_hash"] != expected_prev:
             return AuditVerification(
-                False, checked, event_id, f"event {event_id} does not follow event {event_id - 1} (chain broken)"
+                False,
+                checked,
+                event_id,
+                f"event {event_id} does not follow event {event_id - 1} (chain broken)",
             )
         try:
             recomputed = event_hash(fields)
         except (TypeError, ValueError):
             recomputed = ""
         if recomputed != fields["hash"]:
-            return AuditVerification(False, checked, event_id, f"event {event_id} was altered after it was written")
+            return AuditVerification(
+                False, checked, event_id, f"event {event_id} was altered after it was written"
+            )
         checked += 1
         expected_prev = str(fields["hash"])
         expected_id = event_id + 1
@@ -198,10 +206,15 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
     if last_id != expected_id - 1 or count != checked:
         first_missing = expected_id
         return AuditVerification(
-            False, checked, first_missing, f"events from {first_missing} to {last_id} are missing (log cut short)"
+            False,
+            checked,
+            first_missing,
+            f"events from {first_missing} to {last_id} are missing (log cut short)",
         )
     if last_hash != expected_prev:
-        return AuditVerification(False, checked, last_id or None, f"event {last_id} does not match the chain's head")
+        return AuditVerification(
+            False, checked, last_id or None, f"event {last_id} does not match the chain's head"
+        )
     return AuditVerification(True, checked)
 
 
@@ -217,7 +230,9 @@ def _csv_safe(value: Any) -> str:
     return text
 
 
-def export_csv(conn: sqlite3.Connection, out: Path, date_from: dt.date | None, date_to: dt.date | None) -> int:
+def export_csv(
+    conn: sqlite3.Connection, out: Path, date_from: dt.date | None, date_to: dt.date | None
+) -> int:
     """Write events (inclusive dates, UTC) to ``out`` atomically; returns how many were written."""
     where: list[str] = []
     params: list[str] = []
@@ -233,7 +248,9 @@ def export_csv(conn: sqlite3.Connection, out: Path, date_from: dt.date | None, d
     sql += " ORDER BY id"
     out = Path(out)
     if out.is_dir():
-        raise UserFacingError(f"{out} is a folder; give a file name for the export, e.g. {out / 'audit.csv'}.")
+        raise UserFacingError(
+            f"{out} is a folder; give a file name for the export, e.g. {out / 'audit.csv'}."
+        )
     if not out.parent.is_dir():
         raise UserFacingError(f"The folder {out.parent} does not exist; create it or choose another place.")
     written = 0

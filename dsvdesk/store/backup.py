@@ -24,13 +24,19 @@ def copy_database(source: sqlite3.Connection, source_path: Path, out: Path) -> P
     """Copy a live database to ``out`` (a single self-contained file), atomically replacing it."""
     out = Path(out).expanduser().absolute()
     if out.is_dir():
-        raise InvalidInput(f"{out} is a folder; give a file name for the backup, e.g. {out / 'dsvdesk-backup.sqlite3'}.")
+        raise InvalidInput(
+            f"{out} is a folder; give a file name for the backup, e.g. {out / 'dsvdesk-backup.sqlite3'}."
+        )
     if not out.parent.is_dir():
-        raise InvalidInput(f"The folder {out.parent} does not exist; create it or choose another place for the backup.")
+        raise InvalidInput(
+            f"The folder {out.parent} does not exist; create it or choose another place for the backup."
+        )
     if out.exists() and out.resolve() == Path(source_path).resolve():
         raise InvalidInput("The backup cannot be written over the database itself; choose another file.")
     tmp = _temp_file_beside(
-        out, ".dsvdesk-backup-", "The backup could not be written in {folder}: {error}. Choose a folder you can write to."
+        out,
+        ".dsvdesk-backup-",
+        "The backup could not be written in {folder}: {error}. Choose a folder you can write to.",
     )
     try:
         check = _copy_into(source, tmp, quick_check=True)
@@ -51,7 +57,9 @@ def _temp_file_beside(target: Path, prefix: str, problem: str) -> Path:
         os.close(fd)
     except OSError as exc:
         raise StorageUnavailable(
-            problem.format(folder=target.parent, error=exc.strerror or exc), path=str(target), reason="readonly"
+            problem.format(folder=target.parent, error=exc.strerror or exc),
+            path=str(target),
+            reason="readonly",
         ) from exc
     return Path(tmp_name)
 
@@ -73,7 +81,9 @@ def _copy_into(source: sqlite3.Connection, tmp: Path, *, quick_check: bool) -> s
 def _require_ok(check: str | None, out: Path) -> None:
     if check != "ok":
         raise StorageUnavailable(
-            f"The backup copy failed its check ({check}); nothing was written to {out}.", path=str(out), reason="corrupt"
+            f"The backup copy failed its check ({check}); nothing was written to {out}.",
+            path=str(out),
+            reason="corrupt",
         )
 
 
@@ -114,18 +124,23 @@ def restore_database(
             if summary.schema_version > db.CURRENT_VERSION:
                 raise StorageUnavailable(
                     f"The backup {backup_file} was made by a newer DSVDesk (schema {summary.schema_version}); "
-                    "restore it with that version.", path=str(backup_file), reason="too_new",
+                    "restore it with that version.",
+                    path=str(backup_file),
+                    reason="too_new",
                 )
             if source.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise StorageUnavailable(
                     f"The backup {backup_file} is damaged; it was not restored. Try an older backup.",
-                    path=str(backup_file), reason="corrupt",
+                    path=str(backup_file),
+                    reason="corrupt",
                 )
             row = source.execute(
                 "SELECT password_hash, role FROM users WHERE username = ?", (admin_username,)
             ).fetchone()
             if row is None or not check_password(admin_password, str(row[0])):
-                raise AuthenticationFailed("The username or password is not right for the backup being restored.")
+                raise AuthenticationFailed(
+                    "The username or password is not right for the backup being restored."
+                )
             if row[1] != "admin":
                 raise PermissionDenied("Only an admin of the backed-up station can restore it.")
             if target.exists() and not force:
@@ -142,7 +157,9 @@ def restore_database(
 def _replace_with_copy(source: sqlite3.Connection, target: Path) -> None:
     """Copy into a temporary file beside ``target``, then swap it in. The old -wal/-shm files go too:
     SQLite would otherwise replay the old database's journal into the restored one."""
-    tmp = _temp_file_beside(target, ".dsvdesk-restore-", "Cannot write in {folder}: {error}. Nothing was restored.")
+    tmp = _temp_file_beside(
+        target, ".dsvdesk-restore-", "Cannot write in {folder}: {error}. Nothing was restored."
+    )
     try:
         _copy_into(source, tmp, quick_check=False)
         for suffix in ("-wal", "-shm"):
@@ -152,7 +169,8 @@ def _replace_with_copy(source: sqlite3.Connection, target: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise StorageUnavailable(
             f"The database {target} could not be replaced: {exc.strerror or exc}. Close DSVDesk and try again.",
-            path=str(target), reason="io",
+            path=str(target),
+            reason="io",
         ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -163,7 +181,10 @@ def _refuse_if_newer(target: Path, backup: DatabaseSummary) -> None:
     try:
         conn = _open_readonly(target)
         try:
-            if not db.is_dsvdesk_database(conn) and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            if (
+                not db.is_dsvdesk_database(conn)
+                and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+            ):
                 raise InvalidInput(
                     f"{target} is another program's database, so the backup was not restored over it. "
                     "Give the DSVDesk database's path with --db."

@@ -83,7 +83,8 @@ class StoreBase:
     def _current_user(self, session: Session) -> User:
         """The session's user as the database knows them now (a role changed since sign-in counts)."""
         with self._read() as conn:
-            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (session.user.id,)).fetchone()  # noqa: S608
+            sql = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"  # noqa: S608 - fixed column list
+            row = conn.execute(sql, (session.user.id,)).fetchone()
         if row is None:
             raise PermissionDenied("Your account no longer exists on this PC. Sign in again.")
         user = user_from_row(row)

@@ -241,7 +241,9 @@ def _parse(text: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def compute_figures(rows: Sequence[CohortRow], events: Iterable[tuple[str, str, int | None, str]]) -> list[Figure]:
+def compute_figures(
+    rows: Sequence[CohortRow], events: Iterable[tuple[str, str, int | None, str]]
+) -> list[Figure]:
     """Pure: the figures from the cohort's rows and its lifecycle events (record id, event, revision, at)."""
     ids = [r.id for r in rows]
     submitted = [r for r in rows if r.ever_submitted or r.status in ("submitted", "approved")]
@@ -251,8 +253,14 @@ def compute_figures(rows: Sequence[CohortRow], events: Iterable[tuple[str, str, 
         Figure("lifecycle", "lifecycle.started", "Started", len(ids), tuple(ids)),
         Figure("lifecycle", "lifecycle.submitted", "Submitted", len(submitted_ids), submitted_ids),
         Figure("lifecycle", "lifecycle.approved", "Approved", len(approved_ids), approved_ids),
-        Figure("lifecycle", "lifecycle.compliance_rate", "Compliance rate (approved ÷ started)",
-               _rate(len(approved_ids), len(ids)), approved_ids, "%"),
+        Figure(
+            "lifecycle",
+            "lifecycle.compliance_rate",
+            "Compliance rate (approved ÷ started)",
+            _rate(len(approved_ids), len(ids)),
+            approved_ids,
+            "%",
+        ),
     ]
 
     by_grade: dict[str, list[str]] = {g: [] for g in GRADE_ORDER}
@@ -260,13 +268,18 @@ def compute_figures(rows: Sequence[CohortRow], events: Iterable[tuple[str, str, 
         grade = (row.grade or "").strip().lower() or "not_recorded"
         by_grade.setdefault(grade, []).append(row.id)
     by_grade.setdefault("not_recorded", [])
-    ordered = [*GRADE_ORDER, *sorted(g for g in by_grade if g not in GRADE_ORDER and g != "not_recorded"), "not_recorded"]
+    ordered = [
+        *GRADE_ORDER,
+        *sorted(g for g in by_grade if g not in GRADE_ORDER and g != "not_recorded"),
+        "not_recorded",
+    ]
     for grade in ordered:
         label = GRADE_LABELS.get(grade, grade.replace("_", " ").capitalize())
         figures.append(Figure("grade", f"grade.{grade}", label, len(by_grade[grade]), tuple(by_grade[grade])))
 
     required = tuple(
-        r.id for r in submitted
+        r.id
+        for r in submitted
         if (r.grade or "").strip().lower() == "high" or _answered(r.columns.get("marac_criteria"))
     )
     made = tuple(r.id for r in submitted if _answered(r.columns.get("marac_referral_date")))
@@ -284,10 +297,20 @@ def compute_figures(rows: Sequence[CohortRow], events: Iterable[tuple[str, str, 
     figures += [
         Figure("children", "children.with_merlin", "All children have Merlin refs", len(complete), complete),
         Figure("children", "children.without_merlin", "Merlin ref missing", len(incomplete), incomplete),
-        Figure("children", "children.total", "Children recorded",
-               sum(_int(r.columns.get("children_count")) for r in with_children), tuple(r.id for r in with_children)),
-        Figure("children", "children.missing", "Children without a Merlin ref",
-               sum(_int(r.columns.get("merlin_missing")) for r in with_children), incomplete),
+        Figure(
+            "children",
+            "children.total",
+            "Children recorded",
+            sum(_int(r.columns.get("children_count")) for r in with_children),
+            tuple(r.id for r in with_children),
+        ),
+        Figure(
+            "children",
+            "children.missing",
+            "Children without a Merlin ref",
+            sum(_int(r.columns.get("merlin_missing")) for r in with_children),
+            incomplete,
+        ),
     ]
 
     cohort = set(ids)
@@ -315,10 +338,22 @@ def compute_figures(rows: Sequence[CohortRow], events: Iterable[tuple[str, str, 
     timed_ids = tuple(dict.fromkeys(timed))
     figures += [
         Figure("returned", "returned.count", "Returned at least once", len(returned_ids), returned_ids),
-        Figure("returned", "returned.rate", "Returned rate (returned ÷ submitted)",
-               _rate(len(returned_ids), len(submitted_ids)), returned_ids, "%"),
-        Figure("timing", "timing.median_hours", "Median hours, submission → approval",
-               statistics.median(hours) if hours else None, timed_ids, "h"),
+        Figure(
+            "returned",
+            "returned.rate",
+            "Returned rate (returned ÷ submitted)",
+            _rate(len(returned_ids), len(submitted_ids)),
+            returned_ids,
+            "%",
+        ),
+        Figure(
+            "timing",
+            "timing.median_hours",
+            "Median hours, submission → approval",
+            statistics.median(hours) if hours else None,
+            timed_ids,
+            "h",
+        ),
         Figure("timing", "timing.approvals", "Approvals timed", len(hours), timed_ids),
     ]
     return figures
@@ -348,11 +383,21 @@ def compute_dashboard(
         ).fetchall()
         rows = [
             CohortRow(
-                id=str(r[0]), status=str(r[1]), ever_submitted=bool(r[2]), urn=r[3], grade=r[4],
+                id=str(r[0]),
+                status=str(r[1]),
+                ever_submitted=bool(r[2]),
+                urn=r[3],
+                grade=r[4],
                 columns=json.loads(r[5] or "{}"),
                 record=DashboardRecord(
-                    id=str(r[0]), victim_name=r[6], incident_date=r[7], officer=str(r[8]), status=str(r[1]),
-                    grade=r[4], urn=r[3], created_at=str(r[9]),
+                    id=str(r[0]),
+                    victim_name=r[6],
+                    incident_date=r[7],
+                    officer=str(r[8]),
+                    status=str(r[1]),
+                    grade=r[4],
+                    urn=r[3],
+                    created_at=str(r[9]),
                 ),
             )
             for r in raw
@@ -377,10 +422,17 @@ def compute_dashboard(
             session,
             audit.CONSULTATION,
             justification="Compliance dashboard",
-            detail={"what": "dashboard", "form_id": form_id, "from": period.start.isoformat(),
-                    "to": period.end.isoformat(), "records": len(rows)},
+            detail={
+                "what": "dashboard",
+                "form_id": form_id,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+                "records": len(rows),
+            },
         )
-    return Dashboard(period=period, form_id=form_id, figures=tuple(figures), records={r.id: r.record for r in rows})
+    return Dashboard(
+        period=period, form_id=form_id, figures=tuple(figures), records={r.id: r.record for r in rows}
+    )
 
 
 def dashboard_form_id(specs: Mapping[str, Any]) -> str | None:
@@ -389,5 +441,9 @@ def dashboard_form_id(specs: Mapping[str, Any]) -> str | None:
     marked = [fid for fid, spec in specs.items() if getattr(spec, "options", {}).get("part_a_source")]
     if len(marked) == 1:
         return marked[0]
-    ordinary = [fid for fid, spec in specs.items() if str(getattr(spec, "options", {}).get("kind", "")).lower() != "report"]
+    ordinary = [
+        fid
+        for fid, spec in specs.items()
+        if str(getattr(spec, "options", {}).get("kind", "")).lower() != "report"
+    ]
     return ordinary[0] if len(ordinary) == 1 else None

@@ -114,7 +114,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 def migration_names() -> dict[int, str]:
     """Numbered migration scripts: {number: file name}, numbers 1..N without gaps."""
-    names = {int(m.group(1)): entry.name for entry in MIGRATIONS_DIR.iterdir() if (m := _MIGRATION_NAME.match(entry.name))}
+    names = {
+        int(m.group(1)): entry.name
+        for entry in MIGRATIONS_DIR.iterdir()
+        if (m := _MIGRATION_NAME.match(entry.name))
+    }
     numbers = sorted(names)
     if numbers != list(range(1, len(numbers) + 1)):
         raise StorageBug(f"migration numbers must run 1..N without gaps, found {numbers}")
@@ -123,7 +127,10 @@ def migration_names() -> dict[int, str]:
 
 def migration_files() -> dict[int, str]:
     """Numbered migration scripts: {number: sql text}, numbers 1..N without gaps."""
-    return {number: (MIGRATIONS_DIR / name).read_text(encoding="utf-8") for number, name in migration_names().items()}
+    return {
+        number: (MIGRATIONS_DIR / name).read_text(encoding="utf-8")
+        for number, name in migration_names().items()
+    }
 
 
 CURRENT_VERSION = max(migration_names(), default=0)
@@ -223,9 +230,14 @@ def is_dsvdesk_database(conn: sqlite3.Connection) -> bool:
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     if app_id == APPLICATION_ID:
         return True
-    return app_id == 0 and user_version(conn) >= 1 and conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
-    ).fetchone() is not None
+    return (
+        app_id == 0
+        and user_version(conn) >= 1
+        and conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'"
+        ).fetchone()
+        is not None
+    )
 
 
 def _refuse_foreign(path: Path, conn: sqlite3.Connection, version: int) -> None:
@@ -302,7 +314,9 @@ def connect(
 
 
 @contextmanager
-def transaction(conn: sqlite3.Connection, path: Path, *, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+def transaction(
+    conn: sqlite3.Connection, path: Path, *, mode: str = "IMMEDIATE"
+) -> Iterator[sqlite3.Connection]:
     """One write transaction: BEGIN IMMEDIATE (take the write lock now, so a stale read cannot be
     followed by a write), COMMIT on success — returning only after the commit is durable — and
     ROLLBACK on any exception. sqlite3 errors are translated."""

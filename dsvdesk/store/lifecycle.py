@@ -26,7 +26,9 @@ MAX_REASON_CHARS = 2_000
 
 def _check_pdf(data: bytes, what: str) -> bytes:
     if not isinstance(data, bytes | bytearray) or not bytes(data[:5]) == b"%PDF-":
-        raise InvalidInput(f"The {what} is not a PDF, so nothing was stored. This is a DSVDesk fault; please report it.")
+        raise InvalidInput(
+            f"The {what} is not a PDF, so nothing was stored. This is a DSVDesk fault; please report it."
+        )
     return bytes(data)
 
 
@@ -50,7 +52,9 @@ class LifecycleOps(RecordOps):
             more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
             raise FindingsBlock(f"The record cannot be {doing} yet: {first}{more}.", errors)
 
-    def _store_pdf(self, conn: sqlite3.Connection, state: RecordState, kind: str, pdf: bytes, user: User) -> str:
+    def _store_pdf(
+        self, conn: sqlite3.Connection, state: RecordState, kind: str, pdf: bytes, user: User
+    ) -> str:
         digest = hashlib.sha256(pdf).hexdigest()
         conn.execute(
             "INSERT INTO signed_pdfs (record_id, revision, kind, pdf, sha256, created_at, created_by) "
@@ -62,7 +66,9 @@ class LifecycleOps(RecordOps):
     def _reviewer(self, session: Session, state: RecordState, action: str) -> User:
         user = self._require(session, Role.SUPERVISOR, action=action)
         if state.is_own(user):
-            raise PermissionDenied(f"You cannot {action.split(' ', 1)[0]} your own record; another supervisor must.")
+            raise PermissionDenied(
+                f"You cannot {action.split(' ', 1)[0]} your own record; another supervisor must."
+            )
         return user
 
     # ----------------------------------------------------------------------------------- submit
@@ -76,7 +82,9 @@ class LifecycleOps(RecordOps):
                 raise PermissionDenied("Only the officer who wrote this record can submit it.")
             self._check_version(state, expected_version)
             if state.status not in EDITABLE_STATUSES:
-                raise InvalidTransition(f"This record is already {state.status.value}; it cannot be submitted again.")
+                raise InvalidTransition(
+                    f"This record is already {state.status.value}; it cannot be submitted again."
+                )
             self._findings_block(state, ("author",), "submitted")
             digest = self._store_pdf(conn, state, "submitted", pdf, user)
             now = self._stamp()
@@ -85,8 +93,14 @@ class LifecycleOps(RecordOps):
                 "updated_at = ? WHERE seq = ?",
                 (now, now, state.seq),
             )
-            self._audit(session, audit.SUBMITTED, record_id=state.id, revision=state.revision, value_sha256=digest,
-                        detail={"round": state.return_rounds + 1})
+            self._audit(
+                session,
+                audit.SUBMITTED,
+                record_id=state.id,
+                revision=state.revision,
+                value_sha256=digest,
+                detail={"round": state.return_rounds + 1},
+            )
         log.storage.info("record %s revision %d submitted", state.id, state.revision)
         return RecordRef(state.id, state.revision, state.version + 1, Status.SUBMITTED)
 
@@ -100,7 +114,9 @@ class LifecycleOps(RecordOps):
             user = self._reviewer(session, state, "return this record")
             self._check_version(state, expected_version)
             if state.status is not Status.SUBMITTED:
-                raise InvalidTransition(f"Only a submitted record can be returned; this one is {state.status.value}.")
+                raise InvalidTransition(
+                    f"Only a submitted record can be returned; this one is {state.status.value}."
+                )
             spec = self.spec_for_hash(state.definition_hash)
             known = {q.id for _s, _p, q in spec.iter_questions()}
             cleaned: dict[str, str] = {}
@@ -126,9 +142,14 @@ class LifecycleOps(RecordOps):
                 "WHERE seq = ?",
                 (round_number, now, state.seq),
             )
-            self._audit(session, audit.RETURNED, record_id=state.id, revision=state.revision,
-                        value_sha256=audit.value_hash(cleaned),
-                        detail={"round": round_number, "questions": sorted(cleaned)})
+            self._audit(
+                session,
+                audit.RETURNED,
+                record_id=state.id,
+                revision=state.revision,
+                value_sha256=audit.value_hash(cleaned),
+                detail={"round": round_number, "questions": sorted(cleaned)},
+            )
         return RecordRef(state.id, state.revision, state.version + 1, Status.RETURNED)
 
     # ----------------------------------------------------------------------------------- approve
@@ -145,7 +166,9 @@ class LifecycleOps(RecordOps):
             user = self._reviewer(session, state, "approve this record")
             self._check_version(state, expected_version)
             if state.status is not Status.SUBMITTED:
-                raise InvalidTransition(f"Only a submitted record can be approved; this one is {state.status.value}.")
+                raise InvalidTransition(
+                    f"Only a submitted record can be approved; this one is {state.status.value}."
+                )
             self._findings_block(state, ("author", "reviewer"), "approved")
             urn = state.urn or self._allocate_urn(conn)
             pdf = _check_pdf(countersign(urn), "countersigned report")
@@ -157,8 +180,14 @@ class LifecycleOps(RecordOps):
                 (now, user.id, urn, now, state.seq),
             )
             self._write_search(conn, state.seq)
-            self._audit(session, audit.APPROVED, record_id=state.id, revision=state.revision, value_sha256=digest,
-                        detail={"urn": urn})
+            self._audit(
+                session,
+                audit.APPROVED,
+                record_id=state.id,
+                revision=state.revision,
+                value_sha256=digest,
+                detail={"urn": urn},
+            )
         log.storage.info("record %s revision %d approved as %s", state.id, state.revision, urn)
         return urn
 
@@ -201,10 +230,23 @@ class LifecycleOps(RecordOps):
                 "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, return_rounds, urn, "
                 "completeness, answers_json, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    state.id, state.revision, state.definition_hash, state.status.value, state.editor_id,
-                    state.supersedes, state.amend_reason, state.created_at, state.updated_at, state.submitted_at,
-                    state.approved_at, state.approved_by, state.return_rounds, state.urn, state.completeness,
-                    json.dumps(state.answers, ensure_ascii=False), now,
+                    state.id,
+                    state.revision,
+                    state.definition_hash,
+                    state.status.value,
+                    state.editor_id,
+                    state.supersedes,
+                    state.amend_reason,
+                    state.created_at,
+                    state.updated_at,
+                    state.submitted_at,
+                    state.approved_at,
+                    state.approved_by,
+                    state.return_rounds,
+                    state.urn,
+                    state.completeness,
+                    json.dumps(state.answers, ensure_ascii=False),
+                    now,
                 ),
             )
             new_revision = state.revision + 1
@@ -214,8 +256,14 @@ class LifecycleOps(RecordOps):
                 "return_rounds = 0, updated_at = ? WHERE seq = ?",
                 (new_revision, state.revision, reason, user.id, now, state.seq),
             )
-            self._audit(session, audit.AMENDED, record_id=state.id, revision=new_revision,
-                        value_sha256=audit.value_hash(reason), detail={"supersedes": state.revision})
+            self._audit(
+                session,
+                audit.AMENDED,
+                record_id=state.id,
+                revision=new_revision,
+                value_sha256=audit.value_hash(reason),
+                detail={"supersedes": state.revision},
+            )
         return RecordRef(state.id, new_revision, state.version + 1, Status.DRAFT)
 
     # ----------------------------------------------------------------------------------- erase
@@ -232,8 +280,13 @@ class LifecycleOps(RecordOps):
                 )
             conn.execute("DELETE FROM records_fts WHERE rowid = ?", (state.seq,))
             conn.execute("DELETE FROM records WHERE seq = ?", (state.seq,))
-            self._audit(session, audit.ERASURE, record_id=state.id, revision=state.revision,
-                        detail={"form_id": state.form_id})
+            self._audit(
+                session,
+                audit.ERASURE,
+                record_id=state.id,
+                revision=state.revision,
+                detail={"form_id": state.form_id},
+            )
         log.storage.info("draft %s erased by user id %d", state.id, user.id)
 
     # ----------------------------------------------------------------------------------- disclosure
@@ -251,8 +304,15 @@ class LifecycleOps(RecordOps):
                 raise PermissionDenied("Administrators cannot disclose record content.")
             if not state.is_own(user) and user.role is not Role.SUPERVISOR:
                 raise PermissionDenied("Officers can disclose only their own records.")
-            self._audit(session, audit.DISCLOSURE, record_id=state.id, revision=state.revision,
-                        recipient=recipient, justification=justification, detail={"what": what})
+            self._audit(
+                session,
+                audit.DISCLOSURE,
+                record_id=state.id,
+                revision=state.revision,
+                recipient=recipient,
+                justification=justification,
+                detail={"what": what},
+            )
 
     def record_combination(self, session: Session, record_ids: Sequence[str], reason: str) -> None:
         """Log that records were linked (e.g. the same victim found in earlier records)."""
@@ -265,5 +325,10 @@ class LifecycleOps(RecordOps):
             for record_id in ids:
                 self._load(conn, record_id)  # each must exist
             for record_id in ids:
-                self._audit(session, audit.COMBINATION, record_id=record_id, justification=reason,
-                            detail={"linked": [r for r in ids if r != record_id]})
+                self._audit(
+                    session,
+                    audit.COMBINATION,
+                    record_id=record_id,
+                    justification=reason,
+                    detail={"linked": [r for r in ids if r != record_id]},
+                )

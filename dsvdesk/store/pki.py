@@ -34,7 +34,9 @@ SCRYPT_P = 1
 
 
 def derive(password: str, salt: bytes, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,9 @@ def decrypt_key(encrypted: EncryptedKey, password: str) -> rsa.RSAPrivateKey:
     except (ValueError, TypeError):
         raise WrongPassword() from None
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise InvalidInput("The stored signing key is not an RSA key; import a new certificate for this user.")
+        raise InvalidInput(
+            "The stored signing key is not an RSA key; import a new certificate for this user."
+        )
     return key
 
 
@@ -139,8 +143,15 @@ def issue_user_certificate(
     """A new RSA-2048 key and its signing certificate (see :func:`reissue_certificate`)."""
     key = new_key(USER_KEY_BITS)
     cert = reissue_certificate(
-        ca_key, ca_cert, key.public_key(), full_name=full_name, username=username, collar=collar,
-        role=role, station=station, now=now,
+        ca_key,
+        ca_cert,
+        key.public_key(),
+        full_name=full_name,
+        username=username,
+        collar=collar,
+        role=role,
+        station=station,
+        now=now,
     )
     return key, cert
 
@@ -231,28 +242,43 @@ def read_pkcs12(
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     try:
-        key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode("utf-8") if password else None)
+        key, cert, extra = pkcs12.load_key_and_certificates(
+            data, password.encode("utf-8") if password else None
+        )
     except ValueError:
         raise InvalidInput(
             "The certificate file could not be opened: either its password is not right or it is not a "
             "PKCS#12 (.p12/.pfx) file. Check both and try again."
         ) from None
     if key is None or cert is None:
-        raise InvalidInput("The certificate file holds no private key and certificate pair; ask for a .p12 with both.")
+        raise InvalidInput(
+            "The certificate file holds no private key and certificate pair; ask for a .p12 with both."
+        )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise InvalidInput("The certificate file holds a non-RSA key; DSVDesk signs with RSA keys only.")
     cert_key = cert.public_key()
-    if not isinstance(cert_key, rsa.RSAPublicKey) or cert_key.public_numbers() != key.public_key().public_numbers():
+    if (
+        not isinstance(cert_key, rsa.RSAPublicKey)
+        or cert_key.public_numbers() != key.public_key().public_numbers()
+    ):
         raise InvalidInput("The certificate in the file does not belong to its private key.")
     return key, cert, tuple(extra)
 
 
 def pkcs12_bytes(
-    name: str, key: rsa.RSAPrivateKey, cert: x509.Certificate, cas: tuple[x509.Certificate, ...], password: str
+    name: str,
+    key: rsa.RSAPrivateKey,
+    cert: x509.Certificate,
+    cas: tuple[x509.Certificate, ...],
+    password: str,
 ) -> bytes:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     return pkcs12.serialize_key_and_certificates(
-        name.encode("utf-8"), key, cert, list(cas), serialization.BestAvailableEncryption(password.encode("utf-8"))
+        name.encode("utf-8"),
+        key,
+        cert,
+        list(cas),
+        serialization.BestAvailableEncryption(password.encode("utf-8")),
     )

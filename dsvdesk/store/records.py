@@ -47,9 +47,25 @@ if TYPE_CHECKING:
 # The first seven are listed and searched (migration 0001); the rest are the values Part A of the Board
 # report counts, kept as real columns so its period query reads a narrow index (migration 0005).
 TABLE_COLUMNS = (
-    "victim_name", "suspect_name", "incident_date", "cad_ref", "cris_ref", "grade", "yes_count",
-    "victim_dob", "victim_sex", "victim_ethnic_group", "victim_disability", "officer_grade", "children_count",
-    "merlin_missing", "marac_referral_date", "marac_criteria", "hbv_flag", "arrested", "previous_incidents_12m",
+    "victim_name",
+    "suspect_name",
+    "incident_date",
+    "cad_ref",
+    "cris_ref",
+    "grade",
+    "yes_count",
+    "victim_dob",
+    "victim_sex",
+    "victim_ethnic_group",
+    "victim_disability",
+    "officer_grade",
+    "children_count",
+    "merlin_missing",
+    "marac_referral_date",
+    "marac_criteria",
+    "hbv_flag",
+    "arrested",
+    "previous_incidents_12m",
 )
 NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
 MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble
@@ -112,11 +128,26 @@ class RecordState:
     @classmethod
     def from_row(cls, row: tuple[Any, ...], *, answers: dict[str, Any] | None = None) -> RecordState:
         return cls(
-            seq=int(row[0]), id=str(row[1]), form_id=str(row[2]), definition_hash=str(row[3]),
-            owner_id=int(row[4]), editor_id=int(row[5]), status=Status(row[6]), revision=int(row[7]),
-            version=int(row[8]), supersedes=row[9], amend_reason=row[10], created_at=row[11],
-            updated_at=row[12], submitted_at=row[13], approved_at=row[14], approved_by=row[15],
-            ever_submitted=bool(row[16]), return_rounds=int(row[17]), urn=row[18], completeness=int(row[19]),
+            seq=int(row[0]),
+            id=str(row[1]),
+            form_id=str(row[2]),
+            definition_hash=str(row[3]),
+            owner_id=int(row[4]),
+            editor_id=int(row[5]),
+            status=Status(row[6]),
+            revision=int(row[7]),
+            version=int(row[8]),
+            supersedes=row[9],
+            amend_reason=row[10],
+            created_at=row[11],
+            updated_at=row[12],
+            submitted_at=row[13],
+            approved_at=row[14],
+            approved_by=row[15],
+            ever_submitted=bool(row[16]),
+            return_rounds=int(row[17]),
+            urn=row[18],
+            completeness=int(row[19]),
             answers=json.loads(row[20]) if answers is None else answers,
         )
 
@@ -229,7 +260,10 @@ def column_value(value: Any) -> Any:
         parts = [column_value(v) for v in value]
         return ", ".join(str(p) for p in parts if p not in (None, "")) or None
     if isinstance(value, dict):
-        return ", ".join(str(v) for v in (column_value(x) for x in value.values()) if v not in (None, "")) or None
+        return (
+            ", ".join(str(v) for v in (column_value(x) for x in value.values()) if v not in (None, ""))
+            or None
+        )
     return str(value)
 
 
@@ -243,7 +277,9 @@ def search_text(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
     """(names, refs) as the full-text index holds them: the name columns, then the reference columns
     (``*_ref``) and the URN, each folded (``search.fold``) so "lucja" finds "Łucja"."""
     names = " ".join(str(columns[n]) for n in NAME_COLUMNS if columns.get(n))
-    refs = " ".join([*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])])
+    refs = " ".join(
+        [*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])]
+    )
     return _fold(names), _fold(refs)
 
 
@@ -262,13 +298,13 @@ def _json_dumps(value: Any, what: str) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):
-        raise InvalidInput(f"The answer to {what} cannot be saved: it is not text, a number, a list or a table.") from None
+        raise InvalidInput(
+            f"The answer to {what} cannot be saved: it is not text, a number, a list or a table."
+        ) from None
     return text
 
 
-_DERIVED_SET = (
-    f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, completeness = ?, flags = ?, columns_json = ?"
-)
+_DERIVED_SET = f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, completeness = ?, flags = ?, columns_json = ?"
 # Constant SQL texts, so sqlite3's statement cache prepares each once per connection.
 _WRITE_DERIVED_SQL = f"UPDATE records SET {_DERIVED_SET} WHERE seq = ?"  # noqa: S608 - fixed names
 _SAVE_WITH_DERIVED_SQL = (
@@ -285,7 +321,10 @@ _LOAD_FOR_SAVE_SQL = (
 def _derived_params(derived: Derived) -> list[Any]:
     flags = f" {' '.join(derived.flags)} " if derived.flags else ""
     return [
-        *(derived.columns.get(name) for name in TABLE_COLUMNS), victim_key(derived.columns), derived.completeness, flags,
+        *(derived.columns.get(name) for name in TABLE_COLUMNS),
+        victim_key(derived.columns),
+        derived.completeness,
+        flags,
         json.dumps(derived.columns, ensure_ascii=False, default=str),
     ]
 
@@ -405,14 +444,18 @@ class RecordOps(StoreBase):
         return audiences
 
     # ----------------------------------------------------------------------------------- create / open
-    def create_record(self, session: Session, spec: FormSpec, answers: Mapping[str, Any] | None = None) -> RecordRef:
+    def create_record(
+        self, session: Session, spec: FormSpec, answers: Mapping[str, Any] | None = None
+    ) -> RecordRef:
         """Start a draft owned by the signed-in officer or supervisor."""
         user = self._require(session, Role.OFFICER, Role.SUPERVISOR, action="create records")
         working: dict[str, Any] = {}
         audiences = self._apply(spec, working, dict(answers or {}))
         for key, audience in audiences.items():
             if audience != "author":
-                raise PermissionDenied(f"{key!r} is in the supervisor's review section; it is filled in at review.")
+                raise PermissionDenied(
+                    f"{key!r} is in the supervisor's review section; it is filled in at review."
+                )
         derived = self.derive(spec, working)
         record_id = str(uuid.uuid4())
         now = self._stamp()
@@ -421,23 +464,43 @@ class RecordOps(StoreBase):
             cursor = conn.execute(
                 "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, revision, version, "
                 "created_at, updated_at, answers_json) VALUES (?, ?, ?, ?, ?, 'draft', 1, 1, ?, ?, ?)",
-                (record_id, spec.id, content_hash, user.id, user.id, now, now, json.dumps(working, ensure_ascii=False)),
+                (
+                    record_id,
+                    spec.id,
+                    content_hash,
+                    user.id,
+                    user.id,
+                    now,
+                    now,
+                    json.dumps(working, ensure_ascii=False),
+                ),
             )
             assert cursor.lastrowid is not None
             seq = int(cursor.lastrowid)
             search = self._write_derived(conn, seq, derived, urn=None)
-            self._audit(session, audit.COLLECTION, record_id=record_id, revision=1, detail={"form_id": spec.id})
+            self._audit(
+                session, audit.COLLECTION, record_id=record_id, revision=1, detail={"form_id": spec.id}
+            )
             for key, value in sorted(working.items()):
-                self._audit(session, audit.ALTERATION, record_id=record_id, revision=1, question_id=key,
-                            value_sha256=audit.value_hash(value))
+                self._audit(
+                    session,
+                    audit.ALTERATION,
+                    record_id=record_id,
+                    revision=1,
+                    question_id=key,
+                    value_sha256=audit.value_hash(value),
+                )
         self._remember(record_id, _SavedState(1, 1, now, content_hash, working, derived, search))
         log.storage.info("record %s created (form %s) by user id %d", record_id, spec.id, user.id)
         return RecordRef(id=record_id, revision=1, version=1, status=Status.DRAFT)
 
     def _load(self, conn: sqlite3.Connection, record_id: str) -> RecordState:
-        row = conn.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id = ?", (str(record_id),)).fetchone()  # noqa: S608
+        sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE id = ?"  # noqa: S608 - fixed column list
+        row = conn.execute(sql, (str(record_id),)).fetchone()
         if row is None:
-            raise NotFound(f"There is no record {record_id} on this PC (it may have been deleted as a draft).")
+            raise NotFound(
+                f"There is no record {record_id} on this PC (it may have been deleted as a draft)."
+            )
         return RecordState.from_row(row)
 
     def _check_consult(self, user: User, state: RecordState, justification: str | None) -> str | None:
@@ -456,7 +519,12 @@ class RecordOps(StoreBase):
         return justification.strip()[:2000]
 
     def open_record(
-        self, session: Session, record_id: str, *, revision: int | None = None, justification: str | None = None
+        self,
+        session: Session,
+        record_id: str,
+        *,
+        revision: int | None = None,
+        justification: str | None = None,
     ) -> Record:
         """The record with its answers, definition and review comments; logged as a consultation."""
         user = self._current_user(session)
@@ -469,7 +537,9 @@ class RecordOps(StoreBase):
         else:
             record = self._archived_record(state, wanted)
         with self._tx():
-            self._audit(session, audit.CONSULTATION, record_id=state.id, revision=wanted, justification=reason)
+            self._audit(
+                session, audit.CONSULTATION, record_id=state.id, revision=wanted, justification=reason
+            )
         return record
 
     def _record_from_state(self, state: RecordState, latest: RecordState) -> Record:
@@ -478,14 +548,30 @@ class RecordOps(StoreBase):
         last_round = max((c.round for c in comments), default=0)
         latest_comments = {c.question_id: c.comment for c in comments if c.round == last_round}
         return Record(
-            id=state.id, form_id=state.form_id, definition_hash=state.definition_hash,
-            spec=self.spec_for_hash(state.definition_hash), answers=state.answers, status=state.status,
-            revision=state.revision, latest_revision=latest.revision, version=latest.version,
-            owner_id=state.owner_id, owner_username=owner[0], owner_name=owner[1], editor_id=state.editor_id,
-            created_at=state.created_at, updated_at=state.updated_at, submitted_at=state.submitted_at,
-            approved_at=state.approved_at, approved_by=state.approved_by, urn=state.urn,
-            completeness=state.completeness, return_rounds=state.return_rounds, supersedes=state.supersedes,
-            amend_reason=state.amend_reason, ever_submitted=state.ever_submitted,
+            id=state.id,
+            form_id=state.form_id,
+            definition_hash=state.definition_hash,
+            spec=self.spec_for_hash(state.definition_hash),
+            answers=state.answers,
+            status=state.status,
+            revision=state.revision,
+            latest_revision=latest.revision,
+            version=latest.version,
+            owner_id=state.owner_id,
+            owner_username=owner[0],
+            owner_name=owner[1],
+            editor_id=state.editor_id,
+            created_at=state.created_at,
+            updated_at=state.updated_at,
+            submitted_at=state.submitted_at,
+            approved_at=state.approved_at,
+            approved_by=state.approved_by,
+            urn=state.urn,
+            completeness=state.completeness,
+            return_rounds=state.return_rounds,
+            supersedes=state.supersedes,
+            amend_reason=state.amend_reason,
+            ever_submitted=state.ever_submitted,
             review_comments=latest_comments if state.status is not Status.APPROVED else {},
             comment_history=comments,
         )
@@ -499,13 +585,31 @@ class RecordOps(StoreBase):
                 (latest.id, revision),
             ).fetchone()
         if row is None:
-            raise NotFound(f"Record {latest.id} has no revision {revision} (its revisions are 1 to {latest.revision}).")
+            raise NotFound(
+                f"Record {latest.id} has no revision {revision} (its revisions are 1 to {latest.revision})."
+            )
         state = RecordState(
-            seq=latest.seq, id=latest.id, form_id=latest.form_id, definition_hash=row[0], owner_id=latest.owner_id,
-            editor_id=int(row[2]), status=Status(row[1]), revision=revision, version=latest.version,
-            supersedes=row[3], amend_reason=row[4], created_at=row[5], updated_at=row[6], submitted_at=row[7],
-            approved_at=row[8], approved_by=row[9], ever_submitted=True, return_rounds=int(row[10]), urn=row[11],
-            completeness=int(row[12]), answers=json.loads(row[13]),
+            seq=latest.seq,
+            id=latest.id,
+            form_id=latest.form_id,
+            definition_hash=row[0],
+            owner_id=latest.owner_id,
+            editor_id=int(row[2]),
+            status=Status(row[1]),
+            revision=revision,
+            version=latest.version,
+            supersedes=row[3],
+            amend_reason=row[4],
+            created_at=row[5],
+            updated_at=row[6],
+            submitted_at=row[7],
+            approved_at=row[8],
+            approved_by=row[9],
+            ever_submitted=True,
+            return_rounds=int(row[10]),
+            urn=row[11],
+            completeness=int(row[12]),
+            answers=json.loads(row[13]),
         )
         return self._record_from_state(state, latest)
 
@@ -523,13 +627,22 @@ class RecordOps(StoreBase):
                 (record_id, revision),
             ).fetchall()
         return tuple(
-            ReviewComment(question_id=r[0], comment=r[1], round=int(r[2]), revision=int(r[3]), author_id=int(r[4]),
-                          author_name=r[5], created_at=r[6])
+            ReviewComment(
+                question_id=r[0],
+                comment=r[1],
+                round=int(r[2]),
+                revision=int(r[3]),
+                author_id=int(r[4]),
+                author_name=r[5],
+                created_at=r[6],
+            )
             for r in rows
         )
 
     # ----------------------------------------------------------------------------------- saving
-    def save_answer(self, session: Session, record_id: str, question_id: str, value: Any, expected_version: int) -> int:
+    def save_answer(
+        self, session: Session, record_id: str, question_id: str, value: Any, expected_version: int
+    ) -> int:
         """The autosave path: one transaction (answer, columns, audit), returning the new version after
         the commit is durable. A stale ``expected_version`` raises SaveConflict; nothing is overwritten."""
         return self.save_answers(session, record_id, {question_id: value}, expected_version)
@@ -575,16 +688,27 @@ class RecordOps(StoreBase):
                     (answers_json, new_version, now, state.seq),
                 )
             else:
-                conn.execute(_SAVE_WITH_DERIVED_SQL, [answers_json, new_version, now, *_derived_params(derived), state.seq])
+                conn.execute(
+                    _SAVE_WITH_DERIVED_SQL,
+                    [answers_json, new_version, now, *_derived_params(derived), state.seq],
+                )
             search = search_text(derived.columns, state.urn)
             if reused is None or search != reused.search:
                 self._replace_search(conn, state.seq, search)
             for key in sorted(audiences):
                 value = working.get(key)
-                self._audit(session, audit.ALTERATION, record_id=state.id, revision=state.revision, question_id=key,
-                            value_sha256=audit.value_hash(value), detail={"cleared": True} if value is None else None)
+                self._audit(
+                    session,
+                    audit.ALTERATION,
+                    record_id=state.id,
+                    revision=state.revision,
+                    question_id=key,
+                    value_sha256=audit.value_hash(value),
+                    detail={"cleared": True} if value is None else None,
+                )
         self._remember(
-            record_id, _SavedState(state.revision, new_version, now, state.definition_hash, working, derived, search)
+            record_id,
+            _SavedState(state.revision, new_version, now, state.definition_hash, working, derived, search),
         )
         return new_version
 
@@ -593,16 +717,26 @@ class RecordOps(StoreBase):
     ) -> tuple[RecordState, _SavedState | None]:
         """The row for a save; its answers come from ``saved`` when the row is exactly as this Store
         last wrote it (SQLite then does not even read the answers document out)."""
-        key = (saved.version, saved.updated_at, saved.revision, saved.definition_hash) if saved else (-1, "", -1, "")
+        key = (
+            (saved.version, saved.updated_at, saved.revision, saved.definition_hash)
+            if saved
+            else (-1, "", -1, "")
+        )
         row = conn.execute(_LOAD_FOR_SAVE_SQL, (record_id, *key)).fetchone()
         if row is None:
-            raise NotFound(f"There is no record {record_id} on this PC (it may have been deleted as a draft).")
+            raise NotFound(
+                f"There is no record {record_id} on this PC (it may have been deleted as a draft)."
+            )
         if row[-1] is None and saved is not None:
             return RecordState.from_row((*row[:-1], None), answers=saved.answers), saved
         return RecordState.from_row(row), None
 
     def _derived_unchanged(
-        self, spec: FormSpec, audiences: Mapping[str, str], before: Mapping[str, Any], after: Mapping[str, Any]
+        self,
+        spec: FormSpec,
+        audiences: Mapping[str, str],
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
     ) -> bool:
         """True when the changed answers cannot change any column, flag or the completeness %: each
         feeds nothing else (see ``_FormFacts.inert``), and each question stayed answered (or unanswered)
@@ -620,7 +754,9 @@ class RecordOps(StoreBase):
             old, new = before.get(key), after.get(key)
             if answered(old) != answered(new):
                 return False
-            if answered(new) and (validate_value(question, old) is not None or validate_value(question, new) is not None):
+            if answered(new) and (
+                validate_value(question, old) is not None or validate_value(question, new) is not None
+            ):
                 return False
         return True
 
@@ -645,7 +781,9 @@ class RecordOps(StoreBase):
             )
         if state.status in EDITABLE_STATUSES:
             if user.id != state.editor_id:
-                raise PermissionDenied("Only the officer writing this record can change it while it is a draft.")
+                raise PermissionDenied(
+                    "Only the officer writing this record can change it while it is a draft."
+                )
             if reviewer_keys:
                 raise PermissionDenied(
                     f"{', '.join(reviewer_keys)} belong{'s' if len(reviewer_keys) == 1 else ''} to the supervisor's "
@@ -664,7 +802,9 @@ class RecordOps(StoreBase):
                 "reviewer cannot change them. Return the record with a comment instead."
             )
 
-    def _write_derived(self, conn: sqlite3.Connection, seq: int, derived: Derived, *, urn: str | None) -> tuple[str, str]:
+    def _write_derived(
+        self, conn: sqlite3.Connection, seq: int, derived: Derived, *, urn: str | None
+    ) -> tuple[str, str]:
         """Write the derived columns and the search row; returns the search text written."""
         conn.execute(_WRITE_DERIVED_SQL, [*_derived_params(derived), seq])
         search = search_text(derived.columns, urn)
@@ -678,7 +818,9 @@ class RecordOps(StoreBase):
 
     def _write_search(self, conn: sqlite3.Connection, seq: int) -> None:
         """Re-index one record from its stored columns and URN (after the URN changes, at approval)."""
-        columns_json, urn = conn.execute("SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)).fetchone()
+        columns_json, urn = conn.execute(
+            "SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)
+        ).fetchone()
         self._replace_search(conn, seq, search_text(json.loads(columns_json), urn))
 
     # ----------------------------------------------------------------------------------- lists
@@ -722,7 +864,9 @@ class RecordOps(StoreBase):
             params.append(f"% {flag.strip()} %")
         if date_from or date_to:
             if date_column not in DATE_FILTER_COLUMNS:
-                raise InvalidInput(f"Cannot filter by {date_column!r}; use one of {', '.join(DATE_FILTER_COLUMNS)}.")
+                raise InvalidInput(
+                    f"Cannot filter by {date_column!r}; use one of {', '.join(DATE_FILTER_COLUMNS)}."
+                )
             if date_from:
                 where.append(f"r.{date_column} >= ?")
                 params.append(date_from)
@@ -769,8 +913,14 @@ class RecordOps(StoreBase):
         if not 0 <= int(offset) or not 1 <= int(limit) <= MAX_LIST_LIMIT:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_LIST_LIMIT} records.")
         clause, params = self._list_filter(
-            user, status=status, owner=owner, search=search, flag=flag, date_column=date_column,
-            date_from=date_from, date_to=date_to,
+            user,
+            status=status,
+            owner=owner,
+            search=search,
+            flag=flag,
+            date_column=date_column,
+            date_from=date_from,
+            date_to=date_to,
         )
         direction = "DESC" if descending else "ASC"
         # built from fixed parts; values are bound parameters
@@ -785,11 +935,30 @@ class RecordOps(StoreBase):
             rows = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
         return [
             RecordRow(
-                id=r[0], form_id=r[1], status=Status(r[2]), revision=int(r[3]), version=int(r[4]),
-                owner_id=int(r[5]), owner_username=r[6], owner_name=r[7], editor_id=int(r[8]), created_at=r[9],
-                updated_at=r[10], submitted_at=r[11], approved_at=r[12], urn=r[13], completeness=int(r[14]),
-                return_rounds=int(r[15]), victim_name=r[16], suspect_name=r[17], incident_date=r[18],
-                cad_ref=r[19], cris_ref=r[20], grade=r[21], yes_count=r[22], flags=tuple(str(r[23]).split()),
+                id=r[0],
+                form_id=r[1],
+                status=Status(r[2]),
+                revision=int(r[3]),
+                version=int(r[4]),
+                owner_id=int(r[5]),
+                owner_username=r[6],
+                owner_name=r[7],
+                editor_id=int(r[8]),
+                created_at=r[9],
+                updated_at=r[10],
+                submitted_at=r[11],
+                approved_at=r[12],
+                urn=r[13],
+                completeness=int(r[14]),
+                return_rounds=int(r[15]),
+                victim_name=r[16],
+                suspect_name=r[17],
+                incident_date=r[18],
+                cad_ref=r[19],
+                cris_ref=r[20],
+                grade=r[21],
+                yes_count=r[22],
+                flags=tuple(str(r[23]).split()),
                 columns=json.loads(r[24]),
             )
             for r in rows
@@ -809,8 +978,14 @@ class RecordOps(StoreBase):
     ) -> int:
         user = self._current_user(session)
         clause, params = self._list_filter(
-            user, status=status, owner=owner, search=search, flag=flag, date_column=date_column,
-            date_from=date_from, date_to=date_to,
+            user,
+            status=status,
+            owner=owner,
+            search=search,
+            flag=flag,
+            date_column=date_column,
+            date_from=date_from,
+            date_to=date_to,
         )
         sql = f"SELECT count(*) FROM records r{clause}"  # noqa: S608 - clause built from fixed parts
         with self._read() as conn:
@@ -835,12 +1010,22 @@ class RecordOps(StoreBase):
             ).fetchall()
         names = {audit.COLLECTION: "created"}
         return [
-            HistoryEvent(action=names.get(r[0], r[0]), revision=r[1], at=r[2], user_id=r[3], username=r[4],
-                         full_name=r[5], role=r[6], detail=json.loads(r[7] or "{}"))
+            HistoryEvent(
+                action=names.get(r[0], r[0]),
+                revision=r[1],
+                at=r[2],
+                user_id=r[3],
+                username=r[4],
+                full_name=r[5],
+                role=r[6],
+                detail=json.loads(r[7] or "{}"),
+            )
             for r in rows
         ]
 
-    def signed_pdf(self, session: Session, record_id: str, revision: int, *, justification: str | None = None) -> bytes | None:
+    def signed_pdf(
+        self, session: Session, record_id: str, revision: int, *, justification: str | None = None
+    ) -> bytes | None:
         """The newest signed PDF of a revision: the countersigned one once approved, else the officer's."""
         user = self._current_user(session)
         with self._read() as conn:
@@ -858,6 +1043,12 @@ class RecordOps(StoreBase):
         if row is None:
             return None
         with self._tx():
-            self._audit(session, audit.CONSULTATION, record_id=state.id, revision=int(revision),
-                        justification=justification, detail={"what": "signed_pdf"})
+            self._audit(
+                session,
+                audit.CONSULTATION,
+                record_id=state.id,
+                revision=int(revision),
+                justification=justification,
+                detail={"what": "signed_pdf"},
+            )
         return bytes(row[0])

@@ -101,14 +101,24 @@ def fetch_period_rows(
     user = store._current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can see Part A figures.")
-    params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id, (detail_from or start).isoformat())
+    params = (
+        start.isoformat(),
+        (end + timedelta(days=1)).isoformat(),
+        form_id,
+        (detail_from or start).isoformat(),
+    )
     rows = _rows_from_records(store, list(columns), key_columns, params)
     with store._tx():
         store._audit(
             session,
             audit.CONSULTATION,
             justification=purpose,
-            detail={"form_id": form_id, "from": start.isoformat(), "to": end.isoformat(), "records": len(rows)},
+            detail={
+                "form_id": form_id,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "records": len(rows),
+            },
         )
     return rows
 
@@ -157,7 +167,12 @@ def _iso_date(column: str) -> str:
 
 
 def period_groups_query(
-    shared_columns: Sequence[str], presence_column: str, dob_column: str, age_floors: Sequence[int], *, only_ids: bool
+    shared_columns: Sequence[str],
+    presence_column: str,
+    dob_column: str,
+    age_floors: Sequence[int],
+    *,
+    only_ids: bool,
 ) -> str:
     """The grouped statement of `fetch_period_counts`; parameters as `period_rows_query`, plus ?5 (a
     JSON list of record ids) with `only_ids`.
@@ -263,7 +278,12 @@ def fetch_period_counts(
     user = store._current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can see Part A figures.")
-    params = (start.isoformat(), (end + timedelta(days=1)).isoformat(), form_id, (detail_from or start).isoformat())
+    params = (
+        start.isoformat(),
+        (end + timedelta(days=1)).isoformat(),
+        form_id,
+        (detail_from or start).isoformat(),
+    )
     groups_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=False)
     matched_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=True)
     # The grouping is most of the work and is all SQLite's (which lets go of the GIL), so a second
@@ -291,8 +311,13 @@ def fetch_period_counts(
             session,
             audit.CONSULTATION,
             justification=purpose,
-            detail={"form_id": form_id, "from": start.isoformat(), "to": end.isoformat(),
-                    "records": sum(int(g[-1]) for g in groups), "linked": len(keys)},
+            detail={
+                "form_id": form_id,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "records": sum(int(g[-1]) for g in groups),
+                "linked": len(keys),
+            },
         )
     return PeriodCounts(started, groups, keys, matched)
 
@@ -324,13 +349,21 @@ def record_combinations(
     with store._tx() as conn:
         if only_new:  # read inside the write transaction: two runs at once cannot both log a pair
             logged = _logged_pairs(conn, [ids[0] for ids in groups])
-            groups = [[ids[0], *new] for ids in groups if (new := [r for r in ids[1:] if (ids[0], r) not in logged])]
+            groups = [
+                [ids[0], *new] for ids in groups if (new := [r for r in ids[1:] if (ids[0], r) not in logged])
+            ]
         at = store._stamp()
         return audit.append_many(
             conn,
             [
-                {"event": audit.COMBINATION, **user_fields, "at": at, "record_id": record_id,
-                 "justification": reason, "detail": {"linked": [r for r in ids if r != record_id]}}
+                {
+                    "event": audit.COMBINATION,
+                    **user_fields,
+                    "at": at,
+                    "record_id": record_id,
+                    "justification": reason,
+                    "detail": {"linked": [r for r in ids if r != record_id]},
+                }
                 for ids in groups
                 for record_id in ids
             ],
@@ -348,5 +381,7 @@ def _logged_pairs(conn: sqlite3.Connection, record_ids: Sequence[str]) -> set[tu
         "WHERE e.event = 'combination' AND e.record_id IN (SELECT value FROM json_each(?))",
         (json.dumps(list(dict.fromkeys(record_ids))),),
     )
-    pairs: set[tuple[str, str]] = set(cursor)  # ids are text: record_id is a TEXT column, linked holds strings
+    pairs: set[tuple[str, str]] = set(
+        cursor
+    )  # ids are text: record_id is a TEXT column, linked holds strings
     return pairs

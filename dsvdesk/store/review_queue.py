@@ -39,7 +39,16 @@ QUEUE_FLAGS = (RESUBMITTED, WAITING)
 WAITING_LIMIT = dt.timedelta(hours=24)
 # What the queue lists when no status is chosen: records waiting for a decision.
 DEFAULT_STATUSES: tuple[str, ...] = (Status.SUBMITTED.value,)
-QUEUE_SORTS = ("submitted_at", "incident_date", "victim_name", "owner", "yes_count", "grade", "completeness", "updated_at")
+QUEUE_SORTS = (
+    "submitted_at",
+    "incident_date",
+    "victim_name",
+    "owner",
+    "yes_count",
+    "grade",
+    "completeness",
+    "updated_at",
+)
 MAX_QUEUE_PAGE = 1000
 
 # Readable names for the flags the shipped forms use; any other flag name is shown in words
@@ -119,7 +128,9 @@ def _check_date(text: str, what: str) -> str:
     if not text:
         return ""
     if not _ISO_DATE.match(text):
-        raise InvalidInput(f"The {what} date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31.")
+        raise InvalidInput(
+            f"The {what} date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31."
+        )
     try:
         dt.date.fromisoformat(text)
     except ValueError:
@@ -133,7 +144,9 @@ def _statuses(values: Iterable[str]) -> list[str]:
         try:
             chosen.append(Status(str(value)).value)
         except ValueError:
-            raise InvalidInput(f"Unknown status {value!r}: use submitted, returned, approved or draft.") from None
+            raise InvalidInput(
+                f"Unknown status {value!r}: use submitted, returned, approved or draft."
+            ) from None
     return chosen
 
 
@@ -211,7 +224,9 @@ class ReviewQueue:
         from dsvdesk.store.records import SORTS
 
         if wanted.sort not in QUEUE_SORTS:
-            raise InvalidInput(f"The queue cannot be sorted by {wanted.sort!r}; use one of {', '.join(QUEUE_SORTS)}.")
+            raise InvalidInput(
+                f"The queue cannot be sorted by {wanted.sort!r}; use one of {', '.join(QUEUE_SORTS)}."
+            )
         if offset < 0 or not 1 <= limit <= MAX_QUEUE_PAGE:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_QUEUE_PAGE} records.")
         clause, params = self._where(wanted)
@@ -230,11 +245,30 @@ class ReviewQueue:
         for r in raw:
             columns = json.loads(r[24] or "{}")
             row = RecordRow(
-                id=r[0], form_id=r[1], status=Status(r[2]), revision=int(r[3]), version=int(r[4]),
-                owner_id=int(r[5]), owner_username=r[6], owner_name=r[7], editor_id=int(r[8]), created_at=r[9],
-                updated_at=r[10], submitted_at=r[11], approved_at=r[12], urn=r[13], completeness=int(r[14]),
-                return_rounds=int(r[15]), victim_name=r[16], suspect_name=r[17], incident_date=r[18],
-                cad_ref=r[19], cris_ref=r[20], grade=r[21], yes_count=r[22], flags=tuple(str(r[23]).split()),
+                id=r[0],
+                form_id=r[1],
+                status=Status(r[2]),
+                revision=int(r[3]),
+                version=int(r[4]),
+                owner_id=int(r[5]),
+                owner_username=r[6],
+                owner_name=r[7],
+                editor_id=int(r[8]),
+                created_at=r[9],
+                updated_at=r[10],
+                submitted_at=r[11],
+                approved_at=r[12],
+                urn=r[13],
+                completeness=int(r[14]),
+                return_rounds=int(r[15]),
+                victim_name=r[16],
+                suspect_name=r[17],
+                incident_date=r[18],
+                cad_ref=r[19],
+                cris_ref=r[20],
+                grade=r[21],
+                yes_count=r[22],
+                flags=tuple(str(r[23]).split()),
                 columns=columns,
             )
             flags, waited = queue_flags_of(row, now=now)
@@ -255,7 +289,9 @@ class ReviewQueue:
         self._require()
         names: list[str] = []
         with self.store._read() as conn:
-            hashes = [str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")]
+            hashes = [
+                str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")
+            ]
         for content_hash in hashes:
             try:
                 spec = self.store.spec_for_hash(content_hash)
@@ -300,7 +336,9 @@ def summarise(rows: Sequence[QueueRow]) -> dict[str, int]:
     return counts
 
 
-def approval_problems(spec: FormSpec, answers: Mapping[str, Any], changes: Mapping[str, Any]) -> list[Finding]:
+def approval_problems(
+    spec: FormSpec, answers: Mapping[str, Any], changes: Mapping[str, Any]
+) -> list[Finding]:
     """The errors that would stop an approval if ``changes`` (the supervisor's grade, rationale, QA
     answers) were saved: the same check ``Store.approve`` makes, so the review screen can refuse a
     grade below the floor *before* anything is saved, naming the rule."""

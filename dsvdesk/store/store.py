@@ -2,7 +2,6 @@
 (see the package docstring). Imported on first use of ``dsvdesk.store.Store``: the sign-in window opens
 the database through the lighter ``dsvdesk.store.gate``."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -94,10 +93,18 @@ class Store(LifecycleOps, UserOps):
             count = audit.export_csv(conn, Path(path), date_from, date_to)
         if session is not None:
             with self._tx():
-                self._audit(session, audit.DISCLOSURE, recipient="audit export file",
-                            justification="audit log export (DPA 2018 s.62)",
-                            detail={"what": "audit_log", "events": count,
-                                    "from": str(date_from or ""), "to": str(date_to or "")})
+                self._audit(
+                    session,
+                    audit.DISCLOSURE,
+                    recipient="audit export file",
+                    justification="audit log export (DPA 2018 s.62)",
+                    detail={
+                        "what": "audit_log",
+                        "events": count,
+                        "from": str(date_from or ""),
+                        "to": str(date_to or ""),
+                    },
+                )
         return count
 
     # ----------------------------------------------------------------------------------- backup
@@ -127,10 +134,19 @@ def restore(
     from dsvdesk.store import backup as backup_mod  # imported on use: not needed to open the app
 
     backup_mod.restore_database(
-        Path(backup_file), Path(target), force=force, admin_username=admin_username, admin_password=admin_password
+        Path(backup_file),
+        Path(target),
+        force=force,
+        admin_username=admin_username,
+        admin_password=admin_password,
     )
     with Store.open(target) as store:
         user = store._user_by_name(admin_username)
         with store._tx():
-            store._audit(None, audit.RESTORED, user_id=user.id, username=user.username,
-                         detail={"from": Path(backup_file).name, "forced": force})
+            store._audit(
+                None,
+                audit.RESTORED,
+                user_id=user.id,
+                username=user.username,
+                detail={"from": Path(backup_file).name, "forced": force},
+            )

@@ -107,7 +107,9 @@ class UserOps(StoreBase):
         with self._read() as conn:
             return station_is_set_up(conn)
 
-    def init_station(self, station: str, admin_username: str, admin_full_name: str, admin_password: str) -> User:
+    def init_station(
+        self, station: str, admin_username: str, admin_full_name: str, admin_password: str
+    ) -> User:
         """Create the first admin and the station signing CA (its key encrypted under the admin password)."""
         station = " ".join(str(station).split())
         if not station or len(station) > 64:
@@ -116,11 +118,19 @@ class UserOps(StoreBase):
         full_name = check_full_name(admin_full_name)
         check_new_password(admin_password)
         if self.is_initialised():
-            raise InvalidInput(f"The database {self.path} is already set up for a station; nothing was changed.")
+            raise InvalidInput(
+                f"The database {self.path} is already set up for a station; nothing was changed."
+            )
         ca_key, ca_cert = pki.create_ca(station, now=self._now())
         user_key, user_cert = pki.issue_user_certificate(
-            ca_key, ca_cert, full_name=full_name, username=admin_username, collar="", role=Role.ADMIN.value,
-            station=station, now=self._now(),
+            ca_key,
+            ca_cert,
+            full_name=full_name,
+            username=admin_username,
+            collar="",
+            role=Role.ADMIN.value,
+            station=station,
+            now=self._now(),
         )
         with self._tx() as conn:
             conn.execute(
@@ -129,12 +139,21 @@ class UserOps(StoreBase):
             )
             settings_mod.write(conn, {"station_name": station})
             user_id = self._insert_user(
-                username=admin_username, full_name=full_name, role=Role.ADMIN, collar="", station=station,
-                password=admin_password, key=user_key, cert=user_cert, chain_pem=b"",
+                username=admin_username,
+                full_name=full_name,
+                role=Role.ADMIN,
+                collar="",
+                station=station,
+                password=admin_password,
+                key=user_key,
+                cert=user_cert,
+                chain_pem=b"",
             )
             self._store_ca_copy(user_id, ca_key, admin_password)
             self._audit(None, audit.STATION_INITIALISED, user_id=user_id, username=admin_username)
-            self._audit(None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"})
+            self._audit(
+                None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"}
+            )
         log.storage.info("station initialised with admin user id %d", user_id)
         return self._user_by_id(user_id)
 
@@ -161,7 +180,9 @@ class UserOps(StoreBase):
         user_id, stored_hash, failed, locked_until = int(row[0]), str(row[1]), int(row[2]), row[3]
         if locked_until and dt.datetime.fromisoformat(locked_until) > now:
             with self._tx():
-                self._audit(None, audit.LOGIN_FAILED, user_id=user_id, username=username, detail={"reason": "locked"})
+                self._audit(
+                    None, audit.LOGIN_FAILED, user_id=user_id, username=username, detail={"reason": "locked"}
+                )
             raise self._locked_error(locked_until)
         if not check_password(str(password), stored_hash):
             failed += 1
@@ -171,10 +192,16 @@ class UserOps(StoreBase):
                 failed = 0
             with self._tx() as conn:
                 conn.execute(
-                    "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", (failed, lock, user_id)
+                    "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                    (failed, lock, user_id),
                 )
-                self._audit(None, audit.LOGIN_FAILED, user_id=user_id, username=username,
-                            detail={"reason": "wrong_password", "locked": lock is not None})
+                self._audit(
+                    None,
+                    audit.LOGIN_FAILED,
+                    user_id=user_id,
+                    username=username,
+                    detail={"reason": "wrong_password", "locked": lock is not None},
+                )
             if lock:
                 log.storage.info("account %d locked after repeated failed sign-ins", user_id)
                 raise self._locked_error(lock)
@@ -223,13 +250,26 @@ class UserOps(StoreBase):
         ca_key, ca_cert = self._unlock_ca(acting, acting_password)
         station = self._settings().station_name
         key, cert = pki.issue_user_certificate(
-            ca_key, ca_cert, full_name=full_name, username=username, collar=collar, role=role.value,
-            station=station, now=self._now(),
+            ca_key,
+            ca_cert,
+            full_name=full_name,
+            username=username,
+            collar=collar,
+            role=role.value,
+            station=station,
+            now=self._now(),
         )
         with self._tx():
             user_id = self._insert_user(
-                username=username, full_name=full_name, role=role, collar=collar, station=station,
-                password=password, key=key, cert=cert, chain_pem=b"",
+                username=username,
+                full_name=full_name,
+                role=role,
+                collar=collar,
+                station=station,
+                password=password,
+                key=key,
+                cert=cert,
+                chain_pem=b"",
             )
             if role is Role.ADMIN:
                 self._store_ca_copy(user_id, ca_key, password)
@@ -240,7 +280,9 @@ class UserOps(StoreBase):
     def list_users(self, session: Session) -> list[User]:
         self._require(session, Role.ADMIN, Role.SUPERVISOR, action="list users")
         with self._read() as conn:
-            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE NOCASE").fetchall()  # noqa: S608
+            rows = conn.execute(
+                f"SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE NOCASE"  # noqa: S608
+            ).fetchall()
         return [user_from_row(r) for r in rows]
 
     def get_user(self, session: Session, username: str) -> User:
@@ -248,7 +290,9 @@ class UserOps(StoreBase):
             self._require(session, Role.ADMIN, Role.SUPERVISOR, action="look up other users")
         return self._user_by_name(username)
 
-    def reset_password(self, session: Session, username: str, new_password: str, acting_password: str) -> None:
+    def reset_password(
+        self, session: Session, username: str, new_password: str, acting_password: str
+    ) -> None:
         """Set a new password (admin only). A new key pair and certificate are issued: the old key was
         encrypted under the old password and cannot be recovered."""
         acting = self._require(session, Role.ADMIN, action="reset passwords")
@@ -256,8 +300,14 @@ class UserOps(StoreBase):
         target = self._user_by_name(username)
         ca_key, ca_cert = self._unlock_ca(acting, acting_password)
         key, cert = pki.issue_user_certificate(
-            ca_key, ca_cert, full_name=target.full_name, username=target.username, collar=target.collar,
-            role=target.role.value, station=target.station, now=self._now(),
+            ca_key,
+            ca_cert,
+            full_name=target.full_name,
+            username=target.username,
+            collar=target.collar,
+            role=target.role.value,
+            station=target.station,
+            now=self._now(),
         )
         encrypted = pki.encrypt_key(key, new_password)
         with self._tx() as conn:
@@ -279,7 +329,9 @@ class UserOps(StoreBase):
             row = conn.execute(
                 "SELECT password_hash, key_salt, private_key_pem FROM users WHERE id = ?", (user.id,)
             ).fetchone()
-            ca_row = conn.execute("SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (user.id,)).fetchone()
+            ca_row = conn.execute(
+                "SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (user.id,)
+            ).fetchone()
         if not check_password(old_password, str(row[0])):
             raise WrongPassword("The current password is not right; the password was not changed.")
         key = pki.decrypt_key(pki.EncryptedKey(bytes(row[1]), bytes(row[2])), old_password)
@@ -320,8 +372,15 @@ class UserOps(StoreBase):
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise InvalidInput("This user's certificate has no RSA key; reset their password first.")
         cert = pki.reissue_certificate(
-            ca_key, ca_cert, public_key, full_name=target.full_name, username=target.username,
-            collar=target.collar, role=new_role.value, station=target.station, now=self._now(),
+            ca_key,
+            ca_cert,
+            public_key,
+            full_name=target.full_name,
+            username=target.username,
+            collar=target.collar,
+            role=new_role.value,
+            station=target.station,
+            now=self._now(),
         )
         with self._tx() as conn:
             conn.execute(
@@ -329,8 +388,11 @@ class UserOps(StoreBase):
                 (new_role.value, pki.cert_pem(cert), target.id),
             )
             conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
-            self._audit(session, audit.ROLE_CHANGE,
-                        detail={"target_user_id": target.id, "from": target.role.value, "to": new_role.value})
+            self._audit(
+                session,
+                audit.ROLE_CHANGE,
+                detail={"target_user_id": target.id, "from": target.role.value, "to": new_role.value},
+            )
         return self._user_by_id(target.id)
 
     def unlock_user(self, session: Session, username: str) -> None:
@@ -355,7 +417,14 @@ class UserOps(StoreBase):
             conn.execute(
                 "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ?, certificate_pem = ?, "
                 "chain_pem = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
-                (hash_password(new_password), encrypted.salt, encrypted.pem, pki.cert_pem(cert), chain, target.id),
+                (
+                    hash_password(new_password),
+                    encrypted.salt,
+                    encrypted.pem,
+                    pki.cert_pem(cert),
+                    chain,
+                    target.id,
+                ),
             )
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
@@ -412,7 +481,8 @@ class UserOps(StoreBase):
 
     def _user_by_name(self, username: str) -> User:
         with self._read() as conn:
-            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE username = ?", (str(username),)).fetchone()  # noqa: S608
+            sql = f"SELECT {USER_COLUMNS} FROM users WHERE username = ?"  # noqa: S608 - fixed column list
+            row = conn.execute(sql, (str(username),)).fetchone()
         if row is None:
             raise NotFound(f"There is no user called {username!r}. `dsvdesk users list` shows who there is.")
         return user_from_row(row)
@@ -435,8 +505,17 @@ class UserOps(StoreBase):
             "INSERT INTO users (username, full_name, role, collar, station, password_hash, created_at, "
             "key_salt, private_key_pem, certificate_pem, chain_pem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                username, full_name, role.value, collar, station, hash_password(password), self._stamp(),
-                encrypted.salt, encrypted.pem, pki.cert_pem(cert), chain_pem,
+                username,
+                full_name,
+                role.value,
+                collar,
+                station,
+                hash_password(password),
+                self._stamp(),
+                encrypted.salt,
+                encrypted.pem,
+                pki.cert_pem(cert),
+                chain_pem,
             ),
         )
         assert cursor.lastrowid is not None
@@ -451,7 +530,9 @@ class UserOps(StoreBase):
 
     def _unlock_ca(self, acting: User, password: str) -> tuple[rsa.RSAPrivateKey, Any]:
         with self._read() as conn:
-            row = conn.execute("SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (acting.id,)).fetchone()
+            row = conn.execute(
+                "SELECT key_salt, private_key_pem FROM ca_key_copies WHERE user_id = ?", (acting.id,)
+            ).fetchone()
             ca_row = conn.execute("SELECT certificate_pem FROM station_ca WHERE id = 1").fetchone()
         if row is None or ca_row is None:
             raise PermissionDenied(
@@ -463,4 +544,3 @@ class UserOps(StoreBase):
         except WrongPassword:
             raise WrongPassword("Your password is not right; nothing was changed.") from None
         return key, pki.load_cert(bytes(ca_row[0]))
-

@@ -79,7 +79,10 @@ def install_exception_hook() -> None:
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None:
-            log.ui.error("unexpected error in a background thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+            log.ui.error(
+                "unexpected error in a background thread",
+                exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+            )
 
     sys.excepthook = hook
     threading.excepthook = thread_hook
@@ -132,7 +135,11 @@ def load_forms(parent: QWidget | None) -> dict[str, Any]:
         )
         return {}
     except OSError as exc:
-        messages.error(parent, "Form files not found", f"The form folder {paths.forms_dir()} cannot be read ({exc.strerror}).")
+        messages.error(
+            parent,
+            "Form files not found",
+            f"The form folder {paths.forms_dir()} cannot be read ({exc.strerror}).",
+        )
         return {}
 
 
@@ -187,7 +194,9 @@ def start(
     from dsvdesk.ui.main_window import MainWindow
 
     forms = load_forms(None) if str(session.user.role) != "admin" else {}
-    context = AppContext(store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo)
+    context = AppContext(
+        store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo
+    )
     window = MainWindow(context)
     window.show()
     return window

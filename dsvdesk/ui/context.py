@@ -75,7 +75,11 @@ class AppContext:
         return int(self.store.count_records(self.session, **args))
 
     def _query_args(self, query: RecordQuery) -> dict[str, Any]:
-        args: dict[str, Any] = {"search": query.search or None, "sort": query.sort, "descending": query.descending}
+        args: dict[str, Any] = {
+            "search": query.search or None,
+            "sort": query.sort,
+            "descending": query.descending,
+        }
         if query.statuses:
             args["status"] = list(query.statuses)
         if query.mine_only:
@@ -91,7 +95,11 @@ class AppContext:
         return self.store.open_record(self.session, record_id, justification=justification)
 
     def save_answer(self, record_id: str, answer_id: str, value: Any, expected_version: int) -> int:
-        return int(self.store.save_answer(self.session, record_id, answer_id, value, expected_version=expected_version))
+        return int(
+            self.store.save_answer(
+                self.session, record_id, answer_id, value, expected_version=expected_version
+            )
+        )
 
     def submit_record(self, record_id: str, password: str) -> None:
         """Runs on a worker thread: it opens its own connection (sqlite3 connections stay on their thread)."""

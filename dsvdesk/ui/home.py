@@ -32,7 +32,9 @@ SEARCH_DELAY_MS = 200
 class RecordTable(QTableView):
     """A table of records; Enter or double-click opens the current one."""
 
-    def __init__(self, model: RecordListModel, on_open: Callable[[str], object], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: RecordListModel, on_open: Callable[[str], object], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setModel(model)
         self._on_open = on_open
@@ -97,11 +99,15 @@ class HomeTab(QWidget):
             self.new_buttons[spec.id] = button
         layout.addLayout(top)
 
-        row = build_search_row(self, hint="Name, CAD or CRIS reference", accessible_name="Search my forms by name or reference")
+        row = build_search_row(
+            self, hint="Name, CAD or CRIS reference", accessible_name="Search my forms by name or reference"
+        )
         self.search, self.count_label = row.search, row.count_label
         layout.addLayout(row.layout)
 
-        self.model = RecordListModel(context.list_records, context.count_records, query=RecordQuery(mine_only=True))
+        self.model = RecordListModel(
+            context.list_records, context.count_records, query=RecordQuery(mine_only=True)
+        )
         self.table = RecordTable(self.model, on_open, self)
         self.table.setAccessibleName("My forms")
         layout.addWidget(self.table, 1)

@@ -82,7 +82,13 @@ class LockScreen(QWidget):
     unlocked = Signal()
     sign_out_requested = Signal()
 
-    def __init__(self, full_name: str, username: str, check_password: Callable[[str], None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        full_name: str,
+        username: str,
+        check_password: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("lockScreen")
         self._check = check_password

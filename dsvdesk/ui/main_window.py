@@ -132,12 +132,16 @@ class MainWindow(QMainWindow):
         self.menus["help"] = help_menu
         where = QAction("Where is the &log file?", self)
         where.triggered.connect(
-            lambda: messages.info(self, "Log file", f"DSVDesk writes its log (no personal data) to:\n{log.log_file_path()}")
+            lambda: messages.info(
+                self, "Log file", f"DSVDesk writes its log (no personal data) to:\n{log.log_file_path()}"
+            )
         )
         help_menu.addAction(where)
         about = QAction("&About DSVDesk", self)
         about.triggered.connect(
-            lambda: messages.info(self, "About DSVDesk", f"DSVDesk {__version__}\nDatabase: {self.context.db_path}")
+            lambda: messages.info(
+                self, "About DSVDesk", f"DSVDesk {__version__}\nDatabase: {self.context.db_path}"
+            )
         )
         help_menu.addAction(about)
 
@@ -150,7 +154,9 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
         return index
 
-    def add_menu_action(self, menu: str, text: str, slot: Callable[[], None], *, shortcut: str = "") -> QAction:
+    def add_menu_action(
+        self, menu: str, text: str, slot: Callable[[], None], *, shortcut: str = ""
+    ) -> QAction:
         """Add an action to a menu ("file", "help", or a new top-level menu by that name)."""
         target = self.menus.get(menu)
         if target is None:
@@ -223,7 +229,11 @@ class MainWindow(QMainWindow):
             except JustificationRequired:
                 row = row or self._row_for(record_id)
                 owner = row.owner_name if row is not None else "another user"
-                label = f"The record for {row.victim_name}" if row is not None and row.victim_name else "This record"
+                label = (
+                    f"The record for {row.victim_name}"
+                    if row is not None and row.victim_name
+                    else "This record"
+                )
                 reason = JustificationDialog.ask(self, label, owner)
                 if reason is None:
                     return None

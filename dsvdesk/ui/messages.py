@@ -95,7 +95,9 @@ def info(parent: QWidget | None, title: str, text: str) -> None:
     _box(parent, qt.QMessageBox.Icon.Information, title, text, "").exec()
 
 
-def confirm(parent: QWidget | None, title: str, text: str, *, yes_text: str = "&Yes", no_text: str = "&No") -> bool:
+def confirm(
+    parent: QWidget | None, title: str, text: str, *, yes_text: str = "&Yes", no_text: str = "&No"
+) -> bool:
     """Ask a yes/no question; the safe answer (No) is the default button so Enter never confirms by accident."""
     if _State.log_only:
         _record("confirm", title, text, "")

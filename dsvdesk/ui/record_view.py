@@ -161,7 +161,9 @@ class RecordView(QWidget):
             "This record was also changed in another window or on another computer. Their changes to other "
             "questions are now shown, and your changes have been kept and saved on top.",
         )
-        log.ui.info("save conflict on record %s resolved by rebasing %d answers", self.record_id, len(pending))
+        log.ui.info(
+            "save conflict on record %s resolved by rebasing %d answers", self.record_id, len(pending)
+        )
         self.wizard.autosaver.resume()
 
     def flush(self) -> bool:
@@ -175,7 +177,11 @@ class RecordView(QWidget):
         if self.submitting or self.wizard.read_only:
             return
         if not self.flush():
-            messages.error(self, "Not saved yet", "Your latest changes are not saved yet, so the record cannot be submitted. Try again in a moment.")
+            messages.error(
+                self,
+                "Not saved yet",
+                "Your latest changes are not saved yet, so the record cannot be submitted. Try again in a moment.",
+            )
             return
         self.wizard.show_all_problems = True
         self.wizard.visited.update(self.wizard.visible_page_ids())
@@ -189,7 +195,9 @@ class RecordView(QWidget):
                 self.wizard.jump_to_finding(chosen)
             return
         declaration = str(self.record.spec.options.get("declaration", "") or "")
-        password = SubmitDialog.ask(self, declaration=declaration, full_name=self.context.session.user.full_name)
+        password = SubmitDialog.ask(
+            self, declaration=declaration, full_name=self.context.session.user.full_name
+        )
         if password is None:
             return
         self.submitting = True
@@ -197,9 +205,11 @@ class RecordView(QWidget):
         self.status_message.emit("Submitting and signing…")
         record_id = self.record_id
         context = self.context
-        Op(self, lambda: context.submit_record(record_id, password), label="Submitting and signing the record…").success(
-            self._submitted
-        ).failure(self._submit_failed).run()
+        Op(
+            self,
+            lambda: context.submit_record(record_id, password),
+            label="Submitting and signing the record…",
+        ).success(self._submitted).failure(self._submit_failed).run()
 
     def _submitted(self, _result: object) -> None:
         self.submitting = False

@@ -66,7 +66,9 @@ def main() -> int:
         widget, ch = keys[position]
         position += 1
         widget.setFocus()
-        QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier)
+        QTest.sendKeyEvent(
+            QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier
+        )
 
     timer = QTimer()
     timer.setInterval(15)  # a fast typist, so the debounce keeps being restarted between saves

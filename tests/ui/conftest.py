@@ -63,9 +63,13 @@ def _station_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(path, create=True) as store:
         store.init_station("Test Police Station", "admin", "Ada Admin", ADMIN_PASSWORD)
         admin = store.login("admin", ADMIN_PASSWORD)
-        store.add_user(admin, "officer1", "officer", "Olga Officer", "PC101", OFFICER_PASSWORD, ADMIN_PASSWORD)
+        store.add_user(
+            admin, "officer1", "officer", "Olga Officer", "PC101", OFFICER_PASSWORD, ADMIN_PASSWORD
+        )
         store.add_user(admin, "officer2", "officer", "Owen Other", "PC102", OFFICER_PASSWORD, ADMIN_PASSWORD)
-        store.add_user(admin, "super1", "supervisor", "Sam Sergeant", "PS201", SUPERVISOR_PASSWORD, ADMIN_PASSWORD)
+        store.add_user(
+            admin, "super1", "supervisor", "Sam Sergeant", "PS201", SUPERVISOR_PASSWORD, ADMIN_PASSWORD
+        )
         store.update_settings(admin, idle_lock_minutes=10)
     return path
 
@@ -96,7 +100,9 @@ def type_text(widget: QWidget, text: str) -> None:
         if ch.isascii():
             QTest.keyClicks(widget, ch)
         else:
-            QTest.sendKeyEvent(QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier)
+            QTest.sendKeyEvent(
+                QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, ch, Qt.KeyboardModifier.NoModifier
+            )
 
 
 def shot(widget: QWidget, artifacts_dir: Path, name: str) -> Path:

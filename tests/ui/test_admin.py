@@ -174,7 +174,9 @@ def test_admin_adds_an_officer_who_can_then_sign_in(
         assert "Zuzanna" in identity.certificate.subject.rfc4514_string()
 
 
-def test_add_user_checks_before_anything_slow(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:
+def test_add_user_checks_before_anything_slow(
+    qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path
+) -> None:
     calls: list[Any] = []
     dialog = AddUserDialog(None, lambda account, acting: calls.append((account, acting)))  # type: ignore[arg-type, func-returns-value]
     qtbot.addWidget(dialog)
@@ -290,13 +292,19 @@ def test_settings_change_persists_and_the_marking_banner_follows(
     shot(admin_window, artifacts_dir, "admin_tab_settings_saved")
     with Store.open(db_path) as store:
         saved = store.get_settings()
-    assert (saved.marking, saved.idle_lock_minutes, saved.station_code) == ("OFFICIAL-SENSITIVE PERSONAL", 5, "KX")
+    assert (saved.marking, saved.idle_lock_minutes, saved.station_code) == (
+        "OFFICIAL-SENSITIVE PERSONAL",
+        5,
+        "KX",
+    )
     # Saving again with nothing changed says so and writes nothing.
     qtbot.mouseClick(screen.save_settings_button, Qt.MouseButton.LeftButton)
     assert screen.settings_status.text() == "Nothing has changed."
 
 
-def test_bad_settings_are_refused_calmly_and_typing_is_kept(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+def test_bad_settings_are_refused_calmly_and_typing_is_kept(
+    qtbot: QtBot, screen: AdminScreen, db_path: Path
+) -> None:
     urn = screen.setting_boxes["urn_format"]
     urn.setFocus()
     urn.selectAll()
@@ -367,7 +375,9 @@ def test_export_audit_log(qtbot: QtBot, screen: AdminScreen, tmp_path: Path, art
     assert any(m.title == "Audit log exported" for m in messages.shown())
 
 
-def test_export_dialog_refuses_bad_dates_and_places(qtbot: QtBot, ui_app: QApplication, tmp_path: Path) -> None:
+def test_export_dialog_refuses_bad_dates_and_places(
+    qtbot: QtBot, ui_app: QApplication, tmp_path: Path
+) -> None:
     dialog = AuditExportDialog(None, default_folder=tmp_path)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -75,7 +75,9 @@ def wait_saved(qtbot: QtBot, view: RecordView) -> None:
 
 
 @pytest.mark.usefixtures("ui_app", "forms_dir")
-def test_officer_end_to_end(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path) -> None:
+def test_officer_end_to_end(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+) -> None:
     sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
     window = open_app(qtbot, db_path)
     assert window.home is not None
@@ -187,7 +189,9 @@ def test_supervisor_gives_a_reason_to_open_an_officers_record(
 
     with Store.open(db_path) as store:
         officer = store.login("officer1", OFFICER_PASSWORD)
-        ref = store.create_record(officer, load_form_text(ALL_TYPES_FORM, "uitest.yaml"), {"victim_name": "Anna Nowak"})
+        ref = store.create_record(
+            officer, load_form_text(ALL_TYPES_FORM, "uitest.yaml"), {"victim_name": "Anna Nowak"}
+        )
     sign_in_as(monkeypatch, "super1", SUPERVISOR_PASSWORD)
     window = open_app(qtbot, db_path)
     asked: list[str] = []
@@ -253,13 +257,17 @@ def test_window_remembers_its_size(
     close_app(window)
 
 
-def test_admin_sees_no_forms(qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admin_sees_no_forms(
+    qtbot: QtBot, ui_app: QApplication, db_path: Path, forms_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.ui.conftest import ADMIN_PASSWORD
 
     sign_in_as(monkeypatch, "admin", ADMIN_PASSWORD)
     window = open_app(qtbot, db_path)
     assert window.home is None
-    assert window.tabs.tabText(0).replace("&", "") == "Administration"  # the admin screen (tests/ui/test_admin.py)
+    assert (
+        window.tabs.tabText(0).replace("&", "") == "Administration"
+    )  # the admin screen (tests/ui/test_admin.py)
     close_app(window)
 
 
@@ -319,13 +327,17 @@ def test_new_buttons_come_from_the_form_files() -> None:
 
     record = load_form_text(ALL_TYPES_FORM, "uitest.yaml")
     report = load_form_text(
-        ALL_TYPES_FORM.replace("id: uitest", "id: board").replace("title: 77X Test Assessment", "title: Board report")
+        ALL_TYPES_FORM.replace("id: uitest", "id: board")
+        .replace("title: 77X Test Assessment", "title: Board report")
         .replace("marking: OFFICIAL-SENSITIVE", "marking: OFFICIAL-SENSITIVE\noptions:\n  kind: report"),
         "board.yaml",
     )
     named = load_form_text(
-        ALL_TYPES_FORM.replace("id: uitest", "id: stalk").replace("title: 77X Test Assessment", "title: Stalking screen")
-        .replace("marking: OFFICIAL-SENSITIVE", "marking: OFFICIAL-SENSITIVE\noptions:\n  new_label: New S-DASH"),
+        ALL_TYPES_FORM.replace("id: uitest", "id: stalk")
+        .replace("title: 77X Test Assessment", "title: Stalking screen")
+        .replace(
+            "marking: OFFICIAL-SENSITIVE", "marking: OFFICIAL-SENSITIVE\noptions:\n  new_label: New S-DASH"
+        ),
         "stalk.yaml",
     )
     offered = offered_forms({"uitest": record, "board": report, "stalk": named})
@@ -357,7 +369,9 @@ def test_returned_record_shows_the_supervisors_comments_and_can_be_fixed(
         ref = store.create_record(officer, load_form_text(ALL_TYPES_FORM, "uitest.yaml"), _complete_answers())
         submitted = workflow.submit_record(store, officer, ref.id, OFFICER_PASSWORD)
         supervisor = store.login("super1", SUPERVISOR_PASSWORD)
-        store.return_record(supervisor, ref.id, {"q1": "What injury? Describe it in the comment."}, submitted.ref.version)
+        store.return_record(
+            supervisor, ref.id, {"q1": "What injury? Describe it in the comment."}, submitted.ref.version
+        )
     sign_in_as(monkeypatch, "officer1", OFFICER_PASSWORD)
     window = open_app(qtbot, db_path)
     assert window.home is not None
@@ -391,7 +405,9 @@ def test_save_conflict_keeps_both_changes(
     with Store.open(db_path) as elsewhere:
         session = elsewhere.login("officer1", OFFICER_PASSWORD)
         record = elsewhere.open_record(session, view.record_id)
-        elsewhere.save_answer(session, view.record_id, "narrative", "Typed in the other window", record.version)
+        elsewhere.save_answer(
+            session, view.record_id, "narrative", "Typed in the other window", record.version
+        )
     type_text(view.wizard.block("victim_name").editor.line, " Nowak")  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: any(m.title == "Changed elsewhere" for m in messages.shown()), timeout=3000)
     wait_saved(qtbot, view)

@@ -88,7 +88,12 @@ def _first_paint_report(db_path: Path, tmp_path: Path) -> dict[str, Any]:
     )
     result = subprocess.run(
         [sys.executable, "-c", FIRST_PAINT_CHILD, str(db_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
     assert lines, f"no window painted (exit {result.returncode}): {result.stderr[-2000:]}"
@@ -96,12 +101,16 @@ def _first_paint_report(db_path: Path, tmp_path: Path) -> dict[str, Any]:
     return report
 
 
-def test_sign_in_window_paints_without_later_screens_or_the_qt_namespace(db_path: Path, tmp_path: Path) -> None:
+def test_sign_in_window_paints_without_later_screens_or_the_qt_namespace(
+    db_path: Path, tmp_path: Path
+) -> None:
     report = _first_paint_report(db_path, tmp_path)
 
     assert report["window"] == "LoginDialog"
     loaded = set(report["modules"])
-    early = sorted(name for name in loaded if name in NOT_BEFORE_SIGN_IN or name.split(".")[0] in NOT_BEFORE_SIGN_IN)
+    early = sorted(
+        name for name in loaded if name in NOT_BEFORE_SIGN_IN or name.split(".")[0] in NOT_BEFORE_SIGN_IN
+    )
     assert early == []
     assert report["qt_namespace_built"] is False
 

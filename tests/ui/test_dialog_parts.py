@@ -60,7 +60,10 @@ def test_justification_and_amend_dialogs_are_reason_dialogs_with_their_own_butto
     amend = AmendDialog(None, "The record for Anna Kowalska", "01/2026/000001")
     for dialog in (justification, amend):
         qtbot.addWidget(dialog)
-    assert justification.open_button is justification.ok_button and justification.open_button.text() == "&Open record"
+    assert (
+        justification.open_button is justification.ok_button
+        and justification.open_button.text() == "&Open record"
+    )
     assert amend.amend_button is amend.ok_button and amend.amend_button.text() == "&Start amendment"
     assert amend.reason.objectName() == "amendReason"
     amend.show()

@@ -22,7 +22,9 @@ def _has_marking(dialog: QDialog) -> bool:
     return any(b.text() == "OFFICIAL-SENSITIVE" for b in dialog.findChildren(MarkingBanner))
 
 
-def test_login_wrong_password_then_right(qtbot: QtBot, ui_app: QApplication, store: Store, artifacts_dir: Path) -> None:
+def test_login_wrong_password_then_right(
+    qtbot: QtBot, ui_app: QApplication, store: Store, artifacts_dir: Path
+) -> None:
     dialog = LoginDialog(None, store, station="Test Police Station")
     qtbot.addWidget(dialog)
     dialog.show()
@@ -56,11 +58,15 @@ def test_login_locked_account_says_so(qtbot: QtBot, ui_app: QApplication, store:
     assert "locked" in dialog.error_label.text().lower()
 
 
-def test_demo_accounts_only_when_asked(qtbot: QtBot, ui_app: QApplication, store: Store, artifacts_dir: Path) -> None:
+def test_demo_accounts_only_when_asked(
+    qtbot: QtBot, ui_app: QApplication, store: Store, artifacts_dir: Path
+) -> None:
     plain = LoginDialog(None, store)
     qtbot.addWidget(plain)
     assert "Demo" not in " ".join(label.text() for label in plain.findChildren(type(plain.error_label)))
-    demo = LoginDialog(None, store, demo_accounts=[("officer1", "pw-one", "officer"), ("super1", "pw-two", "supervisor")])
+    demo = LoginDialog(
+        None, store, demo_accounts=[("officer1", "pw-one", "officer"), ("super1", "pw-two", "supervisor")]
+    )
     qtbot.addWidget(demo)
     demo.show()
     texts = " ".join(label.text() for label in demo.findChildren(type(demo.error_label)))
@@ -68,7 +74,9 @@ def test_demo_accounts_only_when_asked(qtbot: QtBot, ui_app: QApplication, store
     shot(demo, artifacts_dir, "dialog_login_demo")
 
 
-def test_first_run_creates_station_and_signs_in(qtbot: QtBot, ui_app: QApplication, tmp_path: Path, artifacts_dir: Path) -> None:
+def test_first_run_creates_station_and_signs_in(
+    qtbot: QtBot, ui_app: QApplication, tmp_path: Path, artifacts_dir: Path
+) -> None:
     with Store.open(tmp_path / "new.sqlite3", create=True) as store:
         assert not store.is_initialised()
         dialog = FirstRunDialog(None, store, db_label="new.sqlite3")
@@ -139,8 +147,13 @@ class _Finding:
         self.item_index: Any = None
 
 
-def test_problems_dialog_enter_chooses_a_finding(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:
-    findings = [_Finding("victim_name", "details", "Enter the victim's name."), _Finding("grade", "checklist", "Choose a grade.")]
+def test_problems_dialog_enter_chooses_a_finding(
+    qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path
+) -> None:
+    findings = [
+        _Finding("victim_name", "details", "Enter the victim's name."),
+        _Finding("grade", "checklist", "Choose a grade."),
+    ]
     dialog = ProblemsDialog(None, findings, {"details": "Incident details", "checklist": "Risk checklist"})
     qtbot.addWidget(dialog)
     dialog.show()
@@ -151,7 +164,9 @@ def test_problems_dialog_enter_chooses_a_finding(qtbot: QtBot, ui_app: QApplicat
     assert dialog.chosen is findings[1]
 
 
-def test_demo_accounts_come_from_a_demo_database_only(ui_app: QApplication, db_path: Path, tmp_path: Path) -> None:
+def test_demo_accounts_come_from_a_demo_database_only(
+    ui_app: QApplication, db_path: Path, tmp_path: Path
+) -> None:
     from dsvdesk.demo import DEMO_ACCOUNTS, record_demo_accounts
     from dsvdesk.ui.app import demo_accounts
 

@@ -73,4 +73,3 @@ def test_acknowledged_saves_survive_sigkill(tmp_path: Path, db_path: Path, acks_
         # What was acknowledged is there - or something typed after it, never less, never other text.
         assert stored.startswith(value), (answer_id, value, stored)
         assert full.startswith(stored)
-

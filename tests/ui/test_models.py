@@ -30,7 +30,10 @@ def filled_store(store: Store) -> Store:
         store.create_record(
             officer,
             spec,
-            {"victim_name": f"{NAMES[n % len(NAMES)]} {n:03d}", "incident_date": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}"},
+            {
+                "victim_name": f"{NAMES[n % len(NAMES)]} {n:03d}",
+                "incident_date": f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}",
+            },
         )
     other = store.login("officer2", OFFICER_PASSWORD)
     store.create_record(other, spec, {"victim_name": "Someone Else"})
@@ -45,7 +48,9 @@ def make_model(context: AppContext, query: RecordQuery | None = None, page_size:
     return RecordListModel(context.list_records, context.count_records, query=query, page_size=page_size)
 
 
-def test_model_passes_qtmodeltester(qtmodeltester: ModelTester, ui_app: QApplication, filled_store: Store) -> None:
+def test_model_passes_qtmodeltester(
+    qtmodeltester: ModelTester, ui_app: QApplication, filled_store: Store
+) -> None:
     model = make_model(context_for(filled_store, "officer1", OFFICER_PASSWORD))
     qtmodeltester.check(model, force_py=True)
     model.fetchMore()
@@ -116,7 +121,9 @@ def test_a_page_that_cannot_be_read_blanks_rows_and_says_so_once(ui_app: QApplic
 
     def fetch(query: RecordQuery, offset: int, limit: int) -> Any:
         if offset >= 20:
-            raise StorageUnavailable("The database is locked by another program.", path="station.sqlite3", reason="locked")
+            raise StorageUnavailable(
+                "The database is locked by another program.", path="station.sqlite3", reason="locked"
+            )
         return rows[offset : offset + limit]
 
     model = RecordListModel(fetch, lambda _q: len(rows), columns=FAKE_COLUMNS, page_size=10)
@@ -203,7 +210,16 @@ def test_supervisor_station_wide_query(ui_app: QApplication, filled_store: Store
 def test_columns_and_roles(ui_app: QApplication, filled_store: Store) -> None:
     model = make_model(context_for(filled_store, "officer1", OFFICER_PASSWORD))
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["Victim", "Incident date", "CAD / CRIS", "Status", "Grade", "DASH yes", "Complete", "Last saved"]
+    assert headers == [
+        "Victim",
+        "Incident date",
+        "CAD / CRIS",
+        "Status",
+        "Grade",
+        "DASH yes",
+        "Complete",
+        "Last saved",
+    ]
     row: Any = model.data(model.index(0, 0), RECORD_ROLE)
     assert row.status == "draft"
     assert model.data(model.index(0, 3)) == "Draft"

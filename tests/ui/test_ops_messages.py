@@ -44,7 +44,9 @@ def test_op_user_facing_failure_is_shown_as_it_is(qtbot: QtBot, ui_app: QApplica
     assert messages.shown()[-1].text == "The password is not right; nothing was signed."
 
 
-def test_op_bug_is_logged_and_shown_calmly(qtbot: QtBot, ui_app: QApplication, caplog: pytest.LogCaptureFixture) -> None:
+def test_op_bug_is_logged_and_shown_calmly(
+    qtbot: QtBot, ui_app: QApplication, caplog: pytest.LogCaptureFixture
+) -> None:
     def work() -> None:
         raise KeyError("internal")
 
@@ -115,7 +117,9 @@ def test_run_app_quits_cleanly_when_sign_in_is_cancelled(
     assert app_module.run_app(db_path, demo=True) == 0
 
 
-def test_real_message_box_carries_the_marking(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:
+def test_real_message_box_carries_the_marking(
+    qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path
+) -> None:
     from dsvdesk.ui.qt import QMessageBox, QTimer
     from tests.ui.conftest import shot
 

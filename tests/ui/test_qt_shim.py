@@ -28,7 +28,11 @@ def test_many_emits_in_a_fresh_interpreter_do_not_abort() -> None:
     # A fresh interpreter starts with only a few hundred references to True: without the shim this
     # aborts with "bool_dealloc" long before the loop ends.
     result = subprocess.run(
-        [sys.executable, "-c", EMIT_MANY], cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, "-c", EMIT_MANY],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr

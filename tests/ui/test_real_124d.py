@@ -110,13 +110,25 @@ def fill_page(qtbot: QtBot, wizard: FormWizard, *, skip: set[str]) -> None:
     while progress:
         progress = False
         for question_id, block in view.blocks.items():
-            if question_id in done or question_id in skip or block.editor is None or not block.isVisibleTo(view):
+            if (
+                question_id in done
+                or question_id in skip
+                or block.editor is None
+                or not block.isVisibleTo(view)
+            ):
                 continue
             done.add(question_id)
             if block.question.type is QuestionType.COMPUTED or block.editor.value() is not None:
                 continue
-            if not (block.question.required or block.question.required_when or question_id in CHOSEN
-                    or (block.question.type is QuestionType.REPEAT and question_id in {"children", "officers_attending"})):
+            if not (
+                block.question.required
+                or block.question.required_when
+                or question_id in CHOSEN
+                or (
+                    block.question.type is QuestionType.REPEAT
+                    and question_id in {"children", "officers_attending"}
+                )
+            ):
                 continue
             fill(qtbot, block.editor, question_id)
             progress = True
@@ -128,7 +140,11 @@ def real_forms(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def open_app(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setattr(LoginDialog, "ask", classmethod(lambda cls, parent, store, **kw: store.login("officer1", OFFICER_PASSWORD)))
+    monkeypatch.setattr(
+        LoginDialog,
+        "ask",
+        classmethod(lambda cls, parent, store, **kw: store.login("officer1", OFFICER_PASSWORD)),
+    )
     window = app_module.start(db_path)
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)

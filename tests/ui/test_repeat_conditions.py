@@ -148,7 +148,9 @@ def test_fields_appear_and_disappear_live_with_sibling_answers(
     shot(wizard, artifacts_dir, "repeat_conditions_shown")
     answers = wizard.answers()
     for fid in CONDITIONAL:
-        assert (fid in shown_fields(child)) == (fid in engine_fields(repeat_spec, answers, "children", 0)), fid
+        assert (fid in shown_fields(child)) == (fid in engine_fields(repeat_spec, answers, "children", 0)), (
+            fid
+        )
 
     # Answer "No" to present: the Merlin box goes, but what was typed is kept in memory…
     click_radio(qtbot, radios(child, "present")["no"])
@@ -218,7 +220,9 @@ def test_tab_skips_hidden_fields(qtbot: QtBot, wizard: FormWizard) -> None:
     assert seen[-1] is child.editors["merlin_ref"].focus_target()
 
 
-def test_reopened_record_shows_each_item_as_the_engine_does(qtbot: QtBot, ui_app: QApplication, repeat_spec: FormSpec) -> None:
+def test_reopened_record_shows_each_item_as_the_engine_does(
+    qtbot: QtBot, ui_app: QApplication, repeat_spec: FormSpec
+) -> None:
     answers = {
         "pilot_area": "yes",
         "children": [
@@ -233,8 +237,21 @@ def test_reopened_record_shows_each_item_as_the_engine_does(qtbot: QtBot, ui_app
     qtbot.waitExposed(widget)
     editor = widget.block("children").editor
     assert isinstance(editor, RepeatEditor)
-    assert shown_fields(editor.item_box(0)) == {"name", "resident", "present", "merlin_ref", "injured", "pilot_ref"}
-    assert shown_fields(editor.item_box(1)) == {"name", "resident", "present", "injured", "injury_description"}
+    assert shown_fields(editor.item_box(0)) == {
+        "name",
+        "resident",
+        "present",
+        "merlin_ref",
+        "injured",
+        "pilot_ref",
+    }
+    assert shown_fields(editor.item_box(1)) == {
+        "name",
+        "resident",
+        "present",
+        "injured",
+        "injury_description",
+    }
     assert shown_fields(editor.item_box(2)) == {"name", "resident", "present", "injured"}
     assert editor.item_box(2).editors["merlin_ref"].value() == "kept but hidden"
 
@@ -326,8 +343,12 @@ def test_helper_agrees_with_the_engine(repeat_spec: FormSpec, pilot: str | None,
         assert {"name", "resident", "present", "injured"} <= shape
 
 
-def test_helper_ignores_hidden_repeats_and_forms_without_conditions(spec: FormSpec, repeat_spec: FormSpec) -> None:
+def test_helper_ignores_hidden_repeats_and_forms_without_conditions(
+    spec: FormSpec, repeat_spec: FormSpec
+) -> None:
     # The shared test form's repeat has no conditional fields: nothing to work out.
     assert conditional_repeats(spec) == ()
     assert visible_item_fields(spec, {"children": [{"name": "x"}]}, conditional_repeats(spec)) == {}
-    assert visible_item_fields(repeat_spec, {"children": "not a list"}, conditional_repeats(repeat_spec)) == {}
+    assert (
+        visible_item_fields(repeat_spec, {"children": "not a list"}, conditional_repeats(repeat_spec)) == {}
+    )

@@ -141,7 +141,9 @@ def test_tab_order_follows_the_page(qtbot: QtBot, wizard: FormWizard) -> None:
     assert order == expected
 
 
-def test_typing_autosaves_within_the_debounce_and_says_saved(qtbot: QtBot, wizard: FormWizard, sink: DictSink) -> None:
+def test_typing_autosaves_within_the_debounce_and_says_saved(
+    qtbot: QtBot, wizard: FormWizard, sink: DictSink
+) -> None:
     line = wizard.block("victim_name").editor.line  # type: ignore[union-attr]
     line.setFocus()
     type_text(line, "Zoë Ångström 王小明")
@@ -206,7 +208,9 @@ def test_required_messages_wait_until_the_page_is_left(qtbot: QtBot, wizard: For
     assert wizard._page_state["checklist"][1] == NOT_VISITED
 
 
-def test_show_when_question_and_page_appear_live(qtbot: QtBot, wizard: FormWizard, sink: DictSink, artifacts_dir: Path) -> None:
+def test_show_when_question_and_page_appear_live(
+    qtbot: QtBot, wizard: FormWizard, sink: DictSink, artifacts_dir: Path
+) -> None:
     wizard.go_to_page("people")
     children = wizard.block("children")
     assert not children.isVisible()
@@ -245,7 +249,9 @@ def test_yes_no_mnemonics_and_clear(qtbot: QtBot, wizard: FormWizard, sink: Dict
     assert sink.calls == ["q3"]  # saved "no", then the clearing replaced it before the debounce fired
 
 
-def test_computed_summary_and_rules_update_live_and_jump(qtbot: QtBot, wizard: FormWizard, artifacts_dir: Path) -> None:
+def test_computed_summary_and_rules_update_live_and_jump(
+    qtbot: QtBot, wizard: FormWizard, artifacts_dir: Path
+) -> None:
     wizard.go_to_page("checklist")
     for qid in ("q1", "q2", "q3"):
         editor = wizard.block(qid).editor
@@ -285,7 +291,9 @@ def test_not_asked_needs_a_comment(qtbot: QtBot, wizard: FormWizard, sink: DictS
     assert sink.saved["q1__comment"] == "Victim too distressed; children present"
 
 
-def test_repeat_add_fill_reorder_remove(qtbot: QtBot, wizard: FormWizard, sink: DictSink, artifacts_dir: Path) -> None:
+def test_repeat_add_fill_reorder_remove(
+    qtbot: QtBot, wizard: FormWizard, sink: DictSink, artifacts_dir: Path
+) -> None:
     wizard.go_to_page("people")
     click_radio(qtbot, wizard.block("has_children").editor.radios["yes"])  # type: ignore[union-attr]
     editor = wizard.block("children").editor
@@ -302,7 +310,9 @@ def test_repeat_add_fill_reorder_remove(qtbot: QtBot, wizard: FormWizard, sink: 
     qtbot.mouseClick(editor.item_box(1).up_button, Qt.MouseButton.LeftButton)
     assert editor.value() == [{"name": "Jan"}, {"name": "Mia", "age": 7}]
     assert not editor.item_box(0).up_button.isEnabled()
-    qtbot.mouseClick(editor.item_box(0).remove_button, Qt.MouseButton.LeftButton)  # confirm: none given → removes
+    qtbot.mouseClick(
+        editor.item_box(0).remove_button, Qt.MouseButton.LeftButton
+    )  # confirm: none given → removes
     assert editor.value() == [{"name": "Mia", "age": 7}]
     assert wizard.flush()
     assert sink.saved["children"] == [{"name": "Mia", "age": 7}]
@@ -415,7 +425,9 @@ def test_reopen_shows_answers_and_start_page(qtbot: QtBot, ui_app: QApplication,
     assert {k: v for k, v in widget.answers().items()} == answers  # loading never changes an answer
 
 
-def test_read_only_with_review_comments_and_reviewer_sections(qtbot: QtBot, ui_app: QApplication, spec: FormSpec, artifacts_dir: Path) -> None:
+def test_read_only_with_review_comments_and_reviewer_sections(
+    qtbot: QtBot, ui_app: QApplication, spec: FormSpec, artifacts_dir: Path
+) -> None:
     officer_view = FormWizard(spec, {"victim_name": "Anna"})
     qtbot.addWidget(officer_view)
     assert "supervisor" not in officer_view.visible_page_ids()
@@ -458,7 +470,9 @@ def test_save_failure_keeps_typing_and_retries(qtbot: QtBot, wizard: FormWizard,
     assert sink.saved == {"victim_name": "Anna"}
 
 
-def test_conflict_pauses_autosave_without_losing_anything(qtbot: QtBot, wizard: FormWizard, sink: DictSink) -> None:
+def test_conflict_pauses_autosave_without_losing_anything(
+    qtbot: QtBot, wizard: FormWizard, sink: DictSink
+) -> None:
     conflicts: list[object] = []
     assert wizard.autosaver is not None
     wizard.autosaver.conflict.connect(conflicts.append)
@@ -505,6 +519,8 @@ def test_every_shipped_form_renders_every_page_with_named_inputs(
     for page in widget.pages:
         widget.go_to_page(page.id)
         view = widget._views[page.id]
-        assert [w for w in view.findChildren(QWidget) if isinstance(w, inputs) and not w.accessibleName()] == []
+        assert [
+            w for w in view.findChildren(QWidget) if isinstance(w, inputs) and not w.accessibleName()
+        ] == []
     widget.go_to_page(widget.pages[0].id)
     shot(widget, artifacts_dir, f"form_{spec.id}_first_page")

@@ -28,7 +28,9 @@ sys.meta_path.insert(0, _Blocker())
     "module", ["dsvdesk.engine", "dsvdesk.store", "dsvdesk.export", "dsvdesk.cli", "dsvdesk.workflow"]
 )
 def test_core_imports_without_pyside6(module: str) -> None:
-    code = BLOCK_QT + f"""
+    code = (
+        BLOCK_QT
+        + f"""
 import importlib, pkgutil
 pkg = importlib.import_module({module!r})
 if hasattr(pkg, '__path__'):
@@ -36,13 +38,18 @@ if hasattr(pkg, '__path__'):
         importlib.import_module(info.name)
 assert not any(m.startswith('PySide6') for m in sys.modules), 'PySide6 got imported'
 """
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_headless_cli_runs_without_pyside6() -> None:
     code = BLOCK_QT + "from dsvdesk.cli import main; raise SystemExit(main(['--version']))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "DSVDesk" in result.stdout
 

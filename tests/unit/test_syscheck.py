@@ -7,7 +7,9 @@ import pytest
 from dsvdesk import syscheck
 
 
-def test_missing_qt_library_names_the_apt_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_qt_library_names_the_apt_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def fail(name: str) -> None:
         raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
 
@@ -18,7 +20,9 @@ def test_missing_qt_library_names_the_apt_line(monkeypatch: pytest.MonkeyPatch, 
     assert "sudo apt-get install -y --no-install-recommends libegl1" in out
 
 
-def test_no_display_says_so_and_how_to_run_under_xvfb(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_display_says_so_and_how_to_run_under_xvfb(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)

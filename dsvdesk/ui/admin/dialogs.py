@@ -110,7 +110,9 @@ class _WorkingDialog(MarkedDialog):
         self.show_error("Type your own password: it unlocks the station signing key.", self.acting_password)
         return True
 
-    def _run(self, work: Callable[[], T], done: Callable[[T], None], *, label: str, wrong_password: QLineEdit) -> None:
+    def _run(
+        self, work: Callable[[], T], done: Callable[[T], None], *, label: str, wrong_password: QLineEdit
+    ) -> None:
         """Run ``work`` off the UI thread; ``done(result)`` then closes the dialog. A refusal from the
         store is shown inline (a wrong password clears that box); a bug is logged and shown calmly."""
         if self.busy:
@@ -203,7 +205,10 @@ class AddUserDialog(_WorkingDialog):
                 self.show_error(exc.message, widget)
                 return None
         if not self.passwords_match(self.password, self.repeat):
-            self.show_error("The two passwords are not the same. Type the password again in 'Repeat password'.", self.repeat)
+            self.show_error(
+                "The two passwords are not the same. Type the password again in 'Repeat password'.",
+                self.repeat,
+            )
             return None
         if self._acting_password_missing():
             return None
@@ -225,8 +230,12 @@ class AddUserDialog(_WorkingDialog):
         def done(user: User) -> None:
             self.created = user
 
-        self._run(lambda: create(account, acting), done, label="Creating the account and its signing key…",
-                  wrong_password=self.acting_password)
+        self._run(
+            lambda: create(account, acting),
+            done,
+            label="Creating the account and its signing key…",
+            wrong_password=self.acting_password,
+        )
 
     @classmethod
     def ask(cls, parent: QWidget | None, create: Callable[[NewAccount, str], User]) -> User | None:
@@ -279,8 +288,12 @@ class ResetPasswordDialog(_WorkingDialog):
         def done(_result: None) -> None:
             self.done_ok = True
 
-        self._run(lambda: reset(new_password, acting), done, label="Issuing a new signing key…",
-                  wrong_password=self.acting_password)
+        self._run(
+            lambda: reset(new_password, acting),
+            done,
+            label="Issuing a new signing key…",
+            wrong_password=self.acting_password,
+        )
 
     @classmethod
     def ask(cls, parent: QWidget | None, user: User, reset: Callable[[str, str], None]) -> bool:
@@ -325,7 +338,10 @@ class ChangeRoleDialog(_WorkingDialog):
     def _ok(self) -> None:
         role = Role(str(self.role.currentData()))
         if role is self.user.role:
-            self.show_error(f"{self.user.full_name} is already {ROLE_LABELS[role].lower()}. Choose another role.", self.role)
+            self.show_error(
+                f"{self.user.full_name} is already {ROLE_LABELS[role].lower()}. Choose another role.",
+                self.role,
+            )
             return
         if self._acting_password_missing():
             return
@@ -334,8 +350,12 @@ class ChangeRoleDialog(_WorkingDialog):
         def done(user: User) -> None:
             self.changed = user
 
-        self._run(lambda: change(role, acting), done, label="Re-issuing the certificate…",
-                  wrong_password=self.acting_password)
+        self._run(
+            lambda: change(role, acting),
+            done,
+            label="Re-issuing the certificate…",
+            wrong_password=self.acting_password,
+        )
 
     @classmethod
     def ask(cls, parent: QWidget | None, user: User, change: Callable[[Role, str], User]) -> User | None:
@@ -347,7 +367,9 @@ class ChangeRoleDialog(_WorkingDialog):
 class AuditExportDialog(MarkedDialog):
     """Where to write the audit log CSV, and for which days (both optional; inclusive, UTC)."""
 
-    def __init__(self, parent: QWidget | None, *, default_folder: Path | None = None, today: dt.date | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None, *, default_folder: Path | None = None, today: dt.date | None = None
+    ) -> None:
         super().__init__(parent, "Export audit log")
         self.result_request: AuditExportRequest | None = None
         today = today or dt.date.today()
@@ -392,7 +414,10 @@ class AuditExportDialog(MarkedDialog):
     def _choose(self) -> None:
         # Replacing an existing file is asked about once, by _ok, for typed and chosen names alike.
         chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export audit log — DSVDesk", self.path.text(), "CSV files (*.csv)",
+            self,
+            "Export audit log — DSVDesk",
+            self.path.text(),
+            "CSV files (*.csv)",
             options=QFileDialog.Option.DontConfirmOverwrite,
         )
         if chosen:
@@ -406,7 +431,9 @@ class AuditExportDialog(MarkedDialog):
         try:
             return True, dt.date.fromisoformat(parse_date(text) or "")
         except ValueError:
-            self._error(f"The {which} date {text!r} is not a date. Type it as dd/mm/yyyy, e.g. 01/04/2026.", box)
+            self._error(
+                f"The {which} date {text!r} is not a date. Type it as dd/mm/yyyy, e.g. 01/04/2026.", box
+            )
             return False, None
 
     def _error(self, text: str, focus: QWidget) -> None:

@@ -54,13 +54,33 @@ T = TypeVar("T")
 # (setting name, label with mnemonic, accessible name, hint shown under the box)
 _TEXT_SETTINGS = (
     ("station_name", "Station &name", "Station name", ""),
-    ("station_code", "Station &code", "Station code", "Short code used in references; empty = initials of the name."),
-    ("marking", "Protective &marking", "Protective marking", "Shown at the top and foot of every screen and page."),
-    ("urn_format", "&Reference format", "Reference format", "Use {station}, {yyyy} or {yy}, and {seq}, e.g. {seq:05d}."),
+    (
+        "station_code",
+        "Station &code",
+        "Station code",
+        "Short code used in references; empty = initials of the name.",
+    ),
+    (
+        "marking",
+        "Protective &marking",
+        "Protective marking",
+        "Shown at the top and foot of every screen and page.",
+    ),
+    (
+        "urn_format",
+        "&Reference format",
+        "Reference format",
+        "Use {station}, {yyyy} or {yy}, and {seq}, e.g. {seq:05d}.",
+    ),
 )
 _NUMBER_SETTINGS = (
     ("idle_lock_minutes", "&Idle lock after (minutes)", "Idle lock after, in minutes", "0 = never lock."),
-    ("lockout_threshold", "Lock account after (&wrong passwords)", "Wrong passwords before an account locks", ""),
+    (
+        "lockout_threshold",
+        "Lock account after (&wrong passwords)",
+        "Wrong passwords before an account locks",
+        "",
+    ),
     ("lockout_minutes", "Account lock &lasts (minutes)", "Minutes an account stays locked", ""),
 )
 
@@ -145,13 +165,16 @@ class AdminScreen(QWidget):
         self.unlock_button = QPushButton("&Unlock", box)
         self.role_button = QPushButton("Change r&ole…", box)
         self.refresh_button = QPushButton("Re&fresh", box)
-        _button_row(layout, (
-            (self.add_button, self.add_user, "Add a user"),
-            (self.reset_button, self.reset_password, "Reset the selected user's password"),
-            (self.unlock_button, self.unlock_user, "Unlock the selected account"),
-            (self.role_button, self.change_role, "Change the selected user's role"),
-            (self.refresh_button, self.refresh_users, "Refresh the list of accounts"),
-        ))
+        _button_row(
+            layout,
+            (
+                (self.add_button, self.add_user, "Add a user"),
+                (self.reset_button, self.reset_password, "Reset the selected user's password"),
+                (self.unlock_button, self.unlock_user, "Unlock the selected account"),
+                (self.role_button, self.change_role, "Change the selected user's role"),
+                (self.refresh_button, self.refresh_users, "Refresh the list of accounts"),
+            ),
+        )
         self.accounts_status = _status_label(box, "Result of the last account change")
         layout.addWidget(self.accounts_status)
         return box
@@ -215,8 +238,13 @@ class AdminScreen(QWidget):
         def create(account: NewAccount, acting_password: str) -> User:
             return self._worker_call(
                 lambda store: store.add_user(
-                    session, account.username, account.role, account.full_name, account.collar,
-                    account.password, acting_password,
+                    session,
+                    account.username,
+                    account.role,
+                    account.full_name,
+                    account.collar,
+                    account.password,
+                    acting_password,
                 )
             )()
 
@@ -234,7 +262,9 @@ class AdminScreen(QWidget):
         session = self.context.session
 
         def reset(new_password: str, acting_password: str) -> None:
-            self._worker_call(lambda store: store.reset_password(session, user.username, new_password, acting_password))()
+            self._worker_call(
+                lambda store: store.reset_password(session, user.username, new_password, acting_password)
+            )()
 
         if ResetPasswordDialog.ask(self, user, reset):
             self._done(f"New password set for {user.username}; the account is unlocked.")
@@ -259,11 +289,15 @@ class AdminScreen(QWidget):
         session = self.context.session
 
         def change(role: Role, acting_password: str) -> User:
-            return self._worker_call(lambda store: store.set_role(session, user.username, role, acting_password))()
+            return self._worker_call(
+                lambda store: store.set_role(session, user.username, role, acting_password)
+            )()
 
         changed = ChangeRoleDialog.ask(self, user, change)
         if changed is not None:
-            self._done(f"{changed.username} is now {changed.role.value}. Their next sign-in uses the new role.")
+            self._done(
+                f"{changed.username} is now {changed.role.value}. Their next sign-in uses the new role."
+            )
             self.refresh_users(select=changed.username)
 
     def _done(self, text: str) -> None:
@@ -296,7 +330,10 @@ class AdminScreen(QWidget):
         self.revert_settings_button = QPushButton("Re&vert", box)
         _button_row(
             layout,
-            ((self.save_settings_button, self.save_settings, ""), (self.revert_settings_button, self.load_settings, "")),
+            (
+                (self.save_settings_button, self.save_settings, ""),
+                (self.revert_settings_button, self.load_settings, ""),
+            ),
         )
         self.settings_status = _status_label(box, "Result of saving the settings")
         layout.addWidget(self.settings_status)
@@ -318,7 +355,9 @@ class AdminScreen(QWidget):
         made = settings_mod.default_station_code(self.setting_boxes["station_name"].text())
         self.setting_boxes["station_code"].setPlaceholderText(f"empty: {made}, from the name")
         code = self.setting_boxes["station_code"].text().strip() or made
-        self.urn_preview.setText(_preview_urn(self.setting_boxes["urn_format"].text().strip(), code, dt.date.today()))
+        self.urn_preview.setText(
+            _preview_urn(self.setting_boxes["urn_format"].text().strip(), code, dt.date.today())
+        )
 
     def setting_changes(self) -> dict[str, Any]:
         """What differs from the saved settings. Numbers go as typed; the store checks and explains."""
@@ -337,7 +376,9 @@ class AdminScreen(QWidget):
         try:
             saved = self.context.store.update_settings(self.context.session, **changes)
         except UserFacingError as exc:
-            messages.error(self, "Settings not saved", f"{exc.message}\n\nNothing was changed; your typing is kept.")
+            messages.error(
+                self, "Settings not saved", f"{exc.message}\n\nNothing was changed; your typing is kept."
+            )
             return
         self._settings = saved
         log.ui.info("station settings changed: %s", ", ".join(sorted(changes)))
@@ -359,7 +400,9 @@ class AdminScreen(QWidget):
         layout.addWidget(explain)
         self.verify_button = QPushButton("&Verify chain", box)
         self.export_button = QPushButton("E&xport audit log…", box)
-        _button_row(layout, ((self.verify_button, self.verify_audit, ""), (self.export_button, self.export_audit, "")))
+        _button_row(
+            layout, ((self.verify_button, self.verify_audit, ""), (self.export_button, self.export_audit, ""))
+        )
         self.audit_result = QLabel("Not checked yet in this session.", box)
         self.audit_result.setObjectName("auditResult")
         self.audit_result.setWordWrap(True)
@@ -381,9 +424,9 @@ class AdminScreen(QWidget):
             self.audit_result.setText("The check could not run (see the message).")
             return False
 
-        ops.Op(self, self._worker_call(lambda store: store.verify_audit()), label="Checking the audit chain…").success(
-            show
-        ).failure(failed).run()
+        ops.Op(
+            self, self._worker_call(lambda store: store.verify_audit()), label="Checking the audit chain…"
+        ).success(show).failure(failed).run()
 
     def _show_verification(self, result: AuditVerification) -> None:
         self.audit_result.setProperty("ok", result.ok)
@@ -419,7 +462,9 @@ class AdminScreen(QWidget):
         ops.Op(
             self,
             self._worker_call(
-                lambda store: store.export_audit_csv(request.path, request.date_from, request.date_to, session=session)
+                lambda store: store.export_audit_csv(
+                    request.path, request.date_from, request.date_to, session=session
+                )
             ),
             label="Exporting the audit log…",
         ).success(done).run()

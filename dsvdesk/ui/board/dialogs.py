@@ -36,7 +36,9 @@ KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 class FigurePickerDialog(MarkedDialog):
     """Every Part A figure with its current value; typing filters, Enter (or double-click) inserts."""
 
-    def __init__(self, parent: QWidget | None, choices: Sequence[FigureChoice], *, period_label: str, message: str) -> None:
+    def __init__(
+        self, parent: QWidget | None, choices: Sequence[FigureChoice], *, period_label: str, message: str
+    ) -> None:
         super().__init__(parent, "Insert Part A figure")
         self.add_heading("Insert a Part A figure")
         intro = QLabel(
@@ -122,7 +124,9 @@ class FigurePickerDialog(MarkedDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, choices: Sequence[FigureChoice], *, period_label: str, message: str) -> str | None:
+    def ask(
+        cls, parent: QWidget | None, choices: Sequence[FigureChoice], *, period_label: str, message: str
+    ) -> str | None:
         """The chosen figure's key, or None."""
         dialog = cls(parent, choices, period_label=period_label, message=message)
         dialog.exec()
@@ -188,7 +192,9 @@ class PackExportDialog(MarkedDialog):
         self.recipient.setReadOnly(True)
         self.recipient.setAccessibleName("Recipient (fixed)")
         form.addRow("Recipient", self.recipient)
-        self.justification = self.make_text_box("Reason recorded in the audit log", text=justification, height=60)
+        self.justification = self.make_text_box(
+            "Reason recorded in the audit log", text=justification, height=60
+        )
         self.justification.setReadOnly(not justification_editable)
         reason_label = QLabel("&Reason", self)
         reason_label.setBuddy(self.justification)
@@ -259,9 +265,13 @@ class PackExportDialog(MarkedDialog):
 class PackResultDialog(MarkedDialog):
     """Where the pack was written and the verification of it, one line per file."""
 
-    def __init__(self, parent: QWidget | None, *, folder: Path, zip_path: Path, lines: Sequence[str], ok: bool) -> None:
+    def __init__(
+        self, parent: QWidget | None, *, folder: Path, zip_path: Path, lines: Sequence[str], ok: bool
+    ) -> None:
         super().__init__(parent, "Board pack exported")
-        self.add_heading("Board pack exported and verified" if ok else "Board pack exported — verification FAILED")
+        self.add_heading(
+            "Board pack exported and verified" if ok else "Board pack exported — verification FAILED"
+        )
         where = QLabel(f"Folder: {folder}\nZip: {zip_path}", self)
         where.setWordWrap(True)
         where.setTextFormat(Qt.TextFormat.PlainText)
@@ -293,7 +303,9 @@ class PackResultDialog(MarkedDialog):
         self.resize(760, 360)
 
     @classmethod
-    def present(cls, parent: QWidget | None, *, folder: Path, zip_path: Path, lines: Sequence[str], ok: bool) -> PackResultDialog:
+    def present(
+        cls, parent: QWidget | None, *, folder: Path, zip_path: Path, lines: Sequence[str], ok: bool
+    ) -> PackResultDialog:
         dialog = cls(parent, folder=folder, zip_path=zip_path, lines=lines, ok=ok)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -57,7 +57,11 @@ def report_forms(forms: Mapping[str, FormSpec]) -> list[FormSpec]:
 def paragraphs_question(page: Page) -> Question | None:
     """The page's paragraphs repeat (``board: paragraphs``), if it is a question page of the report."""
     return next(
-        (q for q in page.questions if q.type is QuestionType.REPEAT and q.tag_value(BOARD_TAG) == report_pdf.ROLE_PARAGRAPHS),
+        (
+            q
+            for q in page.questions
+            if q.type is QuestionType.REPEAT and q.tag_value(BOARD_TAG) == report_pdf.ROLE_PARAGRAPHS
+        ),
         None,
     )
 
@@ -72,7 +76,9 @@ def text_field_id(question: Question) -> str:
 
 def build_report(spec: FormSpec, answers: Mapping[str, Any], *, report_id: str, revision: int) -> BoardReport:
     """The report model exactly as the pack export builds it (hidden answers dropped)."""
-    return board_report_from_answers(spec, visible_answers(spec, answers), report_id=report_id, revision=revision)
+    return board_report_from_answers(
+        spec, visible_answers(spec, answers), report_id=report_id, revision=revision
+    )
 
 
 def report_period(report: BoardReport) -> Period | None:
@@ -174,7 +180,9 @@ def progress(spec: FormSpec, preview: ReportPreview) -> Progress:
             continue
         total += 1
         shown = preview.for_question(question.id)
-        done = shown is not None and (bool(shown.paragraphs) or (shown.nothing_to_report and bool(shown.nothing_reason)))
+        done = shown is not None and (
+            bool(shown.paragraphs) or (shown.nothing_to_report and bool(shown.nothing_reason))
+        )
         if done:
             answered += 1
         else:
@@ -218,7 +226,11 @@ def has_tokens(report: BoardReport) -> bool:
         TOKEN.search(t)
         for section in report.sections
         for question in section.questions
-        for t in (question.prompt, question.nothing_reason, *(x for p in question.paragraphs for x in (p.heading, p.text)))
+        for t in (
+            question.prompt,
+            question.nothing_reason,
+            *(x for p in question.paragraphs for x in (p.heading, p.text)),
+        )
     )
 
 

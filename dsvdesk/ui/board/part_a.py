@@ -67,7 +67,12 @@ class PartAFeed(QObject):
 
     @property
     def ready(self) -> bool:
-        return self.period is not None and self.part_a is not None and self.computed_for == self.period and not self.error
+        return (
+            self.period is not None
+            and self.part_a is not None
+            and self.computed_for == self.period
+            and not self.error
+        )
 
     @property
     def busy(self) -> bool:
@@ -76,7 +81,9 @@ class PartAFeed(QObject):
     def status(self) -> str:
         """One line for the panel: what the figures are, or why there are none."""
         if self.period is None:
-            return "Set the period covered (from and to) on the Report details page: Part A is computed for it."
+            return (
+                "Set the period covered (from and to) on the Report details page: Part A is computed for it."
+            )
         if self.error:
             return self.error
         if self.busy or not self.ready:
@@ -124,9 +131,11 @@ class PartAFeed(QObject):
         self.changed.emit()
         db_path, session = self.context.db_path, self.context.session
         # No parent widget: this is background work the supervisor did not ask to wait for (no progress box).
-        Op(None, lambda: logic.compute_part_a(db_path, session, period, form_id), label="Computing Part A…").success(
-            lambda result, p=period: self._done(p, result)
-        ).failure(lambda exc, p=period: self._failed(p, exc)).run()
+        Op(
+            None, lambda: logic.compute_part_a(db_path, session, period, form_id), label="Computing Part A…"
+        ).success(lambda result, p=period: self._done(p, result)).failure(
+            lambda exc, p=period: self._failed(p, exc)
+        ).run()
 
     def _alive(self) -> bool:
         """False once the report's tab was closed while the figures were being computed."""
@@ -152,7 +161,9 @@ class PartAFeed(QObject):
             self.error = f"Part A cannot be computed: {exc.message}"
         else:
             log.ui.error("Part A computation failed", exc_info=(type(exc), exc, exc.__traceback__))
-            self.error = "Part A could not be computed because of an unexpected problem (details in the log file)."
+            self.error = (
+                "Part A could not be computed because of an unexpected problem (details in the log file)."
+            )
         self.computed_for = None
         if period == self.period:
             self.changed.emit()
@@ -196,7 +207,9 @@ class FiguresModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.figures):
             return None
         figure = self.figures[index.row()]
@@ -218,11 +231,19 @@ class FiguresModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             kind = "computed by DSVDesk" if figure.computed else "entered by hand"
-            return f"{figure.label} ({kind}; source: {figure.source}). Quote it as {logic.token_for(figure.key)}"
+            return (
+                f"{figure.label} ({kind}; source: {figure.source}). Quote it as {logic.token_for(figure.key)}"
+            )
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.HEADERS):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
             return self.HEADERS[section]
         return None
 

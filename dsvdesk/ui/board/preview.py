@@ -34,12 +34,18 @@ def question_html(
     question: QuestionPreview, figures: Mapping[str, str] | None, *, full: bool, section: bool = True
 ) -> str:
     """One question: in full (the page being written) or as a line of the whole report's outline."""
-    parts = [f"<p style='color:#52606d; margin:0'>{html.escape(question.section_heading)}</p>"] if section else []
+    parts = (
+        [f"<p style='color:#52606d; margin:0'>{html.escape(question.section_heading)}</p>"] if section else []
+    )
     number = f"{html.escape(question.number)} " if question.number else ""
     prompt = question.prompt if full else _short(question.prompt, 90)
     parts.append(f"<p style='margin-top:2px'><b>{number}{_rich(prompt, figures)}</b></p>")
     if question.nothing_to_report:
-        reason = _rich(question.nothing_reason, figures) if question.nothing_reason else "<i>(reason not given yet)</i>"
+        reason = (
+            _rich(question.nothing_reason, figures)
+            if question.nothing_reason
+            else "<i>(reason not given yet)</i>"
+        )
         parts.append(f"<p><i>Nothing to report:</i> {reason}</p>")
         return "".join(parts)
     if not question.paragraphs:
@@ -91,7 +97,9 @@ class NumberingPreview(QWidget):
         self.figures_note.setObjectName("hint")
         self.figures_note.setWordWrap(True)
         layout.addWidget(self.figures_note)
-        self.numbers: list[str] = []  # the paragraph numbers on show, in order (read by tests and screen readers)
+        self.numbers: list[
+            str
+        ] = []  # the paragraph numbers on show, in order (read by tests and screen readers)
         self.question_id: str | None = None
         self._html = ""
 
@@ -106,7 +114,8 @@ class NumberingPreview(QWidget):
     ) -> None:
         self.style_label.setText(f"Numbering {preview.style_label}")
         self.progress_label.setText(
-            progress.text + (f" Still to do: {', '.join(progress.outstanding)}." if progress.outstanding else "")
+            progress.text
+            + (f" Still to do: {', '.join(progress.outstanding)}." if progress.outstanding else "")
         )
         self.figures_note.setText(figures_note)
         self.figures_note.setVisible(bool(figures_note))
@@ -122,7 +131,9 @@ class NumberingPreview(QWidget):
             for q in preview.questions:
                 outline.append(question_html(q, figures, full=False, section=q.section_heading != previous))
                 previous = q.section_heading
-            body = "<p><b>The whole report</b> (open a question's page to see it in full)</p>" + "".join(outline)
+            body = "<p><b>The whole report</b> (open a question's page to see it in full)</p>" + "".join(
+                outline
+            )
         if body != self._html:
             self._html = body
             scroll = self.browser.verticalScrollBar().value()

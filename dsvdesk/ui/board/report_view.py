@@ -106,7 +106,9 @@ class BoardReportView(RecordView):
         self.figure_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.figure_button.setToolTip("Insert a Part A figure at the cursor (Ctrl+Shift+F)")
         self.figure_button.clicked.connect(lambda: self.insert_figure(self.focusWidget()))
-        self.export_button = wizard.add_action_button("E&xport board pack…", accessible_name="Export the board pack")
+        self.export_button = wizard.add_action_button(
+            "E&xport board pack…", accessible_name="Export the board pack"
+        )
         self.export_button.setObjectName("exportPackButton")
         self.export_button.clicked.connect(self.export_pack)
         shortcut = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
@@ -133,8 +135,14 @@ class BoardReportView(RecordView):
         borough_id = _question_id_by_role(self.record, ROLE_BOROUGH)
         number = self.wizard.value_of(number_id) if number_id else None
         borough = self.wizard.value_of(borough_id) if borough_id else None
-        head = f"Board report {str(number).strip()}" if isinstance(number, str) and number.strip() else "Board report"
-        return f"{head} — {borough.strip()}" if isinstance(borough, str) and borough.strip() else f"{head} — new"
+        head = (
+            f"Board report {str(number).strip()}"
+            if isinstance(number, str) and number.strip()
+            else "Board report"
+        )
+        return (
+            f"{head} — {borough.strip()}" if isinstance(borough, str) and borough.strip() else f"{head} — new"
+        )
 
     def _sync_read_only(self) -> None:
         editable = not self.wizard.read_only
@@ -220,7 +228,9 @@ class BoardReportView(RecordView):
         if field_editor is None:
             return
         layout = item.layout()
-        buttons = layout.itemAt(layout.count() - 1).layout() if layout is not None and layout.count() else None
+        buttons = (
+            layout.itemAt(layout.count() - 1).layout() if layout is not None and layout.count() else None
+        )
         if buttons is None:
             return
         button = QToolButton(item)
@@ -259,7 +269,11 @@ class BoardReportView(RecordView):
     def _takes_figures(self, target: QWidget | None) -> bool:
         """A text box of a paragraph (text or sub-heading) or of a "nothing to report" reason: the texts
         whose references the export resolves. Never a header field such as the borough."""
-        if not isinstance(target, QPlainTextEdit | QLineEdit) or target.isReadOnly() or not self.isAncestorOf(target):
+        if (
+            not isinstance(target, QPlainTextEdit | QLineEdit)
+            or target.isReadOnly()
+            or not self.isAncestorOf(target)
+        ):
             return False
         widget: QWidget | None = target
         while widget is not None and widget is not self:
@@ -310,7 +324,9 @@ class BoardReportView(RecordView):
             return
         if not self.flush():
             messages.error(
-                self, "Not saved yet", "Your latest changes are not saved yet, so the pack cannot be exported. Try again in a moment."
+                self,
+                "Not saved yet",
+                "Your latest changes are not saved yet, so the pack cannot be exported. Try again in a moment.",
             )
             return
         check = evaluate(self.record.spec, self.wizard.answers())

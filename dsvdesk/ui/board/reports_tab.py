@@ -46,7 +46,11 @@ def _period(row: Any) -> str:
 BOARD_COLUMNS: tuple[Column, ...] = (
     Column("", "Report no.", lambda r: _column(r, "report_number") or "(not yet entered)"),
     Column("", "Borough", lambda r: _column(r, "borough")),
-    Column("", "Board meeting", lambda r: display_date(_column(r, "meeting_date")) if _column(r, "meeting_date") else ""),
+    Column(
+        "",
+        "Board meeting",
+        lambda r: display_date(_column(r, "meeting_date")) if _column(r, "meeting_date") else "",
+    ),
     Column("", "Period covered", _period),
     Column("completeness", "Complete", lambda r: f"{r.completeness}%", align_right=True),
     Column("status", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),

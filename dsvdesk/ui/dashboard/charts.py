@@ -86,7 +86,9 @@ class BarChart(QWidget):
         parts = [f"{b.label}: {b.text}" for b in self.bars]
         self.setAccessibleName(f"{self.title} chart")
         self.setAccessibleDescription(
-            "; ".join(parts) + ". Use the arrow keys and Enter to list the records behind a bar." if parts else self.empty_text
+            "; ".join(parts) + ". Use the arrow keys and Enter to list the records behind a bar."
+            if parts
+            else self.empty_text
         )
 
     # --- geometry ---------------------------------------------------------------------------------
@@ -136,7 +138,9 @@ class BarChart(QWidget):
         painter.setFont(self._title_font())
         painter.setPen(QColor("#1f2d3d"))
         title_rect = QRectF(MARGIN, MARGIN, self.width() - 2 * MARGIN, self._title_height() - TITLE_GAP)
-        painter.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title)
+        painter.drawText(
+            title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.title
+        )
         painter.setFont(self.font())
         metrics = QFontMetrics(self.font())
         if not self.bars:
@@ -162,14 +166,20 @@ class BarChart(QWidget):
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                 metrics.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(label_rect.width())),
             )
-            fill = QRectF(full.left(), full.top() + 3, max(length, 2.0 if bar.value > 0 else 0.0), full.height() - 6)
+            fill = QRectF(
+                full.left(), full.top() + 3, max(length, 2.0 if bar.value > 0 else 0.0), full.height() - 6
+            )
             painter.fillRect(fill, QColor(bar.colour))
             if bar.value <= 0:  # an empty bar still shows where it would be
                 painter.setPen(QPen(QColor("#9fb3c8"), 1, Qt.PenStyle.DashLine))
-                painter.drawLine(int(full.left()), int(full.top() + 3), int(full.left()), int(full.bottom() - 3))
+                painter.drawLine(
+                    int(full.left()), int(full.top() + 3), int(full.left()), int(full.bottom() - 3)
+                )
             painter.setPen(QColor("#1f2d3d"))
             value_rect = QRectF(fill.right() + 6, full.top(), text_width + 20, full.height())
-            painter.drawText(value_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), bar.text)
+            painter.drawText(
+                value_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), bar.text
+            )
             if index == self.current and self.hasFocus():
                 painter.setPen(QPen(QColor("#1f3a5f"), 1, Qt.PenStyle.DotLine))
                 painter.drawRect(row.adjusted(0, 0, -1, -1))
@@ -184,7 +194,9 @@ class BarChart(QWidget):
             self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
             if index >= 0:
                 bar = self.bars[index]
-                self.setToolTip(f"{bar.label}: {bar.text}\nClick to see the records." if bar.clickable else self.note)
+                self.setToolTip(
+                    f"{bar.label}: {bar.text}\nClick to see the records." if bar.clickable else self.note
+                )
             else:
                 self.setToolTip(self.note)
             self.update()

@@ -71,7 +71,9 @@ def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
     grades = []
     for figure in board.group("grade"):
         grade = figure.key.split(".", 1)[1]
-        grades.append(bar(figure.key, GRADE_COLOURS.get(grade, PALETTE["grey"]), GRADE_LABELS.get(grade, figure.label)))
+        grades.append(
+            bar(figure.key, GRADE_COLOURS.get(grade, PALETTE["grey"]), GRADE_LABELS.get(grade, figure.label))
+        )
     return {
         "lifecycle": [
             bar("lifecycle.started", PALETTE["grey"]),
@@ -171,15 +173,23 @@ class FigureRecordsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(RECORD_COLUMNS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._rows[index.row()][index.column()]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(RECORD_COLUMNS):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(RECORD_COLUMNS)
+        ):
             return RECORD_COLUMNS[section]
         return None
 
@@ -224,7 +234,11 @@ class DashboardTab(QWidget):
         controls = QHBoxLayout()
         self.form = QComboBox(content)
         self.form.setAccessibleName("Form")
-        forms = {fid: spec for fid, spec in context.forms.items() if str(spec.options.get("kind", "")).lower() != "report"}
+        forms = {
+            fid: spec
+            for fid, spec in context.forms.items()
+            if str(spec.options.get("kind", "")).lower() != "report"
+        }
         for fid, spec in sorted(forms.items(), key=lambda kv: kv[1].title.lower()):
             self.form.addItem(spec.title, fid)
         preferred = dashboard_form_id(forms)
@@ -246,7 +260,12 @@ class DashboardTab(QWidget):
         self.date_to.setMaximumWidth(110)
         self.show_button = QPushButton("&Show", content)
         self.show_button.setAutoDefault(False)
-        for caption, widget in (("F&orm", self.form), ("&Period", self.preset), ("&From", self.date_from), ("&To", self.date_to)):
+        for caption, widget in (
+            ("F&orm", self.form),
+            ("&Period", self.preset),
+            ("&From", self.date_from),
+            ("&To", self.date_to),
+        ):
             label = QLabel(caption, content)
             label.setBuddy(widget)
             controls.addWidget(label)

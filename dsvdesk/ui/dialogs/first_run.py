@@ -61,14 +61,22 @@ class FirstRunDialog(MarkedDialog):
         self.station.setFocus()
 
     def _create(self) -> None:
-        if not all(w.text().strip() for w in (self.station, self.username, self.full_name)) or not self.password.text():
+        if (
+            not all(w.text().strip() for w in (self.station, self.username, self.full_name))
+            or not self.password.text()
+        ):
             self._show_error("Fill in every box.")
             return
         if not self.passwords_match(self.password, self.repeat):
-            self._show_error("The two passwords are not the same. Type the password again in 'Repeat password'.")
+            self._show_error(
+                "The two passwords are not the same. Type the password again in 'Repeat password'."
+            )
             return
         setup = StationSetup(
-            self.station.text().strip(), self.username.text().strip(), self.full_name.text().strip(), self.password.text()
+            self.station.text().strip(),
+            self.username.text().strip(),
+            self.full_name.text().strip(),
+            self.password.text(),
         )
         try:
             self.store.init_station(setup.station, setup.username, setup.full_name, setup.password)

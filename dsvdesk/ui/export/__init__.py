@@ -13,7 +13,15 @@ from dsvdesk.ui.export.preview import STAMP_NOTE, PdfPreview
 if TYPE_CHECKING:
     from dsvdesk.ui.main_window import MainWindow
 
-__all__ = ["COMMON_RECIPIENTS", "STAMP_NOTE", "ExportDialog", "ExportHooks", "ExportRequest", "PdfPreview", "install"]
+__all__ = [
+    "COMMON_RECIPIENTS",
+    "STAMP_NOTE",
+    "ExportDialog",
+    "ExportHooks",
+    "ExportRequest",
+    "PdfPreview",
+    "install",
+]
 
 
 def install(window: MainWindow) -> ExportHooks:

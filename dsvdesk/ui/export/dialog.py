@@ -147,7 +147,9 @@ class ExportDialog(MarkedDialog):
         self.browse_button.setAccessibleName("Choose the folder")
         self.browse_button.clicked.connect(self.browse)
         folder_row.addWidget(self.browse_button)
-        folder_label = QLabel("&Folder:", panel)  # a row holding a layout gets no buddy (and no mnemonic) by itself
+        folder_label = QLabel(
+            "&Folder:", panel
+        )  # a row holding a layout gets no buddy (and no mnemonic) by itself
         folder_label.setBuddy(self.folder)
         form.addRow(folder_label, folder_row)
         column.addLayout(form)
@@ -220,7 +222,9 @@ class ExportDialog(MarkedDialog):
         missing = self.missing()
         problem = self._folder_problem()
         if len(self.justification_text()) > MAX_JUSTIFICATION_CHARS:
-            problem = problem or f"The justification is too long (at most {MAX_JUSTIFICATION_CHARS:,} characters)."
+            problem = (
+                problem or f"The justification is too long (at most {MAX_JUSTIFICATION_CHARS:,} characters)."
+            )
         self.export_button.setEnabled(not missing and not problem)
         parts = [f"To export, give {', '.join(missing)}."] if missing else []
         if problem:
@@ -243,7 +247,9 @@ class ExportDialog(MarkedDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # QDialog presses its default button on Enter; here Enter only moves on (never exports).
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(self.focusWidget(), QPushButton):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not isinstance(
+            self.focusWidget(), QPushButton
+        ):
             self.focusNextChild()
             event.accept()
             return
@@ -255,7 +261,9 @@ class ExportDialog(MarkedDialog):
     def request(self) -> ExportRequest:
         folder = self.folder_path()
         assert folder is not None
-        return ExportRequest(recipient=self.recipient_text(), justification=self.justification_text(), folder=folder)
+        return ExportRequest(
+            recipient=self.recipient_text(), justification=self.justification_text(), folder=folder
+        )
 
     @classmethod
     def ask(
@@ -269,6 +277,11 @@ class ExportDialog(MarkedDialog):
         signed_note: str = "",
     ) -> ExportRequest | None:
         dialog = cls(
-            parent, pdf=pdf, record_title=record_title, file_name=file_name, folder=folder, signed_note=signed_note
+            parent,
+            pdf=pdf,
+            record_title=record_title,
+            file_name=file_name,
+            folder=folder,
+            signed_note=signed_note,
         )
         return dialog.request() if dialog.exec() == MarkedDialog.DialogCode.Accepted else None

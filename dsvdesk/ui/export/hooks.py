@@ -39,7 +39,9 @@ EXPORTABLE_STATUSES = frozenset({"submitted", "approved"})
 
 def pick_pdf(parent: QWidget | None, start: str) -> str:
     """The file chooser for Verify (tests replace this function; the native dialog would block them)."""
-    path, _filter = QFileDialog.getOpenFileName(parent, "Choose a signed PDF to check", start, "PDF files (*.pdf);;All files (*)")
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, "Choose a signed PDF to check", start, "PDF files (*.pdf);;All files (*)"
+    )
     return str(path)
 
 
@@ -115,7 +117,11 @@ class ExportHooks(QObject):
     # --- the button on record tabs ----------------------------------------------------------------
     def _tab_shown(self, index: int) -> None:
         widget = self.window.tabs.widget(index)
-        if not self.can_export or not isinstance(widget, (RecordView, ReviewScreen)) or widget.property(BUTTON_PROPERTY):
+        if (
+            not self.can_export
+            or not isinstance(widget, (RecordView, ReviewScreen))
+            or widget.property(BUTTON_PROPERTY)
+        ):
             return
         widget.setProperty(BUTTON_PROPERTY, True)
         button = widget.wizard.add_action_button("E&xport…", accessible_name="Export the signed PDF")
@@ -179,7 +185,9 @@ class ExportHooks(QObject):
             return
         self.run_export(copy.record_id, copy.revision, request)
 
-    def run_export(self, record_id: str, revision: int, request: ExportRequest, *, overwrite: bool = False) -> None:
+    def run_export(
+        self, record_id: str, revision: int, request: ExportRequest, *, overwrite: bool = False
+    ) -> None:
         self.busy = True
         context = self.window.context
 
@@ -190,8 +198,14 @@ class ExportHooks(QObject):
             worker_store = Store.open(context.db_path)  # sqlite3 connections stay on their own thread
             try:
                 return export_record(
-                    worker_store, context.session, record_id, request.folder, recipient=request.recipient,
-                    justification=request.justification, overwrite=overwrite, revision=revision,
+                    worker_store,
+                    context.session,
+                    record_id,
+                    request.folder,
+                    recipient=request.recipient,
+                    justification=request.justification,
+                    overwrite=overwrite,
+                    revision=revision,
                 )
             finally:
                 worker_store.close()
@@ -294,4 +308,6 @@ class ExportHooks(QObject):
             summary = "This station has no CA certificate, so no signer can be trusted here."
         else:
             summary = "Not every signature could be confirmed; see below."
-        messages.warning(self.window, "Signatures not confirmed", f"{path.name}: {summary}\n\n" + "\n".join(lines))
+        messages.warning(
+            self.window, "Signatures not confirmed", f"{path.name}: {summary}\n\n" + "\n".join(lines)
+        )

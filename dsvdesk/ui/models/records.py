@@ -65,11 +65,15 @@ def _refs(row: Any) -> str:
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column("victim_name", "Victim", lambda r: r.victim_name or "(not yet entered)"),
-    Column("incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""),
+    Column(
+        "incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""
+    ),
     Column("", "CAD / CRIS", _refs),
     Column("status", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),
     Column("grade", "Grade", lambda r: GRADE_LABELS.get(r.grade or "", r.grade or "")),
-    Column("yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True),
+    Column(
+        "yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True
+    ),
     Column("completeness", "Complete", lambda r: f"{r.completeness}%", align_right=True),
     Column("updated_at", "Last saved", lambda r: _when(r.updated_at)),
 )
@@ -190,7 +194,9 @@ class RecordListModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         # Called for every painted cell and role while scrolling: plain int comparisons only, and the
         # store is asked for a page only for the roles that read a row.
         role = int(role)
@@ -212,7 +218,9 @@ class RecordListModel(QAbstractTableModel):
             return "Returned by the supervisor: open it to see their comments beside the questions."
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.columns[section].title
@@ -229,7 +237,9 @@ class RecordListModel(QAbstractTableModel):
         if not 0 <= column < len(self.columns) or not self.columns[column].key:
             return
         self.set_query(
-            replace(self.query, sort=self.columns[column].key, descending=order == Qt.SortOrder.DescendingOrder)
+            replace(
+                self.query, sort=self.columns[column].key, descending=order == Qt.SortOrder.DescendingOrder
+            )
         )
 
     def record_at(self, row: int) -> Any:

@@ -124,7 +124,9 @@ class QaHooks(QObject):
         record = view.record
         user = self.window.context.session.user
         allowed = self.window.context.is_supervisor or user.id == record.owner_id
-        button.setVisible(str(record.status) == "approved" and record.revision == record.latest_revision and allowed)
+        button.setVisible(
+            str(record.status) == "approved" and record.revision == record.latest_revision and allowed
+        )
 
     def amend_view(self, view: RecordView) -> None:
         record = view.record

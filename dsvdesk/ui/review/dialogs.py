@@ -31,10 +31,14 @@ class ApproveRequest:
 class ReturnDialog(MarkedDialog):
     """Confirms a return: lists every comment that will travel with the record."""
 
-    def __init__(self, parent: QWidget | None, comments: Sequence[tuple[str, str]], officer_name: str) -> None:
+    def __init__(
+        self, parent: QWidget | None, comments: Sequence[tuple[str, str]], officer_name: str
+    ) -> None:
         super().__init__(parent, "Return to the officer")
         count = len(comments)
-        self.add_heading(f"Return this record to {officer_name} with {count} comment{'s' if count != 1 else ''}?")
+        self.add_heading(
+            f"Return this record to {officer_name} with {count} comment{'s' if count != 1 else ''}?"
+        )
         self.add_explanation(
             "The record becomes a draft again for the officer. Each comment is shown beside its question "
             "in their form; they fix it and submit again."
@@ -157,7 +161,11 @@ class ApproveDialog(MarkedDialog):
         check: Callable[[str | None, str | None], list[str]],
     ) -> ApproveRequest | None:
         dialog = cls(
-            parent, grade_question=grade_question, officer_grade=officer_grade, grade=grade, rationale=rationale,
+            parent,
+            grade_question=grade_question,
+            officer_grade=officer_grade,
+            grade=grade,
+            rationale=rationale,
             check=check,
         )
         return dialog.value() if dialog.exec() == MarkedDialog.DialogCode.Accepted else None

@@ -68,9 +68,13 @@ def _grade(value: str | None) -> str:
 QUEUE_COLUMNS: tuple[Column, ...] = (
     Column("", "Flags", _flags_text),
     Column("victim_name", "Victim", lambda r: r.victim_name or "(not entered)"),
-    Column("incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""),
+    Column(
+        "incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""
+    ),
     Column("owner", "Officer", lambda r: r.owner_name),
-    Column("yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True),
+    Column(
+        "yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True
+    ),
     Column("", "Officer's grade", lambda r: _grade(r.officer_grade)),
     Column("grade", "Final grade", lambda r: _grade(r.grade)),
     Column("completeness", "Complete", lambda r: f"{r.completeness}%", align_right=True),
@@ -85,7 +89,9 @@ SUBMITTED_COLUMN = 8  # the default sort: oldest submission first
 class QueueModel(RecordListModel):
     """The lazy record model with the queue's colours and tooltips for flags."""
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         row = self.record_at(index.row()) if index.isValid() else None
         if isinstance(row, QueueRow) and index.column() == FLAGS_COLUMN and row.flags:
             if role == Qt.ItemDataRole.ForegroundRole:
@@ -155,7 +161,9 @@ class ReviewQueueTab(QWidget):
         layout.addLayout(filters)
 
         row = build_search_row(
-            self, hint="Name, CAD or CRIS reference, URN", accessible_name="Search the queue by name or reference"
+            self,
+            hint="Name, CAD or CRIS reference, URN",
+            accessible_name="Search the queue by name or reference",
         )
         self.search, self.count_label, search_row = row.search, row.count_label, row.layout
         self.refresh_button = QPushButton("&Refresh", self)
@@ -170,7 +178,9 @@ class ReviewQueueTab(QWidget):
 
         self.filter = QueueFilter()
         self.model = QueueModel(
-            self._fetch, self._count, query=RecordQuery(sort="submitted_at", descending=False, mine_only=False),
+            self._fetch,
+            self._count,
+            query=RecordQuery(sort="submitted_at", descending=False, mine_only=False),
             columns=QUEUE_COLUMNS,
         )
         self.table = QTableView(self)
@@ -213,7 +223,12 @@ class ReviewQueueTab(QWidget):
     # --- data -------------------------------------------------------------------------------------
     def _queue_filter(self, query: RecordQuery) -> QueueFilter:
         wanted: QueueFilter = query.extra.get(QUEUE_KEY, self.filter)
-        return replace(wanted, search=query.search, sort=query.sort if query.sort else "submitted_at", descending=query.descending)
+        return replace(
+            wanted,
+            search=query.search,
+            sort=query.sort if query.sort else "submitted_at",
+            descending=query.descending,
+        )
 
     def _fetch(self, query: RecordQuery, offset: int, limit: int) -> Sequence[QueueRow]:
         try:
@@ -269,7 +284,9 @@ class ReviewQueueTab(QWidget):
         try:
             dt.date.fromisoformat(parsed)
         except ValueError:
-            self._show_problem(f"The {what} date '{edit.text().strip()}' is not a date; write it as dd/mm/yyyy.")
+            self._show_problem(
+                f"The {what} date '{edit.text().strip()}' is not a date; write it as dd/mm/yyyy."
+            )
             return None
         return parsed
 
@@ -287,7 +304,9 @@ class ReviewQueueTab(QWidget):
             date_to=date_to,
         )
         self.empty_label.setText(
-            "Nothing is waiting for review." if self.filter == QueueFilter() else "No records match these filters."
+            "Nothing is waiting for review."
+            if self.filter == QueueFilter()
+            else "No records match these filters."
         )
         query = self.model.query
         extra = {**query.extra, QUEUE_KEY: self.filter}

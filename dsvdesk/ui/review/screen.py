@@ -225,7 +225,11 @@ class ReviewScreen(QWidget):
             read_only=False,
             sink=self.sink,
             review_comments={},
-            visited=[p.id for p in record.spec.pages if record.spec.section_of_page(p.id).audience is Audience.AUTHOR],
+            visited=[
+                p.id
+                for p in record.spec.pages
+                if record.spec.section_of_page(p.id).audience is Audience.AUTHOR
+            ],
             confirm_remove=lambda text: messages.confirm(self, "Remove", text),
             parent=self.splitter,
         )
@@ -238,10 +242,16 @@ class ReviewScreen(QWidget):
         self.splitter.setSizes([640, 150])
         layout.addWidget(self.splitter, 1)
 
-        self.return_button = self.wizard.add_action_button("&Return to officer…", accessible_name="Return to the officer")
-        self.approve_button = self.wizard.add_action_button("&Approve…", accessible_name="Approve and countersign")
+        self.return_button = self.wizard.add_action_button(
+            "&Return to officer…", accessible_name="Return to the officer"
+        )
+        self.approve_button = self.wizard.add_action_button(
+            "&Approve…", accessible_name="Approve and countersign"
+        )
         self.approve_button.setObjectName("primaryButton")
-        self.amend_button = self.wizard.add_action_button("A&mend…", accessible_name="Amend this approved record")
+        self.amend_button = self.wizard.add_action_button(
+            "A&mend…", accessible_name="Amend this approved record"
+        )
         self.return_button.clicked.connect(self.return_record)
         self.approve_button.clicked.connect(self.approve)
         self.amend_button.clicked.connect(self.amend)
@@ -365,7 +375,11 @@ class ReviewScreen(QWidget):
         return self.wizard.flush()
 
     def _save_failed(self, exc: object) -> None:
-        messages.error(self, "Not saved yet", f"{getattr(exc, 'message', exc)}\n\nYour review answers are kept here and saved again shortly.")
+        messages.error(
+            self,
+            "Not saved yet",
+            f"{getattr(exc, 'message', exc)}\n\nYour review answers are kept here and saved again shortly.",
+        )
 
     def _conflict(self, _exc: object) -> None:
         messages.warning(
@@ -392,13 +406,17 @@ class ReviewScreen(QWidget):
             )
             return
         if not self.flush():
-            messages.error(self, "Not saved yet", "Your review answers are not saved yet; try again in a moment.")
+            messages.error(
+                self, "Not saved yet", "Your review answers are not saved yet; try again in a moment."
+            )
             return
         listed = review_comments_for(self.record.spec, comments)
         if not ReturnDialog.ask(self, listed, self.record.owner_name):
             return
         try:
-            self.context.store.return_record(self.context.session, self.record_id, comments, self.current_version())
+            self.context.store.return_record(
+                self.context.session, self.record_id, comments, self.current_version()
+            )
         except UserFacingError as exc:
             messages.error(self, exc.title, exc.message)
             return
@@ -439,7 +457,9 @@ class ReviewScreen(QWidget):
         ):
             return
         if not self.flush():
-            messages.error(self, "Not saved yet", "Your review answers are not saved yet; try again in a moment.")
+            messages.error(
+                self, "Not saved yet", "Your review answers are not saved yet; try again in a moment."
+            )
             return
         from dsvdesk.workflow import REVIEW_GRADE, REVIEW_RATIONALE
 
@@ -469,13 +489,20 @@ class ReviewScreen(QWidget):
             worker_store = Store.open(context.db_path)  # sqlite3 connections stay on their own thread
             try:
                 return workflow.approve_record(
-                    worker_store, context.session, record_id, request.password, grade=request.grade,
-                    rationale=request.rationale, justification=REVIEW_JUSTIFICATION,
+                    worker_store,
+                    context.session,
+                    record_id,
+                    request.password,
+                    grade=request.grade,
+                    rationale=request.rationale,
+                    justification=REVIEW_JUSTIFICATION,
                 )
             finally:
                 worker_store.close()
 
-        Op(self, work, label="Approving and countersigning…").success(self._approved).failure(self._approve_failed).run()
+        Op(self, work, label="Approving and countersigning…").success(self._approved).failure(
+            self._approve_failed
+        ).run()
 
     def _officer_grade_text(self, grade_q: Any) -> str:
         for _section, _page, question in self.record.spec.iter_questions():
@@ -552,5 +579,7 @@ def _when(value: str | None) -> str:
 def review_comments_for(spec: Any, comments: Mapping[str, str]) -> list[tuple[str, str]]:
     """(question label, comment) pairs in form order, as the Return dialog lists them."""
     order = {q.id: i for i, (_s, _p, q) in enumerate(spec.iter_questions())}
-    return [(_question_label(spec, q), t) for q, t in sorted(comments.items(), key=lambda kv: order.get(kv[0], 1 << 30))]
-
+    return [
+        (_question_label(spec, q), t)
+        for q, t in sorted(comments.items(), key=lambda kv: order.get(kv[0], 1 << 30))
+    ]

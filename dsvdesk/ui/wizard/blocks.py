@@ -135,7 +135,11 @@ class QuestionBlock(QFrame):
         self.answer_changed.emit(self.question.comment_id, text if text.strip() else None)
 
     def show_computed(self, value: Any) -> None:
-        if self.editor is not None and self.question.type is QuestionType.COMPUTED and self.editor.value() != value:
+        if (
+            self.editor is not None
+            and self.question.type is QuestionType.COMPUTED
+            and self.editor.value() != value
+        ):
             self.editor.set_value(value)
 
     # --- state ----------------------------------------------------------------------------------
@@ -243,6 +247,10 @@ class PageView(QWidget):
 
     def first_focus(self) -> QWidget | None:
         for block in self.blocks.values():
-            if block.isVisibleTo(self) and block.editor is not None and block.question.type is not QuestionType.COMPUTED:
+            if (
+                block.isVisibleTo(self)
+                and block.editor is not None
+                and block.question.type is not QuestionType.COMPUTED
+            ):
                 return block.focus_target()
         return None

@@ -583,7 +583,10 @@ class RepeatEditor(Editor):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        focus_index = next((i for i, box in enumerate(self._item_boxes) if box.isAncestorOf(self.focusWidget() or self)), None)
+        focus_index = next(
+            (i for i, box in enumerate(self._item_boxes) if box.isAncestorOf(self.focusWidget() or self)),
+            None,
+        )
         for box in self._item_boxes:
             self._items_layout.removeWidget(box)
             box.hide()  # gone from the screen now, not at the next event-loop turn
@@ -624,7 +627,9 @@ class RepeatEditor(Editor):
             return
         has_data = any(v not in (None, "", [], {}) for v in self._items[index].values())
         if has_data and self._confirm_remove is not None:
-            if not self._confirm_remove(f"Remove {self.item_name.lower()} {index + 1} and everything entered for it?"):
+            if not self._confirm_remove(
+                f"Remove {self.item_name.lower()} {index + 1} and everything entered for it?"
+            ):
                 return
         del self._items[index]
         self._rebuild()

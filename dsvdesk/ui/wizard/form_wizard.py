@@ -290,7 +290,12 @@ class FormWizard(QWidget):
         self.go_to_page(str(item.data(PAGE_ROLE)))
 
     def jump_to_finding(self, finding: Any) -> None:
-        self.jump_to(finding.question_id, page_id=finding.page_id, item_index=finding.item_index, field_id=finding.field_id)
+        self.jump_to(
+            finding.question_id,
+            page_id=finding.page_id,
+            item_index=finding.item_index,
+            field_id=finding.field_id,
+        )
 
     def jump_to(
         self,

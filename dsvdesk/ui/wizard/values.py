@@ -102,7 +102,11 @@ def format_value(value: Any, labels: dict[str, str] | None = None) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(format_value(v, labels) for v in value) or "—"
     if isinstance(value, dt.date):
-        return display_date(value.isoformat()) if not isinstance(value, dt.datetime) else value.strftime("%d/%m/%Y %H:%M")
+        return (
+            display_date(value.isoformat())
+            if not isinstance(value, dt.datetime)
+            else value.strftime("%d/%m/%Y %H:%M")
+        )
     text = str(value)
     if labels and text in labels:
         return labels[text]

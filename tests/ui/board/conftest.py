@@ -104,9 +104,18 @@ def with_records(db_path: Path) -> list[str]:
         supervisor = store.login("super1", SUPERVISOR_PASSWORD)
         for i, (name, dob, day, grade, yes, arrested, approved) in enumerate(RECORDS):
             answers: dict[str, Any] = {
-                "victim_name": name, "victim_dob": dob, "incident_date": day, "grade": grade, "yes_count": yes,
-                "children_count": i % 2, "merlin_missing": 0, "hbv_flag": "no", "arrested": arrested,
-                "victim_sex": "female", "victim_ethnic_group": "bme" if i % 2 else "white", "victim_disability": "no",
+                "victim_name": name,
+                "victim_dob": dob,
+                "incident_date": day,
+                "grade": grade,
+                "yes_count": yes,
+                "children_count": i % 2,
+                "merlin_missing": 0,
+                "hbv_flag": "no",
+                "arrested": arrested,
+                "victim_sex": "female",
+                "victim_ethnic_group": "bme" if i % 2 else "white",
+                "victim_disability": "no",
                 "previous_incidents_12m": 0,
             }
             if yes >= 14:
@@ -126,7 +135,9 @@ def sign_in_as(monkeypatch: pytest.MonkeyPatch, username: str, password: str) ->
     monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))
 
 
-def open_app(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, username: str, password: str) -> MainWindow:
+def open_app(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, username: str, password: str
+) -> MainWindow:
     sign_in_as(monkeypatch, username, password)
     window = app_module.start(db_path)
     assert isinstance(window, MainWindow)

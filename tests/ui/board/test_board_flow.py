@@ -36,7 +36,9 @@ def click_radio(qtbot: QtBot, radio: QRadioButton) -> None:
 def go_to_page(qtbot: QtBot, view: BoardReportView, page_id: str) -> None:
     """Click the page in the wizard's page list, as a user would."""
     page_list = view.wizard.page_list
-    row = next(i for i in range(page_list.count()) if page_list.item(i).data(Qt.ItemDataRole.UserRole + 1) == page_id)
+    row = next(
+        i for i in range(page_list.count()) if page_list.item(i).data(Qt.ItemDataRole.UserRole + 1) == page_id
+    )
     page_list.scrollToItem(page_list.item(row))
     rect = page_list.visualItemRect(page_list.item(row))
     qtbot.mouseClick(page_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -159,7 +161,12 @@ def test_supervisor_writes_and_exports_a_board_report(
         "Third paragraph, moved up later.",
         "Weekly MARAC with the IDVA service.",
     ]
-    qtbot.waitUntil(lambda: view.preview.plain_text().index("Third paragraph") < view.preview.plain_text().index("Weekly MARAC"))
+    qtbot.waitUntil(
+        lambda: (
+            view.preview.plain_text().index("Third paragraph")
+            < view.preview.plain_text().index("Weekly MARAC")
+        )
+    )
     assert view.preview.numbers == ["2.1", "2.2", "2.3"]
 
     # Insert a Part A figure into the first paragraph, at the cursor (end of its text).
@@ -184,7 +191,9 @@ def test_supervisor_writes_and_exports_a_board_report(
     assert offered["records"] == str(APPROVED_IN_PERIOD)
     assert "01/01/2026" in offered["__period__"] or "2026" in offered["__period__"]
     assert text_box.toPlainText().endswith("Approved 124D records: {{partA.records}}")
-    qtbot.waitUntil(lambda: f"Approved 124D records: {APPROVED_IN_PERIOD}" in view.preview.plain_text(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: f"Approved 124D records: {APPROVED_IN_PERIOD}" in view.preview.plain_text(), timeout=10_000
+    )
     shot(window, artifacts_dir, "board_04_figure_inserted")
 
     # B1: nothing to report, with a reason (the form's rule accepts either).
@@ -210,7 +219,9 @@ def test_supervisor_writes_and_exports_a_board_report(
     # Part A preview for the period.
     view.side_tabs.setCurrentWidget(view.part_a_panel)
     qtbot.waitUntil(lambda: view.feed.ready, timeout=20_000)
-    assert view.part_a_panel.message.text().startswith(f"{APPROVED_IN_PERIOD} approved record(s) of 4 started")
+    assert view.part_a_panel.message.text().startswith(
+        f"{APPROVED_IN_PERIOD} approved record(s) of 4 started"
+    )
     values = {f.key: f.value for f in view.part_a_panel.model.figures}
     assert values["records"] == "3" and values["started"] == "4" and values["completion_rate"] == "75%"
     shot(window, artifacts_dir, "board_06_part_a_preview")

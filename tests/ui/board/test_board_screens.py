@@ -49,7 +49,9 @@ REPORT_HEADER = {
 }
 
 
-def seed_report(db_path: Path, answers: dict[str, object], username: str = "super1", password: str = SUPERVISOR_PASSWORD) -> str:
+def seed_report(
+    db_path: Path, answers: dict[str, object], username: str = "super1", password: str = SUPERVISOR_PASSWORD
+) -> str:
     spec = load_form(ROOT / "forms" / "dsvb_report.yaml")
     with Store.open(db_path) as store:
         return store.create_record(store.login(username, password), spec, answers).id
@@ -78,18 +80,27 @@ def test_officers_have_no_board_tab(qtbot: QtBot, db_path: Path, monkeypatch: py
 
 
 @pytest.mark.usefixtures("ui_app", "board_forms", "with_records")
-def test_the_list_holds_only_the_supervisors_board_reports(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_list_holds_only_the_supervisors_board_reports(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mine = seed_report(db_path, {**REPORT_HEADER, "period_from": PERIOD_FROM, "period_to": PERIOD_TO})
     with Store.open(db_path) as store:  # a second supervisor's report is not in super1's list
         admin = store.login("admin", "admin-pass-2026")
-        store.add_user(admin, "super2", "supervisor", "Sue Second", "PS202", SUPERVISOR_PASSWORD, "admin-pass-2026")
+        store.add_user(
+            admin, "super2", "supervisor", "Sue Second", "PS202", SUPERVISOR_PASSWORD, "admin-pass-2026"
+        )
     seed_report(db_path, {"borough": "Elsewhere"}, "super2")
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     tab = hooks_of(window).tab
     assert tab is not None
     window.tabs.setCurrentWidget(tab)
     assert tab.model.total == 1 and tab.model.record_at(0).id == mine  # not super1's approvals, not super2's
-    assert [tab.model.data(tab.model.index(0, c)) for c in range(4)] == ["7", "Hillingdon", "14/04/2026", "01/01/2026 – 31/03/2026"]
+    assert [tab.model.data(tab.model.index(0, c)) for c in range(4)] == [
+        "7",
+        "Hillingdon",
+        "14/04/2026",
+        "01/01/2026 – 31/03/2026",
+    ]
     assert tab.open_button.isEnabled() and tab.count_label.text() == "1 report"
     # Enter on the row opens it in the report wizard, once.
     tab.table.setFocus()
@@ -103,7 +114,9 @@ def test_the_list_holds_only_the_supervisors_board_reports(qtbot: QtBot, db_path
 
 
 @pytest.mark.usefixtures("ui_app", "board_forms")
-def test_a_report_opened_from_my_forms_goes_to_the_report_wizard(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_report_opened_from_my_forms_goes_to_the_report_wizard(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     report_id = seed_report(db_path, dict(REPORT_HEADER))
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     window.open_record(report_id)  # what Enter on the row in "My forms" does
@@ -112,7 +125,9 @@ def test_a_report_opened_from_my_forms_goes_to_the_report_wizard(qtbot: QtBot, d
     plain = [w for i in range(window.tabs.count()) if type(w := window.tabs.widget(i)) is RecordView]
     assert plain == []
     with sqlite3.connect(db_path) as conn:  # the record was read once, not twice
-        opened = conn.execute("SELECT COUNT(*) FROM audit_events WHERE event = 'consultation' AND record_id = ?", (report_id,)).fetchone()[0]
+        opened = conn.execute(
+            "SELECT COUNT(*) FROM audit_events WHERE event = 'consultation' AND record_id = ?", (report_id,)
+        ).fetchone()[0]
     assert opened <= 1
     close_app(window)
 
@@ -121,8 +136,17 @@ def test_a_report_opened_from_my_forms_goes_to_the_report_wizard(qtbot: QtBot, d
 def test_part_a_preview_shows_the_periods_figures_and_an_empty_period(
     qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
 ) -> None:
-    report_id = seed_report(db_path, {**REPORT_HEADER, "period_from": PERIOD_FROM, "period_to": PERIOD_TO,
-                                      "part_a_figures": [{"figure": "DV sanction detections", "figure_value": "1,874", "source": "CRIS"}]})
+    report_id = seed_report(
+        db_path,
+        {
+            **REPORT_HEADER,
+            "period_from": PERIOD_FROM,
+            "period_to": PERIOD_TO,
+            "part_a_figures": [
+                {"figure": "DV sanction detections", "figure_value": "1,874", "source": "CRIS"}
+            ],
+        },
+    )
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     view = hooks_of(window).open_report(report_id)
     assert isinstance(view, BoardReportView)
@@ -135,7 +159,10 @@ def test_part_a_preview_shows_the_periods_figures_and_an_empty_period(
     assert entered.value == "1,874" and not entered.computed and entered.source == "CRIS"
     model = view.part_a_panel.model
     row = model.figures.index(entered)
-    assert model.data(model.index(row, 0)).startswith("✎") and model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    assert (
+        model.data(model.index(row, 0)).startswith("✎")
+        and model.data(model.index(row, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    )
     shot(window, artifacts_dir, "board_10_part_a_with_entered_figure")
 
     # Another record is approved meanwhile: Refresh computes again (the cached figures are not reused).
@@ -144,7 +171,10 @@ def test_part_a_preview_shows_the_periods_figures_and_an_empty_period(
         pending = next(r for r in store.list_records(supervisor, status="submitted", limit=10))
         store.approve(supervisor, pending.id, pending.version, lambda urn: b"%PDF-1.7\n%%EOF\n")
     qtbot.mouseClick(view.part_a_panel.refresh_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.feed.ready and view.feed.part_a is not None and view.feed.part_a.records == 4, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: view.feed.ready and view.feed.part_a is not None and view.feed.part_a.records == 4,
+        timeout=20_000,
+    )
     assert {f.key: f.value for f in view.part_a_panel.model.figures}["completion_rate"] == "100%"
 
     # A period with no records: said plainly, every rate "n/a", nothing crashes.
@@ -158,7 +188,10 @@ def test_part_a_preview_shows_the_periods_figures_and_an_empty_period(
     assert isinstance(field, QLineEdit)
     field.selectAll()
     type_text(field, "31/03/2030")
-    qtbot.waitUntil(lambda: view.feed.ready and view.feed.period is not None and view.feed.period.start.year == 2030, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: view.feed.ready and view.feed.period is not None and view.feed.period.start.year == 2030,
+        timeout=20_000,
+    )
     assert view.part_a_panel.message.text() == "No records in this period."
     figures = {f.key: f.value for f in view.part_a_panel.model.figures}
     assert figures["records"] == "0" and figures["completion_rate"] == "n/a"
@@ -172,7 +205,9 @@ def test_without_a_part_a_source_form_the_panel_says_what_to_do(
 ) -> None:
     folder = tmp_path / "only_report"
     folder.mkdir()
-    (folder / "dsvb_report.yaml").write_text((ROOT / "forms" / "dsvb_report.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "dsvb_report.yaml").write_text(
+        (ROOT / "forms" / "dsvb_report.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     monkeypatch.setenv("DSVDESK_FORMS", str(folder))
     report_id = seed_report(db_path, {**REPORT_HEADER, "period_from": PERIOD_FROM, "period_to": PERIOD_TO})
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
@@ -182,7 +217,9 @@ def test_without_a_part_a_source_form_the_panel_says_what_to_do(
     qtbot.waitUntil(lambda: bool(view.feed.error))
     assert "part_a_source" in view.part_a_panel.message.text() and view.part_a_panel.model.figures == []
     # Inserting a figure explains the same instead of opening an empty picker.
-    monkeypatch.setattr(FigurePickerDialog, "ask", classmethod(lambda cls, *a, **k: pytest.fail("no picker without figures")))
+    monkeypatch.setattr(
+        FigurePickerDialog, "ask", classmethod(lambda cls, *a, **k: pytest.fail("no picker without figures"))
+    )
     view.wizard.jump_to("b2_q1_paragraphs")
     view.insert_figure(view.wizard.block("b2_q1_nothing_reason").editor.focus_target())  # type: ignore[union-attr]
     assert messages.shown()[-1].kind == "error" and "part_a_source" in messages.shown()[-1].text
@@ -190,7 +227,9 @@ def test_without_a_part_a_source_form_the_panel_says_what_to_do(
 
 
 @pytest.mark.usefixtures("ui_app", "board_forms")
-def test_an_incomplete_report_is_not_exported(qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_incomplete_report_is_not_exported(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     report_id = seed_report(db_path, dict(REPORT_HEADER))
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     shown: list[list[str]] = []
@@ -200,7 +239,11 @@ def test_an_incomplete_report_is_not_exported(qtbot: QtBot, db_path: Path, tmp_p
         return findings[0]  # the supervisor chooses the first: the wizard goes there
 
     monkeypatch.setattr(ProblemsDialog, "ask", classmethod(problems))
-    monkeypatch.setattr(PackExportDialog, "ask", classmethod(lambda cls, *a, **k: pytest.fail("asked before the report is complete")))
+    monkeypatch.setattr(
+        PackExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: pytest.fail("asked before the report is complete")),
+    )
     tab = hooks_of(window).tab
     assert tab is not None
     window.tabs.setCurrentWidget(tab)
@@ -214,14 +257,20 @@ def test_an_incomplete_report_is_not_exported(qtbot: QtBot, db_path: Path, tmp_p
 
 
 @pytest.mark.usefixtures("ui_app", "board_forms", "with_records")
-def test_a_wrong_password_exports_nothing(qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_password_exports_nothing(
+    qtbot: QtBot, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     report_id = seed_report(db_path, complete_answers())
     out = tmp_path / "out"
     out.mkdir()
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     view = hooks_of(window).open_report(report_id)
     assert view is not None and not view.wizard.evaluation.errors
-    monkeypatch.setattr(PackExportDialog, "ask", classmethod(lambda cls, *a, **k: PackRequest(out, "not-my-password", PACK_JUSTIFICATION)))
+    monkeypatch.setattr(
+        PackExportDialog,
+        "ask",
+        classmethod(lambda cls, *a, **k: PackRequest(out, "not-my-password", PACK_JUSTIFICATION)),
+    )
     qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not view.exporting, timeout=30_000)
     assert view.last_outcome is None and list(out.iterdir()) == []
@@ -238,9 +287,14 @@ def test_a_wrong_password_exports_nothing(qtbot: QtBot, db_path: Path, tmp_path:
 
 
 @pytest.mark.usefixtures("ui_app")
-def test_pack_dialog_checks_folder_reason_and_password(qtbot: QtBot, tmp_path: Path, artifacts_dir: Path) -> None:
+def test_pack_dialog_checks_folder_reason_and_password(
+    qtbot: QtBot, tmp_path: Path, artifacts_dir: Path
+) -> None:
     dialog = PackExportDialog(
-        None, report_label="Board report 7 — Hillingdon", folder=tmp_path / "missing", justification=PACK_JUSTIFICATION,
+        None,
+        report_label="Board report 7 — Hillingdon",
+        folder=tmp_path / "missing",
+        justification=PACK_JUSTIFICATION,
         justification_editable=True,
     )
     qtbot.addWidget(dialog)
@@ -266,13 +320,20 @@ def test_pack_dialog_checks_folder_reason_and_password(qtbot: QtBot, tmp_path: P
     dialog.show()
     qtbot.mouseClick(accept, Qt.MouseButton.LeftButton)
     assert dialog.result() == PackExportDialog.DialogCode.Accepted
-    assert dialog.request() == PackRequest(tmp_path, "secret", "Half-yearly report to the Board, meeting of 14 April.")
+    assert dialog.request() == PackRequest(
+        tmp_path, "secret", "Half-yearly report to the Board, meeting of 14 April."
+    )
 
 
 @pytest.mark.usefixtures("ui_app")
-def test_pack_dialog_with_the_standard_reason_and_its_look(qtbot: QtBot, tmp_path: Path, artifacts_dir: Path) -> None:
+def test_pack_dialog_with_the_standard_reason_and_its_look(
+    qtbot: QtBot, tmp_path: Path, artifacts_dir: Path
+) -> None:
     dialog = PackExportDialog(
-        None, report_label="Board report 3 — Islington", folder=tmp_path, justification=PACK_JUSTIFICATION,
+        None,
+        report_label="Board report 3 — Islington",
+        folder=tmp_path,
+        justification=PACK_JUSTIFICATION,
         justification_editable=False,
     )
     qtbot.addWidget(dialog)
@@ -300,9 +361,18 @@ def test_figure_picker_filters_and_chooses_by_keyboard(qtbot: QtBot, artifacts_d
         FigureChoice("records", "Records", "Approved 124D records", "97", True, "DSVDesk"),
         FigureChoice("marac.referrals", "MARAC", "MARAC referrals", "12", True, "DSVDesk"),
         FigureChoice("arrest_rate", "Arrests", "Arrest rate (of recorded)", "61%", True, "DSVDesk"),
-        FigureChoice("entered.dv_sanction_detections", "Entered by hand", "DV sanction detections", "1,874", False, "CRIS"),
+        FigureChoice(
+            "entered.dv_sanction_detections",
+            "Entered by hand",
+            "DV sanction detections",
+            "1,874",
+            False,
+            "CRIS",
+        ),
     ]
-    dialog = FigurePickerDialog(None, choices, period_label="1 January 2026 – 31 March 2026", message="97 approved record(s).")
+    dialog = FigurePickerDialog(
+        None, choices, period_label="1 January 2026 – 31 March 2026", message="97 approved record(s)."
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -335,13 +405,21 @@ def test_figure_picker_filters_and_chooses_by_keyboard(qtbot: QtBot, artifacts_d
 @pytest.mark.usefixtures("ui_app")
 def test_a_failed_verification_is_shown_as_such(qtbot: QtBot, tmp_path: Path, artifacts_dir: Path) -> None:
     dialog = PackResultDialog.present(
-        None, folder=tmp_path / "pack", zip_path=tmp_path / "pack.zip",
-        lines=["FAIL part_b_report.pdf: ALTERED: SHA-256 differs from the signed manifest", "Pack pack.zip: VERIFICATION FAILED"],
+        None,
+        folder=tmp_path / "pack",
+        zip_path=tmp_path / "pack.zip",
+        lines=[
+            "FAIL part_b_report.pdf: ALTERED: SHA-256 differs from the signed manifest",
+            "Pack pack.zip: VERIFICATION FAILED",
+        ],
         ok=False,
     )
     qtbot.addWidget(dialog)
     qtbot.waitExposed(dialog)
-    assert not dialog.ok and "FAILED" in dialog.windowTitle() + dialog.findChildren(QPlainTextEdit)[0].toPlainText()
+    assert (
+        not dialog.ok
+        and "FAILED" in dialog.windowTitle() + dialog.findChildren(QPlainTextEdit)[0].toPlainText()
+    )
     shot(dialog, artifacts_dir, "board_15_pack_result_failed")
     buttons = dialog.findChild(QDialogButtonBox)
     assert buttons is not None
@@ -352,8 +430,15 @@ def test_a_failed_verification_is_shown_as_such(qtbot: QtBot, tmp_path: Path, ar
 def test_ctrl_shift_f_quotes_a_figure_in_a_reason_but_never_in_a_header_field(
     qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    report_id = seed_report(db_path, {**REPORT_HEADER, "period_from": PERIOD_FROM, "period_to": PERIOD_TO,
-                                      "b1_q1_nothing_to_report": "yes"})
+    report_id = seed_report(
+        db_path,
+        {
+            **REPORT_HEADER,
+            "period_from": PERIOD_FROM,
+            "period_to": PERIOD_TO,
+            "b1_q1_nothing_to_report": "yes",
+        },
+    )
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     view = hooks_of(window).open_report(report_id)
     assert view is not None
@@ -362,7 +447,9 @@ def test_ctrl_shift_f_quotes_a_figure_in_a_reason_but_never_in_a_header_field(
     borough = view.wizard.block("borough").editor.focus_target()  # type: ignore[union-attr]
     borough.setFocus()
     qtbot.waitUntil(borough.hasFocus)
-    qtbot.keyClick(borough, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        borough, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert messages.shown()[-1].title == "Insert Part A figure" and "paragraph" in messages.shown()[-1].text
     assert view.wizard.value_of("borough") == "Hillingdon"
 
@@ -370,8 +457,13 @@ def test_ctrl_shift_f_quotes_a_figure_in_a_reason_but_never_in_a_header_field(
     reason = view.wizard.block("b1_q1_nothing_reason").editor.focus_target()  # type: ignore[union-attr]
     qtbot.waitUntil(reason.hasFocus)
     type_text(reason, "Completion was ")
-    qtbot.keyClick(reason, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: view.wizard.value_of("b1_q1_nothing_reason") == "Completion was {{partA.completion_rate}}", timeout=20_000)
+    qtbot.keyClick(
+        reason, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(
+        lambda: view.wizard.value_of("b1_q1_nothing_reason") == "Completion was {{partA.completion_rate}}",
+        timeout=20_000,
+    )
     assert reason.hasFocus()  # back in the text, to carry on typing
     qtbot.waitUntil(lambda: "Completion was 75%" in view.preview.plain_text(), timeout=10_000)
     wait_saved(qtbot, view)
@@ -405,15 +497,28 @@ def test_preview_shows_any_text_literally(qtbot: QtBot, artifacts_dir: Path) -> 
 
     hostile = "<script>alert(1)</script> & <b>not bold</b> — 王小明, Łukasz, Σωκράτης, مرحبا\nsecond line"
     question = QuestionPreview(
-        "q", "B2: Partnership", "B2.1", "What & how <i>?</i>",
-        (PreviewParagraph("2.1", "Sub <heading>", hostile), PreviewParagraph("2.2", "", "x" * 20_000)), False, "",
+        "q",
+        "B2: Partnership",
+        "B2.1",
+        "What & how <i>?</i>",
+        (PreviewParagraph("2.1", "Sub <heading>", hostile), PreviewParagraph("2.2", "", "x" * 20_000)),
+        False,
+        "",
     )
     preview = NumberingPreview()
     qtbot.addWidget(preview)
     preview.resize(420, 500)
-    preview.show_preview(ReportPreview("by_section", (question,)), Progress(1, 1, ()), question_id="q", figures=None, figures_note="")
+    preview.show_preview(
+        ReportPreview("by_section", (question,)),
+        Progress(1, 1, ()),
+        question_id="q",
+        figures=None,
+        figures_note="",
+    )
     text = preview.plain_text()
-    assert "<script>alert(1)</script> & <b>not bold</b>" in text and "王小明" in text and "second line" in text
+    assert (
+        "<script>alert(1)</script> & <b>not bold</b>" in text and "王小明" in text and "second line" in text
+    )
     assert "Sub <heading>" in text and "What & how <i>?</i>" in text and "x" * 20_000 in text
     assert preview.numbers == ["2.1", "2.2"]
     preview.show()

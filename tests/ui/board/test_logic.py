@@ -46,7 +46,9 @@ def test_preview_numbers_follow_the_chosen_style(report_spec: FormSpec) -> None:
     b1 = preview.for_question("b1_q1_paragraphs")
     assert b1 is not None and b1.nothing_to_report and b1.nothing_reason == "Given orally."
 
-    by_question = logic.build_report(report_spec, {**answers, "numbering_style": BY_QUESTION}, report_id="r", revision=1)
+    by_question = logic.build_report(
+        report_spec, {**answers, "numbering_style": BY_QUESTION}, report_id="r", revision=1
+    )
     assert logic.report_preview(report_spec, by_question).numbers() == ["2.1.1", "2.1.2", "2.2.1"]
 
 
@@ -58,7 +60,9 @@ def test_hidden_paragraphs_do_not_count_once_nothing_to_report_is_chosen(report_
         "b2_q1_nothing_reason": "Nothing new.",
         "b2_q2_paragraphs": paragraphs("counted"),
     }
-    preview = logic.report_preview(report_spec, logic.build_report(report_spec, answers, report_id="r", revision=1))
+    preview = logic.report_preview(
+        report_spec, logic.build_report(report_spec, answers, report_id="r", revision=1)
+    )
     assert preview.numbers() == ["2.1"]
     assert preview.for_question("b2_q2_paragraphs").paragraphs[0].text == "counted"  # type: ignore[union-attr]
 
@@ -84,12 +88,14 @@ def test_progress_counts_answered_and_reasoned_questions(report_spec: FormSpec) 
 
     empty = progress_of({})
     assert empty.answered == 0 and empty.total == 18 and empty.outstanding[0] == "B1"
-    partly = progress_of({
-        "b1_q1_paragraphs": paragraphs("x"),
-        "b2_q1_nothing_to_report": "yes",  # no reason yet: not done
-        "b2_q2_nothing_to_report": "yes",
-        "b2_q2_nothing_reason": "Not this time.",
-    })
+    partly = progress_of(
+        {
+            "b1_q1_paragraphs": paragraphs("x"),
+            "b2_q1_nothing_to_report": "yes",  # no reason yet: not done
+            "b2_q2_nothing_to_report": "yes",
+            "b2_q2_nothing_reason": "Not this time.",
+        }
+    )
     assert partly.answered == 2 and "B2.1" in partly.outstanding and "B2.2" not in partly.outstanding
     assert partly.text == "2 of 18 questions answered or marked nothing to report."
 
@@ -114,12 +120,21 @@ def test_tokens_split_resolve_like_the_export() -> None:
     assert [p.kind for p in pieces] == ["text", "figure", "text", "figure", "text", "unknown", "text"]
     assert "".join(p.text for p in pieces) == resolve_tokens(text, figures)
     pending = logic.split_tokens(text, None)
-    assert "".join(p.text for p in pending) == text and pending[1].kind == "pending" and pending[1].key == "completion_rate"
+    assert (
+        "".join(p.text for p in pending) == text
+        and pending[1].kind == "pending"
+        and pending[1].key == "completion_rate"
+    )
     assert logic.token_for("grade.high") == "{{partA.grade.high}}"
     assert logic.split_tokens("{{partA.grade.high}}", {"grade.high": "4"})[0].text == "4"
 
 
-@given(st.text(max_size=200), st.dictionaries(st.from_regex(r"[a-z][a-z0-9_.]{0,20}", fullmatch=True), st.text(max_size=10), max_size=5))
+@given(
+    st.text(max_size=200),
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9_.]{0,20}", fullmatch=True), st.text(max_size=10), max_size=5
+    ),
+)
 def test_splitting_any_text_loses_nothing(text: str, figures: dict[str, str]) -> None:
     assert "".join(p.text for p in logic.split_tokens(text, None)) == text
     assert "".join(p.text for p in logic.split_tokens(text, figures)) == resolve_tokens(text, figures)
@@ -130,4 +145,3 @@ def test_figure_choices_search_all_words() -> None:
     assert choice.token == "{{partA.marac.referrals}}"
     assert choice.matches(logic.search_words("  marac   12 ")) and not choice.matches(["arrest"])
     assert choice.matches([])
-

@@ -36,8 +36,15 @@ def seed_record(db_path: Path, *, submit: bool = True, approve: bool = False, ow
             submit_record(store, officer, record_id, OFFICER_PASSWORD)
         if approve:
             supervisor = store.login("super1", SUPERVISOR_PASSWORD)
-            approve_record(store, supervisor, record_id, SUPERVISOR_PASSWORD, grade="medium",
-                           rationale="Escalating pattern", justification="Supervisor review")
+            approve_record(
+                store,
+                supervisor,
+                record_id,
+                SUPERVISOR_PASSWORD,
+                grade="medium",
+                rationale="Escalating pattern",
+                justification="Supervisor review",
+            )
         return record_id
 
 

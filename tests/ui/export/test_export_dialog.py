@@ -130,7 +130,12 @@ def test_a_pdf_the_preview_cannot_read_still_lets_the_export_go_ahead(
 
 
 def test_the_review_screen_offers_export_once_submitted(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record_id = seed_record(db_path)
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)

@@ -91,8 +91,14 @@ def drive_dialog(monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, driver: Driver) 
 
 # ------------------------------------------------------------------------------------------ the main path
 def test_officer_exports_a_submitted_record_from_its_tab(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, out_dir: Path,
-    monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     record_id = seed_record(db_path)
     window = open_app(qtbot, db_path, monkeypatch, "officer1", OFFICER_PASSWORD)
@@ -112,8 +118,13 @@ def test_officer_exports_a_submitted_record_from_its_tab(
         assert not dialog.export_button.isEnabled() and not dialog.export_button.isDefault()
         assert "the recipient, why it is disclosed" in dialog.hint.text()
         assert "It is not approved yet" in dialog.signed_label.text()
-        fill(qtbot, dialog, recipient="CPS Direct", justification="Charging file for the hearing",
-             folder=out_dir / "missing")
+        fill(
+            qtbot,
+            dialog,
+            recipient="CPS Direct",
+            justification="Charging file for the hearing",
+            folder=out_dir / "missing",
+        )
         assert not dialog.export_button.isEnabled() and "does not exist" in dialog.hint.text()
         type_text(dialog.folder, "\b" * len("/missing"))
         assert dialog.folder.text() == str(out_dir)
@@ -148,7 +159,12 @@ def test_officer_exports_a_submitted_record_from_its_tab(
 
 
 def test_file_menu_export_asks_before_replacing_and_keeps_the_old_file_when_told(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, out_dir: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    out_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record_id = seed_record(db_path)
@@ -177,7 +193,9 @@ def test_file_menu_export_asks_before_replacing_and_keeps_the_old_file_when_told
     drive_dialog(monkeypatch, qtbot, use)
     messages.set_log_only(True, confirm_reply=False)  # "Keep the old file"
     hooks.export_action.trigger()
-    qtbot.waitUntil(lambda: not hooks.busy and any(m.kind == "confirm" for m in messages.shown()), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: not hooks.busy and any(m.kind == "confirm" for m in messages.shown()), timeout=30_000
+    )
     asked = [m for m in messages.shown() if m.kind == "confirm"]
     assert asked[0].title == "File already there" and existing.name in asked[0].text
     assert existing.read_bytes() == b"%PDF-1.7 an earlier copy"
@@ -192,12 +210,20 @@ def test_file_menu_export_asks_before_replacing_and_keeps_the_old_file_when_told
 
 
 def test_supervisor_exports_an_approved_record_of_another_officer(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, out_dir: Path,
-    monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     record_id = seed_record(db_path, approve=True)
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
-    monkeypatch.setattr(JustificationDialog, "ask", classmethod(lambda cls, *a, **k: "Preparing the MARAC pack"))
+    monkeypatch.setattr(
+        JustificationDialog, "ask", classmethod(lambda cls, *a, **k: "Preparing the MARAC pack")
+    )
     view = window.open_record(record_id)
     assert isinstance(view, RecordView)
     hooks = hooks_of(window)
@@ -242,14 +268,23 @@ def test_supervisor_exports_an_approved_record_of_another_officer(
     assert f"{result.pdf_path.name}: all 2 signature(s) are intact and trusted." in report.text
     lines = report.text.splitlines()[2:]
     assert len(lines) == 2
-    assert lines[0].startswith("1. Olga Officer (collar PC101) — ") and lines[0].endswith(": GOOD (later signatures were added; the signed content is unchanged)")
-    assert lines[1].startswith("2. Sam Sergeant (collar PS201) — Quality assured — ") and lines[1].endswith(": GOOD")
+    assert lines[0].startswith("1. Olga Officer (collar PC101) — ") and lines[0].endswith(
+        ": GOOD (later signatures were added; the signed content is unchanged)"
+    )
+    assert lines[1].startswith("2. Sam Sergeant (collar PS201) — Quality assured — ") and lines[1].endswith(
+        ": GOOD"
+    )
     close_app(window)
 
 
 # ------------------------------------------------------------------------------------------ refusals
 def test_a_draft_offers_no_export_and_the_menu_says_why(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record_id = seed_record(db_path, submit=False)
     window = open_app(qtbot, db_path, monkeypatch, "officer1", OFFICER_PASSWORD)
@@ -273,7 +308,12 @@ def test_a_draft_offers_no_export_and_the_menu_says_why(
 
 
 def test_a_failed_export_is_shown_calmly_and_can_be_retried(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, out_dir: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    out_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record_id = seed_record(db_path)
@@ -287,7 +327,9 @@ def test_a_failed_export_is_shown_calmly_and_can_be_retried(
     monkeypatch.setattr(ExportDialog, "ask", classmethod(lambda cls, *a, **k: request))
     gone.rmdir()  # the stick was pulled out after the folder was chosen
     qtbot.mouseClick(hooks.export_button(view), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not hooks.busy and any(m.kind == "error" for m in messages.shown()), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: not hooks.busy and any(m.kind == "error" for m in messages.shown()), timeout=30_000
+    )
     error = [m for m in messages.shown() if m.kind == "error"][-1]
     assert "does not exist" in error.text and "Traceback" not in error.text
     assert hooks.last_result is None and disclosures(db_path, record_id) == []
@@ -299,7 +341,12 @@ def test_a_failed_export_is_shown_calmly_and_can_be_retried(
 
 
 def test_verify_reports_an_altered_file_and_a_file_that_is_not_a_pdf(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, out_dir: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    out_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     record_id = seed_record(db_path)

@@ -26,8 +26,13 @@ def test_many_void_qt_calls_in_a_fresh_interpreter_do_not_abort() -> None:
     # A fresh interpreter holds only a few thousand references to None: without the shim this aborts
     # with "none_dealloc: deallocating None" within the first few thousand calls.
     result = subprocess.run(
-        [sys.executable, "-c", VOID_CALLS], cwd=ROOT, capture_output=True, text=True, check=False,
-        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}, timeout=300,
+        [sys.executable, "-c", VOID_CALLS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

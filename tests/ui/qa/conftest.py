@@ -36,7 +36,9 @@ def sign_in_as(monkeypatch: pytest.MonkeyPatch, username: str, password: str) ->
     monkeypatch.setattr(LoginDialog, "ask", classmethod(ask))
 
 
-def open_app(qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, username: str, password: str) -> MainWindow:
+def open_app(
+    qtbot: QtBot, db_path: Path, monkeypatch: pytest.MonkeyPatch, username: str, password: str
+) -> MainWindow:
     sign_in_as(monkeypatch, username, password)
     window = app_module.start(db_path)
     assert isinstance(window, MainWindow)

@@ -28,21 +28,43 @@ def seed(db_path: Path) -> dict[str, str]:
     with Store.open(db_path) as store:
         officer = store.login("officer1", OFFICER_PASSWORD)
         supervisor = store.login("super1", SUPERVISOR_PASSWORD)
-        a = store.create_record(officer, spec, {
-            "victim_name": "Alice A", "officer_grade": "high", "marac_referral_date": "2026-03-02",
-            "children": [{"name": "K1", "present": "yes", "merlin_ref": "M1"}, {"name": "K2", "present": "yes", "merlin_ref": "M2"}],
-        })
+        a = store.create_record(
+            officer,
+            spec,
+            {
+                "victim_name": "Alice A",
+                "officer_grade": "high",
+                "marac_referral_date": "2026-03-02",
+                "children": [
+                    {"name": "K1", "present": "yes", "merlin_ref": "M1"},
+                    {"name": "K2", "present": "yes", "merlin_ref": "M2"},
+                ],
+            },
+        )
         a = store.submit(officer, a.id, a.version, PDF)
         store.approve(supervisor, a.id, a.version, lambda urn: PDF)
-        b = store.create_record(officer, spec, {"victim_name": "Bea B", "officer_grade": "medium",
-                                                "children": [{"name": "K3", "present": "yes"}]})
+        b = store.create_record(
+            officer,
+            spec,
+            {
+                "victim_name": "Bea B",
+                "officer_grade": "medium",
+                "children": [{"name": "K3", "present": "yes"}],
+            },
+        )
         store.submit(officer, b.id, b.version, PDF)
         c = store.create_record(officer, spec, {"victim_name": "Cat C"})
     return {"A": a.id, "B": b.id, "C": c.id}
 
 
 def test_dashboard_shows_the_figures_and_opens_the_records_behind_them(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     ids = seed(db_path)
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
@@ -53,14 +75,28 @@ def test_dashboard_shows_the_figures_and_opens_the_records_behind_them(
     qtbot.waitUntil(lambda: tab.board is not None and not tab.running, timeout=10_000)
     board = tab.board
     assert board is not None
-    assert [board.value(k) for k in ("lifecycle.started", "lifecycle.submitted", "lifecycle.approved")] == [3, 2, 1]
+    assert [board.value(k) for k in ("lifecycle.started", "lifecycle.submitted", "lifecycle.approved")] == [
+        3,
+        2,
+        1,
+    ]
     assert tab.tiles["lifecycle.compliance_rate"].text().startswith("33%")
     assert tab.tiles["returned.rate"].text().startswith("0%")
     assert tab.tiles["marac.missing"].text().startswith("0")
-    assert [(b.label, b.text) for b in tab.charts["lifecycle"].bars] == [("Started", "3"), ("Submitted", "2"), ("Approved", "1")]
-    assert [(b.label, b.text) for b in tab.charts["grade"].bars][:3] == [("Standard", "0"), ("Medium", "1"), ("High", "1")]
+    assert [(b.label, b.text) for b in tab.charts["lifecycle"].bars] == [
+        ("Started", "3"),
+        ("Submitted", "2"),
+        ("Approved", "1"),
+    ]
+    assert [(b.label, b.text) for b in tab.charts["grade"].bars][:3] == [
+        ("Standard", "0"),
+        ("Medium", "1"),
+        ("High", "1"),
+    ]
     assert [(b.label, b.text) for b in tab.charts["children"].bars] == [
-        ("All children have Merlin refs", "1"), ("Merlin ref missing", "1")]
+        ("All children have Merlin refs", "1"),
+        ("Merlin ref missing", "1"),
+    ]
     assert "Started: 3" in tab.charts["lifecycle"].accessibleDescription()
     shot(window, artifacts_dir, "qa_dashboard")
 
@@ -77,7 +113,9 @@ def test_dashboard_shows_the_figures_and_opens_the_records_behind_them(
     monkeypatch.setattr(FigureRecordsDialog, "ask", classmethod(choose))
     chart = tab.charts["children"]
     row = chart.row_rect(1)
-    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(int(row.center().x()), int(row.center().y())))
+    qtbot.mouseClick(
+        chart, Qt.MouseButton.LeftButton, pos=QPoint(int(row.center().x()), int(row.center().y()))
+    )
     assert listed == [["Bea B"]]
     screen = window.tabs.currentWidget()
     assert isinstance(screen, ReviewScreen) and screen.record_id == ids["B"]
@@ -94,7 +132,10 @@ def test_dashboard_shows_the_figures_and_opens_the_records_behind_them(
 
     # a custom period with nothing in it
     tab.set_period(tab._today().replace(year=2001), tab._today().replace(year=2001))
-    qtbot.waitUntil(lambda: not tab.running and tab.board is not None and tab.board.value("lifecycle.started") == 0, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: not tab.running and tab.board is not None and tab.board.value("lifecycle.started") == 0,
+        timeout=10_000,
+    )
     assert "No records were started in this period." in tab.period_label.text()
     assert tab.tiles["lifecycle.compliance_rate"].text().startswith("n/a")
     assert not tab.tiles["lifecycle.compliance_rate"].isEnabled()

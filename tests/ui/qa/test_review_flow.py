@@ -38,13 +38,17 @@ ANSWERS: dict[str, Any] = {
 RATIONALE = "Threats to kill disclosed at the scene; 4 incidents in 12 months."
 
 
-def seed(db_path: Path, answers: dict[str, Any], owner: str = "officer1", password: str = OFFICER_PASSWORD) -> str:
+def seed(
+    db_path: Path, answers: dict[str, Any], owner: str = "officer1", password: str = OFFICER_PASSWORD
+) -> str:
     with Store.open(db_path) as store:
         session = store.login(owner, password)
         return store.create_record(session, load_form_text(QA_FORM, "qa.yaml"), answers).id
 
 
-def submit_in_app(qtbot: QtBot, window: MainWindow, record_id: str, monkeypatch: pytest.MonkeyPatch) -> RecordView:
+def submit_in_app(
+    qtbot: QtBot, window: MainWindow, record_id: str, monkeypatch: pytest.MonkeyPatch
+) -> RecordView:
     view = window.open_record(record_id)
     assert isinstance(view, RecordView)
     monkeypatch.setattr(SubmitDialog, "ask", classmethod(lambda cls, parent, **kw: OFFICER_PASSWORD))
@@ -73,8 +77,14 @@ def write_comment(qtbot: QtBot, screen: ReviewScreen, question_id: str, text: st
 
 
 def test_return_fix_resubmit_regrade_approve(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch,
-    artifacts_dir: Path, tmp_path: Path,
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
+    tmp_path: Path,
 ) -> None:
     record_id = seed(db_path, ANSWERS)
 

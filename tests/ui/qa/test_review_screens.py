@@ -21,11 +21,20 @@ from tests.ui.conftest import OFFICER_PASSWORD, SUPERVISOR_PASSWORD, shot, type_
 from tests.ui.qa.conftest import close_app, open_app
 from tests.unit.qa.forms import QA_FORM
 
-HIGH = {"victim_name": "Ana Popescu", "incident_date": "2026-03-01", "dash_q1": "yes", "dash_q2": "yes", "dash_q3": "yes",
-        "officer_grade": "high", "marac_referral_date": "2026-03-01"}
+HIGH = {
+    "victim_name": "Ana Popescu",
+    "incident_date": "2026-03-01",
+    "dash_q1": "yes",
+    "dash_q2": "yes",
+    "dash_q3": "yes",
+    "officer_grade": "high",
+    "marac_referral_date": "2026-03-01",
+}
 
 
-def submitted(db_path: Path, answers: dict[str, Any], owner: str = "officer1", password: str = OFFICER_PASSWORD) -> str:
+def submitted(
+    db_path: Path, answers: dict[str, Any], owner: str = "officer1", password: str = OFFICER_PASSWORD
+) -> str:
     with Store.open(db_path) as store:
         session = store.login(owner, password)
         ref = store.create_record(session, load_form_text(QA_FORM, "qa.yaml"), answers)
@@ -34,7 +43,13 @@ def submitted(db_path: Path, answers: dict[str, Any], owner: str = "officer1", p
 
 
 def test_lowering_below_the_floor_is_refused_with_the_reason_and_nothing_is_saved(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     record_id = submitted(db_path, HIGH)
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
@@ -66,14 +81,18 @@ def test_lowering_below_the_floor_is_refused_with_the_reason_and_nothing_is_save
 def test_a_supervisor_cannot_decide_on_their_own_record(
     *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    record_id = submitted(db_path, {**HIGH, "victim_name": "Own Record"}, owner="super1", password=SUPERVISOR_PASSWORD)
+    record_id = submitted(
+        db_path, {**HIGH, "victim_name": "Own Record"}, owner="super1", password=SUPERVISOR_PASSWORD
+    )
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     screen = window.qa_hooks.open_review(record_id)  # type: ignore[attr-defined]
     assert isinstance(screen, ReviewScreen)
     assert not screen.can_decide
     assert not screen.approve_button.isVisible() and not screen.return_button.isVisible()
     assert "another supervisor must review it" in screen.banner.text()
-    monkeypatch.setattr(ApproveDialog, "ask", classmethod(lambda cls, *a, **k: pytest.fail("no approval of one's own record")))
+    monkeypatch.setattr(
+        ApproveDialog, "ask", classmethod(lambda cls, *a, **k: pytest.fail("no approval of one's own record"))
+    )
     screen.approve()
     screen.add_comment("victim_name", "x") if "victim_name" in screen.wizard.comment_buttons else None
     screen.return_record()
@@ -82,10 +101,18 @@ def test_a_supervisor_cannot_decide_on_their_own_record(
 
 
 def test_queue_filters_and_search(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     submitted(db_path, {**HIGH, "victim_name": "Anna Nowak", "incident_date": "2026-02-01"})
-    submitted(db_path, {**HIGH, "victim_name": "Bronwen Pritchard", "previous_incidents": 5}, owner="officer2")
+    submitted(
+        db_path, {**HIGH, "victim_name": "Bronwen Pritchard", "previous_incidents": 5}, owner="officer2"
+    )
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
     window.tabs.setCurrentWidget(queue)
@@ -115,7 +142,13 @@ def test_queue_filters_and_search(
 
 
 def test_amend_an_approved_record_from_the_officer_tab(
-    *, qtbot: QtBot, ui_app: QApplication, db_path: Path, qa_forms: Path, monkeypatch: pytest.MonkeyPatch, artifacts_dir: Path
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    qa_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
 ) -> None:
     record_id = submitted(db_path, HIGH)
     with Store.open(db_path) as store:
@@ -123,9 +156,13 @@ def test_amend_an_approved_record_from_the_officer_tab(
     window = open_app(qtbot, db_path, monkeypatch, "officer1", OFFICER_PASSWORD)
     view = window.open_record(record_id)
     assert isinstance(view, RecordView) and view.wizard.read_only
-    amend = next(b for b in view.wizard.findChildren(type(view.submit_button)) if b.objectName() == "amendButton")
+    amend = next(
+        b for b in view.wizard.findChildren(type(view.submit_button)) if b.objectName() == "amendButton"
+    )
     assert amend.isVisible()
-    monkeypatch.setattr(AmendDialog, "ask", classmethod(lambda cls, parent, label, urn: "Date of birth entered wrongly"))
+    monkeypatch.setattr(
+        AmendDialog, "ask", classmethod(lambda cls, parent, label, urn: "Date of birth entered wrongly")
+    )
     qtbot.mouseClick(amend, Qt.MouseButton.LeftButton)
     reopened = window.tabs.currentWidget()
     assert isinstance(reopened, RecordView) and reopened is not view
@@ -162,10 +199,16 @@ def test_amend_dialog(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -
     assert dialog.value() == "short — the date of birth was wrong"
 
 
-def test_approve_dialog_without_a_grade_question_and_without_password(qtbot: QtBot, ui_app: QApplication) -> None:
+def test_approve_dialog_without_a_grade_question_and_without_password(
+    qtbot: QtBot, ui_app: QApplication
+) -> None:
     spec = load_form_text(QA_FORM, "qa.yaml")
     dialog = ApproveDialog(
-        None, grade_question=review_question(spec, "grade"), officer_grade="High", grade=None, rationale="",
+        None,
+        grade_question=review_question(spec, "grade"),
+        officer_grade="High",
+        grade=None,
+        rationale="",
         check=lambda grade, rationale: [],
     )
     qtbot.addWidget(dialog)
@@ -173,7 +216,9 @@ def test_approve_dialog_without_a_grade_question_and_without_password(qtbot: QtB
     dialog.approve_button.click()
     assert "Enter your password" in dialog.error_label.text()
     assert dialog.value() == ApproveRequest(None, None, "")
-    bare = ApproveDialog(None, grade_question=None, officer_grade="", grade=None, rationale="", check=lambda g, r: [])
+    bare = ApproveDialog(
+        None, grade_question=None, officer_grade="", grade=None, rationale="", check=lambda g, r: []
+    )
     qtbot.addWidget(bare)
     assert bare.officer_grade_label.text() == "not recorded" and bare.chosen_grade() is None
     type_text(bare.password, "pw")

@@ -24,7 +24,13 @@ def test_pki() -> BoardPki:
 
     ca_key, ca = pki.create_ca("Islington")
     key, cert = pki.issue_user_certificate(
-        ca_key, ca, full_name="Jane Smith", username="di_smith", collar="DI 101", role="supervisor", station="Islington"
+        ca_key,
+        ca,
+        full_name="Jane Smith",
+        username="di_smith",
+        collar="DI 101",
+        role="supervisor",
+        station="Islington",
     )
     identity = SigningIdentity(private_key=key, certificate=cert, ca_certificate=ca, chain=(ca,))
     return BoardPki(ca_key, ca, identity, pki.cert_pem(ca))

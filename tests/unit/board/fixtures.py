@@ -17,7 +17,20 @@ from dsvdesk.export.parta import Period
 PERIOD = Period(date(2010, 4, 1), date(2010, 9, 30))
 
 FIRST = ["Zoë", "Łucja", "José", "Mary", "Aisha", "Olga", "Priya", "Sam", "Ann", "Jo"]
-LAST = ["Ångström", "Smith", "O'Neill", "Kowalski", "Khan", "Ivanova", "Patel", "Jones", "Lee", "Brown", "王", "Müller"]
+LAST = [
+    "Ångström",
+    "Smith",
+    "O'Neill",
+    "Kowalski",
+    "Khan",
+    "Ivanova",
+    "Patel",
+    "Jones",
+    "Lee",
+    "Brown",
+    "王",
+    "Müller",
+]
 PEOPLE = 120
 
 

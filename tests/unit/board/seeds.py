@@ -86,9 +86,10 @@ def parse_seed(path: Path) -> SeedReport:
         section = sections[-1]
         number_match = _NUMBER.match(line)
         number = number_match.group(1) if number_match else ""
-        text = line[number_match.end():] if number_match else line
-        if (number and text.endswith("?")) or (not number and "?" in text and len(text) > 40 and text[0].isupper()
-                                                and _looks_like_question(text)):
+        text = line[number_match.end() :] if number_match else line
+        if (number and text.endswith("?")) or (
+            not number and "?" in text and len(text) > 40 and text[0].isupper() and _looks_like_question(text)
+        ):
             section.questions.append(SeedQuestion(text))
             pending_heading = []
             continue
@@ -181,11 +182,23 @@ def report_spec_for(seed: SeedReport) -> FormSpec:
                             tags=tag("paragraphs"),
                             item_label="Paragraph",
                             fields=(
-                                Question("heading", QuestionType.TEXT, "Sub-heading", tags=(Tag("board", "heading"),)),
-                                Question("text", QuestionType.LONGTEXT, "Paragraph", tags=(Tag("board", "text"),)),
+                                Question(
+                                    "heading",
+                                    QuestionType.TEXT,
+                                    "Sub-heading",
+                                    tags=(Tag("board", "heading"),),
+                                ),
+                                Question(
+                                    "text", QuestionType.LONGTEXT, "Paragraph", tags=(Tag("board", "text"),)
+                                ),
                             ),
                         ),
-                        Question(f"{qid}_nothing", QuestionType.YESNO, "Nothing to report", tags=tag("nothing_to_report")),
+                        Question(
+                            f"{qid}_nothing",
+                            QuestionType.YESNO,
+                            "Nothing to report",
+                            tags=tag("nothing_to_report"),
+                        ),
                         Question(f"{qid}_reason", QuestionType.TEXT, "Why", tags=tag("nothing_reason")),
                     ),
                 )
@@ -206,7 +219,10 @@ def answers_for(seed: SeedReport) -> dict[str, Any]:
         "meeting_date": datetime.strptime(seed.date_text, "%d %B %Y").date().isoformat(),
         "period_from": "2009-10-01",
         "period_to": "2010-09-30",
-        "authors": [{"rank": "DI", "name": "Jane Smith", "unit": "CSU"}, {"rank": "DI", "name": "Łukasz Nowak", "unit": "SCD2"}],
+        "authors": [
+            {"rank": "DI", "name": "Jane Smith", "unit": "CSU"},
+            {"rank": "DI", "name": "Łukasz Nowak", "unit": "SCD2"},
+        ],
         "numbering": seed.numbering,
     }
     for s_index, section in enumerate(seed.sections, start=1):

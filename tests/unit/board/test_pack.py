@@ -47,7 +47,9 @@ def _report(text: str = "124D completion this period: {{partA.completion_rate}}.
         authors=("DI Jane Smith, CSU",),
     )
     section = ReportSection(
-        "b2", "B2", "Policy compliance and quality assurance",
+        "b2",
+        "B2",
+        "Policy compliance and quality assurance",
         (ReportQuestion("q1", "How is the 124D used?", (ReportParagraph(text, "Risk assessment"),)),),
     )
     return BoardReport(header, (section,))
@@ -57,8 +59,14 @@ def _report(text: str = "124D completion this period: {{partA.completion_rate}}.
 def pack_files(test_pki: BoardPki) -> dict[str, bytes]:
     part_a = compute_part_a(build_rows(), PERIOD, [EnteredFigure("CAD calls", "4368", "CAD")])
     return build_pack_files(
-        _report(), part_a, identity=test_pki.identity, ca_pem=test_pki.ca_pem, exporter="di_smith (Jane Smith)",
-        exported_at=EXPORTED, location="Islington", signer_lines=["DI Jane Smith (101)"],
+        _report(),
+        part_a,
+        identity=test_pki.identity,
+        ca_pem=test_pki.ca_pem,
+        exporter="di_smith (Jane Smith)",
+        exported_at=EXPORTED,
+        location="Islington",
+        signer_lines=["DI Jane Smith (101)"],
     )
 
 
@@ -68,9 +76,13 @@ def pack(pack_files: dict[str, bytes], tmp_path: Path) -> Any:
 
 
 def test_pack_holds_every_file_and_a_signed_manifest(pack: Any, test_pki: BoardPki) -> None:
-    assert sorted(p.name for p in pack.folder.iterdir()) == sorted([PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST])
+    assert sorted(p.name for p in pack.folder.iterdir()) == sorted(
+        [PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST]
+    )
     with zipfile.ZipFile(pack.zip_path) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{pack.folder.name}/{n}" for n in (PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST))
+        assert sorted(archive.namelist()) == sorted(
+            f"{pack.folder.name}/{n}" for n in (PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST)
+        )
     manifest_bytes = (pack.folder / MANIFEST).read_bytes()
     assert embedded_manifest((pack.folder / PART_A_PDF).read_bytes()) == manifest_bytes
     manifest = json.loads(manifest_bytes)
@@ -202,7 +214,9 @@ def test_second_export_never_overwrites(pack_files: dict[str, bytes], tmp_path: 
 
 
 def test_hostile_base_name_stays_inside_the_folder(pack_files: dict[str, bytes], tmp_path: Path) -> None:
-    result = write_pack(pack_files, tmp_path, base_name="../../etc/passwd\x00 Ißlington", exported_at=EXPORTED)
+    result = write_pack(
+        pack_files, tmp_path, base_name="../../etc/passwd\x00 Ißlington", exported_at=EXPORTED
+    )
     assert result.folder.parent == tmp_path
     assert "/" not in result.folder.name and ".." not in result.folder.name
 
@@ -216,8 +230,12 @@ def test_unknown_part_a_reference_refuses_export(test_pki: BoardPki) -> None:
     part_a = compute_part_a([], PERIOD)
     with pytest.raises(PackError, match=r"\{\{partA.no_such_figure\}\}"):
         build_pack_files(
-            _report("Quoting {{partA.no_such_figure}} here."), part_a, identity=test_pki.identity,
-            ca_pem=test_pki.ca_pem, exporter="x", exported_at=EXPORTED,
+            _report("Quoting {{partA.no_such_figure}} here."),
+            part_a,
+            identity=test_pki.identity,
+            ca_pem=test_pki.ca_pem,
+            exporter="x",
+            exported_at=EXPORTED,
         )
 
 
@@ -227,5 +245,7 @@ def test_pdfsig_agrees_that_both_pdfs_are_signed(pack: Any) -> None:
     if shutil.which("pdfsig") is None:
         pytest.skip("pdfsig (poppler-utils) is not installed")
     for name in (PART_B, PART_A_PDF):
-        out = subprocess.run(["pdfsig", str(pack.folder / name)], capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(
+            ["pdfsig", str(pack.folder / name)], capture_output=True, text=True, check=False
+        ).stdout
         assert "Signature is Valid" in out, out

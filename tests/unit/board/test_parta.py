@@ -54,14 +54,17 @@ def test_record_counts_and_completion_rate(rows: list[Row]) -> None:
     assert part_a.records == len(approved)
     assert 0 < part_a.records < part_a.started < 200  # the fixture really mixes statuses and periods
     assert part_a.completion_rate == pytest.approx(len(approved) / len(in_period))
-    assert part_a.figure_map()["completion_rate"] == f"{round(100 * len(approved) / len(in_period), 1):.1f}%".replace(".0%", "%")
+    assert part_a.figure_map()[
+        "completion_rate"
+    ] == f"{round(100 * len(approved) / len(in_period), 1):.1f}%".replace(".0%", "%")
 
 
 def _approved_in_period(rows: list[Row]) -> list[Row]:
     return [
         r
         for r in rows
-        if r.status == "approved" and PERIOD.start <= date.fromisoformat(r.values["incident_date"]) <= PERIOD.end
+        if r.status == "approved"
+        and PERIOD.start <= date.fromisoformat(r.values["incident_date"]) <= PERIOD.end
     ]
 
 
@@ -101,7 +104,9 @@ def test_marac_children_hbv_arrests(rows: list[Row]) -> None:
     referred = [r for r in approved if r.values["marac_referral_date"]]
     assert part_a.marac_referrals == len(referred)
     for criterion in ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat"):
-        assert part_a.marac_by_criterion[criterion] == sum(criterion in r.values["marac_criteria"] for r in referred)
+        assert part_a.marac_by_criterion[criterion] == sum(
+            criterion in r.values["marac_criteria"] for r in referred
+        )
     assert part_a.marac_by_criterion["potential_escalation"] == 0
 
     with_children = [r for r in approved if r.values["children_count"] > 0]
@@ -178,15 +183,56 @@ def test_small_hand_counted_case() -> None:
     period = Period(date(2024, 1, 1), date(2024, 1, 31))
     common = {"victim_dob": "1990-05-05", "victim_sex": "female", "victim_ethnic_group": "bme"}
     rows = [
-        Row("a", "approved", {**common, "victim_name": "Zoë Smith", "incident_date": "2022-12-01", "grade": "high"}),
-        Row("b", "approved", {**common, "victim_name": "SMITH, Zoe", "incident_date": "2024-01-10", "grade": "high",
-                              "yes_count": "15", "marac_referral_date": "2024-01-11", "marac_criteria": '["visible_high_risk"]',
-                              "arrested": "yes", "children_count": 2, "merlin_missing": 0}),
-        Row("c", "approved", {**common, "victim_name": "zoe smith", "incident_date": "2024-01-20", "grade": "medium",
-                              "yes_count": 9, "arrested": "no", "children_count": 1, "merlin_missing": 1, "hbv_flag": True}),
+        Row(
+            "a",
+            "approved",
+            {**common, "victim_name": "Zoë Smith", "incident_date": "2022-12-01", "grade": "high"},
+        ),
+        Row(
+            "b",
+            "approved",
+            {
+                **common,
+                "victim_name": "SMITH, Zoe",
+                "incident_date": "2024-01-10",
+                "grade": "high",
+                "yes_count": "15",
+                "marac_referral_date": "2024-01-11",
+                "marac_criteria": '["visible_high_risk"]',
+                "arrested": "yes",
+                "children_count": 2,
+                "merlin_missing": 0,
+            },
+        ),
+        Row(
+            "c",
+            "approved",
+            {
+                **common,
+                "victim_name": "zoe smith",
+                "incident_date": "2024-01-20",
+                "grade": "medium",
+                "yes_count": 9,
+                "arrested": "no",
+                "children_count": 1,
+                "merlin_missing": 1,
+                "hbv_flag": True,
+            },
+        ),
         Row("d", "submitted", {**common, "victim_name": "Other Person", "incident_date": "2024-01-15"}),
-        Row("e", "approved", {"victim_name": "Zoë Smith", "victim_dob": "1991-05-05", "incident_date": "2024-01-25",
-                              "officer_grade": "standard", "yes_count": 0, "victim_sex": "M", "victim_disability": "no"}),
+        Row(
+            "e",
+            "approved",
+            {
+                "victim_name": "Zoë Smith",
+                "victim_dob": "1991-05-05",
+                "incident_date": "2024-01-25",
+                "officer_grade": "standard",
+                "yes_count": 0,
+                "victim_sex": "M",
+                "victim_disability": "no",
+            },
+        ),
     ]
     part_a = compute_part_a(rows, period)
     assert (part_a.started, part_a.records) == (4, 3)
@@ -197,9 +243,18 @@ def test_small_hand_counted_case() -> None:
     assert [(m.record_id, m.earlier_record_ids) for m in part_a.repeat_matches] == [("c", ("b",))]
     assert (part_a.repeat_victims, part_a.repeat_records) == (1, 1)
     assert (part_a.marac_referrals, part_a.marac_by_criterion["visible_high_risk"]) == (1, 1)
-    assert (part_a.records_with_children, part_a.children_total, part_a.records_with_children_all_merlin) == (2, 3, 1)
+    assert (part_a.records_with_children, part_a.children_total, part_a.records_with_children_all_merlin) == (
+        2,
+        3,
+        1,
+    )
     assert part_a.figure_map()["children.merlin_share"] == "50%"
-    assert (part_a.hbv_flagged, part_a.arrested, part_a.not_arrested, part_a.arrest_not_recorded) == (1, 1, 1, 1)
+    assert (part_a.hbv_flagged, part_a.arrested, part_a.not_arrested, part_a.arrest_not_recorded) == (
+        1,
+        1,
+        1,
+        1,
+    )
     victims = dict(part_a.diversity[0].counts)
     assert (victims["female"], victims["male"], victims["bme"], victims["ethnicity_unknown"]) == (2, 1, 2, 1)
     assert (victims["age_16_35"], victims["age_36_60"]) == (3, 0)
@@ -246,9 +301,20 @@ def test_bad_period_is_refused_with_a_clear_message() -> None:
 
 def test_junk_column_values_do_not_crash() -> None:
     rows = [
-        Row("x", "approved", {"incident_date": "2010-05-01", "yes_count": "lots", "children_count": "n/a",
-                              "victim_dob": "not a date", "marac_criteria": "[broken", "arrested": 7.5,
-                              "grade": "HIGH", "victim_name": None}),
+        Row(
+            "x",
+            "approved",
+            {
+                "incident_date": "2010-05-01",
+                "yes_count": "lots",
+                "children_count": "n/a",
+                "victim_dob": "not a date",
+                "marac_criteria": "[broken",
+                "arrested": 7.5,
+                "grade": "HIGH",
+                "victim_name": None,
+            },
+        ),
         Row("y", "approved", {"incident_date": "garbage"}),
     ]
     part_a = compute_part_a(rows, PERIOD)
@@ -263,7 +329,11 @@ def test_name_normalisation() -> None:
     # repeat victims are matched on the store's person key (search.person_key): name and date of birth
     assert name_key("SMITH, Zoë") == name_key("  zoe   smith ")
     assert name_key("王小明") == name_key("王小明 ")
-    assert person_key("SMITH, Zoë", "1990-05-05") == person_key("zoe smith", "1990-05-05T00:00") == "smith zoe|1990-05-05"
+    assert (
+        person_key("SMITH, Zoë", "1990-05-05")
+        == person_key("zoe smith", "1990-05-05T00:00")
+        == "smith zoe|1990-05-05"
+    )
     assert person_key(None, "1990-05-05") is None and person_key("Zoë", "1990-02-30") is None
 
 
@@ -274,15 +344,27 @@ def test_add_months_lands_in_the_right_month(day: date, months: int) -> None:
     assert moved.day == day.day or moved.day < day.day
 
 
-@given(st.lists(st.fixed_dictionaries({
-    "incident_date": st.dates(min_value=date(2009, 1, 1), max_value=date(2011, 1, 1)).map(date.isoformat),
-    "yes_count": st.one_of(st.none(), st.integers(0, 27), st.text(max_size=3)),
-    "grade": st.sampled_from(["standard", "medium", "high", "", None, "x"]),
-    "arrested": st.sampled_from(["yes", "no", None, ""]),
-    "children_count": st.one_of(st.none(), st.integers(0, 30)),
-    "victim_name": st.text(max_size=20),
-    "victim_dob": st.dates(min_value=date(1920, 1, 1), max_value=date(2010, 1, 1)).map(date.isoformat),
-}), max_size=40), st.sampled_from(["approved", "submitted"]))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "incident_date": st.dates(min_value=date(2009, 1, 1), max_value=date(2011, 1, 1)).map(
+                    date.isoformat
+                ),
+                "yes_count": st.one_of(st.none(), st.integers(0, 27), st.text(max_size=3)),
+                "grade": st.sampled_from(["standard", "medium", "high", "", None, "x"]),
+                "arrested": st.sampled_from(["yes", "no", None, ""]),
+                "children_count": st.one_of(st.none(), st.integers(0, 30)),
+                "victim_name": st.text(max_size=20),
+                "victim_dob": st.dates(min_value=date(1920, 1, 1), max_value=date(2010, 1, 1)).map(
+                    date.isoformat
+                ),
+            }
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["approved", "submitted"]),
+)
 def test_totals_always_add_up(values: list[dict[str, object]], status: str) -> None:
     rows = [Row(f"r{i}", status, v) for i, v in enumerate(values)]
     part_a = compute_part_a(rows, PERIOD)

@@ -15,8 +15,12 @@ NAMES = ["Zoë Smith", "SMITH, zoe", "Ann Jones", "Łucja Nowak"]
 DOBS = ["1980-01-02", "1990-05-06"]
 
 rows_strategy = st.lists(
-    st.tuples(st.sampled_from(NAMES), st.sampled_from(DOBS), st.integers(0, 730),
-              st.sampled_from(["approved", "approved", "submitted"])),
+    st.tuples(
+        st.sampled_from(NAMES),
+        st.sampled_from(DOBS),
+        st.integers(0, 730),
+        st.sampled_from(["approved", "approved", "submitted"]),
+    ),
     max_size=40,
 )
 
@@ -29,12 +33,17 @@ def literal_matches(rows: list[Row]) -> list[tuple[str, tuple[str, ...]]]:
 
     approved = [r for r in rows if r.status == "approved"]
     out = []
-    for r in sorted((r for r in approved if date.fromisoformat(r.values["incident_date"]) in PERIOD),
-                    key=lambda r: (r.values["incident_date"], r.record_id)):
+    for r in sorted(
+        (r for r in approved if date.fromisoformat(r.values["incident_date"]) in PERIOD),
+        key=lambda r: (r.values["incident_date"], r.record_id),
+    ):
         day = date.fromisoformat(r.values["incident_date"])
         start = add_months(day, -REPEAT_WINDOW_MONTHS)
-        earlier = sorted((date.fromisoformat(c.values["incident_date"]), c.record_id) for c in approved
-                         if key(c) == key(r) and start <= date.fromisoformat(c.values["incident_date"]) < day)
+        earlier = sorted(
+            (date.fromisoformat(c.values["incident_date"]), c.record_id)
+            for c in approved
+            if key(c) == key(r) and start <= date.fromisoformat(c.values["incident_date"]) < day
+        )
         if earlier:
             out.append((r.record_id, tuple(i for _d, i in earlier)))
     return out
@@ -44,8 +53,15 @@ def literal_matches(rows: list[Row]) -> list[tuple[str, tuple[str, ...]]]:
 @given(rows_strategy)
 def test_matches_equal_the_literal_rule(spec: list[tuple[str, str, int, str]]) -> None:
     rows = [
-        Row(f"r{n:03d}", status, {"victim_name": name, "victim_dob": dob,
-                                  "incident_date": (PERIOD.lookback_start + timedelta(days=offset)).isoformat()})
+        Row(
+            f"r{n:03d}",
+            status,
+            {
+                "victim_name": name,
+                "victim_dob": dob,
+                "incident_date": (PERIOD.lookback_start + timedelta(days=offset)).isoformat(),
+            },
+        )
         for n, (name, dob, offset, status) in enumerate(spec)
     ]
     found = [(m.record_id, m.earlier_record_ids) for m in compute_part_a(rows, PERIOD).repeat_matches]

@@ -42,7 +42,9 @@ from tests.unit.board.seeds import (
 
 WHEN = datetime(2010, 9, 29, 10, 0)
 REPORT_ID = "0b4c7d6e-1111-4222-8333-444455556666"
-FURNITURE = re.compile(r"^(OFFICIAL-SENSITIVE|Part [AB]: (report|data) · .*|Board report [0-9a-f-]{36} · revision \d+|Page \d+ of \d+)$")
+FURNITURE = re.compile(
+    r"^(OFFICIAL-SENSITIVE|Part [AB]: (report|data) · .*|Board report [0-9a-f-]{36} · revision \d+|Page \d+ of \d+)$"
+)
 
 
 def _tool(name: str) -> str:
@@ -56,7 +58,9 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     """The document's words in reading order, page furniture removed, whitespace collapsed."""
     source = tmp_path / "doc.pdf"
     source.write_bytes(pdf)
-    out = subprocess.run([_tool("pdftotext"), str(source), "-"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [_tool("pdftotext"), str(source), "-"], capture_output=True, text=True, check=True
+    ).stdout
     kept = [line for line in out.replace("\f", "\n").splitlines() if not FURNITURE.match(line.strip())]
     return _flat(" ".join(kept))
 
@@ -96,12 +100,18 @@ def test_sample_report_recreated_in_order_with_its_numbering(
         pytest.skip(f"sample report {path} is not present")
     seed = parse_seed(path)
     assert seed.numbering == style
-    report = board_report_from_answers(report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=2)
+    report = board_report_from_answers(
+        report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=2
+    )
     pdf = render_part_b_pdf(report, figures, document_date=WHEN)
     text = pdf_text(pdf, tmp_path)
 
-    expected = [f"Report: {seed.report_number}", "Report for the Domestic and Sexual Violence Board", seed.borough,
-                seed.date_text]
+    expected = [
+        f"Report: {seed.report_number}",
+        "Report for the Domestic and Sexual Violence Board",
+        seed.borough,
+        seed.date_text,
+    ]
     paragraphs = 0
     for s_index, section in enumerate(seed.sections, start=1):
         digits = section.number.removeprefix("B")
@@ -136,11 +146,21 @@ def test_numbering_styles_follow_the_sections() -> None:
     q2 = ReportQuestion("q2", "Second?", (ReportParagraph("c"),))
     q3 = ReportQuestion("q3", "Third?", nothing_to_report=True, nothing_reason="none")
     q4 = ReportQuestion("q4", "Fourth?", (ReportParagraph("d"),))
-    sections = (ReportSection("b2", "B2", "Policy", (q1, q2, q3, q4)), ReportSection("ed", "", "Equality", (q1,)))
+    sections = (
+        ReportSection("b2", "B2", "Policy", (q1, q2, q3, q4)),
+        ReportSection("ed", "", "Equality", (q1,)),
+    )
     by_section = BoardReport(ReportHeader("id", 1), sections)
     assert [n.number for n in numbered_paragraphs(by_section)] == ["2.1", "2.2", "2.3", "2.4", "", ""]
     by_question = BoardReport(ReportHeader("id", 1, numbering=BY_QUESTION), sections)
-    assert [n.number for n in numbered_paragraphs(by_question)] == ["2.1.1", "2.1.2", "2.2.1", "2.4.1", "", ""]
+    assert [n.number for n in numbered_paragraphs(by_question)] == [
+        "2.1.1",
+        "2.1.2",
+        "2.2.1",
+        "2.4.1",
+        "",
+        "",
+    ]
 
 
 def test_part_a_tokens_resolve_and_unknown_ones_are_found(figures: dict[str, str]) -> None:
@@ -149,42 +169,84 @@ def test_part_a_tokens_resolve_and_unknown_ones_are_found(figures: dict[str, str
     assert figures["completion_rate"] in resolved and "{{" not in resolved
     assert f"{figures['marac.referrals']} referrals" in resolved
     assert "[unknown Part A figure 'nope']" in resolved
-    report = BoardReport(ReportHeader("id", 1), (ReportSection("b1", "B1", "Intro", (ReportQuestion("q", "", (ReportParagraph(text),)),)),))
+    report = BoardReport(
+        ReportHeader("id", 1),
+        (ReportSection("b1", "B1", "Intro", (ReportQuestion("q", "", (ReportParagraph(text),)),)),),
+    )
     assert unresolved_tokens(report, figures) == [("q", "nope")]
 
 
 def test_tokens_are_resolved_in_the_pdf(figures: dict[str, str], tmp_path: Path) -> None:
     report = BoardReport(
         ReportHeader("id", 1, report_number="7", borough="Hackney"),
-        (ReportSection("b2", "B2", "Policy", (ReportQuestion("q", "How?", (ReportParagraph(
-            "124D completion this period: {{partA.completion_rate}}; MARAC referrals {{partA.marac.referrals}}."),)),)),),
+        (
+            ReportSection(
+                "b2",
+                "B2",
+                "Policy",
+                (
+                    ReportQuestion(
+                        "q",
+                        "How?",
+                        (
+                            ReportParagraph(
+                                "124D completion this period: {{partA.completion_rate}}; MARAC referrals {{partA.marac.referrals}}."
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
     )
     text = pdf_text(render_part_b_pdf(report, figures, document_date=WHEN), tmp_path)
-    assert f"124D completion this period: {figures['completion_rate']}; MARAC referrals {figures['marac.referrals']}." in text
+    assert (
+        f"124D completion this period: {figures['completion_rate']}; MARAC referrals {figures['marac.referrals']}."
+        in text
+    )
 
 
 def _spec_with_tags() -> FormSpec:
     board = lambda role: (Tag("board", role),)  # noqa: E731
-    page = Page("p", "Q", (
-        Question("paras", QuestionType.REPEAT, "The question?", tags=board("paragraphs"), fields=(
-            Question("sub", QuestionType.TEXT, "Sub", tags=board("heading")),
-            Question("body", QuestionType.LONGTEXT, "Text", tags=board("text")))),
-        Question("none", QuestionType.YESNO, "Nothing", tags=board("nothing_to_report")),
-        Question("why", QuestionType.LONGTEXT, "Why", tags=board("nothing_reason")),
-    ))
-    head = Page("h", "Head", (
-        Question("bor", QuestionType.TEXT, "Borough", tags=board("borough")),
-        Question("style", QuestionType.CHOICE, "Style", tags=board("numbering")),
-        Question("figs", QuestionType.REPEAT, "Figures", tags=board("entered_figures")),
-        Question("from", QuestionType.DATE, "From", tags=board("period_from")),
-        Question("to", QuestionType.DATE, "To", tags=board("period_to")),
-    ))
-    return FormSpec("r", "1", "Report", (Section("h", "Head", (head,)), Section("b3", "Partnership", (page,), number="3")))
+    page = Page(
+        "p",
+        "Q",
+        (
+            Question(
+                "paras",
+                QuestionType.REPEAT,
+                "The question?",
+                tags=board("paragraphs"),
+                fields=(
+                    Question("sub", QuestionType.TEXT, "Sub", tags=board("heading")),
+                    Question("body", QuestionType.LONGTEXT, "Text", tags=board("text")),
+                ),
+            ),
+            Question("none", QuestionType.YESNO, "Nothing", tags=board("nothing_to_report")),
+            Question("why", QuestionType.LONGTEXT, "Why", tags=board("nothing_reason")),
+        ),
+    )
+    head = Page(
+        "h",
+        "Head",
+        (
+            Question("bor", QuestionType.TEXT, "Borough", tags=board("borough")),
+            Question("style", QuestionType.CHOICE, "Style", tags=board("numbering")),
+            Question("figs", QuestionType.REPEAT, "Figures", tags=board("entered_figures")),
+            Question("from", QuestionType.DATE, "From", tags=board("period_from")),
+            Question("to", QuestionType.DATE, "To", tags=board("period_to")),
+        ),
+    )
+    return FormSpec(
+        "r", "1", "Report", (Section("h", "Head", (head,)), Section("b3", "Partnership", (page,), number="3"))
+    )
 
 
 def test_report_model_comes_from_tagged_questions_not_ids() -> None:
     answers: dict[str, Any] = {
-        "bor": "Camden", "style": "by_question", "from": "2010-04-01", "to": "2010-09-30",
+        "bor": "Camden",
+        "style": "by_question",
+        "from": "2010-04-01",
+        "to": "2010-09-30",
         "paras": [{"sub": "Funding", "body": "Text one"}, {"sub": "", "body": "Text two"}, {"body": ""}],
         "figs": [{"figure": "DV homicides", "value": "0", "source": "CRIS", "note": "12 months"}],
     }
@@ -193,9 +255,14 @@ def test_report_model_comes_from_tagged_questions_not_ids() -> None:
     assert report.header.period is not None and report.header.period.start.isoformat() == "2010-04-01"
     (section,) = report.sections
     assert section.heading == "3. Partnership"
-    assert [(p.heading, p.text) for p in section.questions[0].paragraphs] == [("Funding", "Text one"), ("", "Text two")]
+    assert [(p.heading, p.text) for p in section.questions[0].paragraphs] == [
+        ("Funding", "Text one"),
+        ("", "Text two"),
+    ]
     assert report.entered == (EnteredFigure("DV homicides", "0", "CRIS (12 months)"),)
-    nothing = board_report_from_answers(_spec_with_tags(), {"none": "yes", "why": "No cases."}, report_id="r", revision=1)
+    nothing = board_report_from_answers(
+        _spec_with_tags(), {"none": "yes", "why": "No cases."}, report_id="r", revision=1
+    )
     assert nothing.sections[0].questions[0].nothing_to_report
     assert nothing.header.numbering == "by_section"  # unanswered: the default
 
@@ -209,7 +276,10 @@ def test_shipped_report_form_drives_the_renderer(figures: dict[str, str], tmp_pa
     spec = loader.load_form(form)
     paragraph_questions = [q for _s, _p, q in spec.iter_questions() if q.tag_value("board") == "paragraphs"]
     assert len(paragraph_questions) >= 17  # B1, B2 x3, B3 x4, B4 x3, B5 x6, E&D
-    answers = {q.id: [{f.id: f"Answer to {q.id}" for f in q.fields if f.tag_value("board") == "text"}] for q in paragraph_questions}
+    answers = {
+        q.id: [{f.id: f"Answer to {q.id}" for f in q.fields if f.tag_value("board") == "text"}]
+        for q in paragraph_questions
+    }
     report = board_report_from_answers(spec, answers, report_id=REPORT_ID, revision=1)
     assert sum(len(s.questions) for s in report.sections) == len(paragraph_questions)
     text = pdf_text(render_part_b_pdf(report, figures, document_date=WHEN), tmp_path)
@@ -221,7 +291,9 @@ def test_part_b_is_deterministic_and_embeds_only_dejavu(figures: dict[str, str],
     if not seed_path.exists():
         pytest.skip("sample report not present")
     seed = parse_seed(seed_path)
-    report = board_report_from_answers(report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=1)
+    report = board_report_from_answers(
+        report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=1
+    )
     first = render_part_b_pdf(report, figures, document_date=WHEN)
     assert first == render_part_b_pdf(report, figures, document_date=WHEN)
     _assert_only_embedded_fonts(first, tmp_path)
@@ -240,7 +312,14 @@ def _assert_only_embedded_fonts(pdf: bytes, tmp_path: Path) -> None:
 def test_non_latin_text_uses_the_cjk_face(figures: dict[str, str], tmp_path: Path) -> None:
     report = BoardReport(
         ReportHeader("id", 1, borough="Tower Hamlets", authors=("DS 王小明, CSU",)),
-        (ReportSection("b1", "B1", "Introduction", (ReportQuestion("q", "", (ReportParagraph("Victims speak 中文, Ελληνικά, Русский."),)),)),),
+        (
+            ReportSection(
+                "b1",
+                "B1",
+                "Introduction",
+                (ReportQuestion("q", "", (ReportParagraph("Victims speak 中文, Ελληνικά, Русский."),)),),
+            ),
+        ),
     )
     pdf = render_part_b_pdf(report, figures, document_date=WHEN)
     text = pdf_text(pdf, tmp_path)
@@ -249,16 +328,42 @@ def test_non_latin_text_uses_the_cjk_face(figures: dict[str, str], tmp_path: Pat
 
 
 def test_part_a_pdf_marks_entered_figures_and_draws_charts(tmp_path: Path, artifacts_dir: Path) -> None:
-    entered = [EnteredFigure("DV sanction detections", "55.5%", "CRIS"), EnteredFigure("CAD calls (type 29)", "4,368", "CAD")]
+    entered = [
+        EnteredFigure("DV sanction detections", "55.5%", "CRIS"),
+        EnteredFigure("CAD calls (type 29)", "4,368", "CAD"),
+    ]
     part_a = compute_part_a(build_rows(), PERIOD, entered)
     header = ReportHeader(REPORT_ID, 2, report_number="3", borough="Islington", period=PERIOD)
     pdf = render_part_a_pdf(part_a, header, document_date=WHEN)
     text = pdf_text(pdf, tmp_path)
     assert part_a.message in text
-    _assert_in_order(text, ["Approved 124D records", str(part_a.records), "Completion rate", part_a.figure_map()["completion_rate"]])
-    _assert_in_order(text, ["Figures entered by hand", "✎ DV sanction detections", "55.5%", "CRIS", "✎ CAD calls (type 29)", "4,368", "CAD"])
-    for title in ("Approved 124D records by month of incident", "Risk grade of approved records",
-                  "DASH 'yes' answers per approved record", "MARAC referrals and arrests by month"):
+    _assert_in_order(
+        text,
+        [
+            "Approved 124D records",
+            str(part_a.records),
+            "Completion rate",
+            part_a.figure_map()["completion_rate"],
+        ],
+    )
+    _assert_in_order(
+        text,
+        [
+            "Figures entered by hand",
+            "✎ DV sanction detections",
+            "55.5%",
+            "CRIS",
+            "✎ CAD calls (type 29)",
+            "4,368",
+            "CAD",
+        ],
+    )
+    for title in (
+        "Approved 124D records by month of incident",
+        "Risk grade of approved records",
+        "DASH 'yes' answers per approved record",
+        "MARAC referrals and arrests by month",
+    ):
         assert title in text
     assert "Diversity of victims" in text and "Aged 16–35" in text
     _assert_only_embedded_fonts(pdf, tmp_path)
@@ -268,7 +373,9 @@ def test_part_a_pdf_marks_entered_figures_and_draws_charts(tmp_path: Path, artif
 
 def test_part_a_pdf_for_an_empty_period(tmp_path: Path, artifacts_dir: Path) -> None:
     part_a = compute_part_a([], PERIOD)
-    pdf = render_part_a_pdf(part_a, ReportHeader(REPORT_ID, 1, borough="Islington", period=PERIOD), document_date=WHEN)
+    pdf = render_part_a_pdf(
+        part_a, ReportHeader(REPORT_ID, 1, borough="Islington", period=PERIOD), document_date=WHEN
+    )
     text = pdf_text(pdf, tmp_path)
     assert "No records in this period." in text
     assert "n/a" in text

@@ -114,7 +114,10 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Station:
     forms_dir.mkdir()
     (forms_dir / "inv.yaml").write_text(SOURCE_FORM, encoding="utf-8")
     shutil.copyfile(ROOT / "forms" / "dsvb_report.yaml", forms_dir / "dsvb_report.yaml")
-    specs = {"inv": load_form_text(SOURCE_FORM, "inv.yaml"), "dsvb_report": load_form(forms_dir / "dsvb_report.yaml")}
+    specs = {
+        "inv": load_form_text(SOURCE_FORM, "inv.yaml"),
+        "dsvb_report": load_form(forms_dir / "dsvb_report.yaml"),
+    }
     path = base / "station.sqlite3"
     store = Store.open(path, create=True)
     store.init_station("Islington", "admin", "Ada Admin", PASSWORD)
@@ -126,10 +129,18 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Station:
     ids = []
     for i, (name, dob, day, grade, yes, approved) in enumerate(RECORDS):
         answers: dict[str, Any] = {
-            "victim_name": name, "victim_dob": dob, "incident_date": day, "grade": grade, "yes_count": yes,
-            "children_count": i % 3, "merlin_missing": 1 if i == 2 else 0, "hbv_flag": "yes" if i == 4 else "no",
-            "arrested": "yes" if i % 2 else "no", "victim_sex": "female" if i != 4 else "male",
-            "victim_ethnic_group": "bme" if i % 2 else "white", "victim_disability": "no",
+            "victim_name": name,
+            "victim_dob": dob,
+            "incident_date": day,
+            "grade": grade,
+            "yes_count": yes,
+            "children_count": i % 3,
+            "merlin_missing": 1 if i == 2 else 0,
+            "hbv_flag": "yes" if i == 4 else "no",
+            "arrested": "yes" if i % 2 else "no",
+            "victim_sex": "female" if i != 4 else "male",
+            "victim_ethnic_group": "bme" if i % 2 else "white",
+            "victim_disability": "no",
             "previous_incidents_12m": 1,
         }
         if yes >= 14:
@@ -168,8 +179,13 @@ def test_the_source_form_comes_from_its_option(station: Station) -> None:
 
 def test_period_query_returns_only_the_columns_and_records_asked_for(station: Station, store: Store) -> None:
     rows = reporting.fetch_period_rows(
-        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
-        columns=COLUMNS, purpose="test",
+        store,
+        _session(store, "sup1"),
+        form_id="inv",
+        start=PERIOD.lookback_start,
+        end=PERIOD.end,
+        columns=COLUMNS,
+        purpose="test",
     )
     assert {r.record_id for r in rows} == set(station.record_ids[:6])  # not the one after the period
     assert all(set(r.values) == set(COLUMNS) for r in rows)
@@ -183,8 +199,14 @@ def test_period_query_returns_only_the_columns_and_records_asked_for(station: St
 
 def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: Store) -> None:
     rows = reporting.fetch_period_rows(
-        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
-        columns=COLUMNS, purpose="test", key_columns=("victim_name", "victim_dob", "incident_date"),
+        store,
+        _session(store, "sup1"),
+        form_id="inv",
+        start=PERIOD.lookback_start,
+        end=PERIOD.end,
+        columns=COLUMNS,
+        purpose="test",
+        key_columns=("victim_name", "victim_dob", "incident_date"),
         detail_from=PERIOD.start,
     )
     by_id = {r.record_id: r.values for r in rows}
@@ -203,21 +225,44 @@ def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
     with store._read() as conn:
         for sql, params, index in (
             (reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date")), 4, part_a),
-            (reporting.period_groups_query(SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=False),
-             4, part_a),
-            (reporting.period_groups_query(SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=True),
-             5, part_a),
-            (reporting.period_keys_query(), 3, "COVERING INDEX records_victim_key (form_id=? AND status=? AND victim_key=?"),
+            (
+                reporting.period_groups_query(
+                    SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=False
+                ),
+                4,
+                part_a,
+            ),
+            (
+                reporting.period_groups_query(
+                    SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=True
+                ),
+                5,
+                part_a,
+            ),
+            (
+                reporting.period_keys_query(),
+                3,
+                "COVERING INDEX records_victim_key (form_id=? AND status=? AND victim_key=?",
+            ),
         ):
-            plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b", "c", "d", "[]")[:params]))
+            plan = " ".join(
+                str(row)
+                for row in conn.execute("EXPLAIN QUERY PLAN " + sql, ("a", "b", "c", "d", "[]")[:params])
+            )
             assert index in plan, plan
             assert "SCAN records" not in plan, plan
 
 
 def test_other_columns_and_key_columns_alone(station: Station, store: Store) -> None:
     session = _session(store, "sup1")
-    kwargs: dict[str, Any] = {"form_id": "inv", "start": PERIOD.lookback_start, "end": PERIOD.end, "purpose": "test",
-                              "key_columns": ("victim_name", "victim_dob", "incident_date"), "detail_from": PERIOD.start}
+    kwargs: dict[str, Any] = {
+        "form_id": "inv",
+        "start": PERIOD.lookback_start,
+        "end": PERIOD.end,
+        "purpose": "test",
+        "key_columns": ("victim_name", "victim_dob", "incident_date"),
+        "detail_from": PERIOD.start,
+    }
     rows = reporting.fetch_period_rows(store, session, columns=COLUMNS, **kwargs)
     assert any("visible_high_risk" in str(r.values["marac_criteria"]) for r in rows)
     other = reporting.fetch_period_rows(store, session, columns=("incident_date", "hbv_flag"), **kwargs)
@@ -252,16 +297,24 @@ def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station,
     session = _session(store, "sup1")
     fast = part_a_from_store(store, session, PERIOD, form_id="inv")
     rows = reporting.fetch_period_rows(
-        store, session, form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end, columns=COLUMNS, purpose="test",
-        key_columns=("victim_name", "victim_dob", "incident_date"), detail_from=PERIOD.start,
+        store,
+        session,
+        form_id="inv",
+        start=PERIOD.lookback_start,
+        end=PERIOD.end,
+        columns=COLUMNS,
+        purpose="test",
+        key_columns=("victim_name", "victim_dob", "incident_date"),
+        detail_from=PERIOD.start,
     )
     reference = compute_part_a(rows, PERIOD)
     assert fast.to_json() == reference.to_json()
     assert fast.repeat_matches == reference.repeat_matches
 
 
-def test_a_write_between_the_two_grouped_reads_is_noticed(station: Station, store: Store,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_between_the_two_grouped_reads_is_noticed(
+    station: Station, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The grouping runs on a second connection; if its snapshot is not this one's (another audit head:
     # a write came between), the groups are read again in this connection's own transaction.
     session = _session(store, "sup1")
@@ -285,18 +338,30 @@ def test_period_counts_groups_approved_records_and_counts_the_rest(station: Stat
         return [station.record_ids[1]]
 
     read = reporting.fetch_period_counts(
-        store, _session(store, "sup1"), form_id="inv", start=PERIOD.lookback_start, end=PERIOD.end,
-        purpose="test", shared_columns=("grade", "hbv_flag"), presence_column="marac_referral_date",
-        dob_column="victim_dob", age_floors=(61, 36, 16), match=match, detail_from=PERIOD.start,
+        store,
+        _session(store, "sup1"),
+        form_id="inv",
+        start=PERIOD.lookback_start,
+        end=PERIOD.end,
+        purpose="test",
+        shared_columns=("grade", "hbv_flag"),
+        presence_column="marac_referral_date",
+        dob_column="victim_dob",
+        age_floors=(61, 36, 16),
+        match=match,
+        detail_from=PERIOD.start,
     )
     assert read.started == 5  # in the period, any status; the lookback record is not counted
     # approved in the period: ids 1, 2, 4, 5, grouped (grade, hbv), referral made, month, age band
-    assert sorted(read.groups, key=str) == sorted([
-        ('["high","no"]', 1, "2010-04", None, 16, 1),  # Zoë Smith, 19
-        ('["medium","no"]', None, "2010-05", None, 36, 1),  # Ann Lee, 40
-        ('["medium","yes"]', None, "2010-07", None, 61, 1),  # Olga Ivanova, 64
-        ('["high","no"]', 1, "2010-08", None, 61, 1),
-    ], key=str)
+    assert sorted(read.groups, key=str) == sorted(
+        [
+            ('["high","no"]', 1, "2010-04", None, 16, 1),  # Zoë Smith, 19
+            ('["medium","no"]', None, "2010-05", None, 36, 1),  # Ann Lee, 40
+            ('["medium","yes"]', None, "2010-07", None, 61, 1),  # Olga Ivanova, 64
+            ('["high","no"]', 1, "2010-08", None, 61, 1),
+        ],
+        key=str,
+    )
     # only records whose victim recurs come one by one: Zoë Smith twice (two spellings), Olga twice
     assert sorted(r[0] for r in picked[0]) == sorted(station.record_ids[i] for i in (0, 1, 4, 5))
     assert {r[2] for r in picked[0]} == {"smith zoe|1990-05-05", "ivanova olga|1945-11-30"}
@@ -323,10 +388,17 @@ def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> 
     assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 2
     # (2, 6) is logged; (2, 4) is new: one event for each record of the reduced link [2, 4]
     before = len(_audit(station, "combination"))
-    assert reporting.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
+    assert (
+        reporting.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
+    )
     new = _audit(station, "combination")[before:]
-    assert {(c[0], tuple(json.loads(c[2])["linked"])) for c in new} == {(ids[2], (ids[4],)), (ids[4], (ids[2],))}
-    assert reporting.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
+    assert {(c[0], tuple(json.loads(c[2])["linked"])) for c in new} == {
+        (ids[2], (ids[4],)),
+        (ids[4], (ids[2],)),
+    }
+    assert (
+        reporting.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
+    )
     # without only_new (an explicit link by a user) the events are written again
     assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 2
     assert store.verify_audit().ok
@@ -334,9 +406,14 @@ def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> 
 
 def test_the_logged_pair_look_up_reads_only_combination_events(store: Store) -> None:
     with store._read() as conn:
-        plan = " ".join(str(r) for r in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT record_id, detail FROM audit_events WHERE event = 'combination' "
-            "AND record_id IN (SELECT value FROM json_each(?))", ("[]",)))
+        plan = " ".join(
+            str(r)
+            for r in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT record_id, detail FROM audit_events WHERE event = 'combination' "
+                "AND record_id IN (SELECT value FROM json_each(?))",
+                ("[]",),
+            )
+        )
     assert "audit_events_combination" in plan, plan
 
 
@@ -345,12 +422,15 @@ def test_officers_cannot_see_part_a(store: Store) -> None:
     with pytest.raises(PermissionDenied, match="Only supervisors"):
         part_a_from_store(store, officer, PERIOD, form_id="inv")
     with pytest.raises(PermissionDenied):
-        reporting.fetch_period_rows(store, officer, form_id="inv", start=PERIOD.start, end=PERIOD.end,
-                                    columns=COLUMNS, purpose="x")
+        reporting.fetch_period_rows(
+            store, officer, form_id="inv", start=PERIOD.start, end=PERIOD.end, columns=COLUMNS, purpose="x"
+        )
 
 
 def test_an_empty_period_from_the_store(store: Store) -> None:
-    part_a = part_a_from_store(store, _session(store, "sup1"), Period(date(2001, 1, 1), date(2001, 12, 31)), form_id="inv")
+    part_a = part_a_from_store(
+        store, _session(store, "sup1"), Period(date(2001, 1, 1), date(2001, 12, 31)), form_id="inv"
+    )
     assert part_a.is_empty and part_a.message == "No records in this period."
 
 
@@ -365,11 +445,28 @@ def _cli(station: Station, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
 def test_part_a_command_prints_json_and_a_table(
     station: Station, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--json", "--user", "sup1") == 0
+    assert (
+        _cli(
+            station,
+            monkeypatch,
+            "partA",
+            "--from",
+            "2010-04-01",
+            "--to",
+            "2010-09-30",
+            "--json",
+            "--user",
+            "sup1",
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     figures = {f["key"]: f["value"] for f in data["figures"]}
     assert figures["records"] == "4" and figures["started"] == "5" and figures["completion_rate"] == "80%"
-    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "sup1") == 0
+    assert (
+        _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "sup1")
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Completion rate (approved of started)" in out and "80%" in out
 
@@ -377,11 +474,20 @@ def test_part_a_command_prints_json_and_a_table(
 def test_part_a_command_refuses_officers_and_bad_dates(
     station: Station, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "off1") == 3
+    assert (
+        _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "off1")
+        == 3
+    )
     assert "Only supervisors" in capsys.readouterr().err
-    assert _cli(station, monkeypatch, "partA", "--from", "2010-09-30", "--to", "2010-04-01", "--user", "sup1") == 1
+    assert (
+        _cli(station, monkeypatch, "partA", "--from", "2010-09-30", "--to", "2010-04-01", "--user", "sup1")
+        == 1
+    )
     assert "before it starts" in capsys.readouterr().err
-    assert _cli(station, monkeypatch, "partA", "--from", "yesterday", "--to", "2010-04-01", "--user", "sup1") == 1
+    assert (
+        _cli(station, monkeypatch, "partA", "--from", "yesterday", "--to", "2010-04-01", "--user", "sup1")
+        == 1
+    )
     assert "YYYY-MM-DD" in capsys.readouterr().err
 
 
@@ -407,7 +513,9 @@ def seed_answers(spec: FormSpec, seed_file: str) -> dict[str, Any]:
         by_role["period_to"].id: "2010-09-30",
         by_role["authors"].id: [{"rank": "DI", "name": "Jane Smith", "unit": "CSU"}],
         by_role["numbering"].id: seed.numbering,
-        by_role["entered_figures"].id: [_entered_item(by_role["entered_figures"], "DV sanction detections", "55.5%", "CRIS")],
+        by_role["entered_figures"].id: [
+            _entered_item(by_role["entered_figures"], "DV sanction detections", "55.5%", "CRIS")
+        ],
     }
     for question, seed_question in zip(paragraph_questions, seed_questions, strict=True):
         page = spec.page_of(question.id)
@@ -419,7 +527,9 @@ def seed_answers(spec: FormSpec, seed_file: str) -> dict[str, Any]:
                 if "\n" in p.heading or len(p.heading) > 200:  # list lines, not a sub-heading: keep as text
                     items.append({text_field: f"{p.heading}\n{p.text}"})
                 else:
-                    items.append({text_field: p.text, heading_field: p.heading} if p.heading else {text_field: p.text})
+                    items.append(
+                        {text_field: p.text, heading_field: p.heading} if p.heading else {text_field: p.text}
+                    )
             answers[question.id] = items
         else:
             nothing = next(q for q in page.questions if q.tag_value("board") == "nothing_to_report")
@@ -431,8 +541,12 @@ def seed_answers(spec: FormSpec, seed_file: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("seed_file", [ISLINGTON, HILLINGDON])
 def test_sample_report_through_the_store_to_a_verified_pack(  # noqa: PLR0917 - pytest fixtures
-    seed_file: str, station: Station, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], artifacts_dir: Path,
+    seed_file: str,
+    station: Station,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    artifacts_dir: Path,
 ) -> None:
     if not (SEEDS_DIR / seed_file).exists():
         pytest.skip("sample reports are not present")
@@ -452,7 +566,9 @@ def test_sample_report_through_the_store_to_a_verified_pack(  # noqa: PLR0917 - 
     assert result.ok, result.lines()
     assert _cli(station, monkeypatch, "verify", str(zip_path)) == 0  # the signing engineer's command
     folder = zip_path.with_suffix("")
-    text = subprocess.run(["pdftotext", str(folder / PART_B), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(folder / PART_B), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = " ".join(text.replace("-", " ").split())
     seed = parse_seed(SEEDS_DIR / seed_file)
     position = 0
@@ -477,9 +593,13 @@ def test_pack_refuses_an_incomplete_report_and_officers(station: Station, tmp_pa
         with pytest.raises(PackError, match="not complete"):
             export_board_pack(store, author, ref.id, tmp_path, password=PASSWORD, specs=station.specs)
         with pytest.raises(PermissionDenied):
-            export_board_pack(store, _session(store, "off1"), ref.id, tmp_path, password=PASSWORD, specs=station.specs)
+            export_board_pack(
+                store, _session(store, "off1"), ref.id, tmp_path, password=PASSWORD, specs=station.specs
+            )
         with pytest.raises(PackError, match="not a Board report"):
-            export_board_pack(store, author, station.record_ids[1], tmp_path, password=PASSWORD, specs=station.specs)
+            export_board_pack(
+                store, author, station.record_ids[1], tmp_path, password=PASSWORD, specs=station.specs
+            )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -487,15 +607,28 @@ def test_pack_records_the_justification_typed_by_the_user(station: Station, tmp_
     spec = station.specs["dsvb_report"]
     with Store.open(station.path) as store:
         author = _session(store, "sup1")
-        ref = store.create_record(author, spec, seed_answers(spec, ISLINGTON)) if (SEEDS_DIR / ISLINGTON).exists() else None
+        ref = (
+            store.create_record(author, spec, seed_answers(spec, ISLINGTON))
+            if (SEEDS_DIR / ISLINGTON).exists()
+            else None
+        )
         if ref is None:
             pytest.skip("sample reports are not present")
         first, second = tmp_path / "a", tmp_path / "b"
         first.mkdir()
         second.mkdir()
-        export_board_pack(store, author, ref.id, first, password=PASSWORD, specs=station.specs,
-                          justification="  Board meeting\n 12 May: Part A and B  ")
-        export_board_pack(store, author, ref.id, second, password=PASSWORD, specs=station.specs, justification="  ")
+        export_board_pack(
+            store,
+            author,
+            ref.id,
+            first,
+            password=PASSWORD,
+            specs=station.specs,
+            justification="  Board meeting\n 12 May: Part A and B  ",
+        )
+        export_board_pack(
+            store, author, ref.id, second, password=PASSWORD, specs=station.specs, justification="  "
+        )
     disclosures = [d for d in _audit(station, "disclosure") if d[0] == ref.id]
     assert [d[1] for d in disclosures] == ["Board meeting 12 May: Part A and B", PACK_JUSTIFICATION]
 

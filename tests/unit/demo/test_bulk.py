@@ -56,30 +56,44 @@ def test_the_same_seed_and_day_give_the_same_rows(station: Path, tmp_path: Path,
 def test_bulk_rows_match_what_the_store_writes_on_a_save(bulk_db: Path, spec: FormSpec) -> None:
     """Re-saving an answer makes the store derive the columns and the search row again from the
     answers: for a bulk record they must come out unchanged."""
-    derived = ", ".join((*TABLE_COLUMNS, "victim_key", "completeness", "flags"))  # every column a save derives
+    derived = ", ".join(
+        (*TABLE_COLUMNS, "victim_key", "completeness", "flags")
+    )  # every column a save derives
     with Store.open(bulk_db) as store:
         session = store.login(OFFICER.username, OFFICER.password)
         drafts = store.list_records(session, status="draft", limit=5)
         assert drafts
         for row in drafts:
             before = rows(bulk_db, f"SELECT {derived}, columns_json FROM records WHERE id = '{row.id}'")
-            fts_before = rows(bulk_db, "SELECT names, refs FROM records_fts WHERE rowid = "
-                              f"(SELECT seq FROM records WHERE id = '{row.id}')")
+            fts_before = rows(
+                bulk_db,
+                "SELECT names, refs FROM records_fts WHERE rowid = "
+                f"(SELECT seq FROM records WHERE id = '{row.id}')",
+            )
             record = store.open_record(session, row.id)
             key = next(iter(record.answers))
             store.save_answer(session, row.id, key, record.answers[key], record.version)
             after = rows(bulk_db, f"SELECT {derived}, columns_json FROM records WHERE id = '{row.id}'")
-            fts_after = rows(bulk_db, "SELECT names, refs FROM records_fts WHERE rowid = "
-                             f"(SELECT seq FROM records WHERE id = '{row.id}')")
-            assert (before[0][:-1], json.loads(str(before[0][-1]))) == (after[0][:-1], json.loads(str(after[0][-1])))
+            fts_after = rows(
+                bulk_db,
+                "SELECT names, refs FROM records_fts WHERE rowid = "
+                f"(SELECT seq FROM records WHERE id = '{row.id}')",
+            )
+            assert (before[0][:-1], json.loads(str(before[0][-1]))) == (
+                after[0][:-1],
+                json.loads(str(after[0][-1])),
+            )
             assert fts_before == fts_after
 
 
 def test_submitted_and_approved_bulk_records_are_complete(bulk_db: Path, spec: FormSpec) -> None:
     with Store.open(bulk_db) as store:
         reviewer = store.login(SUPERVISOR.username, SUPERVISOR.password)
-        for status, audiences in (("submitted", ("author",)), ("approved", ("author", "reviewer")),
-                                  ("returned", ("author",))):
+        for status, audiences in (
+            ("submitted", ("author",)),
+            ("approved", ("author", "reviewer")),
+            ("returned", ("author",)),
+        ):
             for row in store.list_records(reviewer, status=status, limit=15):
                 record = store.open_record(reviewer, row.id, justification="test")
                 assert not evaluate(spec, record.answers, audiences=audiences).errors, (status, row.id)
@@ -93,8 +107,14 @@ def test_submitted_and_approved_bulk_records_are_complete(bulk_db: Path, spec: F
 def test_names_in_other_scripts_are_found_by_search(bulk_db: Path) -> None:
     with Store.open(bulk_db) as store:
         session = store.login(OFFICER.username, OFFICER.password)
-        names = [str(r[0]) for r in rows(bulk_db, "SELECT victim_name FROM records WHERE owner_id = "
-                                          f"(SELECT id FROM users WHERE username = '{OFFICER.username}')")]
+        names = [
+            str(r[0])
+            for r in rows(
+                bulk_db,
+                "SELECT victim_name FROM records WHERE owner_id = "
+                f"(SELECT id FROM users WHERE username = '{OFFICER.username}')",
+            )
+        ]
         non_latin = next(n for n in names if any(ord(c) > 0x370 and c.isalpha() for c in n))
         found = store.list_records(session, search=non_latin.split()[-1], limit=50)
         assert any(r.victim_name == non_latin for r in found)
@@ -103,13 +123,16 @@ def test_names_in_other_scripts_are_found_by_search(bulk_db: Path) -> None:
 def test_urns_continue_the_station_counter(bulk_db: Path, spec: FormSpec) -> None:
     urns = [str(r[0]) for r in rows(bulk_db, "SELECT urn FROM records WHERE urn IS NOT NULL")]
     assert len(urns) == len(set(urns))
-    counters = {int(str(year)): int(str(last)) for year, last in rows(bulk_db, "SELECT year, last FROM urn_counters")}
+    counters = {
+        int(str(year)): int(str(last)) for year, last in rows(bulk_db, "SELECT year, last FROM urn_counters")
+    }
     assert sum(counters.values()) == len(urns)
 
 
 def test_records_can_be_given_to_one_officer(station: Path, spec: FormSpec) -> None:
-    demo.bulk_insert_records(station, spec, count=60, seed=2, today=TODAY, templates_per_group=2,
-                             owners=(OFFICER.username,))
+    demo.bulk_insert_records(
+        station, spec, count=60, seed=2, today=TODAY, templates_per_group=2, owners=(OFFICER.username,)
+    )
     owners = rows(station, "SELECT DISTINCT u.username FROM records r JOIN users u ON u.id = r.owner_id")
     assert owners == [(OFFICER.username,)]
 

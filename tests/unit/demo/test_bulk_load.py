@@ -46,7 +46,8 @@ def journal_mode(path: Path) -> str:
 
 
 def test_small_batches_write_the_same_database_as_large_ones(
-        station: Path, tmp_path: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    station: Path, tmp_path: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Batch sizes and rows per statement are a matter of speed only: the rows, their order, the
     implicit ids and the audit chain come out the same."""
     other = copy_database(station, tmp_path / "other.sqlite3")
@@ -82,7 +83,8 @@ def test_a_load_while_another_connection_is_open_stays_in_wal_mode(station: Path
 
 
 def test_a_failure_while_making_rows_leaves_the_database_as_it_was(
-        station: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    station: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
     demo.bulk_insert_records(station, spec, count=20, seed=1, today=TODAY, templates_per_group=2)
     before = content(station)
     made = 0
@@ -119,23 +121,47 @@ def test_rows_go_in_whatever_sqlites_parameter_limit(tmp_path: Path) -> None:
 
 
 texts = st.one_of(st.none(), st.text(max_size=30))
-events = st.lists(st.tuples(
-    st.text(min_size=1, max_size=32),
-    st.fixed_dictionaries({
-        "event": st.sampled_from((audit.COLLECTION, audit.SUBMITTED, audit.RETURNED, audit.APPROVED)),
-        "user_id": st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1)),
-        "username": texts, "record_id": texts, "revision": st.one_of(st.none(), st.integers(0, 10)),
-        "detail": st.dictionaries(st.text(max_size=10), st.one_of(
-            st.integers(), st.text(max_size=20), st.lists(st.text(max_size=8), max_size=4), st.none()), max_size=4),
-    }, optional={"value_sha256": texts, "question_id": texts, "justification": texts, "recipient": texts}),
-), max_size=12)
+events = st.lists(
+    st.tuples(
+        st.text(min_size=1, max_size=32),
+        st.fixed_dictionaries(
+            {
+                "event": st.sampled_from((audit.COLLECTION, audit.SUBMITTED, audit.RETURNED, audit.APPROVED)),
+                "user_id": st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+                "username": texts,
+                "record_id": texts,
+                "revision": st.one_of(st.none(), st.integers(0, 10)),
+                "detail": st.dictionaries(
+                    st.text(max_size=10),
+                    st.one_of(
+                        st.integers(),
+                        st.text(max_size=20),
+                        st.lists(st.text(max_size=8), max_size=4),
+                        st.none(),
+                    ),
+                    max_size=4,
+                ),
+            },
+            optional={
+                "value_sha256": texts,
+                "question_id": texts,
+                "justification": texts,
+                "recipient": texts,
+            },
+        ),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(events=events, head_id=st.integers(0, 10**6), head_hash=st.text(max_size=64))
-def test_bulk_audit_hashes_are_the_stores_event_hashes(events: list[tuple[str, dict[str, Any]]], head_id: int,
-                                                       head_hash: str) -> None:
-    rows = [row for batch in demo._audit_rows(events, (head_id, head_hash, head_id), batch=5) for row in batch]
+def test_bulk_audit_hashes_are_the_stores_event_hashes(
+    events: list[tuple[str, dict[str, Any]]], head_id: int, head_hash: str
+) -> None:
+    rows = [
+        row for batch in demo._audit_rows(events, (head_id, head_hash, head_id), batch=5) for row in batch
+    ]
     assert [row[0] for row in rows] == list(range(head_id + 1, head_id + 1 + len(events)))
     previous = head_hash
     for row in rows:
@@ -152,7 +178,9 @@ def test_weighted_picks_are_the_draws_random_choices_makes(seed: int, weights: l
     population = list(range(len(weights)))
     weighted = demo._Weighted(population, weights)
     mine, theirs = random.Random(seed), random.Random(seed)
-    assert [weighted.pick(mine) for _ in range(20)] == [theirs.choices(population, weights)[0] for _ in range(20)]
+    assert [weighted.pick(mine) for _ in range(20)] == [
+        theirs.choices(population, weights)[0] for _ in range(20)
+    ]
 
 
 def test_demo_data_is_never_in_the_future_whatever_the_hour() -> None:
@@ -166,8 +194,19 @@ def test_demo_data_is_never_in_the_future_whatever_the_hour() -> None:
 def test_the_plans_for_a_seed_have_not_changed() -> None:
     """A seed's data is part of the benchmark: the first plans of seed 124 as they have always been."""
     plans = demo.plan_records(200, seed=124, today=dt.date(2026, 11, 25), officers=1)
-    digest = [(p.record_id, p.status, p.victim.full_name, p.suspect.full_name, len(p.children), p.yes_target,
-               p.previous_incidents, p.incident_at.isoformat()) for p in plans[:3]]
+    digest = [
+        (
+            p.record_id,
+            p.status,
+            p.victim.full_name,
+            p.suspect.full_name,
+            len(p.children),
+            p.yes_target,
+            p.previous_incidents,
+            p.incident_at.isoformat(),
+        )
+        for p in plans[:3]
+    ]
     assert digest == EXPECTED_FIRST_PLANS
     assert {p.status for p in plans} == set(demo.STATUSES)
 
@@ -175,12 +214,36 @@ def test_the_plans_for_a_seed_have_not_changed() -> None:
 # Made by the generator before its speed-ups (commit b2dfe03), every date one day earlier since demo data
 # ends at 23:00 the day before `today` (demo.last_moment), so that none of it is ever in the future.
 EXPECTED_FIRST_PLANS = [
-    ("f857f28a-3468-4530-9a6f-c20505b81019", "approved", "Krzysztof Żółć", "Łucja Zieliński", 0, 3, 0,
-     "2025-06-04T04:46:00"),
-    ("c9fa31fd-a282-49dd-afb1-2099c1f13d5d", "approved", "নাসরিন আহমেদ", "Jamie Jackson", 0, 10, 0,
-     "2025-06-10T01:47:00"),
-    ("3969a0c9-de88-4578-ac5a-c8311cd2428b", "approved", "عائشة النجار", "حسن منصور", 0, 10, 0,
-     "2025-06-15T07:41:00"),
+    (
+        "f857f28a-3468-4530-9a6f-c20505b81019",
+        "approved",
+        "Krzysztof Żółć",
+        "Łucja Zieliński",
+        0,
+        3,
+        0,
+        "2025-06-04T04:46:00",
+    ),
+    (
+        "c9fa31fd-a282-49dd-afb1-2099c1f13d5d",
+        "approved",
+        "নাসরিন আহমেদ",
+        "Jamie Jackson",
+        0,
+        10,
+        0,
+        "2025-06-10T01:47:00",
+    ),
+    (
+        "3969a0c9-de88-4578-ac5a-c8311cd2428b",
+        "approved",
+        "عائشة النجار",
+        "حسن منصور",
+        0,
+        10,
+        0,
+        "2025-06-15T07:41:00",
+    ),
 ]
 
 

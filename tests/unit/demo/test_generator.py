@@ -31,8 +31,9 @@ def test_same_seed_and_day_give_the_same_plans_and_answers(spec: FormSpec) -> No
     first = demo.plan_records(30, seed=7, today=TODAY, officers=2)
     again = demo.plan_records(30, seed=7, today=TODAY, officers=2)
     assert first == again
-    assert [demo.answers_for(spec, p, today=TODAY) for p in first[:8]] == \
-        [demo.answers_for(spec, p, today=TODAY) for p in again[:8]]
+    assert [demo.answers_for(spec, p, today=TODAY) for p in first[:8]] == [
+        demo.answers_for(spec, p, today=TODAY) for p in again[:8]
+    ]
 
 
 def test_another_seed_gives_other_people(spec: FormSpec) -> None:
@@ -51,8 +52,13 @@ def test_plans_cover_every_state_and_stay_in_the_past() -> None:
 
 
 def test_forced_status_mix_gives_the_newest_records_the_earliest_states() -> None:
-    plans = demo.plan_records(50, seed=3, today=TODAY, officers=2,
-                              status_mix={"draft": 12, "submitted": 10, "returned": 8, "approved": 20})
+    plans = demo.plan_records(
+        50,
+        seed=3,
+        today=TODAY,
+        officers=2,
+        status_mix={"draft": 12, "submitted": 10, "returned": 8, "approved": 20},
+    )
     assert Counter(p.status for p in plans) == {"draft": 12, "submitted": 10, "returned": 8, "approved": 20}
     assert all(p.status == "draft" for p in plans[-12:])  # plans are oldest first
 
@@ -107,8 +113,11 @@ def test_complete_records_pass_the_completeness_engine(spec: FormSpec, seed: int
 
 
 def test_key_answers_follow_the_plan(spec: FormSpec) -> None:
-    plan = next(p for p in demo.plan_records(200, seed=8, today=TODAY, officers=2)
-                if p.status != "draft" and p.children)
+    plan = next(
+        p
+        for p in demo.plan_records(200, seed=8, today=TODAY, officers=2)
+        if p.status != "draft" and p.children
+    )
     answers = demo.answers_for(spec, plan, today=TODAY)
     values = evaluate(spec, answers).values
     columns = demo.column_questions(spec)
@@ -139,17 +148,24 @@ def test_yes_counts_spread_from_none_to_visible_high_risk(spec: FormSpec) -> Non
 
 
 def test_drafts_hold_the_first_pages_only(spec: FormSpec) -> None:
-    plan = next(p for p in demo.plan_records(80, seed=6, today=TODAY, officers=2)
-                if p.status == "draft" and p.completion < 0.5)
+    plan = next(
+        p
+        for p in demo.plan_records(80, seed=6, today=TODAY, officers=2)
+        if p.status == "draft" and p.completion < 0.5
+    )
     answers = demo.answers_for(spec, plan, today=TODAY)
-    pages_with_answers = [i for i, page in enumerate(spec.pages) if any(q.id in answers for q in page.questions)]
+    pages_with_answers = [
+        i for i, page in enumerate(spec.pages) if any(q.id in answers for q in page.questions)
+    ]
     assert pages_with_answers
     assert len(pages_with_answers) < len(spec.pages)
     assert pages_with_answers == list(range(len(pages_with_answers)))  # filled in order, no gaps
     assert evaluate(spec, answers).percent < 100
 
 
-@given(day=st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2035, 12, 31)), seed=st.integers(0, 2**32))
+@given(
+    day=st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2035, 12, 31)), seed=st.integers(0, 2**32)
+)
 @settings(max_examples=60, deadline=None)
 def test_references_match_their_patterns_on_any_day(spec: FormSpec, day: dt.date, seed: int) -> None:
     import random

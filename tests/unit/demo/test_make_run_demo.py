@@ -100,7 +100,9 @@ def test_the_audit_chain_verifies_and_history_is_spread_over_time(demo_db: Path)
     assert len(days) >= 4  # made over weeks, not all in the minute the demo was built
 
 
-def test_cli_fresh_refuses_to_delete_a_database_it_did_not_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_fresh_refuses_to_delete_a_database_it_did_not_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "real.sqlite3"
     with Store.open(path, create=True) as store:
         store.init_station("Real Station", "boss", "Real Admin", "a long real password")
@@ -121,9 +123,25 @@ def test_cli_rejects_bad_counts_calmly(tmp_path: Path, capsys: pytest.CaptureFix
 def test_cli_bulk_on_a_new_file_makes_the_station_first(tmp_path: Path) -> None:
     path = tmp_path / "bulk.sqlite3"
     result = subprocess.run(
-        [sys.executable, "-m", "dsvdesk", "demo", "--records", "50", "--seed", "3", "--date", "2026-11-25",
-         "--db", str(path)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dsvdesk",
+            "demo",
+            "--records",
+            "50",
+            "--seed",
+            "3",
+            "--date",
+            "2026-11-25",
+            "--db",
+            str(path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "Added 50 records" in result.stdout

@@ -59,7 +59,14 @@ def every_type_spec() -> FormSpec:
                         title="Incident details",
                         questions=(
                             _q("victim_name", QT.TEXT, "Victim's full name", required=True),
-                            _q("cad", QT.REFERENCE, "CAD number", required=True, pattern=r"^CAD\d{4}$", example="CAD1234"),
+                            _q(
+                                "cad",
+                                QT.REFERENCE,
+                                "CAD number",
+                                required=True,
+                                pattern=r"^CAD\d{4}$",
+                                example="CAD1234",
+                            ),
                             _q("incident_date", QT.DATE, "Date of incident"),
                             _q("incident_time", QT.TIME, "Time of incident"),
                             _q("reported_at", QT.DATETIME, "Reported at"),
@@ -76,9 +83,15 @@ def every_type_spec() -> FormSpec:
                                 "services",
                                 QT.MULTICHOICE,
                                 "Services contacted",
-                                choices=(Choice("idva", "IDVA"), Choice("refuge", "Refuge"), Choice("police", "Police")),
+                                choices=(
+                                    Choice("idva", "IDVA"),
+                                    Choice("refuge", "Refuge"),
+                                    Choice("police", "Police"),
+                                ),
                             ),
-                            _q("guidance", QT.NOTE, "Read the victim their rights (guidance, never printed)."),
+                            _q(
+                                "guidance", QT.NOTE, "Read the victim their rights (guidance, never printed)."
+                            ),
                             _q(
                                 "hidden_reason",
                                 QT.TEXT,
@@ -91,18 +104,41 @@ def every_type_spec() -> FormSpec:
                         id="dash",
                         title="DASH questions",
                         questions=(
-                            _q("q1", QT.YESNO_DK, "Has the current incident resulted in injury?", number="1", comment=True, **yes_no_dk),
+                            _q(
+                                "q1",
+                                QT.YESNO_DK,
+                                "Has the current incident resulted in injury?",
+                                number="1",
+                                comment=True,
+                                **yes_no_dk,
+                            ),
                             _q("q2", QT.YESNO_DK, "Are you very frightened?", number="2", **yes_no_dk),
                             _q("q3", QT.YESNO_DK, "What are you afraid of?", number="3", **yes_no_dk),
-                            _q("q4", QT.YESNO_DK, "Do you feel isolated?", number="4", comment=True, **yes_no_dk),
+                            _q(
+                                "q4",
+                                QT.YESNO_DK,
+                                "Do you feel isolated?",
+                                number="4",
+                                comment=True,
+                                **yes_no_dk,
+                            ),
                             _q(
                                 "afraid_grid",
                                 QT.GRID,
                                 "Afraid of what, for whom?",
                                 rows=(Choice("kill", "Being killed"), Choice("hurt", "Being hurt")),
-                                columns=(Choice("self", "Self"), Choice("children", "Children"), Choice("other", "Other")),
+                                columns=(
+                                    Choice("self", "Self"),
+                                    Choice("children", "Children"),
+                                    Choice("other", "Other"),
+                                ),
                             ),
-                            _q("yes_count", QT.COMPUTED, "Number of 'yes' answers", expression=Expression.parse("count_tagged('dash', 'yes')")),
+                            _q(
+                                "yes_count",
+                                QT.COMPUTED,
+                                "Number of 'yes' answers",
+                                expression=Expression.parse("count_tagged('dash', 'yes')"),
+                            ),
                         ),
                     ),
                     Page(
@@ -161,7 +197,12 @@ def every_type_spec() -> FormSpec:
                                 tags=(Tag("review", "grade"),),
                                 choices=(Choice("standard", "Standard"), Choice("high", "High risk")),
                             ),
-                            _q("supervisor_rationale", QT.LONGTEXT, "Reason for the grade", tags=(Tag("review", "rationale"),)),
+                            _q(
+                                "supervisor_rationale",
+                                QT.LONGTEXT,
+                                "Reason for the grade",
+                                tags=(Tag("review", "rationale"),),
+                            ),
                         ),
                     ),
                 ),
@@ -200,7 +241,8 @@ def full_answers(*, words: int = 300, children: int = 3) -> dict[str, Any]:
         "q4__comment": "Suspect in the room",
         "afraid_grid": {"kill": ["self"], "hurt": ["self", "children"]},
         "children": [
-            {"name": f"Child{i:02d} Gwenllïan ap Dafydd", "dob": "2015-03-01", "present": "yes"} for i in range(1, children + 1)
+            {"name": f"Child{i:02d} Gwenllïan ap Dafydd", "dob": "2015-03-01", "present": "yes"}
+            for i in range(1, children + 1)
         ],
         "witnesses": [
             {
@@ -248,7 +290,13 @@ class StationPki:
 
     def identity(self, full_name: str, username: str, collar: str, role: str) -> SigningIdentity:
         key, cert = pki.issue_user_certificate(
-            self.ca_key, self.ca, full_name=full_name, username=username, collar=collar, role=role, station="Aberystwyth"
+            self.ca_key,
+            self.ca,
+            full_name=full_name,
+            username=username,
+            collar=collar,
+            role=role,
+            station="Aberystwyth",
         )
         return SigningIdentity(private_key=key, certificate=cert, ca_certificate=self.ca, chain=(self.ca,))
 

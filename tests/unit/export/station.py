@@ -58,13 +58,15 @@ summary:
     expression: officer_grade
 """
 
-UNTAGGED_FORM = REVIEW_FORM.replace("tags: [{review: grade}]", "tags: []").replace(
-    "tags: [{review: rationale}]", "tags: []"
-).replace("id: review_test", "id: untagged")
+UNTAGGED_FORM = (
+    REVIEW_FORM.replace("tags: [{review: grade}]", "tags: []")
+    .replace("tags: [{review: rationale}]", "tags: []")
+    .replace("id: review_test", "id: untagged")
+)
 
 GOOD_ANSWERS: dict[str, Any] = {
     "victim_name": "Łucja Wiśniewska <b>",
-    "statement": "She said: \"he'll kill me\" & left at 22:10.",
+    "statement": 'She said: "he\'ll kill me" & left at 22:10.',
     "officer_grade": "high",
 }
 

@@ -41,7 +41,9 @@ def submitted(station: Station) -> str:
 
 def approved(station: Station) -> tuple[str, str]:
     record_id = submitted(station)
-    result = approve_record(station.store, station[SUPERVISOR], record_id, PASSWORD, grade="high", rationale="Agreed")
+    result = approve_record(
+        station.store, station[SUPERVISOR], record_id, PASSWORD, grade="high", rationale="Agreed"
+    )
     return record_id, result.urn
 
 
@@ -73,10 +75,18 @@ def out(tmp_path: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------ success
-def test_supervisor_exports_the_countersigned_pdf_with_the_ca_and_a_disclosure(station: Station, out: Path) -> None:
+def test_supervisor_exports_the_countersigned_pdf_with_the_ca_and_a_disclosure(
+    station: Station, out: Path
+) -> None:
     record_id, urn = approved(station)
-    result = export(station, SUPERVISOR, record_id, out, recipient="  Children's  Social Care ",
-                    justification="Strategy\nmeeting  referral")
+    result = export(
+        station,
+        SUPERVISOR,
+        record_id,
+        out,
+        recipient="  Children's  Social Care ",
+        justification="Strategy\nmeeting  referral",
+    )
     name = f"{urn}_review-test_r1.pdf"
     assert result.file_name == name and result.pdf_path == out / name
     assert result.revision == 1 and result.urn == urn and result.ca_written
@@ -86,13 +96,17 @@ def test_supervisor_exports_the_countersigned_pdf_with_the_ca_and_a_disclosure(s
     assert data == station.store.signed_pdf(station[SUPERVISOR], record_id, 1)
     assert (out / CA_FILE_NAME).read_bytes() == station.store.station_ca_pem()
     # whitespace is tidied, never lost: the audit log keeps what was typed, on one line
-    assert disclosures(station, record_id) == [(SUPERVISOR, "Children's Social Care", "Strategy meeting referral", 1)]
+    assert disclosures(station, record_id) == [
+        (SUPERVISOR, "Children's Social Care", "Strategy meeting referral", 1)
+    ]
     # the exported pair verifies on its own: both signatures intact and trusted by the exported CA
     check = verify_pdf(result.pdf_path, list(pki.load_certs((out / CA_FILE_NAME).read_bytes())))
     assert check.all_good and len(check.signatures) == 2
 
 
-def test_officer_exports_own_submitted_record_and_the_ca_is_not_rewritten(station: Station, out: Path) -> None:
+def test_officer_exports_own_submitted_record_and_the_ca_is_not_rewritten(
+    station: Station, out: Path
+) -> None:
     record_id = submitted(station)
     first = export(station, OFFICER, record_id, out)
     assert first.urn is None and first.file_name == f"{record_id}_review-test_r1.pdf"
@@ -112,7 +126,9 @@ def test_preview_bytes_are_what_export_writes(station: Station, out: Path) -> No
     record_id, _urn = approved(station)
     with pytest.raises(JustificationRequired):  # another officer's record: reading it needs a reason
         signed_pdf_for_preview(station.store, station[SUPERVISOR], record_id)
-    preview = signed_pdf_for_preview(station.store, station[SUPERVISOR], record_id, justification="Export preview")
+    preview = signed_pdf_for_preview(
+        station.store, station[SUPERVISOR], record_id, justification="Export preview"
+    )
     result = export(station, SUPERVISOR, record_id, out)
     assert preview == result.pdf_path.read_bytes()
     assert disclosures(station, record_id)[0][1] == "CPS"  # only the export is a disclosure
@@ -176,10 +192,13 @@ def test_who_may_export_is_what_the_store_allows(station: Station, out: Path) ->
     result = export(station, SUPERVISOR, record_id, out, justification="MARAC referral pack")
     assert result.pdf_path.exists()
     with sqlite3.connect(station.path) as conn:
-        reasons = {row[0] for row in conn.execute(
-            "SELECT justification FROM audit_events WHERE event = 'consultation' AND record_id = ? AND username = ?",
-            (record_id, SUPERVISOR),
-        )}
+        reasons = {
+            row[0]
+            for row in conn.execute(
+                "SELECT justification FROM audit_events WHERE event = 'consultation' AND record_id = ? AND username = ?",
+                (record_id, SUPERVISOR),
+            )
+        }
     assert reasons == {"MARAC referral pack"}
 
 
@@ -265,7 +284,9 @@ def test_read_only_folder_is_a_clear_message_and_logs_nothing(
     assert listing(out) == [] and disclosures(station, record_id) == []
 
 
-def test_full_disk_leaves_nothing_half_written(station: Station, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_leaves_nothing_half_written(
+    station: Station, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     record_id = submitted(station)
     real_fsync = os.fsync
     calls: list[int] = []
@@ -311,7 +332,12 @@ def test_hostile_reference_format_still_gives_a_safe_name(station: Station, out:
     assert result.pdf_path.parent == out and result.pdf_path.exists()
 
 
-@given(urn=st.one_of(st.none(), st.text()), record_id=st.text(), form_id=st.text(), revision=st.integers(1, 10**6))
+@given(
+    urn=st.one_of(st.none(), st.text()),
+    record_id=st.text(),
+    form_id=st.text(),
+    revision=st.integers(1, 10**6),
+)
 def test_export_names_are_always_safe(urn: str | None, record_id: str, form_id: str, revision: int) -> None:
     name = export_file_name(urn=urn, record_id=record_id, form_id=form_id, revision=revision)
     assert SAFE_NAME.match(name), name
@@ -320,6 +346,12 @@ def test_export_names_are_always_safe(urn: str | None, record_id: str, form_id: 
 
 
 def test_export_name_examples() -> None:
-    assert export_file_name(urn="TPS/2026/000123", record_id="x", form_id="124d", revision=1) == "TPS-2026-000123_124d_r1.pdf"
-    assert export_file_name(urn=None, record_id="5f0c-11", form_id="dash_s", revision=3) == "5f0c-11_dash-s_r3.pdf"
+    assert (
+        export_file_name(urn="TPS/2026/000123", record_id="x", form_id="124d", revision=1)
+        == "TPS-2026-000123_124d_r1.pdf"
+    )
+    assert (
+        export_file_name(urn=None, record_id="5f0c-11", form_id="dash_s", revision=3)
+        == "5f0c-11_dash-s_r3.pdf"
+    )
     assert export_file_name(urn="王小明", record_id="x", form_id="../etc", revision=1) == "record_etc_r1.pdf"

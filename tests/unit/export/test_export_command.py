@@ -23,14 +23,29 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 def approved(station: Station) -> tuple[str, str]:
     ref = station.store.create_record(station[OFFICER], station.spec, GOOD_ANSWERS)
     submit_record(station.store, station[OFFICER], ref.id, PASSWORD)
-    result = approve_record(station.store, station[SUPERVISOR], ref.id, PASSWORD, grade="high", rationale="Agreed")
+    result = approve_record(
+        station.store, station[SUPERVISOR], ref.id, PASSWORD, grade="high", rationale="Agreed"
+    )
     return ref.id, result.urn
 
 
 def export(station: Station, record_id: str, out: Path, *extra: str) -> int:
     return main(
-        ["export", record_id, "--out", str(out), "--user", SUPERVISOR, "--db", str(station.path),
-         "--recipient", "CPS Direct", "--justification", "Charging file", *extra]
+        [
+            "export",
+            record_id,
+            "--out",
+            str(out),
+            "--user",
+            SUPERVISOR,
+            "--db",
+            str(station.path),
+            "--recipient",
+            "CPS Direct",
+            "--justification",
+            "Charging file",
+            *extra,
+        ]
     )
 
 
@@ -48,7 +63,8 @@ def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
     assert f"Wrote {pdf}" in capsys.readouterr().out
     with sqlite3.connect(station.path) as conn:
         rows = conn.execute(
-            "SELECT recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?", (record_id,)
+            "SELECT recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?",
+            (record_id,),
         ).fetchall()
     assert rows == [("CPS Direct", "Charging file")]
 
@@ -59,7 +75,9 @@ def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
     assert "Signer:   Łukasz Żółć (collar 1234)" in printed and "Reason:   Quality assured" in printed
 
 
-def test_export_never_silently_overwrites(station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_never_silently_overwrites(
+    station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     record_id, urn = approved(station)
     assert export(station, record_id, tmp_path) == 0
     pdf = tmp_path / f"{urn}_review-test_r1.pdf"
@@ -73,7 +91,9 @@ def test_export_never_silently_overwrites(station: Station, tmp_path: Path, caps
     assert pdf.read_bytes().startswith(b"%PDF-") and len(pdf.read_bytes()) > 1000
 
 
-def test_export_refusals_are_clear(station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_refusals_are_clear(
+    station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     draft = station.store.create_record(station[OFFICER], station.spec, GOOD_ANSWERS)
     base = ["export", draft.id, "--user", OFFICER, "--db", str(station.path)]
     assert main([*base, "--out", str(tmp_path), "--justification", "x"]) == 1
@@ -126,8 +146,14 @@ def test_file_names_use_safe_characters_only() -> None:
     assert safe_name_part("01/2026/000123") == "01-2026-000123"
     assert safe_name_part("王小明") == "record"
     assert safe_name_part("CON\x00:*?") == "CON"
-    assert export_file_name(urn=None, record_id="5f0c6a0e-1111", form_id="124d", revision=2) == "5f0c6a0e-1111_124d_r2.pdf"
-    assert export_file_name(urn="AB-2026-00001", record_id="x", form_id="dash_s", revision=1) == "AB-2026-00001_dash-s_r1.pdf"
+    assert (
+        export_file_name(urn=None, record_id="5f0c6a0e-1111", form_id="124d", revision=2)
+        == "5f0c6a0e-1111_124d_r2.pdf"
+    )
+    assert (
+        export_file_name(urn="AB-2026-00001", record_id="x", form_id="dash_s", revision=1)
+        == "AB-2026-00001_dash-s_r1.pdf"
+    )
 
 
 def test_packs_are_dispatched_to_the_pack_verifier(

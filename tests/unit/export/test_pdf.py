@@ -65,7 +65,16 @@ def test_answers_print_in_words_in_reading_order(complete_pdf: Path) -> None:
     ):
         assert expected in text, expected
     body = text[text.index("Incident details") :]  # the summary box above also names question 1
-    order = [body.index(s) for s in ("Victim's full name", "Has the current incident", "Are you very frightened", "Children and dependants", "Officer's statement")]
+    order = [
+        body.index(s)
+        for s in (
+            "Victim's full name",
+            "Has the current incident",
+            "Are you very frightened",
+            "Children and dependants",
+            "Officer's statement",
+        )
+    ]
     assert order == sorted(order)
 
 
@@ -219,7 +228,9 @@ def test_signature_boxes_on_last_page(complete_pdf: Path, save_pages: SavePages)
 
 def test_comments_print_beside_questions_and_in_history(tmp_path: Path) -> None:
     comments = [
-        RecordComment("PS 4411 Ann Jones", datetime(2026, 1, 6, 11, 0), "Ask about strangulation", question_id="q2"),
+        RecordComment(
+            "PS 4411 Ann Jones", datetime(2026, 1, 6, 11, 0), "Ask about strangulation", question_id="q2"
+        ),
         RecordComment("PS 4411 Ann Jones", datetime(2026, 1, 6, 11, 5), "Returned for more detail"),
     ]
     data = render_record_pdf(every_type_spec(), full_answers(), make_meta(), HISTORY, comments=comments)

@@ -100,14 +100,18 @@ def pdfsig(pdf: Path, nssdir: Path) -> list[dict[str, str]]:
     return parsed
 
 
-def test_signing_is_an_incremental_update_each_time(unsigned: bytes, officer_signed: bytes, both_signed: bytes) -> None:
+def test_signing_is_an_incremental_update_each_time(
+    unsigned: bytes, officer_signed: bytes, both_signed: bytes
+) -> None:
     prepared = prepare_signature_fields(unsigned)
     assert prepared.startswith(unsigned)
     assert both_signed.startswith(officer_signed)
     assert officer_signed.count(b"%%EOF") == 3 and both_signed.count(b"%%EOF") == 4
 
 
-def test_pyhanko_reports_both_signatures_intact_valid_trusted(both_signed: bytes, station_pki: StationPki) -> None:
+def test_pyhanko_reports_both_signatures_intact_valid_trusted(
+    both_signed: bytes, station_pki: StationPki
+) -> None:
     result = verify_pdf(both_signed, [station_pki.ca])
     assert result.all_good
     officer, supervisor = result.signatures
@@ -139,7 +143,9 @@ def test_pdfsig_independently_reports_both_valid_and_trusted(
 
 def _flip_byte_in_first_signed_range(data: bytes) -> bytes:
     """Flip one byte inside a compressed page stream, which every signature's first range covers."""
-    ranges = [tuple(map(int, m)) for m in re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data)]
+    ranges = [
+        tuple(map(int, m)) for m in re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data)
+    ]
     assert len(ranges) == 2
     first_range_end = min(r[1] for r in ranges)
     stream = data.index(b"stream", data.index(b"/Type /Page"))
@@ -150,7 +156,9 @@ def _flip_byte_in_first_signed_range(data: bytes) -> bytes:
     return bytes(tampered)
 
 
-def test_one_flipped_byte_breaks_both_signatures(both_signed: bytes, station_pki: StationPki, tmp_path: Path) -> None:
+def test_one_flipped_byte_breaks_both_signatures(
+    both_signed: bytes, station_pki: StationPki, tmp_path: Path
+) -> None:
     tampered = _flip_byte_in_first_signed_range(both_signed)
     result = verify_pdf(tampered, [station_pki.ca])
     assert not result.all_good

@@ -39,7 +39,9 @@ def ca_of(station: Station) -> list[object]:
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
-    return subprocess.run([tool("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [tool("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_submit_signs_and_stores_the_pdf(station: Station, tmp_path: Path) -> None:
@@ -51,7 +53,9 @@ def test_submit_signs_and_stores_the_pdf(station: Station, tmp_path: Path) -> No
     check = verify_pdf(stored, ca_of(station))
     assert check.all_good
     (officer,) = check.signatures
-    assert officer.field == "OfficerSignature" and officer.signer == "Łukasz Żółć" and officer.collar == "1234"
+    assert (
+        officer.field == "OfficerSignature" and officer.signer == "Łukasz Żółć" and officer.collar == "1234"
+    )
     assert officer.reason == "Submitted as true and complete" and officer.location == "Aberystwyth"
     text = pdf_text(stored, tmp_path)
     assert "Łucja Wiśniewska <b>" in text
@@ -90,7 +94,12 @@ def test_approve_countersigns_keeping_the_officer_signature(station: Station, tm
     officer_pdf = station.store.signed_pdf(station[OFFICER], record_id, 1)
     assert officer_pdf is not None
     result = approve_record(
-        station.store, station[SUPERVISOR], record_id, PASSWORD, grade="High", rationale="Escalating; 100% agree."
+        station.store,
+        station[SUPERVISOR],
+        record_id,
+        PASSWORD,
+        grade="High",
+        rationale="Escalating; 100% agree.",
     )
     assert re.fullmatch(r"ABERYSTWYTH-\d{4}-\d{5}", result.urn)
     assert result.approved_pdf.startswith(officer_pdf)  # incremental: the officer's bytes are untouched
@@ -105,7 +114,11 @@ def test_approve_countersigns_keeping_the_officer_signature(station: Station, tm
     assert officer.changed_after_signing and not officer.altered_after_signing
     assert supervisor.signer == "Ann Jones" and supervisor.reason == "Quality assured"
     stamp = re.sub(r"\s+", " ", pdf_text(result.approved_pdf, tmp_path))
-    assert f"URN: {result.urn}" in stamp and "Grade: High" in stamp and "Rationale: Escalating; 100% agree." in stamp
+    assert (
+        f"URN: {result.urn}" in stamp
+        and "Grade: High" in stamp
+        and "Rationale: Escalating; 100% agree." in stamp
+    )
 
 
 def test_approve_with_wrong_password_saves_nothing(station: Station) -> None:
@@ -120,7 +133,9 @@ def test_approve_with_wrong_password_saves_nothing(station: Station) -> None:
 
 def test_approve_rejects_an_unknown_grade_clearly(station: Station) -> None:
     record_id = submitted(station)
-    with pytest.raises(UserFacingError, match=r"'extreme' is not a grade this form knows\. Choose one of: standard, high"):
+    with pytest.raises(
+        UserFacingError, match=r"'extreme' is not a grade this form knows\. Choose one of: standard, high"
+    ):
         approve_record(station.store, station[SUPERVISOR], record_id, PASSWORD, grade="extreme")
 
 
@@ -128,7 +143,10 @@ def test_approve_without_grade_needs_the_reviewer_answers(station: Station) -> N
     record_id = submitted(station)
     with pytest.raises(UserFacingError, match="cannot be approved yet"):
         approve_record(station.store, station[SUPERVISOR], record_id, PASSWORD)
-    assert station.store.open_record(station[SUPERVISOR], record_id, justification="t").status is Status.SUBMITTED
+    assert (
+        station.store.open_record(station[SUPERVISOR], record_id, justification="t").status
+        is Status.SUBMITTED
+    )
 
 
 def test_review_questions_are_found_by_tag_not_id() -> None:

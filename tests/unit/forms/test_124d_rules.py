@@ -458,8 +458,13 @@ def test_non_latin_names_make_the_full_name(answers: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("day", "time", "in_future"),
-    [("2026-11-01", "11:59", False), ("2026-11-01", "12:00", False), ("2026-11-01", "12:01", True),
-     ("2026-10-31", "23:59", False), ("2026-11-02", "00:00", True)],
+    [
+        ("2026-11-01", "11:59", False),
+        ("2026-11-01", "12:00", False),
+        ("2026-11-01", "12:01", True),
+        ("2026-10-31", "23:59", False),
+        ("2026-11-02", "00:00", True),
+    ],
 )
 def test_incident_date_and_time_cannot_be_in_the_future(
     answers: dict[str, Any], day: str, time: str, in_future: bool

@@ -83,22 +83,33 @@ class QaStation:
         version = self.store.open_record(self[owner], ref.id).version
         return self.store.submit(self[owner], ref.id, version, fake_pdf("officer"))
 
-    def give_back(self, reviewer: str, ref: RecordRef, when: str, comments: dict[str, str] | None = None) -> RecordRef:
+    def give_back(
+        self, reviewer: str, ref: RecordRef, when: str, comments: dict[str, str] | None = None
+    ) -> RecordRef:
         self.at(when)
         record = self.store.open_record(self[reviewer], ref.id, justification="Supervisor review")
-        return self.store.return_record(self[reviewer], ref.id, comments or {"victim_name": "Spell it out"}, record.version)
+        return self.store.return_record(
+            self[reviewer], ref.id, comments or {"victim_name": "Spell it out"}, record.version
+        )
 
-    def regrade(self, reviewer: str, ref: RecordRef, when: str, grade: str, rationale: str = "Raised on review") -> None:
+    def regrade(
+        self, reviewer: str, ref: RecordRef, when: str, grade: str, rationale: str = "Raised on review"
+    ) -> None:
         self.at(when)
         record = self.store.open_record(self[reviewer], ref.id, justification="Supervisor review")
         self.store.save_answers(
-            self[reviewer], ref.id, {"supervisor_grade": grade, "supervisor_rationale": rationale}, record.version
+            self[reviewer],
+            ref.id,
+            {"supervisor_grade": grade, "supervisor_rationale": rationale},
+            record.version,
         )
 
     def approve(self, reviewer: str, ref: RecordRef, when: str) -> str:
         self.at(when)
         record = self.store.open_record(self[reviewer], ref.id, justification="Supervisor review")
-        return self.store.approve(self[reviewer], ref.id, record.version, lambda urn: fake_pdf(f"approved {urn}"))
+        return self.store.approve(
+            self[reviewer], ref.id, record.version, lambda urn: fake_pdf(f"approved {urn}")
+        )
 
 
 @pytest.fixture
@@ -107,5 +118,7 @@ def qa(qa_template: Path, tmp_path: Path) -> Iterator[QaStation]:
     shutil.copyfile(qa_template, path)
     clock = Clock(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
     store = Store.open(path, clock=clock)
-    yield QaStation(store, path, clock, load_form_text(QA_FORM, "qa.yaml"), load_form_text(OTHER_FORM, "other.yaml"))
+    yield QaStation(
+        store, path, clock, load_form_text(QA_FORM, "qa.yaml"), load_form_text(OTHER_FORM, "other.yaml")
+    )
     store.close()

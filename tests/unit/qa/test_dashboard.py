@@ -39,13 +39,24 @@ def march(qa: QaStation) -> dict[str, str]:
     | E   | off1    | (draft)                | -                | -                  | draft                          |
     | F   | off2    | standard               | criterion + date | 0                  | sub 03-12 08:00, appr 11:00 (3 h) |
     """
-    a = qa.create("off1", "2026-03-01T08:00", victim_name="A", officer_grade="high", marac_referral_date="2026-03-02",
-                  children=[{"name": "A1", "present": "yes", "merlin_ref": "M1"}, {"name": "A2", "present": "no"}])
+    a = qa.create(
+        "off1",
+        "2026-03-01T08:00",
+        victim_name="A",
+        officer_grade="high",
+        marac_referral_date="2026-03-02",
+        children=[{"name": "A1", "present": "yes", "merlin_ref": "M1"}, {"name": "A2", "present": "no"}],
+    )
     qa.submit("off1", a, "2026-03-02T09:00")
     qa.approve("sup1", a, "2026-03-02T15:00")
 
-    b = qa.create("off1", "2026-03-04T08:00", victim_name="B", officer_grade="medium",
-                  children=[{"name": "B1", "present": "yes"}])
+    b = qa.create(
+        "off1",
+        "2026-03-04T08:00",
+        victim_name="B",
+        officer_grade="medium",
+        children=[{"name": "B1", "present": "yes"}],
+    )
     qa.submit("off1", b, "2026-03-05T10:00")
     qa.give_back("sup2", b, "2026-03-05T12:00")
     qa.submit("off1", b, "2026-03-06T10:00")
@@ -60,8 +71,14 @@ def march(qa: QaStation) -> dict[str, str]:
 
     e = qa.create("off1", "2026-03-20T08:00", victim_name="E")
 
-    f = qa.create("off2", "2026-03-31T23:59", victim_name="F", officer_grade="standard",
-                  marac_criteria=["professional_judgement"], marac_referral_date="2026-03-31")
+    f = qa.create(
+        "off2",
+        "2026-03-31T23:59",
+        victim_name="F",
+        officer_grade="standard",
+        marac_criteria=["professional_judgement"],
+        marac_referral_date="2026-03-31",
+    )
     qa.submit("off2", f, "2026-04-01T08:00")
     qa.approve("sup1", f, "2026-04-01T11:00")
 
@@ -121,7 +138,9 @@ def test_figures_match_the_hand_count(qa: QaStation, march: dict[str, str]) -> N
     assert first.urn is not None and board.message == ""
 
 
-def test_a_period_boundary_is_a_calendar_day_in_the_given_time_zone(qa: QaStation, march: dict[str, str]) -> None:
+def test_a_period_boundary_is_a_calendar_day_in_the_given_time_zone(
+    qa: QaStation, march: dict[str, str]
+) -> None:
     # F was started at 23:59 UTC on 31 March: 00:59 on 1 April in London (BST).
     london = dt.timezone(dt.timedelta(hours=1))
     board = compute_dashboard(qa.store, qa["sup1"], MARCH, form_id="qa", tz=london)
@@ -129,7 +148,9 @@ def test_a_period_boundary_is_a_calendar_day_in_the_given_time_zone(qa: QaStatio
 
 
 def test_an_empty_period_says_so(qa: QaStation, march: dict[str, str]) -> None:
-    board = compute_dashboard(qa.store, qa["sup1"], Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)), form_id="qa", tz=dt.UTC)
+    board = compute_dashboard(
+        qa.store, qa["sup1"], Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)), form_id="qa", tz=dt.UTC
+    )
     assert board.message == EMPTY_MESSAGE
     assert board.value("lifecycle.started") == 0
     assert board.value("lifecycle.compliance_rate") is None
@@ -148,11 +169,19 @@ def test_the_read_is_logged_once_without_personal_data(qa: QaStation, march: dic
         before = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
     compute_dashboard(qa.store, qa["sup2"], MARCH, form_id="qa", tz=dt.UTC)
     with qa.store._read() as conn:
-        rows = conn.execute("SELECT event, username, record_id, detail FROM audit_events WHERE id > ?", (before,)).fetchall()
+        rows = conn.execute(
+            "SELECT event, username, record_id, detail FROM audit_events WHERE id > ?", (before,)
+        ).fetchall()
     assert len(rows) == 1
     event, username, record_id, detail = rows[0]
     assert (event, username, record_id) == ("consultation", "sup2", None)
-    assert json.loads(detail) == {"what": "dashboard", "form_id": "qa", "from": "2026-03-01", "to": "2026-03-31", "records": 6}
+    assert json.loads(detail) == {
+        "what": "dashboard",
+        "form_id": "qa",
+        "from": "2026-03-01",
+        "to": "2026-03-31",
+        "records": 6,
+    }
     assert qa.store.verify_audit().ok
 
 
@@ -206,26 +235,48 @@ _rows = st.lists(
 )
 
 
-@given(_rows, st.lists(st.tuples(st.integers(0, 30), st.sampled_from(["submitted", "returned", "approved"]), st.integers(0, 500))))
+@given(
+    _rows,
+    st.lists(
+        st.tuples(
+            st.integers(0, 30), st.sampled_from(["submitted", "returned", "approved"]), st.integers(0, 500)
+        )
+    ),
+)
 def test_figures_hold_together(raw: list, raw_events: list) -> None:  # type: ignore[type-arg]
     rows = []
     for i, (status, ever, grade, children, missing, marac_date, criteria) in enumerate(raw):
         rid = f"r{i}"
-        rows.append(CohortRow(
-            id=rid, status=status, ever_submitted=ever or status in ("submitted", "approved"),
-            urn=f"U{i}" if status == "approved" else None, grade=grade,
-            columns={"children_count": children, "merlin_missing": min(missing, children),
-                     "marac_referral_date": marac_date, "marac_criteria": criteria},
-            record=DashboardRecord(rid, None, None, "x", status, grade, None, f"2026-03-01T00:00:{i:02d}"),
-        ))
+        rows.append(
+            CohortRow(
+                id=rid,
+                status=status,
+                ever_submitted=ever or status in ("submitted", "approved"),
+                urn=f"U{i}" if status == "approved" else None,
+                grade=grade,
+                columns={
+                    "children_count": children,
+                    "merlin_missing": min(missing, children),
+                    "marac_referral_date": marac_date,
+                    "marac_criteria": criteria,
+                },
+                record=DashboardRecord(
+                    rid, None, None, "x", status, grade, None, f"2026-03-01T00:00:{i:02d}"
+                ),
+            )
+        )
     base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     events = [(f"r{r}", e, 1, (base + dt.timedelta(hours=h)).isoformat()) for r, e, h in raw_events]
     figures = {f.key: f for f in compute_figures(rows, events)}
-    started, submitted, approved = (figures[f"lifecycle.{k}"].value for k in ("started", "submitted", "approved"))
+    started, submitted, approved = (
+        figures[f"lifecycle.{k}"].value for k in ("started", "submitted", "approved")
+    )
     assert started == len(rows)
     assert approved <= submitted <= started  # type: ignore[operator]
     assert sum(f.value for k, f in figures.items() if k.startswith("grade.")) == submitted  # type: ignore[misc]
-    assert figures["marac.missing"].value == len(set(figures["marac.required"].record_ids) - set(figures["marac.made"].record_ids))
+    assert figures["marac.missing"].value == len(
+        set(figures["marac.required"].record_ids) - set(figures["marac.made"].record_ids)
+    )
     assert figures["children.missing"].value <= figures["children.total"].value  # type: ignore[operator]
     assert figures["returned.count"].value <= submitted  # type: ignore[operator]
     for figure in figures.values():

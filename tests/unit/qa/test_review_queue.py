@@ -27,10 +27,16 @@ from tests.unit.qa.conftest import QaStation
 def queue_data(qa: QaStation) -> dict[str, str]:
     """r1 waits 28 h with potential escalation; r2 came back after a return and has a child without a
     Merlin reference; r3 is a draft; r4 is approved. "Now" is 2026-03-11 12:00 UTC."""
-    r1 = qa.create("off1", "2026-03-09T09:00", victim_name="Anna Nowak", incident_date="2026-03-08", previous_incidents=4)
+    r1 = qa.create(
+        "off1", "2026-03-09T09:00", victim_name="Anna Nowak", incident_date="2026-03-08", previous_incidents=4
+    )
     qa.submit("off1", r1, "2026-03-10T08:00")
     r2 = qa.create(
-        "off2", "2026-03-10T09:00", victim_name="Bronwen Pritchard", incident_date="2026-03-10", cad_ref="CAD4321",
+        "off2",
+        "2026-03-10T09:00",
+        victim_name="Bronwen Pritchard",
+        incident_date="2026-03-10",
+        cad_ref="CAD4321",
         children=[{"name": "Cai", "present": "yes"}],
     )
     qa.submit("off2", r2, "2026-03-11T09:00")
@@ -48,7 +54,9 @@ def ids(rows: list) -> list[str]:  # type: ignore[type-arg]
     return [r.id for r in rows]
 
 
-def test_queue_lists_submitted_records_oldest_first_with_flags(qa: QaStation, queue_data: dict[str, str]) -> None:
+def test_queue_lists_submitted_records_oldest_first_with_flags(
+    qa: QaStation, queue_data: dict[str, str]
+) -> None:
     queue = ReviewQueue(qa.store, qa["sup1"])
     rows = queue.rows(QueueFilter())
     assert ids(rows) == [queue_data["r1"], queue_data["r2"]]
@@ -61,7 +69,12 @@ def test_queue_lists_submitted_records_oldest_first_with_flags(qa: QaStation, qu
     assert first.officer_grade == "standard" and first.yes_count == 0 and first.completeness == 100
     assert second.flag_labels == ("Children without Merlin PAC reference", "Resubmitted after return")
     assert queue.count(QueueFilter()) == 2
-    assert summarise(rows) == {"potential_escalation": 1, WAITING: 1, "children_without_merlin": 1, RESUBMITTED: 1}
+    assert summarise(rows) == {
+        "potential_escalation": 1,
+        WAITING: 1,
+        "children_without_merlin": 1,
+        RESUBMITTED: 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -80,7 +93,10 @@ def test_queue_lists_submitted_records_oldest_first_with_flags(qa: QaStation, qu
         (QueueFilter(search="CAD4321"), ["r2"]),
         (QueueFilter(statuses=("approved",)), ["r4"]),
         (QueueFilter(statuses=("draft",)), ["r3"]),
-        (QueueFilter(statuses=()), ["r4", "r1", "r2", "r3"]),  # every status, by submission time (drafts last)
+        (
+            QueueFilter(statuses=()),
+            ["r4", "r1", "r2", "r3"],
+        ),  # every status, by submission time (drafts last)
         (QueueFilter(sort="victim_name", descending=True), ["r2", "r1"]),
     ],
 )
@@ -143,7 +159,13 @@ def test_bad_filters_get_clear_messages(qa: QaStation, queue_data: dict[str, str
 def test_filter_choices(qa: QaStation, queue_data: dict[str, str]) -> None:
     queue = ReviewQueue(qa.store, qa["sup1"])
     flags = dict(queue.flags_available())
-    assert list(flags) == ["high_without_marac", "children_without_merlin", "potential_escalation", RESUBMITTED, WAITING]
+    assert list(flags) == [
+        "high_without_marac",
+        "children_without_merlin",
+        "potential_escalation",
+        RESUBMITTED,
+        WAITING,
+    ]
     assert flags["high_without_marac"] == "High risk without MARAC referral"
     assert queue.officers() == [("off1", "Olive Officer"), ("off2", "Øyvind Ørsted")]
 
@@ -158,10 +180,31 @@ def test_labels_and_waiting_text() -> None:
 
 def _row(status: Status, submitted_at: str | None, rounds: int, flags: tuple[str, ...] = ()) -> RecordRow:
     return RecordRow(
-        id="x", form_id="qa", status=status, revision=1, version=1, owner_id=1, owner_username="u",
-        owner_name="U", editor_id=1, created_at="", updated_at="", submitted_at=submitted_at, approved_at=None,
-        urn=None, completeness=0, return_rounds=rounds, victim_name=None, suspect_name=None, incident_date=None,
-        cad_ref=None, cris_ref=None, grade=None, yes_count=None, flags=flags, columns={},
+        id="x",
+        form_id="qa",
+        status=status,
+        revision=1,
+        version=1,
+        owner_id=1,
+        owner_username="u",
+        owner_name="U",
+        editor_id=1,
+        created_at="",
+        updated_at="",
+        submitted_at=submitted_at,
+        approved_at=None,
+        urn=None,
+        completeness=0,
+        return_rounds=rounds,
+        victim_name=None,
+        suspect_name=None,
+        incident_date=None,
+        cad_ref=None,
+        cris_ref=None,
+        grade=None,
+        yes_count=None,
+        flags=flags,
+        columns={},
     )
 
 

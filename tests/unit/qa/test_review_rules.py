@@ -18,8 +18,14 @@ from dsvdesk.workflow import approve_record, submit_record
 from tests.unit.qa.conftest import PASSWORD, QaStation
 
 HIGH_ANSWERS = {
-    "victim_name": "Ana Popescu", "incident_date": "2026-03-01", "dash_q1": "yes", "dash_q2": "yes", "dash_q3": "yes",
-    "officer_grade": "high", "marac_referral_date": "2026-03-01", "marac_criteria": ["visible_high_risk"],
+    "victim_name": "Ana Popescu",
+    "incident_date": "2026-03-01",
+    "dash_q1": "yes",
+    "dash_q2": "yes",
+    "dash_q3": "yes",
+    "officer_grade": "high",
+    "marac_referral_date": "2026-03-01",
+    "marac_criteria": ["visible_high_risk"],
 }
 
 
@@ -68,12 +74,14 @@ def test_lowering_below_the_floor_is_refused_raising_is_free(qa: QaStation) -> N
     low = submitted(qa, "off2", {"victim_name": "Ivan Petrov", "officer_grade": "standard"})
     record = qa.store.open_record(qa["sup1"], low, justification="Supervisor review")
     # raising without a rationale is not enough: the form asks why when the grade changes
-    assert [p.question_id for p in approval_problems(record.spec, record.answers, {"supervisor_grade": "high"})] == [
-        "supervisor_rationale"
-    ]
+    assert [
+        p.question_id for p in approval_problems(record.spec, record.answers, {"supervisor_grade": "high"})
+    ] == ["supervisor_rationale"]
     changes = {"supervisor_grade": "high", "supervisor_rationale": "Threats to kill in the narrative"}
     assert approval_problems(record.spec, record.answers, changes) == []
-    result = approve_record(qa.store, qa["sup1"], low, PASSWORD, grade="high", rationale="Threats to kill in the narrative")
+    result = approve_record(
+        qa.store, qa["sup1"], low, PASSWORD, grade="high", rationale="Threats to kill in the narrative"
+    )
     approved = qa.store.open_record(qa["sup1"], low, justification="check")
     assert approved.status is Status.APPROVED and approved.urn == result.urn
     assert approved.answers["supervisor_grade"] == "high"
@@ -86,7 +94,10 @@ def test_return_needs_a_comment_and_goes_back_to_the_officer(qa: QaStation) -> N
     with pytest.raises(InvalidInput, match="at least one comment"):
         qa.store.return_record(qa["sup1"], record_id, {"victim_name": "  "}, record.version)
     qa.store.return_record(
-        qa["sup1"], record_id, {"victim_name": "Full name please", "dash_q1": "Ask about injuries"}, record.version
+        qa["sup1"],
+        record_id,
+        {"victim_name": "Full name please", "dash_q1": "Ask about injuries"},
+        record.version,
     )
     back = qa.store.open_record(qa["off1"], record_id)
     assert back.status is Status.RETURNED and back.return_rounds == 1 and back.is_editable
@@ -98,7 +109,11 @@ def cli(qa: QaStation, *args: str, password: str = PASSWORD) -> subprocess.Compl
     env = {**os.environ, "DSVDESK_PASSWORD": password}
     return subprocess.run(
         [sys.executable, "-m", "dsvdesk.cli", "--db", str(qa.path), *args],
-        capture_output=True, text=True, env=env, check=False, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
     )
 
 
@@ -110,12 +125,23 @@ def test_cli_review_return_then_approve(qa: QaStation, tmp_path: Path) -> None:
     assert refused.returncode != 0 and "--comment" in refused.stderr + refused.stdout
     bad = cli(qa, "records", "review", record_id, "--return", "--comment", "no colon here", "--user", "sup1")
     assert bad.returncode != 0 and "question_id: what to change" in bad.stderr + bad.stdout
-    officer = cli(qa, "records", "review", record_id, "--return", "--comment", "victim_name: x", "--user", "off1")
+    officer = cli(
+        qa, "records", "review", record_id, "--return", "--comment", "victim_name: x", "--user", "off1"
+    )
     assert officer.returncode != 0 and "Traceback" not in officer.stderr
 
     returned = cli(
-        qa, "records", "review", record_id, "--return", "--comment", "victim_name: Full name please",
-        "--comment", "dash_q1: Ask about injuries", "--user", "sup1",
+        qa,
+        "records",
+        "review",
+        record_id,
+        "--return",
+        "--comment",
+        "victim_name: Full name please",
+        "--comment",
+        "dash_q1: Ask about injuries",
+        "--user",
+        "sup1",
     )
     assert returned.returncode == 0, returned.stderr
     assert "Returned" in returned.stdout and "2 comments" in returned.stdout
@@ -127,8 +153,17 @@ def test_cli_review_return_then_approve(qa: QaStation, tmp_path: Path) -> None:
     own = cli(qa, "records", "review", record_id, "--approve", "--user", "off1")
     assert own.returncode != 0 and "Traceback" not in own.stderr
     approved = cli(
-        qa, "records", "review", record_id, "--approve", "--grade", "high", "--rationale", "Threats in the narrative",
-        "--user", "sup2",
+        qa,
+        "records",
+        "review",
+        record_id,
+        "--approve",
+        "--grade",
+        "high",
+        "--rationale",
+        "Threats in the narrative",
+        "--user",
+        "sup2",
     )
     assert approved.returncode == 0, approved.stderr
     assert re.search(r"Approved \S+ as TS-\d{4}-00001", approved.stdout), approved.stdout

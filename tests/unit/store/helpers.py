@@ -5,7 +5,12 @@ from __future__ import annotations
 from dsvdesk.store import RecordRef, Status
 from tests.unit.store.conftest import Station, fake_pdf
 
-GOOD = {"victim_name": "Ann Ångström", "suspect_name": "Bob Bloggs", "incident_date": "2026-01-02", "cad_ref": "CAD1234"}
+GOOD = {
+    "victim_name": "Ann Ångström",
+    "suspect_name": "Bob Bloggs",
+    "incident_date": "2026-01-02",
+    "cad_ref": "CAD1234",
+}
 
 
 def reviewer_for(owner: str) -> str:

@@ -56,7 +56,9 @@ def test_triggers_refuse_update_and_delete(station: Station) -> None:
         station.store._conn.execute("DELETE FROM audit_events WHERE id = 1")
 
 
-@pytest.mark.parametrize("column", ["username", "justification", "question_id", "at", "detail", "value_sha256"])
+@pytest.mark.parametrize(
+    "column", ["username", "justification", "question_id", "at", "detail", "value_sha256"]
+)
 def test_edited_row_is_named(station: Station, column: str) -> None:
     _busy_station(station)
     value = "'{\"x\": 1}'" if column == "detail" else "'forged'"
@@ -68,7 +70,10 @@ def test_edited_row_is_named(station: Station, column: str) -> None:
 def test_edit_with_recomputed_hash_breaks_the_next_link(station: Station) -> None:
     _busy_station(station)
     # a careful forger rewrites row 5 and its hash; row 6 still points at the old hash
-    _tamper(station.path, "UPDATE audit_events SET username = 'forged', hash = 'f' || substr(hash, 2) WHERE id = 5")
+    _tamper(
+        station.path,
+        "UPDATE audit_events SET username = 'forged', hash = 'f' || substr(hash, 2) WHERE id = 5",
+    )
     ok, bad, _ = _verify(station.path)
     assert not ok and bad == 5
     with Store.open(station.path) as store:
@@ -132,9 +137,11 @@ def test_export_csv_with_dates_and_formula_guard(station_path: Path) -> None:
         from dsvdesk.engine.loader import load_form_text
         from tests.unit.store.forms import MINI_FORM
 
-        ref = store.create_record(off1, load_form_text(MINI_FORM, "mini.yaml"), {"victim_name": "Secret Victim"})
+        ref = store.create_record(
+            off1, load_form_text(MINI_FORM, "mini.yaml"), {"victim_name": "Secret Victim"}
+        )
         clock_now[0] = dt.datetime(2026, 1, 12, 9, tzinfo=dt.UTC)
-        store.open_record(sup1, ref.id, justification="=HYPERLINK(\"http://x\")")
+        store.open_record(sup1, ref.id, justification='=HYPERLINK("http://x")')
         out = station_path.parent / "audit.csv"
         count = store.export_audit_csv(out, dt.date(2026, 1, 12), dt.date(2026, 1, 12), session=sup1)
         with out.open(encoding="utf-8", newline="") as handle:
@@ -150,6 +157,9 @@ def test_export_csv_with_dates_and_formula_guard(station_path: Path) -> None:
             store.export_audit_csv(station_path.parent / "nope" / "a.csv")
         admin = store.login(ADMIN, PASSWORD)
         store.export_audit_csv(out, session=admin)
-        assert store._conn.execute(
-            "SELECT count(*) FROM audit_events WHERE event = 'disclosure' AND detail LIKE '%audit_log%'"
-        ).fetchone()[0] == 2
+        assert (
+            store._conn.execute(
+                "SELECT count(*) FROM audit_events WHERE event = 'disclosure' AND detail LIKE '%audit_log%'"
+            ).fetchone()[0]
+            == 2
+        )

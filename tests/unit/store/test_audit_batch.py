@@ -10,12 +10,32 @@ from dsvdesk.store import Store, audit
 from tests.unit.store.conftest import Station
 
 EVENTS = [
-    {"at": "2026-01-01T10:00:00.000000+00:00", "event": audit.COMBINATION, "user_id": 3, "username": "sup1",
-     "record_id": "r-1", "justification": "same victim", "detail": {"linked": ["r-2"]}},
-    {"at": "2026-01-01T10:00:00.000000+00:00", "event": audit.COMBINATION, "user_id": 3, "username": "sup1",
-     "record_id": "r-2", "justification": "same victim", "detail": {"linked": ["r-1"]}},
-    {"at": "2026-01-01T10:00:01.000000+00:00", "event": audit.CONSULTATION, "user_id": 3, "username": "sup1",
-     "justification": "Łódź – 他 ✓", "detail": {}},
+    {
+        "at": "2026-01-01T10:00:00.000000+00:00",
+        "event": audit.COMBINATION,
+        "user_id": 3,
+        "username": "sup1",
+        "record_id": "r-1",
+        "justification": "same victim",
+        "detail": {"linked": ["r-2"]},
+    },
+    {
+        "at": "2026-01-01T10:00:00.000000+00:00",
+        "event": audit.COMBINATION,
+        "user_id": 3,
+        "username": "sup1",
+        "record_id": "r-2",
+        "justification": "same victim",
+        "detail": {"linked": ["r-1"]},
+    },
+    {
+        "at": "2026-01-01T10:00:01.000000+00:00",
+        "event": audit.CONSULTATION,
+        "user_id": 3,
+        "username": "sup1",
+        "justification": "Łódź – 他 ✓",
+        "detail": {},
+    },
 ]
 
 

@@ -25,10 +25,21 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
     """The record row as a fresh connection reads it (nothing cached by the Store under test)."""
     conn = sqlite3.connect(path)
     try:
-        names = ("seq", "answers_json", "columns_json", "completeness", "flags", "version", "urn", *TABLE_COLUMNS)
+        names = (
+            "seq",
+            "answers_json",
+            "columns_json",
+            "completeness",
+            "flags",
+            "version",
+            "urn",
+            *TABLE_COLUMNS,
+        )
         row = conn.execute(f"SELECT {', '.join(names)} FROM records WHERE id = ?", (record_id,)).fetchone()
         values = dict(zip(names, row, strict=True))
-        values["fts"] = conn.execute("SELECT names, refs FROM records_fts WHERE rowid = ?", (values["seq"],)).fetchone()
+        values["fts"] = conn.execute(
+            "SELECT names, refs FROM records_fts WHERE rowid = ?", (values["seq"],)
+        ).fetchone()
         return values
     finally:
         conn.close()
@@ -47,16 +58,34 @@ def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None
     assert tuple(row["fts"]) == search_text(expected.columns, row["urn"])
 
 
-CHANGES = st.sampled_from([
-    ("statement", "Long narrative text"), ("statement", "Long narrative text, more"), ("statement", None),
-    ("victim_name", "Ann Łucja"), ("victim_name", "Ann"), ("victim_name", None),
-    ("suspect_name", "Bob"), ("suspect_name", None),
-    ("cad_ref", "CAD1234"), ("cad_ref", "CAD9999"), ("cad_ref", "not a CAD"), ("cad_ref", None),
-    ("incident_date", "2026-01-02"), ("incident_date", "2026-13-45"), ("incident_date", None),
-    ("dash_q1", "yes"), ("dash_q1", "no"), ("dash_q1", None), ("dash_q2", "yes"),
-    ("dash_q1__comment", "said so"), ("dash_q1__comment", None),
-    ("officer_grade", "high"), ("officer_grade", "standard"), ("officer_grade", None),
-])
+CHANGES = st.sampled_from(
+    [
+        ("statement", "Long narrative text"),
+        ("statement", "Long narrative text, more"),
+        ("statement", None),
+        ("victim_name", "Ann Łucja"),
+        ("victim_name", "Ann"),
+        ("victim_name", None),
+        ("suspect_name", "Bob"),
+        ("suspect_name", None),
+        ("cad_ref", "CAD1234"),
+        ("cad_ref", "CAD9999"),
+        ("cad_ref", "not a CAD"),
+        ("cad_ref", None),
+        ("incident_date", "2026-01-02"),
+        ("incident_date", "2026-13-45"),
+        ("incident_date", None),
+        ("dash_q1", "yes"),
+        ("dash_q1", "no"),
+        ("dash_q1", None),
+        ("dash_q2", "yes"),
+        ("dash_q1__comment", "said so"),
+        ("dash_q1__comment", None),
+        ("officer_grade", "high"),
+        ("officer_grade", "standard"),
+        ("officer_grade", None),
+    ]
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -89,7 +118,9 @@ def test_a_narrative_keystroke_skips_evaluation_and_search_rewrite(
     version = store.save_answer(off1, ref.id, "statement", "Start.", ref.version)
     evaluations: list[int] = []
     real_derive = store.derive
-    monkeypatch.setattr(store, "derive", lambda spec, answers: evaluations.append(1) or real_derive(spec, answers))
+    monkeypatch.setattr(
+        store, "derive", lambda spec, answers: evaluations.append(1) or real_derive(spec, answers)
+    )
     statements = count_statements(store)
     version = store.save_answer(off1, ref.id, "statement", "Start. More", version)
     store._conn.set_trace_callback(None)
@@ -140,7 +171,9 @@ def test_a_refused_save_leaves_nothing_stale(station: Station) -> None:
     with pytest.raises(SaveConflict):
         store.save_answer(off1, ref.id, "statement", "Stale", version - 1)
     with Store.open(station.path) as other:
-        other_version = other.save_answer(other.login("off1", PASSWORD), ref.id, "victim_name", "Zed", version)
+        other_version = other.save_answer(
+            other.login("off1", PASSWORD), ref.id, "victim_name", "Zed", version
+        )
     with pytest.raises(SaveConflict):
         store.save_answer(off1, ref.id, "statement", "Three", version)
     store.save_answer(off1, ref.id, "statement", "Three", other_version)

@@ -62,7 +62,9 @@ def test_restore_round_trip_and_newer_target_needs_force(station: Station, tmp_p
         assert [r.id for r in store.list_records(off1)] == [kept.id]
         assert later.id not in {r.id for r in store.list_records(off1)}
         assert store.verify_audit().ok
-        events = [r[0] for r in store._conn.execute("SELECT event FROM audit_events ORDER BY id DESC LIMIT 2")]
+        events = [
+            r[0] for r in store._conn.execute("SELECT event FROM audit_events ORDER BY id DESC LIMIT 2")
+        ]
         assert "restored" in events
 
 
@@ -84,7 +86,12 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not a DSVDesk database"):
         restore(junk, tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
     with pytest.raises(InvalidInput, match="no backup file"):
-        restore(tmp_path / "missing.sqlite3", tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
+        restore(
+            tmp_path / "missing.sqlite3",
+            tmp_path / "t.sqlite3",
+            admin_username=ADMIN,
+            admin_password=PASSWORD,
+        )
 
 
 def test_restore_never_touches_another_programs_database(station: Station, tmp_path: Path) -> None:

@@ -35,10 +35,30 @@ def cli_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mp.setenv("DSVDESK_PASSWORD", PASSWORD)
     mp.setenv("DSVDESK_NEW_PASSWORD", PASSWORD)
     try:
-        assert main(["init", "--station", "Trial", "--admin", "boss", "--full-name", "Ada Admin", "--db", str(db)]) == 0
-        for username, role, name in (("pc1", "officer", "Pat Constable"), ("sgt1", "supervisor", "Sue Sergeant"),
-                                     ("sgt2", "supervisor", "Sid Sergeant")):
-            argv = ["users", "add", username, "--role", role, "--name", name, "--collar", "12", "--user", "boss"]
+        assert (
+            main(
+                ["init", "--station", "Trial", "--admin", "boss", "--full-name", "Ada Admin", "--db", str(db)]
+            )
+            == 0
+        )
+        for username, role, name in (
+            ("pc1", "officer", "Pat Constable"),
+            ("sgt1", "supervisor", "Sue Sergeant"),
+            ("sgt2", "supervisor", "Sid Sergeant"),
+        ):
+            argv = [
+                "users",
+                "add",
+                username,
+                "--role",
+                role,
+                "--name",
+                name,
+                "--collar",
+                "12",
+                "--user",
+                "boss",
+            ]
             assert main([*argv, "--db", str(db)]) == 0
     finally:
         mp.undo()
@@ -74,7 +94,9 @@ def test_users_list_and_admin_actions(station_db: Path, capsys: pytest.CaptureFi
     assert [u["username"] for u in json.loads(out)] == ["boss", "pc1", "sgt1", "sgt2"]
     code, out, _ = run(capsys, "users", "list", "--user", "sgt1")
     assert code == 0 and "Pat Constable (12)" in out
-    code, _out, err = run(capsys, "users", "add", "pc2", "--role", "officer", "--name", "P Two", "--user", "pc1")
+    code, _out, err = run(
+        capsys, "users", "add", "pc2", "--role", "officer", "--name", "P Two", "--user", "pc1"
+    )
     assert code == 3 and "Only an admin" in err
     code, out, _ = run(capsys, "users", "set-role", "pc1", "--role", "supervisor", "--user", "boss")
     assert code == 0 and "now supervisor" in out
@@ -84,8 +106,9 @@ def test_users_list_and_admin_actions(station_db: Path, capsys: pytest.CaptureFi
     assert code == 0 and "reset" in out
 
 
-def test_wrong_password_and_missing_database(station_db: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_wrong_password_and_missing_database(
+    station_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DSVDESK_PASSWORD", "wrong wrong wrong")
     code, _out, err = run(capsys, "records", "list", "--user", "pc1")
     assert code == 3 and "username or password is not right" in err
@@ -97,9 +120,13 @@ def test_wrong_password_and_missing_database(station_db: Path, capsys: pytest.Ca
     assert code == 4 and "not a DSVDesk database" in err and "Traceback" not in err
 
 
-def test_records_new_set_show_list_delete(station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_records_new_set_show_list_delete(
+    station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     answers = write_json(tmp_path / "a.json", {"victim_name": "Ann Ångström", "cad_ref": "CAD1234"})
-    code, out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(answers), "--user", "pc1")
+    code, out, err = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(answers), "--user", "pc1"
+    )
     assert code == 0, err
     record_id = out.strip()
     more = write_json(tmp_path / "b.json", {"dash_q1": "yes", "statement": "He shouted."})
@@ -107,7 +134,11 @@ def test_records_new_set_show_list_delete(station_db: Path, capsys: pytest.Captu
     assert code == 0 and "Saved 2 answers (version 2)" in out
     code, out, _ = run(capsys, "records", "show", record_id, "--json", "--user", "pc1")
     shown = json.loads(out)
-    assert shown["answers"]["statement"] == "He shouted." and shown["status"] == "draft" and shown["version"] == 2
+    assert (
+        shown["answers"]["statement"] == "He shouted."
+        and shown["status"] == "draft"
+        and shown["version"] == 2
+    )
     code, out, _ = run(capsys, "records", "show", record_id, "--user", "pc1")
     assert code == 0 and "OFFICIAL-SENSITIVE" in out and "victim_name: Victim name: Ann Ångström" in out
     code, out, _ = run(capsys, "records", "list", "--json", "--user", "pc1")
@@ -122,40 +153,69 @@ def test_records_new_set_show_list_delete(station_db: Path, capsys: pytest.Captu
     assert code == 0 and "Deleted" in out
 
 
-def test_bad_answer_files_get_clear_messages(station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_answer_files_get_clear_messages(
+    station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "victim_name": "Ann",\n  oops\n}', encoding="utf-8")
-    code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(broken), "--user", "pc1")
+    code, _out, err = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(broken), "--user", "pc1"
+    )
     assert code == 1 and f"{broken}:3: not valid JSON" in err
-    code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(tmp_path / "x.json"), "--user", "pc1")
+    code, _out, err = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(tmp_path / "x.json"), "--user", "pc1"
+    )
     assert "There is no answers file" in err
     listed = write_json(tmp_path / "list.json", ["victim_name"])
-    code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(listed), "--user", "pc1")
+    code, _out, err = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(listed), "--user", "pc1"
+    )
     assert "one JSON object" in err
     deep = tmp_path / "deep.json"
     deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(deep), "--user", "pc1")
     assert code == 1 and "nested too deeply" in err
     unknown = write_json(tmp_path / "u.json", {"victm_name": "Ann"})
-    code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(unknown), "--user", "pc1")
+    code, _out, err = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(unknown), "--user", "pc1"
+    )
     assert code == 2 and "no question 'victm_name'" in err
     code, _out, err = run(capsys, "records", "new", "--form", "nope", "--user", "pc1")
     assert "There is no form 'nope'. Forms available: mini." in err
 
 
-def test_review_return_with_comments(station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_review_return_with_comments(
+    station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from dsvdesk.store import Store
 
     answers = write_json(tmp_path / "a.json", {"victim_name": "Ann", "cad_ref": "CAD1234"})
-    _code, out, _ = run(capsys, "records", "new", "--form", "mini", "--answers", str(answers), "--user", "pc1")
+    _code, out, _ = run(
+        capsys, "records", "new", "--form", "mini", "--answers", str(answers), "--user", "pc1"
+    )
     record_id = out.strip()
-    with Store.open(station_db) as store:  # submitted through the core: the CLI's submit signs (workflow tests)
+    with Store.open(
+        station_db
+    ) as store:  # submitted through the core: the CLI's submit signs (workflow tests)
         session = store.login("pc1", PASSWORD)
         store.submit(session, record_id, 1, b"%PDF-1.7 test")
-    code, _out, err = run(capsys, "records", "review", record_id, "--return", "--comment", "no colon", "--user", "sgt1")
+    code, _out, err = run(
+        capsys, "records", "review", record_id, "--return", "--comment", "no colon", "--user", "sgt1"
+    )
     assert code == 1 and "question_id: what to change" in err
-    code, out, err = run(capsys, "records", "review", record_id, "--return",
-                         "--comment", "dash_q1: Ask about injuries", "--comment", "cad_ref: Check it", "--user", "sgt1")
+    code, out, err = run(
+        capsys,
+        "records",
+        "review",
+        record_id,
+        "--return",
+        "--comment",
+        "dash_q1: Ask about injuries",
+        "--comment",
+        "cad_ref: Check it",
+        "--user",
+        "sgt1",
+    )
     assert code == 0, err
     assert "2 comments" in out
     code, out, _ = run(capsys, "records", "show", record_id, "--json", "--user", "pc1")
@@ -166,15 +226,21 @@ def test_review_return_with_comments(station_db: Path, capsys: pytest.CaptureFix
     assert code == 3 and "supervisor" in err
 
 
-def test_audit_verify_export_and_tampering(station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_audit_verify_export_and_tampering(
+    station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, _ = run(capsys, "audit", "verify", "--user", "boss")
     assert code == 0 and "intact" in out
     code, _out, err = run(capsys, "audit", "verify", "--user", "pc1")
     assert code == 3
     out_csv = tmp_path / "audit.csv"
-    code, out, _ = run(capsys, "audit", "export", "--out", str(out_csv), "--from", "2000-01-01", "--user", "sgt1")
+    code, out, _ = run(
+        capsys, "audit", "export", "--out", str(out_csv), "--from", "2000-01-01", "--user", "sgt1"
+    )
     assert code == 0 and out_csv.read_text(encoding="utf-8").startswith("id,at,event")
-    code, _out, err = run(capsys, "audit", "export", "--out", str(out_csv), "--from", "31/01/2026", "--user", "sgt1")
+    code, _out, err = run(
+        capsys, "audit", "export", "--out", str(out_csv), "--from", "31/01/2026", "--user", "sgt1"
+    )
     assert "--from needs a date like 2026-01-31" in err
     conn = sqlite3.connect(station_db)
     conn.execute("DROP TRIGGER audit_events_no_update")

@@ -49,7 +49,10 @@ def test_sigkill_during_autosave_loses_no_acknowledged_save(station: Station) ->
     for _round in range(KILLS):
         proc = subprocess.Popen(
             [sys.executable, "-c", AUTOSAVER, str(station.path), ref.id, str(next_value), PASSWORD],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         assert proc.stdout is not None
@@ -77,7 +80,8 @@ def test_sigkill_during_autosave_loses_no_acknowledged_save(station: Station) ->
             logged = {
                 row[0]
                 for row in check._conn.execute(
-                    "SELECT value_sha256 FROM audit_events WHERE record_id = ? AND question_id = 'statement'", (ref.id,)
+                    "SELECT value_sha256 FROM audit_events WHERE record_id = ? AND question_id = 'statement'",
+                    (ref.id,),
                 )
             }
             missing = [i for i in acknowledged if value_hash(f"save {i}") not in logged]

@@ -32,9 +32,20 @@ def _at_version(tmp_path: Path, version: int) -> sqlite3.Connection:
 def test_migration_0001_init(tmp_path: Path) -> None:
     conn = _at_version(tmp_path, 1)
     assert {
-        "settings", "users", "station_ca", "ca_key_copies", "definitions", "records", "record_revisions",
-        "signed_pdfs", "review_comments", "urn_counters", "audit_events", "audit_head",
-        "audit_events_no_update", "audit_events_no_delete",
+        "settings",
+        "users",
+        "station_ca",
+        "ca_key_copies",
+        "definitions",
+        "records",
+        "record_revisions",
+        "signed_pdfs",
+        "review_comments",
+        "urn_counters",
+        "audit_events",
+        "audit_head",
+        "audit_events_no_update",
+        "audit_events_no_delete",
     } <= _tables(conn)
     assert conn.execute("SELECT last_id, last_hash, count FROM audit_head").fetchone() == (0, "", 0)
     conn.close()
@@ -46,7 +57,9 @@ def test_migration_0002_search(tmp_path: Path) -> None:
     db.migrate(conn, tmp_path / "m.sqlite3", target=2)
     assert db.user_version(conn) == 2
     conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (1, 'Zoë Ångström', 'CAD1234')")
-    assert conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH 'angstrom'").fetchall() == [(1,)]
+    assert conn.execute("SELECT rowid FROM records_fts WHERE records_fts MATCH 'angstrom'").fetchall() == [
+        (1,)
+    ]
     conn.close()
 
 
@@ -68,10 +81,14 @@ def test_new_database_goes_through_the_whole_chain(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
-def test_failed_migration_step_leaves_previous_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_step_leaves_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     conn = _at_version(tmp_path, 1)
     real = db.migration_files()
-    monkeypatch.setattr(db, "migration_files", lambda: {**real, 2: "CREATE TABLE half (x);\nTHIS IS NOT SQL;"})
+    monkeypatch.setattr(
+        db, "migration_files", lambda: {**real, 2: "CREATE TABLE half (x);\nTHIS IS NOT SQL;"}
+    )
     with pytest.raises(sqlite3.OperationalError):
         db.migrate(conn, tmp_path / "m.sqlite3", target=2)
     assert db.user_version(conn) == 1
@@ -217,7 +234,10 @@ def test_read_only_directory(template_db: Path, tmp_path: Path) -> None:
     try:
         result = subprocess.run(
             _without_root_powers([sys.executable, "-c", READ_ONLY_PROBE, str(path)]),
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         assert result.returncode == 0, result.stderr + result.stdout
@@ -273,9 +293,14 @@ def test_migration_0004_part_a_index(tmp_path: Path) -> None:
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"records_part_a", "audit_events_combination"} <= indexes
     # Part A's period query reads the index alone, never the rows with their answers documents
-    plan = " ".join(str(r) for r in conn.execute(
-        "EXPLAIN QUERY PLAN SELECT id, status, incident_date, json_extract(columns_json, '$.grade') "
-        "FROM records WHERE form_id = ? AND incident_date >= ? AND incident_date < ?", ("f", "a", "b")))
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id, status, incident_date, json_extract(columns_json, '$.grade') "
+            "FROM records WHERE form_id = ? AND incident_date >= ? AND incident_date < ?",
+            ("f", "a", "b"),
+        )
+    )
     assert "COVERING INDEX records_part_a" in plan, plan
     # the combination look-up index holds combination events only
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_combination'").fetchone()[0]
@@ -288,20 +313,39 @@ def test_migration_0005_report_columns(tmp_path: Path) -> None:
 
     path = tmp_path / "m.sqlite3"
     conn = _at_version(tmp_path, 4)
-    conn.execute("INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
-                 "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')")
-    conn.execute("INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
-                 "VALUES ('h', 'f', '1', 'f.yaml', '', 't')")
-    columns = {"victim_name": "Zoë Smith", "victim_dob": "1990-05-05", "incident_date": "2010-05-01", "grade": "high",
-               "yes_count": 15, "children_count": 2, "marac_criteria": "visible_high_risk, repeat", "arrested": "yes",
-               "not_a_table_column": "kept in the document only"}
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    columns = {
+        "victim_name": "Zoë Smith",
+        "victim_dob": "1990-05-05",
+        "incident_date": "2010-05-01",
+        "grade": "high",
+        "yes_count": 15,
+        "children_count": 2,
+        "marac_criteria": "visible_high_risk, repeat",
+        "arrested": "yes",
+        "not_a_table_column": "kept in the document only",
+    }
     for seq, document in ((1, json.dumps(columns, ensure_ascii=False)), (2, "{}")):
         conn.execute(
             "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, updated_at, "
             "victim_name, incident_date, grade, yes_count, columns_json) "
             "VALUES (?, ?, 'f', 'h', 1, 1, 'approved', 't', 't', ?, ?, ?, ?, ?)",
-            (seq, f"r{seq}", *(columns[n] if seq == 1 else None for n in ("victim_name", "incident_date", "grade", "yes_count")),
-             document),
+            (
+                seq,
+                f"r{seq}",
+                *(
+                    columns[n] if seq == 1 else None
+                    for n in ("victim_name", "incident_date", "grade", "yes_count")
+                ),
+                document,
+            ),
         )
     conn.commit()
     db.migrate(conn, path, target=5)
@@ -310,21 +354,28 @@ def test_migration_0005_report_columns(tmp_path: Path) -> None:
     # records saved before the step get their values from the columns document
     row = dict(zip(names, conn.execute("SELECT * FROM records WHERE seq = 1").fetchone(), strict=True))
     assert (row["victim_dob"], row["children_count"], row["marac_criteria"], row["arrested"]) == (
-        "1990-05-05", 2, "visible_high_risk, repeat", "yes")
+        "1990-05-05",
+        2,
+        "visible_high_risk, repeat",
+        "yes",
+    )
     assert row["hbv_flag"] is None and "not_a_table_column" not in row
     assert row["victim_key"] == "smith zoe|1990-05-05"  # search.person_key, as a save writes it
     assert conn.execute("SELECT victim_dob FROM records WHERE seq = 2").fetchone() == (None,)
     # the new index holds the typed values and not the document: the Part A query never reads a row
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_part_a'").fetchone()[0]
     assert "columns_json" not in sql and "previous_incidents_12m" in sql
-    plan = " ".join(str(r) for r in conn.execute(
-        "EXPLAIN QUERY PLAN SELECT id, status, victim_name, victim_dob, json_array(grade, arrested) FROM records "
-        "WHERE form_id = ? AND incident_date >= ? AND incident_date < ? AND status = 'approved'", ("f", "a", "b")))
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id, status, victim_name, victim_dob, json_array(grade, arrested) FROM records "
+            "WHERE form_id = ? AND incident_date >= ? AND incident_date < ? AND status = 'approved'",
+            ("f", "a", "b"),
+        )
+    )
     assert "COVERING INDEX records_part_a" in plan, plan
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_victim_key'").fetchone()[0]
     assert "WHERE victim_key IS NOT NULL" in sql
     conn.close()
     with Store.open(path) as store:  # and the store opens it
         assert store.schema_version == db.CURRENT_VERSION
-
-

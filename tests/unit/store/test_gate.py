@@ -56,8 +56,15 @@ def test_the_gate_does_not_import_the_record_store(tmp_path: Path) -> None:
         f"gate = StationGate.open({str(path)!r})\nassert gate.is_initialised()\ngate.get_settings()\n"
         "print(sorted(m for m in sys.modules if m.startswith('dsvdesk.store.')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
     loaded = result.stdout
-    for heavy in ("dsvdesk.store.store", "dsvdesk.store.records", "dsvdesk.store.lifecycle", "dsvdesk.store.users",
-                  "dsvdesk.store.audit"):
+    for heavy in (
+        "dsvdesk.store.store",
+        "dsvdesk.store.records",
+        "dsvdesk.store.lifecycle",
+        "dsvdesk.store.users",
+        "dsvdesk.store.audit",
+    ):
         assert f"'{heavy}'" not in loaded, loaded

@@ -49,7 +49,9 @@ def test_full_round_submit_return_resubmit_approve(station_path: Path, mini_spec
         ref = store.submit(off1, ref.id, version, fake_pdf("second"))
         # the supervisor fills the review section of the submitted record; lowering is refused by the rule
         record = store.open_record(sup1, ref.id, justification="Supervisor review")
-        version = store.save_answers(sup1, ref.id, {"supervisor_grade": "medium", "rationale": "x"}, record.version)
+        version = store.save_answers(
+            sup1, ref.id, {"supervisor_grade": "medium", "rationale": "x"}, record.version
+        )
         with pytest.raises(FindingsBlock, match="cannot be below High") as blocked:
             store.approve(sup1, ref.id, version, fake_pdf)
         assert [f.rule_id for f in blocked.value.findings] == ["both_yes_high"]
@@ -62,7 +64,11 @@ def test_full_round_submit_return_resubmit_approve(station_path: Path, mini_spec
         assert store.signed_pdf(off1, ref.id, 1) == fake_pdf(f"countersigned {urn}")
         history = store.record_history(off1, ref.id)
         assert [(h.action, h.username) for h in history] == [
-            ("created", "off1"), ("submitted", "off1"), ("returned", "sup1"), ("submitted", "off1"), ("approved", "sup1"),
+            ("created", "off1"),
+            ("submitted", "off1"),
+            ("returned", "sup1"),
+            ("submitted", "off1"),
+            ("approved", "sup1"),
         ]
         assert [r.id for r in store.list_records(off1, search=urn)] == [ref.id]
         with pytest.raises(InvalidTransition, match="approved and cannot change"):
@@ -153,7 +159,9 @@ def test_amend_makes_a_new_revision_and_keeps_the_approved_one(station: Station)
     assert draft.urn == approved.urn and draft.is_editable
     version = store.save_answer(off1, ref.id, "victim_name", "Ann Angstrom", draft.version)
     old = store.open_record(off1, ref.id, revision=1)
-    assert old.status is Status.APPROVED and old.answers["victim_name"] == "Ann Ångström" and not old.is_editable
+    assert (
+        old.status is Status.APPROVED and old.answers["victim_name"] == "Ann Ångström" and not old.is_editable
+    )
     assert store.signed_pdf(off1, ref.id, 1) == fake_pdf(f"approved {approved.urn}")
     assert store.signed_pdf(off1, ref.id, 2) is None
     submitted = store.submit(off1, ref.id, version, fake_pdf("rev2"))

@@ -86,24 +86,24 @@ def _list(st: Station, actor: str, ref: RecordRef) -> object:
 PD, IT, JR = PermissionDenied, InvalidTransition, JustificationRequired
 #             operation        state              officer/own officer/other supervisor/own supervisor/other admin
 MATRIX: list[tuple[Operation, Status, tuple[object, object, object, object, object]]] = [
-    (_open,           Status.DRAFT,     (OK, PD, OK, OK, PD)),
-    (_open_no_reason, Status.DRAFT,     (OK, PD, OK, JR, PD)),
-    (_save_author,    Status.DRAFT,     (OK, PD, OK, PD, PD)),
-    (_save_author,    Status.RETURNED,  (OK, PD, OK, PD, PD)),
-    (_save_author,    Status.SUBMITTED, (IT, PD, IT, IT, PD)),
-    (_save_reviewer,  Status.DRAFT,     (PD, PD, PD, PD, PD)),
-    (_save_reviewer,  Status.SUBMITTED, (IT, PD, IT, OK, PD)),
-    (_save_author,    Status.APPROVED,  (IT, PD, IT, IT, PD)),
-    (_submit,         Status.DRAFT,     (OK, PD, OK, PD, PD)),
-    (_submit,         Status.RETURNED,  (OK, PD, OK, PD, PD)),
-    (_return,         Status.SUBMITTED, (PD, PD, PD, OK, PD)),
-    (_approve,        Status.SUBMITTED, (PD, PD, PD, OK, PD)),
-    (_amend,          Status.APPROVED,  (OK, PD, OK, OK, PD)),
-    (_delete,         Status.DRAFT,     (OK, PD, OK, PD, PD)),
-    (_history,        Status.SUBMITTED, (OK, PD, OK, OK, PD)),
-    (_pdf,            Status.SUBMITTED, (OK, PD, OK, OK, PD)),
-    (_disclose,       Status.APPROVED,  (OK, PD, OK, OK, PD)),
-    (_list,           Status.DRAFT,     (OK, OK, OK, OK, PD)),
+    (_open, Status.DRAFT, (OK, PD, OK, OK, PD)),
+    (_open_no_reason, Status.DRAFT, (OK, PD, OK, JR, PD)),
+    (_save_author, Status.DRAFT, (OK, PD, OK, PD, PD)),
+    (_save_author, Status.RETURNED, (OK, PD, OK, PD, PD)),
+    (_save_author, Status.SUBMITTED, (IT, PD, IT, IT, PD)),
+    (_save_reviewer, Status.DRAFT, (PD, PD, PD, PD, PD)),
+    (_save_reviewer, Status.SUBMITTED, (IT, PD, IT, OK, PD)),
+    (_save_author, Status.APPROVED, (IT, PD, IT, IT, PD)),
+    (_submit, Status.DRAFT, (OK, PD, OK, PD, PD)),
+    (_submit, Status.RETURNED, (OK, PD, OK, PD, PD)),
+    (_return, Status.SUBMITTED, (PD, PD, PD, OK, PD)),
+    (_approve, Status.SUBMITTED, (PD, PD, PD, OK, PD)),
+    (_amend, Status.APPROVED, (OK, PD, OK, OK, PD)),
+    (_delete, Status.DRAFT, (OK, PD, OK, PD, PD)),
+    (_history, Status.SUBMITTED, (OK, PD, OK, OK, PD)),
+    (_pdf, Status.SUBMITTED, (OK, PD, OK, OK, PD)),
+    (_disclose, Status.APPROVED, (OK, PD, OK, OK, PD)),
+    (_list, Status.DRAFT, (OK, OK, OK, OK, PD)),
 ]
 
 CASES = [
@@ -114,10 +114,14 @@ CASES = [
 
 
 @pytest.mark.parametrize(("operation", "state", "actor_key", "expected"), CASES)
-def test_permission_matrix(station: Station, operation: Operation, state: Status, actor_key: str, expected: object) -> None:
+def test_permission_matrix(
+    station: Station, operation: Operation, state: Status, actor_key: str, expected: object
+) -> None:
     actor, owner = ACTORS[actor_key]
     ref = prepare(station, owner, state)
-    before = station.store._conn.execute("SELECT version, status FROM records WHERE id = ?", (ref.id,)).fetchone()
+    before = station.store._conn.execute(
+        "SELECT version, status FROM records WHERE id = ?", (ref.id,)
+    ).fetchone()
     if expected == OK:
         operation(station, actor, ref)
         return
@@ -125,5 +129,7 @@ def test_permission_matrix(station: Station, operation: Operation, state: Status
     with pytest.raises(expected) as refused:
         operation(station, actor, ref)
     assert refused.value.message  # a clear message for the user
-    after = station.store._conn.execute("SELECT version, status FROM records WHERE id = ?", (ref.id,)).fetchone()
+    after = station.store._conn.execute(
+        "SELECT version, status FROM records WHERE id = ?", (ref.id,)
+    ).fetchone()
     assert after == before  # a refusal changes nothing

@@ -22,7 +22,12 @@ from dsvdesk.store import (
 from dsvdesk.store.audit import value_hash
 from tests.unit.store.conftest import ADMIN, Station, fake_pdf
 
-GOOD = {"victim_name": "Ann Ångström", "suspect_name": "Bob Bloggs", "incident_date": "2026-01-02", "cad_ref": "CAD1234"}
+GOOD = {
+    "victim_name": "Ann Ångström",
+    "suspect_name": "Bob Bloggs",
+    "incident_date": "2026-01-02",
+    "cad_ref": "CAD1234",
+}
 
 
 def test_create_and_open_own_record(station: Station) -> None:
@@ -50,7 +55,8 @@ def test_save_answer_bumps_version_updates_columns_and_audits_hash_only(station:
     assert row.victim_name == "Zoë Secret-Name" and row.yes_count == 2 and row.grade == "high"
     assert row.completeness == 100 and row.version == 3
     events = store._conn.execute(
-        "SELECT question_id, value_sha256 FROM audit_events WHERE event = 'alteration' AND record_id = ?", (ref.id,)
+        "SELECT question_id, value_sha256 FROM audit_events WHERE event = 'alteration' AND record_id = ?",
+        (ref.id,),
     ).fetchall()
     assert ("victim_name", value_hash("Zoë Secret-Name")) in events
     dump = "\n".join(repr(r) for r in store._conn.execute("SELECT * FROM audit_events"))
@@ -109,9 +115,15 @@ def test_huge_and_non_latin_text_round_trips(station: Station) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.one_of(st.text(max_size=300), st.lists(st.text(max_size=20), max_size=5),
-                       st.dictionaries(st.text(max_size=10), st.lists(st.text(max_size=10), max_size=3), max_size=3),
-                       st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+@given(
+    value=st.one_of(
+        st.text(max_size=300),
+        st.lists(st.text(max_size=20), max_size=5),
+        st.dictionaries(st.text(max_size=10), st.lists(st.text(max_size=10), max_size=3), max_size=3),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+)
 def test_any_json_value_round_trips(station: Station, value: object) -> None:
     store, off1 = station.store, station["off1"]
     ref = store.create_record(off1, station.spec)
@@ -131,7 +143,8 @@ def test_consultation_rules_and_audit(station: Station) -> None:
         store.open_record(station[ADMIN], ref.id, justification="admin")
     store.open_record(station["sup1"], ref.id, justification="Supervisor review")
     rows = store._conn.execute(
-        "SELECT username, justification FROM audit_events WHERE event = 'consultation' AND record_id = ?", (ref.id,)
+        "SELECT username, justification FROM audit_events WHERE event = 'consultation' AND record_id = ?",
+        (ref.id,),
     ).fetchall()
     assert ("sup1", "Supervisor review") in rows
 
@@ -153,7 +166,9 @@ def test_lists_are_scoped_by_role(station: Station) -> None:
 
 def test_list_sorting_paging_and_status_filter(station: Station) -> None:
     store, off1 = station.store, station["off1"]
-    refs = [store.create_record(off1, station.spec, {"victim_name": name}) for name in ("Cara", "alan", "Bea")]
+    refs = [
+        store.create_record(off1, station.spec, {"victim_name": name}) for name in ("Cara", "alan", "Bea")
+    ]
     newest_first = [r.id for r in store.list_records(off1)]
     assert newest_first == [r.id for r in reversed(refs)]
     by_name = [r.victim_name for r in store.list_records(off1, sort="victim_name", descending=False)]
@@ -184,7 +199,12 @@ def test_full_text_search_on_names_and_references(station: Station) -> None:
 
 @pytest.mark.parametrize(
     ("written", "typed"),
-    [("Łucja Wiśniewska", "lucja"), ("Søren Ørsted", "orsted"), ("Jürgen Großmann", "grossmann"), ("ŁUCJA", "łucja")],
+    [
+        ("Łucja Wiśniewska", "lucja"),
+        ("Søren Ørsted", "orsted"),
+        ("Jürgen Großmann", "grossmann"),
+        ("ŁUCJA", "łucja"),
+    ],
 )
 def test_search_finds_letters_unicode_does_not_decompose(station: Station, written: str, typed: str) -> None:
     store, off1 = station.store, station["off1"]
@@ -194,7 +214,9 @@ def test_search_finds_letters_unicode_does_not_decompose(station: Station, writt
 
 def test_flags_and_date_filters(station: Station) -> None:
     store, off1 = station.store, station["off1"]
-    flagged = store.create_record(off1, station.spec, {"victim_name": "A", "officer_grade": "high", "incident_date": "2026-02-01"})
+    flagged = store.create_record(
+        off1, station.spec, {"victim_name": "A", "officer_grade": "high", "incident_date": "2026-02-01"}
+    )
     store.create_record(off1, station.spec, {"victim_name": "B", "incident_date": "2026-03-01"})
     [row] = store.list_records(off1, flag="high_without_yes")
     assert row.id == flagged.id and row.flags == ("high_without_yes",)
@@ -209,7 +231,9 @@ def test_definition_is_stored_once_and_old_drafts_keep_theirs(station: Station, 
     store, off1 = station.store, station["off1"]
     first = store.create_record(off1, station.spec)
     store.create_record(off1, station.spec)
-    changed = load_form_text(MINI_FORM.replace("title: Mini test form", "title: Mini test form v2"), "mini.yaml")
+    changed = load_form_text(
+        MINI_FORM.replace("title: Mini test form", "title: Mini test form v2"), "mini.yaml"
+    )
     second = store.create_record(off1, changed)
     assert store._conn.execute("SELECT count(*) FROM definitions").fetchone()[0] == 2
     with Store.open(station.path) as fresh:  # nothing cached: compiled again from the stored text

@@ -210,7 +210,13 @@ def test_import_pkcs12(station: Station, tmp_path: Path) -> None:
     store = station.store
     ca_key, ca_cert = pki.create_ca("Elsewhere")
     key, cert = pki.issue_user_certificate(
-        ca_key, ca_cert, full_name="Olive Officer", username="off1", collar="1001", role="officer", station="Elsewhere"
+        ca_key,
+        ca_cert,
+        full_name="Olive Officer",
+        username="off1",
+        collar="1001",
+        role="officer",
+        station="Elsewhere",
     )
     p12 = pki.pkcs12_bytes("off1", key, cert, (ca_cert,), "p12 pass")
     with pytest.raises(InvalidInput, match="password is not right or it is not a"):
@@ -259,4 +265,6 @@ def test_sign_in_events_are_audited_without_passwords(station: Station) -> None:
 
 
 def _events(store: Store) -> list[tuple[str, str | None]]:
-    return [(str(r[0]), r[1]) for r in store._conn.execute("SELECT event, username FROM audit_events ORDER BY id")]
+    return [
+        (str(r[0]), r[1]) for r in store._conn.execute("SELECT event, username FROM audit_events ORDER BY id")
+    ]
