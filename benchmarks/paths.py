@@ -333,8 +333,9 @@ def bench_wizard_open(ctx: Context) -> list[Row]:
 def _capture_sql(store: Any, action: Callable[[], object]) -> list[str]:
     """The SQL statements (parameters expanded) the store runs for ``action``."""
     statements: list[str] = []
-    conn = store._conn  # the benchmark reads the store's own statements to replay them raw
-    conn.set_trace_callback(statements.append)
+    # the benchmark reads the store's own statements to replay them raw
+    with store.read() as conn:
+        conn.set_trace_callback(statements.append)
     try:
         action()
     finally:

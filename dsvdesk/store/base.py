@@ -42,34 +42,56 @@ def user_from_row(row: tuple[Any, ...]) -> User:
 
 
 class StoreBase:
-    """State and helpers for the Store's parts. One connection; use a Store from one thread at a time."""
+    """State and helpers for the Store's parts. One connection; use a Store from one thread at a time.
+
+    **The public surface other packages may use** (``dsvdesk/reporting`` builds its queries on it; a test
+    in tests/unit/test_architecture.py fails if a module outside ``dsvdesk/store`` touches a Store name
+    that starts with ``_``):
+
+    - ``read()`` — a read on the store's connection, sqlite3 errors translated to the store's errors;
+    - ``transaction()`` — one write transaction (commit on success, rollback on an exception);
+    - ``audit_event(session, event, **fields)`` — append one event to the audit chain, inside a
+      ``transaction()`` so the event and the change it records commit together;
+    - ``current_user(session)`` — the session's user as the database knows them now;
+    - ``require_role(session, *roles, action=...)`` — that user, or ``PermissionDenied`` naming the roles;
+    - ``now()`` / ``timestamp()`` — the store's clock (injectable in tests) and its stored ISO form.
+
+    The underscored spellings (``_tx``, ``_read``, ``_audit``, ...) are the same methods, kept for the
+    store's own modules."""
 
     path: Path
     _conn: sqlite3.Connection
     _clock: Clock
 
-    def _now(self) -> dt.datetime:
+    def now(self) -> dt.datetime:
+        """The store's clock (UTC)."""
         return self._clock()
 
-    def _stamp(self) -> str:
+    def timestamp(self) -> str:
+        """``now()`` as stored: UTC ISO 8601 with microseconds."""
         return iso(self._clock())
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the store's connection: committed when the block ends, rolled back
+        if it raises; sqlite3 errors become ``StorageUnavailable`` / ``StorageBug``."""
         with db.transaction(self._conn, self.path) as conn:
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[sqlite3.Connection]:
         """Reads outside a write transaction, with sqlite3 errors translated."""
         with db.translate_errors(self.path):
             yield self._conn
 
-    def _audit(self, session: Session | None, event: str, **fields: Any) -> int:
+    def audit_event(self, session: Session | None, event: str, **fields: Any) -> int:
+        """Append one audit event (call inside ``transaction()``); returns its id. ``fields`` are the
+        columns of ``audit.append`` (``record_id``, ``revision``, ``recipient``, ``justification``,
+        ``detail``...); without a session, ``user_id`` and ``username`` may be given."""
         user = session.user if session is not None else None
         return audit.append(
             self._conn,
-            at=self._stamp(),
+            at=self.timestamp(),
             event=event,
             user_id=user.id if user else fields.pop("user_id", None),
             username=user.username if user else fields.pop("username", None),
@@ -77,12 +99,12 @@ class StoreBase:
         )
 
     def _settings(self) -> settings_mod.Settings:
-        with self._read() as conn:
+        with self.read() as conn:
             return settings_mod.load(conn)
 
-    def _current_user(self, session: Session) -> User:
+    def current_user(self, session: Session) -> User:
         """The session's user as the database knows them now (a role changed since sign-in counts)."""
-        with self._read() as conn:
+        with self.read() as conn:
             sql = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"  # noqa: S608 - fixed column list
             row = conn.execute(sql, (session.user.id,)).fetchone()
         if row is None:
@@ -92,9 +114,20 @@ class StoreBase:
             raise PermissionDenied("Your account was changed since you signed in. Sign in again.")
         return user
 
-    def _require(self, session: Session, *roles: Role, action: str) -> User:
-        user = self._current_user(session)
+    def require_role(self, session: Session, *roles: Role, action: str) -> User:
+        """``current_user(session)`` if their role is one of ``roles``; else ``PermissionDenied``
+        ("Only a supervisor can <action>.")."""
+        user = self.current_user(session)
         if user.role not in roles:
             allowed = " or ".join(r.value for r in roles)
             raise PermissionDenied(f"Only a{'n' if allowed[0] in 'aeiou' else ''} {allowed} can {action}.")
         return user
+
+    # The store's own modules' spellings of the public methods above.
+    _now = now
+    _stamp = timestamp
+    _tx = transaction
+    _read = read
+    _audit = audit_event
+    _current_user = current_user
+    _require = require_role

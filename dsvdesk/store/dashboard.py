@@ -369,12 +369,12 @@ def compute_dashboard(
 ) -> Dashboard:
     """Supervisors only (``PermissionDenied`` otherwise). One read of the cohort, one of its events,
     and one consultation event in the audit log."""
-    store._require(session, Role.SUPERVISOR, action="see the compliance dashboard")
+    store.require_role(session, Role.SUPERVISOR, action="see the compliance dashboard")
     form_id = form_id.strip()
     if not form_id:
         raise InvalidInput("Choose a form for the dashboard.")
     first, after = period.bounds_utc(tz)
-    with store._read() as conn:
+    with store.read() as conn:
         raw = conn.execute(
             "SELECT r.id, r.status, r.ever_submitted, r.urn, r.grade, r.columns_json, r.victim_name, "
             "r.incident_date, u.full_name, r.created_at FROM records r JOIN users u ON u.id = r.owner_id "
@@ -417,8 +417,8 @@ def compute_dashboard(
                 )
             )
     figures = compute_figures(rows, events)
-    with store._tx():
-        store._audit(
+    with store.transaction():
+        store.audit_event(
             session,
             audit.CONSULTATION,
             justification="Compliance dashboard",

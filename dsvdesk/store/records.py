@@ -824,7 +824,7 @@ class RecordOps(StoreBase):
         self._replace_search(conn, seq, search_text(json.loads(columns_json), urn))
 
     # ----------------------------------------------------------------------------------- lists
-    def _list_filter(
+    def record_filter(
         self,
         user: User,
         *,
@@ -836,6 +836,9 @@ class RecordOps(StoreBase):
         date_from: str | None,
         date_to: str | None,
     ) -> tuple[str, list[Any]]:
+        """The WHERE clause (over ``records r``) and parameters of ``list_records``' filters for ``user``
+        (officers see only their own records; admins no content → ``PermissionDenied``); public so
+        other listings (the review queue) filter exactly as the record list does."""
         if user.role is Role.ADMIN:
             raise PermissionDenied(ADMIN_NO_CONTENT)
         where: list[str] = []
@@ -912,7 +915,7 @@ class RecordOps(StoreBase):
             raise InvalidInput(f"Cannot sort by {sort!r}; use one of {', '.join(SORTS)}.")
         if not 0 <= int(offset) or not 1 <= int(limit) <= MAX_LIST_LIMIT:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_LIST_LIMIT} records.")
-        clause, params = self._list_filter(
+        clause, params = self.record_filter(
             user,
             status=status,
             owner=owner,
@@ -977,7 +980,7 @@ class RecordOps(StoreBase):
         date_to: str | None = None,
     ) -> int:
         user = self._current_user(session)
-        clause, params = self._list_filter(
+        clause, params = self.record_filter(
             user,
             status=status,
             owner=owner,

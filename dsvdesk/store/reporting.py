@@ -98,7 +98,7 @@ def fetch_period_rows(
     read is logged as one consultation (DPA 2018 s.62) with `purpose`, the form and the dates; no
     personal data goes into the log."""
     require_reporting_role(session)
-    user = store._current_user(session)  # a role changed since sign-in counts
+    user = store.current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can see Part A figures.")
     params = (
@@ -108,8 +108,8 @@ def fetch_period_rows(
         (detail_from or start).isoformat(),
     )
     rows = _rows_from_records(store, list(columns), key_columns, params)
-    with store._tx():
-        store._audit(
+    with store.transaction():
+        store.audit_event(
             session,
             audit.CONSULTATION,
             justification=purpose,
@@ -129,7 +129,7 @@ def _rows_from_records(
     """Run `period_rows_query` and turn each result into a `ReportingRow`."""
     sql = period_rows_query(names, key_columns)
     date_at = names.index("incident_date") if "incident_date" in names else -1
-    with store._read() as conn:  # a statement that reads no detail has no ?4
+    with store.read() as conn:  # a statement that reads no detail has no ?4
         result = conn.execute(sql, params if "?4" in sql else params[:3]).fetchall()
     rows: list[ReportingRow] = []
     append = rows.append
@@ -275,7 +275,7 @@ def fetch_period_counts(
     apart, whose groups come back as ``matched_groups``. It all happens in one read transaction, so
     the figures agree with each other."""
     require_reporting_role(session)
-    user = store._current_user(session)  # a role changed since sign-in counts
+    user = store.current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can see Part A figures.")
     params = (
@@ -293,7 +293,7 @@ def fetch_period_counts(
     # came between them, this connection groups again inside its own transaction.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-a-groups") as pool:
         grouped = pool.submit(_grouped_read, store.path, groups_sql, params)
-        with store._read() as conn:
+        with store.read() as conn:
             conn.execute("BEGIN")  # one read transaction: every figure sees the same records
             try:
                 head = conn.execute(_AUDIT_HEAD_SQL).fetchone()
@@ -306,8 +306,8 @@ def fetch_period_counts(
                     groups = conn.execute(groups_sql, params).fetchall()
             finally:
                 conn.execute("COMMIT")
-    with store._tx():
-        store._audit(
+    with store.transaction():
+        store.audit_event(
             session,
             audit.CONSULTATION,
             justification=purpose,
@@ -336,7 +336,7 @@ def record_combinations(
     writes nothing). Re-computing the same figures does not link the records anew, so re-running Part A
     for a period adds no events for matches an earlier run logged."""
     require_reporting_role(session, "link records for Part A")
-    user = store._current_user(session)
+    user = store.current_user(session)
     if user.role not in REPORTING_ROLES:
         raise PermissionDenied("Only supervisors can link records for Part A.")
     reason = " ".join(reason.split())
@@ -346,13 +346,13 @@ def record_combinations(
     if not groups:
         return 0
     user_fields = {"user_id": session.user.id, "username": session.user.username}
-    with store._tx() as conn:
+    with store.transaction() as conn:
         if only_new:  # read inside the write transaction: two runs at once cannot both log a pair
             logged = _logged_pairs(conn, [ids[0] for ids in groups])
             groups = [
                 [ids[0], *new] for ids in groups if (new := [r for r in ids[1:] if (ids[0], r) not in logged])
             ]
-        at = store._stamp()
+        at = store.timestamp()
         return audit.append_many(
             conn,
             [

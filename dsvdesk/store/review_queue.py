@@ -174,11 +174,11 @@ class ReviewQueue:
         self._clock = clock  # tests fix "now"; the store's clock otherwise
 
     def now(self) -> dt.datetime:
-        moment = self._clock() if self._clock is not None else self.store._now()
+        moment = self._clock() if self._clock is not None else self.store.now()
         return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     def _require(self) -> None:
-        self.store._require(self.session, Role.SUPERVISOR, action="review records")
+        self.store.require_role(self.session, Role.SUPERVISOR, action="review records")
 
     def _where(self, wanted: QueueFilter) -> tuple[str, list[Any]]:
         """The store's own list filter (status, officer, rule flag, incident dates, search) plus the
@@ -187,8 +187,8 @@ class ReviewQueue:
         if flag and not _FLAG_NAME.match(flag):
             raise InvalidInput(f"{flag!r} is not a flag name; flags are words like potential_escalation.")
         statuses = _statuses(wanted.statuses) if wanted.statuses else None
-        user = self.store._current_user(self.session)
-        clause, params = self.store._list_filter(
+        user = self.store.current_user(self.session)
+        clause, params = self.store.record_filter(
             user,
             status=statuses,
             owner=wanted.officer.strip() or None,
@@ -215,7 +215,7 @@ class ReviewQueue:
     def count(self, wanted: QueueFilter) -> int:
         self._require()
         clause, params = self._where(wanted)
-        with self.store._read() as conn:
+        with self.store.read() as conn:
             return int(conn.execute(f"SELECT count(*) FROM records r{clause}", params).fetchone()[0])  # noqa: S608 - fixed parts
 
     def rows(self, wanted: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
@@ -238,7 +238,7 @@ class ReviewQueue:
             "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
             f"{clause} ORDER BY {SORTS[wanted.sort]} {direction}, r.seq {direction} LIMIT ? OFFSET ?"
         )
-        with self.store._read() as conn:
+        with self.store.read() as conn:
             raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
         now = self.now()
         result = []
@@ -288,7 +288,7 @@ class ReviewQueue:
         queue's own flags."""
         self._require()
         names: list[str] = []
-        with self.store._read() as conn:
+        with self.store.read() as conn:
             hashes = [
                 str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")
             ]
@@ -308,7 +308,7 @@ class ReviewQueue:
     def officers(self) -> list[tuple[str, str]]:
         """(username, full name) of everyone who owns a record, for the officer filter."""
         self._require()
-        with self.store._read() as conn:
+        with self.store.read() as conn:
             rows = conn.execute(
                 "SELECT DISTINCT u.username, u.full_name FROM records r JOIN users u ON u.id = r.owner_id "
                 "ORDER BY u.full_name COLLATE NOCASE"

@@ -142,8 +142,8 @@ def restore(
     )
     with Store.open(target) as store:
         user = store._user_by_name(admin_username)
-        with store._tx():
-            store._audit(
+        with store.transaction():
+            store.audit_event(
                 None,
                 audit.RESTORED,
                 user_id=user.id,

@@ -132,7 +132,7 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, S
     store.init_station("Islington", "admin", "Ada Admin", PASSWORD)
     admin = store.login("admin", PASSWORD)
     store.add_user(admin, "sup1", "supervisor", "Jane Smith", "2001", PASSWORD, PASSWORD)
-    with store._tx() as conn:
+    with store.transaction() as conn:
         conn.execute(
             "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
             "VALUES ('h', 'inv', '1', 'inv.yaml', '', 't')"
@@ -144,7 +144,7 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, S
 def _write(store: Store, made: list[tuple[str, dict[str, Any]]]) -> None:
     """The records as a save writes them: the table columns and the victim key (no answers needed)."""
     names = ", ".join(TABLE_COLUMNS)
-    with store._tx() as conn:
+    with store.transaction() as conn:
         conn.execute("DELETE FROM records")
         for i, (status, values) in enumerate(made):
             conn.execute(

@@ -222,7 +222,7 @@ def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
     from dsvdesk.export.parta import DOB_COLUMN, PRESENCE_COLUMN, SHARED_COLUMNS
 
     part_a = "COVERING INDEX records_part_a (form_id=? AND incident_date>? AND incident_date<?)"
-    with store._read() as conn:
+    with store.read() as conn:
         for sql, params, index in (
             (reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date")), 4, part_a),
             (
@@ -405,7 +405,7 @@ def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> 
 
 
 def test_the_logged_pair_look_up_reads_only_combination_events(store: Store) -> None:
-    with store._read() as conn:
+    with store.read() as conn:
         plan = " ".join(
             str(r)
             for r in conn.execute(

@@ -165,10 +165,10 @@ def test_only_supervisors(qa: QaStation, march: dict[str, str]) -> None:
 
 
 def test_the_read_is_logged_once_without_personal_data(qa: QaStation, march: dict[str, str]) -> None:
-    with qa.store._read() as conn:
+    with qa.store.read() as conn:
         before = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
     compute_dashboard(qa.store, qa["sup2"], MARCH, form_id="qa", tz=dt.UTC)
-    with qa.store._read() as conn:
+    with qa.store.read() as conn:
         rows = conn.execute(
             "SELECT event, username, record_id, detail FROM audit_events WHERE id > ?", (before,)
         ).fetchall()

@@ -53,7 +53,7 @@ def test_batch_and_one_by_one_give_the_same_chain(station: Station, tmp_path: Pa
     twin = tmp_path / "twin.sqlite3"
     shutil.copyfile(station.path, twin)
     for path, batch in ((station.path, True), (twin, False)):
-        with Store.open(path) as store, store._tx() as conn:
+        with Store.open(path) as store, store.transaction() as conn:
             if batch:
                 assert audit.append_many(conn, EVENTS) == len(EVENTS)
             else:
@@ -66,6 +66,6 @@ def test_batch_and_one_by_one_give_the_same_chain(station: Station, tmp_path: Pa
 
 def test_an_empty_batch_writes_nothing(station: Station) -> None:
     before = _chain(station.path)
-    with station.store._tx() as conn:
+    with station.store.transaction() as conn:
         assert audit.append_many(conn, []) == 0
     assert _chain(station.path) == before
