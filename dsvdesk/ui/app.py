@@ -26,7 +26,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
-from dsvdesk.ui.qt import QApplication, QFont, QFontDatabase, QWidget
+from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QWidget
 from dsvdesk.ui.state import UiState
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def load_forms(parent: QWidget | None) -> dict[str, Any]:
         return {}
 
 
-def sign_in(gate: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
+def sign_in(gate: Any, *, demo: bool, ui_state: UiState, db_path: Path, after_sign_out: bool = False) -> Any:
     """The first-run dialog on a new station, else the sign-in window. `gate` is a ``StationGate``:
     the record store is imported when it is needed (first run, or the sign-in itself)."""
     if not gate.is_initialised():
@@ -156,7 +156,8 @@ def sign_in(gate: Any, *, demo: bool, ui_state: UiState, db_path: Path) -> Any:
         gate,
         station=station,
         demo_accounts=demo_accounts(db_path) if demo else (),
-        username=ui_state.last_username(),
+        # after a sign-out the next person at the PC sees an empty form, not the last user's name
+        username="" if after_sign_out else ui_state.last_username(),
     )
     return session
 
@@ -167,6 +168,7 @@ def start(
     demo: bool = False,
     ui_state: UiState | None = None,
     sign_in_fn: Callable[..., Any] | None = None,
+    after_sign_out: bool = False,
 ) -> MainWindow | None:
     """Open the database, sign in and show the main window. Returns the window, or None to quit."""
     from dsvdesk.store.gate import StationGate  # the sign-in window needs no more of the store
@@ -178,7 +180,9 @@ def start(
         messages.error(None, exc.title, exc.message)
         return None
     try:
-        session = (sign_in_fn or sign_in)(gate, demo=demo, ui_state=ui_state, db_path=db_path)
+        session = (sign_in_fn or sign_in)(
+            gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out
+        )
     except UserFacingError as exc:
         messages.error(None, exc.title, exc.message)
         gate.close()
@@ -202,15 +206,60 @@ def start(
     return window
 
 
+def end_session(window: MainWindow) -> bool:
+    """After the main window has closed: close its store, destroy the window and everything in it (the
+    forms, the answers on screen), empty the clipboard. True when the user signed out (the sign-in
+    window comes back for the next user), False when they quit."""
+    import gc
+
+    from dsvdesk.ui import ops
+
+    signed_out = bool(window.signing_out)
+    ops.wait_all()  # a signing or counting job finishes with the window it reports to still there
+    QApplication.processEvents()
+    window.context.store.close()
+    window.hide()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+    clipboard = QApplication.clipboard()
+    if clipboard is not None:
+        clipboard.clear()
+    gc.collect()
+    return signed_out
+
+
+def run_sessions(
+    db_path: Path,
+    *,
+    demo: bool = False,
+    ui_state: UiState | None = None,
+    sign_in_fn: Callable[..., Any] | None = None,
+    exec_fn: Callable[[], int] | None = None,
+) -> int:
+    """Sign-in, the main window until it closes, and again after each sign-out: a shared station PC
+    returns to the sign-in window instead of quitting. ``exec_fn`` runs the event loop (tests drive it)."""
+    ui_state = ui_state or UiState()
+    after_sign_out = False
+    while True:
+        window = start(
+            Path(db_path), demo=demo, ui_state=ui_state, sign_in_fn=sign_in_fn, after_sign_out=after_sign_out
+        )
+        if window is None:
+            return 0
+        code = int(exec_fn() if exec_fn is not None else QApplication.exec())
+        after_sign_out = end_session(window)
+        del window
+        if not after_sign_out:
+            return code
+        log.ui.info("signed out: back to the sign-in window")
+
+
 def run_app(db_path: Path, demo: bool = False) -> int:
     log.setup_file_logging()
     app = ensure_application()
     apply_look(app)
     install_exception_hook()
-    window = start(Path(db_path), demo=demo)
-    if window is None:
-        return 0
-    code = app.exec()
-    window.context.store.close()
+    code = run_sessions(Path(db_path), demo=demo, exec_fn=app.exec)
     log.ui.info("DSVDesk closed")
     return int(code)

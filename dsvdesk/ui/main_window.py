@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.locked = False
+        self.signing_out = False  # set by sign_out(): the app returns to the sign-in window
         settings = context.store.get_settings()
         self.idle = IdleWatcher(settings.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
@@ -304,9 +305,13 @@ class MainWindow(QMainWindow):
         self.context.store.login(self.context.session.user.username, password)
 
     def sign_out(self) -> None:
-        if self._save_all():
+        """Save, close and hand the PC back: ``run_app`` shows the sign-in window again (issue 20).
+        ``signed_out`` fires only once the window has really closed (nothing unsaved was kept open)."""
+        self.signing_out = True
+        if self.close():
             self.signed_out.emit()
-            self.close()
+        else:
+            self.signing_out = False
 
     # --- closing -----------------------------------------------------------------------------------
     def _save_all(self) -> bool:

@@ -58,6 +58,15 @@ class Op(Generic[T]):
         self._relay = _Relay()
         self._progress: QProgressDialog | None = None
         self.done = False
+        self._parent_gone = False
+        if parent is not None:
+            # the screen may close (sign-out) while the work runs: its result then has nowhere to go
+            parent.destroyed.connect(self._forget_parent)
+
+    def _forget_parent(self, *_args: object) -> None:
+        self._parent_gone = True
+        self._parent = None
+        self._progress = None  # deleted with its parent
 
     def success(self, callback: Callable[[T], None]) -> Op[T]:
         self._on_success = callback
@@ -93,6 +102,9 @@ class Op(Generic[T]):
 
     def _succeeded(self, result: object) -> None:
         self._finish()
+        if self._parent_gone:
+            log.ui.info("a background task finished after its screen was closed; result dropped")
+            return
         if self._on_success is not None:
             try:
                 self._on_success(result)  # type: ignore[arg-type]
@@ -103,6 +115,9 @@ class Op(Generic[T]):
     def _failed(self, exc: object) -> None:
         self._finish()
         assert isinstance(exc, BaseException)
+        if self._parent_gone:
+            log.ui.info("a background task failed after its screen was closed (%s)", type(exc).__name__)
+            return
         handled = self._on_failure(exc) if self._on_failure is not None else None
         if handled:
             return

@@ -115,7 +115,7 @@ def test_justification_needs_a_real_reason(qtbot: QtBot, ui_app: QApplication, a
     assert dialog.value() == "qa check of the DASH grade"
 
 
-def test_submit_dialog_needs_declaration_and_password_and_enter_does_not_submit(
+def test_submit_dialog_needs_declaration_and_password_and_enter_submits_when_ready(
     qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path
 ) -> None:
     dialog = SubmitDialog(None, declaration="", full_name="Olga Officer")
@@ -135,8 +135,8 @@ def test_submit_dialog_needs_declaration_and_password_and_enter_does_not_submit(
     again.show()
     again.agree.setChecked(True)
     type_text(again.password, "secret")
-    with qtbot.waitSignal(again.rejected):
-        qtbot.keyClick(again.password, Qt.Key.Key_Return)  # Enter = the safe default (Cancel)
+    with qtbot.waitSignal(again.accepted):
+        qtbot.keyClick(again.password, Qt.Key.Key_Return)  # ready: Enter signs (issue 20)
 
 
 class _Finding:

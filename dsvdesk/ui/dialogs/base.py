@@ -98,11 +98,14 @@ class MarkedDialog(QDialog):
         on_ok: Callable[[], None],
         *,
         enter_cancels: bool = False,
+        enter_checks: bool = False,
         cancel_text: str = "&Cancel",
     ) -> QPushButton:
         """The OK and Cancel row at the foot of the body; returns the OK button. OK runs ``on_ok`` (which
         checks the input and accepts); with ``enter_cancels`` Cancel is the default button, so Enter in a
-        password box never signs or sends anything by accident."""
+        password box never signs or sends anything by accident; with ``enter_checks`` OK is the default
+        button, so Enter (in a password box, say) runs ``on_ok``: it signs when everything is ready and
+        otherwise shows what is missing, never closing the dialog silently."""
         # Made without a parent (``addWidget`` below gives it one): PySide resolves the constructor's
         # ``QDialogButtonBox(Qt.Orientation, parent)`` overload for a parent argument, which builds the
         # whole ``Qt`` enum namespace (~40 ms) before the sign-in window can paint.
@@ -113,6 +116,9 @@ class MarkedDialog(QDialog):
             ok_button.setAutoDefault(False)
             ok_button.setDefault(False)
             cancel.setDefault(True)
+        elif enter_checks:
+            cancel.setAutoDefault(False)
+            ok_button.setDefault(True)
         buttons.accepted.connect(on_ok)
         buttons.rejected.connect(self.reject)
         self.body.addWidget(buttons)

@@ -39,8 +39,9 @@ class SubmitDialog(MarkedDialog):
         self.password = self.make_password_box(hint="Your password")
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
-        # Enter in the password box must not submit by accident: Cancel is the default button.
-        self.submit_button = self.add_buttons("S&ubmit and sign", self._check, enter_cancels=True)
+        # Enter in the password box submits when the declaration is ticked and a password typed;
+        # otherwise it says what is missing and the dialog stays open (issue 20).
+        self.submit_button = self.add_buttons("S&ubmit and sign", self._check, enter_checks=True)
         self.setMinimumWidth(480)
         self.agree.setFocus()
 

@@ -3,8 +3,9 @@ Amend (a reason). Each dialog has ``ask()``; callers use it and tests monkeypatc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from dsvdesk.engine.spec import Question
 from dsvdesk.ui.dialogs.base import MIN_REASON_CHARS, MarkedDialog, ReasonDialog
@@ -14,11 +15,14 @@ from dsvdesk.ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    Qt,
     QWidget,
 )
 
 MIN_AMEND_REASON_CHARS = MIN_REASON_CHARS
-KEEP_GRADE = ""  # the grade combo's "no supervisor grade" entry
+KEEP_GRADE = ""  # the grade combo's "no grade chosen yet" entry (no officer's grade to confirm)
+PROBLEM_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+JUMP_RESULT = 2  # the dialog closed to show a problem's question
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +72,27 @@ class ReturnDialog(MarkedDialog):
         return bool(cls(parent, comments, officer_name).exec() == MarkedDialog.DialogCode.Accepted)
 
 
+@dataclass(frozen=True, slots=True)
+class ApproveJump:
+    """The supervisor chose a problem in the approve dialog: go to its question instead of approving."""
+
+    finding: Any
+
+
+def _problem_text(problem: Any, page_titles: Mapping[str, str]) -> str:
+    message = problem if isinstance(problem, str) else str(getattr(problem, "message", problem))
+    page = page_titles.get(str(getattr(problem, "page_id", "") or ""), "")
+    return f"{page}: {message}" if page else message
+
+
 class ApproveDialog(MarkedDialog):
     """Confirm or change the grade (with a rationale), then the password that countersigns the PDF.
 
     ``check(grade, rationale)`` returns the problems that would stop the approval (a grade below the
-    floor, a missing rationale, an unanswered QA question); they are shown here and nothing is sent."""
+    floor, a missing rationale, an unanswered QA question): strings, or findings with a ``question_id``.
+    They are listed here and nothing is sent; choosing a finding (Enter or double-click) closes the
+    dialog with an ``ApproveJump`` so the screen can show that question, as the officer's submit does.
+    Confirming the officer's grade is a real choice: it sends the officer's grade as the supervisor's."""
 
     def __init__(
         self,
@@ -82,23 +102,33 @@ class ApproveDialog(MarkedDialog):
         officer_grade: str,
         grade: str | None,
         rationale: str,
-        check: Callable[[str | None, str | None], list[str]],
+        check: Callable[[str | None, str | None], Sequence[Any]],
+        officer_grade_value: str | None = None,
+        page_titles: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent, "Approve and countersign")
-        self.add_heading("Approve and countersign")
+        self.heading = self.add_heading("Approve and countersign")
         self._check_fn = check
         self._grade_question = grade_question
+        self._page_titles = dict(page_titles or {})
+        self.jump: ApproveJump | None = None
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.officer_grade_label = QLabel(officer_grade or "not recorded", self)
         self.officer_grade_label.setObjectName("officerGrade")
         form.addRow("Officer's grade:", self.officer_grade_label)
         self.grade = QComboBox(self)
         self.grade.setAccessibleName("Supervisor's grade")
         if grade_question is not None:
-            self.grade.addItem("(confirm the officer's grade)", KEEP_GRADE)
+            values = {c.value for c in grade_question.choices}
+            if officer_grade_value in values:
+                label = grade_question.choice_label(officer_grade_value)
+                self.grade.addItem(f"Confirm the officer's grade: {label}", officer_grade_value)
+            else:
+                self.grade.addItem("Choose a grade", KEEP_GRADE)
             for choice in grade_question.choices:
                 self.grade.addItem(choice.label, choice.value)
-            index = self.grade.findData(grade or KEEP_GRADE)
+            index = self.grade.findData(grade) if grade else 0
             self.grade.setCurrentIndex(max(0, index))
             form.addRow("&Your grade:", self.grade)
         else:
@@ -115,12 +145,23 @@ class ApproveDialog(MarkedDialog):
             "Approving allocates the record's reference number (URN), countersigns the officer's signed PDF "
             "with your key and locks the record. The grade and rationale are printed on your signature stamp."
         )
+        password_label = QLabel("Your &password:", self)
+        self.body.addWidget(password_label)
         self.password = self.make_password_box(hint="Your password")
+        password_label.setBuddy(self.password)
         self.body.addWidget(self.password)
         self.error_label = self.add_error_label()
-        # Enter in the password box never approves by accident.
-        self.approve_button = self.add_buttons("&Approve and sign", self._check, enter_cancels=True)
-        self.setMinimumWidth(520)
+        self.problem_list = QListWidget(self)
+        self.problem_list.setObjectName("approveProblems")
+        self.problem_list.setAccessibleName("What stops the approval: choose one to go to its question")
+        self.problem_list.setWordWrap(True)
+        self.problem_list.setVisible(False)
+        self.problem_list.itemActivated.connect(self._problem_chosen)
+        self.body.addWidget(self.problem_list, 1)
+        # Enter in the password box approves when nothing stops it; otherwise the problems are listed
+        # and the dialog stays open (a silent cancel let a sergeant believe it was approved).
+        self.approve_button = self.add_buttons("&Approve and sign", self._check, enter_checks=True)
+        self.setMinimumWidth(560)
         (self.grade if grade_question is not None else self.rationale).setFocus()
 
     def chosen_grade(self) -> str | None:
@@ -133,18 +174,41 @@ class ApproveDialog(MarkedDialog):
         text = self.rationale.toPlainText().strip()
         return text or None
 
+    def problems_text(self) -> str:
+        """What the dialog says is in the way (the message and the listed problems), as plain text."""
+        items = [self.problem_list.item(i).text() for i in range(self.problem_list.count())]
+        return "\n".join([self.error_label.text(), *items]).strip()
+
     def _check(self) -> None:
-        problems = self._check_fn(self.chosen_grade(), self.chosen_rationale())
+        problems = list(self._check_fn(self.chosen_grade(), self.chosen_rationale()))
+        self.problem_list.clear()
         if problems:
-            shown = problems[:6]
-            more = f"\n… and {len(problems) - 6} more" if len(problems) > 6 else ""
-            self.error_label.setText("Not approved yet:\n" + "\n".join(f"• {p}" for p in shown) + more)
+            count = len(problems)
+            self.error_label.setText(
+                f"Not approved yet: {count} thing{'s' if count != 1 else ''} to settle first. "
+                "Choose one to go to its question."
+            )
+            for problem in problems:
+                item = QListWidgetItem(_problem_text(problem, self._page_titles))
+                if not isinstance(problem, str) and getattr(problem, "question_id", None):
+                    item.setData(PROBLEM_ROLE, problem)
+                self.problem_list.addItem(item)
+            self.problem_list.setCurrentRow(0)
         elif not self.password.text():
             self.error_label.setText("Enter your password to countersign the record.")
         else:
             self.accept()
             return
         self.error_label.setVisible(True)
+        self.problem_list.setVisible(bool(problems))
+        self.adjustSize()  # room for the message: nothing clipped
+
+    def _problem_chosen(self, item: QListWidgetItem | None) -> None:
+        finding = item.data(PROBLEM_ROLE) if item is not None else None
+        if finding is None:
+            return
+        self.jump = ApproveJump(finding)
+        self.done(JUMP_RESULT)
 
     def value(self) -> ApproveRequest:
         return ApproveRequest(self.chosen_grade(), self.chosen_rationale(), self.password.text())
@@ -158,8 +222,10 @@ class ApproveDialog(MarkedDialog):
         officer_grade: str,
         grade: str | None,
         rationale: str,
-        check: Callable[[str | None, str | None], list[str]],
-    ) -> ApproveRequest | None:
+        check: Callable[[str | None, str | None], Sequence[Any]],
+        officer_grade_value: str | None = None,
+        page_titles: Mapping[str, str] | None = None,
+    ) -> ApproveRequest | ApproveJump | None:
         dialog = cls(
             parent,
             grade_question=grade_question,
@@ -167,8 +233,13 @@ class ApproveDialog(MarkedDialog):
             grade=grade,
             rationale=rationale,
             check=check,
+            officer_grade_value=officer_grade_value,
+            page_titles=page_titles,
         )
-        return dialog.value() if dialog.exec() == MarkedDialog.DialogCode.Accepted else None
+        result = dialog.exec()
+        if result == MarkedDialog.DialogCode.Accepted:
+            return dialog.value()
+        return dialog.jump
 
 
 class AmendDialog(ReasonDialog):

@@ -31,7 +31,7 @@ from dsvdesk.ui.qt import (
     Signal,
 )
 from dsvdesk.ui.record_view import StoreSink
-from dsvdesk.ui.review.dialogs import AmendDialog, ApproveDialog, ReturnDialog
+from dsvdesk.ui.review.dialogs import AmendDialog, ApproveDialog, ApproveJump, ReturnDialog
 from dsvdesk.ui.wizard.blocks import PageView, QuestionBlock
 from dsvdesk.ui.wizard.form_wizard import FormWizard
 
@@ -429,8 +429,9 @@ class ReviewScreen(QWidget):
 
         return review_question(self.record.spec, role)
 
-    def approval_problems(self, grade: str | None, rationale: str | None) -> list[str]:
-        """What would stop the approval with this grade and rationale (checked before anything is saved)."""
+    def approval_problems(self, grade: str | None, rationale: str | None) -> list[Any]:
+        """What would stop the approval with this grade and rationale (checked before anything is saved):
+        the engine's findings, each naming its question so the approve dialog can go there."""
         from dsvdesk.store.review_queue import approval_problems
         from dsvdesk.workflow import REVIEW_GRADE, REVIEW_RATIONALE
 
@@ -441,8 +442,7 @@ class ReviewScreen(QWidget):
             changes[grade_q.id] = grade
         if rationale_q is not None:
             changes[rationale_q.id] = rationale
-        problems = approval_problems(self.record.spec, self.wizard.answers(), changes)
-        return [str(p.message) for p in problems]
+        return list(approval_problems(self.record.spec, self.wizard.answers(), changes))
 
     def approve(self) -> None:
         if self.busy or not self.can_decide:
@@ -474,7 +474,12 @@ class ReviewScreen(QWidget):
             grade=answers.get(grade_q.id) if grade_q is not None else None,
             rationale=str(answers.get(rationale_q.id) or "") if rationale_q is not None else "",
             check=self.approval_problems,
+            officer_grade_value=self._officer_grade_value(),
+            page_titles={p.id: p.title for p in self.record.spec.pages},
         )
+        if isinstance(request, ApproveJump):
+            self.wizard.jump_to_finding(request.finding)
+            return
         if request is None:
             return
         self.busy = True
@@ -503,6 +508,16 @@ class ReviewScreen(QWidget):
         Op(self, work, label="Approving and countersigning…").success(self._approved).failure(
             self._approve_failed
         ).run()
+
+    def _officer_grade_value(self) -> str | None:
+        """The officer's grade as stored (the value "confirm the officer's grade" sends)."""
+        for _section, _page, question in self.record.spec.iter_questions():
+            if question.tag_value("review") == "officer_grade":
+                value = self.record.answers.get(question.id)
+                return str(value) if value else None
+        column = self.record.spec.columns.get("officer_grade")
+        value = self.record.answers.get(column) if column else None
+        return str(value) if value else None
 
     def _officer_grade_text(self, grade_q: Any) -> str:
         for _section, _page, question in self.record.spec.iter_questions():

@@ -173,7 +173,7 @@ def test_return_fix_resubmit_regrade_approve(
         assert dialog.officer_grade_label.text() == "Standard"
         dialog.grade.setCurrentIndex(dialog.grade.findData("high"))
         qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)  # no rationale yet: refused
-        seen.append(dialog.error_label.text())
+        seen.append(dialog.problems_text())
         dialog.rationale.setFocus()
         type_text(dialog.rationale, RATIONALE)
         type_text(dialog.password, SUPERVISOR_PASSWORD)

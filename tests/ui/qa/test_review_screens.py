@@ -64,7 +64,7 @@ def test_lowering_below_the_floor_is_refused_with_the_reason_and_nothing_is_save
         type_text(dialog.rationale, "I think it is lower")
         type_text(dialog.password, SUPERVISOR_PASSWORD)
         qtbot.mouseClick(dialog.approve_button, Qt.MouseButton.LeftButton)
-        refused.append(dialog.error_label.text())
+        refused.append(dialog.problems_text())
         shot(dialog, artifacts_dir, "qa_approve_refused_floor")
         assert dialog.result() != ApproveDialog.DialogCode.Accepted
         return None  # the supervisor cancels
