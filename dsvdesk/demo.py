@@ -25,22 +25,16 @@ import bisect
 import contextlib
 import datetime as dt
 import functools
-import hashlib
 import itertools
-import json
-import operator
-import queue
 import random
 import re
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import paths
-from dsvdesk.demo_accounts import DEMO_ACCOUNTS_SETTING, DemoAccount
+from dsvdesk.demo_accounts import DemoAccount
 from dsvdesk.engine.spec import (
     DONT_KNOW,
     NO,
@@ -55,6 +49,7 @@ from dsvdesk.errors import UserFacingError
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
+    from dsvdesk.store.bulk import BulkLoad, Shape
     from dsvdesk.store.models import Session
 
 # ---------------------------------------------------------------------------------------------- people
@@ -1399,39 +1394,16 @@ def create_demo_station(
                 account.password,
                 admin.password,
             )
-    record_demo_accounts(store.path, accounts)
+    store.record_demo_accounts(accounts)
     return {a.username: store.login(a.username, a.password) for a in accounts}
 
 
 def record_demo_accounts(db_path: Path, accounts: Sequence[DemoAccount]) -> None:
-    """Write the ``demo_accounts`` setting (outside the typed station settings, which a station's admin
-    edits: this one only exists in databases the demo made)."""
-    from dsvdesk.store import db
+    """Mark the database as a demo database listing ``accounts`` for its login screen in demo mode."""
+    from dsvdesk.store import Store
 
-    conn = db.connect(db_path)
-    try:
-        with db.transaction(conn, db_path):
-            conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (
-                    DEMO_ACCOUNTS_SETTING,
-                    json.dumps(
-                        [
-                            {
-                                "username": a.username,
-                                "password": a.password,
-                                "role": a.role,
-                                "full_name": a.full_name,
-                                "collar": a.collar,
-                            }
-                            for a in accounts
-                        ],
-                        ensure_ascii=False,
-                    ),
-                ),
-            )
-    finally:
-        conn.close()
+    with Store.open(db_path) as store:
+        store.record_demo_accounts(accounts)
 
 
 class _DemoClock:
@@ -1690,26 +1662,11 @@ class _Template:
     """A complete (or draft) record made and checked the slow way, re-used with other people and dates."""
 
     plan: RecordPlan
-    answers: Mapping[str, Any]
-    columns: Mapping[str, Any]  # as the store derives them
-    completeness: int
-    flags: tuple[str, ...]
-    comments: Mapping[str, str]  # a supervisor's return comments (returned records)
-    fragments: Mapping[str, str]  # answer id -> its '"id": value' JSON, so a copy is serialised cheaply
+    shape: Shape
 
-    def json_parts(self, changeable: frozenset[str]) -> tuple[tuple[str, str | None, str], ...]:
-        """The answers' JSON as (fixed text, id of a personalised answer after it or None, that id's
-        '"id": ' prefix) triples."""
-        parts: list[tuple[str, str | None, str]] = []
-        fixed: list[str] = []
-        for key, fragment in self.fragments.items():
-            if key in changeable:
-                parts.append((", ".join(fixed), key, f"{_JSON.encode(key)}: "))
-                fixed = []
-            else:
-                fixed.append(fragment)
-        parts.append((", ".join(fixed), None, ""))
-        return tuple(parts)
+    @property
+    def answers(self) -> Mapping[str, Any]:
+        return self.shape.answers
 
 
 class _Personaliser:
@@ -1928,732 +1885,105 @@ def _bulk_insert_records(
 ) -> BulkSummary:
     import time
 
-    from dsvdesk.store import Store, audit, db
-    from dsvdesk.store.records import victim_key  # the key a save writes for linking a victim's records
+    from dsvdesk.store.bulk import BulkLoad, BulkRecord
+    from dsvdesk.store.models import Status
 
     started = time.perf_counter()
     today = today or dt.date.today()
-    store = Store.open(db_path)
-    conn = db.connect(store.path)
-    try:
-        officers = [
-            (int(r[0]), str(r[1]), str(r[2]), str(r[3]))
-            for r in conn.execute(
-                "SELECT id, username, full_name, collar FROM users WHERE role = 'officer' ORDER BY id"
-            )
-        ]
+    personaliser = _Personaliser(spec, today)
+    with BulkLoad.open(
+        db_path, spec, variable=frozenset(key for key, _k, _q, _r in personaliser.changes)
+    ) as load:
+        officers = list(load.officers)
         if owners:
-            unknown = sorted(set(owners) - {o[1] for o in officers})
+            unknown = sorted(set(owners) - {o.username for o in officers})
             if unknown:
                 raise DemoSetupError(
                     f"{', '.join(unknown)}: no such officer in {db_path}; records can only be "
                     "given to officer accounts."
                 )
-            officers = [o for o in officers if o[1] in owners]
-        supervisors = [
-            (int(r[0]), str(r[1]))
-            for r in conn.execute("SELECT id, username FROM users WHERE role = 'supervisor' ORDER BY id")
-        ]
+            officers = [o for o in officers if o.username in owners]
+        supervisors = load.supervisors
         if not officers or not supervisors:
             raise DemoSetupError(
                 f"The database {db_path} needs at least one officer and one supervisor account before bulk "
                 "records can be added (run `dsvdesk demo --fresh` or add the accounts)."
             )
-        settings = store.get_settings()
+        station = load.settings.station_name
         plans = plan_records(count, seed=seed, today=today, officers=len(officers))
-        personaliser = _Personaliser(spec, today)
         templates: dict[tuple[str, int], list[_Template]] = {}
         for plan in plans:
-            group = _status_group(plan)
-            pool = templates.setdefault(group, [])
+            pool = templates.setdefault(_status_group(plan), [])
             if len(pool) < templates_per_group:
-                pool.append(_make_template(store, spec, plan, today))
+                pool.append(_make_template(load, spec, plan, today))
         if progress is not None:
             progress(f"{sum(len(p) for p in templates.values())} record shapes checked")
-        definition_hash = spec.content_hash
-        table_columns = _table_columns()
-        comments: list[tuple[Any, ...]] = []
-        events: list[tuple[str, int, dict[str, Any]]] = []  # (at, order, fields)
-        approvals: list[tuple[str, str]] = []  # (approved_at, record id), for URNs in approval order
-        changeable = frozenset(key for key, _k, _q, _r in personaliser.changes)
-        column_updater = _ColumnUpdater(spec, changeable)
-        json_parts = {id(t): t.json_parts(changeable) for pool in templates.values() for t in pool}
+        # Each record's template, owner, reviewer and times — every draw from `rng`, in the same order as
+        # always, so a seed gives the same data.
         rng = random.Random(seed ^ 0xB01C)
-        base_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
-        # Pass 1 (cheap): each record's template, owner, reviewer and times — every draw from `rng`, in
-        # the same order as always, so a seed gives the same data — and its audit events; then the URNs.
-        shapes: list[_Shape] = []
         latest = last_moment(today).replace(tzinfo=dt.UTC) - dt.timedelta(hours=1)
         latest_created = latest - dt.timedelta(hours=2)
-        form_detail = {"form_id": spec.id}
+        bulk: list[BulkRecord] = []
         for number, plan in enumerate(plans):
-            status = plan.status
+            status = Status(plan.status)
             template = rng.choice(templates[_status_group(plan)])
-            owner_id, owner_username, owner_name, owner_collar = officers[plan.owner_index % len(officers)]
-            reviewer_id, reviewer_username = supervisors[number % len(supervisors)]
+            owner = officers[plan.owner_index % len(officers)]
             created = min(_utc(plan.created_at), latest_created)
             submitted = (
                 min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest)
-                if status != "draft"
+                if status is not Status.DRAFT
                 else None
             )
             reviewed = (
                 min(submitted + dt.timedelta(hours=rng.randint(3, 40)), latest)
-                if submitted is not None and status in ("returned", "approved")
+                if submitted is not None and status in (Status.RETURNED, Status.APPROVED)
                 else None
             )
             updated = reviewed or submitted or min(created + dt.timedelta(minutes=rng.randint(2, 90)), latest)
-            created_at = iso(created)
-            submitted_at = iso(submitted) if submitted is not None else None
-            reviewed_at = iso(reviewed) if reviewed is not None else None
-            updated_at = reviewed_at or submitted_at or iso(updated)
-            shapes.append(
-                _Shape(
-                    plan,
-                    template,
-                    owner_id,
-                    owner_name,
-                    owner_collar,
-                    reviewer_id,
-                    created_at,
-                    updated_at,
-                    submitted_at,
-                    reviewed_at,
+            bulk.append(
+                BulkRecord(
+                    record_id=plan.record_id,
+                    shape=template.shape,
+                    status=status,
+                    owner=owner,
+                    reviewer=supervisors[number % len(supervisors)],
+                    created_at=created,
+                    updated_at=updated,
+                    submitted_at=submitted,
+                    reviewed_at=reviewed,
+                    source=(plan, template),
                 )
             )
-            events.append(
-                (
-                    created_at,
-                    0,
-                    {
-                        "event": audit.COLLECTION,
-                        "user_id": owner_id,
-                        "username": owner_username,
-                        "record_id": plan.record_id,
-                        "revision": 1,
-                        "detail": form_detail,
-                    },
-                )
-            )
-            if submitted_at is not None:
-                events.append(
-                    (
-                        submitted_at,
-                        1,
-                        {
-                            "event": audit.SUBMITTED,
-                            "user_id": owner_id,
-                            "username": owner_username,
-                            "record_id": plan.record_id,
-                            "revision": 1,
-                            "detail": _ROUND_ONE,
-                        },
-                    )
-                )
-            if status == "returned" and reviewed_at is not None:
-                cleaned = dict(template.comments)
-                comments.extend(
-                    (plan.record_id, 1, 1, qid, text, reviewer_id, reviewed_at)
-                    for qid, text in cleaned.items()
-                )
-                events.append(
-                    (
-                        reviewed_at,
-                        2,
-                        {
-                            "event": audit.RETURNED,
-                            "user_id": reviewer_id,
-                            "username": reviewer_username,
-                            "record_id": plan.record_id,
-                            "revision": 1,
-                            "value_sha256": audit.value_hash(cleaned),
-                            "detail": {"round": 1, "questions": sorted(cleaned)},
-                        },
-                    )
-                )
-            if status == "approved" and reviewed_at is not None:
-                approvals.append((reviewed_at, plan.record_id))
-                events.append(
-                    (
-                        reviewed_at,
-                        3,
-                        {
-                            "event": audit.APPROVED,
-                            "user_id": reviewer_id,
-                            "username": reviewer_username,
-                            "record_id": plan.record_id,
-                            "revision": 1,
-                            "detail": {},
-                        },
-                    )
-                )
-        urns, counters = _allocate_urns(conn, approvals, settings.station_name, settings.urn_format)
-        for _at, _order, fields in events:
-            if fields["event"] == audit.APPROVED:
-                fields["detail"] = {"urn": urns[fields["record_id"]]}
-        events.sort(key=operator.itemgetter(0, 1))
-        head = conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
-        conn.close()
-        # Nothing more is read here: with no other connection open, the writer may load through a
-        # rollback journal rather than the WAL (see _write_bulk).
-        store.close()
-        definition = (
-            definition_hash,
-            spec.id,
-            spec.version,
-            spec.source_path or f"{spec.id}.yaml",
-            spec.source_text,
-            iso(dt.datetime.now(dt.UTC)),
-        )
-
         staff_by_owner: dict[int, Staff] = {}
-        encode_value = _JSON.encode
-        encode_text = _encode_text
-        encode_columns = _COLUMNS_JSON.encode
-        search_text = _search_text()
 
-        def personalised(shape: _Shape, seq: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-            """Pass 2 (the costly part): the record row and its search row."""
-            plan, template = shape.plan, shape.template
-            staff = staff_by_owner.get(shape.owner_id)
+        def changes(record: BulkRecord) -> Mapping[str, Any]:
+            """The record's people, dates, times and references on its template's answers."""
+            plan, template = record.source
+            staff = staff_by_owner.get(record.owner.id)
             if staff is None:
-                staff = staff_by_owner[shape.owner_id] = Staff(
-                    officer_name=f"PC {shape.owner_name}",
-                    officer_collar=shape.owner_collar,
-                    station=settings.station_name,
+                staff = staff_by_owner[record.owner.id] = Staff(
+                    officer_name=f"PC {record.owner.full_name}",
+                    officer_collar=record.owner.collar,
+                    station=station,
                 )
-            changed = personaliser.apply(template, plan, staff)
-            answers = template.answers
-            pieces: list[str] = []
-            for fixed, key, prefix in json_parts[id(template)]:
-                if fixed:
-                    pieces.append(fixed)
-                if key is not None:
-                    value = changed[key] if key in changed else answers[key]
-                    pieces.append(
-                        prefix + (encode_text(value) if type(value) is str else encode_value(value))
-                    )
-            columns = column_updater.apply(template, changed)
-            urn = urns.get(plan.record_id)
-            status = plan.status
-            approved = status == "approved"
-            row = (
-                seq,
-                plan.record_id,
-                spec.id,
-                definition_hash,
-                shape.owner_id,
-                shape.owner_id,
-                status,
-                1 + (status != "draft") + (shape.reviewed is not None),
-                shape.created,
-                shape.updated,
-                shape.submitted,
-                shape.reviewed if approved else None,
-                shape.reviewer_id if approved else None,
-                int(status != "draft"),
-                int(status == "returned"),
-                template.completeness,
-                *[columns.get(name) for name in table_columns],
-                victim_key(columns),
-                f" {' '.join(template.flags)} " if template.flags else "",
-                encode_columns(columns),
-                "{" + ", ".join(pieces) + "}",
-                urn,
-            )
-            return row, (seq, *search_text(columns, urn))
+            return personaliser.apply(template, plan, staff)
 
-        if progress is not None:
-            progress(f"{count:,} records planned; making and writing them")
-        # The audit rows and then the record rows are made on this thread and written on a writer thread
-        # as they come (SQLite releases the GIL while it works, so the two overlap on a two-core PC).
-        items: queue.Queue[_WriterItem] = queue.Queue(maxsize=4)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-writer") as writer:
-            written_future = writer.submit(
-                _write_bulk,
-                store.path,
-                head,
-                definition=definition,
-                items=items,
-                comments=comments,
-                counters=counters,
-            )
-            try:
-                for audit_rows in _audit_rows(
-                    [(at, fields) for at, _o, fields in events], head, _AUDIT_BATCH
-                ):
-                    if written_future.done():  # the writer gave up (e.g. another program wrote): stop early
-                        break
-                    _hand_over(items, ("audit", audit_rows), written_future)
-                for first in range(0, len(shapes), _BATCH):
-                    if written_future.done():
-                        break
-                    made = [
-                        personalised(shape, base_seq + number + 1)
-                        for number, shape in enumerate(shapes[first : first + _BATCH], start=first)
-                    ]
-                    _hand_over(items, ("records", [row for row, _search in made]), written_future)
-                    _hand_over(items, ("search", [search for _row, search in made]), written_future)
-                _hand_over(items, None, written_future)
-            except BaseException as exc:
-                _hand_over(items, exc, written_future)
-                raise
-            written = written_future.result()
-        by_status: dict[str, int] = {}
-        for plan in plans:
-            by_status[plan.status] = by_status.get(plan.status, 0) + 1
-    finally:
-        conn.close()  # closing twice is harmless
-        store.close()
+        result = load.write(bulk, changes, progress=progress)
+    by_status: dict[str, int] = {}
+    for plan in plans:
+        by_status[plan.status] = by_status.get(plan.status, 0) + 1
     return BulkSummary(
-        records=count,
+        records=result.records,
         by_status=by_status,
-        audit_events=written,
+        audit_events=result.audit_events,
         templates=sum(len(p) for p in templates.values()),
         seconds=time.perf_counter() - started,
     )
 
 
-_ROUND_ONE: Mapping[str, Any] = {"round": 1}
-
-
-# The store writes a record's derived columns and search-index row on every save; bulk rows must be
-# identical, so the store's own public helpers make them (Store.derive, records.column_value,
-# records.search_text, audit.event_hash). tests/unit/demo checks a bulk row against the store
-# re-saving the same record.
-
-
-def _table_columns() -> tuple[str, ...]:
-    from dsvdesk.store.records import TABLE_COLUMNS
-
-    return tuple(TABLE_COLUMNS)
-
-
-def _search_text() -> Callable[[Mapping[str, Any], str | None], tuple[str, str]]:
-    """The store's own ``records.search_text``: (names, refs) of a record for the search index."""
-    from dsvdesk.store.records import search_text
-
-    return search_text
-
-
-def _derive(store: Store, spec: FormSpec, answers: Mapping[str, Any]) -> Any:
-    return store.derive(spec, answers)
-
-
-def _make_template(store: Store, spec: FormSpec, plan: RecordPlan, today: dt.date) -> _Template:
+def _make_template(load: BulkLoad, spec: FormSpec, plan: RecordPlan, today: dt.date) -> _Template:
     answers = answers_for(spec, plan, today=today, reviewer=plan.status == "approved")
-    derived = _derive(store, spec, answers)
     comments = (
         _review_comments(spec, answers, random.Random(plan.extra_seed)) if plan.status == "returned" else {}
     )
-    return _Template(
-        plan=plan,
-        answers=answers,
-        columns=dict(derived.columns),
-        completeness=derived.completeness,
-        flags=tuple(derived.flags),
-        comments=comments,
-        fragments={key: _json_fragment(key, value) for key, value in answers.items()},
-    )
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False)
-# json.dumps(columns, ensure_ascii=False, default=str) as the store writes columns_json, made once.
-_COLUMNS_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
-
-
-def _json_fragment(key: str, value: Any) -> str:
-    return f"{_JSON.encode(key)}: {_JSON.encode(value)}"
-
-
-class _ColumnUpdater:
-    """Works out again the derived columns that read personalised answers (names, dates, references);
-    counts that read tags (the yes-count) keep the template's value, which personalising cannot change."""
-
-    def __init__(self, spec: FormSpec, changeable: frozenset[str]) -> None:
-        by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
-        self.constants = dict(spec.constants)
-        from dsvdesk.store.records import column_value
-
-        self.column_value = column_value
-        self.direct: list[tuple[str, str]] = []  # (column, answered question id)
-        # (column, expression over answered questions only, the names it reads, its results by their values
-        # or None if it reads the clock: the same first name and surname always make the same full name)
-        self.computed: list[tuple[str, Any, tuple[str, ...], dict[tuple[Any, ...], Any] | None]] = []
-        self.references: set[str] = set()  # every name the computed expressions read
-        for column, source in spec.columns.items():
-            q = by_id.get(source)
-            if q is None:
-                continue
-            if _answerable(q):
-                if source in changeable:
-                    self.direct.append((column, source))
-            elif (
-                q.expression is not None
-                and not q.expression.tags
-                and all(
-                    ref in self.constants or (ref in by_id and _answerable(by_id[ref]))
-                    for ref in q.expression.all_references()
-                )
-                and q.expression.all_references() & changeable
-            ):
-                names = tuple(sorted(q.expression.all_references()))
-                reads_clock = bool(q.expression.functions & {"today", "now"})
-                self.computed.append((column, q.expression, names, None if reads_clock else {}))
-                self.references.update(names)
-        from dsvdesk.engine.expressions import MappingEnvironment
-
-        self.environment = MappingEnvironment
-
-    def apply(self, template: _Template, changed: Mapping[str, Any]) -> dict[str, Any]:
-        """The template's columns with those that read ``changed`` answers (``_Personaliser.apply``)
-        worked out again; every other answer is the template's."""
-        columns = dict(template.columns)
-        column_value = self.column_value
-        answers = template.answers
-        for column, source in self.direct:
-            columns[column] = column_value(changed[source] if source in changed else answers.get(source))
-        if self.computed:
-            # The constants, then the answers over them, as the store's environment has them; only the
-            # names the expressions read are looked up.
-            values = dict(self.constants)
-            for name in self.references:
-                if name in changed:
-                    values[name] = changed[name]
-                elif name in answers:
-                    values[name] = answers[name]
-            env: Any = None
-            for column, expression, names, kept in self.computed:
-                key = tuple(values.get(name, _MISSING) for name in names)
-                # not kept if the expression reads the clock, or a list is among the values (the children)
-                results = kept if kept is not None and _hashable(key) else None
-                if results is not None and key in results:
-                    columns[column] = results[key]
-                    continue
-                if env is None:
-                    env = self.environment(values)
-                columns[column] = column_value(expression.evaluate(env))
-                if results is not None:
-                    results[key] = columns[column]
-        if columns.get("yes_count") is not None:
-            columns["yes_count"] = int(columns["yes_count"])
-        return columns
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _allocate_urns(
-    conn: sqlite3.Connection, approvals: list[tuple[str, str]], station: str, urn_format: str
-) -> tuple[dict[str, str], dict[int, int]]:
-    """URNs for the approved bulk records in approval order, continuing each year's counter (the store's
-    format and counters, so later approvals in the app carry on without a gap or a clash). Returns the
-    URNs by record id and the counters to store."""
-    counters = {int(y): int(n) for y, n in conn.execute("SELECT year, last FROM urn_counters")}
-    taken = {str(r[0]) for r in conn.execute("SELECT urn FROM records WHERE urn IS NOT NULL")}
-    urns: dict[str, str] = {}
-    for approved_at, record_id in sorted(approvals):
-        year = int(approved_at[:4])
-        while True:
-            counters[year] = counters.get(year, 0) + 1
-            urn = urn_format.format(
-                station=station, yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=counters[year]
-            )
-            if urn not in taken:
-                break
-        taken.add(urn)
-        urns[record_id] = urn
-    return urns, counters
-
-
-# One item for the writer thread: ("audit" | "records" | "search", rows), an exception (the maker
-# failed: roll everything back), or None (all rows handed over: finish and commit).
-_WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
-_RECORD_FIELDS_HEAD = (
-    "seq",
-    "id",
-    "form_id",
-    "definition_hash",
-    "owner_id",
-    "editor_id",
-    "status",
-    "version",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "approved_at",
-    "approved_by",
-    "ever_submitted",
-    "return_rounds",
-    "completeness",
-)
-_RECORD_FIELDS_TAIL = ("victim_key", "flags", "columns_json", "answers_json", "urn")
-_COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "author_id", "created_at")
-# Parameters per multi-row INSERT (SQLite's default limit is 32,766). The sqlite3 module releases the GIL
-# while SQLite runs a statement, and taking it back waits for the maker thread to yield it (up to the
-# 5 ms switch interval): one statement per row made the writer wait far longer than it wrote, and even
-# 100 rows per statement left the audit and search rows (2 ms of work per 100) mostly waiting.
-_PARAMETERS_PER_STATEMENT = 30_000
-
-
-def _write_bulk(
-    path: Path,
-    head: tuple[Any, ...],
-    *,
-    definition: tuple[Any, ...],
-    items: queue.Queue[_WriterItem],
-    comments: list[tuple[Any, ...]],
-    counters: Mapping[int, int],
-) -> int:
-    """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
-
-    ``items`` brings the audit rows (already chained from ``head``), then each batch's record rows and
-    search rows as they are made, then None; an exception put there instead (the maker failed) rolls
-    everything back.
-
-    The audit chain was hashed from ``head``: if another program added an event since, nothing is
-    written (the chain would break) and the user is asked to run the command again."""
-    from dsvdesk.store import db
-
-    conn = db.connect(path)
-    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages
-    # again and again (the store's own connections keep SQLite's default).
-    conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
-    rollback_journal = _use_rollback_journal(conn, path)
-    try:
-        with db.transaction(conn, path):
-            if tuple(
-                conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
-            ) != tuple(head):
-                raise DemoSetupError(
-                    f"Another program wrote to {path} while the bulk records were being made, so nothing was "
-                    "added. Close DSVDesk on that database and run the command again."
-                )
-            conn.execute(
-                "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
-                definition,
-            )
-            record_fields = (*_RECORD_FIELDS_HEAD, *_table_columns(), *_RECORD_FIELDS_TAIL)
-            tables = {
-                "audit": ("audit_events", _AUDIT_FIELDS),
-                "records": ("records", record_fields),
-                "search": ("records_fts", ("rowid", "names", "refs")),
-            }
-            audit_written = 0
-            last_event: tuple[Any, ...] | None = None
-            while (item := items.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise DemoSetupError("The bulk records could not be made, so none were added.") from item
-                kind, rows = item
-                table, fields = tables[kind]
-                _insert_rows(conn, table, fields, rows)
-                if kind == "audit" and rows:
-                    audit_written += len(rows)
-                    last_event = rows[-1]
-            _insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
-            conn.executemany(
-                "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
-                "ON CONFLICT (year) DO UPDATE SET last = excluded.last",
-                sorted(counters.items()),
-            )
-            if last_event is not None:
-                conn.execute(
-                    "UPDATE audit_head SET last_id = ?, last_hash = ?, count = ? WHERE id = 1",
-                    (last_event[0], last_event[-1], int(head[2]) + audit_written),
-                )
-        return audit_written
-    finally:
-        if rollback_journal:
-            _return_to_wal(conn, path)
-        conn.close()
-
-
-def _use_rollback_journal(conn: sqlite3.Connection, path: Path) -> bool:
-    """Load through a rollback journal instead of the WAL, if no other connection has the database open.
-
-    In WAL mode every page of the load is written twice: to the WAL (about 1 GB at 100,000 records),
-    then copied into the database by the checkpoint after the commit. A rollback journal only keeps the
-    original content of pages that already existed, and the load mostly adds new pages at the end of
-    the file, so it is written once. The guarantees stay SQLite's: synchronous=FULL, and a crash or
-    error mid-load rolls the database back to what it was. Returns True if the mode was changed (the
-    caller switches back to WAL afterwards); False, staying in WAL, if another connection is open."""
-    from dsvdesk import log
-    from dsvdesk.store import db
-
-    conn.execute("PRAGMA busy_timeout = 0")  # someone else has it open: do not wait, keep the WAL
-    try:
-        mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
-    except sqlite3.OperationalError as exc:
-        log.storage.info("bulk load of %s stays in WAL mode (%s)", path.name, exc)
-        mode = "wal"
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {db.DEFAULT_BUSY_TIMEOUT_MS:d}")
-    return mode == "delete"
-
-
-def _return_to_wal(conn: sqlite3.Connection, path: Path) -> None:
-    """Back to WAL mode after the load. Never raises: should it fail, every DSVDesk connection sets WAL
-    mode again when it opens the database (``db.apply_pragmas``), so the worst case is a note in the log."""
-    from dsvdesk import log
-
-    try:
-        mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
-    except sqlite3.Error as exc:
-        mode = str(exc)
-    if mode != "wal":
-        log.storage.warning(
-            "%s could not go back to WAL mode after the bulk load (%s); the next connection sets it",
-            path.name,
-            mode,
-        )
-
-
-def _insert_rows(
-    conn: sqlite3.Connection, table: str, fields: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """INSERT ``rows`` in order, as many per statement as :data:`_PARAMETERS_PER_STATEMENT` (or SQLite's
-    own limit, if lower) allows."""
-    parameters = min(_PARAMETERS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    per_statement = max(1, parameters // len(fields))
-    for first in range(0, len(rows), per_statement):
-        chunk = rows[first : first + per_statement]
-        conn.execute(_insert_sql(table, fields, len(chunk)), list(itertools.chain.from_iterable(chunk)))
-
-
-@functools.lru_cache(maxsize=32)
-def _insert_sql(table: str, fields: tuple[str, ...], rows: int) -> str:
-    one_row = f"({', '.join('?' for _ in fields)})"
-    return f"INSERT INTO {table} ({', '.join(fields)}) VALUES {', '.join([one_row] * rows)}"  # noqa: S608 - fixed names
-
-
-_BATCH = 2_000  # records per hand-over to the writer thread
-_AUDIT_BATCH = 20_000  # audit events per hand-over
-
-
-def _hand_over(batches: queue.Queue[Any], item: Any, writer: Future[int]) -> None:
-    """Queue ``item`` for the writer unless the writer has stopped (then nobody would take it)."""
-    while not writer.done():
-        try:
-            batches.put(item, timeout=0.2)
-            return
-        except queue.Full:
-            continue
-
-
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """A planned bulk record's template, people and times (pass 1), before it is personalised."""
-
-    plan: RecordPlan
-    template: _Template
-    owner_id: int
-    owner_name: str
-    owner_collar: str
-    reviewer_id: int
-    created: str
-    updated: str
-    submitted: str | None
-    reviewed: str | None
-
-
-_AUDIT_FIELDS = (
-    "id",
-    "at",
-    "event",
-    "user_id",
-    "username",
-    "record_id",
-    "revision",
-    "question_id",
-    "value_sha256",
-    "justification",
-    "recipient",
-    "detail",
-    "prev_hash",
-    "hash",
-)
-# audit.canonical_json (json.dumps with these settings), with the encoder made once rather than per call.
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-_encode_text = json.encoder.encode_basestring  # what the encoders above write for a str (C, no checks)
-
-
-def _canonical_value(value: Any) -> str:
-    """One value as ``audit.canonical_json`` writes it (the json module's own text for each type)."""
-    if value is None:
-        return "null"
-    if type(value) is str:
-        return _encode_text(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    return _CANONICAL_JSON.encode(value)
-
-
-def _audit_rows(
-    events: Sequence[tuple[str, Mapping[str, Any]]], head: tuple[Any, ...], batch: int = _AUDIT_BATCH
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The audit rows for ``events`` (in order), continuing the hash chain from ``head``, ``batch`` at a
-    time.
-
-    Each hash is ``audit.event_hash`` of the row (tests/unit/demo check that the two agree): the sha256
-    of the canonical JSON (sorted keys, no spaces) of every column but the hash, ``detail`` as parsed
-    JSON. The JSON is put together here from its values' own JSON, keys in sorted order: calling
-    ``audit.event_hash`` for each of 290,000 events took about 10 s, this about 2 s."""
-    value = _canonical_value
-    sha256 = hashlib.sha256
-    previous = str(head[1])
-    next_id = int(head[0]) + 1
-    rows: list[tuple[Any, ...]] = []
-    for at, given in events:
-        get = given.get
-        detail = _CANONICAL_JSON.encode(dict(get("detail") or {}))
-        event, user_id, username, record_id, revision, question_id, value_sha256, justification, recipient = (
-            get("event"),
-            get("user_id"),
-            get("username"),
-            get("record_id"),
-            get("revision"),
-            get("question_id"),
-            get("value_sha256"),
-            get("justification"),
-            get("recipient"),
-        )
-        # The keys in sorted order; the detail's canonical text is the canonical text of its parsed JSON.
-        body = (
-            f'{{"at":{value(at)},"detail":{detail},"event":{value(event)},"id":{next_id:d},'
-            f'"justification":{value(justification)},"prev_hash":{value(previous)},'
-            f'"question_id":{value(question_id)},"recipient":{value(recipient)},'
-            f'"record_id":{value(record_id)},"revision":{value(revision)},"user_id":{value(user_id)},'
-            f'"username":{value(username)},"value_sha256":{value(value_sha256)}}}'
-        )
-        digest = sha256(body.encode("utf-8")).hexdigest()
-        rows.append(
-            (
-                next_id,
-                at,
-                event,
-                user_id,
-                username,
-                record_id,
-                revision,
-                question_id,
-                value_sha256,
-                justification,
-                recipient,
-                detail,
-                previous,
-                digest,
-            )
-        )
-        previous = digest
-        next_id += 1
-        if len(rows) >= batch:
-            yield rows
-            rows = []
-    if rows:
-        yield rows
+    return _Template(plan=plan, shape=load.shape(answers, comments))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # The settings key under which a demo database lists its accounts for the login screen in demo mode.
@@ -24,6 +25,23 @@ class DemoAccount:
     role: str  # officer | supervisor | admin
     full_name: str
     collar: str
+
+
+def accounts_json(accounts: Sequence[DemoAccount]) -> str:
+    """The setting's value: the accounts as JSON (what :func:`demo_accounts_in` reads back)."""
+    return json.dumps(
+        [
+            {
+                "username": a.username,
+                "password": a.password,
+                "role": a.role,
+                "full_name": a.full_name,
+                "collar": a.collar,
+            }
+            for a in accounts
+        ],
+        ensure_ascii=False,
+    )
 
 
 def demo_accounts_in(conn: sqlite3.Connection) -> list[DemoAccount]:

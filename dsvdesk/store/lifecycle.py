@@ -18,7 +18,7 @@ from dsvdesk.store import audit
 from dsvdesk.store.errors import FindingsBlock, InvalidInput, InvalidTransition, PermissionDenied
 from dsvdesk.store.models import EDITABLE_STATUSES, RecordRef, Role, Session, Status, User
 from dsvdesk.store.records import RecordOps, RecordState
-from dsvdesk.store.settings import station_code
+from dsvdesk.store.settings import format_urn
 
 MAX_COMMENT_CHARS = 10_000
 MAX_REASON_CHARS = 2_000
@@ -202,9 +202,7 @@ class LifecycleOps(RecordOps):
                     (year,),
                 ).fetchone()[0]
             )
-            urn = settings.urn_format.format(
-                station=station_code(settings), yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=seq
-            )
+            urn = format_urn(settings, year, seq)
             # a changed format could repeat an earlier reference: skip to the next number rather than collide
             if conn.execute("SELECT 1 FROM records WHERE urn = ?", (urn,)).fetchone() is None:
                 return urn

@@ -318,14 +318,36 @@ _LOAD_FOR_SAVE_SQL = (
 )
 
 
+# How a row holds its JSON documents: the answers (``answers_json``, values already normalised by
+# ``_apply``) and the derived columns (``columns_json``). Bulk loads (``store.bulk``) use the same encoders.
+ANSWERS_JSON = json.JSONEncoder(ensure_ascii=False)
+COLUMNS_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def flags_text(flags: Iterable[str]) -> str:
+    """The ``flags`` column: the flag names with a space either side (``LIKE '% name %'`` finds one)."""
+    joined = " ".join(flags)
+    return f" {joined} " if joined else ""
+
+
+def finish_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """The last step of deriving columns: ``yes_count`` is a whole number or nothing."""
+    yes = columns.get("yes_count")
+    if yes is not None:
+        try:
+            columns["yes_count"] = int(yes)
+        except (TypeError, ValueError):
+            columns["yes_count"] = None
+    return columns
+
+
 def _derived_params(derived: Derived) -> list[Any]:
-    flags = f" {' '.join(derived.flags)} " if derived.flags else ""
     return [
         *(derived.columns.get(name) for name in TABLE_COLUMNS),
         victim_key(derived.columns),
         derived.completeness,
-        flags,
-        json.dumps(derived.columns, ensure_ascii=False, default=str),
+        flags_text(derived.flags),
+        COLUMNS_JSON.encode(derived.columns),
     ]
 
 
@@ -396,12 +418,7 @@ class RecordOps(StoreBase):
         for column, source_id in spec.columns.items():
             raw = answers.get(source_id) if source_id in answers else values.get(source_id)
             columns[column] = column_value(raw)
-        yes = columns.get("yes_count")
-        if yes is not None:
-            try:
-                columns["yes_count"] = int(yes)
-            except (TypeError, ValueError):
-                columns["yes_count"] = None
+        finish_columns(columns)
         flags = tuple(dict.fromkeys(f for f in evaluation.flags if f and not any(c.isspace() for c in f)))
         return Derived(columns=columns, completeness=max(0, min(100, int(evaluation.percent))), flags=flags)
 
@@ -472,7 +489,7 @@ class RecordOps(StoreBase):
                     user.id,
                     now,
                     now,
-                    json.dumps(working, ensure_ascii=False),
+                    ANSWERS_JSON.encode(working),
                 ),
             )
             assert cursor.lastrowid is not None
@@ -681,7 +698,7 @@ class RecordOps(StoreBase):
                 derived = self.derive(spec, working)
             new_version = state.version + 1
             now = self._stamp()
-            answers_json = json.dumps(working, ensure_ascii=False)
+            answers_json = ANSWERS_JSON.encode(working)
             if reused is not None and derived == reused.derived:
                 conn.execute(
                     "UPDATE records SET answers_json = ?, version = ?, updated_at = ? WHERE seq = ?",

@@ -44,6 +44,13 @@ def station_code(settings: Settings) -> str:
     return settings.station_code or default_station_code(settings.station_name)
 
 
+def format_urn(settings: Settings, year: int, seq: int) -> str:
+    """The reference of the ``seq``-th approval of ``year`` (``urn_counters`` counts them per year)."""
+    return settings.urn_format.format(
+        station=station_code(settings), yyyy=f"{year:04d}", yy=f"{year % 100:02d}", seq=seq
+    )
+
+
 def check_urn_format(fmt: str) -> str | None:
     """A message if ``fmt`` cannot make unique references, else None."""
     try:
@@ -124,4 +131,15 @@ def write(conn: sqlite3.Connection, changes: dict[str, Any]) -> None:
     conn.executemany(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [(name, json.dumps(value)) for name, value in changes.items()],
+    )
+
+
+def write_raw(conn: sqlite3.Connection, key: str, text: str) -> None:
+    """Write a value outside the typed settings (``text`` is its JSON), e.g. the demo accounts a demo
+    database lists on its login screen (call inside a transaction)."""
+    if key in SETTING_NAMES:
+        raise InvalidInput(f"{key} is a station setting; change it with the station settings.")
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, text),
     )

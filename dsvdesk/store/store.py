@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from dsvdesk import log
 from dsvdesk.store import audit, db
+from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.base import Clock, utc_now
 from dsvdesk.store.lifecycle import LifecycleOps
 from dsvdesk.store.models import (
@@ -19,6 +22,9 @@ from dsvdesk.store.models import (
     Session,
 )
 from dsvdesk.store.users import UserOps
+
+if TYPE_CHECKING:
+    from dsvdesk.demo_accounts import DemoAccount
 
 
 class Store(LifecycleOps, UserOps):
@@ -106,6 +112,18 @@ class Store(LifecycleOps, UserOps):
                     },
                 )
         return count
+
+    # ----------------------------------------------------------------------------------- demo
+    def record_demo_accounts(self, accounts: Sequence[DemoAccount]) -> None:
+        """Mark this database as a demo database: the accounts its login screen lists in demo mode
+        (``dsvdesk.demo_accounts``; only ``dsvdesk demo`` writes them, and ``--fresh`` deletes only a
+        database that has them)."""
+        from dsvdesk import demo_accounts
+
+        with self._tx() as conn:
+            settings_mod.write_raw(
+                conn, demo_accounts.DEMO_ACCOUNTS_SETTING, demo_accounts.accounts_json(accounts)
+            )
 
     # ----------------------------------------------------------------------------------- backup
     def backup(self, out: Path | str, *, session: Session | None = None) -> Path:

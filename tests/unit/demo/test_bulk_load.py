@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dsvdesk import demo
 from dsvdesk.engine.spec import FormSpec
-from dsvdesk.store import Store, audit
+from dsvdesk.store import Store, bulk
 from tests.unit.demo.conftest import TODAY, copy_database
 
 CONTENT = (
@@ -52,9 +52,9 @@ def test_small_batches_write_the_same_database_as_large_ones(
     implicit ids and the audit chain come out the same."""
     other = copy_database(station, tmp_path / "other.sqlite3")
     demo.bulk_insert_records(station, spec, count=90, seed=8, today=TODAY, templates_per_group=2)
-    monkeypatch.setattr(demo, "_BATCH", 7)
-    monkeypatch.setattr(demo, "_AUDIT_BATCH", 11)
-    monkeypatch.setattr(demo, "_PARAMETERS_PER_STATEMENT", 100)  # a few rows per statement
+    monkeypatch.setattr(bulk, "BATCH", 7)
+    monkeypatch.setattr(bulk, "AUDIT_BATCH", 11)
+    monkeypatch.setattr(bulk, "PARAMETERS_PER_STATEMENT", 100)  # a few rows per statement
     demo.bulk_insert_records(other, spec, count=90, seed=8, today=TODAY, templates_per_group=2)
     assert content(station) == content(other)
     with Store.open(other) as store:
@@ -88,17 +88,17 @@ def test_a_failure_while_making_rows_leaves_the_database_as_it_was(
     demo.bulk_insert_records(station, spec, count=20, seed=1, today=TODAY, templates_per_group=2)
     before = content(station)
     made = 0
-    apply = demo._ColumnUpdater.apply
+    apply = bulk._ColumnDeriver.apply
 
-    def failing_apply(self: demo._ColumnUpdater, template: Any, changed: Any) -> dict[str, Any]:
+    def failing_apply(self: bulk._ColumnDeriver, shape: Any, changed: Any) -> dict[str, Any]:
         nonlocal made
         made += 1
         if made == 25:  # after the audit rows and two batches have gone to the writer
             raise RuntimeError("the maker failed")
-        return apply(self, template, changed)
+        return apply(self, shape, changed)
 
-    monkeypatch.setattr(demo, "_BATCH", 10)
-    monkeypatch.setattr(demo._ColumnUpdater, "apply", failing_apply)
+    monkeypatch.setattr(bulk, "BATCH", 10)
+    monkeypatch.setattr(bulk._ColumnDeriver, "apply", failing_apply)
     with pytest.raises(RuntimeError, match="the maker failed"):
         demo.bulk_insert_records(station, spec, count=40, seed=2, today=TODAY, templates_per_group=2)
     assert content(station) == before
@@ -114,62 +114,10 @@ def test_rows_go_in_whatever_sqlites_parameter_limit(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (a INTEGER, b TEXT, c TEXT)")
         conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 8)  # two rows of three per statement
         rows = [(n, f"row {n}", "ł" * n) for n in range(23)]
-        demo._insert_rows(conn, "t", ("a", "b", "c"), rows)
+        bulk.insert_rows(conn, "t", ("a", "b", "c"), rows)
         assert conn.execute("SELECT a, b, c FROM t ORDER BY rowid").fetchall() == rows
     finally:
         conn.close()
-
-
-texts = st.one_of(st.none(), st.text(max_size=30))
-events = st.lists(
-    st.tuples(
-        st.text(min_size=1, max_size=32),
-        st.fixed_dictionaries(
-            {
-                "event": st.sampled_from((audit.COLLECTION, audit.SUBMITTED, audit.RETURNED, audit.APPROVED)),
-                "user_id": st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1)),
-                "username": texts,
-                "record_id": texts,
-                "revision": st.one_of(st.none(), st.integers(0, 10)),
-                "detail": st.dictionaries(
-                    st.text(max_size=10),
-                    st.one_of(
-                        st.integers(),
-                        st.text(max_size=20),
-                        st.lists(st.text(max_size=8), max_size=4),
-                        st.none(),
-                    ),
-                    max_size=4,
-                ),
-            },
-            optional={
-                "value_sha256": texts,
-                "question_id": texts,
-                "justification": texts,
-                "recipient": texts,
-            },
-        ),
-    ),
-    max_size=12,
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(events=events, head_id=st.integers(0, 10**6), head_hash=st.text(max_size=64))
-def test_bulk_audit_hashes_are_the_stores_event_hashes(
-    events: list[tuple[str, dict[str, Any]]], head_id: int, head_hash: str
-) -> None:
-    rows = [
-        row for batch in demo._audit_rows(events, (head_id, head_hash, head_id), batch=5) for row in batch
-    ]
-    assert [row[0] for row in rows] == list(range(head_id + 1, head_id + 1 + len(events)))
-    previous = head_hash
-    for row in rows:
-        fields = dict(zip(demo._AUDIT_FIELDS, row, strict=True))
-        assert fields["prev_hash"] == previous
-        assert fields["detail"] == audit.canonical_json(dict(events[row[0] - head_id - 1][1]["detail"]))
-        assert audit.event_hash(fields) == fields["hash"]
-        previous = fields["hash"]
 
 
 @settings(max_examples=100, deadline=None)

@@ -81,7 +81,7 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(station: Station) -> Non
 
         rows = store._conn.execute("SELECT * FROM audit_events WHERE id = 5").fetchone()
         assert rows is not None
-        fields = dict(zip(audit._COLUMNS, rows, strict=True))
+        fields = dict(zip(audit.COLUMNS, rows, strict=True))
         real_hash = audit.event_hash(fields)
     _tamper_again = sqlite3.connect(station.path)
     _tamper_again.execute(f"UPDATE audit_events SET hash = '{real_hash}' WHERE id = 5")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsvdesk.store import Store, audit
 from tests.unit.store.conftest import Station
@@ -68,4 +74,75 @@ def test_an_empty_batch_writes_nothing(station: Station) -> None:
     before = _chain(station.path)
     with station.store.transaction() as conn:
         assert audit.append_many(conn, []) == 0
+    assert _chain(station.path) == before
+
+
+texts = st.one_of(st.none(), st.text(max_size=30))
+events = st.lists(
+    st.fixed_dictionaries(
+        {
+            "at": st.text(min_size=1, max_size=32),
+            "event": st.sampled_from((audit.COLLECTION, audit.SUBMITTED, audit.RETURNED, audit.APPROVED)),
+            "user_id": st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+            "username": texts,
+            "record_id": texts,
+            "revision": st.one_of(st.none(), st.integers(0, 10)),
+            "detail": st.dictionaries(
+                st.text(max_size=10),
+                st.one_of(
+                    st.integers(),
+                    st.floats(allow_nan=False),
+                    st.booleans(),
+                    st.text(max_size=20),
+                    st.lists(st.text(max_size=8), max_size=4),
+                    st.dictionaries(st.text(max_size=4), st.integers(), max_size=3),
+                    st.none(),
+                ),
+                max_size=4,
+            ),
+        },
+        optional={
+            "value_sha256": texts,
+            "question_id": texts,
+            "justification": texts,
+            "recipient": texts,
+        },
+    ),
+    max_size=12,
+)
+
+
+def defined_hash(fields: dict[str, Any]) -> str:
+    """The chain hash as the audit format defines it: the sha256 of the canonical JSON (sorted keys, no
+    spaces, not ASCII-escaped) of every column but ``hash``, with ``detail`` as parsed JSON."""
+    body = {name: fields[name] for name in audit.COLUMNS if name != "hash"}
+    body["detail"] = json.loads(body["detail"])
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=events, head_id=st.integers(0, 10**6), head_hash=st.text(max_size=64))
+def test_chained_rows_carry_the_formats_hashes(
+    events: list[dict[str, Any]], head_id: int, head_hash: str
+) -> None:
+    """``chain_rows`` (what append, append_many and bulk loads write) and ``event_hash`` (what verify
+    checks) both give the hash the format defines, whatever the values."""
+    rows = [row for batch in audit.chain_rows(events, head_id, head_hash, batch=5) for row in batch]
+    assert [row[0] for row in rows] == list(range(head_id + 1, head_id + 1 + len(events)))
+    previous = head_hash
+    for row, event in zip(rows, events, strict=True):
+        fields = dict(zip(audit.COLUMNS, row, strict=True))
+        assert fields["prev_hash"] == previous
+        assert fields["detail"] == audit.canonical_json(event["detail"])
+        assert fields["hash"] == defined_hash(fields) == audit.event_hash(fields)
+        previous = fields["hash"]
+
+
+def test_an_unknown_event_field_is_a_bug_caught_before_anything_is_written(station: Station) -> None:
+    import pytest
+
+    before = _chain(station.path)
+    with pytest.raises(TypeError, match="colour"), station.store._tx() as conn:
+        audit.append_many(conn, [{"at": "2026-01-01", "event": audit.LOGIN, "colour": "red"}])
     assert _chain(station.path) == before

@@ -1,0 +1,643 @@
+"""Bulk loading: many records in every lifecycle state written in ONE transaction, fast (the benchmark
+data of ``dsvdesk demo --records N``).
+
+The rows are the store's own: the derived columns come from :meth:`Store.derive` and
+``records.column_value``/``finish_columns``, the flags, search row, victim key and JSON documents from
+``records``, the URNs from ``settings.format_urn`` and the station's year counters, and the audit rows
+from ``audit.chain_rows`` (the one implementation of the chain's hash). A migration or a change of the
+audit format is therefore made once, in the store, and bulk rows follow it.
+
+How to load::
+
+    load = BulkLoad.open(path, spec, variable=keys)   # keys: answers that differ from record to record
+    shape = load.shape(answers, comments)             # a record shape, derived and checked once
+    result = load.write(records, changes)             # BulkRecord per record; changes(record) -> answers
+
+A shape is a complete set of answers, derived the slow way (the full evaluation a save does); each
+record is a shape with some ``variable`` answers changed (its people, dates, references). Only the
+columns that read a changed answer are worked out again, so 100,000 records cost seconds, not the
+minutes 100,000 evaluations would. Each record gets a collection event and one event per lifecycle step
+(submitted, returned with its comments, approved with its URN); bulk records carry no signed PDFs and
+no per-answer alteration events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import json
+import queue
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk import log
+from dsvdesk.store import audit, db, records
+from dsvdesk.store.base import iso, utc_now
+from dsvdesk.store.errors import InvalidInput
+from dsvdesk.store.models import Status
+from dsvdesk.store.settings import Settings, format_urn
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
+    from dsvdesk.store.store import Store
+
+
+class BulkLoadRefused(InvalidInput):
+    """The bulk load cannot be done on this database as asked; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user records can be given to (officers) or reviewed by (supervisors)."""
+
+    id: int
+    username: str
+    full_name: str
+    collar: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A complete (or draft) set of answers, derived once, that many bulk records are made from."""
+
+    answers: Mapping[str, Any]
+    derived: records.Derived
+    comments: Mapping[str, str]  # a supervisor's return comments, {question id: text} (returned records)
+    # The answers document as (fixed JSON text, id of a variable answer after it or None, that id's
+    # '"id": ' prefix), so a record's document is joined from text rather than encoded whole.
+    parts: tuple[tuple[str, str | None, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRecord:
+    """One record to load: its shape, people and moments. ``source`` is the caller's own (handed back to
+    ``changes``)."""
+
+    record_id: str
+    shape: Shape
+    status: Status
+    owner: Account
+    reviewer: Account
+    created_at: dt.datetime
+    updated_at: dt.datetime  # a draft's last save; later statuses take their last step's moment
+    submitted_at: dt.datetime | None = None
+    reviewed_at: dt.datetime | None = None  # returned or approved
+    source: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    records: int
+    audit_events: int
+
+
+# Records per hand-over to the writer thread, audit events per hand-over, and parameters per multi-row
+# INSERT (SQLite's default limit is 32,766). The sqlite3 module releases the GIL while SQLite runs a
+# statement, and taking it back waits for the maker thread to yield it (up to the 5 ms switch interval):
+# one statement per row made the writer wait far longer than it wrote, and even 100 rows per statement
+# left the audit and search rows (2 ms of work per 100) mostly waiting. Speed only: tests/unit/store
+# checks that other sizes write the same database.
+BATCH = 2_000
+AUDIT_BATCH = 20_000
+PARAMETERS_PER_STATEMENT = 30_000
+
+_RECORD_FIELDS = (
+    "seq",
+    "id",
+    "form_id",
+    "definition_hash",
+    "owner_id",
+    "editor_id",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "approved_at",
+    "approved_by",
+    "ever_submitted",
+    "return_rounds",
+    "completeness",
+    *records.TABLE_COLUMNS,
+    "victim_key",
+    "flags",
+    "columns_json",
+    "answers_json",
+    "urn",
+)
+_COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "author_id", "created_at")
+_ROUND_ONE: Mapping[str, Any] = {"round": 1}
+# One item for the writer thread: ("audit" | "records" | "search", rows), an exception (the maker
+# failed: roll everything back), or None (all rows handed over: finish and commit).
+_WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
+
+
+class BulkLoad:
+    """One bulk load into the database at ``path`` for the form ``spec``; ``variable`` names the
+    answers (question ids) that differ from record to record."""
+
+    def __init__(self, store: Store, spec: FormSpec, variable: frozenset[str]) -> None:
+        self._store = store
+        self.spec = spec
+        self.variable = variable
+        self._columns = _ColumnDeriver(spec, variable)
+        with store._read() as conn:
+            self.officers = _accounts(conn, "officer")
+            self.supervisors = _accounts(conn, "supervisor")
+        self.settings: Settings = store.get_settings()
+
+    @classmethod
+    def open(cls, path: Path | str, spec: FormSpec, *, variable: frozenset[str] = frozenset()) -> BulkLoad:
+        from dsvdesk.store.store import Store
+
+        store = Store.open(path)
+        try:
+            return cls(store, spec, frozenset(variable))
+        except BaseException:
+            store.close()
+            raise
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> BulkLoad:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def shape(self, answers: Mapping[str, Any], comments: Mapping[str, str] | None = None) -> Shape:
+        """Derive ``answers`` as a save would (the full evaluation) for records to be made from them."""
+        answers = dict(answers)
+        fragments = {key: f"{_encode(key)}: {_encode(value)}" for key, value in answers.items()}
+        parts: list[tuple[str, str | None, str]] = []
+        fixed: list[str] = []
+        for key, fragment in fragments.items():
+            if key in self.variable:
+                parts.append((", ".join(fixed), key, f"{_encode(key)}: "))
+                fixed = []
+            else:
+                fixed.append(fragment)
+        parts.append((", ".join(fixed), None, ""))
+        return Shape(
+            answers=answers,
+            derived=self._store.derive(self.spec, answers),
+            comments=dict(comments or {}),
+            parts=tuple(parts),
+        )
+
+    def write(
+        self,
+        bulk: Sequence[BulkRecord],
+        changes: Callable[[BulkRecord], Mapping[str, Any]],
+        *,
+        progress: Callable[[str], None] | None = None,
+    ) -> BulkResult:
+        """Write ``bulk`` in ONE transaction, with their search rows, review comments, URNs (approval
+        order, continuing each year's counter) and audit events (time order, continuing the chain).
+        ``changes(record)`` gives the record's ``variable`` answers that differ from its shape's.
+
+        Closes this load's own connection first: with no other connection open, the rows go through a
+        rollback journal rather than the WAL (see :func:`_use_rollback_journal`). Anything failing rolls
+        everything back; another program writing meanwhile leaves the database untouched
+        (``BulkLoadRefused``)."""
+        with self._store._read() as conn:
+            base_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
+            head = audit.read_head(conn)
+            counters = {int(y): int(n) for y, n in conn.execute("SELECT year, last FROM urn_counters")}
+            taken = {str(r[0]) for r in conn.execute("SELECT urn FROM records WHERE urn IS NOT NULL")}
+        events, comments, approvals = self._lifecycle(bulk)
+        urns = self._allocate_urns(approvals, counters, taken)
+        for fields in events:
+            if fields["event"] == audit.APPROVED:
+                fields["detail"] = {"urn": urns[fields["record_id"]]}
+        spec = self.spec
+        definition = (
+            spec.content_hash,
+            spec.id,
+            spec.version,
+            spec.source_path or f"{spec.id}.yaml",
+            spec.source_text,
+            iso(utc_now()),
+        )
+        self._store.close()
+        if progress is not None:
+            progress(f"{len(bulk):,} records planned; making and writing them")
+        # The audit rows and then the record rows are made on this thread and written on a writer thread
+        # as they come (SQLite releases the GIL while it works, so the two overlap on a two-core PC).
+        items: queue.Queue[_WriterItem] = queue.Queue(maxsize=4)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+            written = writer.submit(
+                _write,
+                self.path,
+                head,
+                definition=definition,
+                items=items,
+                comments=comments,
+                counters=counters,
+            )
+            try:
+                for rows in audit.chain_rows(events, head[0], head[1], batch=AUDIT_BATCH):
+                    if written.done():  # the writer gave up (e.g. another program wrote): stop early
+                        break
+                    _hand_over(items, ("audit", rows), written)
+                for first in range(0, len(bulk), BATCH):
+                    if written.done():
+                        break
+                    made = [
+                        self._row(record, base_seq + number + 1, urns.get(record.record_id), changes(record))
+                        for number, record in enumerate(bulk[first : first + BATCH], start=first)
+                    ]
+                    _hand_over(items, ("records", [row for row, _search in made]), written)
+                    _hand_over(items, ("search", [search for _row, search in made]), written)
+                _hand_over(items, None, written)
+            except BaseException as exc:
+                _hand_over(items, exc, written)
+                raise
+            return BulkResult(records=len(bulk), audit_events=written.result())
+
+    # --------------------------------------------------------------------------------- pass 1: events
+    def _lifecycle(
+        self, bulk: Sequence[BulkRecord]
+    ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], list[tuple[str, str]]]:
+        """The audit events of every record's steps in time order (a record's own steps in lifecycle
+        order when at the same moment), its return comments, and (approved at, record id) pairs."""
+        form_detail = {"form_id": self.spec.id}
+        timed: list[tuple[str, int, dict[str, Any]]] = []
+        comments: list[tuple[Any, ...]] = []
+        approvals: list[tuple[str, str]] = []
+        for record in bulk:
+            owner, reviewer, record_id = record.owner, record.reviewer, record.record_id
+            timed.append(
+                (
+                    iso(record.created_at),
+                    0,
+                    {
+                        "event": audit.COLLECTION,
+                        "user_id": owner.id,
+                        "username": owner.username,
+                        "record_id": record_id,
+                        "revision": 1,
+                        "detail": form_detail,
+                    },
+                )
+            )
+            if record.submitted_at is not None and record.status is not Status.DRAFT:
+                timed.append(
+                    (
+                        iso(record.submitted_at),
+                        1,
+                        {
+                            "event": audit.SUBMITTED,
+                            "user_id": owner.id,
+                            "username": owner.username,
+                            "record_id": record_id,
+                            "revision": 1,
+                            "detail": _ROUND_ONE,
+                        },
+                    )
+                )
+            if record.reviewed_at is None:
+                continue
+            reviewed = iso(record.reviewed_at)
+            if record.status is Status.RETURNED:
+                said = dict(record.shape.comments)
+                comments.extend(
+                    (record_id, 1, 1, question_id, text, reviewer.id, reviewed)
+                    for question_id, text in said.items()
+                )
+                timed.append(
+                    (
+                        reviewed,
+                        2,
+                        {
+                            "event": audit.RETURNED,
+                            "user_id": reviewer.id,
+                            "username": reviewer.username,
+                            "record_id": record_id,
+                            "revision": 1,
+                            "value_sha256": audit.value_hash(said),
+                            "detail": {"round": 1, "questions": sorted(said)},
+                        },
+                    )
+                )
+            elif record.status is Status.APPROVED:
+                approvals.append((reviewed, record_id))
+                timed.append(
+                    (
+                        reviewed,
+                        3,
+                        {
+                            "event": audit.APPROVED,
+                            "user_id": reviewer.id,
+                            "username": reviewer.username,
+                            "record_id": record_id,
+                            "revision": 1,
+                            "detail": {},
+                        },
+                    )
+                )
+        timed.sort(key=lambda item: (item[0], item[1]))
+        events = [{"at": at, **fields} for at, _order, fields in timed]
+        return events, comments, approvals
+
+    def _allocate_urns(
+        self, approvals: list[tuple[str, str]], counters: dict[int, int], taken: set[str]
+    ) -> dict[str, str]:
+        """URNs for the approved records in approval order, each year's counter carried on as an approval
+        in the app does (``counters`` is updated to be stored): later approvals follow without a gap or
+        a clash."""
+        urns: dict[str, str] = {}
+        for approved_at, record_id in sorted(approvals):
+            year = int(approved_at[:4])
+            while True:
+                counters[year] = counters.get(year, 0) + 1
+                urn = format_urn(self.settings, year, counters[year])
+                if urn not in taken:
+                    break
+            taken.add(urn)
+            urns[record_id] = urn
+        return urns
+
+    # --------------------------------------------------------------------------------- pass 2: rows
+    def _row(
+        self, record: BulkRecord, seq: int, urn: str | None, changed: Mapping[str, Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """The record row and its search row."""
+        shape = record.shape
+        answers = shape.answers
+        pieces: list[str] = []
+        for fixed, key, prefix in shape.parts:
+            if fixed:
+                pieces.append(fixed)
+            if key is not None:
+                value = changed[key] if key in changed else answers[key]
+                pieces.append(prefix + (_encode_text(value) if type(value) is str else _encode(value)))
+        columns = self._columns.apply(shape, changed)
+        status = record.status
+        approved = status is Status.APPROVED
+        reviewed = iso(record.reviewed_at) if record.reviewed_at is not None else None
+        submitted = iso(record.submitted_at) if record.submitted_at is not None else None
+        row = (
+            seq,
+            record.record_id,
+            self.spec.id,
+            self.spec.content_hash,
+            record.owner.id,
+            record.owner.id,
+            status.value,
+            1 + (status is not Status.DRAFT) + (reviewed is not None),
+            iso(record.created_at),
+            reviewed or submitted or iso(record.updated_at),
+            submitted,
+            reviewed if approved else None,
+            record.reviewer.id if approved else None,
+            int(status is not Status.DRAFT),
+            int(status is Status.RETURNED),
+            shape.derived.completeness,
+            *[columns.get(name) for name in records.TABLE_COLUMNS],
+            records.victim_key(columns),
+            records.flags_text(shape.derived.flags),
+            records.COLUMNS_JSON.encode(columns),
+            "{" + ", ".join(pieces) + "}",
+            urn,
+        )
+        return row, (seq, *records.search_text(columns, urn))
+
+
+_encode = records.ANSWERS_JSON.encode
+_encode_text = json.encoder.encode_basestring  # the encoder's text for a str (C, no checks)
+
+
+def _accounts(conn: sqlite3.Connection, role: str) -> tuple[Account, ...]:
+    return tuple(
+        Account(int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+        for r in conn.execute(
+            "SELECT id, username, full_name, collar FROM users WHERE role = ? ORDER BY id", (role,)
+        )
+    )
+
+
+class _ColumnDeriver:
+    """Works out again the derived columns that read variable answers (names, dates, references);
+    columns that read tags (the yes-count) keep the shape's value, which variable answers cannot change.
+    The values are those ``Store.derive`` gives: ``records.column_value`` of the answer or of the
+    expression's value, then ``records.finish_columns``."""
+
+    def __init__(self, spec: FormSpec, variable: frozenset[str]) -> None:
+        from dsvdesk.engine.expressions import MappingEnvironment
+        from dsvdesk.engine.spec import QuestionType
+
+        def answerable(question: Any) -> bool:
+            return question.type not in (QuestionType.COMPUTED, QuestionType.NOTE)
+
+        by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
+        self.constants = dict(spec.constants)
+        self.environment = MappingEnvironment
+        self.direct: list[tuple[str, str]] = []  # (column, answered question id)
+        # (column, expression over answered questions only, the names it reads, its results by their values
+        # or None if it reads the clock: the same first name and surname always make the same full name)
+        self.computed: list[tuple[str, Any, tuple[str, ...], dict[tuple[Any, ...], Any] | None]] = []
+        self.references: set[str] = set()  # every name the computed expressions read
+        for column, source in spec.columns.items():
+            question = by_id.get(source)
+            if question is None:
+                continue
+            if answerable(question):
+                if source in variable:
+                    self.direct.append((column, source))
+                continue
+            expression = question.expression
+            if (
+                expression is not None
+                and not expression.tags
+                and all(
+                    ref in self.constants or (ref in by_id and answerable(by_id[ref]))
+                    for ref in expression.all_references()
+                )
+                and expression.all_references() & variable
+            ):
+                names = tuple(sorted(expression.all_references()))
+                reads_clock = bool(expression.functions & {"today", "now"})
+                self.computed.append((column, expression, names, None if reads_clock else {}))
+                self.references.update(names)
+
+    def apply(self, shape: Shape, changed: Mapping[str, Any]) -> dict[str, Any]:
+        """The shape's columns with those that read ``changed`` answers worked out again."""
+        columns = dict(shape.derived.columns)
+        column_value = records.column_value
+        answers = shape.answers
+        for column, source in self.direct:
+            columns[column] = column_value(changed[source] if source in changed else answers.get(source))
+        if self.computed:
+            # The constants, then the answers over them, as the store's environment has them; only the
+            # names the expressions read are looked up.
+            values = dict(self.constants)
+            for name in self.references:
+                if name in changed:
+                    values[name] = changed[name]
+                elif name in answers:
+                    values[name] = answers[name]
+            env: Any = None
+            for column, expression, names, kept in self.computed:
+                key = tuple(values.get(name, _MISSING) for name in names)
+                # not kept if the expression reads the clock, or a list is among the values (the children)
+                results = kept if kept is not None and _hashable(key) else None
+                if results is not None and key in results:
+                    columns[column] = results[key]
+                    continue
+                if env is None:
+                    env = self.environment(values)
+                columns[column] = column_value(expression.evaluate(env))
+                if results is not None:
+                    results[key] = columns[column]
+        return records.finish_columns(columns)
+
+
+_MISSING = object()
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------- the writer
+def _write(
+    path: Path,
+    head: tuple[int, str, int],
+    *,
+    definition: tuple[Any, ...],
+    items: queue.Queue[_WriterItem],
+    comments: list[tuple[Any, ...]],
+    counters: Mapping[int, int],
+) -> int:
+    """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
+
+    ``items`` brings the audit rows (already chained from ``head``), then each batch's record rows and
+    search rows as they are made, then None; an exception put there instead (the maker failed) rolls
+    everything back.
+
+    The audit chain was hashed from ``head``: if another program added an event since, nothing is
+    written (the chain would break) and the user is asked to run the command again."""
+    conn = db.connect(path)
+    # One big transaction: a page cache that holds the growing indexes saves rewriting their pages
+    # again and again (the store's own connections keep SQLite's default).
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB, this connection only
+    rollback_journal = _use_rollback_journal(conn, path)
+    try:
+        with db.transaction(conn, path):
+            if audit.read_head(conn) != tuple(head):
+                raise BulkLoadRefused(
+                    f"Another program wrote to {path} while the bulk records were being made, so nothing was "
+                    "added. Close DSVDesk on that database and run the command again."
+                )
+            conn.execute(
+                "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
+                definition,
+            )
+            tables = {
+                "audit": ("audit_events", audit.COLUMNS),
+                "records": ("records", _RECORD_FIELDS),
+                "search": ("records_fts", ("rowid", "names", "refs")),
+            }
+            audit_written = 0
+            last_event: tuple[Any, ...] | None = None
+            while (item := items.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise BulkLoadRefused("The bulk records could not be made, so none were added.") from item
+                kind, rows = item
+                table, fields = tables[kind]
+                insert_rows(conn, table, fields, rows)
+                if kind == "audit" and rows:
+                    audit_written += len(rows)
+                    last_event = rows[-1]
+            insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
+            conn.executemany(
+                "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
+                "ON CONFLICT (year) DO UPDATE SET last = excluded.last",
+                sorted(counters.items()),
+            )
+            if last_event is not None:
+                audit.move_head(conn, last_event, audit_written)
+        return audit_written
+    finally:
+        if rollback_journal:
+            _return_to_wal(conn, path)
+        conn.close()
+
+
+def _use_rollback_journal(conn: sqlite3.Connection, path: Path) -> bool:
+    """Load through a rollback journal instead of the WAL, if no other connection has the database open.
+
+    In WAL mode every page of the load is written twice: to the WAL (about 1 GB at 100,000 records),
+    then copied into the database by the checkpoint after the commit. A rollback journal only keeps the
+    original content of pages that already existed, and the load mostly adds new pages at the end of
+    the file, so it is written once. The guarantees stay SQLite's: synchronous=FULL, and a crash or
+    error mid-load rolls the database back to what it was. Returns True if the mode was changed (the
+    caller switches back to WAL afterwards); False, staying in WAL, if another connection is open."""
+    conn.execute("PRAGMA busy_timeout = 0")  # someone else has it open: do not wait, keep the WAL
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
+    except sqlite3.OperationalError as exc:
+        log.storage.info("bulk load of %s stays in WAL mode (%s)", path.name, exc)
+        mode = "wal"
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {db.DEFAULT_BUSY_TIMEOUT_MS:d}")
+    return mode == "delete"
+
+
+def _return_to_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """Back to WAL mode after the load. Never raises: should it fail, every DSVDesk connection sets WAL
+    mode again when it opens the database (``db.apply_pragmas``), so the worst case is a note in the log."""
+    try:
+        mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+    except sqlite3.Error as exc:
+        mode = str(exc)
+    if mode != "wal":
+        log.storage.warning(
+            "%s could not go back to WAL mode after the bulk load (%s); the next connection sets it",
+            path.name,
+            mode,
+        )
+
+
+def insert_rows(
+    conn: sqlite3.Connection, table: str, fields: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT ``rows`` in order, as many per statement as :data:`PARAMETERS_PER_STATEMENT` (or SQLite's
+    own limit, if lower) allows."""
+    parameters = min(PARAMETERS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    per_statement = max(1, parameters // len(fields))
+    for first in range(0, len(rows), per_statement):
+        chunk = rows[first : first + per_statement]
+        conn.execute(_insert_sql(table, fields, len(chunk)), list(itertools.chain.from_iterable(chunk)))
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_sql(table: str, fields: tuple[str, ...], rows: int) -> str:
+    one_row = f"({', '.join('?' for _ in fields)})"
+    return f"INSERT INTO {table} ({', '.join(fields)}) VALUES {', '.join([one_row] * rows)}"  # noqa: S608 - fixed names
+
+
+def _hand_over(items: queue.Queue[_WriterItem], item: _WriterItem, writer: Future[int]) -> None:
+    """Queue ``item`` for the writer unless the writer has stopped (then nobody would take it)."""
+    while not writer.done():
+        try:
+            items.put(item, timeout=0.2)
+            return
+        except queue.Full:
+            continue
