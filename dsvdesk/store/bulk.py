@@ -146,7 +146,7 @@ class BulkLoad:
         self.spec = spec
         self.variable = variable
         self._columns = _ColumnDeriver(spec, variable)
-        with store._read() as conn:
+        with store.read() as conn:
             self.officers = _accounts(conn, "officer")
             self.supervisors = _accounts(conn, "supervisor")
         self.settings: Settings = store.get_settings()
@@ -210,7 +210,7 @@ class BulkLoad:
         rollback journal rather than the WAL (see :func:`_use_rollback_journal`). Anything failing rolls
         everything back; another program writing meanwhile leaves the database untouched
         (``BulkLoadRefused``)."""
-        with self._store._read() as conn:
+        with self._store.read() as conn:
             base_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0])
             head = audit.read_head(conn)
             counters = {int(y): int(n) for y, n in conn.execute("SELECT year, last FROM urn_counters")}

@@ -120,7 +120,7 @@ class Store(LifecycleOps, UserOps):
         database that has them)."""
         from dsvdesk import demo_accounts
 
-        with self._tx() as conn:
+        with self.transaction() as conn:
             settings_mod.write_raw(
                 conn, demo_accounts.DEMO_ACCOUNTS_SETTING, demo_accounts.accounts_json(accounts)
             )
