@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dsvdesk import __version__, log, paths
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import ExitCode, UserFacingError, exit_code_for, exit_codes_epilog
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,6 +27,8 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         prog="dsvdesk",
         description="DSVDesk: 124D/DASH forms, supervisor QA and Board reports, offline. "
         "With no sub-command, opens the app.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"DSVDesk {__version__}")
     add_db_option(parser)
@@ -95,22 +97,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except UserFacingError as exc:
         print(f"dsvdesk: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+        return exit_code_for(exc)
     except BrokenPipeError:
         # Output piped into e.g. `head` that stopped reading: not an error for the user.
         import os
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
+        return ExitCode.OK
+    except KeyboardInterrupt as exc:
         print("dsvdesk: interrupted; everything saved so far is kept.", file=sys.stderr)
-        return 130
-    except Exception:
+        return exit_code_for(exc)
+    except OSError as exc:
+        # The machine's fault (disk full, folder not writable, file vanished), not a bug in DSVDesk.
+        log.cli.warning("environment error in command %s: %s", getattr(args, "command", None) or "gui", exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"dsvdesk: {exc.strerror or exc}{where}; nothing saved was changed.", file=sys.stderr)
+        return exit_code_for(exc)
+    except Exception as exc:
         log.cli.exception("unexpected error in command %s", getattr(args, "command", None) or "gui")
         where = f" Details were written to {log_path}." if log_path else ""
         print(f"dsvdesk: something unexpected went wrong; nothing saved was changed.{where}", file=sys.stderr)
-        return 70
+        return exit_code_for(exc)
 
 
 if __name__ == "__main__":

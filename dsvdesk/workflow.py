@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import BadInput, NotReady, UserFacingError
 from dsvdesk.store.errors import FindingsBlock
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ DEFAULT_REVIEW_JUSTIFICATION = "Supervisor review and approval"
 STAMP_RATIONALE_CHARS = 240
 
 
-class IncompleteRecord(UserFacingError):
+class IncompleteRecord(NotReady):
     """Submission refused: the record still has errors. `findings` lists them for "jump to"."""
 
     title = "Not ready to submit"
@@ -55,7 +55,7 @@ class IncompleteRecord(UserFacingError):
         )
 
 
-class ReviewQuestionMissing(UserFacingError):
+class ReviewQuestionMissing(BadInput):
     """The form has no question tagged for the supervisor's grade or rationale."""
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import BadInput, EnvironmentProblem, NotFound, UsageError
 
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
@@ -55,9 +55,7 @@ def open_existing_store(args: argparse.Namespace) -> Iterator[Store]:
 
     path = db_path(args)
     if not path.exists():
-        raise UserFacingError(
-            f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first."
-        )
+        raise NotFound(f"There is no DSVDesk database at {path}. Give --db, or run `dsvdesk init` first.")
     with open_store(args) as store:
         yield store
 
@@ -72,7 +70,7 @@ def read_password(username: str) -> str:
     if password is not None:
         return password
     if not _interactive():
-        raise UserFacingError(
+        raise UsageError(
             f"A password is needed for {username}: set ${PASSWORD_ENV} or run the command in a terminal."
         )
     return getpass.getpass(f"Password for {username}: ")
@@ -84,20 +82,20 @@ def read_new_password(username: str, *, env: str = NEW_PASSWORD_ENV) -> str:
     if password is not None:
         return password
     if not _interactive():
-        raise UserFacingError(
+        raise UsageError(
             f"A new password is needed for {username}: set ${env} or run the command in a terminal."
         )
     first = getpass.getpass(f"New password for {username}: ")
     second = getpass.getpass(f"New password for {username} again: ")
     if first != second:
-        raise UserFacingError("The two passwords are different; nothing was changed. Try again.")
+        raise BadInput("The two passwords are different; nothing was changed. Try again.")
     return first
 
 
 def sign_in(store: Store, username: str) -> tuple[Session, str]:
     """Sign in as ``username``; returns the session and the password (signing needs it again)."""
     if not store.is_initialised():
-        raise UserFacingError(
+        raise NotFound(
             f"The database {store.path} is not set up yet. Run `dsvdesk init --station NAME --admin USERNAME` first."
         )
     password = read_password(username)
@@ -110,27 +108,27 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_ANSWERS_FILE_BYTES:
-            raise UserFacingError(f"The answers file {path} is too large ({size:,} bytes).")
+            raise BadInput(f"The answers file {path} is too large ({size:,} bytes).")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise UserFacingError(f"There is no answers file at {path}.") from None
+        raise NotFound(f"There is no answers file at {path}.") from None
     except IsADirectoryError:
-        raise UserFacingError(f"{path} is a folder; give the path of a .json file.") from None
+        raise BadInput(f"{path} is a folder; give the path of a .json file.") from None
     except UnicodeDecodeError:
-        raise UserFacingError(f"The answers file {path} is not UTF-8 text; save it as UTF-8 JSON.") from None
+        raise BadInput(f"The answers file {path} is not UTF-8 text; save it as UTF-8 JSON.") from None
     except OSError as exc:
-        raise UserFacingError(f"The answers file {path} cannot be read: {exc.strerror or exc}.") from None
+        raise EnvironmentProblem(f"The answers file {path} cannot be read: {exc.strerror or exc}.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserFacingError(
+        raise BadInput(
             f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}). "
             'The file should look like {"victim_name": "Jane Doe", "dash_q1": "yes"}.'
         ) from None
     except RecursionError:
-        raise UserFacingError(f"{path} is nested too deeply to be answers.") from None
+        raise BadInput(f"{path} is nested too deeply to be answers.") from None
     if not isinstance(data, dict):
-        raise UserFacingError(
+        raise BadInput(
             f"{path} must hold one JSON object of answers keyed by question id, "
             'for example {"victim_name": "Jane Doe"}.'
         )
@@ -146,14 +144,14 @@ def load_form_specs() -> dict[str, FormSpec]:
     try:
         return load_forms_dir(paths.forms_dir())
     except FormDefinitionErrors as exc:
-        raise UserFacingError(f"The form definitions cannot be used.\n{exc}") from None
+        raise BadInput(f"The form definitions cannot be used.\n{exc}") from None
 
 
 def form_spec(form_id: str) -> FormSpec:
     specs = load_form_specs()
     if form_id not in specs:
         known = ", ".join(sorted(specs)) or "none"
-        raise UserFacingError(f"There is no form {form_id!r}. Forms available: {known}.")
+        raise NotFound(f"There is no form {form_id!r}. Forms available: {known}.")
     return specs[form_id]
 
 

@@ -20,7 +20,7 @@ from dsvdesk.commands._common import (
     read_password,
     sign_in,
 )
-from dsvdesk.errors import PermissionDenied, UserFacingError
+from dsvdesk.errors import Conflict, ExitCode, PermissionDenied, UsageError
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -90,7 +90,8 @@ def register(subparsers: Any) -> None:
     audit = subparsers.add_parser("audit", help="check or export the audit log (DPA 2018 s.62)")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser(
-        "verify", help="check the audit log's hash chain; exit 1 and name the first broken event if it fails"
+        "verify",
+        help="check the audit log's hash chain; exit 8 (verification failed) and name the first broken event if it fails",
     )
     add_user_option(verify, "who is checking (an admin or supervisor)")
     add_common(verify)
@@ -132,7 +133,7 @@ def _date(text: str | None, flag: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UserFacingError(f"{flag} needs a date like 2026-01-31, not {text!r}.") from None
+        raise UsageError(f"{flag} needs a date like 2026-01-31, not {text!r}.") from None
 
 
 def _require_reviewer(role: str) -> None:
@@ -145,7 +146,7 @@ def run_init(args: argparse.Namespace) -> int:
     password = read_new_password(args.admin, env="DSVDESK_PASSWORD")
     with open_store(args, create=True) as store:
         if store.is_initialised():
-            raise UserFacingError(f"The database {store.path} is already set up; nothing was changed.")
+            raise Conflict(f"The database {store.path} is already set up; nothing was changed.")
         user = store.init_station(args.station, args.admin, args.full_name or args.admin, password)
         print(f"Station {user.station!r} set up in {store.path}; admin account {user.username!r} created.")
     return 0
@@ -230,13 +231,13 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         f"Audit log BROKEN at event {result.first_bad_event_id}: {result.reason} "
         f"({result.checked} events before it are intact)."
     )
-    return 1
+    return ExitCode.VERIFICATION_FAILED
 
 
 def run_audit_export(args: argparse.Namespace) -> int:
     date_from, date_to = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
-        raise UserFacingError("--from must not be after --to.")
+        raise UsageError("--from must not be after --to.")
     with open_store(args) as store:
         session, _ = sign_in(store, args.user)
         count = store.export_audit_csv(args.out, date_from, date_to, session=session)

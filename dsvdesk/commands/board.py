@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from dsvdesk.commands._common import add_common, add_user_option
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import NotFound, UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -74,7 +74,7 @@ def run_part_a(args: argparse.Namespace) -> int:
     try:
         period = Period.parse(args.date_from, args.date_to)
     except PartAError as exc:
-        raise UserFacingError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     form_id = part_a_source_form(load_form_specs())
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
@@ -96,9 +96,7 @@ def run_pack(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out)
     if not out_dir.is_dir():
-        raise UserFacingError(
-            f"The folder {out_dir} does not exist. Create it first, or choose another with --out."
-        )
+        raise NotFound(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
     specs = load_form_specs()
     with open_existing_store(args) as store:
         session, password = sign_in(store, args.user)

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from dsvdesk.commands._common import PASSWORD_ENV, add_common, add_user_option, open_existing_store, sign_in
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import (
+    BadInput,
+    Conflict,
+    EnvironmentProblem,
+    ExitCode,
+    NotFound,
+    UsageError,
+    UserFacingError,
+)
 from dsvdesk.export.disclosure import CA_FILE_NAME, export_file_name, safe_name_part, write_atomic
 
 DEFAULT_RECIPIENT = "File export (recipient not named)"
@@ -56,7 +64,8 @@ def register(subparsers: Any) -> None:
 
     verify = subparsers.add_parser(
         "verify",
-        help="check the signatures of a PDF (or a board pack); exit 0 only when all are intact and trusted",
+        help="check the signatures of a PDF (or a board pack); exit 0 only when all are intact and trusted, "
+        "8 when one is broken or altered, 9 when all are intact but a signer is not trusted",
         description="List each signature with its signer, reason, time and whether it is intact and trusted. "
         "Without --trust, the station CA of the configured database is trusted (if there is one).",
     )
@@ -75,15 +84,13 @@ def run_export(args: argparse.Namespace) -> int:
 
     justification = (args.justification or "").strip()
     if not justification:
-        raise UserFacingError(
+        raise UsageError(
             "Say why the record is being disclosed, e.g. --justification 'CPS charging file'. "
             "The reason is kept in the audit log."
         )
     out_dir: Path = args.out
     if not out_dir.is_dir():
-        raise UserFacingError(
-            f"The folder {out_dir} does not exist. Create it first, or choose another with --out."
-        )
+        raise NotFound(f"The folder {out_dir} does not exist. Create it first, or choose another with --out.")
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
         try:
@@ -98,7 +105,7 @@ def run_export(args: argparse.Namespace) -> int:
                 revision=args.revision,
             )
         except ExportFileExists as exc:
-            raise UserFacingError(
+            raise Conflict(
                 f"{exc.path} already exists, so nothing was written. Choose another folder, or add --overwrite "
                 "to replace it."
             ) from None
@@ -120,9 +127,9 @@ def load_trust(path: Path) -> list[Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UserFacingError(f"There is no certificate file at {path}.") from None
+        raise NotFound(f"There is no certificate file at {path}.") from None
     except OSError as exc:
-        raise UserFacingError(f"{path} could not be read ({exc.strerror}).") from None
+        raise EnvironmentProblem(f"{path} could not be read ({exc.strerror}).") from None
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError:
@@ -131,7 +138,7 @@ def load_trust(path: Path) -> list[Any]:
         try:
             certs = [x509.load_der_x509_certificate(data)]
         except ValueError:
-            raise UserFacingError(
+            raise BadInput(
                 f"{path} is not a certificate file. Use the station_ca.pem that came with the export."
             ) from None
     return list(certs)
@@ -156,6 +163,8 @@ def _configured_trust(args: argparse.Namespace) -> list[Any]:
 
 def run_verify(args: argparse.Namespace) -> int:
     path: Path = args.file
+    if not path.exists():
+        raise NotFound(f"There is no file at {path}.")
     if path.is_dir() or path.suffix.lower() == ".zip":
         return _verify_pack(path, args)
     from dsvdesk.export.verify import verify_pdf
@@ -171,15 +180,17 @@ def run_verify(args: argparse.Namespace) -> int:
         )
     if result.all_good:
         print(f"All {len(result.signatures)} signature(s) are intact and trusted.")
-        return 0
+        return ExitCode.OK
     altered = any(not s.intact or s.altered_after_signing for s in result.signatures)
     if altered:
         print(
             "WARNING: this file has been altered since it was signed. Do not rely on it; ask for a fresh export."
         )
-    else:
-        print("Not every signature could be confirmed; see above.")
-    return 1
+        return ExitCode.VERIFICATION_FAILED
+    print("Not every signature could be confirmed; see above.")
+    # Every signature intact and valid, and each one that fails fails only on trust: an untrusted signer.
+    only_untrusted = all(s.valid and (s.ok or not s.trusted) for s in result.signatures)
+    return ExitCode.UNTRUSTED_SIGNER if only_untrusted else ExitCode.VERIFICATION_FAILED
 
 
 def _verify_pack(path: Path, args: argparse.Namespace) -> int:
@@ -197,4 +208,4 @@ def _verify_pack(path: Path, args: argparse.Namespace) -> int:
     result = verify_pack(path, trust)
     for line in result.describe():
         print(line)
-    return 0 if result.all_good else 1
+    return ExitCode.OK if result.all_good else ExitCode.VERIFICATION_FAILED

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import BadInput, EnvironmentProblem, ExitCode, NotFound
 
 if TYPE_CHECKING:
     from dsvdesk.engine.errors import FormProblem
@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
 
     check = subparsers.add_parser(
         "check-forms",
-        help="check form definitions; one line per problem (exit 1 if any)",
+        help="check form definitions; one line per problem (exit 4 if any)",
         description="Load each form definition and print every problem as file:line: question: rule -> fix. "
         "With no PATH, checks the forms folder.",
     )
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
 
     answers = subparsers.add_parser(
         "check-answers",
-        help="evaluate an answers JSON file against a form; prints findings (exit 1 if any error)",
+        help="evaluate an answers JSON file against a form; prints findings (exit 7, not ready, if any error)",
         description="Answers are a JSON object keyed by question id (repeats: lists of objects).",
     )
     answers.add_argument("file", type=Path, metavar="FILE.json")
@@ -108,7 +108,7 @@ def run_check_forms(args: argparse.Namespace) -> int:
     if problems:
         files = len({p.file for p in problems})
         print(f"{len(problems)} problem(s) in {files} file(s); {loaded} form(s) OK.")
-        return 1
+        return ExitCode.BAD_INPUT
     print(f"{loaded} form(s) OK")
     return 0
 
@@ -120,7 +120,7 @@ def _available_forms(folder: Path) -> tuple[dict[str, FormSpec], list[FormProble
     from dsvdesk.engine.loader import load_form
 
     if not folder.is_dir():
-        raise UserFacingError(f"The forms folder {folder} does not exist.")
+        raise NotFound(f"The forms folder {folder} does not exist.")
     specs: dict[str, FormSpec] = {}
     problems: list[FormProblem] = []
     for file in _definition_files(folder):
@@ -142,7 +142,7 @@ def _find_form(form: str, args: argparse.Namespace) -> FormSpec:
         try:
             return load_form(candidate)
         except FormDefinitionErrors as exc:
-            raise UserFacingError(
+            raise BadInput(
                 f"The form definition {form} has {len(exc.problems)} problem(s):\n{exc}\n"
                 f"Run 'dsvdesk check-forms {form}' after fixing them."
             ) from None
@@ -156,7 +156,7 @@ def _find_form(form: str, args: argparse.Namespace) -> FormSpec:
         if problems
         else ""
     )
-    raise UserFacingError(f"There is no form '{form}' in {folder} (forms found: {known}).{broken}")
+    raise NotFound(f"There is no form '{form}' in {folder} (forms found: {known}).{broken}")
 
 
 def run_forms_list(args: argparse.Namespace) -> int:
@@ -173,7 +173,7 @@ def run_forms_list(args: argparse.Namespace) -> int:
     if problems:
         files = sorted({p.file for p in problems})
         print(f"Not listed (run 'dsvdesk check-forms'): {', '.join(files)}", file=sys.stderr)
-        return 1
+        return ExitCode.BAD_INPUT
     return 0
 
 
@@ -228,32 +228,32 @@ def _print_question(question: Any, indent: str) -> None:
 def _read_answers(path: Path) -> dict[str, Any]:
     try:
         if path.is_dir():
-            raise UserFacingError(f"{path} is a folder, not an answers file.")
+            raise BadInput(f"{path} is a folder, not an answers file.")
         if path.stat().st_size > MAX_ANSWERS_BYTES:
-            raise UserFacingError(
+            raise BadInput(
                 f"{path} is larger than {MAX_ANSWERS_BYTES // (1024 * 1024)} MB; is it the right file?"
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise UserFacingError(f"There is no file {path}.") from None
+        raise NotFound(f"There is no file {path}.") from None
     except PermissionError:
-        raise UserFacingError(f"You may not read {path}.") from None
+        raise EnvironmentProblem(f"You may not read {path}.") from None
     except OSError as exc:
-        raise UserFacingError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        raise EnvironmentProblem(f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserFacingError(f"{path} is not UTF-8 text; save it as UTF-8 JSON.") from None
+        raise BadInput(f"{path} is not UTF-8 text; save it as UTF-8 JSON.") from None
     try:
         answers = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserFacingError(
+        raise BadInput(
             f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
     except RecursionError:
-        raise UserFacingError(f"{path} is nested too deeply to be answers.") from None
+        raise BadInput(f"{path} is nested too deeply to be answers.") from None
     if not isinstance(answers, dict):
-        raise UserFacingError(
+        raise BadInput(
             f"{path} must hold a JSON object keyed by question id, not a {type(answers).__name__}."
         )
     return answers
@@ -305,4 +305,4 @@ def run_check_answers(args: argparse.Namespace) -> int:
         errors = sum(1 for f in evaluation.findings if f.severity is Severity.ERROR)
         warnings = len(evaluation.findings) - errors
         print(f"{evaluation.percent}% complete; {errors} error(s), {warnings} warning(s).")
-    return 0 if evaluation.can_submit else 1
+    return ExitCode.OK if evaluation.can_submit else ExitCode.NOT_READY

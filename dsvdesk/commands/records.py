@@ -17,7 +17,7 @@ from dsvdesk.commands._common import (
     read_answers_file,
     sign_in,
 )
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import BadInput, UsageError
 
 if TYPE_CHECKING:
     from dsvdesk.store import Record, RecordRow, Session, Store
@@ -116,7 +116,7 @@ def run_new(args: argparse.Namespace) -> int:
 def run_set(args: argparse.Namespace) -> int:
     answers = read_answers_file(args.answers)
     if not answers:
-        raise UserFacingError(f"{args.answers} holds no answers; nothing was saved.")
+        raise BadInput(f"{args.answers} holds no answers; nothing was saved.")
     with open_store(args) as store:
         session, _ = sign_in(store, args.user)
         record = _open(store, session, args.record_id, args.reason)
@@ -249,7 +249,7 @@ def _parse_comments(raw: list[str]) -> dict[str, str]:
     for item in raw:
         question_id, sep, text = item.partition(":")
         if not sep or not question_id.strip() or not text.strip():
-            raise UserFacingError(f'A comment must look like "question_id: what to change", not {item!r}.')
+            raise UsageError(f'A comment must look like "question_id: what to change", not {item!r}.')
         key = question_id.strip()
         comments[key] = f"{comments[key]}\n{text.strip()}" if key in comments else text.strip()
     return comments
@@ -258,10 +258,10 @@ def _parse_comments(raw: list[str]) -> dict[str, str]:
 def run_review(args: argparse.Namespace) -> int:
     if args.do_return:
         if args.grade or args.rationale:
-            raise UserFacingError("--grade and --rationale go with --approve, not --return.")
+            raise UsageError("--grade and --rationale go with --approve, not --return.")
         comments = _parse_comments(args.comment)
         if not comments:
-            raise UserFacingError('--return needs at least one --comment "question_id: what to change".')
+            raise UsageError('--return needs at least one --comment "question_id: what to change".')
         with open_store(args) as store:
             session, _ = sign_in(store, args.user)
             record = _open(store, session, args.record_id, args.reason)
@@ -271,7 +271,7 @@ def run_review(args: argparse.Namespace) -> int:
         )
         return 0
     if args.comment:
-        raise UserFacingError("--comment goes with --return; an approval has no comments.")
+        raise UsageError("--comment goes with --return; an approval has no comments.")
     from dsvdesk.workflow import approve_record
 
     with open_store(args) as store:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import BadInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +223,7 @@ class FormProblem:
         return f"{where}:{who} {self.message} -> fix: {self.fix} [{self.code.code}]"
 
 
-class FormDefinitionErrors(UserFacingError):
+class FormDefinitionErrors(BadInput):
     """Raised once per load with every problem found, in file and line order.
 
     A user-facing error: a broken form file is an environment problem a force's analyst fixes by editing

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsvdesk import log
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import Conflict, NotReady, UserFacingError
 
 if TYPE_CHECKING:
     from dsvdesk.store import Store
@@ -41,7 +41,7 @@ MAX_JUSTIFICATION_CHARS = 2_000
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 
-class ExportFileExists(UserFacingError):
+class ExportFileExists(Conflict):
     """The PDF (or a different station_ca.pem) is already in the folder; nothing was written."""
 
     title = "File already there"
@@ -51,7 +51,7 @@ class ExportFileExists(UserFacingError):
         self.path = path
 
 
-class NothingSigned(UserFacingError):
+class NothingSigned(NotReady):
     """The record (or the asked-for revision) has no signed PDF yet."""
 
     title = "Nothing to export yet"

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dsvdesk.errors import UserFacingError
+from dsvdesk.errors import ExitCode, UserFacingError
 
 log = logging.getLogger("dsvdesk.sign")
 
@@ -25,7 +25,7 @@ class VerificationError(UserFacingError):
     """The file cannot be checked at all (not a PDF, no signature)."""
 
     title = "Cannot check signatures"
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import pytest
 
 from dsvdesk.engine.loader import load_form, load_form_text
 from dsvdesk.engine.spec import FormSpec
-from dsvdesk.errors import PermissionDenied
+from dsvdesk.errors import ExitCode, PermissionDenied
 from dsvdesk.export.pack import (
     PACK_JUSTIFICATION,
     PART_A_PDF,
@@ -476,17 +476,17 @@ def test_part_a_command_refuses_officers_and_bad_dates(
 ) -> None:
     assert (
         _cli(station, monkeypatch, "partA", "--from", "2010-04-01", "--to", "2010-09-30", "--user", "off1")
-        == 3
+        == ExitCode.PERMISSION_DENIED
     )
     assert "Only supervisors" in capsys.readouterr().err
     assert (
         _cli(station, monkeypatch, "partA", "--from", "2010-09-30", "--to", "2010-04-01", "--user", "sup1")
-        == 1
+        == ExitCode.USAGE
     )
     assert "before it starts" in capsys.readouterr().err
     assert (
         _cli(station, monkeypatch, "partA", "--from", "yesterday", "--to", "2010-04-01", "--user", "sup1")
-        == 1
+        == ExitCode.USAGE
     )
     assert "YYYY-MM-DD" in capsys.readouterr().err
 

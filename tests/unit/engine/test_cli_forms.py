@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dsvdesk.cli import main
+from dsvdesk.errors import ExitCode
 from tests.unit.engine.support import form_yaml
 
 GOOD = form_yaml(
@@ -54,7 +55,7 @@ def test_check_forms_reports_problems_with_exit_1(
         GOOD.replace("label: Victim,", "lable: Victim,").replace("id: test_form", "id: broken"),
         encoding="utf-8",
     )
-    assert main(["check-forms", str(broken), str(forms_dir / "test_form.yaml")]) == 1
+    assert main(["check-forms", str(broken), str(forms_dir / "test_form.yaml")]) == ExitCode.BAD_INPUT
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{broken}:11: question 'victim_name': unknown key 'lable'")
     assert out[0].endswith("-> fix: did you mean 'label'? [F201]")
@@ -62,7 +63,7 @@ def test_check_forms_reports_problems_with_exit_1(
 
 
 def test_check_forms_missing_path(forms_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check-forms", str(forms_dir / "nope.yaml")]) == 1
+    assert main(["check-forms", str(forms_dir / "nope.yaml")]) == ExitCode.BAD_INPUT
     assert "cannot read the file: there is no such file" in capsys.readouterr().out
 
 
@@ -71,7 +72,7 @@ def test_forms_list(forms_dir: Path, capsys: pytest.CaptureFixture[str]) -> None
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith("test_form\t1\tTest form\t4 questions\t")
     (forms_dir / "bad.yaml").write_text("id: [", encoding="utf-8")
-    assert main(["forms", "list", "--forms-dir", str(forms_dir)]) == 1
+    assert main(["forms", "list", "--forms-dir", str(forms_dir)]) == ExitCode.BAD_INPUT
     captured = capsys.readouterr()
     assert "test_form" in captured.out and "bad.yaml" in captured.err
 
@@ -112,7 +113,7 @@ def test_forms_show_text_and_by_path(forms_dir: Path, capsys: pytest.CaptureFixt
 
 
 def test_forms_show_unknown_id(forms_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["forms", "show", "124x"]) == 1
+    assert main(["forms", "show", "124x"]) == ExitCode.NOT_FOUND
     err = capsys.readouterr().err
     assert "There is no form '124x'" in err and "test_form" in err
     assert "Traceback" not in err
@@ -121,7 +122,7 @@ def test_forms_show_unknown_id(forms_dir: Path, capsys: pytest.CaptureFixture[st
 def test_check_answers(forms_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"dash_q1": "yes", "children": [{}], "stray": 1}), encoding="utf-8")
-    assert main(["check-answers", "--form", "test_form", str(answers)]) == 1
+    assert main(["check-answers", "--form", "test_form", str(answers)]) == ExitCode.NOT_READY
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "error: page_one/victim_name: Victim: an answer is needed.",
@@ -152,7 +153,7 @@ def test_check_answers_bad_files(
 ) -> None:
     answers = tmp_path / "answers.json"
     answers.write_bytes(content)
-    assert main(["check-answers", "--form", "test_form", str(answers)]) == 1
+    assert main(["check-answers", "--form", "test_form", str(answers)]) == ExitCode.BAD_INPUT
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
@@ -160,7 +161,7 @@ def test_check_answers_bad_files(
 def test_check_answers_missing_file(
     forms_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check-answers", "--form", "test_form", str(tmp_path / "absent.json")]) == 1
+    assert main(["check-answers", "--form", "test_form", str(tmp_path / "absent.json")]) == ExitCode.NOT_FOUND
     assert "There is no file" in capsys.readouterr().err
-    assert main(["check-answers", "--form", "test_form", str(tmp_path)]) == 1
+    assert main(["check-answers", "--form", "test_form", str(tmp_path)]) == ExitCode.BAD_INPUT
     assert "is a folder" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import pytest
 
 from dsvdesk.engine.errors import ErrorCode, FormDefinitionErrors
 from dsvdesk.engine.loader import MAX_FILE_BYTES, load_form
+from dsvdesk.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "data" / "malformed"
@@ -132,7 +133,7 @@ def test_check_forms_on_the_corpus_prints_one_line_per_problem(tmp_path: Path) -
         env=env,
         timeout=120,
     )
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == ExitCode.BAD_INPUT, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()

@@ -11,6 +11,7 @@ import pytest
 
 from dsvdesk.cli import main
 from dsvdesk.commands.export import export_file_name, safe_name_part
+from dsvdesk.errors import ExitCode
 from dsvdesk.workflow import approve_record, submit_record
 from tests.unit.export.station import GOOD_ANSWERS, OFFICER, PASSWORD, SUPERVISOR, Station
 
@@ -83,7 +84,7 @@ def test_export_never_silently_overwrites(
     pdf = tmp_path / f"{urn}_review-test_r1.pdf"
     pdf.write_bytes(b"%PDF-1.7 someone else's file")
     capsys.readouterr()
-    assert export(station, record_id, tmp_path) == 1
+    assert export(station, record_id, tmp_path) == ExitCode.CONFLICT
     assert "already exists, so nothing was written" in capsys.readouterr().err
     assert pdf.read_bytes() == b"%PDF-1.7 someone else's file"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dsvdesk-")]  # no temp files left
@@ -96,11 +97,11 @@ def test_export_refusals_are_clear(
 ) -> None:
     draft = station.store.create_record(station[OFFICER], station.spec, GOOD_ANSWERS)
     base = ["export", draft.id, "--user", OFFICER, "--db", str(station.path)]
-    assert main([*base, "--out", str(tmp_path), "--justification", "x"]) == 1
+    assert main([*base, "--out", str(tmp_path), "--justification", "x"]) == ExitCode.NOT_READY
     assert "has not been submitted yet" in capsys.readouterr().err
-    assert main([*base, "--out", str(tmp_path)]) == 1
+    assert main([*base, "--out", str(tmp_path)]) == ExitCode.USAGE
     assert "Say why the record is being disclosed" in capsys.readouterr().err
-    assert main([*base, "--out", str(tmp_path / "nope"), "--justification", "x"]) == 1
+    assert main([*base, "--out", str(tmp_path / "nope"), "--justification", "x"]) == ExitCode.NOT_FOUND
     assert "does not exist" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.pdf"))
 
@@ -116,14 +117,14 @@ def test_verify_uses_the_configured_station_ca_and_reports_alteration(
     assert main(["verify", str(good), "--db", str(station.path)]) == 0
     capsys.readouterr()
     # no trust at all: listed, but not trusted
-    assert main(["verify", str(good), "--db", str(tmp_path / "no-such.sqlite3")]) == 1
+    assert main(["verify", str(good), "--db", str(tmp_path / "no-such.sqlite3")]) == ExitCode.UNTRUSTED_SIGNER
     assert "NOT TRUSTED" in capsys.readouterr().out
     tampered = bytearray(data)
     position = tampered.index(b"stream", tampered.index(b"/Type /Page")) + 40
     tampered[position] ^= 0x01
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(bytes(tampered))
-    assert main(["verify", str(bad), "--db", str(station.path)]) == 1
+    assert main(["verify", str(bad), "--db", str(station.path)]) == ExitCode.VERIFICATION_FAILED
     out = capsys.readouterr().out
     assert "ALTERED" in out and "has been altered since it was signed" in out
 
@@ -131,13 +132,13 @@ def test_verify_uses_the_configured_station_ca_and_reports_alteration(
 def test_verify_clear_messages_for_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = tmp_path / "notes.pdf"
     text.write_text("just text", encoding="utf-8")
-    assert main(["verify", str(text)]) == 2
+    assert main(["verify", str(text)]) == ExitCode.BAD_INPUT
     assert "is not a PDF file" in capsys.readouterr().err
-    assert main(["verify", str(tmp_path / "missing.pdf")]) == 2
+    assert main(["verify", str(tmp_path / "missing.pdf")]) == ExitCode.NOT_FOUND
     assert "There is no file" in capsys.readouterr().err
     bad_ca = tmp_path / "ca.pem"
     bad_ca.write_text("not a certificate", encoding="utf-8")
-    assert main(["verify", str(text), "--trust", str(bad_ca)]) == 1
+    assert main(["verify", str(text), "--trust", str(bad_ca)]) == ExitCode.BAD_INPUT
     assert "is not a certificate file" in capsys.readouterr().err
 
 

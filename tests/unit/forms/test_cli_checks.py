@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dsvdesk.cli import main
+from dsvdesk.errors import ExitCode
 from tests.unit.forms.support import EXAMPLES_DIR, FORMS_DIR
 
 SHIPPED = sorted(FORMS_DIR.glob("*.yaml"))
@@ -54,7 +55,7 @@ def test_check_answers_reports_a_broken_rule_in_plain_words(
     answers["children"][0].pop("merlin_ref")
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(answers), encoding="utf-8")
-    assert main(["check-answers", str(broken), "--form", str(FORMS_DIR / "124d.yaml")]) == 1
+    assert main(["check-answers", str(broken), "--form", str(FORMS_DIR / "124d.yaml")]) == ExitCode.NOT_READY
     out = capsys.readouterr().out
     assert "Merlin PAC reference" in out
     assert "Traceback" not in out

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dsvdesk.cli import main
+from dsvdesk.errors import ExitCode
 from tests.unit.store.conftest import PASSWORD
 from tests.unit.store.forms import MINI_FORM
 
@@ -97,7 +98,7 @@ def test_users_list_and_admin_actions(station_db: Path, capsys: pytest.CaptureFi
     code, _out, err = run(
         capsys, "users", "add", "pc2", "--role", "officer", "--name", "P Two", "--user", "pc1"
     )
-    assert code == 3 and "Only an admin" in err
+    assert code == ExitCode.PERMISSION_DENIED and "Only an admin" in err
     code, out, _ = run(capsys, "users", "set-role", "pc1", "--role", "supervisor", "--user", "boss")
     assert code == 0 and "now supervisor" in out
     code, out, _ = run(capsys, "users", "unlock", "pc1", "--user", "boss")
@@ -111,13 +112,13 @@ def test_wrong_password_and_missing_database(
 ) -> None:
     monkeypatch.setenv("DSVDESK_PASSWORD", "wrong wrong wrong")
     code, _out, err = run(capsys, "records", "list", "--user", "pc1")
-    assert code == 3 and "username or password is not right" in err
+    assert code == ExitCode.AUTH and "username or password is not right" in err
     code, _out, err = run(capsys, "records", "list", "--user", "pc1", "--db", str(tmp_path / "none.sqlite3"))
-    assert code == 4 and "dsvdesk init" in err
+    assert code == ExitCode.NOT_FOUND and "dsvdesk init" in err
     text_file = tmp_path / "notes.txt"
     text_file.write_text("hello " * 1000)
     code, _out, err = run(capsys, "users", "list", "--user", "boss", "--db", str(text_file))
-    assert code == 4 and "not a DSVDesk database" in err and "Traceback" not in err
+    assert code == ExitCode.ENVIRONMENT and "not a DSVDesk database" in err and "Traceback" not in err
 
 
 def test_records_new_set_show_list_delete(
@@ -146,7 +147,7 @@ def test_records_new_set_show_list_delete(
     code, out, _ = run(capsys, "records", "list", "--status", "approved", "--user", "pc1")
     assert code == 0 and "0 of 0 records" in out
     code, _out, err = run(capsys, "records", "show", record_id, "--user", "sgt1")
-    assert code == 3 and "Say why" in err
+    assert code == ExitCode.PERMISSION_DENIED and "Say why" in err
     code, out, _ = run(capsys, "records", "show", record_id, "--reason", "QA", "--json", "--user", "sgt1")
     assert code == 0
     code, out, _ = run(capsys, "records", "delete", record_id, "--user", "pc1")
@@ -161,7 +162,7 @@ def test_bad_answer_files_get_clear_messages(
     code, _out, err = run(
         capsys, "records", "new", "--form", "mini", "--answers", str(broken), "--user", "pc1"
     )
-    assert code == 1 and f"{broken}:3: not valid JSON" in err
+    assert code == ExitCode.BAD_INPUT and f"{broken}:3: not valid JSON" in err
     code, _out, err = run(
         capsys, "records", "new", "--form", "mini", "--answers", str(tmp_path / "x.json"), "--user", "pc1"
     )
@@ -174,12 +175,12 @@ def test_bad_answer_files_get_clear_messages(
     deep = tmp_path / "deep.json"
     deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     code, _out, err = run(capsys, "records", "new", "--form", "mini", "--answers", str(deep), "--user", "pc1")
-    assert code == 1 and "nested too deeply" in err
+    assert code == ExitCode.BAD_INPUT and "nested too deeply" in err
     unknown = write_json(tmp_path / "u.json", {"victm_name": "Ann"})
     code, _out, err = run(
         capsys, "records", "new", "--form", "mini", "--answers", str(unknown), "--user", "pc1"
     )
-    assert code == 2 and "no question 'victm_name'" in err
+    assert code == ExitCode.BAD_INPUT and "no question 'victm_name'" in err
     code, _out, err = run(capsys, "records", "new", "--form", "nope", "--user", "pc1")
     assert "There is no form 'nope'. Forms available: mini." in err
 
@@ -202,7 +203,7 @@ def test_review_return_with_comments(
     code, _out, err = run(
         capsys, "records", "review", record_id, "--return", "--comment", "no colon", "--user", "sgt1"
     )
-    assert code == 1 and "question_id: what to change" in err
+    assert code == ExitCode.USAGE and "question_id: what to change" in err
     code, out, err = run(
         capsys,
         "records",
@@ -223,7 +224,7 @@ def test_review_return_with_comments(
     assert shown["status"] == "returned"
     assert shown["review_comments"] == {"dash_q1": "Ask about injuries", "cad_ref": "Check it"}
     code, _out, err = run(capsys, "records", "review", record_id, "--approve", "--user", "pc1")
-    assert code == 3 and "supervisor" in err
+    assert code == ExitCode.PERMISSION_DENIED and "supervisor" in err
 
 
 def test_audit_verify_export_and_tampering(
@@ -232,7 +233,7 @@ def test_audit_verify_export_and_tampering(
     code, out, _ = run(capsys, "audit", "verify", "--user", "boss")
     assert code == 0 and "intact" in out
     code, _out, err = run(capsys, "audit", "verify", "--user", "pc1")
-    assert code == 3
+    assert code == ExitCode.PERMISSION_DENIED
     out_csv = tmp_path / "audit.csv"
     code, out, _ = run(
         capsys, "audit", "export", "--out", str(out_csv), "--from", "2000-01-01", "--user", "sgt1"
@@ -248,7 +249,7 @@ def test_audit_verify_export_and_tampering(
     conn.commit()
     conn.close()
     code, out, _ = run(capsys, "audit", "verify", "--user", "boss")
-    assert code == 1 and "BROKEN at event 3" in out
+    assert code == ExitCode.VERIFICATION_FAILED and "BROKEN at event 3" in out
 
 
 def test_backup_and_restore(station_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -257,7 +258,7 @@ def test_backup_and_restore(station_db: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0 and backup.exists()
     _code, out, _ = run(capsys, "records", "new", "--form", "mini", "--user", "pc1")  # newer work
     code, _out, err = run(capsys, "restore", str(backup), "--user", "boss")
-    assert code == 2 and "--force" in err
+    assert code == ExitCode.BAD_INPUT and "--force" in err
     code, out, err = run(capsys, "restore", str(backup), "--force", "--user", "boss")
     assert code == 0, err
     code, out, _ = run(capsys, "records", "list", "--user", "pc1")
