@@ -210,13 +210,13 @@ def test_tab_skips_hidden_fields(qtbot: QtBot, wizard: FormWizard) -> None:
     child = editor.item_box(0)
     click_radio(qtbot, radios(child, "present")["no"])
     click_radio(qtbot, radios(child, "resident")["no"])
-    # name → resident (checked radio, Clear) → present (checked radio, Clear) → injured: the hidden
-    # Merlin box is never on the way.
-    seen = tab_from_name(qtbot, child, 5)
+    # name → resident (its checked radio) → present (its checked radio) → injured: the hidden Merlin
+    # box is never on the way (and Clear is no Tab stop: issue 20).
+    seen = tab_from_name(qtbot, child, 3)
     assert child.editors["merlin_ref"].focus_target() not in seen
     assert seen[-1] in radios(child, "injured").values()
     click_radio(qtbot, radios(child, "present")["yes"])
-    seen = tab_from_name(qtbot, child, 5)
+    seen = tab_from_name(qtbot, child, 3)
     assert seen[-1] is child.editors["merlin_ref"].focus_target()
 
 

@@ -25,13 +25,17 @@ from dsvdesk.ui.qt import (
     QCheckBox,
     QComboBox,
     QDate,
+    QEvent,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QMenu,
+    QObject,
     QPlainTextEdit,
+    QPoint,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -47,7 +51,12 @@ from dsvdesk.ui.wizard import values as conv
 
 MAX_RADIO_CHOICES = 5  # more choices than this become a drop-down list
 
-YES_NO_LABELS = {YES: "&Yes", NO: "&No", DONT_KNOW: "&Don't know", NOT_ASKED: "Not as&ked"}
+# No mnemonics on answers: a page holds dozens of Yes/No groups, so "&Yes" would repeat on every one and
+# steal Alt+N from Next (issue 20). Tab reaches a group; arrows and Space choose within it.
+YES_NO_LABELS = {YES: "Yes", NO: "No", DONT_KNOW: "Don't know", NOT_ASKED: "Not asked"}
+CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+_NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_Down)
+_PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Up)
 PLAIN_LABELS = {YES: "Yes", NO: "No", DONT_KNOW: "Don't know", NOT_ASKED: "Not asked"}
 
 
@@ -325,27 +334,40 @@ class DateTimeEditor(Editor):
 
 
 class _ExclusiveButtons(Editor):
-    """Radio buttons for one value, plus a Clear button (a radio group cannot otherwise be emptied)."""
+    """Radio buttons for one value. Keyboard: the group is one Tab stop (the chosen answer, else the
+    first); the arrow keys move *and choose*; Space chooses; Delete or Backspace clears the answer (also
+    "Clear the answer" in the right-click menu, and the small Clear button for the mouse). The Clear button
+    takes no keyboard focus (a Tab landing on it made Space wipe the answer) and keeps its space when
+    hidden, so answering never pushes the page down."""
 
     def _build_radios(self, options: list[tuple[str, str]], *, vertical: bool) -> None:
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.radios: dict[str, QRadioButton] = {}
+        self._order: list[QRadioButton] = []
         outer = QVBoxLayout(self) if vertical else QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(4 if vertical else 14)
         for value, text in options:
             radio = QRadioButton(text, self)
-            radio.setAccessibleName(f"{self.question.label}: {text.replace('&', '')}")
+            radio.setAccessibleName(f"{self.question.label}: {text.replace('&&', '&')}")
+            radio.setAccessibleDescription("Arrow keys choose another answer; Delete clears the answer")
+            radio.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            radio.customContextMenuRequested.connect(lambda pos, r=radio: self._context_menu(r, pos))
+            radio.installEventFilter(self)
             self.group.addButton(radio)
             self.radios[value] = radio
+            self._order.append(radio)
             outer.addWidget(radio)
         self.clear_button = QToolButton(self)
         self.clear_button.setText("Clear")
-        self.clear_button.setToolTip("Remove the answer to this question")
+        self.clear_button.setToolTip("Remove the answer to this question (Delete)")
         self.clear_button.setAccessibleName(f"Clear the answer to {self.question.label}")
-        self.clear_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.clear_button.setAutoRaise(True)
+        policy = self.clear_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # no layout shift when it appears
+        self.clear_button.setSizePolicy(policy)
         self.clear_button.clicked.connect(self._clear_clicked)
         if vertical:
             outer.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -355,16 +377,47 @@ class _ExclusiveButtons(Editor):
         self.group.buttonToggled.connect(self._toggled)
         self._update_clear()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and watched in self._order and isinstance(event, QKeyEvent):
+            key = event.key()
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if modifiers == Qt.KeyboardModifier.NoModifier:
+                if key in _NEXT_KEYS or key in _PREVIOUS_KEYS:
+                    self._step(watched, +1 if key in _NEXT_KEYS else -1)
+                    return True
+                if key in CLEAR_KEYS:
+                    self._clear_clicked()
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _step(self, current: QObject, delta: int) -> None:
+        """Arrow keys: move to the next/previous answer and choose it (wrapping round)."""
+        index = self._order.index(current)  # type: ignore[arg-type]
+        target = self._order[(index + delta) % len(self._order)]
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self._read_only and target.isEnabled() and not target.isChecked():
+            target.click()
+
+    def _context_menu(self, radio: QRadioButton, pos: QPoint) -> None:
+        menu = QMenu(self)
+        action = menu.addAction("Clear the answer")
+        action.setEnabled(self.value() is not None and not self._read_only)
+        action.triggered.connect(self._clear_clicked)
+        menu.popup(radio.mapToGlobal(pos))
+
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         self._update_clear()
         if checked:
             self._emit()
 
     def _clear_clicked(self) -> None:
-        if self.value() is None:
+        if self.value() is None or self._read_only:
             return
+        focused = next((r for r in self._order if r.hasFocus()), None)
         self._uncheck_all()
         self._update_clear()
+        if focused is not None:
+            focused.setFocus(Qt.FocusReason.OtherFocusReason)
         self._emit()
 
     def _uncheck_all(self) -> None:
@@ -560,7 +613,8 @@ class RepeatEditor(Editor):
         self.empty_label = QLabel(f"No {self.item_name.lower()} added.", self)
         self.empty_label.setObjectName("hint")
         layout.addWidget(self.empty_label)
-        self.add_button = QPushButton(f"&Add {self.item_name.lower()}", self)
+        # no mnemonic: a page may hold several lists, and "&Add" would repeat (mnemonics unique per page)
+        self.add_button = QPushButton(f"Add {self.item_name.lower()}", self)
         self.add_button.setAccessibleName(f"Add {self.item_name.lower()} to {question.label}")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self.add_item)

@@ -16,6 +16,7 @@ from dsvdesk.engine.completeness import Evaluation, Finding, FindingCode, evalua
 from dsvdesk.engine.spec import Audience, FormSpec, Page, QuestionType, Severity
 from dsvdesk.ui.qt import (
     QHBoxLayout,
+    QKeyEvent,
     QKeySequence,
     QLabel,
     QListWidget,
@@ -47,6 +48,19 @@ def is_required_finding(finding: Finding) -> bool:
     """'This question needs an answer' findings wait until the officer has left the page (or tried to
     submit): shouting at an empty page the moment it opens helps nobody."""
     return finding.code in (FindingCode.REQUIRED, FindingCode.TOO_FEW_ITEMS)
+
+
+class WizardButton(QPushButton):
+    """A bar button that Enter presses too (not only Space): "Enter on Next advances". It is never a
+    dialog's auto-default, so Enter in a field does not press it."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            if self.isEnabled():
+                self.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class FormWizard(QWidget):
@@ -126,7 +140,9 @@ class FormWizard(QWidget):
         self.page_list = QListWidget(self.splitter)
         self.page_list.setObjectName("pageList")
         self.page_list.setAccessibleName("Pages of the form: choose one to go to it")
-        self.page_list.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab order stays on the questions
+        # Reachable by keyboard: F6 (or Shift+Tab from the first question); Enter goes to the page.
+        self.page_list.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.page_list.setAccessibleDescription("F6 moves between this list and the page")
         for page in self.pages:
             item = QListWidgetItem(page.title)
             item.setData(PAGE_ROLE, page.id)
@@ -165,9 +181,9 @@ class FormWizard(QWidget):
         self.status_label.setObjectName("saveStatus")
         self.status_label.setAccessibleName("Save status")
         buttons.addWidget(self.status_label, 1)
-        self.back_button = QPushButton("◀ &Back", bar)
+        self.back_button = WizardButton("◀ &Back", bar)
         self.back_button.setToolTip("Previous page (Ctrl+Page Up)")
-        self.next_button = QPushButton("&Next ▶", bar)
+        self.next_button = WizardButton("&Next ▶", bar)
         self.next_button.setToolTip("Next page (Ctrl+Page Down)")
         for button in (self.back_button, self.next_button):
             button.setAutoDefault(False)  # Enter in a field never presses a button
@@ -184,6 +200,7 @@ class FormWizard(QWidget):
             (QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_PageUp), self.previous_page),
             (QKeySequence(Qt.Key.Key_F1), self.toggle_help_for_focus),
             (QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_E), self.focus_findings),
+            (QKeySequence(Qt.Key.Key_F6), self.toggle_page_list_focus),
         ):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(context)
@@ -191,7 +208,7 @@ class FormWizard(QWidget):
 
     def add_action_button(self, text: str, *, accessible_name: str = "") -> QPushButton:
         """Hosts add their own actions (Submit, Return, Approve …) to the right of Back/Next."""
-        button = QPushButton(text, self)
+        button = WizardButton(text, self)
         button.setAutoDefault(False)
         if accessible_name:
             button.setAccessibleName(accessible_name)
@@ -515,6 +532,15 @@ class FormWizard(QWidget):
             block = next((b for b in view.blocks.values() if b.help_button is not None), None)
         if block is not None:
             block.toggle_help()
+
+    def toggle_page_list_focus(self) -> None:
+        """F6: to the page list, and from it back to the page's first question."""
+        if self.page_list.hasFocus():
+            view = self._views.get(self.current_page_id)
+            target = view.first_focus() if view is not None else None
+            (target or self.stack).setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.page_list.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_findings(self) -> None:
         if self.risk_panel.findings.count():
