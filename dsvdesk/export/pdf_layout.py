@@ -45,22 +45,23 @@ from dsvdesk.engine.spec import (
     Severity,
 )
 from dsvdesk.export import fonts
-from dsvdesk.export.fonts import markup
-from dsvdesk.export.pdf import (
+from dsvdesk.export.page import (
+    FRAME_WIDTH,
     MARGIN_BOTTOM,
     MARGIN_LEFT,
     MARGIN_RIGHT,
     MARGIN_TOP,
+    OFFICER_FIELD,
     PAGE_HEIGHT,
     PAGE_WIDTH,
     SIGNATURE_BAND_HEIGHT,
     SIGNATURE_BOXES,
     SIGNATURE_LABEL_HEIGHT,
     SIGNATURE_LABELS,
-    HistoryEntry,
-    RecordComment,
-    RecordMeta,
+    SUPERVISOR_FIELD,
 )
+from dsvdesk.export.record_model import HistoryEntry, RecordComment, RecordMeta
+from dsvdesk.export.shaping import ShapingCanvas
 
 MARKING_RED = colors.HexColor("#B00020")
 RULE_GREY = colors.HexColor("#9AA0A6")
@@ -71,8 +72,11 @@ TEXT_MID = colors.HexColor("#3C4043")
 MISSING_FILL = colors.HexColor("#FFE3A3")
 MISSING_TEXT = colors.HexColor("#8A3B00")
 
+# The Board report's figures typed in by hand rather than computed (report_pdf).
+ENTERED_FILL = colors.HexColor("#FFF3D6")
+ENTERED_TEXT = colors.HexColor("#7A4A00")
+
 FRAME_PADDING = 6  # reportlab's default Frame padding
-FRAME_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
 LABEL_WIDTH = FRAME_WIDTH * 0.42
 # Answers longer than this are printed as flowing paragraphs below the label rather than in a table
 # cell: a table row cannot split across pages, a paragraph can.
@@ -272,9 +276,11 @@ class PageFurniture:
     document_date: datetime  # the PDF's creation date, so the bytes are the same on every re-render
     header_right: str = ""
     last_page_boxes: tuple[tuple[str, SignatureBox], ...] = ()  # (label, box): the signature fields
+    # (box, lines) printed inside a box that holds no signature field (the approved document's officer box)
+    box_notes: tuple[tuple[SignatureBox, tuple[str, ...]], ...] = ()
 
 
-class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is untyped
+class _NumberedCanvas(ShapingCanvas):
     """Defers every page so the total is known: draws header, footer and "Page x of y" in `save()`."""
 
     furniture: PageFurniture
@@ -347,10 +353,25 @@ class _NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc] # reportlab is un
             self.setFont(fonts.BOLD, 9)
             self.drawString(x1, y2 + 5, label)
             # No "not signed" text inside a box: the signature stamp is drawn transparently over it.
+        self.setFont(fonts.REGULAR, 7.5)
+        self.setFillColor(TEXT_DARK)
+        for (x1, _y1, x2, y2), lines in self.furniture.box_notes:
+            for index, line in enumerate(lines):
+                self.drawString(x1 + 5, y2 - 12 - index * 10, fit_text(self, line, x2 - x1 - 10))
         self.restoreState()
 
 
-def build_document(story: list[Flowable], furniture: PageFurniture, *, title: str) -> bytes:
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """The document information dictionary (`pdfinfo`); XMP is added with the signature fields."""
+
+    title: str
+    author: str = "DSVDesk"
+    subject: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+def build_document(story: list[Flowable], furniture: PageFurniture, *, info: DocumentInfo) -> bytes:
     """Lay out `story` on A4 with `furniture` on every page; deterministic bytes (`invariant=1`)."""
     canvas_class = type("NumberedCanvas", (_NumberedCanvas,), {"furniture": furniture})
     buffer = io.BytesIO()
@@ -361,9 +382,10 @@ def build_document(story: list[Flowable], furniture: PageFurniture, *, title: st
         rightMargin=MARGIN_RIGHT,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=title,
-        author="DSVDesk",
-        subject=furniture.marking,
+        title=info.title,
+        author=info.author,
+        subject=info.subject or furniture.marking,
+        keywords=list(info.keywords),
         creator="DSVDesk",
         producer="DSVDesk",
         invariant=1,
@@ -393,17 +415,22 @@ def _record_reference(meta: RecordMeta) -> str:
     return f"{ref} · {meta.status.upper()} · r{meta.revision}"
 
 
-class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
-    """Fills the rest of the last page; its foot holds the two signature boxes drawn by the canvas.
+class SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
+    """Fills the rest of the last page; its foot holds the signature boxes the page template draws.
 
-    The story puts a CondPageBreak before it, so at least SIGNATURE_BAND_HEIGHT is free here.
+    Every DSVDesk PDF ends with one (record, Part A, Part B); the story puts a CondPageBreak of
+    `SIGNATURE_BAND_HEIGHT` before it, so that much is free here.
     """
+
+    def __init__(self, heading: str, note: str) -> None:
+        super().__init__()
+        self.heading = heading
+        self.note = note
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        self.height = max(
-            0.0, avail_height - 1
-        )  # 1pt slack: a flowable exactly as tall as the frame can overflow it
+        # 1pt slack: a flowable exactly as tall as the frame can overflow it
+        self.height = max(0.0, avail_height - 1)
         return self.width, self.height
 
     def draw(self) -> None:
@@ -414,18 +441,20 @@ class _SignatureBand(Flowable):  # type: ignore[misc] # reportlab is untyped
         self.canv.saveState()
         self.canv.setFont(fonts.BOLD, 10.5)
         self.canv.setFillColor(SECTION_BLUE)
-        self.canv.drawString(-FRAME_PADDING, heading_y, "Signatures")
+        self.canv.drawString(-FRAME_PADDING, heading_y, self.heading)
         self.canv.setFont(fonts.REGULAR, 7.5)
         self.canv.setFillColor(TEXT_MID)
-        self.canv.drawString(
-            -FRAME_PADDING,
-            heading_y - 11,
-            "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem",
-        )
+        self.canv.drawString(-FRAME_PADDING, heading_y - 11, self.note)
         self.canv.restoreState()
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         return []
+
+
+def end_with_signatures(story: list[Flowable], heading: str, note: str) -> None:
+    """Close a story with the signature band, on a new page when the last one has no room for it."""
+    story.append(CondPageBreak(SIGNATURE_BAND_HEIGHT))
+    story.append(SignatureBand(heading, note))
 
 
 # --------------------------------------------------------------------------------------- story
@@ -456,7 +485,7 @@ class _StoryBuilder:
         self.story: list[Flowable] = []
 
     def p(self, text: str, style: str = "body") -> Paragraph:
-        return Paragraph(markup(text), self.st[style])
+        return fonts.paragraph(text, self.st[style])
 
     # -- title block, summary, history -----------------------------------------------------------
     def title_block(self) -> None:
@@ -477,6 +506,8 @@ class _StoryBuilder:
             ("Station", meta.station or "—"),
             ("Officer", meta.officer or "—"),
         ]
+        if meta.review is not None:
+            rows.append(("Approved", f"{meta.review.supervisor}, {_format_when(meta.review.approved_at)}"))
         cells = [[self.p(k, "th"), self.p(v, "td")] for k, v in rows]
         table = Table(cells, colWidths=[70, FRAME_WIDTH - 70])
         table.setStyle(
@@ -878,20 +909,67 @@ def build_pdf(
     builder.summary_box()
     builder.sections()
     builder.history_block()
-    builder.story.append(CondPageBreak(SIGNATURE_BAND_HEIGHT))
-    builder.story.append(_SignatureBand())
-
+    marking = header_safe(meta.marking or spec.marking or "OFFICIAL-SENSITIVE")
     furniture = PageFurniture(
-        marking=header_safe(meta.marking or spec.marking or "OFFICIAL-SENSITIVE"),
+        marking=marking,
         header_left=header_safe(f"{meta.form_title} (v{meta.form_version})"),
         header_left_width=FRAME_WIDTH * 0.6,
         header_right=_record_reference(meta),
         footer_left=f"Record {meta.record_id} · revision {meta.revision}",
         document_date=meta.document_date,
-        last_page_boxes=tuple(
-            (f"{SIGNATURE_LABELS[name]} signature", box) for name, box in SIGNATURE_BOXES.items()
+        **_signature_furniture(meta),
+    )
+    if meta.review is None:
+        note = "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem"
+    else:
+        note = (
+            "The officer's signed submission is attached to this file; dsvdesk verify checks both signatures."
+        )
+    end_with_signatures(builder.story, "Signatures", note)
+    info = DocumentInfo(
+        title=document_title(meta),
+        author=meta.officer or "DSVDesk",
+        subject=f"{meta.form_title} ({meta.status.capitalize()}) · {marking}",
+        keywords=document_keywords(meta, marking),
+    )
+    return build_document(builder.story, furniture, info=info)
+
+
+def document_title(meta: RecordMeta) -> str:
+    """The PDF's Title: the URN once allocated, else the record id (what `pdfinfo` and viewers show)."""
+    return meta.urn or meta.record_id
+
+
+def document_keywords(meta: RecordMeta, marking: str) -> tuple[str, ...]:
+    words = [marking, meta.form_title, f"Status: {meta.status.capitalize()}", f"Record {meta.record_id}"]
+    if meta.urn:
+        words.append(f"URN {meta.urn}")
+    return (*words, *meta.keywords)
+
+
+def _signature_furniture(meta: RecordMeta) -> dict[str, Any]:
+    """The boxes on the last page: both fields on a submission; on the approved document the supervisor's
+    field, and the officer's box saying where the officer's own signature is (the attached submission)."""
+    review = meta.review
+    if review is None:
+        return {
+            "last_page_boxes": tuple(
+                (f"{SIGNATURE_LABELS[name]} signature", box) for name, box in SIGNATURE_BOXES.items()
+            )
+        }
+    officer_box = SIGNATURE_BOXES[OFFICER_FIELD]
+    digest = review.officer_signed_sha256
+    lines = (
+        meta.officer or "The officer",
+        "signed the submission attached to this file:",
+        review.officer_signed_file,
+        f"SHA-256 {digest[:32]}",
+        f"{digest[32:]}",
+    )
+    return {
+        "last_page_boxes": (
+            ("Officer signature (in the attached submission)", officer_box),
+            (f"{SIGNATURE_LABELS[SUPERVISOR_FIELD]} signature (approval)", SIGNATURE_BOXES[SUPERVISOR_FIELD]),
         ),
-    )
-    return build_document(
-        builder.story, furniture, title=header_safe(f"{meta.form_title} {meta.urn or meta.record_id}")
-    )
+        "box_notes": ((officer_box, tuple(header_safe(line) for line in lines)),),
+    }

@@ -361,25 +361,11 @@ def board_report_from_answers(
 
 
 def _layout() -> Any:
-    """reportlab objects used by both documents (imported on first render only).
-
-    The colours shared with the record PDF come from its layout, so all DSVDesk PDFs look alike.
-    """
-    from reportlab.lib import colors
-
+    """The page template's palette (`pdf_layout`), imported on first render only: every DSVDesk PDF has
+    the same colours and there is no second copy of them here."""
     from dsvdesk.export import pdf_layout
 
-    class Palette:
-        marking_red = pdf_layout.MARKING_RED
-        rule_grey = pdf_layout.RULE_GREY
-        light_grey = pdf_layout.LIGHT_GREY
-        section_blue = pdf_layout.SECTION_BLUE
-        entered_fill = colors.HexColor("#FFF3D6")
-        entered_text = colors.HexColor("#7A4A00")
-        text_dark = pdf_layout.TEXT_DARK
-        text_mid = pdf_layout.TEXT_MID
-
-    return Palette
+    return pdf_layout
 
 
 def _styles() -> dict[str, Any]:
@@ -402,11 +388,11 @@ def _styles() -> dict[str, Any]:
             fontName=fonts.BOLD_ITALIC,
             spaceBefore=7,
             spaceAfter=5,
-            textColor=palette.section_blue,
+            textColor=palette.SECTION_BLUE,
         ),
         "nothing": ParagraphStyle("nothing", parent=base, fontName=fonts.ITALIC, leftIndent=34, spaceAfter=5),
         "missing": ParagraphStyle(
-            "missing", parent=base, fontName=fonts.BOLD, textColor=palette.entered_text, leftIndent=34
+            "missing", parent=base, fontName=fonts.BOLD, textColor=palette.ENTERED_TEXT, leftIndent=34
         ),
         "title": ParagraphStyle(
             "title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, spaceAfter=4
@@ -425,7 +411,7 @@ def _styles() -> dict[str, Any]:
             leading=13,
             spaceBefore=8,
             spaceAfter=3,
-            textColor=palette.section_blue,
+            textColor=palette.SECTION_BLUE,
         ),
         "th": ParagraphStyle("th", parent=base, fontName=fonts.BOLD, fontSize=8, leading=10),
         "td": ParagraphStyle("td", parent=base, fontSize=8, leading=10),
@@ -436,9 +422,9 @@ def _styles() -> dict[str, Any]:
             fontSize=8,
             leading=10,
             fontName=fonts.ITALIC,
-            textColor=palette.entered_text,
+            textColor=palette.ENTERED_TEXT,
         ),
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=palette.text_mid),
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5, textColor=palette.TEXT_MID),
         "notice": ParagraphStyle(
             "notice", parent=base, fontName=fonts.BOLD, fontSize=11, leading=14, spaceBefore=10
         ),
@@ -446,9 +432,7 @@ def _styles() -> dict[str, Any]:
 
 
 def _p(text: str, style: Any) -> Any:
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(fonts.markup(text), style)
+    return fonts.paragraph(text, style)
 
 
 def _table_style(extra: Sequence[tuple[Any, ...]] = ()) -> Any:
@@ -465,59 +449,37 @@ def _build(
     document_date: datetime,
     signature_label: str,
 ) -> bytes:
-    """Lay out `story` with marking, references and "Page x of y" on every page; author box on the last."""
-    from reportlab.platypus import CondPageBreak
+    """Lay out `story` on the shared page template: marking, references and "Page x of y" on every page,
+    the author's signature box (the record PDF's officer box) on the last."""
+    from dsvdesk.export.page import SIGNATURE_BOXES
+    from dsvdesk.export.pdf_layout import (
+        DocumentInfo,
+        PageFurniture,
+        build_document,
+        end_with_signatures,
+        header_safe,
+    )
 
-    from dsvdesk.export.pdf import SIGNATURE_BAND_HEIGHT, SIGNATURE_BOXES
-    from dsvdesk.export.pdf_layout import PageFurniture, build_document, header_safe
-
-    x1, y1, x2, y2 = SIGNATURE_BOXES[AUTHOR_FIELD]
     furniture = PageFurniture(
         marking=header_safe(header.marking),
         header_left=header_safe(f"{document_title} · {header.reference}"),
         header_left_width=_frame_width(),
         footer_left=header_safe(f"Board report {header.report_id} · revision {header.revision}"),
         document_date=document_date,
-        last_page_boxes=((signature_label, (x1, y1, x2, y2)),),
+        last_page_boxes=((signature_label, SIGNATURE_BOXES[AUTHOR_FIELD]),),
     )
-    story.append(CondPageBreak(SIGNATURE_BAND_HEIGHT + 20))
-    story.append(_SignatureBand.make(SIGNATURE_BAND_HEIGHT))
-    return build_document(story, furniture, title=header_safe(f"{document_title} — {header.reference}"))
-
-
-class _SignatureBand:
-    """A flowable keeping the foot of the last page free for the signature box the canvas draws."""
-
-    @staticmethod
-    def make(height: float) -> Flowable:
-        from reportlab.platypus import Flowable
-
-        palette = _layout()
-
-        class Band(Flowable):  # type: ignore[misc]  # reportlab is untyped
-            def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-                self.width = avail_width
-                self.height = min(avail_height, height)
-                return self.width, self.height
-
-            def draw(self) -> None:
-                self.canv.saveState()
-                self.canv.setFont(fonts.BOLD, 10.5)
-                self.canv.setFillColor(palette.section_blue)
-                self.canv.drawString(0, self.height - 12, "Signature")
-                self.canv.setFont(fonts.REGULAR, 7.5)
-                self.canv.setFillColor(palette.text_mid)
-                self.canv.drawString(
-                    0,
-                    self.height - 23,
-                    "Digital signature (PAdES). Verify the whole pack with: dsvdesk verify <pack.zip or folder>",
-                )
-                self.canv.restoreState()
-
-            def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-                return []
-
-        return Band()
+    end_with_signatures(
+        story,
+        "Signature",
+        "Digital signature (PAdES). Verify the whole pack with: dsvdesk verify <pack.zip or folder>",
+    )
+    info = DocumentInfo(
+        title=header_safe(f"{document_title} — {header.reference}"),
+        author="; ".join(header.authors) or "DSVDesk",
+        subject=f"{header.title} · {header.marking}",
+        keywords=(header.marking, header.title, header.borough, header.reference),
+    )
+    return build_document(story, furniture, info=info)
 
 
 def _needs_cjk(texts: Sequence[str]) -> bool:
@@ -531,9 +493,9 @@ def _section_banner(title: str, styles: Mapping[str, Any], width: float) -> Any:
 
 
 def _frame_width() -> float:
-    from dsvdesk.export.pdf import MARGIN_LEFT, MARGIN_RIGHT, PAGE_WIDTH
+    from dsvdesk.export.page import FRAME_WIDTH
 
-    return float(PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT)
+    return float(FRAME_WIDTH)
 
 
 def _title_rows(header: ReportHeader, styles: Mapping[str, Any]) -> Any:
@@ -550,7 +512,7 @@ def _title_rows(header: ReportHeader, styles: Mapping[str, Any]) -> Any:
     )
     table.setStyle(
         _table_style(
-            [("BACKGROUND", (0, 0), (0, -1), _layout().light_grey), ("BACKGROUND", (1, 0), (1, 0), None)]
+            [("BACKGROUND", (0, 0), (0, -1), _layout().LIGHT_GREY), ("BACKGROUND", (1, 0), (1, 0), None)]
         )
     )
     return table
@@ -561,7 +523,7 @@ def _title_rows(header: ReportHeader, styles: Mapping[str, Any]) -> Any:
 
 def render_part_b_pdf(report: BoardReport, figures: Mapping[str, str], *, document_date: datetime) -> bytes:
     """The written report (`part_b_report.pdf`), unsigned, with `{{partA.key}}` resolved from `figures`."""
-    from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer
+    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     header = report.header
     texts = [header.borough, header.report_number, *header.authors]
@@ -612,10 +574,8 @@ def render_part_b_pdf(report: BoardReport, figures: Mapping[str, str], *, docume
                 if paragraph.text:
                     number = numbers.get((id(question), id(paragraph)), "")
                     items.append(
-                        Paragraph(
-                            _paragraph_markup(resolve_tokens(paragraph.text, figures)),
-                            styles["para"],
-                            bulletText=number or None,
+                        fonts.paragraph(
+                            resolve_tokens(paragraph.text, figures), styles["para"], bulletText=number or None
                         )
                     )
                 if index == 0:
@@ -631,11 +591,6 @@ def render_part_b_pdf(report: BoardReport, figures: Mapping[str, str], *, docume
         document_date=document_date,
         signature_label="Author's signature",
     )
-
-
-def _paragraph_markup(text: str) -> str:
-    """Paragraph text keeps its own line breaks (lists of posts, bullet-like lines)."""
-    return fonts.markup(text)
 
 
 # ------------------------------------------------------------------ Part A
@@ -701,7 +656,7 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     )
     legend.setStyle(
         _table_style(
-            [("BACKGROUND", (0, 0), (0, 0), None), ("BACKGROUND", (1, 0), (1, 0), palette.entered_fill)]
+            [("BACKGROUND", (0, 0), (0, 0), None), ("BACKGROUND", (1, 0), (1, 0), palette.ENTERED_FILL)]
         )
     )
     story += [Spacer(1, 4), legend, Spacer(1, 6)]
@@ -736,7 +691,7 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
             for e in part_a.entered
         ]
         table = Table(rows, colWidths=[width * 0.38, width * 0.14, width * 0.22, width * 0.26], repeatRows=1)
-        table.setStyle(_table_style([("BACKGROUND", (0, 1), (-1, -1), palette.entered_fill)]))
+        table.setStyle(_table_style([("BACKGROUND", (0, 1), (-1, -1), palette.ENTERED_FILL)]))
         story.append(table)
     else:
         story.append(_p("None entered for this report.", styles["small"]))
@@ -758,7 +713,7 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
     first = 150.0
     rest = (width - first) / max(len(part_a.diversity), 1)
     table = Table(rows, colWidths=[first] + [rest] * len(part_a.diversity), repeatRows=1)
-    table.setStyle(_table_style([("BACKGROUND", (0, 1), (-1, 1), palette.light_grey)]))
+    table.setStyle(_table_style([("BACKGROUND", (0, 1), (-1, 1), palette.LIGHT_GREY)]))
     story.append(table)
     story.append(
         _p(

@@ -32,7 +32,18 @@ from dsvdesk.ui.state import UiState
 if TYPE_CHECKING:
     from dsvdesk.ui.main_window import MainWindow
 
-BASE_FONT_FAMILIES = ["DejaVu Sans", "WenQuanYi Micro Hei"]  # Latin/Greek/Cyrillic/Arabic, then CJK
+# The app font's families in fallback order: DejaVu for Latin/Greek/Cyrillic, then the Noto faces of the
+# scripts DejaVu lacks (Bengali, Gurmukhi, Gujarati, Tamil, Arabic/Urdu; the same faces the PDFs use,
+# dsvdesk/export/fonts.py), then WenQuanYi for CJK. Qt takes each character from the first family that has it.
+BASE_FONT_FAMILIES = [
+    "DejaVu Sans",
+    "Noto Sans Bengali",
+    "Noto Sans Gurmukhi",
+    "Noto Sans Gujarati",
+    "Noto Sans Tamil",
+    "Noto Sans Arabic",
+    "WenQuanYi Micro Hei",
+]
 
 
 def register_fonts(fonts_dir: Path | None = None) -> list[str]:

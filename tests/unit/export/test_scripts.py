@@ -1,0 +1,101 @@
+"""Every script a London victim's name is written in prints, shaped, and extracts as typed (issue 21)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsvdesk.export import fonts
+from dsvdesk.export.pdf import render_record_pdf
+from tests.unit.export.conftest import HISTORY, every_type_spec, full_answers, make_meta, run, tool
+from tests.unit.export.scripts import NAMES, NARRATIVE, squeeze
+
+
+def scripts_answers() -> dict[str, Any]:
+    answers = full_answers(words=40, children=0)
+    answers["victim_name"] = NAMES["Bengali"]
+    answers["children"] = [
+        {"name": name, "dob": "2015-03-01", "present": "yes"}
+        for script, name in NAMES.items()
+        if script != "Bengali"
+    ]
+    answers["statement"] = "\n\n".join(f"{script}: {text}" for script, text in NARRATIVE.items())
+    return answers
+
+
+@pytest.fixture(scope="module")
+def scripts_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("scripts") / "scripts.pdf"
+    path.write_bytes(
+        render_record_pdf(every_type_spec(), scripts_answers(), make_meta(officer="PC 1 রহিমা খাতুন"), HISTORY)
+    )
+    return path
+
+
+def extracted(pdf: Path) -> str:
+    result = run([tool("pdftotext"), str(pdf), "-"])  # reading order, not -layout (columns would interleave)
+    assert result.returncode == 0, result.stderr
+    return squeeze(result.stdout)
+
+
+@pytest.mark.parametrize("script", list(NAMES))
+def test_each_name_extracts_as_typed(scripts_pdf: Path, script: str) -> None:
+    assert squeeze(NAMES[script]) in extracted(scripts_pdf), script
+
+
+@pytest.mark.parametrize("script", list(NARRATIVE))
+def test_each_narrative_sentence_extracts_as_typed(scripts_pdf: Path, script: str) -> None:
+    assert squeeze(f"{script}: {NARRATIVE[script]}") in extracted(scripts_pdf), script
+
+
+def test_every_font_is_embedded_and_each_script_has_its_face(scripts_pdf: Path) -> None:
+    result = run([tool("pdffonts"), str(scripts_pdf)])
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    names = {row[0].split("+", 1)[-1] for row in rows}
+    assert all(row[-5] == "yes" for row in rows), result.stdout  # the "emb" column
+    for face in fonts.SCRIPTS:
+        assert face.regular in names, (face.key, result.stdout)
+    assert fonts.CJK in names
+    assert not any(n.startswith(("Helvetica", "Times", "Courier")) for n in names), result.stdout
+
+
+def test_complex_scripts_are_shaped_and_the_pdf_is_clean(scripts_pdf: Path, tmp_path: Path) -> None:
+    # Shaped text is wrapped in /ActualText spans (what extractors read); unshaped text would not be.
+    plain = tmp_path / "plain.pdf"
+    result = run([tool("qpdf"), "--qdf", "--object-streams=disable", str(scripts_pdf), str(plain)])
+    assert result.returncode == 0, result.stderr
+    assert b"/ActualText" in plain.read_bytes()
+    check = run([tool("qpdf"), "--check", str(scripts_pdf)])
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout, check.stdout
+
+
+def test_markup_keeps_words_in_one_face_and_joins_right_to_left_words() -> None:
+    bengali = fonts.SCRIPTS[0]
+    arabic = next(f for f in fonts.SCRIPTS if f.rtl)
+    # punctuation inside a Bengali word stays in the Bengali face (one shaped unit)
+    assert fonts.markup("(রহিমা)") == f'<font name="{bengali.regular}">(রহিমা)</font>'
+    # a bold paragraph gets the bold face of the script
+    assert f'name="{bengali.bold}"' in fonts.markup("রহিমা", bold=True)
+    # words of a right-to-left run are one unit (no-break spaces), Latin around it stays in the base face
+    assert fonts.markup("Victim محمد علي end") == (
+        f'Victim <font name="{arabic.regular}">محمد\u00a0علي</font> end'
+    )
+    assert fonts.markup("عائشہ")  # the Urdu letter heh goal is in the Arabic face
+    assert fonts.needs_shaping("ਹਰਪ੍ਰੀਤ") and not fonts.needs_shaping("Łucja 王")
+
+
+def test_shipped_fonts_are_present_and_cover_their_scripts() -> None:
+    from fontTools.ttLib import TTFont
+
+    for file_name in fonts.shipped_font_files():
+        assert fonts.font_path(file_name).is_file(), file_name
+    cmap = TTFont(str(fonts.font_path("NotoSansArabic-Regular.ttf"))).getBestCmap()
+    assert all(ord(c) in cmap for c in "ہےۓڑٹںھ"), "Urdu letters missing"
+
+
+def test_scripts_page_png(scripts_pdf: Path, save_pages: Callable[..., Path]) -> None:
+    save_pages(scripts_pdf.read_bytes(), "record_scripts")
