@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsvdesk import demo
+from dsvdesk.demo import people  # noqa: F401 - demo.people.Weighted
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Store, bulk
 from tests.unit.demo.conftest import TODAY, copy_database
@@ -124,7 +125,7 @@ def test_rows_go_in_whatever_sqlites_parameter_limit(tmp_path: Path) -> None:
 @given(seed=st.integers(0, 2**32), weights=st.lists(st.integers(0, 50), min_size=1, max_size=25).filter(any))
 def test_weighted_picks_are_the_draws_random_choices_makes(seed: int, weights: list[int]) -> None:
     population = list(range(len(weights)))
-    weighted = demo._Weighted(population, weights)
+    weighted = demo.people.Weighted(population, weights)
     mine, theirs = random.Random(seed), random.Random(seed)
     assert [weighted.pick(mine) for _ in range(20)] == [
         theirs.choices(population, weights)[0] for _ in range(20)
