@@ -8,6 +8,7 @@ supervisor presses Refresh.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -133,8 +134,8 @@ class PartAFeed(QObject):
         # No parent widget: this is background work the supervisor did not ask to wait for (no progress box).
         Op(
             None, lambda: logic.compute_part_a(db_path, session, period, form_id), label="Computing Part A…"
-        ).success(lambda result, p=period: self._done(p, result)).failure(
-            lambda exc, p=period: self._failed(p, exc)
+        ).success(functools.partial(self._done, period)).failure(
+            functools.partial(self._failed, period)
         ).run()
 
     def _alive(self) -> bool:

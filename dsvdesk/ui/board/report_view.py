@@ -24,6 +24,7 @@ from dsvdesk.ui.board.preview import NumberingPreview
 from dsvdesk.ui.dialogs.submit import ProblemsDialog
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
+    QBoxLayout,
     QKeySequence,
     QLineEdit,
     QPlainTextEdit,
@@ -228,10 +229,9 @@ class BoardReportView(RecordView):
         if field_editor is None:
             return
         layout = item.layout()
-        buttons = (
-            layout.itemAt(layout.count() - 1).layout() if layout is not None and layout.count() else None
-        )
-        if buttons is None:
+        last = layout.itemAt(layout.count() - 1) if layout is not None and layout.count() else None
+        buttons = last.layout() if last is not None else None
+        if not isinstance(buttons, QBoxLayout):
             return
         button = QToolButton(item)
         button.setObjectName(FIGURE_BUTTON)
@@ -264,6 +264,7 @@ class BoardReportView(RecordView):
                 "computed for that period.",
             )
             return
+        assert isinstance(target, QPlainTextEdit | QLineEdit)  # _takes_figures said so
         self.feed.want(period, then=lambda: self._pick_and_insert(target))
 
     def _takes_figures(self, target: QWidget | None) -> bool:

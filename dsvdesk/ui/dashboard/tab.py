@@ -200,7 +200,7 @@ class DashboardTab(QWidget):
     def __init__(
         self,
         context: AppContext,
-        on_open: Callable[[str], None],
+        on_open: Callable[[str], object],
         parent: QWidget | None = None,
         *,
         today: Callable[[], dt.date] = dt.date.today,
@@ -266,9 +266,9 @@ class DashboardTab(QWidget):
             ("&From", self.date_from),
             ("&To", self.date_to),
         ):
-            label = QLabel(caption, content)
-            label.setBuddy(widget)
-            controls.addWidget(label)
+            buddy_label = QLabel(caption, content)
+            buddy_label.setBuddy(widget)
+            controls.addWidget(buddy_label)
             controls.addWidget(widget)
         controls.addWidget(self.show_button)
         controls.addStretch(1)
@@ -419,7 +419,8 @@ class DashboardTab(QWidget):
         # the charts grew or shrank: lay their frames and the page out again now (a hidden tab
         # would otherwise keep the old heights until it is resized)
         for chart in self.charts.values():
-            frame_layout = chart.parentWidget().layout()
+            frame = chart.parentWidget()
+            frame_layout = frame.layout() if frame is not None else None
             if frame_layout is not None:
                 frame_layout.invalidate()
                 frame_layout.activate()

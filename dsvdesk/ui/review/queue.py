@@ -108,7 +108,7 @@ class ReviewQueueTab(QWidget):
     def __init__(
         self,
         context: AppContext,
-        on_open: Callable[[str], None],
+        on_open: Callable[[str], object],
         parent: QWidget | None = None,
         *,
         queue: ReviewQueue | None = None,

@@ -18,6 +18,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
+    QBoxLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -123,8 +124,10 @@ class ReviewWizard(FormWizard):
         button.setCheckable(True)
         button.setToolTip("Add a comment for the officer on this question")
         button.setAccessibleName(f"Comment on {question.label}")
-        header = block.layout().itemAt(0).layout()
-        if header is not None:
+        block_layout = block.layout()
+        first = block_layout.itemAt(0) if block_layout is not None else None
+        header = first.layout() if first is not None else None
+        if isinstance(header, QBoxLayout):
             header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         self.comment_buttons[question.id] = button
         button.toggled.connect(lambda on, b=block: self.show_comment_box(b.question.id, on))
@@ -135,6 +138,7 @@ class ReviewWizard(FormWizard):
             block = self.block(question_id)
             box = CommentBox(question_id, block.question.label, block)
             layout = block.layout()
+            assert isinstance(layout, QBoxLayout)  # QuestionBlock lays itself out in a QVBoxLayout
             layout.insertWidget(layout.indexOf(block.review_label), box)
             box.changed.connect(self.comment_changed)
             box.edit.setReadOnly(self.decisions_locked)
