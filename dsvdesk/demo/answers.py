@@ -289,6 +289,9 @@ def _apply_risk(
     threshold = int(spec.constants.get("marac_yes_threshold", 14))
     escalation = int(spec.constants.get("escalation_incidents", 3))
     criteria_q = cols.get("marac_criteria")
+    if criteria_q is not None and criteria_q.type is QuestionType.COMPUTED:
+        # The column is worked out from the answers (issue 18); the officer ticks the question of that name.
+        criteria_q = next((q for _s, _p, q in spec.iter_questions() if q.id == "marac_criteria"), None)
     if criteria_q is not None and criteria_q.type is QuestionType.MULTICHOICE:
         offered = {c.value for c in criteria_q.choices}
         criteria = []
@@ -308,7 +311,8 @@ def _apply_risk(
             answers.pop(criteria_q.id, None)
     referral = cols.get("marac_referral_date")
     if referral is not None:
-        wanted = grade == "high"
+        # A High grade, or any MARAC criterion the form finds met, means a referral (issue 18).
+        wanted = grade == "high" or _criteria_met(spec, answers)
         _set_shown(spec, answers, referral.id, wanted)
         if wanted:
             answers[referral.id] = clamp_date(
@@ -326,6 +330,14 @@ def _apply_risk(
                 answers[q.id] = (
                     "Raised: the history and the victim's fear justify a higher grade than the count."
                 )
+
+
+def _criteria_met(spec: FormSpec, answers: Mapping[str, Any]) -> bool:
+    from dsvdesk.engine.completeness import evaluate
+    from dsvdesk.engine.expressions import answered
+
+    column = spec.columns.get("marac_criteria")
+    return bool(column) and answered(evaluate(spec, answers).effective_values.get(column or ""))
 
 
 def _truncate(spec: FormSpec, answers: Mapping[str, Any], completion: float) -> dict[str, Any]:

@@ -342,6 +342,8 @@ def _date_value(q: Question, ctx: FillContext, person: Person | None) -> str:
         day = person.dob if person is not None else make_person(rng, on=ctx.incident_date).dob
     elif "by when" in label or "due" in label or "review" in label:
         day = ctx.incident_date + dt.timedelta(days=rng.randint(3, 28))
+    elif "previous" in label:  # e.g. the date of a previous MARAC referral: before the incident
+        day = ctx.incident_date - dt.timedelta(days=rng.randint(30, 700))
     else:
         day = ctx.incident_date + dt.timedelta(days=rng.randint(0, 2))
     return clamp_date(day, q, ctx.today).isoformat()

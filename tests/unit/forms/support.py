@@ -24,7 +24,8 @@ NOW = datetime(2026, 11, 1, 12, 0)
 AUTHOR = ("author",)
 EVERYONE = ("author", "reviewer")
 DASH_IDS = tuple(f"dash_q{n}" for n in range(1, 28))
-DASH_CHILD_IDS = ("dash_q9", "dash_q10", "dash_q11", "dash_q12")
+# Q9 (pregnancy or a new baby) is asked of every victim (issue 18); only Q10-Q12 follow has_children.
+DASH_CHILD_IDS = ("dash_q10", "dash_q11", "dash_q12")
 
 
 @cache

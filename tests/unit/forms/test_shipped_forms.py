@@ -101,7 +101,8 @@ def test_124d_dash_has_27_items_in_paper_order(spec_124d: FormSpec) -> None:
     assert [q.number for q in dash] == [str(n) for n in range(1, 28)]
     assert all(q.type is QuestionType.YESNO_DK and q.comment and q.required for q in dash)
     pages = [spec_124d.page_of(q.id).id for q in dash]
-    assert Counter(pages) == {"dash_current": 8, "dash_children": 4, "dash_history": 10, "dash_abuser": 5}
+    # Q9 is asked of every victim (issue 18), so it sits on the current-situation page.
+    assert Counter(pages) == {"dash_current": 9, "dash_children": 3, "dash_history": 10, "dash_abuser": 5}
 
 
 def test_124d_high_risk_and_specss_tags(spec_124d: FormSpec) -> None:
@@ -111,7 +112,7 @@ def test_124d_high_risk_and_specss_tags(spec_124d: FormSpec) -> None:
     assert specss["dash_q6"] == specss["dash_q7"] == "separation"
     assert specss["dash_q9"] == "pregnancy"
     assert specss["dash_q13"] == specss["dash_q14"] == "escalation"
-    assert specss["dash_q4"] == specss["hbv_flag"] == "culture"
+    assert specss["dash_q4"] == specss["hbv_flag"] == specss["forced_marriage_flag"] == "culture"
     assert specss["dash_q8"] == "stalking"
     assert specss["dash_q19"] == "sexual_assault"
 
@@ -147,9 +148,16 @@ def test_124d_supervisor_section_is_for_reviewers_only(spec_124d: FormSpec) -> N
 
 def test_124d_review_queue_flags(spec_124d: FormSpec) -> None:
     flags = {t.value for r in spec_124d.rules for t in r.tags if t.name == "flag"}
-    assert flags == {"high_without_marac", "children_without_merlin", "potential_escalation"}
+    assert flags == {
+        "high_without_marac",
+        "children_without_merlin",
+        "potential_escalation",
+        "marac_criterion_without_referral",
+    }
     by_id = {r.id: r for r in spec_124d.rules}
-    assert by_id["potential_escalation_not_recorded"].severity is Severity.WARNING
+    assert by_id["potential_escalation"].severity is Severity.WARNING
+    assert by_id["marac_criterion_needs_referral"].severity is Severity.WARNING
+    assert by_id["marac_criterion_needs_referral_or_decision"].severity is Severity.ERROR
     assert by_id["children_without_merlin"].severity is Severity.ERROR
 
 
@@ -167,6 +175,7 @@ def test_124d_marac_criteria_and_rara_shapes(spec_124d: FormSpec) -> None:
         "professional_judgement",
         "potential_escalation",
         "repeat",
+        "hbv_forced_marriage",
     ]
     rara = spec_124d.question("rara_plan")
     assert [f.id for f in rara.fields] == ["category", "action", "owner", "due_date"]
@@ -192,6 +201,9 @@ def test_124d_constants_hold_the_thresholds(spec_124d: FormSpec) -> None:
     assert spec_124d.constants["escalation_incidents"] == 3
     assert spec_124d.constants["escalation_months"] == 12
     assert spec_124d.constants["local_band_medium_from"] == 10
+    assert spec_124d.constants["repeat_marac_months"] == 12
+    assert spec_124d.constants["hbv_fm_automatic_marac"] is True
+    assert spec_124d.constants["child_age_limit"] == 18
 
 
 # ------------------------------------------------------------------ S-DASH (standalone)
