@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dsvdesk.cli import main
+from dsvdesk.errors import ExitCode
 from tests.unit.forms.rule_cases import CASES, HBV_ANSWERED, RuleCase, answers_for
 from tests.unit.forms.support import (
     AUTHOR,
@@ -61,7 +62,7 @@ def test_rule_case_through_check_answers(
     code = main([*argv, *(["--reviewer"] if rule_case.reviewer else [])])
     report = json.loads(capsys.readouterr().out)
     found = {f["rule_id"] for f in report["findings"] if f["rule_id"]}
-    assert code == (0 if report["can_submit"] else 1)
+    assert code == (0 if report["can_submit"] else ExitCode.NOT_READY)
     _check(rule_case, found, report["can_submit"], report["values"], json.dumps(report["findings"], indent=1))
 
 
