@@ -259,7 +259,7 @@ def bench_wizard_open(ctx: Context) -> list[Row]:
     from dsvdesk.ui.wizard.form_wizard import FormWizard
 
     def quiet(_mode: object, _context: object, message: str) -> None:
-        # the offscreen platform's known, harmless notice (shared/docs/stack.md §2a); anything else shows
+        # the offscreen platform's known, harmless notice (docs/stack.md §2a); anything else shows
         if "propagateSizeHints" not in message:
             print(message, file=sys.stderr)
 

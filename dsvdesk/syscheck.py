@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-# shared library → the Debian package that provides it (from stack.md §2b, checked in a bare chroot)
+# shared library → the Debian package that provides it (from docs/stack.md §2b, checked in a bare chroot)
 LIB_PACKAGES = {
     "libGL.so.1": "libgl1",
     "libEGL.so.1": "libegl1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,43 @@ def artifacts_dir() -> Path:
     """Screenshots and rendered pages for a human to look at (path printed at the end of the run)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# What .ci/run installs (poppler-utils, qpdf, libnss3-tools, the fonts, Xvfb and friends): under CI=true a
+# test that skips because one of these is missing fails instead, so CI never passes by skipping.
+CI_INSTALLS = (
+    "pdftotext",
+    "pdfsig",
+    "pdftoppm",
+    "pdfinfo",
+    "pdffonts",
+    "poppler",
+    "qpdf",
+    "certutil",
+    "libnss3",
+    "font",
+    "xvfb",
+    "openbox",
+    "xdotool",
+    "imagemagick",
+)
+
+
+def ci_must_not_skip(reason: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """True when CI=true and a skip's reason names something .ci/run installs."""
+    return environ.get("CI", "").lower() == "true" and any(word in reason.lower() for word in CI_INSTALLS)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if not report.skipped or hasattr(report, "wasxfail") or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2])
+    if ci_must_not_skip(reason):
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and .ci/run installs what this test needs, so it may not skip: {reason}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -3,7 +3,7 @@
 Nothing here knows a particular form: the title block, summary box, sections, questions, repeat tables
 and grids all come from the `FormSpec` and the engine's evaluation of the answers.
 
-Traps handled (../shared/docs/stack.md §4): `initialFontName` on the document and a FONT command on
+Traps handled (docs/stack.md §4): `initialFontName` on the document and a FONT command on
 every Table so no base-14 font is ever referenced; a two-pass canvas for "Page x of y"; `invariant=1`
 plus a creation date taken from the record so the bytes are deterministic.
 """
@@ -389,7 +389,7 @@ def build_document(story: list[Flowable], furniture: PageFurniture, *, info: Doc
         creator="DSVDesk",
         producer="DSVDesk",
         invariant=1,
-        initialFontName=fonts.REGULAR,  # never a base-14 font (stack.md §4)
+        initialFontName=fonts.REGULAR,  # never a base-14 font (docs/stack.md §4)
         initialFontSize=9,
     )
     doc.build(story, canvasmaker=canvas_class)
@@ -732,7 +732,7 @@ class _StoryBuilder:
                     else:
                         row.append(self.p(text or "—", "td"))
                 rows.append(row)
-            first_col = 28  # two digits must not wrap (stack.md §4, gotcha 6)
+            first_col = 28  # two digits must not wrap (docs/stack.md §4, gotcha 6)
             other = (FRAME_WIDTH - first_col) / max(1, len(fields))
             table = Table(rows, colWidths=[first_col] + [other] * len(fields), repeatRows=1)
             style = grid_style()

@@ -2,7 +2,7 @@
 
 The record PDF gets both empty signature fields (`OfficerSignature`, `SupervisorSignature`) in one
 incremental update before anyone signs: a field added after the first signature would count as a
-change to the signed document (../shared/docs/stack.md §6). The officer signs at submission; the
+change to the signed document (docs/stack.md §6). The officer signs at submission; the
 supervisor countersigns the same bytes as a further incremental update, so the officer's signature
 stays valid. No timestamp server, OCSP or CRL is ever contacted (PAdES B-B).
 """

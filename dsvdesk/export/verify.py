@@ -3,7 +3,7 @@
 A signature is good when it is intact (the signed bytes are unchanged), valid (the cryptography checks
 out), trusted (its certificate chains to a given trust root) and nothing but form filling or further
 signatures was added after it. pyHanko's `bottom_line` combines these; `valid` alone can still be
-True on an altered file (../shared/docs/stack.md §5c), so it is never used on its own.
+True on an altered file (docs/stack.md §5c), so it is never used on its own.
 """
 
 from __future__ import annotations

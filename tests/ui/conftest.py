@@ -95,7 +95,7 @@ def store(db_path: Path) -> Iterator[Any]:
 
 def type_text(widget: QWidget, text: str) -> None:
     """Type like a user. Non-ASCII characters go as text-only key events: QTest.keyClicks aborts the
-    process on many of them (stack.md §2a)."""
+    process on many of them (docs/stack.md §2a)."""
     for ch in text:
         if ch.isascii():
             QTest.keyClicks(widget, ch)

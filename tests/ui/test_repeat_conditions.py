@@ -93,7 +93,7 @@ def wizard(qtbot: QtBot, ui_app: QApplication, repeat_spec: FormSpec, sink: Dict
 
 
 def click_radio(qtbot: QtBot, radio: QRadioButton) -> None:
-    """Click on the indicator: a stretched radio's centre may miss it (stack.md §2a)."""
+    """Click on the indicator: a stretched radio's centre may miss it (docs/stack.md §2a)."""
     qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(6, radio.height() // 2))
 
 

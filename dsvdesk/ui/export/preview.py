@@ -1,6 +1,6 @@
 """An on-screen preview of a signed PDF (QtPdf), loaded from bytes: nothing is written to disk.
 
-QtPdf 6.12 does not draw signature-widget appearances (../shared/docs/stack.md §6), so the preview says
+QtPdf 6.12 does not draw signature-widget appearances (docs/stack.md §6), so the preview says
 so under the pages: the stamps are in the file, only this view leaves them out.
 """
 

@@ -373,7 +373,7 @@ class _ExclusiveButtons(Editor):
             outer.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeft)
         else:
             outer.addWidget(self.clear_button)
-            outer.addStretch(1)  # radios keep their natural width (clicks land on them; stack.md §2a)
+            outer.addStretch(1)  # radios keep their natural width (clicks land on them; docs/stack.md §2a)
         self.group.buttonToggled.connect(self._toggled)
         self._update_clear()
 

@@ -1,14 +1,16 @@
-"""Parse the two sample Board reports (../shared/seeds/) into sections, questions and paragraphs.
+"""The two published sample Board reports as test data: tests/data/board_reports/*.json.
 
-The published texts are irregular (a duplicated 2.18, "4.6The", unnumbered lines continuing a numbered
-paragraph, short lines that are sub-headings or list items), so the parser keeps every line's text, in
-order, and only decides where it belongs: a new section, a Board question, a sub-heading, a new
-paragraph, or the continuation of the paragraph before.
+The reports (Islington, 29 September 2010; Hillingdon, 16 November 2010) were published by the
+Metropolitan Police Authority. The test data keeps their facts — borough, report number, date, paragraph
+numbering as printed (irregular: a duplicated 2.18 ...), sections, Board questions, sub-headings — and of
+each paragraph a short quotation (its first 15 words) and its length in words. `parse_seed` rebuilds a
+paragraph of the published length from its quotation plus neutral filler words, so the renderer lays out
+text of the real size (page breaks, numbering) without the repository holding the reports' text.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
 
-SEEDS_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
-ISLINGTON = "000_c5925a1237745d62.txt"
-HILLINGDON = "003_a73eabbcef8e4985.txt"
-
-_SECTION = re.compile(r"^B(\d):\s*(.+)$")
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s*")
-_END = "Send an e-mail linking to this page"
-_SHORT = 80
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "data" / "board_reports"
+ISLINGTON = "islington.json"
+HILLINGDON = "hillingdon.json"
+ELLIPSIS = " …"
+# Stands in for the rest of a paragraph beyond its quotation (same number of words as published).
+FILLER = (
+    "the board heard how officers and partners worked together on each case to keep victims safe and "
+    "hold perpetrators to account with support from specialist services across the borough"
+).split()
 
 
 @dataclass
@@ -60,63 +63,60 @@ class SeedReport:
         three = sum(n.count(".") == 2 for n in numbers)
         return "by_question" if three > len(numbers) / 2 else "by_section"
 
+    def lines(self) -> list[str]:
+        """The report as lines in published order: section headings ("B2: ..."), Board questions,
+        sub-headings and paragraphs (numbers left off)."""
+        out = [f"{self.borough} report", f"Report: {self.report_number}", f"Date: {self.date_text}"]
+        for section in self.sections:
+            out.append(f"{section.number}: {section.title}" if section.number else section.title)
+            for question in section.questions:
+                out += [question.prompt] if question.prompt else []
+                for paragraph in question.paragraphs:
+                    out += paragraph.heading.splitlines() if paragraph.heading else []
+                    out.append(paragraph.text)
+        return out
+
+
+def _restore(quote: str, words: int) -> str:
+    """The quotation, then filler words up to the published length."""
+    kept = quote.removesuffix(ELLIPSIS).split()
+    missing = max(0, words - len(kept))
+    return " ".join([*kept, *(FILLER[i % len(FILLER)] for i in range(missing))])
+
+
+def _heading(paragraph: dict[str, Any]) -> str:
+    """A sub-heading as published; a long one (a list run into a heading) restored like a paragraph."""
+    heading = paragraph.get("heading", "")
+    return _restore(heading, paragraph["heading_words"]) if "heading_words" in paragraph else heading
+
 
 def parse_seed(path: Path) -> SeedReport:
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    borough = next(line.removesuffix(" report") for line in lines if line.endswith(" report"))
-    report_number = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Report:"))
-    date_text = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Date:"))
-    start = next(i for i, line in enumerate(lines) if _SECTION.match(line))
-    sections: list[SeedSection] = []
-    pending_heading: list[str] = []
-    for line in lines[start:]:
-        if line.startswith(_END):
-            break
-        if not line:
-            continue
-        section_match = _SECTION.match(line)
-        if section_match:
-            sections.append(SeedSection(f"B{section_match.group(1)}", section_match.group(2).strip()))
-            pending_heading = []
-            continue
-        if line.rstrip(".").lower().startswith("equality and diversity") and len(line) < _SHORT:
-            sections.append(SeedSection("", line.rstrip(".")))
-            pending_heading = []
-            continue
-        section = sections[-1]
-        number_match = _NUMBER.match(line)
-        number = number_match.group(1) if number_match else ""
-        text = line[number_match.end() :] if number_match else line
-        if (number and text.endswith("?")) or (
-            not number and "?" in text and len(text) > 40 and text[0].isupper() and _looks_like_question(text)
-        ):
-            section.questions.append(SeedQuestion(text))
-            pending_heading = []
-            continue
-        if not section.questions:
-            section.questions.append(SeedQuestion(""))  # free narrative (B1, the statement)
-        question = section.questions[-1]
-        numbered_section = any(p.number for q in section.questions for p in q.paragraphs) or bool(number)
-        if number:
-            question.paragraphs.append(SeedParagraph(text, "\n".join(pending_heading), number))
-            pending_heading = []
-        elif numbered_section and len(text) < _SHORT and not text.endswith((".", ";")):
-            pending_heading.append(text)  # a sub-heading or a short list line before the next paragraph
-        elif numbered_section and question.paragraphs and not pending_heading:
-            question.paragraphs[-1].text += "\n" + text
-        else:
-            question.paragraphs.append(SeedParagraph(text, "\n".join(pending_heading)))
-            pending_heading = []
-    if pending_heading:  # short lines at the very end of a section: keep them as a last paragraph
-        sections[-1].questions[-1].paragraphs.append(SeedParagraph("\n".join(pending_heading)))
-    return SeedReport(borough, report_number, date_text, sections)
-
-
-_QUESTION_STARTS = ("How ", "What ", "Where ", "Are ", "Is ", "Has ", "Have ", "Does ", "Do ")
-
-
-def _looks_like_question(text: str) -> bool:
-    return text.startswith(_QUESTION_STARTS)
+    """The sample report kept at ``path`` (SEEDS_DIR / ISLINGTON or HILLINGDON)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    sections = [
+        SeedSection(
+            s["number"],
+            s["title"],
+            [
+                SeedQuestion(
+                    q["prompt"],
+                    [
+                        SeedParagraph(
+                            _restore(p["quote"], p["words"]),
+                            _heading(p),
+                            p.get("number", ""),
+                        )
+                        for p in q["paragraphs"]
+                    ],
+                )
+                for q in s["questions"]
+            ],
+        )
+        for s in data["sections"]
+    ]
+    report = SeedReport(data["borough"], data["report_number"], data["date"], sections)
+    assert report.numbering == data["numbering"], f"{path}: numbering as published is {data['numbering']}"
+    return report
 
 
 # ------------------------------------------------------------------ the seed as a report form + answers

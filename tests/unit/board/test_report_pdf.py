@@ -95,10 +95,7 @@ def figures() -> dict[str, str]:
 def test_sample_report_recreated_in_order_with_its_numbering(
     seed_file: str, style: str, figures: dict[str, str], tmp_path: Path, artifacts_dir: Path
 ) -> None:
-    path = SEEDS_DIR / seed_file
-    if not path.exists():
-        pytest.skip(f"sample report {path} is not present")
-    seed = parse_seed(path)
+    seed = parse_seed(SEEDS_DIR / seed_file)
     assert seed.numbering == style
     report = board_report_from_answers(
         report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=2
@@ -269,11 +266,9 @@ def test_report_model_comes_from_tagged_questions_not_ids() -> None:
 
 def test_shipped_report_form_drives_the_renderer(figures: dict[str, str], tmp_path: Path) -> None:
     """forms/dsvb_report.yaml, once loadable, yields every question page as a report question."""
-    loader = pytest.importorskip("dsvdesk.engine.loader")
-    form = Path(__file__).resolve().parents[3] / "forms" / "dsvb_report.yaml"
-    if not form.exists():
-        pytest.skip("forms/dsvb_report.yaml is not there yet")
-    spec = loader.load_form(form)
+    from dsvdesk.engine import loader
+
+    spec = loader.load_form(Path(__file__).resolve().parents[3] / "forms" / "dsvb_report.yaml")
     paragraph_questions = [q for _s, _p, q in spec.iter_questions() if q.tag_value("board") == "paragraphs"]
     assert len(paragraph_questions) >= 17  # B1, B2 x3, B3 x4, B4 x3, B5 x6, E&D
     answers = {
@@ -287,10 +282,7 @@ def test_shipped_report_form_drives_the_renderer(figures: dict[str, str], tmp_pa
 
 
 def test_part_b_is_deterministic_and_embeds_only_dejavu(figures: dict[str, str], tmp_path: Path) -> None:
-    seed_path = SEEDS_DIR / HILLINGDON
-    if not seed_path.exists():
-        pytest.skip("sample report not present")
-    seed = parse_seed(seed_path)
+    seed = parse_seed(SEEDS_DIR / HILLINGDON)
     report = board_report_from_answers(
         report_spec_for(seed), answers_for(seed), report_id=REPORT_ID, revision=1
     )

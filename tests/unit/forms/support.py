@@ -18,7 +18,6 @@ from dsvdesk.engine.spec import FormSpec
 ROOT = Path(__file__).resolve().parents[3]
 FORMS_DIR = ROOT / "forms"
 EXAMPLES_DIR = ROOT / "tests" / "data" / "examples"
-SEEDS_DIR = ROOT.parent / "shared" / "seeds"
 # Every example date lies before this, so "not in the future" checks never depend on the clock.
 NOW = datetime(2026, 11, 1, 12, 0)
 AUTHOR = ("author",)

@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsvdesk.engine.spec import FormSpec, Question, QuestionType
-from tests.unit.forms.support import SEEDS_DIR, describe, example, form, rule_ids, run
+from dsvdesk.export import report_pdf
+from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, parse_seed
+from tests.unit.forms.support import describe, example, form, rule_ids, run
 
-SEED_FILES = {"Islington": "000_c5925a1237745d62.txt", "Hillingdon": "003_a73eabbcef8e4985.txt"}
+SEED_FILES = {"Islington": ISLINGTON, "Hillingdon": HILLINGDON}
 QUESTIONS_PER_SECTION = {"1": 1, "2": 3, "3": 4, "4": 3, "5": 6, "6": 1}
 
 
@@ -40,10 +42,7 @@ def board_questions(spec: FormSpec) -> list[Question]:
 
 
 def seed_lines(name: str) -> list[str]:
-    path = SEEDS_DIR / SEED_FILES[name]
-    if not path.is_file():
-        pytest.skip(f"sample reports not present ({SEEDS_DIR})")
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line.strip() for line in parse_seed(SEEDS_DIR / SEED_FILES[name]).lines()]
     # Islington numbers one question like a paragraph ("5.13 What do you think ..."): drop paragraph numbers.
     return [re.sub(r"^\d+(\.\d+)+\.?\s*", "", line) for line in lines if line]
 
@@ -204,7 +203,6 @@ def test_entered_figure_needs_its_source(spec: FormSpec, answers: dict[str, Any]
 
 def test_example_report_renders_through_the_board_contract(spec: FormSpec, answers: dict[str, Any]) -> None:
     """The Part B model built from this form has every question, numbered sections, and entered figures."""
-    report_pdf = pytest.importorskip("dsvdesk.export.report_pdf")
     report = report_pdf.board_report_from_answers(spec, answers, report_id="r1", revision=1)
     assert report.header.borough == "Northbridge"
     assert report.header.numbering == "by_question"
