@@ -489,8 +489,8 @@ def bench_render_sign(ctx: Context) -> list[Row]:
 
 
 def bench_part_a(ctx: Context) -> list[Row]:
-    from dsvdesk.export.pack import part_a_from_store
-    from dsvdesk.export.parta import Period
+    from dsvdesk.reporting.pack import part_a_from_store
+    from dsvdesk.reporting.parta import Period
 
     db = ctx.databases[ctx.config.large]
     spec = investigation_form()

@@ -276,7 +276,7 @@ def approve_record(
     if changes:
         # Check the regrade before saving it: a grade below the rule floor is refused with nothing
         # written, whichever caller (CLI, app, script) asked for it.
-        from dsvdesk.store.review_queue import approval_problems
+        from dsvdesk.reporting.review_queue import approval_problems
 
         problems = approval_problems(record.spec, record.answers, changes)
         if problems:

@@ -67,9 +67,9 @@ def format_table(part_a: Any) -> list[str]:
 
 def run_part_a(args: argparse.Namespace) -> int:
     from dsvdesk.commands._common import load_form_specs, open_existing_store, sign_in
-    from dsvdesk.export.pack import part_a_from_store, part_a_source_form
-    from dsvdesk.export.parta import PartAError, Period
-    from dsvdesk.store import reporting
+    from dsvdesk.reporting import queries
+    from dsvdesk.reporting.pack import part_a_from_store, part_a_source_form
+    from dsvdesk.reporting.parta import PartAError, Period
 
     try:
         period = Period.parse(args.date_from, args.date_to)
@@ -78,7 +78,7 @@ def run_part_a(args: argparse.Namespace) -> int:
     form_id = part_a_source_form(load_form_specs())
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
-        reporting.require_reporting_role(session)
+        queries.require_reporting_role(session)
         part_a = part_a_from_store(store, session, period, form_id=form_id)
     if args.json:
         print(json.dumps(part_a.to_json(), indent=2, ensure_ascii=False))
@@ -91,8 +91,8 @@ def run_pack(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dsvdesk.commands._common import load_form_specs, open_existing_store, sign_in
-    from dsvdesk.export.pack import export_board_pack
-    from dsvdesk.store import reporting
+    from dsvdesk.reporting import queries
+    from dsvdesk.reporting.pack import export_board_pack
 
     out_dir = Path(args.out)
     if not out_dir.is_dir():
@@ -100,7 +100,7 @@ def run_pack(args: argparse.Namespace) -> int:
     specs = load_form_specs()
     with open_existing_store(args) as store:
         session, password = sign_in(store, args.user)
-        reporting.require_reporting_role(session, "export board packs")
+        queries.require_reporting_role(session, "export board packs")
         result = export_board_pack(store, session, args.report_id, out_dir, password=password, specs=specs)
     print(f"Wrote {result.folder}")
     print(f"Wrote {result.zip_path}")

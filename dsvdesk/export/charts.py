@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.export import fonts
-from dsvdesk.export.parta import GRADES, NOT_RECORDED, PartA
+from dsvdesk.reporting.parta import GRADES, NOT_RECORDED, PartA
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.export import fonts
-from dsvdesk.export.parta import EnteredFigure, PartA, Period, as_date, format_day
+from dsvdesk.reporting.parta import EnteredFigure, PartA, Period, as_date, format_day
 
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
@@ -698,7 +698,7 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
 
     story.append(CondPageBreak(160))
     story.append(_p("Diversity of victims (approved records)", styles["group"]))
-    from dsvdesk.export.parta import DIVERSITY_COLUMNS
+    from dsvdesk.reporting.parta import DIVERSITY_COLUMNS
 
     # One column per group of victims, one row per characteristic: the labels stay readable.
     rows = [[_p("", styles["th"])] + [_p(row.label, styles["th"]) for row in part_a.diversity]]

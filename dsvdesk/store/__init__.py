@@ -112,7 +112,7 @@ __all__ = [  # the names __getattr__ gives
 def __getattr__(name: str) -> Any:
     """``dsvdesk.store.Store`` and the other names, imported from their module on first use."""
     home = _HOMES.get(name)
-    if home is None:  # not ours: lets ``from dsvdesk.store import reporting`` import the submodule
+    if home is None:  # not ours: lets ``from dsvdesk.store import db`` import the submodule
         raise AttributeError(f"module 'dsvdesk.store' has no attribute {name!r}")
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value

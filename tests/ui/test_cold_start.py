@@ -63,7 +63,7 @@ NOT_BEFORE_SIGN_IN = (
     "dsvdesk.engine.loader",
     "dsvdesk.commands",
     "dsvdesk.store.backup",
-    "dsvdesk.store.reporting",
+    "dsvdesk.reporting.queries",
     "dsvdesk.store.store",  # the record store: the sign-in window opens the file through store.gate
     "dsvdesk.store.records",
     "dsvdesk.store.lifecycle",

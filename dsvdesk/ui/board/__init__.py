@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
+from dsvdesk.reporting.board import is_report_form, report_forms
 from dsvdesk.ui import messages
 from dsvdesk.ui.board.dialogs import FigurePickerDialog, PackExportDialog, PackRequest, PackResultDialog
-from dsvdesk.ui.board.logic import is_report_form, report_forms
 from dsvdesk.ui.board.report_view import BoardReportView
 from dsvdesk.ui.board.reports_tab import BoardReportsTab
 from dsvdesk.ui.qt import QObject

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsvdesk.export.pack import BOARD_RECIPIENT
-from dsvdesk.ui.board.logic import FigureChoice, search_words
+from dsvdesk.reporting.board import FigureChoice, search_words
+from dsvdesk.reporting.pack import BOARD_RECIPIENT
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.qt import (
     QDialogButtonBox,

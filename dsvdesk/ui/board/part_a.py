@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
-from dsvdesk.ui.board import logic
+from dsvdesk.reporting import board as logic
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
     QAbstractItemView,
@@ -37,7 +37,7 @@ from dsvdesk.ui.qt import (
 )
 
 if TYPE_CHECKING:
-    from dsvdesk.export.parta import EnteredFigure, Figure, PartA, Period
+    from dsvdesk.reporting.parta import EnteredFigure, Figure, PartA, Period
     from dsvdesk.ui.context import AppContext
 
 ENTERED_BACKGROUND = "#fff4d6"  # a warm shade, as the PDF sets entered figures apart
@@ -119,7 +119,7 @@ class PartAFeed(QObject):
             self._start(self.period)
 
     def _start(self, period: Period) -> None:
-        from dsvdesk.export.pack import part_a_source_form
+        from dsvdesk.reporting.pack import part_a_source_form
 
         try:
             form_id = part_a_source_form(self.context.forms)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from dsvdesk.ui.board.logic import Progress, QuestionPreview, ReportPreview, split_tokens
+from dsvdesk.reporting.board import Progress, QuestionPreview, ReportPreview, split_tokens
 from dsvdesk.ui.qt import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 FIGURE_STYLE = "background-color:#dff0d8; color:#1e4620; font-weight:bold;"

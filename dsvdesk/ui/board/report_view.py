@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import log
 from dsvdesk.engine.completeness import evaluate
 from dsvdesk.engine.spec import Severity
-from dsvdesk.export.pack import PACK_JUSTIFICATION
 from dsvdesk.export.report_pdf import ROLE_BOROUGH, ROLE_NOTHING_REASON, ROLE_PARAGRAPHS, ROLE_REPORT_NUMBER
+from dsvdesk.reporting import board as logic
+from dsvdesk.reporting.pack import PACK_JUSTIFICATION
 from dsvdesk.ui import messages
-from dsvdesk.ui.board import logic
 from dsvdesk.ui.board.dialogs import FigurePickerDialog, PackExportDialog, PackResultDialog
 from dsvdesk.ui.board.part_a import PartAFeed, PartAPanel
 from dsvdesk.ui.board.preview import NumberingPreview
@@ -44,8 +44,8 @@ from dsvdesk.ui.wizard.editors import RepeatEditor, RepeatItem
 
 if TYPE_CHECKING:
     from dsvdesk.export.report_pdf import BoardReport
+    from dsvdesk.reporting.board import ExportOutcome
     from dsvdesk.store.models import Record
-    from dsvdesk.ui.board.logic import ExportOutcome
     from dsvdesk.ui.context import AppContext
 
 PREVIEW_DELAY_MS = 150  # typing in a paragraph re-numbers the preview once the keys pause

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
-from dsvdesk.store.dashboard import (
+from dsvdesk.reporting.dashboard import (
     FIGURE_NOTES,
     PRESETS,
     Dashboard,

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.errors import UserFacingError
-from dsvdesk.store.review_queue import (
+from dsvdesk.reporting.review_queue import (
     DEFAULT_STATUSES,
     RESUBMITTED,
     WAITING,

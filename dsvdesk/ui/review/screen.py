@@ -436,7 +436,7 @@ class ReviewScreen(QWidget):
     def approval_problems(self, grade: str | None, rationale: str | None) -> list[Any]:
         """What would stop the approval with this grade and rationale (checked before anything is saved):
         the engine's findings, each naming its question so the approve dialog can go there."""
-        from dsvdesk.store.review_queue import approval_problems
+        from dsvdesk.reporting.review_queue import approval_problems
         from dsvdesk.workflow import REVIEW_GRADE, REVIEW_RATIONALE
 
         changes: dict[str, Any] = {}

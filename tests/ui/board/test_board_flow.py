@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dsvdesk.export.pack import BOARD_RECIPIENT, PACK_JUSTIFICATION, PART_B, verify_pack
+from dsvdesk.reporting.board import paragraphs_question
+from dsvdesk.reporting.pack import BOARD_RECIPIENT, PACK_JUSTIFICATION, PART_B, verify_pack
 from dsvdesk.ui import messages
 from dsvdesk.ui.board import BoardReportView, FigurePickerDialog, PackExportDialog, PackRequest
-from dsvdesk.ui.board.logic import paragraphs_question
 from dsvdesk.ui.board.report_view import FIGURE_BUTTON
 from dsvdesk.ui.qt import QApplication, QPlainTextEdit, QPoint, QRadioButton, Qt, QToolButton, QWidget
 from dsvdesk.ui.wizard.editors import RepeatEditor, YesNoEditor

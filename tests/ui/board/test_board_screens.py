@@ -12,7 +12,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from dsvdesk.engine.loader import load_form
-from dsvdesk.export.pack import PACK_JUSTIFICATION
+from dsvdesk.reporting.board import FigureChoice
+from dsvdesk.reporting.pack import PACK_JUSTIFICATION
 from dsvdesk.store import Store
 from dsvdesk.ui import messages
 from dsvdesk.ui.board import (
@@ -23,7 +24,6 @@ from dsvdesk.ui.board import (
     PackResultDialog,
 )
 from dsvdesk.ui.board.dialogs import folder_problem
-from dsvdesk.ui.board.logic import FigureChoice
 from dsvdesk.ui.dialogs.submit import ProblemsDialog
 from dsvdesk.ui.qt import QDialogButtonBox, QLineEdit, QPlainTextEdit, Qt
 from dsvdesk.ui.record_view import RecordView
@@ -492,7 +492,7 @@ def test_closing_a_report_while_its_figures_are_computed_is_calm(
 @pytest.mark.usefixtures("ui_app")
 def test_preview_shows_any_text_literally(qtbot: QtBot, artifacts_dir: Path) -> None:
     """Markup, ampersands, non-Latin scripts and line breaks in a paragraph are shown as typed."""
-    from dsvdesk.ui.board.logic import PreviewParagraph, Progress, QuestionPreview, ReportPreview
+    from dsvdesk.reporting.board import PreviewParagraph, Progress, QuestionPreview, ReportPreview
     from dsvdesk.ui.board.preview import NumberingPreview
 
     hostile = "<script>alert(1)</script> & <b>not bold</b> — 王小明, Łukasz, Σωκράτης, مرحبا\nsecond line"

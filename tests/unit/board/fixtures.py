@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dsvdesk.export.parta import Period
+from dsvdesk.reporting.parta import Period
 
 PERIOD = Period(date(2010, 4, 1), date(2010, 9, 30))
 

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from dsvdesk.export.pack import (
+from dsvdesk.export.report_pdf import (
+    BoardReport,
+    ReportHeader,
+    ReportParagraph,
+    ReportQuestion,
+    ReportSection,
+)
+from dsvdesk.reporting.pack import (
     CA_FILE,
     MANIFEST,
     PART_A_CSV,
@@ -23,14 +30,7 @@ from dsvdesk.export.pack import (
     verify_pack,
     write_pack,
 )
-from dsvdesk.export.parta import EnteredFigure, compute_part_a
-from dsvdesk.export.report_pdf import (
-    BoardReport,
-    ReportHeader,
-    ReportParagraph,
-    ReportQuestion,
-    ReportSection,
-)
+from dsvdesk.reporting.parta import EnteredFigure, compute_part_a
 from tests.unit.board.conftest import BoardPki
 from tests.unit.board.fixtures import PERIOD, build_rows
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsvdesk.export.parta import (
+from dsvdesk.reporting.parta import (
     NO_RECORDS_MESSAGE,
     EnteredFigure,
     PartAError,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsvdesk.export.parta import REPEAT_WINDOW_MONTHS, Period, add_months, compute_part_a
+from dsvdesk.reporting.parta import REPEAT_WINDOW_MONTHS, Period, add_months, compute_part_a
 from tests.unit.board.fixtures import Row
 
 PERIOD = Period(date(2010, 4, 1), date(2011, 3, 31))

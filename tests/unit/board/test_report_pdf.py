@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from dsvdesk.engine.spec import FormSpec, Page, Question, QuestionType, Section, Tag
-from dsvdesk.export.parta import EnteredFigure, compute_part_a
 from dsvdesk.export.report_pdf import (
     BY_QUESTION,
     BoardReport,
@@ -29,6 +28,7 @@ from dsvdesk.export.report_pdf import (
     resolve_tokens,
     unresolved_tokens,
 )
+from dsvdesk.reporting.parta import EnteredFigure, compute_part_a
 from tests.unit.board.fixtures import PERIOD, build_rows
 from tests.unit.board.seeds import (
     ANSWERED_ELSEWHERE,

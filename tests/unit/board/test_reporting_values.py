@@ -1,9 +1,9 @@
 """Part A's grouped read must give exactly the figures of the reference path, through a real store.
 
-``pack.read_part_a`` lets SQLite count the approved records in groups (``reporting.fetch_period_counts``:
+``pack.read_part_a`` lets SQLite count the approved records in groups (``queries.fetch_period_counts``:
 shared values packed by ``json_array``, the referral date as made-or-not, the month, the age band worked
 out in SQL) and match only records whose ``victim_key`` recurs. The reference is ``compute_part_a``
-over one mapping per record (``reporting.fetch_period_rows``). Open-ended values are generated here (odd
+over one mapping per record (``queries.fetch_period_rows``). Open-ended values are generated here (odd
 spellings, numbers as text, dates of birth that are not dates, names that normalise alike) and written
 straight into the records table, as a save would write them, for each example."""
 
@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsvdesk.export.pack import read_part_a
-from dsvdesk.export.parta import COLUMNS, KEY_COLUMNS, Period, compute_part_a
-from dsvdesk.store import Session, Store, reporting
+from dsvdesk.reporting import queries
+from dsvdesk.reporting.pack import read_part_a
+from dsvdesk.reporting.parta import COLUMNS, KEY_COLUMNS, Period, compute_part_a
+from dsvdesk.store import Session, Store
 from dsvdesk.store.records import TABLE_COLUMNS, victim_key
 
 PASSWORD = "correct horse battery"
@@ -168,7 +169,7 @@ def test_the_grouped_read_gives_the_reference_figures(
 ) -> None:
     store, session = station
     _write(store, made)
-    rows = reporting.fetch_period_rows(
+    rows = queries.fetch_period_rows(
         store,
         session,
         form_id="inv",

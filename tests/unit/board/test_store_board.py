@@ -19,7 +19,8 @@ import pytest
 from dsvdesk.engine.loader import load_form, load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.errors import ExitCode, PermissionDenied
-from dsvdesk.export.pack import (
+from dsvdesk.reporting import queries
+from dsvdesk.reporting.pack import (
     PACK_JUSTIFICATION,
     PART_A_PDF,
     PART_B,
@@ -29,9 +30,9 @@ from dsvdesk.export.pack import (
     part_a_source_form,
     verify_pack,
 )
-from dsvdesk.export.parta import COLUMNS, Period, compute_part_a
-from dsvdesk.store import Session, Store, reporting
-from dsvdesk.store.reporting import ReportingRow
+from dsvdesk.reporting.parta import COLUMNS, Period, compute_part_a
+from dsvdesk.reporting.queries import ReportingRow
+from dsvdesk.store import Session, Store
 from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, parse_seed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -178,7 +179,7 @@ def test_the_source_form_comes_from_its_option(station: Station) -> None:
 
 
 def test_period_query_returns_only_the_columns_and_records_asked_for(station: Station, store: Store) -> None:
-    rows = reporting.fetch_period_rows(
+    rows = queries.fetch_period_rows(
         store,
         _session(store, "sup1"),
         form_id="inv",
@@ -198,7 +199,7 @@ def test_period_query_returns_only_the_columns_and_records_asked_for(station: St
 
 
 def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: Store) -> None:
-    rows = reporting.fetch_period_rows(
+    rows = queries.fetch_period_rows(
         store,
         _session(store, "sup1"),
         form_id="inv",
@@ -219,28 +220,28 @@ def test_lookback_rows_carry_only_the_victim_columns(station: Station, store: St
 
 def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
     # The answers documents share the records rows: a year's scan must not read them (migration 0005).
-    from dsvdesk.export.parta import DOB_COLUMN, PRESENCE_COLUMN, SHARED_COLUMNS
+    from dsvdesk.reporting.parta import DOB_COLUMN, PRESENCE_COLUMN, SHARED_COLUMNS
 
     part_a = "COVERING INDEX records_part_a (form_id=? AND incident_date>? AND incident_date<?)"
     with store.read() as conn:
         for sql, params, index in (
-            (reporting.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date")), 4, part_a),
+            (queries.period_rows_query(COLUMNS, ("victim_name", "victim_dob", "incident_date")), 4, part_a),
             (
-                reporting.period_groups_query(
+                queries.period_groups_query(
                     SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=False
                 ),
                 4,
                 part_a,
             ),
             (
-                reporting.period_groups_query(
+                queries.period_groups_query(
                     SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=True
                 ),
                 5,
                 part_a,
             ),
             (
-                reporting.period_keys_query(),
+                queries.period_keys_query(),
                 3,
                 "COVERING INDEX records_victim_key (form_id=? AND status=? AND victim_key=?",
             ),
@@ -263,14 +264,14 @@ def test_other_columns_and_key_columns_alone(station: Station, store: Store) -> 
         "key_columns": ("victim_name", "victim_dob", "incident_date"),
         "detail_from": PERIOD.start,
     }
-    rows = reporting.fetch_period_rows(store, session, columns=COLUMNS, **kwargs)
+    rows = queries.fetch_period_rows(store, session, columns=COLUMNS, **kwargs)
     assert any("visible_high_risk" in str(r.values["marac_criteria"]) for r in rows)
-    other = reporting.fetch_period_rows(store, session, columns=("incident_date", "hbv_flag"), **kwargs)
+    other = queries.fetch_period_rows(store, session, columns=("incident_date", "hbv_flag"), **kwargs)
     assert len(other) == len(rows) and all(set(r.values) == {"incident_date", "hbv_flag"} for r in other)
-    keys = reporting.fetch_period_rows(store, session, columns=("victim_name", "incident_date"), **kwargs)
+    keys = queries.fetch_period_rows(store, session, columns=("victim_name", "incident_date"), **kwargs)
     assert {r.values["victim_name"] for r in keys if r.status == "approved"} >= {"Zoë Smith", "Olga Ivanova"}
     with pytest.raises(ValueError, match="not a store column name"):
-        reporting.period_rows_query(["answers_json') --"])
+        queries.period_rows_query(["answers_json') --"])
 
 
 def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Station, store: Store) -> None:
@@ -296,7 +297,7 @@ def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station,
     # part_a_from_store reads grouped counts (fetch_period_counts); the reference one mapping per record.
     session = _session(store, "sup1")
     fast = part_a_from_store(store, session, PERIOD, form_id="inv")
-    rows = reporting.fetch_period_rows(
+    rows = queries.fetch_period_rows(
         store,
         session,
         form_id="inv",
@@ -325,7 +326,7 @@ def test_a_write_between_the_two_grouped_reads_is_noticed(
         calls.append(sql)
         return (0, "a head from before a write"), [('["high","no"]', 1, "2010-04", None, 16, 99)]
 
-    monkeypatch.setattr(reporting, "_grouped_read", stale)
+    monkeypatch.setattr(queries, "_grouped_read", stale)
     assert part_a_from_store(store, session, PERIOD, form_id="inv").to_json() == expected
     assert calls  # the other connection was asked, and its stale groups were not used
 
@@ -337,7 +338,7 @@ def test_period_counts_groups_approved_records_and_counts_the_rest(station: Stat
         picked.append(keys)
         return [station.record_ids[1]]
 
-    read = reporting.fetch_period_counts(
+    read = queries.fetch_period_counts(
         store,
         _session(store, "sup1"),
         form_id="inv",
@@ -385,22 +386,18 @@ def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> 
     session = _session(store, "sup1")
     ids = station.record_ids
     reason = "test link"
-    assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 2
+    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 2
     # (2, 6) is logged; (2, 4) is new: one event for each record of the reduced link [2, 4]
     before = len(_audit(station, "combination"))
-    assert (
-        reporting.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
-    )
+    assert queries.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
     new = _audit(station, "combination")[before:]
     assert {(c[0], tuple(json.loads(c[2])["linked"])) for c in new} == {
         (ids[2], (ids[4],)),
         (ids[4], (ids[2],)),
     }
-    assert (
-        reporting.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
-    )
+    assert queries.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
     # without only_new (an explicit link by a user) the events are written again
-    assert reporting.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 2
+    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 2
     assert store.verify_audit().ok
 
 
@@ -422,7 +419,7 @@ def test_officers_cannot_see_part_a(store: Store) -> None:
     with pytest.raises(PermissionDenied, match="Only supervisors"):
         part_a_from_store(store, officer, PERIOD, form_id="inv")
     with pytest.raises(PermissionDenied):
-        reporting.fetch_period_rows(
+        queries.fetch_period_rows(
             store, officer, form_id="inv", start=PERIOD.start, end=PERIOD.end, columns=COLUMNS, purpose="x"
         )
 

@@ -90,7 +90,7 @@ def test_124d_maps_every_store_and_part_a_column(spec_124d: FormSpec) -> None:
 
 
 def test_part_a_reads_only_columns_the_124d_maps(spec_124d: FormSpec) -> None:
-    from dsvdesk.export.parta import COLUMNS
+    from dsvdesk.reporting.parta import COLUMNS
 
     assert set(COLUMNS) <= set(spec_124d.columns)
 
@@ -244,8 +244,8 @@ def test_every_124d_rule_has_a_golden_test(spec_124d: FormSpec) -> None:
 
 
 def test_part_a_counts_the_124d_records_only() -> None:
-    from dsvdesk.export.pack import part_a_source_form
-    from dsvdesk.export.parta import COLUMNS
+    from dsvdesk.reporting.pack import part_a_source_form
+    from dsvdesk.reporting.parta import COLUMNS
 
     specs = load_forms_dir(FORMS_DIR)
     assert part_a_source_form(specs) == "124d"

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsvdesk.store import InvalidInput, PermissionDenied
-from dsvdesk.store.dashboard import (
+from dsvdesk.reporting.dashboard import (
     EMPTY_MESSAGE,
     CohortRow,
     DashboardRecord,
@@ -21,6 +20,7 @@ from dsvdesk.store.dashboard import (
     dashboard_form_id,
     preset_period,
 )
+from dsvdesk.store import InvalidInput, PermissionDenied
 from tests.unit.qa.conftest import QaStation
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsvdesk.store import InvalidInput, PermissionDenied, RecordRow, Status
-from dsvdesk.store.review_queue import (
+from dsvdesk.reporting.review_queue import (
     RESUBMITTED,
     WAITING,
     QueueFilter,
@@ -20,6 +19,7 @@ from dsvdesk.store.review_queue import (
     queue_flags_of,
     summarise,
 )
+from dsvdesk.store import InvalidInput, PermissionDenied, RecordRow, Status
 from tests.unit.qa.conftest import QaStation
 
 

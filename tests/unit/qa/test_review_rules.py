@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from dsvdesk.reporting.review_queue import approval_problems
 from dsvdesk.store import FindingsBlock, InvalidInput, PermissionDenied, Status
-from dsvdesk.store.review_queue import approval_problems
 from dsvdesk.workflow import approve_record, submit_record
 from tests.unit.qa.conftest import PASSWORD, QaStation
 

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import __version__
 from dsvdesk.errors import UserFacingError
-from dsvdesk.export.parta import PartA, Period, RepeatMatch, part_a_csv
 from dsvdesk.export.report_pdf import (
     AUTHOR_FIELD,
     BoardReport,
@@ -42,6 +41,7 @@ from dsvdesk.export.report_pdf import (
     render_part_b_pdf,
     unresolved_tokens,
 )
+from dsvdesk.reporting.parta import PartA, Period, RepeatMatch, part_a_csv
 
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
@@ -483,7 +483,7 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
 
     Until a form says so, the one form whose `columns` provide every Part A column is used; more than
     one candidate is ambiguous and refused with the fix named."""
-    from dsvdesk.export.parta import COLUMNS
+    from dsvdesk.reporting.parta import COLUMNS
 
     marked = [form_id for form_id, spec in specs.items() if spec.options.get("part_a_source") is True]
     if len(marked) == 1:
@@ -504,10 +504,9 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
 
 def read_part_a(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
     """Part A for `period` from the store, without linking anything: SQLite counts the approved records
-    in groups and hands over only the records whose victim recurs (``reporting.fetch_period_counts``);
+    in groups and hands over only the records whose victim recurs (``queries.fetch_period_counts``);
     `parta` matches those and turns the counts into figures. The read is logged as one consultation."""
-    from dsvdesk.export import parta
-    from dsvdesk.store import reporting
+    from dsvdesk.reporting import parta, queries
 
     found: list[tuple[list[RepeatMatch], int]] = []
 
@@ -515,7 +514,7 @@ def read_part_a(store: Store, session: Session, period: Period, *, form_id: str)
         found.append(parta.repeat_matches_of(keys, period))
         return [m.record_id for m in found[-1][0]]
 
-    read = reporting.fetch_period_counts(
+    read = queries.fetch_period_counts(
         store,
         session,
         form_id=form_id,
@@ -538,10 +537,10 @@ def read_part_a(store: Store, session: Session, period: Period, *, form_id: str)
 def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
     """Part A for `period` from the store (`read_part_a`), and "combination" audit events for every
     repeat-victim match (DPA 2018 s.62: records linked to each other), written in one transaction."""
-    from dsvdesk.store import reporting
+    from dsvdesk.reporting import queries
 
     part_a = read_part_a(store, session, period, form_id=form_id)
-    reporting.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
+    queries.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
         store,
         session,
         [[m.record_id, *m.earlier_record_ids] for m in part_a.repeat_matches],
@@ -584,9 +583,9 @@ def export_board_pack(
     round."""
     from dsvdesk.engine.completeness import evaluate, visible_answers
     from dsvdesk.export.report_pdf import board_report_from_answers
-    from dsvdesk.store import reporting
+    from dsvdesk.reporting import queries
 
-    reporting.require_reporting_role(session, "export board packs")
+    queries.require_reporting_role(session, "export board packs")
     reason = " ".join((justification or "").split()) or PACK_JUSTIFICATION
     out_dir = Path(out_dir).expanduser()
     if not out_dir.is_dir():

@@ -25,8 +25,8 @@ from dsvdesk.export.report_pdf import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from dsvdesk.export.pack import PackResult, PackVerification
-    from dsvdesk.export.parta import PartA, Period
+    from dsvdesk.reporting.pack import PackResult, PackVerification
+    from dsvdesk.reporting.parta import PartA, Period
     from dsvdesk.store.models import Session
 
 REPORT_KIND = "report"
@@ -266,7 +266,7 @@ def search_words(text: str) -> list[str]:
 
 def compute_part_a(db_path: Path, session: Session, period: Period, form_id: str) -> PartA:
     """Part A for the period through a connection of this (worker) thread's own."""
-    from dsvdesk.export.pack import part_a_from_store
+    from dsvdesk.reporting.pack import part_a_from_store
     from dsvdesk.store import Store
 
     store = Store.open(db_path)
@@ -294,7 +294,7 @@ def export_and_verify(
 ) -> ExportOutcome:
     """Export the pack (the core checks, computes, signs, logs the disclosure, writes), then verify the
     zip against the station CA held in the database (not the CA file inside the pack)."""
-    from dsvdesk.export.pack import export_board_pack, verify_pack
+    from dsvdesk.reporting.pack import export_board_pack, verify_pack
     from dsvdesk.store import Store, pki
 
     store = Store.open(db_path)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dsvdesk.engine.loader import load_form
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.export.report_pdf import BY_QUESTION, BY_SECTION, numbered_paragraphs, resolve_tokens
-from dsvdesk.ui.board import logic
+from dsvdesk.reporting import board as logic
 from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, answers_for, parse_seed, report_spec_for
 
 ROOT = Path(__file__).resolve().parents[3]
