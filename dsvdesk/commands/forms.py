@@ -49,6 +49,20 @@ def register(subparsers: Any) -> None:
     show.set_defaults(handler=run_forms_show)
     add_db_option(forms)
 
+    diff = forms_sub.add_parser(
+        "diff",
+        help="what moving records from one version of a form to another does to their answers",
+        description="OLD and NEW are form files (or a form id in the forms folder). Lists the questions "
+        "whose answers would be dropped (question removed, choice removed, type changed) and the new "
+        "questions, the same report `dsvdesk records upgrade` prints for one record.",
+    )
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--json", action="store_true", help="machine-readable JSON")
+    _forms_dir_option(diff)
+    add_db_option(diff)
+    diff.set_defaults(handler=run_forms_diff)
+
     answers = subparsers.add_parser(
         "check-answers",
         help="evaluate an answers JSON file against a form; prints findings (exit 7, not ready, if any error)",
@@ -222,6 +236,34 @@ def _print_question(question: Any, indent: str) -> None:
         print(f"{indent}    choices: " + ", ".join(c.value for c in question.choices))
     for field in question.fields:
         _print_question(field, indent + "    ")
+
+
+def run_forms_diff(args: argparse.Namespace) -> int:
+    from dsvdesk.engine.upgrade import UpgradeNotPossible, diff_forms, report_lines
+
+    old, new = _find_form(args.old, args), _find_form(args.new, args)
+    try:
+        diff = diff_forms(old, new)
+    except UpgradeNotPossible as exc:
+        raise BadInput(str(exc)) from None
+    if args.json:
+        report = {
+            "form": diff.form_id,
+            "from_version": diff.old_version,
+            "to_version": diff.new_version,
+            "from_hash": diff.old_hash,
+            "to_hash": diff.new_hash,
+            "unchanged": list(diff.unchanged),
+            "changes": [
+                {"id": c.question_id, "reason": c.reason.value, "detail": c.detail} for c in diff.changes
+            ],
+            "added": list(diff.added),
+            "added_required": list(diff.added_required),
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report_lines(diff, new)))
+    return 0
 
 
 # ------------------------------------------------------------------------------------------ check-answers

@@ -1,4 +1,4 @@
-"""Headless record commands: `records new|set|submit|show|list|delete|amend|review`, each acting as
+"""Headless record commands: `records new|set|submit|show|list|delete|amend|upgrade|review`, each acting as
 `--user USERNAME` (password from $DSVDESK_PASSWORD or a prompt). Submission and approval sign PDFs
 through dsvdesk.workflow, as the app does."""
 
@@ -17,7 +17,7 @@ from dsvdesk.commands._common import (
     read_answers_file,
     sign_in,
 )
-from dsvdesk.errors import BadInput, UsageError
+from dsvdesk.errors import BadInput, ExitCode, NotReady, UsageError
 
 if TYPE_CHECKING:
     from dsvdesk.store import Record, RecordRow, Session, Store
@@ -72,6 +72,22 @@ def register(subparsers: Any) -> None:
     amend.add_argument("record_id", metavar="UUID")
     amend.add_argument("--why", required=True, metavar="TEXT", help="the reason for the amendment")
     _finish(amend, handler=run_amend)
+
+    upgrade = sub.add_parser(
+        "upgrade",
+        help="move a draft to the installed version of its form (reports kept/dropped/new answers first)",
+        description="Maps the answers by question id onto the form version installed now (or --to FILE), "
+        "prints which answers are kept, which are dropped and why, and which new questions need an "
+        "answer, then asks before saving (one audited change). Submitted and approved records never move.",
+    )
+    upgrade.add_argument("record_id", metavar="UUID")
+    upgrade.add_argument(
+        "--to", type=Path, metavar="FILE.yaml", help="a form file (default: the installed form)"
+    )
+    upgrade.add_argument("--yes", action="store_true", help="save without asking")
+    upgrade.add_argument("--dry-run", action="store_true", help="print the report only; change nothing")
+    upgrade.add_argument("--json", action="store_true", help="print the report as JSON")
+    _finish(upgrade, handler=run_upgrade)
 
     review = sub.add_parser(
         "review",
@@ -242,6 +258,76 @@ def run_amend(args: argparse.Namespace) -> int:
         ref = store.amend(session, args.record_id, args.why)
     print(f"Revision {ref.revision} of {ref.id} started as a draft.")
     return 0
+
+
+def _upgrade_json(report: Any, *, saved: bool) -> dict[str, Any]:
+    return {
+        "form": report.form_id,
+        "from_version": report.old_version,
+        "to_version": report.new_version,
+        "from_hash": report.old_hash,
+        "to_hash": report.new_hash,
+        "kept": list(report.kept),
+        "dropped": [
+            {"id": d.answer_id, "reason": d.reason.value, "detail": d.detail} for d in report.dropped
+        ],
+        "needs_answer": list(report.needs_answer),
+        "saved": saved,
+    }
+
+
+def _confirm(question: str) -> bool:
+    import sys
+
+    if not sys.stdin.isatty():
+        raise NotReady("Nothing was changed: add --yes to move the record without being asked.")
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in {"y", "yes"}
+    except EOFError:
+        return False
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    from dsvdesk.engine.upgrade import UpgradeNotPossible, plan_upgrade, report_lines
+
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        record = _open(store, session, args.record_id, None)
+        spec = _target_spec(args.to) if args.to else form_spec(record.form_id)
+        try:
+            report = plan_upgrade(record.spec, spec, record.answers)
+        except UpgradeNotPossible as exc:
+            raise BadInput(str(exc)) from None
+        if not record.is_editable:
+            raise NotReady(
+                f"This record is {record.status}: only drafts and returned records move to a new version "
+                "of their form. Nothing was changed."
+            )
+        if not args.json:
+            print("\n".join(report_lines(report, spec)))
+        if args.dry_run:
+            if args.json:
+                print_json(_upgrade_json(report, saved=False))
+            return 0
+        if not args.yes and not _confirm(f"Move this record to version {spec.version}?"):
+            print("Nothing was changed.")
+            return int(ExitCode.NOT_READY)
+        _ref, saved = store.upgrade_record(session, record.id, spec, record.version)
+    if args.json:
+        print_json(_upgrade_json(saved, saved=True))
+    else:
+        print(f"Moved {record.id} to {spec.id} version {spec.version}.")
+    return 0
+
+
+def _target_spec(path: Path) -> Any:
+    from dsvdesk.engine.errors import FormDefinitionErrors
+    from dsvdesk.engine.loader import load_form
+
+    try:
+        return load_form(path)
+    except FormDefinitionErrors as exc:
+        raise BadInput(f"The form definition {path} has {len(exc.problems)} problem(s):\n{exc}") from None
 
 
 def _parse_comments(raw: list[str]) -> dict[str, str]:

@@ -42,6 +42,7 @@ from dsvdesk.store.search import fold, person_key
 if TYPE_CHECKING:
     from dsvdesk.engine.expressions import Expression
     from dsvdesk.engine.spec import FormSpec, Question
+    from dsvdesk.engine.upgrade import UpgradeReport
 
 # Columns of the records table that a form's `columns:` may fill; every name also goes to columns_json.
 # The first seven are listed and searched (migration 0001); the rest are the values Part A of the Board
@@ -839,6 +840,74 @@ class RecordOps(StoreBase):
             "SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)
         ).fetchone()
         self._replace_search(conn, seq, search_text(json.loads(columns_json), urn))
+
+    # ----------------------------------------------------------------------------------- upgrade
+    def upgrade_record(
+        self, session: Session, record_id: str, spec: FormSpec, expected_version: int
+    ) -> tuple[RecordRef, UpgradeReport]:
+        """Move a draft (or a returned record) to another version of its form (issue 18): answers mapped by
+        question id (`engine.upgrade.plan_upgrade`), the record pinned to the new definition, in one
+        transaction with one audit event that names the versions and the dropped answer ids (never a
+        value). Submitted and approved records are never touched; only the officer writing the record
+        may move it; a stale `expected_version` raises SaveConflict."""
+        from dsvdesk.engine.upgrade import UpgradeNotPossible, plan_upgrade
+
+        user = self._current_user(session)
+        if user.role is Role.ADMIN:
+            raise PermissionDenied(ADMIN_NO_CONTENT)
+        record_id = str(record_id)
+        self._saved().pop(record_id, None)
+        with self._tx() as conn:
+            state = self._load(conn, record_id)
+            if state.status not in EDITABLE_STATUSES:
+                raise InvalidTransition(
+                    f"This record is {state.status}: only drafts and returned records move to a new version "
+                    "of their form. It keeps the version it was submitted on."
+                )
+            if user.id != state.editor_id:
+                raise PermissionDenied("Only the officer writing this record can move it to a new version.")
+            self._check_version(state, expected_version)
+            old_spec = self.spec_for_hash(state.definition_hash)
+            try:
+                report = plan_upgrade(old_spec, spec, state.answers, now=self._clock())
+            except UpgradeNotPossible as exc:
+                raise InvalidInput(str(exc)) from None
+            content_hash = self._store_definition(conn, spec)
+            working = dict(report.answers)
+            derived = self.derive(spec, working)
+            new_version = state.version + 1
+            now = self._stamp()
+            conn.execute("UPDATE records SET definition_hash = ? WHERE seq = ?", (content_hash, state.seq))
+            conn.execute(
+                _SAVE_WITH_DERIVED_SQL,
+                [
+                    json.dumps(working, ensure_ascii=False),
+                    new_version,
+                    now,
+                    *_derived_params(derived),
+                    state.seq,
+                ],
+            )
+            self._replace_search(conn, state.seq, search_text(derived.columns, state.urn))
+            self._audit(
+                session,
+                audit.ALTERATION,
+                record_id=state.id,
+                revision=state.revision,
+                detail={"form_upgrade": report.summary()},
+            )
+        log.storage.info(
+            "record %s moved from form %s %s to %s (%d kept, %d dropped)",
+            record_id,
+            spec.id,
+            report.old_version,
+            report.new_version,
+            len(report.kept),
+            len(report.dropped),
+        )
+        return RecordRef(
+            id=state.id, revision=state.revision, version=new_version, status=state.status
+        ), report
 
     # ----------------------------------------------------------------------------------- lists
     def record_filter(
