@@ -101,6 +101,11 @@ class AppContext:
             )
         )
 
+    def upgrade_record(self, record_id: str, spec: FormSpec, expected_version: int) -> int:
+        """Move a draft to another version of its form (one audited change); returns the new version."""
+        ref, _report = self.store.upgrade_record(self.session, record_id, spec, expected_version)
+        return int(ref.version)
+
     def submit_record(self, record_id: str, password: str) -> None:
         """Runs on a worker thread: it opens its own connection (sqlite3 connections stay on their thread)."""
         from dsvdesk import workflow

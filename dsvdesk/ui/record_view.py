@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import log
 from dsvdesk.engine.completeness import evaluate
 from dsvdesk.engine.spec import Severity
+from dsvdesk.engine.upgrade import UpgradeNotPossible, plan_upgrade
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.submit import ProblemsDialog, SubmitDialog
+from dsvdesk.ui.dialogs.upgrade import UpgradeDialog
 from dsvdesk.ui.ops import Op
-from dsvdesk.ui.qt import QLabel, Qt, QVBoxLayout, QWidget, Signal
+from dsvdesk.ui.qt import QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 from dsvdesk.ui.wizard.form_wizard import FormWizard
 
 if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
     from dsvdesk.store.models import Record
     from dsvdesk.ui.context import AppContext
 
@@ -42,16 +45,37 @@ class RecordView(QWidget):
         self.record = record
         self.record_id = record.id
         self.submitting = False
-        ui_state = context.ui_state
-        editable = record.is_editable and record.editor_id == context.session.user.id
-        self.sink = StoreSink(context, record.id, record.version) if editable else None
         layout = QVBoxLayout(self)
+        self._layout = layout
         layout.setContentsMargins(0, 0, 0, 0)
         self.banner = QLabel("", self)
         self.banner.setObjectName("recordBanner")
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         layout.addWidget(self.banner)
+        # A newer version of this form is installed (issue 18): say so on an open draft, offer Upgrade.
+        self.upgrade_bar = QWidget(self)
+        self.upgrade_bar.setObjectName("upgradeBar")
+        bar = QHBoxLayout(self.upgrade_bar)
+        bar.setContentsMargins(10, 4, 10, 4)
+        self.upgrade_label = QLabel("", self.upgrade_bar)
+        self.upgrade_label.setWordWrap(True)
+        bar.addWidget(self.upgrade_label, 1)
+        self.upgrade_button = QPushButton("&Upgrade…", self.upgrade_bar)
+        self.upgrade_button.setAccessibleName("Move this record to the new version of the form")
+        self.upgrade_button.setAutoDefault(False)
+        self.upgrade_button.clicked.connect(self.upgrade)
+        bar.addWidget(self.upgrade_button)
+        layout.addWidget(self.upgrade_bar)
+        self._build_wizard(record)
+        self._show_banner()
+        self._remember_page(self.wizard.current_page_id)
+
+    def _build_wizard(self, record: Record) -> None:
+        context = self.context
+        ui_state = context.ui_state
+        editable = record.is_editable and record.editor_id == context.session.user.id
+        self.sink = StoreSink(context, record.id, record.version) if editable else None
         self.wizard = FormWizard(
             record.spec,
             record.answers,
@@ -65,7 +89,7 @@ class RecordView(QWidget):
             confirm_remove=lambda text: messages.confirm(self, "Remove", text),
             parent=self,
         )
-        layout.addWidget(self.wizard, 1)
+        self._layout.addWidget(self.wizard, 1)
         self.submit_button = self.wizard.add_action_button("S&ubmit…", accessible_name="Submit for review")
         self.submit_button.setVisible(editable)
         self.submit_button.clicked.connect(self.submit)
@@ -77,8 +101,62 @@ class RecordView(QWidget):
             self.wizard.autosaver.conflict.connect(self._conflict)
             self.wizard.autosaver.failed.connect(self._save_failed)
         self._save_failure_shown = False
+
+    def newer_spec(self) -> FormSpec | None:
+        """The installed version of this record's form, when it differs from the record's and the record
+        is a draft the signed-in officer is writing (submitted and approved records never move)."""
+        if self.sink is None or self.wizard.read_only:
+            return None
+        installed = self.context.forms.get(self.record.spec.id)
+        if installed is None or installed.content_hash == self.record.definition_hash:
+            return None
+        return installed
+
+    def _show_upgrade_bar(self) -> None:
+        newer = self.newer_spec()
+        if newer is not None:
+            self.upgrade_label.setText(
+                f"A new version of this form is available ({newer.version}; this record uses "
+                f"{self.record.spec.version}). Upgrade moves your answers to it and shows first what changes."
+            )
+        self.upgrade_bar.setVisible(newer is not None)
+
+    def upgrade(self) -> None:
+        """Report what moving to the installed version does, then (if chosen) move as one saved change."""
+        newer = self.newer_spec()
+        if newer is None or self.sink is None:
+            return
+        if not self.flush():
+            messages.error(
+                self,
+                "Not saved yet",
+                "Your latest changes are not saved yet, so the record cannot move to the new version. "
+                "Try again in a moment.",
+            )
+            return
+        try:
+            report = plan_upgrade(self.record.spec, newer, self.wizard.answers())
+        except UpgradeNotPossible as error:
+            messages.error(self, "Cannot upgrade", str(error))
+            return
+        if not UpgradeDialog.ask(self, report, newer):
+            return
+        try:
+            self.context.upgrade_record(self.record_id, newer, self.sink.version)
+            latest = self.context.open_record(self.record_id)
+        except UserFacingError as error:
+            messages.error(self, error.title, error.message)
+            return
+        self.record = latest
+        old = self.wizard
+        self._layout.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        self._build_wizard(latest)
         self._show_banner()
-        self._remember_page(self.wizard.current_page_id)
+        self.status_message.emit(f"Moved to version {newer.version} of the form")
+        self.records_changed.emit()
+        log.ui.info("record %s moved to form version %s", self.record_id, newer.version)
 
     def _show_banner(self) -> None:
         record = self.record
@@ -94,6 +172,7 @@ class RecordView(QWidget):
             text = f"Read-only: this record belongs to {record.owner_name}."
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
+        self._show_upgrade_bar()
 
     # --- autosave ---------------------------------------------------------------------------------
     def _remember_page(self, page_id: str) -> None:
