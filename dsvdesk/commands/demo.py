@@ -64,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--date",
         type=dt.date.fromisoformat,
         metavar="YYYY-MM-DD",
-        help="the day the data is made relative to (default today)",
+        help="the day the data is made relative to (default: now; the lifecycle demo is then timed as at "
+        "noon that day, UTC)",
     )
     parser.set_defaults(handler=run)
 
@@ -121,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
             f"Making the demo database {path} (signing every submitted and approved record) ...",
             file=sys.stderr,
         )
-        summary = demo.build_demo_database(path, seed=args.seed, today=today, count=args.count, progress=say)
+        summary = demo.build_demo_database(
+            path, seed=args.seed, today=args.date, count=args.count, progress=say
+        )
         counts = ", ".join(f"{n} {status}" for status, n in summary.by_status.items())
         print(f"Demo database ready: {path} ({counts}; {summary.seconds:.0f} s).")
         print("Accounts (demo passwords, shown on the login screen with --demo):")

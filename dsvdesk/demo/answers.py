@@ -7,7 +7,7 @@ import datetime as dt
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dsvdesk.demo.errors import DemoDataError
 from dsvdesk.demo.fill import (
@@ -24,7 +24,7 @@ from dsvdesk.demo.fill import (
     sentences,
 )
 from dsvdesk.demo.people import Person
-from dsvdesk.demo.timeline import RecordPlan, suggested_grade
+from dsvdesk.demo.timeline import RecordPlan
 from dsvdesk.engine.spec import (
     DONT_KNOW,
     NO,
@@ -34,9 +34,6 @@ from dsvdesk.engine.spec import (
     Question,
     QuestionType,
 )
-
-if TYPE_CHECKING:
-    pass
 
 # --------------------------------------------------------------------------------- whole records
 
@@ -112,15 +109,74 @@ def _set_shown(spec: FormSpec, answers: dict[str, Any], question_id: str, want: 
                     return
 
 
-def grade_for(plan: RecordPlan, yes_count: int, rng: random.Random) -> str:
-    """The officer's grade: the local band, raised by professional judgement now and then (never lowered)."""
-    grade = suggested_grade(yes_count)
-    bump = rng.random()
-    if grade == "standard" and (bump < 0.12 or (plan.repeat_victim and bump < 0.3)):
-        grade = "medium"
-    elif grade == "medium" and bump < 0.2:
-        grade = "high"
-    return grade
+def _findings_on(spec: FormSpec, answers: Mapping[str, Any], question_id: str) -> list[Any]:
+    """The findings (errors and warnings, the author's sections) about one question: its own, and those
+    of rules that name it among their targets. The last evaluation is kept: asking about another
+    question of the same answers costs a comparison, not an evaluation (a few ms each)."""
+    from dsvdesk.engine.completeness import evaluate
+
+    last = _LAST_EVALUATION
+    if last and last[0] is spec and last[1] == answers:
+        findings = last[2]
+    else:
+        findings = evaluate(spec, answers, audiences=("author",)).findings
+        _LAST_EVALUATION[:] = [spec, dict(answers), findings]
+    targets = {r.id: r.targets for r in spec.rules}
+    return [
+        f for f in findings if f.question_id == question_id or question_id in targets.get(f.rule_id or "", ())
+    ]
+
+
+_LAST_EVALUATION: list[Any] = []  # [spec, answers, findings] of the last _findings_on evaluation
+
+
+def grade_for(
+    spec: FormSpec, grade_q: Question, answers: dict[str, Any], plan: RecordPlan, rng: random.Random
+) -> tuple[int, int]:
+    """The officer's grade, set in ``answers``: the lowest of the form's grades (its choices, lowest
+    first) that the form's rules find nothing to say about (its floor and local bands), raised by
+    professional judgement now and then (never lowered). Returns (the grade's place, the floor's)."""
+    grades = [c.value for c in grade_q.choices]
+    floor = 0
+    for floor, grade in enumerate(grades):  # noqa: B007 - the loop leaves the floor's place behind
+        answers[grade_q.id] = grade
+        if not _findings_on(spec, answers, grade_q.id):
+            break
+    place = floor
+    raise_chance = (0.3 if plan.repeat_victim else 0.12) if floor == 0 else 0.2
+    if rng.random() < raise_chance and place < len(grades) - 1:
+        place += 1
+    answers[grade_q.id] = grades[place]
+    return place, floor
+
+
+def _criteria_for(spec: FormSpec, criteria_q: Question, answers: dict[str, Any], *, judged: bool) -> None:
+    """The MARAC criteria an officer ticks: those the form's rules ask for (each tick kept only if it
+    leaves fewer findings, in the form's order), and, for a grade raised to the top by professional judgement with none of
+    those, the first criterion no rule ties to the answers (the judgement one)."""
+    values = [c.value for c in criteria_q.choices]
+    chosen: list[str] = []
+    found = _findings_on(spec, answers, criteria_q.id)
+    while found:
+        for value in values:
+            if value in chosen:
+                continue
+            answers[criteria_q.id] = [v for v in values if v in {*chosen, value}]
+            attempt = _findings_on(spec, answers, criteria_q.id)
+            if len(attempt) < len(found):
+                chosen.append(value)
+                found = attempt
+                break
+        else:
+            break
+    if judged and not chosen:
+        named = " ".join(rule.when.source for rule in spec.rules)
+        free = [v for v in values if f"'{v}'" not in named and f'"{v}"' not in named]
+        chosen = free[:1]
+    if chosen:
+        answers[criteria_q.id] = [v for v in values if v in chosen]
+    else:
+        answers.pop(criteria_q.id, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +190,20 @@ class Staff:
 
 
 def answers_for(
-    spec: FormSpec, plan: RecordPlan, *, today: dt.date, staff: Staff | None = None, reviewer: bool = False
+    spec: FormSpec,
+    plan: RecordPlan,
+    *,
+    today: dt.date,
+    staff: Staff | None = None,
+    reviewer: bool = False,
+    latest: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Answers for one planned record.
 
     Complete records (every status but draft) pass the completeness engine with no errors for the
     author's sections, and with ``reviewer`` also for the supervisor's. A draft holds the pages an
-    officer would have reached (``plan.completion`` of them), in form order.
+    officer would have reached (``plan.completion`` of them), in form order. No date or time in them
+    is after ``latest`` (naive UTC; default 23:00 the day before ``today``).
     """
     staff = staff or Staff()
     rng = random.Random(plan.extra_seed)
@@ -152,6 +215,7 @@ def answers_for(
         officer_name=staff.officer_name,
         officer_collar=staff.officer_collar,
         station=staff.station,
+        latest=latest,
     )
     persons = _person_pages(spec, plan)
     answers: dict[str, Any] = {}
@@ -281,49 +345,35 @@ def _apply_risk(
             answers[q.comment_id] = rng.choice(NOT_ASKED_REASONS)
         elif value == YES and rng.random() < 0.6:
             answers[q.comment_id] = rng.choice(COMMENTS_ON_YES)
-    yes_count = len(yes_ids)
-    grade = grade_for(plan, yes_count, rng)
-    officer_grade = cols.get("officer_grade")
-    if officer_grade is not None and answerable(officer_grade):
-        answers[officer_grade.id] = grade
-    threshold = int(spec.constants.get("marac_yes_threshold", 14))
-    escalation = int(spec.constants.get("escalation_incidents", 3))
-    criteria_q = cols.get("marac_criteria")
-    if criteria_q is not None and criteria_q.type is QuestionType.COMPUTED:
-        # The column is worked out from the answers (issue 18); the officer ticks the question of that name.
-        criteria_q = next((q for _s, _p, q in spec.iter_questions() if q.id == "marac_criteria"), None)
+    grade_q = cols.get("officer_grade")
+    criteria_q = _ticked(spec, cols.get("marac_criteria"))
+    # The officer's part first: no criteria ticked yet, and the supervisor's grade not given.
+    for _s, _p, q in spec.iter_questions():
+        if q.tag_value("review") == "grade" or q is criteria_q:
+            answers.pop(q.id, None)
+    place = floor = 0
+    if grade_q is not None and answerable(grade_q) and grade_q.choices:
+        place, floor = grade_for(spec, grade_q, answers, plan, rng)
     if criteria_q is not None and criteria_q.type is QuestionType.MULTICHOICE:
-        offered = {c.value for c in criteria_q.choices}
-        criteria = []
-        if yes_count >= threshold:
-            criteria.append("visible_high_risk")
-        elif grade == "high":
-            criteria.append("professional_judgement")
-        if (
-            answers.get(cols["previous_incidents_12m"].id if "previous_incidents_12m" in cols else "", 0)
-            >= escalation
-        ):
-            criteria.append("potential_escalation")
-        chosen = [c.value for c in criteria_q.choices if c.value in criteria and c.value in offered]
-        if chosen:
-            answers[criteria_q.id] = chosen
-        else:
-            answers.pop(criteria_q.id, None)
+        top = grade_q is not None and place == len(grade_q.choices) - 1
+        _criteria_for(spec, criteria_q, answers, judged=top and place > floor)
     referral = cols.get("marac_referral_date")
     if referral is not None:
-        # A High grade, or any MARAC criterion the form finds met, means a referral (issue 18).
-        wanted = grade == "high" or _criteria_met(spec, answers)
+        # made when the form's rules ask for one (a high grade, a criterion met), as the officer would record it
+        wanted = bool(_findings_on(spec, answers, referral.id))
         _set_shown(spec, answers, referral.id, wanted)
         if wanted:
             answers[referral.id] = clamp_date(
                 ctx.incident_date + dt.timedelta(days=rng.randint(0, 3)), referral, ctx.today
             ).isoformat()
     if reviewer:
-        # The supervisor confirms the grade, or raises it with a reason.
+        # The supervisor confirms the grade, or raises it (the next of the form's grades) with a reason.
         for _s, _p, q in spec.iter_questions():
-            if q.tag_value("review") == "grade" and q.type is QuestionType.CHOICE:
-                raised = {"standard": "medium", "medium": "high"}.get(grade, grade)
-                answers[q.id] = raised if rng.random() < 0.1 else grade
+            if q.tag_value("review") == "grade" and q.type is QuestionType.CHOICE and q.choices:
+                grades = [c.value for c in q.choices]
+                officer = answers.get(grade_q.id) if grade_q is not None else None
+                at = grades.index(officer) if officer in grades else 0
+                answers[q.id] = grades[min(at + 1, len(grades) - 1)] if rng.random() < 0.1 else grades[at]
             elif q.has_tag("qa") and q.type is QuestionType.YESNO:
                 answers[q.id] = YES if rng.random() < 0.93 else NO
             elif q.tag_value("review") == "rationale":
@@ -332,12 +382,16 @@ def _apply_risk(
                 )
 
 
-def _criteria_met(spec: FormSpec, answers: Mapping[str, Any]) -> bool:
-    from dsvdesk.engine.completeness import evaluate
-    from dsvdesk.engine.expressions import answered
-
-    column = spec.columns.get("marac_criteria")
-    return bool(column) and answered(evaluate(spec, answers).effective_values.get(column or ""))
+def _ticked(spec: FormSpec, column_q: Question | None) -> Question | None:
+    """The multichoice the officer ticks for a column: the column's own question, or the one its computed
+    expression reads (the form may work the column out from the answers and the officer's ticks)."""
+    if column_q is None or column_q.type is QuestionType.MULTICHOICE:
+        return column_q
+    if column_q.expression is None:
+        return None
+    by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
+    read = [by_id[r] for r in sorted(column_q.expression.all_references()) if r in by_id]
+    return next((q for q in read if q.type is QuestionType.MULTICHOICE), None)
 
 
 def _truncate(spec: FormSpec, answers: Mapping[str, Any], completion: float) -> dict[str, Any]:

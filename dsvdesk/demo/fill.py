@@ -8,7 +8,7 @@ import random
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dsvdesk.demo.people import GP_SURGERIES, OCCUPATIONS, POSTCODES, SCHOOLS, STREETS, Person, make_person
 from dsvdesk.demo.timeline import RecordPlan, last_moment
@@ -21,9 +21,6 @@ from dsvdesk.engine.spec import (
     Question,
     QuestionType,
 )
-
-if TYPE_CHECKING:
-    pass
 
 # ----------------------------------------------------------------------------------- answer filling
 
@@ -216,10 +213,16 @@ class FillContext:
     officer_collar: str
     station: str
     person_pages: dict[str, Person] = field(default_factory=dict)  # page id -> the person it describes
+    latest: dt.datetime | None = None  # no moment in the answers after this (naive UTC); see `until`
 
     @property
     def incident_date(self) -> dt.date:
         return self.plan.incident_at.date()
+
+    @property
+    def until(self) -> dt.datetime:
+        """The latest moment an answer may carry: ``latest``, else 23:00 the day before ``today``."""
+        return self.latest if self.latest is not None else last_moment(self.today)
 
 
 def column_questions(spec: FormSpec) -> dict[str, Question]:
@@ -377,7 +380,7 @@ def fill_value(q: Question, ctx: FillContext, person: Person | None = None) -> A
     if t is QuestionType.TIME:
         return ctx.plan.incident_at.strftime("%H:%M")
     if t is QuestionType.DATETIME:
-        moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)), last_moment(ctx.today))
+        moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)), ctx.until)
         return moment.strftime("%Y-%m-%dT%H:%M")
     if t is QuestionType.YESNO:
         return YES if rng.random() < 0.45 else NO

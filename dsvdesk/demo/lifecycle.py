@@ -15,7 +15,15 @@ from dsvdesk.demo.accounts import DEMO_ACCOUNTS, create_demo_station, staff_for
 from dsvdesk.demo.answers import answers_for, investigation_forms, review_comments
 from dsvdesk.demo.errors import DemoDataError
 from dsvdesk.demo.fill import NARRATIVE
-from dsvdesk.demo.timeline import STATUSES, RecordPlan, last_moment, plan_records, utc
+from dsvdesk.demo.timeline import (
+    STATION_STATUS_MIX,
+    STATUSES,
+    Moments,
+    RecordPlan,
+    plan_records,
+    utc,
+    working_day,
+)
 from dsvdesk.demo_accounts import DemoAccount
 from dsvdesk.engine.spec import (
     FormSpec,
@@ -51,6 +59,7 @@ def build_demo_database(
     *,
     seed: int = 2026,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
     count: int = 50,
     forms: Mapping[str, FormSpec] | None = None,
     progress: Callable[[str], None] | None = None,
@@ -58,7 +67,11 @@ def build_demo_database(
     """Create the make-run demo at ``path`` (which must not exist yet): the demo station and accounts,
     and ``count`` records taken through the real lifecycle — drafts saved, records submitted with the
     officer's real signature, some returned with comments (a few of those corrected, resubmitted and
-    approved), the rest approved and countersigned by the supervisor."""
+    approved), the rest approved and countersigned by the supervisor.
+
+    Timed like a working station at ``now`` (default: the clock; with only ``today``, noon that day UTC):
+    a few records waiting hours in the review queue, today's and yesterday's drafts, records returned
+    in the last two days, approvals over the past months (:func:`.timeline.working_day`)."""
     import time
 
     from dsvdesk import workflow
@@ -66,28 +79,26 @@ def build_demo_database(
     from dsvdesk.store import Store
 
     started = time.perf_counter()
-    today = today or dt.date.today()
+    if now is None:
+        now = dt.datetime.now(dt.UTC) if today is None else dt.datetime.combine(today, dt.time(12), dt.UTC)
+    now = utc(now)
+    today = now.date()
     specs = investigation_forms(forms if forms is not None else load_forms_dir(paths.forms_dir()))
     if not specs:
         raise DemoDataError("no form in the forms folder records an incident (maps the incident_date column)")
     plans = plan_records(
-        count,
-        seed=seed,
-        today=today,
-        officers=2,
-        span_days=300,
-        status_mix={"draft": 12, "submitted": 10, "returned": 8, "approved": 20},
+        count, seed=seed, today=today, officers=2, span_days=300, status_mix=STATION_STATUS_MIX
     )
-    clock = _DemoClock(
-        dt.datetime.combine(plans[0].created_at.date() - dt.timedelta(days=7), dt.time(8, 0), tzinfo=dt.UTC)
-    )
+    timed = working_day(plans, now=now)
+    first = min(moments.created for _plan, moments in timed)
+    clock = _DemoClock(dt.datetime.combine(first.date() - dt.timedelta(days=7), dt.time(8, 0), tzinfo=dt.UTC))
     officers = [a for a in DEMO_ACCOUNTS if a.role == "officer"]
     supervisor = next(a for a in DEMO_ACCOUNTS if a.role == "supervisor")
     store = Store.open(path, create=True, clock=clock)
     try:
         sessions = create_demo_station(store)
         steps: list[tuple[dt.datetime, int, Callable[[], None]]] = []
-        for plan in plans:
+        for plan, moments in timed:
             spec = specs[plan.index % len(specs)]
             officer = officers[plan.owner_index % len(officers)]
             steps.extend(
@@ -95,6 +106,7 @@ def build_demo_database(
                     store,
                     spec,
                     plan,
+                    moments,
                     officer,
                     supervisor=supervisor,
                     sessions=sessions,
@@ -121,6 +133,7 @@ def _lifecycle_steps(
     store: Store,
     spec: FormSpec,
     plan: RecordPlan,
+    moments: Moments,
     officer: DemoAccount,
     *,
     supervisor: DemoAccount,
@@ -128,20 +141,21 @@ def _lifecycle_steps(
     today: dt.date,
     workflow: Any,
 ) -> list[tuple[dt.datetime, int, Callable[[], None]]]:
-    """The dated actions that take one planned record to its planned state through the real store and
-    workflow (the same calls the app makes)."""
+    """The dated actions that take one planned record to its planned state at its ``moments`` through
+    the real store and workflow (the same calls the app makes)."""
     rng = random.Random(plan.extra_seed ^ 0x5EED)
     staff = staff_for(officer)
     officer_session = sessions[officer.username]
     reviewer_session = sessions[supervisor.username]
-    final_answers = answers_for(spec, plan, today=today, staff=staff, reviewer=plan.status == "approved")
+    latest = (moments.submitted or moments.saved or moments.created).replace(tzinfo=None)
+    final_answers = answers_for(
+        spec, plan, today=today, staff=staff, reviewer=plan.status == "approved", latest=latest
+    )
     author_ids = {q.id for s, _p, q in spec.iter_questions() if s.audience.value != "reviewer"}
     author_answers = {k: v for k, v in final_answers.items() if k.split("__", 1)[0] in author_ids}
     reviewer_answers = {k: v for k, v in final_answers.items() if k.split("__", 1)[0] not in author_ids}
     holder: dict[str, str] = {}
     order = plan.index * 10
-    latest = last_moment(today).replace(tzinfo=dt.UTC) - dt.timedelta(hours=1)
-    created = min(utc(plan.created_at), latest - dt.timedelta(hours=2))
     steps: list[tuple[dt.datetime, int, Callable[[], None]]] = []
 
     def version() -> int:
@@ -158,15 +172,9 @@ def _lifecycle_steps(
             if rest:
                 store.save_answers(officer_session, holder["id"], rest, version())
 
-        steps.append((created, order, create_draft))
-        steps.append(
-            (min(created + dt.timedelta(minutes=rng.randint(5, 50)), latest), order + 1, continue_draft)
-        )
+        steps.append((moments.created, order, create_draft))
+        steps.append((moments.saved or moments.created, order + 1, continue_draft))
         return steps
-
-    submitted_at = min(created + dt.timedelta(minutes=rng.randint(40, 200)), latest)
-    reviewed_at = min(submitted_at + dt.timedelta(hours=rng.randint(3, 40)), latest)
-    rounds_before_approval = 1 if plan.status == "approved" and rng.random() < 0.3 else 0
 
     def create() -> None:
         holder["id"] = store.create_record(officer_session, spec, author_answers).id
@@ -217,19 +225,14 @@ def _lifecycle_steps(
             rationale=reviewer_answers.get(rationale_q.id) if rationale_q is not None else None,
         )
 
-    steps.append((created, order, create))
-    steps.append((submitted_at, order + 1, submit))
-    if plan.status == "submitted":
-        return steps
-    if plan.status == "returned" or rounds_before_approval:
-        steps.append((reviewed_at, order + 2, send_back))
-    if plan.status == "returned":
-        return steps
-    approve_at = reviewed_at
-    if rounds_before_approval:
-        fixed_at = min(reviewed_at + dt.timedelta(hours=rng.randint(2, 20)), latest)
-        steps.append((fixed_at, order + 3, correct))
-        steps.append((min(fixed_at + dt.timedelta(minutes=10), latest), order + 4, submit))
-        approve_at = min(fixed_at + dt.timedelta(hours=rng.randint(2, 30)), latest)
-    steps.append((approve_at, order + 5, approve))
+    steps.append((moments.created, order, create))
+    if moments.submitted is not None:
+        steps.append((moments.submitted, order + 1, submit))
+    if moments.returned is not None:
+        steps.append((moments.returned, order + 2, send_back))
+    if moments.corrected is not None and moments.resubmitted is not None:
+        steps.append((moments.corrected, order + 3, correct))
+        steps.append((moments.resubmitted, order + 4, submit))
+    if moments.approved is not None:
+        steps.append((moments.approved, order + 5, approve))
     return steps

@@ -9,10 +9,7 @@ import itertools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------- people
 # Names as a London station meets them, in the scripts their owners write them in: the app, the

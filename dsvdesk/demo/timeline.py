@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from dsvdesk.demo.people import Person, Weighted, make_person
-
-if TYPE_CHECKING:
-    pass
 
 # ----------------------------------------------------------------------------------- record planning
 
 STATUSES = ("draft", "submitted", "returned", "approved")
-# DASH 'yes' answers on real checklists: most standard, a long medium tail, about one in eight 14+.
+# How many 'yes' answers real checklists have: mostly few, a long tail, about one in eight very many.
 YES_COUNT_WEIGHTS: Mapping[int, int] = {
     0: 3,
     1: 4,
@@ -41,18 +37,9 @@ YES_COUNT_WEIGHTS: Mapping[int, int] = {
     20: 1,
     22: 1,
 }
-GRADE_BANDS = ((14, "high"), (10, "medium"), (0, "standard"))
 _YES_COUNT = Weighted(list(YES_COUNT_WEIGHTS), list(YES_COUNT_WEIGHTS.values()))
 _UNRECORDED_INCIDENTS = Weighted((0, 1, 2, 3), (70, 18, 8, 4))  # earlier incidents only the victim tells of
 _CHILDREN = Weighted((1, 2, 3, 4), (50, 32, 13, 5))  # children of a victim who has any
-
-
-def suggested_grade(yes_count: int) -> str:
-    """The SafeLives bands (1–9 standard, 10–13 medium, 14+ high) used to choose a realistic grade."""
-    for threshold, grade in GRADE_BANDS:
-        if yes_count >= threshold:
-            return grade
-    return "standard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +195,113 @@ def plan_records(
 
 def utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+# ------------------------------------------------------------------------------ a station's working day
+# The make-run demo's share of each state: a working station has a handful of records in the review
+# queue, a few drafts on the go and a few sent back, and most of its records approved over past months.
+STATION_STATUS_MIX: Mapping[str, int] = {"draft": 8, "submitted": 5, "returned": 5, "approved": 32}
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """When a make-run demo record's lifecycle steps happen (UTC)."""
+
+    created: dt.datetime
+    saved: dt.datetime | None = None  # a draft's second save
+    submitted: dt.datetime | None = None
+    returned: dt.datetime | None = (
+        None  # sent back (a returned record; or the first round of one approved later)
+    )
+    corrected: dt.datetime | None = None  # the officer's answer to the comments, then submitted again
+    resubmitted: dt.datetime | None = None
+    approved: dt.datetime | None = None
+
+
+def _hours(low: float, high: float, rng: random.Random) -> dt.timedelta:
+    return dt.timedelta(hours=rng.uniform(low, high))
+
+
+def _fit(start: dt.datetime, gaps: Sequence[dt.timedelta], end: dt.datetime) -> list[dt.datetime]:
+    """The moments ``gaps`` apart after ``start``; if they would run past ``end``, every gap shrinks alike."""
+    total = sum(gaps, dt.timedelta())
+    room = end - start
+    scale = min(1.0, room / total) if total > dt.timedelta() and room > dt.timedelta() else 1.0
+    moments: list[dt.datetime] = []
+    moment = start
+    for gap in gaps:
+        moment = moment + gap * scale
+        moments.append(moment)
+    return moments
+
+
+def _moved(plan: RecordPlan, created: dt.datetime, rng: random.Random) -> RecordPlan:
+    """``plan`` created at ``created`` (naive UTC), its incident shortly before; never before a child's
+    birth (the people were made for the plan's first incident date)."""
+    incident = (created - dt.timedelta(minutes=rng.randint(25, 240))).replace(second=0, microsecond=0)
+    born = max((child.dob for child in plan.children), default=None)
+    if born is not None and incident.date() <= born:
+        incident = dt.datetime.combine(born + dt.timedelta(days=1), incident.time())
+        created = max(created, incident + dt.timedelta(minutes=25))
+    return replace(plan, incident_at=incident, created_at=created)
+
+
+def working_day(plans: Sequence[RecordPlan], *, now: dt.datetime) -> list[tuple[RecordPlan, Moments]]:
+    """The make-run demo's plans timed like a station on the day the demo is made (``now``, UTC): the
+    review queue holds records submitted in the last few hours, drafts were started today or yesterday,
+    returned records went back to their officers in the last two days, and approved records were
+    approved over the past months (the plans' own dates), the latest hours before ``now``."""
+    now = utc(now).replace(microsecond=0)
+    naive_now = now.replace(tzinfo=None)
+    # The approved records keep their order and their oldest date, and are spread on to yesterday: a
+    # station approves records every day, not only months ago (every record moves later, never earlier,
+    # so no child is born after an incident).
+    ages = [naive_now - p.created_at for p in plans if p.status == "approved"]
+    newest, oldest, day = (
+        min(ages, default=dt.timedelta()),
+        max(ages, default=dt.timedelta()),
+        dt.timedelta(days=1),
+    )
+    timed: list[tuple[RecordPlan, Moments]] = []
+    for plan in plans:
+        rng = random.Random(plan.extra_seed ^ 0x7D4E)
+        if plan.status == "draft":
+            moved = _moved(plan, naive_now - _hours(0.5, 30, rng), rng)
+            created = utc(moved.created_at)
+            saved = _fit(created, [dt.timedelta(minutes=rng.randint(5, 50))], now - dt.timedelta(minutes=2))
+            timed.append((moved, Moments(created=created, saved=saved[0])))
+        elif plan.status == "submitted":
+            submitted = now - _hours(0.5, 9, rng)
+            moved = _moved(plan, (submitted - _hours(0.7, 3.3, rng)).replace(tzinfo=None), rng)
+            timed.append((moved, Moments(created=utc(moved.created_at), submitted=submitted)))
+        elif plan.status == "returned":
+            returned = now - _hours(3, 50, rng)
+            submitted = returned - _hours(2, 16, rng)
+            moved = _moved(plan, (submitted - _hours(0.7, 3.3, rng)).replace(tzinfo=None), rng)
+            timed.append(
+                (moved, Moments(created=utc(moved.created_at), submitted=submitted, returned=returned))
+            )
+        else:
+            age = naive_now - plan.created_at
+            if newest > day and oldest > newest:
+                age = day + (age - newest) * ((oldest - day) / (oldest - newest))
+            age = max(age, dt.timedelta(hours=4))
+            approved_plan = _moved(plan, naive_now - age, rng) if age != naive_now - plan.created_at else plan
+            created = utc(approved_plan.created_at)
+            end = now - dt.timedelta(hours=2)
+            if rng.random() < 0.3:  # sent back once, corrected, submitted again, then approved
+                gaps = [
+                    dt.timedelta(minutes=rng.randint(40, 200)),
+                    _hours(3, 30, rng),
+                    _hours(2, 20, rng),
+                    dt.timedelta(minutes=10),
+                    _hours(2, 30, rng),
+                ]
+                submitted, returned, corrected, resubmitted, approved = _fit(created, gaps, end)
+                moments = Moments(created, None, submitted, returned, corrected, resubmitted, approved)
+            else:
+                gaps = [dt.timedelta(minutes=rng.randint(40, 200)), _hours(3, 40, rng)]
+                submitted, approved = _fit(created, gaps, end)
+                moments = Moments(created=created, submitted=submitted, approved=approved)
+            timed.append((approved_plan, moments))
+    return timed

@@ -178,3 +178,35 @@ def test_references_match_their_patterns_on_any_day(spec: FormSpec, day: dt.date
             value = demo.reference_like(question, random.Random(seed), on=day)
             assert value is not None, question.id
             assert re.search(question.pattern or "", value), (question.id, value)
+
+
+def test_grades_and_marac_criteria_follow_the_forms_thresholds(spec: FormSpec) -> None:
+    """The demo grades by the form's own rules, not by numbers of its own: a force that lowers the
+    high-risk threshold (and the medium band) gets demo records graded and referred by the new numbers."""
+    import dataclasses
+
+    from dsvdesk.engine.loader import load_form_text
+
+    text = spec.source_text.replace("marac_yes_threshold: 14", "marac_yes_threshold: 11").replace(
+        "local_band_medium_from: 10", "local_band_medium_from: 5"
+    )
+    assert text != spec.source_text
+    changed = load_form_text(text, "124d.yaml")
+    columns = demo.column_questions(changed)
+    grades = [c.value for c in columns["officer_grade"].choices]
+    criteria = columns["marac_criteria"]
+    plans = demo.plan_records(40, seed=17, today=TODAY, officers=1)
+    for yes, floor in ((11, grades[-1]), (12, grades[-1]), (6, grades[1]), (7, grades[1])):
+        for planned in plans[:6]:
+            plan = dataclasses.replace(planned, yes_target=yes, status="submitted", completion=1.0)
+            answers = demo.answers_for(changed, plan, today=TODAY)
+            grade = answers[columns["officer_grade"].id]
+            assert grades.index(grade) >= grades.index(floor), (yes, grade)
+            if yes >= 11:
+                # the criterion the form's rules ask for at the threshold, and the referral a High grade needs
+                evaluation = evaluate(changed, answers)
+                met = answers.get(criteria.id) or evaluation.values.get(criteria.id)
+                assert met, met
+                assert answers.get(columns["marac_referral_date"].id)
+                assert not evaluation.errors
+    assert spec.constants["marac_yes_threshold"] == 14  # the real form is untouched

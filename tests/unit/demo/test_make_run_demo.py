@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +26,14 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     summary = demo.build_demo_database(path, seed=4, today=TODAY, count=10)
     assert summary.path == path
     return path
+
+
+NOW = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)  # what build_demo_database(today=TODAY) is timed at
+
+
+def moment(text: str | None) -> dt.datetime:
+    assert text is not None
+    return dt.datetime.fromisoformat(text)
 
 
 def test_every_state_is_there(demo_db: Path) -> None:
@@ -160,3 +169,66 @@ def test_cli_fresh_remakes_a_demo_database(tmp_path: Path, capsys: pytest.Captur
     with Store.open(path) as store:
         reviewer = store.login("ps4411", "demo-supervisor")
         assert store.count_records(reviewer) == 3
+
+
+def test_the_demo_looks_like_a_working_station_on_the_day_it_is_made(demo_db: Path) -> None:
+    """Issue 20 item 12: a review queue of records waiting hours (not months), drafts from today and
+    yesterday, records returned in the last two days with their comments, approvals over past months."""
+    with Store.open(demo_db) as store:
+        reviewer = store.login("ps4411", "demo-supervisor")
+        rows = {status: store.list_records(reviewer, status=status, limit=100) for status in demo.STATUSES}
+        queue = rows["submitted"]
+        assert 1 <= len(queue) <= 6
+        for row in queue:
+            waited = NOW - moment(row.submitted_at)
+            assert dt.timedelta(minutes=20) <= waited <= dt.timedelta(hours=10), row.submitted_at
+        for row in rows["draft"]:
+            assert NOW - moment(row.created_at) <= dt.timedelta(hours=31)
+            assert moment(row.created_at) <= moment(row.updated_at) <= NOW
+        for row in rows["returned"]:
+            assert NOW - moment(row.updated_at) <= dt.timedelta(hours=51)
+            record = store.open_record(reviewer, row.id, justification="test")
+            assert record.comment_history
+        approved = sorted(moment(row.approved_at) for row in rows["approved"])
+        assert NOW - dt.timedelta(days=3) <= approved[-1] <= NOW - dt.timedelta(hours=1)
+        assert approved[-1] - approved[0] >= dt.timedelta(days=60)
+        for row in (r for status in demo.STATUSES for r in rows[status]):
+            assert moment(row.updated_at) <= NOW
+            assert row.incident_date is None or row.incident_date <= TODAY.isoformat()
+
+
+@pytest.mark.parametrize("hour", [0, 7, 23])
+def test_the_working_day_is_timed_from_the_clock_whatever_the_hour(hour: int) -> None:
+    from dsvdesk.demo.timeline import STATION_STATUS_MIX, working_day
+
+    now = dt.datetime.combine(TODAY, dt.time(hour, 30), dt.UTC)
+    plans = demo.plan_records(
+        50, seed=9, today=TODAY, officers=2, span_days=300, status_mix=STATION_STATUS_MIX
+    )
+    timed = working_day(plans, now=now)
+    assert [p.status for p, _m in timed] == [p.status for p in plans]
+    for original, (plan, moments) in zip(plans, timed, strict=True):
+        assert plan.created_at >= original.created_at  # moved later only: nobody born after an incident
+        steps = [
+            m
+            for m in (
+                moments.created,
+                moments.saved,
+                moments.submitted,
+                moments.returned,
+                moments.corrected,
+                moments.resubmitted,
+                moments.approved,
+            )
+            if m is not None
+        ]
+        assert steps == sorted(steps) and steps[-1] < now
+        assert plan.incident_at <= plan.created_at == moments.created.replace(tzinfo=None)
+        assert all(child.dob < plan.incident_at.date() for child in plan.children)
+        if plan.status == "submitted":
+            assert now - moments.submitted <= dt.timedelta(hours=9)  # type: ignore[operator]
+        if plan.status == "draft":
+            assert now - moments.created <= dt.timedelta(hours=30)
+    approvals = sorted(m.approved for _p, m in timed if m.approved is not None)
+    assert now - approvals[-1] <= dt.timedelta(days=2)
+    assert approvals[-1] - approvals[0] >= dt.timedelta(days=120)  # over the past months
