@@ -32,8 +32,8 @@ demo: $(STAMP)
 	$(BIN)/dsvdesk demo --fresh --db $(DEMO_DB)
 
 lint: $(STAMP)
-	$(BIN)/ruff check dsvdesk tests benchmarks
-	$(BIN)/ruff format --check dsvdesk tests benchmarks
+	$(BIN)/ruff check dsvdesk tests benchmarks setup.py
+	$(BIN)/ruff format --check dsvdesk tests benchmarks setup.py
 	$(BIN)/mypy
 
 typecheck: lint

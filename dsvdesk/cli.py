@@ -91,8 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = _app_only_parser(words) or build_parser(with_commands=True)
     args = parser.parse_args(words)
-    log_path = log.setup_file_logging()
     handler: Handler = getattr(args, "handler", run_gui)
+    # The app attaches the log file after sign-in (cold start); records before that are kept for it.
+    log_path = log.setup_file_logging(defer=handler is run_gui)
     try:
         return handler(args)
     except UserFacingError as exc:
@@ -116,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
     except Exception as exc:
         log.cli.exception("unexpected error in command %s", getattr(args, "command", None) or "gui")
+        log_path = log.setup_file_logging()  # written now, even if the app never got to sign-in
         where = f" Details were written to {log_path}." if log_path else ""
         print(f"dsvdesk: something unexpected went wrong; nothing saved was changed.{where}", file=sys.stderr)
         return exit_code_for(exc)

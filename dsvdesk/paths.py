@@ -1,13 +1,16 @@
 """Where DSVDesk finds its shipped files and keeps the user's data. Qt-free.
 
-Shipped files (forms/, resources/) sit beside the package in a source checkout and inside the
-bundle under PyInstaller (``sys._MEIPASS``).
+Shipped files (forms/, resources/) are found, in this order: inside the PyInstaller bundle
+(``sys._MEIPASS``); inside the installed package (``dsvdesk/forms``, ``dsvdesk/resources``, put there by
+setup.py when a wheel is built, read with ``importlib.resources``); beside the package in a source
+checkout or an editable install.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -16,20 +19,31 @@ APP_DIR_NAME = "dsvdesk"
 
 
 def install_root() -> Path:
-    """The folder holding ``forms/`` and ``resources/`` (checkout root, or the bundle's folder)."""
+    """The source checkout's root, or the bundle's folder (both hold ``forms/`` and ``resources/``)."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle)
     return Path(__file__).resolve().parent.parent
 
 
+def shipped_dir(name: str) -> Path:
+    """The folder of shipped files ``name`` ("forms" or "resources"), wherever this install keeps it."""
+    if not getattr(sys, "_MEIPASS", None):
+        packaged = resources.files("dsvdesk") / name
+        # An installed wheel is unpacked on disk, so its resources are real files (fonts are opened
+        # by path by reportlab and Qt).
+        if isinstance(packaged, Path) and packaged.is_dir():
+            return packaged
+    return install_root() / name
+
+
 def forms_dir() -> Path:
     override = os.environ.get("DSVDESK_FORMS")
-    return Path(override) if override else install_root() / "forms"
+    return Path(override) if override else shipped_dir("forms")
 
 
 def resources_dir() -> Path:
-    return install_root() / "resources"
+    return shipped_dir("resources")
 
 
 def fonts_dir() -> Path:

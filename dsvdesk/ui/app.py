@@ -202,6 +202,7 @@ def start(
         gate.close()
         return None
     store = gate.store()
+    log.setup_file_logging()  # the sign-in window is gone: attach the log file (start-up is over)
     ui_state.set_last_username(session.user.username)
     set_current_marking(store.get_settings().marking)
     # Only now, with the sign-in window gone, the main window and everything it shows are imported.
@@ -267,10 +268,11 @@ def run_sessions(
 
 
 def run_app(db_path: Path, demo: bool = False) -> int:
-    log.setup_file_logging()
+    log.setup_file_logging(defer=True)  # the file (logging.handlers) is attached after sign-in
     app = ensure_application()
     apply_look(app)
     install_exception_hook()
     code = run_sessions(Path(db_path), demo=demo, exec_fn=app.exec)
     log.ui.info("DSVDesk closed")
+    log.setup_file_logging()  # no-op after a sign-in; else writes what was logged before quitting
     return int(code)
