@@ -1,14 +1,17 @@
 """Submission and approval: the multi-package actions, Qt-free, shared by the CLI and the UI.
 
-submit  = completeness check -> unlock the officer's key -> render the PDF -> add both signature
-          fields -> officer signs -> store.submit (stores the signed bytes with the revision)
+submit  = completeness check -> unlock the officer's key -> render the PDF (status Submitted, title the
+          record id) -> add both signature fields and XMP metadata -> officer signs -> store.submit
+          (stores the signed bytes with the revision)
 approve = unlock the supervisor's key -> save grade/rationale into the reviewer questions -> store.approve,
-          which allocates the URN and calls back for the countersignature (an incremental update into
-          the pre-made SupervisorSignature field, so the officer's signature stays valid)
+          which allocates the URN and calls back for the approved document: a new PDF whose body is
+          true (URN, status Approved, the supervisor's grade, rationale, QA checklist, MARAC decision and
+          comments, the approval in the history), with the officer's signed PDF attached unchanged and
+          the supervisor's signature over the whole (docs/architecture.md, "The approved document")
 
 The key is unlocked before anything is written, so a wrong password changes nothing. The officer's
-signed content cannot change after submission; the supervisor's grade and rationale reach the approved
-PDF through the countersignature stamp.
+signed content never changes: the officer's signature stays over exactly what the officer signed, inside
+the approved document, and `dsvdesk verify` checks both.
 
 Reviewer questions are found by tag, never by id: a question tagged `review: grade` takes the grade,
 one tagged `review: rationale` the rationale (docs/architecture.md, "Tags with a meaning to code").
@@ -16,6 +19,7 @@ one tagged `review: rationale` the rationale (docs/architecture.md, "Tags with a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +32,8 @@ from dsvdesk.store.errors import FindingsBlock
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
     from dsvdesk.engine.spec import FormSpec, Question
-    from dsvdesk.export.pdf import HistoryEntry, RecordComment
+    from dsvdesk.export.pdf import HistoryEntry, RecordComment, RecordMeta, ReviewOutcome
+    from dsvdesk.export.signing import DocumentMetadata
     from dsvdesk.store import Store
     from dsvdesk.store.models import HistoryEvent, Record, RecordRef, Session, SigningIdentity, User
 
@@ -122,6 +127,53 @@ def record_comments(record: Record) -> list[RecordComment]:
     ]
 
 
+def record_meta(
+    store: Store,
+    session: Session,
+    record: Record,
+    *,
+    status: str,
+    now: dt.datetime,
+    urn: str | None = None,
+    include_reviewer_sections: bool = False,
+    review: ReviewOutcome | None = None,
+) -> RecordMeta:
+    """What the PDF's title block, header, footer and metadata say about the record."""
+    from dsvdesk.export.pdf import RecordMeta
+
+    settings = store.get_settings()
+    return RecordMeta(
+        form_title=record.spec.title,
+        form_version=record.spec.version,
+        record_id=record.id,
+        status=status,
+        revision=record.revision,
+        document_date=now,
+        urn=urn or record.urn,
+        supersedes_revision=record.supersedes,
+        station=session.user.station or getattr(settings, "station_name", ""),
+        officer=record.owner_name,
+        include_reviewer_sections=include_reviewer_sections,
+        marking=getattr(settings, "marking", None) or None,
+        review=review,
+    )
+
+
+def document_metadata(spec: FormSpec, meta: RecordMeta) -> DocumentMetadata:
+    """The XMP/Info metadata of a signed document: title URN or record id, author the officer."""
+    from dsvdesk.export import record_model
+    from dsvdesk.export.signing import DocumentMetadata
+
+    marking = record_model.effective_marking(meta, spec.marking)
+    return DocumentMetadata(
+        title=record_model.document_title(meta),
+        author=meta.officer or "DSVDesk",
+        subject=record_model.document_subject(meta, marking),
+        keywords=record_model.document_keywords(meta, marking),
+        marking=marking,
+    )
+
+
 def render_record(
     store: Store,
     session: Session,
@@ -133,22 +185,10 @@ def render_record(
     include_reviewer_sections: bool = False,
 ) -> bytes:
     """The unsigned PDF of a record as it stands (also used for previews)."""
-    from dsvdesk.export.pdf import RecordMeta, render_record_pdf
+    from dsvdesk.export.pdf import render_record_pdf
 
-    settings = store.get_settings()
-    meta = RecordMeta(
-        form_title=record.spec.title,
-        form_version=record.spec.version,
-        record_id=record.id,
-        status=status,
-        revision=record.revision,
-        document_date=now,
-        urn=record.urn,
-        supersedes_revision=record.supersedes,
-        station=session.user.station or getattr(settings, "station_name", ""),
-        officer=record.owner_name,
-        include_reviewer_sections=include_reviewer_sections,
-        marking=getattr(settings, "marking", None) or None,
+    meta = record_meta(
+        store, session, record, status=status, now=now, include_reviewer_sections=include_reviewer_sections
     )
     history = [*history_entries(store.record_history(session, record.id)), *extra_history]
     return render_record_pdf(record.spec, record.answers, meta, history, comments=record_comments(record))
@@ -176,14 +216,18 @@ def submit_record(store: Store, session: Session, record_id: str, password: str)
     now = _now()
     submitted = HistoryEntry("submitted", display_name(user), now)
     pdf = render_record(store, session, record, status="submitted", now=now, extra_history=[submitted])
+    metadata = document_metadata(
+        record.spec, record_meta(store, session, record, status="submitted", now=now)
+    )
     station = user.station
     signed = sign_pdf(
-        prepare_signature_fields(pdf),
+        prepare_signature_fields(pdf, fields=(OFFICER_FIELD,), metadata=metadata),
         identity,
         field=OFFICER_FIELD,
         reason=SUBMIT_REASON,
         location=station,
         stamp_lines=[user.full_name, f"Collar number: {user.collar or '-'}", SUBMIT_REASON, station],
+        metadata=metadata,
     )
     ref = store.submit(session, record_id, record.version, signed)
     log.sign.info("record %s revision %d signed and submitted", record_id, ref.revision)
@@ -260,8 +304,17 @@ def approve_record(
     rationale: str | None = None,
     justification: str = DEFAULT_REVIEW_JUSTIFICATION,
 ) -> ApproveResult:
-    """Approve a submitted record (another officer's; supervisors only) and countersign its PDF."""
-    from dsvdesk.export.signing import countersign_pdf
+    """Approve a submitted record (another officer's; supervisors only): the approved document, signed."""
+    import hashlib
+
+    from dsvdesk.export.pdf import HistoryEntry, ReviewOutcome, render_record_pdf
+    from dsvdesk.export.signing import (
+        APPROVE_REASON,
+        OFFICER_ATTACHMENT,
+        SUPERVISOR_FIELD,
+        prepare_approval_document,
+        sign_pdf,
+    )
 
     record = store.open_record(session, record_id, justification=justification)
     changes = review_changes(record.spec, grade, rationale)
@@ -269,7 +322,7 @@ def approve_record(
     officer_pdf = store.signed_pdf(session, record_id, record.revision, justification=justification)
     if officer_pdf is None:
         raise UserFacingError(
-            "This record has no signed report from its officer, so it cannot be countersigned. "
+            "This record has no signed report from its officer, so it cannot be approved. "
             "Return it to the officer to submit again."
         )
     version = record.version
@@ -285,17 +338,39 @@ def approve_record(
         version = store.save_answers(session, record_id, changes, version)
     answers = {**record.answers, **changes}
     user = session.user
+    # Everything read from the store is read now: the callback runs inside the approval transaction.
+    history = history_entries(store.record_history(session, record.id))
+    comments = record_comments(record)
+    now = _now()
+    review = ReviewOutcome(
+        supervisor=display_name(user),
+        approved_at=now,
+        officer_signed_file=OFFICER_ATTACHMENT,
+        officer_signed_sha256=hashlib.sha256(officer_pdf).hexdigest(),
+    )
     approved: dict[str, bytes] = {}
 
-    def countersign(urn: str) -> bytes:
-        approved["pdf"] = countersign_pdf(
-            officer_pdf,
+    base_meta = record_meta(
+        store, session, record, status="approved", now=now, include_reviewer_sections=True, review=review
+    )
+
+    def approve_document(urn: str) -> bytes:
+        meta = dataclasses.replace(base_meta, urn=urn)
+        entry = HistoryEntry("approved", display_name(user), now, f"URN {urn}")
+        pdf = render_record_pdf(record.spec, answers, meta, [*history, entry], comments=comments)
+        metadata = document_metadata(record.spec, meta)
+        prepared = prepare_approval_document(pdf, officer_pdf, metadata)
+        approved["pdf"] = sign_pdf(
+            prepared,
             identity,
+            field=SUPERVISOR_FIELD,
+            reason=APPROVE_REASON,
             location=user.station,
             stamp_lines=_review_stamp_lines(record.spec, answers, user, urn),
+            metadata=metadata,
         )
         return approved["pdf"]
 
-    urn = store.approve(session, record_id, version, countersign)
-    log.sign.info("record %s revision %d countersigned and approved", record_id, record.revision)
+    urn = store.approve(session, record_id, version, approve_document)
+    log.sign.info("record %s revision %d approved and signed", record_id, record.revision)
     return ApproveResult(record_id=record_id, revision=record.revision, urn=urn, approved_pdf=approved["pdf"])

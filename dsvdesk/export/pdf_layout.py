@@ -60,7 +60,15 @@ from dsvdesk.export.page import (
     SIGNATURE_LABELS,
     SUPERVISOR_FIELD,
 )
-from dsvdesk.export.record_model import HistoryEntry, RecordComment, RecordMeta
+from dsvdesk.export.record_model import (
+    HistoryEntry,
+    RecordComment,
+    RecordMeta,
+    document_keywords,
+    document_subject,
+    document_title,
+    effective_marking,
+)
 from dsvdesk.export.shaping import ShapingCanvas
 
 MARKING_RED = colors.HexColor("#B00020")
@@ -909,7 +917,7 @@ def build_pdf(
     builder.summary_box()
     builder.sections()
     builder.history_block()
-    marking = header_safe(meta.marking or spec.marking or "OFFICIAL-SENSITIVE")
+    marking = header_safe(effective_marking(meta, spec.marking))
     furniture = PageFurniture(
         marking=marking,
         header_left=header_safe(f"{meta.form_title} (v{meta.form_version})"),
@@ -929,22 +937,10 @@ def build_pdf(
     info = DocumentInfo(
         title=document_title(meta),
         author=meta.officer or "DSVDesk",
-        subject=f"{meta.form_title} ({meta.status.capitalize()}) · {marking}",
+        subject=document_subject(meta, marking),
         keywords=document_keywords(meta, marking),
     )
     return build_document(builder.story, furniture, info=info)
-
-
-def document_title(meta: RecordMeta) -> str:
-    """The PDF's Title: the URN once allocated, else the record id (what `pdfinfo` and viewers show)."""
-    return meta.urn or meta.record_id
-
-
-def document_keywords(meta: RecordMeta, marking: str) -> tuple[str, ...]:
-    words = [marking, meta.form_title, f"Status: {meta.status.capitalize()}", f"Record {meta.record_id}"]
-    if meta.urn:
-        words.append(f"URN {meta.urn}")
-    return (*words, *meta.keywords)
 
 
 def _signature_furniture(meta: RecordMeta) -> dict[str, Any]:
@@ -953,9 +949,19 @@ def _signature_furniture(meta: RecordMeta) -> dict[str, Any]:
     review = meta.review
     if review is None:
         return {
-            "last_page_boxes": tuple(
-                (f"{SIGNATURE_LABELS[name]} signature", box) for name, box in SIGNATURE_BOXES.items()
-            )
+            "last_page_boxes": (
+                (f"{SIGNATURE_LABELS[OFFICER_FIELD]} signature", SIGNATURE_BOXES[OFFICER_FIELD]),
+            ),
+            "box_notes": (
+                (
+                    SIGNATURE_BOXES[SUPERVISOR_FIELD],
+                    (
+                        "Supervisor's approval: a separate document,",
+                        "signed by the supervisor, that carries the URN",
+                        "and attaches this signed submission unchanged.",
+                    ),
+                ),
+            ),
         }
     officer_box = SIGNATURE_BOXES[OFFICER_FIELD]
     digest = review.officer_signed_sha256

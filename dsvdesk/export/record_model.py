@@ -58,3 +58,27 @@ class RecordComment:
     at: datetime
     text: str
     question_id: str | None = None
+
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+
+def effective_marking(meta: RecordMeta, form_marking: str | None) -> str:
+    """The protective marking printed and recorded: the station's setting, else the form's."""
+    return meta.marking or form_marking or DEFAULT_MARKING
+
+
+def document_title(meta: RecordMeta) -> str:
+    """The PDF's Title: the URN once allocated, else the record id (what `pdfinfo` and viewers show)."""
+    return meta.urn or meta.record_id
+
+
+def document_subject(meta: RecordMeta, marking: str) -> str:
+    return f"{meta.form_title} ({meta.status.capitalize()}) · {marking}"
+
+
+def document_keywords(meta: RecordMeta, marking: str) -> tuple[str, ...]:
+    words = [marking, meta.form_title, f"Status: {meta.status.capitalize()}", f"Record {meta.record_id}"]
+    if meta.urn:
+        words.append(f"URN {meta.urn}")
+    return (*words, *meta.keywords)

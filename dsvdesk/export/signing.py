@@ -5,6 +5,17 @@ incremental update before anyone signs: a field added after the first signature 
 change to the signed document (docs/stack.md §6). The officer signs at submission; the
 supervisor countersigns the same bytes as a further incremental update, so the officer's signature
 stays valid. No timestamp server, OCSP or CRL is ever contacted (PAdES B-B).
+
+The approved document (issue 21) is a new PDF whose body says what was approved (URN, status Approved,
+the supervisor's grade, rationale, QA checklist, MARAC decision, comments). The officer's signed PDF is
+embedded in it unchanged as an attachment (`OFFICER_ATTACHMENT`), so the officer's signature stays over
+exactly what the officer signed, and the supervisor signs the whole approved document, attachment
+included. `prepare_approval_document` adds the attachment, the XMP metadata and the one empty field;
+`attached_submission` reads the officer's PDF back out for verification.
+
+Every prepared document carries XMP metadata (title = URN or record id, author = officer, subject,
+keywords, and the protective marking as `dsvdesk:ProtectiveMarking`) written with pyHanko in the same
+incremental update as the fields, i.e. before anyone signs.
 """
 
 from __future__ import annotations
@@ -12,15 +23,20 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dsvdesk.errors import UserFacingError
-from dsvdesk.export import fonts
-from dsvdesk.export.pdf import SIGNATURE_BOXES, SIGNATURE_FIELD_NAMES
+from dsvdesk.export import fonts, page
+from dsvdesk.export.page import SIGNATURE_BOXES, SIGNATURE_FIELD_NAMES
 
 log = logging.getLogger("dsvdesk.sign")
 
-OFFICER_FIELD, SUPERVISOR_FIELD = SIGNATURE_FIELD_NAMES
+OFFICER_FIELD, SUPERVISOR_FIELD = page.OFFICER_FIELD, page.SUPERVISOR_FIELD
+# The attachment of the approved document that holds the officer's signed submission.
+OFFICER_ATTACHMENT = "officer-signed-submission.pdf"
+XMP_NAMESPACE = "https://dsvdesk.invalid/ns/xmp/1.0/"
+XMP_PREFIX = "dsvdesk"
 SUBMIT_REASON = "Submitted as true and complete"
 APPROVE_REASON = "Quality assured"
 STAMP_FONT_SIZE = 8
@@ -55,21 +71,104 @@ def _reader_error(exc: Exception) -> SigningFailed:
     return SigningFailed(f"This document could not be signed because it is not a readable PDF ({exc}).")
 
 
-def prepare_signature_fields(pdf_bytes: bytes) -> bytes:
-    """Add the two empty signature fields to the last page, in the boxes the renderer left free."""
+@dataclass(frozen=True, slots=True)
+class DocumentMetadata:
+    """What `pdfinfo` and the XMP packet say about a prepared document."""
+
+    title: str  # the URN once allocated, else the record id
+    author: str  # the officer
+    subject: str
+    keywords: tuple[str, ...]
+    marking: str
+
+
+def _set_metadata(writer: Any, metadata: DocumentMetadata | None) -> None:
+    if metadata is None:
+        return
+    from pyhanko.pdf_utils.metadata import model, xmp_xml
+
+    if model.NS.get(XMP_PREFIX) != XMP_NAMESPACE:  # "dsvdesk:" rather than "ns0:" in the packet
+        model.NS[XMP_PREFIX] = XMP_NAMESPACE
+        xmp_xml.register_namespaces()  # type: ignore[no-untyped-call] # pyHanko helper is untyped
+    meta = writer.document_meta
+    meta.title = metadata.title
+    meta.author = metadata.author
+    meta.subject = metadata.subject
+    meta.keywords = list(metadata.keywords)
+    marking = model.ExpandedName(ns=XMP_NAMESPACE, local_name="ProtectiveMarking")
+    meta.xmp_extra = [model.XmpStructure.of((marking, model.XmpValue(metadata.marking)))]
+
+
+def prepare_signature_fields(
+    pdf_bytes: bytes,
+    *,
+    fields: Sequence[str] = SIGNATURE_FIELD_NAMES,
+    metadata: DocumentMetadata | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> bytes:
+    """Add the empty signature fields to the last page (in the boxes the renderer left free), the XMP
+    metadata and any (file name, PDF bytes, description) attachments, in one incremental update."""
+    from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
-        for name in SIGNATURE_FIELD_NAMES:
+        _set_metadata(writer, metadata)
+        for file_name, data, description in attachments:
+            stream = embed.EmbeddedFileObject.from_file_data(writer, data, mime_type="application/pdf")
+            spec = embed.FileSpec(
+                file_spec_string=file_name, file_name=file_name, embedded_data=stream, description=description
+            )
+            embed.embed_file(writer, spec)
+        for name in fields:
             append_signature_field(writer, SigFieldSpec(name, on_page=-1, box=SIGNATURE_BOXES[name]))
         out = io.BytesIO()
         writer.write(out)  # type: ignore[no-untyped-call] # pyHanko's writer is untyped
     except PdfError as exc:
         raise _reader_error(exc) from exc
     return out.getvalue()
+
+
+def prepare_approval_document(approved_pdf: bytes, officer_pdf: bytes, metadata: DocumentMetadata) -> bytes:
+    """The approved document ready for the supervisor: the officer's signed PDF attached unchanged, XMP
+    metadata, and the one empty `SupervisorSignature` field."""
+    return prepare_signature_fields(
+        approved_pdf,
+        fields=(SUPERVISOR_FIELD,),
+        metadata=metadata,
+        attachments=(
+            (
+                OFFICER_ATTACHMENT,
+                officer_pdf,
+                "The officer's signed submission, exactly as the officer signed it",
+            ),
+        ),
+    )
+
+
+def attached_submission(pdf_bytes: bytes) -> bytes | None:
+    """The officer's signed PDF embedded in an approved document, or None (a submission has none)."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    def deref(value: Any) -> Any:
+        return value.get_object() if hasattr(value, "get_object") else value
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        names = deref(reader.root.get("/Names"))
+        tree = deref(names.get("/EmbeddedFiles")) if names is not None else None
+        entries: Any = (deref(tree.get("/Names")) if tree is not None else None) or ()
+        for index in range(0, len(entries) - 1, 2):
+            if str(deref(entries[index])) == OFFICER_ATTACHMENT:
+                spec: Any = deref(entries[index + 1])
+                stream = deref(deref(spec["/EF"])["/F"])
+                return bytes(stream.data)
+    except (PdfError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return None
 
 
 def _stamp_text(lines: Sequence[str]) -> str:
@@ -146,8 +245,12 @@ def sign_pdf(
     reason: str,
     location: str,
     stamp_lines: Sequence[str],
+    metadata: DocumentMetadata | None = None,
 ) -> bytes:
     """Sign into an existing empty field as an incremental update (PAdES B-B, visible stamp).
+
+    `metadata` is written again with the signature (pyHanko rewrites the XMP packet when it signs and
+    would otherwise drop the protective marking).
 
     `stamp_lines` are printed in the stamp (name, collar number, reason, station ...), followed by the
     signing time. Returns the whole signed file.
@@ -185,6 +288,7 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
+        _set_metadata(writer, metadata)
         existing = {name: value for name, value, _ref in sig_fields.enumerate_sig_fields(writer)}
         if field not in existing:
             raise SigningFailed(

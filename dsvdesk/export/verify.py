@@ -42,6 +42,9 @@ class SignatureCheck:
     coverage: str  # ENTIRE_FILE | ENTIRE_REVISION | ...
     modification_level: str  # NONE | FORM_FILLING | ANNOTATIONS | OTHER | "" (unknown)
     bottom_line: bool
+    # "" for a signature of the file itself; the attachment's name for one inside an attached signed PDF
+    # (the officer's signed submission inside an approved document, export/signing.py)
+    attachment: str = ""
 
     @property
     def changed_after_signing(self) -> bool:
@@ -90,7 +93,8 @@ class PdfVerification:
             )
             signer = f"{sig.signer} (collar {sig.collar})" if sig.collar else sig.signer
             lines += [
-                f"Signature {number}: {sig.field}",
+                f"Signature {number}: {sig.field}"
+                + (f" (in the attached signed submission {sig.attachment})" if sig.attachment else ""),
                 f"  Signer:   {signer}",
                 f"  Reason:   {sig.reason or '-'}",
                 f"  Location: {sig.location or '-'}",
@@ -139,7 +143,8 @@ def _text(value: Any) -> str:
 
 
 def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerification:
-    """One `SignatureCheck` per signature, in signing order.
+    """One `SignatureCheck` per signature, in signing order; an approved document's attached signed
+    submission (the officer's) is checked too and listed first, marked with its attachment name.
 
     `trust_roots` are `cryptography` certificates (the station CA); with none, every signature is
     reported untrusted. Raises `VerificationError` for a file that is not a PDF or has no signature.
@@ -199,6 +204,7 @@ def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerificat
                 bottom_line=bool(status.bottom_line),
             )
         )
+    checks = [*_attached_checks(data, trust_roots), *checks]
     result = PdfVerification(tuple(checks))
     log.info(
         "verified %d signature(s): %s",
@@ -224,3 +230,35 @@ def _broken(sig: Any) -> SignatureCheck:
         modification_level="",
         bottom_line=False,
     )
+
+
+def _attached_checks(data: bytes, trust_roots: Sequence[Any]) -> list[SignatureCheck]:
+    """The signatures of the officer's signed PDF attached to an approved document (none otherwise)."""
+    import dataclasses
+
+    from dsvdesk.export.signing import OFFICER_ATTACHMENT, attached_submission
+
+    attached = attached_submission(data)
+    if attached is None:
+        return []
+    try:
+        inner = verify_pdf(attached, trust_roots)
+    except VerificationError:
+        return [
+            SignatureCheck(
+                field="OfficerSignature",
+                signer="",
+                collar="",
+                reason="",
+                location="",
+                signing_time=None,
+                intact=False,
+                valid=False,
+                trusted=False,
+                coverage="",
+                modification_level="",
+                bottom_line=False,
+                attachment=OFFICER_ATTACHMENT,
+            )
+        ]
+    return [dataclasses.replace(check, attachment=OFFICER_ATTACHMENT) for check in inner.signatures]

@@ -51,14 +51,14 @@ def is_exportable(record: Record) -> bool:
 
 
 def signed_note(record: Record, revision: int, urn: str | None) -> str:
-    """What the signatures in the exported revision are, since the preview cannot draw their stamps (the
-    officer's signed pages keep saying "Submitted": only the countersignature stamp carries the approval)."""
+    """What the signatures in the exported revision are, since the preview cannot draw their stamps (an
+    approved document carries the officer's signed submission as an attachment, export/signing.py)."""
     approved = str(record.status) == "approved" or revision < record.latest_revision
     if approved:
         reference = f" (URN {urn})" if urn else ""
         return (
-            "Signatures in this file: the officer's, made at submission, and the supervisor's countersignature "
-            f"made at approval{reference}."
+            f"Signatures in this file: the supervisor's, made at approval{reference}, over the approved "
+            "document, and the officer's, made at submission, over the signed submission attached to it."
         )
     return "Signature in this file: the officer's, made at submission. It is not approved yet."
 
@@ -67,7 +67,8 @@ def signature_line(number: int, sig: SignatureCheck) -> str:
     """One line per signature: who, why, when, and the verdict."""
     signer = f"{sig.signer} (collar {sig.collar})" if sig.collar else sig.signer
     when = sig.signing_time.strftime("%d/%m/%Y %H:%M") if sig.signing_time else "time unknown"
-    return f"{number}. {signer} — {sig.reason or 'no reason given'} — {when}: {sig.verdict()}"
+    where = " (attached signed submission)" if sig.attachment else ""
+    return f"{number}. {signer}{where} — {sig.reason or 'no reason given'} — {when}: {sig.verdict()}"
 
 
 class ExportHooks(QObject):

@@ -233,7 +233,7 @@ def test_supervisor_exports_an_approved_record_of_another_officer(
 
     def use(dialog: ExportDialog) -> None:
         assert "URN TPS-" in dialog.findChild(QWidget, "dialogHeading").text()  # type: ignore[union-attr]
-        assert "countersignature made at approval (URN TPS-" in dialog.signed_label.text()
+        assert "the supervisor's, made at approval (URN TPS-" in dialog.signed_label.text()
         # "Other…" empties the box so the real recipient is typed, never logged as "Other"
         dialog.recipient.setCurrentIndex(dialog.recipient.findText("Other…"))
         dialog.recipient.activated.emit(dialog.recipient.currentIndex())
@@ -268,9 +268,8 @@ def test_supervisor_exports_an_approved_record_of_another_officer(
     assert f"{result.pdf_path.name}: all 2 signature(s) are intact and trusted." in report.text
     lines = report.text.splitlines()[2:]
     assert len(lines) == 2
-    assert lines[0].startswith("1. Olga Officer (collar PC101) — ") and lines[0].endswith(
-        ": GOOD (later signatures were added; the signed content is unchanged)"
-    )
+    assert lines[0].startswith("1. Olga Officer (collar PC101) (attached signed submission) — ")
+    assert lines[0].endswith(": GOOD")
     assert lines[1].startswith("2. Sam Sergeant (collar PS201) — Quality assured — ") and lines[1].endswith(
         ": GOOD"
     )

@@ -200,18 +200,27 @@ def test_return_fix_resubmit_regrade_approve(
     ca_pem = store.station_ca_pem()
     close_app(window)
 
-    # 5. The PDF: two valid, trusted signatures; the supervisor's grade and rationale on the page.
+    # 5. The approved document: the supervisor's valid, trusted signature over it, the officer's over
+    #    the signed submission attached to it unchanged; the grade and rationale on the page.
+    from dsvdesk.export.signing import attached_submission
+
     assert pdf_bytes is not None and ca_pem is not None
     pdf = artifacts_dir / "pdf" / "qa_approved_record.pdf"
     pdf.parent.mkdir(parents=True, exist_ok=True)
     pdf.write_bytes(pdf_bytes)
     pdf_pages(pdf, artifacts_dir / "pdf" / "qa_approved_record")
-    report = pdfsig(pdf, nss_db(tmp_path / "nssdb", ca_pem))
-    assert [r["Signature Field Name"] for r in report] == ["OfficerSignature", "SupervisorSignature"]
+    submission = tmp_path / "submission.pdf"
+    submission.write_bytes(attached_submission(pdf_bytes) or b"")
+    nss = nss_db(tmp_path / "nssdb", ca_pem)
+    report = pdfsig(pdf, nss) + pdfsig(submission, nss)
+    assert [r["Signature Field Name"] for r in report] == ["SupervisorSignature", "OfficerSignature"]
     for signature in report:
         assert signature["Signature Validation"] == "Signature is Valid."
         assert signature["Certificate Validation"] == "Certificate is Trusted."
     text = pdf_text(pdf)
+    assert (
+        f"URN {urn}" in " ".join(text.split()) and "Approved" in text
+    )  # the body says so, not only the stamp
     assert f"URN: {urn}" in text
     assert "Grade: High" in text
     assert f"Rationale: {RATIONALE}" in text

@@ -53,9 +53,17 @@ sections:
             type: longtext
             label: Reason for the grade
             tags: [{review: rationale}]
+          - {id: qa_dash_complete, type: yesno, label: All DASH questions asked, tags: [qa]}
+          - id: marac_decision
+            type: choice
+            label: MARAC decision
+            choices: [{value: referred, label: Referral made (confirmed)}, {value: not_required, label: Referral not required}]
+          - {id: supervisor_comments, type: longtext, label: Comments for the officer}
 summary:
   - label: Officer's grade
     expression: officer_grade
+  - label: Supervisor's grade
+    expression: supervisor_grade
 """
 
 UNTAGGED_FORM = (

@@ -222,7 +222,8 @@ def test_same_record_same_time_gives_identical_bytes() -> None:
 def test_signature_boxes_on_last_page(complete_pdf: Path, save_pages: SavePages) -> None:
     pages = page_count(complete_pdf)
     last = squash(pdf_text(complete_pdf, page=pages))
-    assert "Officer signature" in last and "Supervisor signature" in last
+    assert "Officer signature" in last and "Supervisor signature" not in last
+    assert "Supervisor's approval: a separate document" in last  # the approved document attaches this one
     save_pages(complete_pdf.read_bytes(), "every_type")
 
 
