@@ -34,6 +34,7 @@ from dsvdesk.engine.spec import (
     Question,
     QuestionType,
 )
+from dsvdesk.engine.vocabulary import CRITERIA_TAG, vocabulary_of
 
 # --------------------------------------------------------------------------------- whole records
 
@@ -133,10 +134,12 @@ _LAST_EVALUATION: list[Any] = []  # [spec, answers, findings] of the last _findi
 def grade_for(
     spec: FormSpec, grade_q: Question, answers: dict[str, Any], plan: RecordPlan, rng: random.Random
 ) -> tuple[int, int]:
-    """The officer's grade, set in ``answers``: the lowest of the form's grades (its choices, lowest
+    """The officer's grade, set in ``answers``: the lowest of the form's grades (its vocabulary's, lowest
     first) that the form's rules find nothing to say about (its floor and local bands), raised by
     professional judgement now and then (never lowered). Returns (the grade's place, the floor's)."""
-    grades = [c.value for c in grade_q.choices]
+    offered = [c.value for c in grade_q.choices]
+    ranked = [g for g in vocabulary_of(spec).grade_values if g in offered]  # the form's grades, lowest first
+    grades = ranked if len(ranked) == len(offered) else offered
     floor = 0
     for floor, grade in enumerate(grades):  # noqa: B007 - the loop leaves the floor's place behind
         answers[grade_q.id] = grade
@@ -346,7 +349,14 @@ def _apply_risk(
         elif value == YES and rng.random() < 0.6:
             answers[q.comment_id] = rng.choice(COMMENTS_ON_YES)
     grade_q = cols.get("officer_grade")
-    criteria_q = _ticked(spec, cols.get("marac_criteria"))
+    criteria_q = next(
+        (
+            q
+            for q in spec.questions_tagged("vocabulary")
+            if q.tag_value("vocabulary") == CRITERIA_TAG and q.type is QuestionType.MULTICHOICE
+        ),
+        None,
+    ) or _ticked(spec, cols.get("marac_criteria"))
     # The officer's part first: no criteria ticked yet, and the supervisor's grade not given.
     for _s, _p, q in spec.iter_questions():
         if q.tag_value("review") == "grade" or q is criteria_q:
