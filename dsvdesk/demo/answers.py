@@ -311,7 +311,7 @@ def _child_item(repeat: Question, ctx: FillContext, child: Person) -> dict[str, 
     return item
 
 
-def _apply_risk(
+def _apply_risk(  # noqa: C901, PLR0912 - does four jobs (yes answers, comments, grade, MARAC); left whole while this file is changed in parallel (issue 13)
     spec: FormSpec,
     plan: RecordPlan,
     ctx: FillContext,

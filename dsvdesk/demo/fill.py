@@ -363,51 +363,73 @@ def _integer_value(q: Question, rng: random.Random) -> int:
     return rng.randint(low, max(low, high))
 
 
+def _time_value(_q: Question, ctx: FillContext, _person: Person | None) -> str:
+    return ctx.plan.incident_at.strftime("%H:%M")
+
+
+def _datetime_value(_q: Question, ctx: FillContext, _person: Person | None) -> str:
+    moment = min(ctx.plan.created_at + dt.timedelta(minutes=ctx.rng.randint(30, 180)), ctx.until)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _yesno_value(_q: Question, ctx: FillContext, _person: Person | None) -> str:
+    return YES if ctx.rng.random() < 0.45 else NO
+
+
+def _yesno_dk_value(_q: Question, ctx: FillContext, _person: Person | None) -> str:
+    return ctx.rng.choices((YES, NO, DONT_KNOW), weights=(30, 60, 10))[0]
+
+
+def _choice_value(q: Question, ctx: FillContext, person: Person | None) -> str | None:
+    if person is not None and {c.value for c in q.choices} >= {"female", "male"}:
+        return person.sex
+    return ctx.rng.choice(q.choices).value if q.choices else None
+
+
+def _multichoice_value(q: Question, ctx: FillContext, _person: Person | None) -> list[str]:
+    if not q.choices:
+        return []
+    picked = ctx.rng.sample(q.choices, ctx.rng.randint(1, min(2, len(q.choices))))
+    return [c.value for c in q.choices if c in picked]  # in form order, as the wizard stores them
+
+
+def _grid_value(q: Question, ctx: FillContext, _person: Person | None) -> dict[str, list[str]]:
+    if not q.rows or not q.columns:
+        return {}
+    row = ctx.rng.choice(q.rows)
+    return {row.value: [ctx.rng.choice(q.columns).value]}
+
+
+def _repeat_value(q: Question, ctx: FillContext, _person: Person | None) -> list[dict[str, Any]]:
+    count = max(q.min_items, ctx.rng.choices((0, 1, 2), weights=(55, 35, 10))[0])
+    if q.max_items is not None:
+        count = min(count, q.max_items)
+    return [fill_item(q, ctx, None) for _ in range(count)]
+
+
+# How each answerable type is filled; computed and note questions are never answered (None).
+_FILLERS: dict[QuestionType, Callable[[Question, FillContext, Person | None], Any]] = {
+    QuestionType.TEXT: _text_value,
+    QuestionType.LONGTEXT: lambda q, ctx, _person: _longtext_value(q, ctx),
+    QuestionType.INTEGER: lambda q, ctx, _person: _integer_value(q, ctx.rng),
+    QuestionType.DECIMAL: lambda _q, ctx, _person: round(ctx.rng.uniform(0, 10), 1),
+    QuestionType.DATE: _date_value,
+    QuestionType.TIME: _time_value,
+    QuestionType.DATETIME: _datetime_value,
+    QuestionType.YESNO: _yesno_value,
+    QuestionType.YESNO_DK: _yesno_dk_value,
+    QuestionType.CHOICE: _choice_value,
+    QuestionType.MULTICHOICE: _multichoice_value,
+    QuestionType.REFERENCE: lambda q, ctx, _person: reference_like(q, ctx.rng, on=ctx.incident_date),
+    QuestionType.GRID: _grid_value,
+    QuestionType.REPEAT: _repeat_value,
+}
+
+
 def fill_value(q: Question, ctx: FillContext, person: Person | None = None) -> Any:
     """A plausible answer for any answerable question, chosen by its type, choices and label."""
-    rng = ctx.rng
-    t = q.type
-    if t is QuestionType.TEXT:
-        return _text_value(q, ctx, person)
-    if t is QuestionType.LONGTEXT:
-        return _longtext_value(q, ctx)
-    if t is QuestionType.INTEGER:
-        return _integer_value(q, rng)
-    if t is QuestionType.DECIMAL:
-        return round(rng.uniform(0, 10), 1)
-    if t is QuestionType.DATE:
-        return _date_value(q, ctx, person)
-    if t is QuestionType.TIME:
-        return ctx.plan.incident_at.strftime("%H:%M")
-    if t is QuestionType.DATETIME:
-        moment = min(ctx.plan.created_at + dt.timedelta(minutes=rng.randint(30, 180)), ctx.until)
-        return moment.strftime("%Y-%m-%dT%H:%M")
-    if t is QuestionType.YESNO:
-        return YES if rng.random() < 0.45 else NO
-    if t is QuestionType.YESNO_DK:
-        return rng.choices((YES, NO, DONT_KNOW), weights=(30, 60, 10))[0]
-    if t is QuestionType.CHOICE:
-        if person is not None and {c.value for c in q.choices} >= {"female", "male"}:
-            return person.sex
-        return rng.choice(q.choices).value if q.choices else None
-    if t is QuestionType.MULTICHOICE:
-        if not q.choices:
-            return []
-        picked = rng.sample(q.choices, rng.randint(1, min(2, len(q.choices))))
-        return [c.value for c in q.choices if c in picked]  # in form order, as the wizard stores them
-    if t is QuestionType.REFERENCE:
-        return reference_like(q, rng, on=ctx.incident_date)
-    if t is QuestionType.GRID:
-        if not q.rows or not q.columns:
-            return {}
-        row = rng.choice(q.rows)
-        return {row.value: [rng.choice(q.columns).value]}
-    if t is QuestionType.REPEAT:
-        count = max(q.min_items, rng.choices((0, 1, 2), weights=(55, 35, 10))[0])
-        if q.max_items is not None:
-            count = min(count, q.max_items)
-        return [fill_item(q, ctx, None) for _ in range(count)]
-    return None  # computed and note questions are never answered
+    filler = _FILLERS.get(q.type)
+    return filler(q, ctx, person) if filler is not None else None
 
 
 def fill_item(q: Question, ctx: FillContext, person: Person | None) -> dict[str, Any]:

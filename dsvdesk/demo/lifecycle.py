@@ -129,7 +129,7 @@ def build_demo_database(
     )
 
 
-def _lifecycle_steps(
+def _lifecycle_steps(  # noqa: C901 - one closure per step of a record's story; each is a line or two, but McCabe adds them to this function
     store: Store,
     spec: FormSpec,
     plan: RecordPlan,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -127,45 +127,81 @@ def _check_grid(question: Question, value: Any) -> str | None:
     return None
 
 
-def _validate(question: Question, value: Any) -> str | None:
-    kind = question.type
-    if kind in {_T.COMPUTED, _T.NOTE}:
+def _check_nothing(_question: Question, _value: Any) -> str | None:
+    return None
+
+
+def _check_integer(_question: Question, value: Any) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "Enter a whole number."
+    return "This number is too large." if abs(value) > MAX_INTEGER else None
+
+
+def _check_decimal(_question: Question, value: Any) -> str | None:
+    if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+        return "Enter a number."
+    return "This number is too large." if abs(value) > MAX_INTEGER else None
+
+
+def _check_date(_question: Question, value: Any) -> str | None:
+    return None if _parse_date(value) else "Enter a real date as YYYY-MM-DD."
+
+
+def _check_time(_question: Question, value: Any) -> str | None:
+    return None if _parse_time(value) else "Enter a time as HH:MM (24-hour clock)."
+
+
+def _check_datetime(_question: Question, value: Any) -> str | None:
+    return None if _parse_datetime(value) else "Enter a date and time as YYYY-MM-DDTHH:MM."
+
+
+def _check_yesno(_question: Question, value: Any) -> str | None:
+    return None if isinstance(value, str) and value in YESNO_VALUES else "Choose yes or no."
+
+
+def _check_yesno_dk(_question: Question, value: Any) -> str | None:
+    if isinstance(value, str) and value in YESNO_DK_VALUES:
         return None
-    if kind in {_T.TEXT, _T.LONGTEXT, _T.REFERENCE}:
-        return _check_text(question, value)
-    if kind is _T.INTEGER:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool):
-            return "Enter a whole number."
-        return "This number is too large." if abs(value) > MAX_INTEGER else None
-    if kind is _T.DECIMAL:
-        if not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
-            return "Enter a number."
-        return "This number is too large." if abs(value) > MAX_INTEGER else None
-    if kind is _T.DATE:
-        return None if _parse_date(value) else "Enter a real date as YYYY-MM-DD."
-    if kind is _T.TIME:
-        return None if _parse_time(value) else "Enter a time as HH:MM (24-hour clock)."
-    if kind is _T.DATETIME:
-        return None if _parse_datetime(value) else "Enter a date and time as YYYY-MM-DDTHH:MM."
-    if kind is _T.YESNO:
-        return None if isinstance(value, str) and value in YESNO_VALUES else "Choose yes or no."
-    if kind is _T.YESNO_DK:
-        if isinstance(value, str) and value in YESNO_DK_VALUES:
-            return None
-        return "Choose yes, no, don't know or not asked."
-    if kind is _T.CHOICE:
-        allowed = {c.value for c in question.choices}
-        return None if isinstance(value, str) and value in allowed else "Choose one of the options shown."
-    if kind is _T.MULTICHOICE:
-        allowed = {c.value for c in question.choices}
-        if not isinstance(value, list) or any(not isinstance(v, str) or v not in allowed for v in value):
-            return "Choose only from the options shown."
-        return "An option is ticked twice." if len(set(value)) != len(value) else None
-    if kind is _T.REPEAT:
-        return _check_repeat(question, value)
-    return _check_grid(question, value)
+    return "Choose yes, no, don't know or not asked."
+
+
+def _check_choice(question: Question, value: Any) -> str | None:
+    allowed = {c.value for c in question.choices}
+    return None if isinstance(value, str) and value in allowed else "Choose one of the options shown."
+
+
+def _check_multichoice(question: Question, value: Any) -> str | None:
+    allowed = {c.value for c in question.choices}
+    if not isinstance(value, list) or any(not isinstance(v, str) or v not in allowed for v in value):
+        return "Choose only from the options shown."
+    return "An option is ticked twice." if len(set(value)) != len(value) else None
+
+
+# One checker per question type (a type missing here is checked as a grid, as before the table).
+_CHECKS: dict[_T, Callable[[Question, Any], str | None]] = {
+    _T.COMPUTED: _check_nothing,
+    _T.NOTE: _check_nothing,
+    _T.TEXT: _check_text,
+    _T.LONGTEXT: _check_text,
+    _T.REFERENCE: _check_text,
+    _T.INTEGER: _check_integer,
+    _T.DECIMAL: _check_decimal,
+    _T.DATE: _check_date,
+    _T.TIME: _check_time,
+    _T.DATETIME: _check_datetime,
+    _T.YESNO: _check_yesno,
+    _T.YESNO_DK: _check_yesno_dk,
+    _T.CHOICE: _check_choice,
+    _T.MULTICHOICE: _check_multichoice,
+    _T.REPEAT: _check_repeat,
+    _T.GRID: _check_grid,
+}
+
+
+def _validate(question: Question, value: Any) -> str | None:
+    return _CHECKS.get(question.type, _check_grid)(question, value)
 
 
 def validate_value(question: Question, value: Any) -> str | None:

@@ -244,18 +244,11 @@ def evaluate(
             page_findings.setdefault(finding.page_id, []).append(finding)
     findings.extend(rule_findings)
 
-    page_states: dict[str, PageState] = {}
-    for page_id, page_list in page_findings.items():
-        if not evaluated(page_id):
-            continue
-        if any(f.severity is Severity.ERROR for f in page_list):
-            started = page_started.get(page_id, True)
-            only_missing = all(f.code is FindingCode.REQUIRED for f in page_list)
-            page_states[page_id] = PageState.NOT_STARTED if not started and only_missing else PageState.ERRORS
-        elif page_list:
-            page_states[page_id] = PageState.WARNINGS
-        else:
-            page_states[page_id] = PageState.COMPLETE
+    page_states = {
+        page_id: _page_state(page_list, page_started.get(page_id, True))
+        for page_id, page_list in page_findings.items()
+        if evaluated(page_id)
+    }
 
     fired = {f.rule_id for f in rule_findings}
     flags = tuple(
@@ -281,6 +274,14 @@ def evaluate(
         required_answered=required_answered,
         _page_states=page_states,
     )
+
+
+def _page_state(page_list: list[Finding], started: bool) -> PageState:
+    """A page's state from its findings: never touched and only missing answers is "not started"."""
+    if any(f.severity is Severity.ERROR for f in page_list):
+        only_missing = all(f.code is FindingCode.REQUIRED for f in page_list)
+        return PageState.NOT_STARTED if not started and only_missing else PageState.ERRORS
+    return PageState.WARNINGS if page_list else PageState.COMPLETE
 
 
 def _question_findings(
