@@ -675,7 +675,9 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
         ]
         table = Table(rows, colWidths=[width * 0.55, width * 0.15, width * 0.30], repeatRows=1)
         table.setStyle(_table_style())
-        story.append(KeepTogether([table, Spacer(1, 6)]))
+        # What a figure counts, where its label alone could be read two ways (issue 18's case figures).
+        notes = [_p(f"{f.label}: {f.definition}", styles["small"]) for f in members if f.definition]
+        story.append(KeepTogether([table, *notes, Spacer(1, 6)]))
 
     story.append(CondPageBreak(120))
     story.append(_p("Figures entered by hand", styles["group"]))

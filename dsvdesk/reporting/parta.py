@@ -47,6 +47,12 @@ COLUMNS: tuple[str, ...] = (
     "victim_ethnic_group",
     "victim_disability",
     "previous_incidents_12m",
+    # The Board's case figures the 124D feeds (issue 18; B2.3 and B5.4 of the board template).
+    "forced_marriage_flag",
+    "police_involved",
+    "counter_allegation",
+    "multiple_victims",
+    "multiple_perpetrators",
 )
 
 # The columns that identify a victim and date a record: the 12 months before a period need only these.
@@ -66,13 +72,28 @@ YES_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("10–13", 10, 13),
     ("14+", 14, None),
 )
-# SafeLives' four MARAC referral criteria (domain.md §4.3), in the order the Board expects them.
+# SafeLives' four MARAC referral criteria (domain.md §4.3), in the order the Board expects them, then the
+# local automatic referral for honour-based violence and forced marriage (Islington 2010, 4.15; issue 18).
 MARAC_CRITERIA: tuple[tuple[str, str], ...] = (
     ("visible_high_risk", "Visible high risk"),
     ("professional_judgement", "Professional judgement"),
     ("potential_escalation", "Potential escalation"),
     ("repeat", "Repeat referral"),
+    ("hbv_forced_marriage", "Honour-based violence or forced marriage"),
 )
+# What each case figure counts (printed under Part A and kept with the figure in the JSON).
+CASE_DEFINITIONS: Mapping[str, str] = {
+    "hbv_flagged": "Approved records in the period where the officer recorded an honour-based violence concern.",
+    "forced_marriage": "Approved records in the period where the officer recorded a forced-marriage concern "
+    "(counted apart from honour-based violence).",
+    "cases.police_involved": "Approved records in the period where the victim, the suspect or a further "
+    "victim or suspect is a police officer or a member of police staff (any force).",
+    "cases.counter_allegation": "Approved records in the period where the suspect made a counter-allegation "
+    "against the victim about the incident.",
+    "cases.multiple_victims": "Approved records in the period with more than one victim (further victims listed).",
+    "cases.multiple_perpetrators": "Approved records in the period with more than one suspect (further "
+    "suspects listed).",
+}
 AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (("16–35", 16, 35), ("36–60", 36, 60), ("61+", 61, None))
 REPEAT_WINDOW_MONTHS = 12
 NO_RECORDS_MESSAGE = "No records in this period."
@@ -214,6 +235,11 @@ class PartA:
     children_total: int
     records_with_children_all_merlin: int  # records with children where no Merlin reference is missing
     hbv_flagged: int
+    forced_marriage: int
+    police_involved: int
+    counter_allegations: int
+    multiple_victims: int
+    multiple_perpetrators: int
     arrested: int
     not_arrested: int
     arrest_not_recorded: int
@@ -322,8 +348,44 @@ class PartA:
             Figure(
                 "HBV / forced marriage",
                 "hbv_flagged",
-                "Records flagged HBV / forced marriage",
+                "Records with an honour-based violence concern",
                 str(self.hbv_flagged),
+                definition=CASE_DEFINITIONS["hbv_flagged"],
+            ),
+            Figure(
+                "HBV / forced marriage",
+                "forced_marriage",
+                "Records with a forced-marriage concern",
+                str(self.forced_marriage),
+                definition=CASE_DEFINITIONS["forced_marriage"],
+            ),
+            Figure(
+                "Cases (B2.3)",
+                "cases.police_involved",
+                "Police officer or staff involved (suspect or victim)",
+                str(self.police_involved),
+                definition=CASE_DEFINITIONS["cases.police_involved"],
+            ),
+            Figure(
+                "Cases (B2.3)",
+                "cases.counter_allegation",
+                "Counter-allegations",
+                str(self.counter_allegations),
+                definition=CASE_DEFINITIONS["cases.counter_allegation"],
+            ),
+            Figure(
+                "Cases (B2.3)",
+                "cases.multiple_victims",
+                "Multiple victims",
+                str(self.multiple_victims),
+                definition=CASE_DEFINITIONS["cases.multiple_victims"],
+            ),
+            Figure(
+                "Cases (B2.3)",
+                "cases.multiple_perpetrators",
+                "Multiple perpetrators",
+                str(self.multiple_perpetrators),
+                definition=CASE_DEFINITIONS["cases.multiple_perpetrators"],
             ),
             Figure("Arrests", "arrested", "Suspect arrested", str(self.arrested)),
             Figure("Arrests", "not_arrested", "Suspect not arrested", str(self.not_arrested)),
@@ -384,6 +446,7 @@ class PartA:
                     "value": f.value,
                     "kind": "computed" if f.computed else "entered",
                     "source": f.source,
+                    **({"definition": f.definition} if f.definition else {}),
                 }
                 for f in self.figures()
             ],
@@ -399,6 +462,7 @@ class Figure:
     value: str
     computed: bool = True
     source: str = "DSVDesk (approved 124D records)"
+    definition: str = ""  # what the figure counts, where the label alone could be read two ways
 
 
 # ------------------------------------------------------------------ computation
@@ -580,6 +644,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
     histogram: Counter[int] = Counter()
     criteria: Counter[str] = Counter()
     marac = hbv = arrested = not_arrested = arrest_unknown = previous = 0
+    forced = police = counter = victims_many = suspects_many = 0
     with_children = children_total = all_merlin = 0
     for (s, referral, _band, _repeat), n in groups.items():
         grades[s.grade] += n
@@ -593,6 +658,11 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
             for criterion in s.marac_criteria:
                 criteria[criterion] += n
         hbv += n * s.hbv
+        forced += n * s.forced_marriage
+        police += n * s.police_involved
+        counter += n * s.counter_allegation
+        victims_many += n * s.multiple_victims
+        suspects_many += n * s.multiple_perpetrators
         if s.arrested is True:
             arrested += n
         elif s.arrested is False:
@@ -622,6 +692,11 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
         children_total=children_total,
         records_with_children_all_merlin=all_merlin,
         hbv_flagged=hbv,
+        forced_marriage=forced,
+        police_involved=police,
+        counter_allegations=counter,
+        multiple_victims=victims_many,
+        multiple_perpetrators=suspects_many,
         arrested=arrested,
         not_arrested=not_arrested,
         arrest_not_recorded=arrest_unknown,
@@ -717,6 +792,11 @@ class _Shared(NamedTuple):
     ethnic_group: str | None
     disability: bool
     previous_incidents: int
+    forced_marriage: bool
+    police_involved: bool
+    counter_allegation: bool
+    multiple_victims: bool
+    multiple_perpetrators: bool
 
     @classmethod
     def of(cls, v: Mapping[str, Any]) -> _Shared:
@@ -733,6 +813,11 @@ class _Shared(NamedTuple):
             normalise_ethnicity(v.get("victim_ethnic_group")),
             _disability(v.get("victim_disability")),
             as_int(v.get("previous_incidents_12m")) or 0,
+            as_bool(v.get("forced_marriage_flag")) is True,
+            as_bool(v.get("police_involved")) is True,
+            as_bool(v.get("counter_allegation")) is True,
+            as_bool(v.get("multiple_victims")) is True,
+            as_bool(v.get("multiple_perpetrators")) is True,
         )
 
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # Columns of the records table that a form's `columns:` may fill; every name also goes to columns_json.
 # The first seven are listed and searched (migration 0001); the rest are the values Part A of the Board
-# report counts, kept as real columns so its period query reads a narrow index (migration 0005).
+# report counts, kept as real columns so its period query reads a narrow index (migrations 0005, 0006).
 TABLE_COLUMNS = (
     "victim_name",
     "suspect_name",
@@ -67,6 +67,12 @@ TABLE_COLUMNS = (
     "hbv_flag",
     "arrested",
     "previous_incidents_12m",
+    # The Board's case figures (issue 18, migration 0006).
+    "forced_marriage_flag",
+    "police_involved",
+    "counter_allegation",
+    "multiple_victims",
+    "multiple_perpetrators",
 )
 NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
 MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble

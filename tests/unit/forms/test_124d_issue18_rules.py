@@ -112,6 +112,18 @@ def test_decision_reason_is_asked_only_when_a_criterion_is_met(answers: dict[str
         form("124d"), dict(answers, marac_decision="not_required", previous_incidents_12m=4), EVERYONE
     )
     assert "marac_decision_reason" in error_questions(criterion), describe(criterion)
+    referred = run(
+        form("124d"),
+        dict(
+            answers,
+            marac_decision="not_required",
+            previous_incidents_12m=4,
+            marac_referral_made="yes",
+            marac_referral_date="2026-03-15",
+        ),
+        EVERYONE,
+    )
+    assert "marac_decision_reason" not in error_questions(referred), "a referral was made: no reason owed"
 
 
 def test_the_criterion_warning_flags_the_record_for_the_supervisor(answers: dict[str, Any]) -> None:

@@ -350,7 +350,7 @@ def test_migration_0005_report_columns(tmp_path: Path) -> None:
     conn.commit()
     db.migrate(conn, path, target=5)
     names = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
-    assert set(TABLE_COLUMNS) <= set(names)
+    assert set(TABLE_COLUMNS) - set(COLUMNS_0006) <= set(names)
     # records saved before the step get their values from the columns document
     row = dict(zip(names, conn.execute("SELECT * FROM records WHERE seq = 1").fetchone(), strict=True))
     assert (row["victim_dob"], row["children_count"], row["marac_criteria"], row["arrested"]) == (
@@ -378,4 +378,77 @@ def test_migration_0005_report_columns(tmp_path: Path) -> None:
     assert "WHERE victim_key IS NOT NULL" in sql
     conn.close()
     with Store.open(path) as store:  # and the store opens it
+        assert store.schema_version == db.CURRENT_VERSION
+
+
+COLUMNS_0006 = (
+    "forced_marriage_flag",
+    "police_involved",
+    "counter_allegation",
+    "multiple_victims",
+    "multiple_perpetrators",
+)
+
+
+def test_migration_0006_board_case_columns(tmp_path: Path) -> None:
+    from dsvdesk.store.records import TABLE_COLUMNS
+
+    path = tmp_path / "m.sqlite3"
+    conn = _at_version(tmp_path, 5)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    with_cases = {
+        "incident_date": "2026-05-01",
+        "forced_marriage_flag": "yes",
+        "police_involved": "yes",
+        "counter_allegation": "no",
+        "multiple_victims": "no",
+        "multiple_perpetrators": "yes",
+    }
+    for seq, document in ((1, json.dumps(with_cases)), (2, json.dumps({"incident_date": "2026-05-02"}))):
+        conn.execute(
+            "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, incident_date, columns_json) VALUES (?, ?, 'f', 'h', 1, 1, 'approved', 't', 't', ?, ?)",
+            (seq, f"r{seq}", json.loads(document)["incident_date"], document),
+        )
+    conn.commit()
+    db.migrate(conn, path, target=6)
+    assert db.user_version(conn) == 6
+    names = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
+    assert set(TABLE_COLUMNS) <= set(names)
+    new = (
+        "forced_marriage_flag",
+        "police_involved",
+        "counter_allegation",
+        "multiple_victims",
+        "multiple_perpetrators",
+    )
+    sql_columns = ", ".join(new)
+    assert conn.execute(f"SELECT {sql_columns} FROM records WHERE seq = 1").fetchone() == (
+        "yes",
+        "yes",
+        "no",
+        "no",
+        "yes",
+    )
+    # a record of a form version without the questions: nothing, not "no"
+    assert conn.execute(f"SELECT {sql_columns} FROM records WHERE seq = 2").fetchone() == (None,) * 5
+    # Part A still reads the index alone, the new columns included
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT id, status, json_array(grade, {sql_columns}) FROM records "
+            "WHERE form_id = ? AND incident_date >= ? AND incident_date < ? AND status = 'approved'",
+            ("f", "a", "b"),
+        )
+    )
+    assert "COVERING INDEX records_part_a" in plan, plan
+    conn.close()
+    with Store.open(path) as store:
         assert store.schema_version == db.CURRENT_VERSION
