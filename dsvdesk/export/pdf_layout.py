@@ -231,6 +231,38 @@ def format_value(question: Question, value: Any) -> str:
     return str(value)
 
 
+def _referenced_choice_labels(spec: FormSpec, question: Question, depth: int = 3) -> dict[str, str]:
+    """Labels of the choices a computed question's expression can pass through (e.g. an effective grade
+    that is the supervisor's grade or else the officer's), so its value prints as a label, not a code."""
+    labels: dict[str, str] = {}
+    if question.expression is None or depth == 0:
+        return labels
+    for name in sorted(question.expression.references):
+        try:
+            referenced = spec.question(name)
+        except KeyError:
+            continue
+        if referenced.type == QuestionType.COMPUTED:
+            labels.update(_referenced_choice_labels(spec, referenced, depth - 1))
+        for choice in referenced.choices:
+            labels.setdefault(choice.value, choice.label)
+    return labels
+
+
+def format_computed(spec: FormSpec, question: Question, value: Any) -> str:
+    """A computed value in words: a choice code it passes through prints as that choice's label, 'yes'
+    and 'no' as words; anything else as `format_value` prints it (issue 21: no raw codes in print)."""
+    if isinstance(value, str):
+        label = _referenced_choice_labels(spec, question).get(value)
+        if label is not None:
+            return label
+        return YESNO_WORDS.get(value, value)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        labels = _referenced_choice_labels(spec, question)
+        return "; ".join(labels.get(v) or YESNO_WORDS.get(v) or v for v in value)
+    return format_value(question, value)
+
+
 def _question_title(question: Question) -> str:
     return f"{question.number}. {question.label}" if question.number else question.label
 
@@ -242,6 +274,8 @@ def _format_summary_value(spec: FormSpec, source: str, value: Any) -> str:
     except KeyError:
         question = None
     if question is not None and not _is_empty(value):
+        if question.type == QuestionType.COMPUTED:
+            return format_computed(spec, question, value)
         return format_value(question, value)
     if isinstance(value, list | tuple) and not value:
         return "None"  # e.g. no high-risk item answered yes
@@ -651,7 +685,10 @@ class _StoryBuilder:
             elif question.type == QuestionType.GRID and not _is_empty(value):
                 add_block(self.grid_block(question, value))
             else:
-                text = format_value(question, value)
+                if question.type == QuestionType.COMPUTED:
+                    text = "" if _is_empty(value) else format_computed(self.spec, question, value)
+                else:
+                    text = format_value(question, value)
                 if question.type == QuestionType.LONGTEXT or len(text) > LONG_ANSWER_CHARS:
                     add_block(self.long_block(question, text, missing))
                 else:

@@ -99,3 +99,52 @@ def test_shipped_fonts_are_present_and_cover_their_scripts() -> None:
 
 def test_scripts_page_png(scripts_pdf: Path, save_pages: Callable[..., Path]) -> None:
     save_pages(scripts_pdf.read_bytes(), "record_scripts")
+
+
+# ------------------------------------------------------------------------------- the real 124D
+def real_124d_answers() -> dict[str, Any]:
+    first, surname = NAMES["Bengali"].split(" ", 1)
+    return {
+        "victim_first_name": first,
+        "victim_surname": surname,
+        "suspect_first_name": NAMES["Urdu"].split(" ", 1)[0],
+        "suspect_surname": NAMES["Urdu"].split(" ", 1)[1],
+        "has_children": "yes",
+        "children": [
+            {"name": name, "sex": "female", "dob": "2015-03-01", "resident": "yes"}
+            for script, name in NAMES.items()
+            if script not in ("Bengali", "Urdu")
+        ],
+        "officer_grade": "medium",
+        "grade_rationale": "\n\n".join(f"{script}: {text}" for script, text in NARRATIVE.items()),
+    }
+
+
+@pytest.fixture(scope="module")
+def real_124d_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from dsvdesk import paths
+    from dsvdesk.engine.loader import load_form
+
+    spec = load_form(paths.forms_dir() / "124d.yaml")
+    meta = make_meta(form_title=spec.title, form_version=spec.version, officer="PC 1 Ayşe Yıldırım")
+    path = tmp_path_factory.mktemp("real124d") / "124d_scripts.pdf"
+    path.write_bytes(render_record_pdf(spec, real_124d_answers(), meta, HISTORY))
+    return path
+
+
+def test_a_real_124d_prints_every_script_as_typed(
+    real_124d_pdf: Path, save_pages: Callable[..., Path]
+) -> None:
+    text = extracted(real_124d_pdf)
+    for script, name in NAMES.items():
+        assert squeeze(name) in text, script
+    for script, sentence in NARRATIVE.items():
+        assert squeeze(f"{script}: {sentence}") in text, script
+    save_pages(real_124d_pdf.read_bytes(), "124d_scripts")
+
+
+def test_computed_codes_print_as_labels(real_124d_pdf: Path) -> None:
+    # effective_grade is computed from the grade questions: it prints their label, never the code
+    assert squeeze("Risk grade (the supervisor's if they have set one) Medium") in extracted(real_124d_pdf)
+    result = run([tool("pdftotext"), str(real_124d_pdf), "-"])
+    assert "medium" not in result.stdout.split(), "a raw grade code printed"
