@@ -3,8 +3,11 @@ arrests by month.
 
 reportlab's chart defaults are Helvetica (base-14, never embedded); every label, legend and title
 here sets the embedded DejaVu face explicitly so `pdffonts` shows no Helvetica. Colours are chosen to
-stay distinguishable in greyscale print (the Board's packs are often printed). reportlab is imported
-inside the functions so importing this module is cheap.
+stay distinguishable in greyscale print (the Board's packs are often printed). Every text meets WCAG AA
+contrast (4.5:1): text on white is near-black, and a count printed on a coloured pie slice is black or
+white, whichever contrasts more with that slice (`label_colour`). Bar and line charts name both axes.
+A pie of one grade is a full disc with its count in the middle and the grade in the legend. reportlab
+is imported inside the functions so importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -19,10 +22,30 @@ if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
 
 WIDTH = 480
-HEIGHT = 190
+HEIGHT = 200
+TEXT = "#1a1a1a"  # every text on white: 17:1
+WCAG_AA = 4.5
 # dark blue, amber, grey-green, dark red: distinct hues *and* distinct lightness
 SERIES_COLOURS = ("#1f3b73", "#e0a030", "#6b8f71", "#8c1c13")
 GRADE_COLOURS = {"standard": "#6b8f71", "medium": "#e0a030", "high": "#8c1c13", NOT_RECORDED: "#bbbbbb"}
+
+
+def _luminance(hex_text: str) -> float:
+    """WCAG 2 relative luminance of an sRGB colour given as #rrggbb."""
+    channels = [int(hex_text.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
+    high, low = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def label_colour(fill: str) -> str:
+    """Black or white text on `fill`, whichever contrasts more (at least 4.5:1 for every colour here)."""
+    return max(("#000000", "#ffffff"), key=lambda text: contrast(text, fill))
 
 
 def _drawing(title: str) -> Drawing:
@@ -32,7 +55,7 @@ def _drawing(title: str) -> Drawing:
     drawing = Drawing(WIDTH, HEIGHT)
     drawing.initialFontName = fonts.REGULAR  # the canvas state a Drawing starts from (Helvetica otherwise)
     drawing.initialFontSize = 8
-    drawing.add(String(0, HEIGHT - 12, title, fontName=fonts.BOLD, fontSize=10, fillColor=_colour("#000000")))
+    drawing.add(String(0, HEIGHT - 12, title, fontName=fonts.BOLD, fontSize=10, fillColor=_colour(TEXT)))
     return drawing
 
 
@@ -52,6 +75,7 @@ def _legend(drawing: Drawing, items: Sequence[tuple[str, str]], x: float, y: flo
     legend.alignment = "right"
     legend.columnMaximum = 8
     legend.deltay = 11
+    legend.fillColor = _colour(TEXT)
     legend.colorNamePairs = [(_colour(c), label) for c, label in items]
     drawing.add(legend)
 
@@ -60,6 +84,7 @@ def _style_axes(chart: Any) -> None:
     for axis in (chart.categoryAxis, chart.valueAxis):
         axis.labels.fontName = fonts.REGULAR
         axis.labels.fontSize = 7
+        axis.labels.fillColor = _colour(TEXT)
     chart.valueAxis.valueMin = 0
     chart.valueAxis.forceZero = True
 
@@ -79,22 +104,60 @@ def _scale(chart: Any, top: int) -> None:
     chart.valueAxis.valueMax = max(step, -(-top // step) * step)
 
 
-def _plot(chart: Any, data: list[list[int]], category_names: list[str], *, top: int) -> None:
-    """Place a bar or line chart in the plot area with its data, styled axes and whole-number scale."""
-    chart.x, chart.y, chart.width, chart.height = 36, 28, WIDTH - 150, HEIGHT - 60
+PLOT_X, PLOT_Y = 48, 40  # room left of and below the plot for the axis labels and titles
+PLOT_WIDTH, PLOT_HEIGHT = WIDTH - 162, HEIGHT - 72
+
+
+def _plot(
+    drawing: Drawing,
+    chart: Any,
+    data: list[list[int]],
+    category_names: list[str],
+    *,
+    top: int,
+    x_title: str,
+    y_title: str = "Records",
+) -> None:
+    """Place a bar or line chart in the plot area with its data, styled axes, whole-number scale and
+    a title on each axis."""
+    from reportlab.graphics.shapes import Group, String
+
+    chart.x, chart.y, chart.width, chart.height = PLOT_X, PLOT_Y, PLOT_WIDTH, PLOT_HEIGHT
     chart.data = data
     chart.categoryAxis.categoryNames = category_names
     _style_axes(chart)
     _scale(chart, top)
+    if len(category_names) > 12:
+        chart.categoryAxis.labels.angle = 45
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    x_axis = String(PLOT_X + PLOT_WIDTH / 2, 2, x_title, textAnchor="middle")
+    y_axis = String(0, 0, y_title, textAnchor="middle")
+    for text in (x_axis, y_axis):
+        text.fontName, text.fontSize, text.fillColor = fonts.REGULAR, 8, _colour(TEXT)
+    drawing.add(x_axis)
+    # the value axis title reads bottom to top beside the axis
+    turned = Group(y_axis)
+    turned.transform = (0, 1, -1, 0, 12, PLOT_Y + PLOT_HEIGHT / 2)
+    drawing.add(turned)
 
 
-LEGEND_X = WIDTH - 104  # right of the plot area (plots are WIDTH - 150 wide from x = 36)
+LEGEND_X = WIDTH - 104  # right of the plot area
 
 
 def _no_data(drawing: Drawing, text: str = "No records in this period.") -> Drawing:
     from reportlab.graphics.shapes import String
 
-    drawing.add(String(WIDTH / 2, HEIGHT / 2, text, fontName=fonts.ITALIC, fontSize=9, textAnchor="middle"))
+    drawing.add(
+        String(
+            WIDTH / 2,
+            HEIGHT / 2,
+            text,
+            fontName=fonts.ITALIC,
+            fontSize=9,
+            textAnchor="middle",
+            fillColor=_colour(TEXT),
+        )
+    )
     return drawing
 
 
@@ -107,19 +170,18 @@ def monthly_records_chart(part_a: PartA) -> Drawing:
         return _no_data(drawing)
     chart = VerticalBarChart()
     _plot(
+        drawing,
         chart,
         [[m.records for m in part_a.months], [m.high_risk for m in part_a.months]],
         [m.label for m in part_a.months],
         top=max((m.records for m in part_a.months), default=1),
+        x_title="Month of incident",
     )
     chart.barSpacing = 1
     chart.groupSpacing = 6
     for index in range(2):
         chart.bars[index].fillColor = _colour(SERIES_COLOURS[0 if index == 0 else 3])
         chart.bars[index].strokeColor = None
-    if len(part_a.months) > 12:
-        chart.categoryAxis.labels.angle = 45
-        chart.categoryAxis.labels.boxAnchor = "ne"
     drawing.add(chart)
     _legend(
         drawing, [(SERIES_COLOURS[0], "All records"), (SERIES_COLOURS[3], "High risk")], LEGEND_X, HEIGHT - 36
@@ -144,11 +206,13 @@ def grade_pie_chart(part_a: PartA) -> Drawing:
     pie.slices.strokeColor = _colour("#ffffff")
     pie.slices.strokeWidth = 1
     for index, (grade, _n) in enumerate(grades):
-        pie.slices[index].fillColor = _colour(GRADE_COLOURS[grade])
+        fill = GRADE_COLOURS[grade]
+        pie.slices[index].fillColor = _colour(fill)
         pie.slices[index].fontName = fonts.BOLD
-        pie.slices[index].fontSize = 8
-        pie.slices[index].fontColor = _colour("#ffffff" if grade != NOT_RECORDED else "#000000")
-        pie.slices[index].labelRadius = 0.65
+        pie.slices[index].fontSize = 9
+        pie.slices[index].fontColor = _colour(label_colour(fill))
+        # one grade fills the disc: its count sits in the middle rather than on an arbitrary radius
+        pie.slices[index].labelRadius = 0 if len(grades) == 1 else 0.65
     drawing.add(pie)
     _legend(
         drawing,
@@ -168,7 +232,14 @@ def yes_count_chart(part_a: PartA) -> Drawing:
         return _no_data(drawing, "No DASH 'yes' counts recorded in this period.")
     histogram = list(part_a.yes_histogram) + [0] * max(0, 15 - len(part_a.yes_histogram))
     chart = VerticalBarChart()
-    _plot(chart, [histogram], [str(i) for i in range(len(histogram))], top=max(histogram))
+    _plot(
+        drawing,
+        chart,
+        [histogram],
+        [str(i) for i in range(len(histogram))],
+        top=max(histogram),
+        x_title="DASH 'yes' answers in the record",
+    )
     chart.barSpacing = 0
     chart.groupSpacing = 2
     chart.bars.strokeColor = None
@@ -195,10 +266,13 @@ def monthly_trend_chart(part_a: PartA) -> Drawing:
         return _no_data(drawing)
     chart = HorizontalLineChart()
     _plot(
+        drawing,
         chart,
         [[m.marac_referrals for m in part_a.months], [m.arrests for m in part_a.months]],
         [m.label for m in part_a.months],
         top=max((max(m.marac_referrals, m.arrests) for m in part_a.months), default=1),
+        x_title="Month of incident",
+        y_title="Referrals or arrests",
     )
     for index, (colour, marker) in enumerate(
         ((SERIES_COLOURS[3], "FilledCircle"), (SERIES_COLOURS[0], "FilledSquare"))
@@ -206,9 +280,6 @@ def monthly_trend_chart(part_a: PartA) -> Drawing:
         chart.lines[index].strokeColor = _colour(colour)
         chart.lines[index].strokeWidth = 1.5
         chart.lines[index].symbol = makeMarker(marker, size=4, fillColor=_colour(colour))
-    if len(part_a.months) > 12:
-        chart.categoryAxis.labels.angle = 45
-        chart.categoryAxis.labels.boxAnchor = "ne"
     drawing.add(chart)
     _legend(
         drawing,
