@@ -685,10 +685,7 @@ class _StoryBuilder:
             elif question.type == QuestionType.GRID and not _is_empty(value):
                 add_block(self.grid_block(question, value))
             else:
-                if question.type == QuestionType.COMPUTED:
-                    text = "" if _is_empty(value) else format_computed(self.spec, question, value)
-                else:
-                    text = format_value(question, value)
+                text = self._text(question, value)
                 if question.type == QuestionType.LONGTEXT or len(text) > LONG_ANSWER_CHARS:
                     add_block(self.long_block(question, text, missing))
                 else:
@@ -706,6 +703,11 @@ class _StoryBuilder:
         if first:  # a visible page whose questions are all notes: nothing to print
             return
         self.story.extend(flow)
+
+    def _text(self, question: Question, value: Any) -> str:
+        if question.type == QuestionType.COMPUTED and not _is_empty(value):
+            return format_computed(self.spec, question, value)
+        return format_value(question, value)
 
     def _value(self, question: Question) -> Any:
         if question.type == QuestionType.COMPUTED:
