@@ -23,6 +23,7 @@ from dsvdesk.ui.lock import IdleWatcher, LockScreen
 from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QAction,
+    QApplication,
     QCloseEvent,
     QKeySequence,
     QLabel,
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
     from dsvdesk.store.models import RecordRow
 
 
+PREFERRED_WIDTH, PREFERRED_HEIGHT = 1280, 820  # the first size, when the screen has room for it
+MIN_WIDTH, MIN_HEIGHT = 640, 420
+FRAME_ALLOWANCE = (16, 40)  # window borders and title bar, added by the window manager
+
+
 class MainWindow(QMainWindow):
     records_changed = Signal()  # something was saved/submitted: lists should refresh
     signed_out = Signal()
@@ -51,7 +57,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         user = context.session.user
         self.setWindowTitle(f"DSVDesk — {user.full_name} ({user.role})")
-        self.setMinimumSize(720, 520)
+        # Small enough for a 1366x768 screen at 150% (911x485 usable) and 1920x1080 at 200% (960x520).
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
 
         central = QWidget(self)
         outer = QVBoxLayout(central)
@@ -95,12 +102,28 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
 
         geometry = context.ui_state.window_geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(PREFERRED_WIDTH, PREFERRED_HEIGHT)
+        self.fit_to_screen()
         if install_screens:
             self._install_screens()
+
+    def fit_to_screen(self) -> None:
+        """Keep the window on the screen it opens on: never larger than the screen's available area
+        (the taskbar excluded), and moved back inside it. A remembered size is kept when it fits."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        # the title bar and borders are not known before the window is shown: leave room for them
+        width = min(self.width(), max(MIN_WIDTH, area.width() - FRAME_ALLOWANCE[0]))
+        height = min(self.height(), max(MIN_HEIGHT, area.height() - FRAME_ALLOWANCE[1]))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(self.x(), area.left()), max(area.left(), area.right() - width - FRAME_ALLOWANCE[0]))
+        y = min(max(self.y(), area.top()), max(area.top(), area.bottom() - height - FRAME_ALLOWANCE[1]))
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     # --- menus and extension points ----------------------------------------------------------------
     def _build_menus(self) -> None:

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         QPalette,
         QPen,
         QPixmap,
+        QResizeEvent,
         QShortcut,
         QShowEvent,
     )
@@ -168,6 +169,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "QPalette",
         "QPen",
         "QPixmap",
+        "QResizeEvent",
         "QShortcut",
         "QShowEvent",
     ),
@@ -300,6 +302,7 @@ __all__ = [
     "QRadioButton",
     "QRect",
     "QRectF",
+    "QResizeEvent",
     "QRunnable",
     "QScrollArea",
     "QSettings",

@@ -194,6 +194,9 @@ class FigureRecordsModel(QAbstractTableModel):
         return None
 
 
+TILES_PER_ROW = 2
+
+
 class DashboardTab(QWidget):
     computed = Signal(object)  # the Dashboard, after each run (tests and screenshots wait for it)
 
@@ -270,6 +273,10 @@ class DashboardTab(QWidget):
             buddy_label.setBuddy(widget)
             controls.addWidget(buddy_label)
             controls.addWidget(widget)
+            if caption == "&Period":  # two short rows: the controls never push the page sideways
+                controls.addStretch(1)
+                layout.addLayout(controls)
+                controls = QHBoxLayout()
         controls.addWidget(self.show_button)
         controls.addStretch(1)
         layout.addLayout(controls)
@@ -283,12 +290,12 @@ class DashboardTab(QWidget):
         self.problem_label.setVisible(False)
         layout.addWidget(self.problem_label)
 
-        tiles = QHBoxLayout()
+        tiles = QGridLayout()  # rows of two: a 1366x768 screen at 150% has no room for four in a row
         self.tiles: dict[str, FigureTile] = {}
-        for key, caption in TILES:
+        for position, (key, caption) in enumerate(TILES):
             tile = FigureTile(key, caption, content, note=FIGURE_NOTES.get(key.split(".")[0], ""))
             tile.clicked.connect(lambda _c=False, k=key: self.show_records(k))
-            tiles.addWidget(tile)
+            tiles.addWidget(tile, position // TILES_PER_ROW, position % TILES_PER_ROW)
             self.tiles[key] = tile
         layout.addLayout(tiles)
 
@@ -413,7 +420,9 @@ class DashboardTab(QWidget):
             figure = board.figure(key)
             alert = key == "marac.missing" and bool(figure.value)
             tile.set_value(figure.text, alert=alert)
-            tile.setEnabled(bool(figure.record_ids))
+            # always pressable (a greyed tile read as "not working", issue 20): with no records behind
+            # the figure, pressing it says so
+            tile.setAccessibleDescription("" if figure.record_ids else "No records are behind this figure")
         for group, bars in chart_bars(board).items():
             self.charts[group].set_bars(bars)
         # the charts grew or shrank: lay their frames and the page out again now (a hidden tab

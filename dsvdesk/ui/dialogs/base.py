@@ -9,15 +9,27 @@ from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QDialog,
     QDialogButtonBox,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QShowEvent,
+    QSize,
     QVBoxLayout,
     QWidget,
 )
 
 MIN_REASON_CHARS = 10
+
+
+class _KeysPassScrollArea(QScrollArea):
+    """Scrolls with the wheel and follows the focus, but leaves keys (arrows, Page Down) to the dialog
+    and its fields, which handled them before the content could scroll."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        event.ignore()
 
 
 class MarkedDialog(QDialog):
@@ -28,12 +40,69 @@ class MarkedDialog(QDialog):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(MarkingBanner(self))
-        content = QWidget(self)
+        # The content scrolls (vertically) when the screen is shorter than the dialog (1366x768 at 150%
+        # leaves 512 logical pixels): squeezed below its minimum, a layout draws one widget over the next.
+        self.scroll = _KeysPassScrollArea(self)
+        self.scroll.setObjectName("dialogScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # (no scroll bar policy is named here: ``Qt`` must stay unbuilt until after sign-in, issue 9;
+        # the dialog is as wide as its content, so no sideways bar appears)
+        content = QWidget(self.scroll)
+        content.setObjectName("dialogContent")
         self.body = QVBoxLayout(content)
         self.body.setContentsMargins(18, 14, 18, 14)
         self.body.setSpacing(10)
-        outer.addWidget(content, 1)
+        self.scroll.setWidget(content)
+        outer.addWidget(self.scroll, 1)
+        # The OK/Cancel row stays in sight below the scrolling part.
+        self.footer_box = QWidget(self)
+        self.footer_box.setObjectName("dialogFooter")
+        self.footer = QVBoxLayout(self.footer_box)
+        self.footer.setContentsMargins(18, 0, 18, 12)
+        self.footer_box.setVisible(False)
+        outer.addWidget(self.footer_box)
         outer.addWidget(MarkingBanner(self))
+
+    def sizeHint(self) -> QSize:
+        """As big as the content wants (a scroll area alone would offer less), then fitted to the screen."""
+        hint = super().sizeHint()
+        content = self.scroll.widget()
+        if content is None:
+            return hint
+        wanted = content.sizeHint()
+        extra = hint.height() - self.scroll.sizeHint().height()
+        width = max(hint.width(), wanted.width() + self.scroll.verticalScrollBar().sizeHint().width())
+        return QSize(width, max(hint.height(), wanted.height() + extra))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_to_screen()
+
+    def grow_to_fit(self) -> None:
+        """After adding content (a message, a list): grow to show it all, as far as the screen allows
+        (``adjustSize`` would stop at two thirds of the screen)."""
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's free area, and inside it (a 1366x768 screen at 150% has
+        only 911x512 logical pixels): a long dialog shrinks its stretchable parts instead."""
+        screen = self.screen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(frame.x(), area.left()), area.right() + 1 - width - extra_w)
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - height - extra_h)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def add_heading(self, text: str) -> QLabel:
         heading = QLabel(text, self)
@@ -121,7 +190,8 @@ class MarkedDialog(QDialog):
             ok_button.setDefault(True)
         buttons.accepted.connect(on_ok)
         buttons.rejected.connect(self.reject)
-        self.body.addWidget(buttons)
+        self.footer.addWidget(buttons)
+        self.footer_box.setVisible(True)
         return ok_button
 
 

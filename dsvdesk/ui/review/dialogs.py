@@ -137,13 +137,14 @@ class ApproveDialog(MarkedDialog):
             "Rationale for the grade",
             "Why this grade (needed when you change the officer's grade)",
             text=rationale,
+            height=64,
             object_name="approveRationale",
         )
         form.addRow("&Rationale:", self.rationale)
         self.body.addLayout(form)
         self.add_explanation(
-            "Approving allocates the record's reference number (URN), countersigns the officer's signed PDF "
-            "with your key and locks the record. The grade and rationale are printed on your signature stamp."
+            "Approving gives the record its reference number (URN), countersigns the officer's PDF with your "
+            "key (grade and rationale on the stamp) and locks the record."
         )
         password_label = QLabel("Your &password:", self)
         self.body.addWidget(password_label)
@@ -156,6 +157,7 @@ class ApproveDialog(MarkedDialog):
         self.problem_list.setAccessibleName("What stops the approval: choose one to go to its question")
         self.problem_list.setWordWrap(True)
         self.problem_list.setVisible(False)
+        self.problem_list.setMinimumHeight(56)  # two lines at least; it scrolls
         self.problem_list.itemActivated.connect(self._problem_chosen)
         self.body.addWidget(self.problem_list, 1)
         # Enter in the password box approves when nothing stops it; otherwise the problems are listed
@@ -201,7 +203,7 @@ class ApproveDialog(MarkedDialog):
             return
         self.error_label.setVisible(True)
         self.problem_list.setVisible(bool(problems))
-        self.adjustSize()  # room for the message: nothing clipped
+        self.grow_to_fit()  # room for the message and the list, as far as the screen allows
 
     def _problem_chosen(self, item: QListWidgetItem | None) -> None:
         finding = item.data(PROBLEM_ROLE) if item is not None else None

@@ -535,10 +535,14 @@ class GridEditor(Editor):
         for c, column in enumerate(question.columns, start=1):
             header = QLabel(column.label, self)
             header.setObjectName("gridHeader")
+            header.setWordWrap(True)  # long column names wrap: the grid fits a narrow page
+            header.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
             grid.addWidget(header, 0, c, Qt.AlignmentFlag.AlignHCenter)
         self.boxes: dict[tuple[str, str], QCheckBox] = {}
         for r, row in enumerate(question.rows, start=1):
-            grid.addWidget(QLabel(row.label, self), r, 0)
+            row_label = QLabel(row.label, self)
+            row_label.setWordWrap(True)
+            grid.addWidget(row_label, r, 0)
             for c, column in enumerate(question.columns, start=1):
                 box = QCheckBox(self)
                 box.setAccessibleName(f"{question.label}: {row.label} — {column.label}")

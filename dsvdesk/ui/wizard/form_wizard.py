@@ -22,6 +22,7 @@ from dsvdesk.ui.qt import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QResizeEvent,
     QScrollArea,
     QShortcut,
     QSplitter,
@@ -153,7 +154,7 @@ class FormWizard(QWidget):
         self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.page_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.page_list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.page_list.setMinimumWidth(150)
+        self.page_list.setMinimumWidth(110)
         self.page_list.setMaximumWidth(320)
 
         self.stack = QStackedWidget(self.splitter)
@@ -162,7 +163,7 @@ class FormWizard(QWidget):
         self._summary_labels = [self._choice_labels_of(item.expression.source) for item in self.spec.summary]
         self.risk_panel = RiskPanel(labels, self.splitter)
         self.risk_panel.finding_activated.connect(self.jump_to_finding)
-        self.risk_panel.setMinimumWidth(200)
+        self.risk_panel.setMinimumWidth(150)
         self.risk_panel.setMaximumWidth(340)
         self.splitter.addWidget(self.page_list)
         self.splitter.addWidget(self.stack)
@@ -205,6 +206,19 @@ class FormWizard(QWidget):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(context)
             shortcut.activated.connect(slot)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Share the width out again when the window is resized: the side lists take a fair part and
+        the page keeps the rest, so a page never scrolls sideways on a small or scaled screen."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._share_width(event.size().width())
+
+    def _share_width(self, width: int) -> None:
+        pages = max(110, min(260, int(width * 0.17)))
+        panel = max(150, min(300, int(width * 0.21)))
+        self.splitter.setSizes([pages, max(200, width - pages - panel), panel])
+        self.page_list.doItemsLayout()  # wrapped page titles get the height the new width needs
 
     def add_action_button(self, text: str, *, accessible_name: str = "") -> QPushButton:
         """Hosts add their own actions (Submit, Return, Approve …) to the right of Back/Next."""

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from dsvdesk.ui.qt import (
-    QFormLayout,
     QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -31,40 +31,58 @@ class RiskPanel(QFrame):
     def __init__(self, labels: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("riskPanel")
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # Everything scrolls (vertically only) on a short screen: at 150% a fixed layout cut the last
+        # summary lines off (issue 20: "Q17 threats to kill disappears"). Captions sit above their
+        # values, so a narrow panel wraps text instead of clipping it.
+        self.scroll = QScrollArea(self)
+        self.scroll.setObjectName("riskPanelScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(self.scroll)
+        inner.setObjectName("riskPanelInner")
+        layout = QVBoxLayout(inner)
         layout.setContentsMargins(10, 10, 10, 10)
-        heading = QLabel("Summary", self)
+        layout.setSpacing(2)
+        heading = QLabel("Summary", inner)
         heading.setObjectName("panelHeading")
         layout.addWidget(heading)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.value_labels: list[QLabel] = []
         for text in labels:
-            caption = QLabel(text, self)
+            caption = QLabel(text, inner)
+            caption.setObjectName("summaryCaption")
             caption.setWordWrap(True)
-            value = QLabel("—", self)
+            value = QLabel("—", inner)
             value.setObjectName("summaryValue")
             value.setAccessibleName(text)
             value.setWordWrap(True)
-            form.addRow(caption, value)
+            value.setContentsMargins(0, 0, 0, 6)
+            layout.addWidget(caption)
+            layout.addWidget(value)
             self.value_labels.append(value)
-        layout.addLayout(form)
-        self.findings_heading = QLabel("Checks", self)
+        self.findings_heading = QLabel("Checks", inner)
         self.findings_heading.setObjectName("panelHeading")
         layout.addWidget(self.findings_heading)
-        self.findings = QListWidget(self)
+        self.findings = QListWidget(inner)
         self.findings.setObjectName("findingsList")
         self.findings.setAccessibleName("Problems found: choose one to go to its question")
         self.findings.setWordWrap(True)
+        self.findings.setMinimumHeight(120)
+        self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.findings.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab stays in the form; Ctrl+E focuses it
         self.findings.itemActivated.connect(self._activated)
         self.findings.itemClicked.connect(self._activated)
         layout.addWidget(self.findings, 3)
-        self.none_label = QLabel("No problems found so far.", self)
+        self.none_label = QLabel("No problems found so far.", inner)
         self.none_label.setObjectName("hint")
         self.none_label.setWordWrap(True)
         layout.addWidget(self.none_label)
         layout.addStretch(1)  # with no findings, the summary stays at the top instead of spreading out
+        self.scroll.setWidget(inner)
+        outer.addWidget(self.scroll)
         self._shown_values: list[str] = ["—"] * len(labels)
         self._shown_findings: list[tuple[str, str]] | None = None
 
