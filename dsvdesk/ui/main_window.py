@@ -23,7 +23,6 @@ from dsvdesk.ui.lock import IdleWatcher, LockScreen
 from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QAction,
-    QApplication,
     QCloseEvent,
     QKeySequence,
     QLabel,
@@ -111,10 +110,7 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self) -> None:
         """Keep the window on the screen it opens on: never larger than the screen's available area
         (the taskbar excluded), and moved back inside it. A remembered size is kept when it fits."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        area = screen.availableGeometry()
+        area = self.screen().availableGeometry()
         # the title bar and borders are not known before the window is shown: leave room for them
         width = min(self.width(), max(MIN_WIDTH, area.width() - FRAME_ALLOWANCE[0]))
         height = min(self.height(), max(MIN_HEIGHT, area.height() - FRAME_ALLOWANCE[1]))

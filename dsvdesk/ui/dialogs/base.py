@@ -42,19 +42,19 @@ class MarkedDialog(QDialog):
         outer.addWidget(MarkingBanner(self))
         # The content scrolls (vertically) when the screen is shorter than the dialog (1366x768 at 150%
         # leaves 512 logical pixels): squeezed below its minimum, a layout draws one widget over the next.
-        self.scroll = _KeysPassScrollArea(self)
-        self.scroll.setObjectName("dialogScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.content_scroll = _KeysPassScrollArea(self)
+        self.content_scroll.setObjectName("dialogScroll")
+        self.content_scroll.setWidgetResizable(True)
+        self.content_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # (no scroll bar policy is named here: ``Qt`` must stay unbuilt until after sign-in, issue 9;
         # the dialog is as wide as its content, so no sideways bar appears)
-        content = QWidget(self.scroll)
+        content = QWidget(self.content_scroll)
         content.setObjectName("dialogContent")
         self.body = QVBoxLayout(content)
         self.body.setContentsMargins(18, 14, 18, 14)
         self.body.setSpacing(10)
-        self.scroll.setWidget(content)
-        outer.addWidget(self.scroll, 1)
+        self.content_scroll.setWidget(content)
+        outer.addWidget(self.content_scroll, 1)
         # The OK/Cancel row stays in sight below the scrolling part.
         self.footer_box = QWidget(self)
         self.footer_box.setObjectName("dialogFooter")
@@ -67,12 +67,12 @@ class MarkedDialog(QDialog):
     def sizeHint(self) -> QSize:
         """As big as the content wants (a scroll area alone would offer less), then fitted to the screen."""
         hint = super().sizeHint()
-        content = self.scroll.widget()
+        content = self.content_scroll.widget()
         if content is None:
             return hint
         wanted = content.sizeHint()
-        extra = hint.height() - self.scroll.sizeHint().height()
-        width = max(hint.width(), wanted.width() + self.scroll.verticalScrollBar().sizeHint().width())
+        extra = hint.height() - self.content_scroll.sizeHint().height()
+        width = max(hint.width(), wanted.width() + self.content_scroll.verticalScrollBar().sizeHint().width())
         return QSize(width, max(hint.height(), wanted.height() + extra))
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -89,10 +89,7 @@ class MarkedDialog(QDialog):
     def fit_to_screen(self) -> None:
         """Never larger than the screen's free area, and inside it (a 1366x768 screen at 150% has
         only 911x512 logical pixels): a long dialog shrinks its stretchable parts instead."""
-        screen = self.screen()
-        if screen is None:
-            return
-        area = screen.availableGeometry()
+        area = self.screen().availableGeometry()
         frame = self.frameGeometry()
         extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
         width = min(self.width(), area.width() - extra_w)

@@ -36,13 +36,13 @@ class RiskPanel(QFrame):
         # Everything scrolls (vertically only) on a short screen: at 150% a fixed layout cut the last
         # summary lines off (issue 20: "Q17 threats to kill disappears"). Captions sit above their
         # values, so a narrow panel wraps text instead of clipping it.
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("riskPanelScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(self.scroll)
+        self.content_scroll = QScrollArea(self)
+        self.content_scroll.setObjectName("riskPanelScroll")
+        self.content_scroll.setWidgetResizable(True)
+        self.content_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.content_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.content_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(self.content_scroll)
         inner.setObjectName("riskPanelInner")
         layout = QVBoxLayout(inner)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -81,8 +81,8 @@ class RiskPanel(QFrame):
         self.none_label.setWordWrap(True)
         layout.addWidget(self.none_label)
         layout.addStretch(1)  # with no findings, the summary stays at the top instead of spreading out
-        self.scroll.setWidget(inner)
-        outer.addWidget(self.scroll)
+        self.content_scroll.setWidget(inner)
+        outer.addWidget(self.content_scroll)
         self._shown_values: list[str] = ["—"] * len(labels)
         self._shown_findings: list[tuple[str, str]] | None = None
 
