@@ -82,6 +82,16 @@ class DocumentMetadata:
     marking: str
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file embedded in a PDF before it is signed, so the signature covers it."""
+
+    file_name: str
+    data: bytes
+    description: str
+    mime_type: str = "application/pdf"
+
+
 def _set_metadata(writer: Any, metadata: DocumentMetadata | None) -> None:
     if metadata is None:
         return
@@ -104,10 +114,10 @@ def prepare_signature_fields(
     *,
     fields: Sequence[str] = SIGNATURE_FIELD_NAMES,
     metadata: DocumentMetadata | None = None,
-    attachments: Sequence[tuple[str, bytes, str]] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> bytes:
     """Add the empty signature fields to the last page (in the boxes the renderer left free), the XMP
-    metadata and any (file name, PDF bytes, description) attachments, in one incremental update."""
+    metadata and any attachments, in one incremental update (the record PDFs and the Board pack's PDFs)."""
     from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
@@ -116,10 +126,18 @@ def prepare_signature_fields(
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
         _set_metadata(writer, metadata)
-        for file_name, data, description in attachments:
-            stream = embed.EmbeddedFileObject.from_file_data(writer, data, mime_type="application/pdf")
+        for item in attachments:
+            stream = embed.EmbeddedFileObject.from_file_data(
+                writer,
+                item.data,
+                params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+                mime_type=item.mime_type,
+            )
             spec = embed.FileSpec(
-                file_spec_string=file_name, file_name=file_name, embedded_data=stream, description=description
+                file_spec_string=item.file_name,
+                file_name=item.file_name,
+                embedded_data=stream,
+                description=item.description,
             )
             embed.embed_file(writer, spec)
         for name in fields:
@@ -139,7 +157,7 @@ def prepare_approval_document(approved_pdf: bytes, officer_pdf: bytes, metadata:
         fields=(SUPERVISOR_FIELD,),
         metadata=metadata,
         attachments=(
-            (
+            Attachment(
                 OFFICER_ATTACHMENT,
                 officer_pdf,
                 "The officer's signed submission, exactly as the officer signed it",

@@ -95,35 +95,22 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 
 
 def _prepare_author_field(pdf: bytes, *, embed: tuple[str, bytes] | None = None) -> bytes:
-    """Add the one empty author signature field (and the embedded manifest) in a single update."""
-    from pyhanko.pdf_utils import embed as pdf_embed
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+    """Add the one empty author signature field (and the embedded manifest) in a single update, with the
+    record PDFs' own preparation (export/signing.py)."""
+    from dsvdesk.export import signing
 
-    from dsvdesk.export.pdf import SIGNATURE_BOXES
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    attachments: tuple[signing.Attachment, ...] = ()
     if embed is not None:
         name, data = embed
-        embedded = pdf_embed.EmbeddedFileObject.from_file_data(
-            writer,
-            data,
-            params=pdf_embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
-            mime_type="application/json",
-        )
-        pdf_embed.embed_file(
-            writer,
-            pdf_embed.FileSpec(
-                file_spec_string=name,
-                file_name=name,
-                embedded_data=embedded,
-                description="Board pack manifest (SHA-256 of every file), covered by this PDF's signature",
+        attachments = (
+            signing.Attachment(
+                name,
+                data,
+                "Board pack manifest (SHA-256 of every file), covered by this PDF's signature",
+                mime_type="application/json",
             ),
         )
-    append_signature_field(writer, SigFieldSpec(AUTHOR_FIELD, on_page=-1, box=SIGNATURE_BOXES[AUTHOR_FIELD]))
-    out = io.BytesIO()
-    writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko's writer is untyped
-    return out.getvalue()
+    return signing.prepare_signature_fields(pdf, fields=(AUTHOR_FIELD,), attachments=attachments)
 
 
 def build_pack_files(
