@@ -56,7 +56,38 @@ def _spans(text: str, data: list[Any], next_cluster: dict[int, int]) -> tuple[tu
     return tuple(spans)
 
 
+def _by_font(word: Any) -> list[Any]:
+    """A frag word cut where its font changes (reportlab would shape it all with its first font, which
+    fails on glyphs that font lacks: "Rahima/রহিমা" typed without a space)."""
+    parts: list[Any] = []
+    font = None
+    for frag, text in word[1:]:
+        name = getattr(frag, "fontName", font)
+        if not parts or (name != font and not hasattr(frag, "cbDefn")):
+            parts.append(word.__class__([0]))
+            font = name
+        parts[-1].append((frag, text))
+        if not hasattr(frag, "cbDefn"):
+            from reportlab.pdfbase.pdfmetrics import stringWidth
+
+            parts[-1][0] += stringWidth(text, frag.fontName, frag.fontSize)
+    return parts
+
+
 def _shape_keeping_text(word: Any, features: Any = None, force: bool = False) -> Any:
+    parts = _by_font(word)
+    if len(parts) == 1:  # one font: the usual case
+        return _shape_one(word, force)
+    shaped = [_shape_one(part, force) for part in parts]
+    if all(new is old for new, old in zip(shaped, parts, strict=True)):
+        return word
+    joined = ttfonts.makeShapedFragWord(word)([sum(part[0] for part in shaped)])
+    for part in shaped:
+        joined.extend(part[1:])
+    return joined
+
+
+def _shape_one(word: Any, force: bool) -> Any:
     new = _ORIGINAL_SHAPER(word, features=FEATURES, force=force)
     if new is word:
         return word

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dsvdesk.export import fonts
 from dsvdesk.export.pdf import render_record_pdf
@@ -148,3 +150,45 @@ def test_computed_codes_print_as_labels(real_124d_pdf: Path) -> None:
     assert squeeze("Risk grade (the supervisor's if they have set one) Medium") in extracted(real_124d_pdf)
     result = run([tool("pdftotext"), str(real_124d_pdf), "-"])
     assert "medium" not in result.stdout.split(), "a raw grade code printed"
+
+
+@pytest.mark.parametrize(
+    "typed", ["Rahima/রহিমা খাতুন", "Khatun-খাতুন", "ਕੌਰ,Kaur", "王(Wang)秀英", "عائشہ-Ayesha"]
+)
+def test_a_word_mixing_scripts_prints_and_extracts(typed: str, tmp_path: Path) -> None:
+    # reportlab shapes a word with the font of its first letter; a word that switches script mid-way
+    # (no space) used to fail the whole PDF
+    answers = full_answers(words=10, children=0)
+    answers["victim_name"] = typed
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(render_record_pdf(every_type_spec(), answers, make_meta(), HISTORY))
+    if typed.startswith("عائشہ"):
+        assert squeeze("عائشہ") in extracted(path) and "Ayesha" in extracted(path)
+    else:
+        assert squeeze(typed) in extracted(path)
+
+
+_ALPHABET = "".join(
+    sorted(set("".join(NAMES.values()) + "".join(NARRATIVE.values()) + " ()/-,.'&<>\n\u200c\u200d0123"))
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+def test_any_mix_of_scripts_lays_out(text: str) -> None:
+    """Whatever an officer types, in whatever mix of scripts and punctuation, the paragraph lays out and
+    draws (the PDF never fails because of a name)."""
+    from io import BytesIO
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import SimpleDocTemplate
+
+    from dsvdesk.export.shaping import ShapingCanvas
+
+    fonts.register_fonts()
+    styles = [
+        ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=9, leading=12),
+        ParagraphStyle("bold", fontName=fonts.BOLD, fontSize=9, leading=12),
+    ]
+    story = [fonts.paragraph(text, style) for style in styles]
+    SimpleDocTemplate(BytesIO(), initialFontName=fonts.REGULAR).build(story, canvasmaker=ShapingCanvas)
