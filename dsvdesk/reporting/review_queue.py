@@ -39,7 +39,9 @@ QUEUE_FLAGS = (RESUBMITTED, WAITING)
 WAITING_LIMIT = dt.timedelta(hours=24)
 # What the queue lists when no status is chosen: records waiting for a decision.
 DEFAULT_STATUSES: tuple[str, ...] = (Status.SUBMITTED.value,)
+RISK_SORT = "risk"  # the final grade (the form's order), then the DASH 'yes' count; ties: longest wait first
 QUEUE_SORTS = (
+    RISK_SORT,
     "submitted_at",
     "incident_date",
     "victim_name",
@@ -168,10 +170,14 @@ def queue_flags_of(row: RecordRow, *, now: dt.datetime) -> tuple[tuple[str, ...]
 class ReviewQueue:
     """Queries over one ``Store`` for one supervisor's ``Session``; bind it once per screen."""
 
-    def __init__(self, store: Store, session: Session, *, clock: Any = None) -> None:
+    def __init__(
+        self, store: Store, session: Session, *, clock: Any = None, grades: Sequence[str] = ()
+    ) -> None:
         self.store = store
         self.session = session
         self._clock = clock  # tests fix "now"; the store's clock otherwise
+        # the forms' grades, lowest first (Vocabulary.grade_values): what "risk" order ranks by
+        self.grades = tuple(grades)
 
     def now(self) -> dt.datetime:
         moment = self._clock() if self._clock is not None else self.store.now()
@@ -231,12 +237,23 @@ class ReviewQueue:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_QUEUE_PAGE} records.")
         clause, params = self._where(wanted)
         direction = "DESC" if wanted.descending else "ASC"
+        if wanted.sort == RISK_SORT:
+            # highest grade, then most 'yes' answers (descending: the riskiest first), then the longest
+            # wait; grade values are bound, in the form's order
+            ranks = " ".join("WHEN ? THEN ?" for _ in self.grades)
+            rank = f"CASE r.grade {ranks} ELSE 0 END" if self.grades else "0"
+            order = (
+                f"{rank} {direction}, COALESCE(r.yes_count, -1) {direction}, r.submitted_at ASC, r.seq ASC"
+            )
+            params = [*params, *[v for i, g in enumerate(self.grades, start=1) for v in (g, i)]]
+        else:
+            order = f"{SORTS[wanted.sort]} {direction}, r.seq {direction}"
         sql = (
             "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
             "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
             "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
             "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
-            f"{clause} ORDER BY {SORTS[wanted.sort]} {direction}, r.seq {direction} LIMIT ? OFFSET ?"
+            f"{clause} ORDER BY {order} LIMIT ? OFFSET ?"
         )
         with self.store.read() as conn:
             raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()

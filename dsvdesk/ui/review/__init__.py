@@ -42,7 +42,8 @@ class QaHooks(QObject):
         self.queue: ReviewQueueTab | None = None
         if window.context.is_supervisor:
             self.queue = ReviewQueueTab(window.context, self.open_review, window.tabs)
-            window.add_tab(self.queue, "Review &queue")
+            # a sergeant's day starts at the queue (issue 20): it is the tab shown after sign-in
+            window.add_tab(self.queue, "Review &queue", select=True)
             window.records_changed.connect(self.queue.refresh)
         window.tabs.tabCloseRequested.connect(self._close_requested)
         window.tabs.currentChanged.connect(self._tab_shown)
@@ -69,8 +70,14 @@ class QaHooks(QObject):
         screen.records_changed.connect(self.window.records_changed)
         screen.decided.connect(self._decided)
         self.window.add_tab(screen, screen.title(), closable=True, select=True)
+        screen.title_changed.connect(lambda title, s=screen: self._retitle(s, title))
         log.ui.info("review screen opened for record %s", record_id)
         return screen
+
+    def _retitle(self, screen: ReviewScreen, title: str) -> None:
+        index = self.window.tabs.indexOf(screen)
+        if index >= 0:
+            self.window.tabs.setTabText(index, title)
 
     def _decided(self, record_id: str, what: str) -> None:
         if what != "amended":

@@ -13,6 +13,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.reporting.review_queue import (
     DEFAULT_STATUSES,
     RESUBMITTED,
+    RISK_SORT,
     WAITING,
     QueueFilter,
     QueueRow,
@@ -66,7 +67,7 @@ def _grade(value: str | None) -> str:
 
 
 QUEUE_COLUMNS: tuple[Column, ...] = (
-    Column("", "Flags", _flags_text),
+    Column(RISK_SORT, "Risk and flags", _flags_text),
     Column("victim_name", "Victim", lambda r: r.victim_name or "(not entered)"),
     Column(
         "incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""
@@ -83,7 +84,8 @@ QUEUE_COLUMNS: tuple[Column, ...] = (
     Column("", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),
 )
 FLAGS_COLUMN = 0
-SUBMITTED_COLUMN = 8  # the default sort: oldest submission first
+SUBMITTED_COLUMN = 8
+RISK_COLUMN = 0  # the default sort: highest risk first, then the longest wait (issue 20)
 
 
 class QueueModel(RecordListModel):
@@ -116,11 +118,15 @@ class ReviewQueueTab(QWidget):
         super().__init__(parent)
         self.setObjectName("reviewQueue")
         self.context = context
-        self.queue = queue or ReviewQueue(context.store, context.session)
+        from dsvdesk.engine.vocabulary import vocabulary_for
+
+        grades = vocabulary_for(context.forms.values()).grade_values
+        self.queue = queue or ReviewQueue(context.store, context.session, grades=grades)
         self._on_open = on_open
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
-        heading = QLabel("Review queue — submitted records, oldest first", self)
+        heading = QLabel("Review queue — highest risk first, then the longest waiting", self)
+        heading.setWordWrap(True)
         heading.setObjectName("pageTitle")
         layout.addWidget(heading)
 
@@ -180,7 +186,7 @@ class ReviewQueueTab(QWidget):
         self.model = QueueModel(
             self._fetch,
             self._count,
-            query=RecordQuery(sort="submitted_at", descending=False, mine_only=False),
+            query=RecordQuery(sort=RISK_SORT, descending=True, mine_only=False),
             columns=QUEUE_COLUMNS,
         )
         self.table = QTableView(self)
@@ -190,7 +196,7 @@ class ReviewQueueTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(SUBMITTED_COLUMN, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(RISK_COLUMN, Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().setVisible(False)
@@ -226,7 +232,7 @@ class ReviewQueueTab(QWidget):
         return replace(
             wanted,
             search=query.search,
-            sort=query.sort if query.sort else "submitted_at",
+            sort=query.sort if query.sort else RISK_SORT,
             descending=query.descending,
         )
 

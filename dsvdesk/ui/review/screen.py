@@ -316,10 +316,15 @@ class ReviewScreen(QWidget):
             item.setData(QUESTION_ROLE, comment.question_id)
             self.history_list.addItem(item)
 
-    def title(self) -> str:
+    def victim_name(self) -> str:
         victim = self.record.spec.columns.get("victim_name", "")
         name = self.record.answers.get(victim) if victim else None
-        return f"Review — {name}" if isinstance(name, str) and name.strip() else "Review — record"
+        return name.strip() if isinstance(name, str) and name.strip() else ""
+
+    def title(self) -> str:
+        """The tab's title: the victim and the URN (once approved), so several open reviews are told apart."""
+        name = self.victim_name() or "record"
+        return f"Review — {name} · {self.record.urn}" if self.record.urn else f"Review — {name}"
 
     def _update_state(self) -> None:
         record = self.record
@@ -555,7 +560,7 @@ class ReviewScreen(QWidget):
         record = self.record
         if str(record.status) != "approved":
             return
-        reason = AmendDialog.ask(self, self.title().removeprefix("Review — "), record.urn or "")
+        reason = AmendDialog.ask(self, self.victim_name() or "This record", record.urn or "")
         if reason is None:
             return
         try:
@@ -579,6 +584,7 @@ class ReviewScreen(QWidget):
         self.wizard.rebase(self.record.answers)
         self._fill_history()
         self._update_state()
+        self.title_changed.emit(self.title())
         self.records_changed.emit()
         self.decided.emit(self.record_id, what)
 
