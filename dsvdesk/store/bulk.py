@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
+from dsvdesk.errors import Conflict
 from dsvdesk.store import audit, db, records
 from dsvdesk.store.base import iso, utc_now
-from dsvdesk.store.errors import InvalidInput
 from dsvdesk.store.models import Status
 from dsvdesk.store.settings import Settings, format_urn
 
@@ -47,8 +47,10 @@ if TYPE_CHECKING:
     from dsvdesk.store.store import Store
 
 
-class BulkLoadRefused(InvalidInput):
-    """The bulk load cannot be done on this database as asked; nothing was written."""
+class BulkLoadRefused(Conflict):
+    """Another program wrote to the database while the bulk records were made; nothing was written."""
+
+    title = "Bulk records not added"
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,3 +147,52 @@ def test_a_database_without_officers_is_refused(tmp_path: Path, spec: FormSpec) 
     Store.open(path, create=True).close()
     with pytest.raises(demo.DemoSetupError, match="officer"):
         demo.bulk_insert_records(path, spec, count=5, seed=2, today=TODAY)
+
+
+def test_bulk_urns_are_the_ones_the_app_would_give(bulk_db: Path) -> None:
+    """The station's reference format and code (settings.format_urn), numbered per year in approval
+    order; an approval in the app afterwards carries on from the last one."""
+    from dsvdesk.store.settings import format_urn
+
+    with Store.open(bulk_db) as store:
+        settings = store.get_settings()
+    approved = rows(
+        bulk_db, "SELECT approved_at, urn FROM records WHERE urn IS NOT NULL ORDER BY approved_at"
+    )
+    per_year: dict[int, int] = {}
+    for approved_at, urn in approved:
+        year = int(str(approved_at)[:4])
+        per_year[year] = per_year.get(year, 0) + 1
+        assert urn == format_urn(settings, year, per_year[year])
+    assert rows(bulk_db, "SELECT year, last FROM urn_counters ORDER BY year") == sorted(per_year.items())
+
+
+def test_bulk_documents_are_written_as_a_save_writes_them(bulk_db: Path) -> None:
+    from dsvdesk.store.records import ANSWERS_JSON, COLUMNS_JSON
+
+    for answers_json, columns_json in rows(
+        bulk_db, "SELECT answers_json, columns_json FROM records ORDER BY seq LIMIT 60"
+    ):
+        assert ANSWERS_JSON.encode(json.loads(str(answers_json))) == answers_json
+        assert COLUMNS_JSON.encode(json.loads(str(columns_json))) == columns_json
+
+
+def test_a_write_by_another_program_during_the_load_leaves_the_database_untouched(
+    station: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsvdesk.store import bulk
+
+    before = rows(station, "SELECT count(*) FROM records")
+    write = bulk._write
+
+    def someone_signs_in_first(*args: object, **kwargs: object) -> int:
+        with Store.open(station) as other:  # another program adds an audit event meanwhile
+            other.login(OFFICER.username, OFFICER.password)
+        return write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk, "_write", someone_signs_in_first)
+    with pytest.raises(bulk.BulkLoadRefused, match="Another program wrote"):
+        demo.bulk_insert_records(station, spec, count=20, seed=3, today=TODAY, templates_per_group=1)
+    assert rows(station, "SELECT count(*) FROM records") == before
+    with Store.open(station) as store:
+        assert store.verify_audit().ok
