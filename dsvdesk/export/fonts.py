@@ -50,6 +50,9 @@ _FILES = {
 }
 CJK_FILE = "WenQuanYiMicroHei-upem1000.ttf"
 STAMP_FILE = "DejaVuSans-upem1000.ttf"  # see resources/fonts/README.md: pyHanko needs 1000 units/em
+# Noto Sans merged with the Bengali, Gurmukhi, Gujarati, Tamil and Arabic faces (1000 units/em): a stamp
+# takes one font, so a signer's name in one of those scripts needs Latin and the script in one face.
+STAMP_SCRIPTS_FILE = "NotoSansStamp-Regular.ttf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +145,24 @@ def font_path(file_name: str) -> Path:
 
 def shipped_font_files() -> list[str]:
     """Every font file the PDFs and the app use (tests check they are all present)."""
-    return [*_FILES.values(), CJK_FILE, STAMP_FILE, *(f for s in SCRIPTS for f in s.files)]
+    return [
+        *_FILES.values(),
+        CJK_FILE,
+        STAMP_FILE,
+        STAMP_SCRIPTS_FILE,
+        *(f for s in SCRIPTS for f in s.files),
+    ]
 
 
 def stamp_font_path(text: str = "") -> Path:
-    """The font for a signature stamp: the CJK face when the text needs it, else DejaVu (upem 1000).
+    """The font for a signature stamp, which pyHanko draws in one font (and shapes with HarfBuzz).
 
-    pyHanko stamps take one font, so a name in Chinese gets the CJK face for the whole stamp (it also
-    has Latin letters and digits); DejaVu is used otherwise for its wider European coverage.
+    A name in an Indic script or Arabic gets the merged Noto face (Latin, digits and those scripts in
+    one font; its larger subset makes signing slower, so only then); a name in Chinese the CJK face
+    (it also has Latin letters and digits); anything else DejaVu, for its wide European coverage.
     """
+    if needs_shaping(text):
+        return font_path(STAMP_SCRIPTS_FILE)
     return font_path(CJK_FILE if has_cjk(text) else STAMP_FILE)
 
 

@@ -192,3 +192,28 @@ def test_any_mix_of_scripts_lays_out(text: str) -> None:
     ]
     story = [fonts.paragraph(text, style) for style in styles]
     SimpleDocTemplate(BytesIO(), initialFontName=fonts.REGULAR).build(story, canvasmaker=ShapingCanvas)
+
+
+def test_a_signer_named_in_bengali_gets_a_stamp_that_can_print_it(station_pki: Any, tmp_path: Path) -> None:
+    from dsvdesk.export import signing
+    from dsvdesk.export.verify import verify_pdf
+
+    assert fonts.stamp_font_path(NAMES["Bengali"]).name == fonts.STAMP_SCRIPTS_FILE
+    assert fonts.stamp_font_path(NAMES["Chinese"]).name == fonts.CJK_FILE
+    assert fonts.stamp_font_path(NAMES["Polish"]).name == fonts.STAMP_FILE
+    identity = station_pki.identity(NAMES["Bengali"], "rkhatun", "5678", "officer")
+    pdf = render_record_pdf(every_type_spec(), full_answers(words=10, children=0), make_meta(), HISTORY)
+    signed = signing.sign_pdf(
+        signing.prepare_signature_fields(pdf, fields=(signing.OFFICER_FIELD,)),
+        identity,
+        field=signing.OFFICER_FIELD,
+        reason=signing.SUBMIT_REASON,
+        location="Aberystwyth",
+        stamp_lines=[NAMES["Bengali"], "Collar number: 5678"],
+    )
+    path = tmp_path / "stamp.pdf"
+    path.write_bytes(signed)
+    listed = run([tool("pdffonts"), str(path)]).stdout
+    assert "DSVDeskStampSans" in listed, listed
+    (check,) = verify_pdf(signed, [station_pki.ca]).signatures
+    assert check.ok and check.signer == NAMES["Bengali"]
