@@ -88,7 +88,18 @@ class AppContext:
         return args
 
     def create_record(self, spec: FormSpec) -> str:
-        ref = self.store.create_record(self.session, spec)
+        """A new record, starting with what is already known (the form's ``prefill:`` tags): the
+        signed-in officer, the station and the time now. The officer can change any of them."""
+        import datetime as dt
+
+        from dsvdesk.engine.prefill import known_values, prefill_answers
+
+        user = self.session.user
+        station = self.store.get_settings().station_name or user.station
+        known = known_values(
+            full_name=user.full_name, collar=user.collar, station=station, now=dt.datetime.now()
+        )
+        ref = self.store.create_record(self.session, spec, prefill_answers(spec, known) or None)
         return str(getattr(ref, "id", ref))
 
     def open_record(self, record_id: str, justification: str | None = None) -> Record:
