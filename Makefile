@@ -53,6 +53,9 @@ bundle: check-libs
 	$(BIN)/pip install -q -e '.[bundle]'
 	$(BIN)/pyinstaller --noconfirm --distpath dist --workpath build build_spec/dsvdesk.spec
 	QT_QPA_PLATFORM=offscreen dist/dsvdesk/dsvdesk --version
+	dist/dsvdesk/dsvdesk check-forms && dist/dsvdesk/dsvdesk forms list
+	test -x dist/dsvdesk/dsvdesk-gui || test -f dist/dsvdesk/dsvdesk-gui.exe
+	du -sh dist/dsvdesk
 
 clean:
 	rm -rf $(VENV) build dist .demo .pytest_cache .mypy_cache .ruff_cache

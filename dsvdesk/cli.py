@@ -123,5 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
 
 
+def gui_main() -> int:
+    """``dsvdesk-gui`` (a gui-script: on Windows a windowed program, no console window behind the app).
+
+    Without a console ``sys.stdout``/``sys.stderr`` are None; they go to the null device so nothing the
+    app or argparse prints can fail (what matters is in the log file and the app's own messages)."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # open for the process's life
+    return main()
+
+
 if __name__ == "__main__":
     sys.exit(main())

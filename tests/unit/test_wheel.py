@@ -95,6 +95,7 @@ def test_the_wheel_ships_forms_and_resources_found_through_the_package(
 def test_installed_cli_checks_and_lists_the_shipped_forms(installed: Path, tmp_path: Path) -> None:
     scripts = installed.parent
     dsvdesk = scripts / ("dsvdesk.exe" if os.name == "nt" else "dsvdesk")
+    assert (scripts / ("dsvdesk-gui.exe" if os.name == "nt" else "dsvdesk-gui")).is_file()  # gui-scripts
     checked = _run([dsvdesk, "check-forms"], tmp_path, _env(tmp_path))
     assert f"{len(FORMS)} form(s) OK" in checked
     listed = _run([dsvdesk, "forms", "list"], tmp_path, _env(tmp_path))
