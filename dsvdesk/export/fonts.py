@@ -20,6 +20,7 @@ this module is cheap.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -55,7 +56,7 @@ STAMP_FILE = "DejaVuSans-upem1000.ttf"  # see resources/fonts/README.md: pyHanko
 STAMP_SCRIPTS_FILE = "NotoSansStamp-Regular.ttf"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one object per script
 class ScriptFace:
     """A script DejaVu lacks: its Unicode ranges and the Noto faces (regular, bold) that carry it."""
 
@@ -221,6 +222,7 @@ _CJK_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _CJK_RANGES)
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 _COMPLEX_CLASS = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for s in SCRIPTS for lo, hi in s.ranges)
 _COMPLEX = re.compile(f"[{_COMPLEX_CLASS}]")
+_OTHER_FACE = re.compile(f"[{_COMPLEX_CLASS}{_CJK_CLASS}]")  # a character DejaVu does not print
 # Control characters (except tab and newline), lone surrogates and non-characters cannot be printed.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TOKENS = re.compile(r"\s+|\S+")
@@ -258,6 +260,7 @@ def printable(text: str) -> str:
 _Key = str | ScriptFace
 
 
+@functools.lru_cache(maxsize=8192)
 def _own_key(char: str) -> _Key | None:
     """The face a character needs by itself; None for characters that follow their neighbours."""
     face = script_of(char)
@@ -342,8 +345,11 @@ def markup(text: str, *, bold: bool = False) -> str:
     (`bold` picks the bold script faces for a bold paragraph). Characters that cannot be printed at all
     (control characters) are dropped rather than breaking the document.
     """
+    text = printable(text)
+    if _OTHER_FACE.search(text) is None:  # the usual case: everything is in the paragraph's own face
+        return escape(text).replace("\n", "<br/>")
     out: list[str] = []
-    for key, part in _runs(printable(text)):
+    for key, part in _runs(text):
         safe = escape(part)
         if key == "":
             out.append(safe)
