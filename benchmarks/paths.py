@@ -501,7 +501,7 @@ def bench_part_a(ctx: Context) -> list[Row]:
         period = Period(today.replace(year=today.year - 1) + dt.timedelta(days=1), today)
         figures: list[Any] = []
         timing = time_calls(
-            lambda: figures.append(part_a_from_store(store, session, period, form_id=spec.id)),
+            lambda: figures.append(part_a_from_store(store, session, period, spec=spec)),
             ctx.config.parta_runs,
             warmup=1,
         )

@@ -75,11 +75,12 @@ def run_part_a(args: argparse.Namespace) -> int:
         period = Period.parse(args.date_from, args.date_to)
     except PartAError as exc:
         raise UsageError(str(exc)) from None
-    form_id = part_a_source_form(load_form_specs())
+    specs = load_form_specs()
+    spec = specs[part_a_source_form(specs)]
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
         queries.require_reporting_role(session)
-        part_a = part_a_from_store(store, session, period, form_id=form_id)
+        part_a = part_a_from_store(store, session, period, spec=spec)
     if args.json:
         print(json.dumps(part_a.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dsvdesk.engine.spec import FormSpec, Question
+from dsvdesk.errors import BadInput
 
 THRESHOLD_CONSTANT = "marac_yes_threshold"
 MEDIUM_FROM_CONSTANT = "local_band_medium_from"
@@ -31,8 +32,9 @@ CRITERIA_TAG = "marac_criteria"  # value of the `vocabulary:` tag
 AGE_OTHER = "age_other"
 
 
-class VocabularyError(ValueError):
-    """The form lacks a value code needs; the message names the form and what to add."""
+class VocabularyError(BadInput):
+    """The form lacks a value code needs; the message names the form and what to add (a form file is
+    the user's input: exit code "bad input")."""
 
 
 @dataclass(frozen=True, slots=True)

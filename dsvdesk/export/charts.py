@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.export import fonts
-from dsvdesk.reporting.parta import GRADES, NOT_RECORDED, PartA
+from dsvdesk.reporting.parta import NOT_RECORDED, PartA
 
 if TYPE_CHECKING:
     from reportlab.graphics.shapes import Drawing
@@ -27,7 +27,16 @@ TEXT = "#1a1a1a"  # every text on white: 17:1
 WCAG_AA = 4.5
 # dark blue, amber, grey-green, dark red: distinct hues *and* distinct lightness
 SERIES_COLOURS = ("#1f3b73", "#e0a030", "#6b8f71", "#8c1c13")
-GRADE_COLOURS = {"standard": "#6b8f71", "medium": "#e0a030", "high": "#8c1c13", NOT_RECORDED: "#bbbbbb"}
+# Grades are coloured by rank, lowest green to highest red (the form names and orders them).
+GRADE_PALETTE = ("#6b8f71", "#e0a030", "#8c1c13")
+NOT_RECORDED_COLOUR = "#bbbbbb"
+
+
+def grade_colour(rank: int, count: int) -> str:
+    """The colour of the grade at `rank` (0 = lowest) among `count` grades."""
+    if count <= 1:
+        return GRADE_PALETTE[-1]
+    return GRADE_PALETTE[round(rank * (len(GRADE_PALETTE) - 1) / (count - 1))]
 
 
 def _luminance(hex_text: str) -> float:
@@ -196,7 +205,13 @@ def grade_pie_chart(part_a: PartA) -> Drawing:
     drawing = _drawing("Risk grade of approved records")
     if part_a.records == 0:
         return _no_data(drawing)
-    grades = [(g, part_a.grades.get(g, 0)) for g in (*GRADES, NOT_RECORDED) if part_a.grades.get(g, 0)]
+    vocabulary = part_a.vocabulary
+    values = vocabulary.grade_values
+    colours = {g: grade_colour(rank, len(values)) for rank, g in enumerate(values)}
+    colours[NOT_RECORDED] = NOT_RECORDED_COLOUR
+    labels = {g: vocabulary.grade_label(g) for g in values}
+    labels[NOT_RECORDED] = NOT_RECORDED.capitalize()
+    grades = [(g, part_a.grades.get(g, 0)) for g in (*values, NOT_RECORDED) if part_a.grades.get(g, 0)]
     pie = Pie()
     pie.x, pie.y, pie.width, pie.height = 40, 20, 130, 130
     pie.data = [n for _g, n in grades]
@@ -206,7 +221,7 @@ def grade_pie_chart(part_a: PartA) -> Drawing:
     pie.slices.strokeColor = _colour("#ffffff")
     pie.slices.strokeWidth = 1
     for index, (grade, _n) in enumerate(grades):
-        fill = GRADE_COLOURS[grade]
+        fill = colours[grade]
         pie.slices[index].fillColor = _colour(fill)
         pie.slices[index].fontName = fonts.BOLD
         pie.slices[index].fontSize = 9
@@ -216,7 +231,7 @@ def grade_pie_chart(part_a: PartA) -> Drawing:
     drawing.add(pie)
     _legend(
         drawing,
-        [(GRADE_COLOURS[g], f"{g.capitalize()}: {n}") for g, n in grades],
+        [(colours[g], f"{labels[g]}: {n}") for g, n in grades],
         LEGEND_X,
         HEIGHT - 50,
     )
@@ -224,13 +239,19 @@ def grade_pie_chart(part_a: PartA) -> Drawing:
 
 
 def yes_count_chart(part_a: PartA) -> Drawing:
-    """Histogram of DASH 'yes' answers per record, bars coloured by band (0, 1–9, 10–13, 14+)."""
+    """Histogram of DASH 'yes' answers per record, bars coloured by the form's bands: the top band (the
+    high-risk threshold and above) red, the band below it amber, the lower bands green."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
 
     drawing = _drawing("DASH 'yes' answers per approved record")
     if not part_a.yes_histogram:
         return _no_data(drawing, "No DASH 'yes' counts recorded in this period.")
-    histogram = list(part_a.yes_histogram) + [0] * max(0, 15 - len(part_a.yes_histogram))
+    bands = part_a.vocabulary.yes_bands
+    lower = bands[:-2] if len(bands) > 2 else bands[:-1]
+    middle = bands[-2:-1] if len(bands) > 2 else ()
+    top = bands[-1]
+    shown = top.low + 1  # always show the first count of the top band
+    histogram = list(part_a.yes_histogram) + [0] * max(0, shown - len(part_a.yes_histogram))
     chart = VerticalBarChart()
     _plot(
         drawing,
@@ -244,15 +265,22 @@ def yes_count_chart(part_a: PartA) -> Drawing:
     chart.groupSpacing = 2
     chart.bars.strokeColor = None
     for index in range(len(histogram)):
-        colour = SERIES_COLOURS[2] if index <= 9 else SERIES_COLOURS[1] if index <= 13 else SERIES_COLOURS[3]
+        colour = (
+            SERIES_COLOURS[3]
+            if top.holds(index)
+            else SERIES_COLOURS[1]
+            if any(b.holds(index) for b in middle)
+            else SERIES_COLOURS[2]
+        )
         chart.bars[(0, index)].fillColor = _colour(colour)
     drawing.add(chart)
-    _legend(
-        drawing,
-        [(SERIES_COLOURS[2], "0–9"), (SERIES_COLOURS[1], "10–13"), (SERIES_COLOURS[3], "14+")],
-        LEGEND_X,
-        HEIGHT - 36,
-    )
+    legend = []
+    if lower:
+        low, high = lower[0].low, lower[-1].high
+        legend.append((SERIES_COLOURS[2], f"{low}–{high}" if high is not None and high > low else str(low)))
+    legend += [(SERIES_COLOURS[1], b.label) for b in middle]
+    legend.append((SERIES_COLOURS[3], top.label))
+    _legend(drawing, legend, LEGEND_X, HEIGHT - 36)
     return drawing
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dsvdesk.engine.vocabulary import AGE_OTHER
 from dsvdesk.export import fonts
 from dsvdesk.reporting.parta import EnteredFigure, PartA, Period, as_date, format_day
 
@@ -602,12 +603,18 @@ DIVERSITY_ROW_LABELS = {
     "white": "White",
     "bme": "BME",
     "ethnicity_unknown": "Ethnic group not recorded",
-    "age_16_35": "Aged 16–35",
-    "age_36_60": "Aged 36–60",
-    "age_61_plus": "Aged 61+",
-    "age_other": "Under 16 or age not recorded",
     "disability": "Disability",
 }
+
+
+def diversity_row_label(part_a: PartA, key: str, label: str) -> str:
+    """The diversity table's row label; the age rows are the counted form's age bands."""
+    if key in DIVERSITY_ROW_LABELS:
+        return DIVERSITY_ROW_LABELS[key]
+    bands = part_a.vocabulary.age_bands
+    if key == AGE_OTHER:
+        return f"Under {bands[0].low} or age not recorded" if bands else "Age not recorded"
+    return f"Aged {label}"
 
 
 def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: datetime) -> bytes:
@@ -700,16 +707,14 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
 
     story.append(CondPageBreak(160))
     story.append(_p("Diversity of victims (approved records)", styles["group"]))
-    from dsvdesk.reporting.parta import DIVERSITY_COLUMNS
-
     # One column per group of victims, one row per characteristic: the labels stay readable.
     rows = [[_p("", styles["th"])] + [_p(row.label, styles["th"]) for row in part_a.diversity]]
     rows.append(
         [_p("Total", styles["th"])] + [_p(str(row.total), styles["td_right"]) for row in part_a.diversity]
     )
-    for key, label in DIVERSITY_COLUMNS:
+    for key, label in part_a.diversity_columns:
         rows.append(
-            [_p(DIVERSITY_ROW_LABELS.get(key, label), styles["td"])]
+            [_p(diversity_row_label(part_a, key, label), styles["td"])]
             + [_p(str(row.counts.get(key, 0)), styles["td_right"]) for row in part_a.diversity]
         )
     first = 150.0

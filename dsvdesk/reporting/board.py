@@ -264,14 +264,15 @@ def search_words(text: str) -> list[str]:
 # ------------------------------------------------------------------ work done on a worker thread
 
 
-def compute_part_a(db_path: Path, session: Session, period: Period, form_id: str) -> PartA:
-    """Part A for the period through a connection of this (worker) thread's own."""
+def compute_part_a(db_path: Path, session: Session, period: Period, spec: FormSpec) -> PartA:
+    """Part A for the period (records of the form `spec`) through a connection of this (worker)
+    thread's own."""
     from dsvdesk.reporting.pack import part_a_from_store
     from dsvdesk.store import Store
 
     store = Store.open(db_path)
     try:
-        return part_a_from_store(store, session, period, form_id=form_id)
+        return part_a_from_store(store, session, period, spec=spec)
     finally:
         store.close()
 

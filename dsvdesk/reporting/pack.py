@@ -491,11 +491,16 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
     )
 
 
-def read_part_a(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
-    """Part A for `period` from the store, without linking anything: SQLite counts the approved records
+def read_part_a(store: Store, session: Session, period: Period, *, spec: FormSpec) -> PartA:
+    """Part A for `period` from the store's records of the form `spec` (its vocabulary names the grades,
+    bands, criteria and age bands), without linking anything: SQLite counts the approved records
     in groups and hands over only the records whose victim recurs (``queries.fetch_period_counts``);
     `parta` matches those and turns the counts into figures. The read is logged as one consultation."""
+    from dsvdesk.engine.vocabulary import vocabulary_of
     from dsvdesk.reporting import parta, queries
+
+    vocabulary = vocabulary_of(spec)
+    vocabulary.require_risk("Part A")
 
     found: list[tuple[list[RepeatMatch], int]] = []
 
@@ -506,29 +511,29 @@ def read_part_a(store: Store, session: Session, period: Period, *, form_id: str)
     read = queries.fetch_period_counts(
         store,
         session,
-        form_id=form_id,
+        form_id=spec.id,
         start=period.lookback_start,
         end=period.end,
         purpose=PART_A_PURPOSE,
         shared_columns=parta.SHARED_COLUMNS,
         presence_column=parta.PRESENCE_COLUMN,
         dob_column=parta.DOB_COLUMN,
-        age_floors=[floor for floor, _key in parta.AGE_FLOORS],
+        age_floors=[floor for floor, _key in parta.age_floors(vocabulary)],
         match=match,
         detail_from=period.start,
     )
     matches, repeat_victims = found[-1]
     return parta.compute_part_a_from_counts(
-        read.started, read.groups, read.matched_groups, matches, repeat_victims, period
+        read.started, read.groups, read.matched_groups, matches, repeat_victims, period, vocabulary=vocabulary
     )
 
 
-def part_a_from_store(store: Store, session: Session, period: Period, *, form_id: str) -> PartA:
+def part_a_from_store(store: Store, session: Session, period: Period, *, spec: FormSpec) -> PartA:
     """Part A for `period` from the store (`read_part_a`), and "combination" audit events for every
     repeat-victim match (DPA 2018 s.62: records linked to each other), written in one transaction."""
     from dsvdesk.reporting import queries
 
-    part_a = read_part_a(store, session, period, form_id=form_id)
+    part_a = read_part_a(store, session, period, spec=spec)
     queries.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
         store,
         session,
@@ -602,9 +607,8 @@ def export_board_pack(
         raise PackError(
             "The report has no valid period (from and to dates); set it on the report's first page."
         )
-    part_a = part_a_from_store(store, session, period, form_id=part_a_source_form(specs)).with_entered(
-        report.entered
-    )
+    source = specs[part_a_source_form(specs)]
+    part_a = part_a_from_store(store, session, period, spec=source).with_entered(report.entered)
     identity = store.unlock_signing_identity(session, password)
     ca_pem = store.station_ca_pem()
     if ca_pem is None:

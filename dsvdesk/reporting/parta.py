@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
+from dsvdesk.engine.vocabulary import AGE_OTHER, Vocabulary
 from dsvdesk.store.search import iso_day, person_key
 
 # The 124D store columns Part A reads (the 124D's `columns:` maps them to answers).
@@ -64,23 +65,9 @@ KEY_COLUMNS: tuple[str, ...] = ("victim_name", "victim_dob", "incident_date")
 SHARED_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in (*KEY_COLUMNS, "marac_referral_date"))
 APPROVED = "approved"
 # Statuses of a record that was started but is not (yet) approved; deleted drafts never reach here.
-GRADES: tuple[str, ...] = ("standard", "medium", "high")
+# The grades, DASH 'yes' bands, MARAC criteria and age bands come from the counted form's vocabulary
+# (engine/vocabulary.py; docs/forms.md "Values with a meaning to code"); the PartA carries it.
 NOT_RECORDED = "not recorded"
-YES_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1–9", 1, 9),
-    ("10–13", 10, 13),
-    ("14+", 14, None),
-)
-# SafeLives' four MARAC referral criteria (domain.md §4.3), in the order the Board expects them, then the
-# local automatic referral for honour-based violence and forced marriage (Islington 2010, 4.15; issue 18).
-MARAC_CRITERIA: tuple[tuple[str, str], ...] = (
-    ("visible_high_risk", "Visible high risk"),
-    ("professional_judgement", "Professional judgement"),
-    ("potential_escalation", "Potential escalation"),
-    ("repeat", "Repeat referral"),
-    ("hbv_forced_marriage", "Honour-based violence or forced marriage"),
-)
 # What each case figure counts (printed under Part A and kept with the figure in the JSON).
 CASE_DEFINITIONS: Mapping[str, str] = {
     "hbv_flagged": "Approved records in the period where the officer recorded an honour-based violence concern.",
@@ -94,7 +81,6 @@ CASE_DEFINITIONS: Mapping[str, str] = {
     "cases.multiple_perpetrators": "Approved records in the period with more than one suspect (further "
     "suspects listed).",
 }
-AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (("16–35", 16, 35), ("36–60", 36, 60), ("61+", 61, None))
 REPEAT_WINDOW_MONTHS = 12
 NO_RECORDS_MESSAGE = "No records in this period."
 
@@ -186,22 +172,22 @@ class RepeatMatch:
 class DiversityRow:
     label: str
     total: int
-    counts: Mapping[str, int]  # column key -> count (keys of DIVERSITY_COLUMNS)
+    counts: Mapping[str, int]  # column key -> count (keys of diversity_columns())
 
 
-DIVERSITY_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("female", "F"),
-    ("male", "M"),
-    ("sex_unknown", "Sex n/r"),
-    ("white", "White"),
-    ("bme", "BME"),
-    ("ethnicity_unknown", "Ethn. n/r"),
-    ("age_16_35", "16–35"),
-    ("age_36_60", "36–60"),
-    ("age_61_plus", "61+"),
-    ("age_other", "Age n/r/<16"),
-    ("disability", "Disability"),
-)
+def diversity_columns(vocabulary: Vocabulary) -> tuple[tuple[str, str], ...]:
+    """(key, heading) of the diversity table's columns; the age columns are the form's age bands."""
+    return (
+        ("female", "F"),
+        ("male", "M"),
+        ("sex_unknown", "Sex n/r"),
+        ("white", "White"),
+        ("bme", "BME"),
+        ("ethnicity_unknown", "Ethn. n/r"),
+        *((band.key, band.label) for band in vocabulary.age_bands),
+        (AGE_OTHER, vocabulary.age_other_label),
+        ("disability", "Disability"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,11 +209,11 @@ class PartA:
     period: Period
     started: int  # records with an incident date in the period, whatever their status
     records: int  # approved records in the period: the base of every other figure
-    grades: Mapping[str, int]  # standard / medium / high / not recorded
-    yes_bands: Mapping[str, int]  # "0", "1–9", "10–13", "14+", "not recorded"
+    grades: Mapping[str, int]  # the form's grade values, then NOT_RECORDED
+    yes_bands: Mapping[str, int]  # the form's band labels ("0", "1–9" ...), then NOT_RECORDED
     yes_histogram: tuple[int, ...]  # index = number of 'yes' answers
     marac_referrals: int
-    marac_by_criterion: Mapping[str, int]  # criterion key (MARAC_CRITERIA) -> records
+    marac_by_criterion: Mapping[str, int]  # the form's criterion value -> records
     repeat_victims: int  # distinct victims with an earlier record within 12 months
     repeat_records: int
     repeat_matches: tuple[RepeatMatch, ...]
@@ -246,6 +232,7 @@ class PartA:
     previous_incidents_reported: int  # records saying the victim had earlier incidents in 12 months
     diversity: tuple[DiversityRow, ...]
     months: tuple[MonthFigures, ...]
+    vocabulary: Vocabulary  # the counted form's grades, bands, criteria and age bands (labels follow it)
     entered: tuple[EnteredFigure, ...] = field(default=())
 
     @property
@@ -273,7 +260,12 @@ class PartA:
 
     @property
     def high_risk(self) -> int:
-        return self.grades.get("high", 0)
+        top = self.vocabulary.top_grade
+        return self.grades.get(top, 0) if top else 0
+
+    @property
+    def diversity_columns(self) -> tuple[tuple[str, str], ...]:
+        return diversity_columns(self.vocabulary)
 
     def with_entered(self, entered: Iterable[EnteredFigure]) -> PartA:
         return replace(self, entered=tuple(entered))
@@ -291,26 +283,38 @@ class PartA:
                 percent(self.completion_rate),
             ),
         ]
+        vocabulary = self.vocabulary
         out.extend(
-            Figure("Risk grade", f"grade.{slug(grade)}", f"Graded {grade}", str(self.grades.get(grade, 0)))
-            for grade in (*GRADES, NOT_RECORDED)
+            Figure(
+                "Risk grade",
+                f"grade.{slug(grade)}",
+                f"Graded {vocabulary.grade_label(grade) if grade != NOT_RECORDED else grade}",
+                str(self.grades.get(grade, 0)),
+            )
+            for grade in (*vocabulary.grade_values, NOT_RECORDED)
         )
-        for band, *_ in (*YES_BANDS, (NOT_RECORDED, 0, 0)):
+        for key, band in (
+            *((b.key, b.label) for b in vocabulary.yes_bands),
+            (slug(NOT_RECORDED), NOT_RECORDED),
+        ):
             out.append(
                 Figure(
                     "DASH 'yes' answers",
-                    f"dash.{band_key(band)}",
+                    f"dash.{key}",
                     f"{band} 'yes' answers",
                     str(self.yes_bands.get(band, 0)),
                 )
             )
         out.append(Figure("MARAC", "marac.referrals", "MARAC referrals", str(self.marac_referrals)))
-        for key, label in MARAC_CRITERIA:
-            out.append(
-                Figure(
-                    "MARAC", f"marac.{key}", f"Criterion: {label}", str(self.marac_by_criterion.get(key, 0))
-                )
+        out.extend(
+            Figure(
+                "MARAC",
+                f"marac.{criterion.value}",
+                f"Criterion: {criterion.label}",
+                str(self.marac_by_criterion.get(criterion.value, 0)),
             )
+            for criterion in vocabulary.marac_criteria
+        )
         out += [
             Figure(
                 "Repeat victims",
@@ -394,7 +398,7 @@ class PartA:
         ]
         for row in self.diversity:
             row_key = slug(row.label)
-            for column_key, column_label in DIVERSITY_COLUMNS:
+            for column_key, column_label in self.diversity_columns:
                 out.append(
                     Figure(
                         "Diversity",
@@ -490,10 +494,18 @@ _GroupKey = tuple[Any, bool, tuple[int, int], str]
 _Victims = dict[str, list[tuple[date, str]]]  # person_key -> [(incident date, record id)]
 
 
-def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[EnteredFigure] = ()) -> PartA:
-    """All computed Part A figures for `period` from investigation-form rows (pure, deterministic).
+def compute_part_a(
+    rows: Iterable[RowLike],
+    period: Period,
+    entered: Iterable[EnteredFigure] = (),
+    *,
+    vocabulary: Vocabulary,
+) -> PartA:
+    """All computed Part A figures for `period` from investigation-form rows (pure, deterministic);
+    grades, bands, criteria and age bands are those of `vocabulary` (the counted form's).
 
     Rows before the period (its 12-month lookback) only serve to recognise repeat victims."""
+    vocabulary.require_risk("Part A")
     started = 0
     victims: _Victims = {}
     in_period: dict[str, _GroupKey] = {}
@@ -513,14 +525,16 @@ def compute_part_a(rows: Iterable[RowLike], period: Period, entered: Iterable[En
         if inside:
             dob = as_date(v.get("victim_dob"))
             in_period[record_id] = (
-                _Shared.of(v),
+                _Shared.of(v, vocabulary),
                 _referral(v.get(PRESENCE_COLUMN)),
                 (incident.year, incident.month),
-                age_band_key(dob, incident),
+                age_band_key(dob, incident, vocabulary),
             )
     matches, repeat_victims = find_repeat_matches(victims, in_period)
     repeats = Counter(in_period[m.record_id] for m in matches)
-    return _part_a(period, started, Counter(in_period.values()), repeats, matches, repeat_victims, entered)
+    return _part_a(
+        period, started, Counter(in_period.values()), repeats, matches, repeat_victims, entered, vocabulary
+    )
 
 
 def repeat_matches_of(keys: Iterable[Sequence[Any]], period: Period) -> tuple[list[RepeatMatch], int]:
@@ -552,6 +566,8 @@ def compute_part_a_from_counts(  # noqa: PLR0917 - the parts of one store read, 
     repeat_victims: int,
     period: Period,
     entered: Iterable[EnteredFigure] = (),
+    *,
+    vocabulary: Vocabulary,
 ) -> PartA:
     """`compute_part_a` from what the store's ``reporting.fetch_period_counts`` reads: the records
     started in the period, the approved records in it counted in groups (`groups`; the repeat
@@ -559,28 +575,33 @@ def compute_part_a_from_counts(  # noqa: PLR0917 - the parts of one store read, 
 
     The same figures as `compute_part_a` over the same records (tests/unit/board check it through a
     real store), without a Python object per record in the period."""
+    vocabulary.require_risk("Part A")
     return _part_a(
         period,
         started,
-        _counted(groups, period),
-        _counted(matched_groups, period),
+        _counted(groups, period, vocabulary),
+        _counted(matched_groups, period, vocabulary),
         matches,
         repeat_victims,
         entered,
+        vocabulary,
     )
 
 
-# The age-band floors of AGE_BANDS, highest first, with their diversity keys (the store's grouped
-# read is given the floors and answers with the one an age reaches).
-AGE_FLOORS: tuple[tuple[int, str], ...] = ((61, "age_61_plus"), (36, "age_36_60"), (16, "age_16_35"))
+def age_floors(vocabulary: Vocabulary) -> tuple[tuple[int, str], ...]:
+    """The floors of the form's age bands, highest first, with their diversity keys (the store's
+    grouped read is given the floors and answers with the one an age reaches)."""
+    return tuple((band.low, band.key) for band in reversed(vocabulary.age_bands))
+
+
 # The columns the store's grouped read is told about, besides SHARED_COLUMNS.
 PRESENCE_COLUMN = "marac_referral_date"  # a referral counts when it has a date
 DOB_COLUMN = "victim_dob"
 
 
-def _counted(groups: Iterable[Sequence[Any]], period: Period) -> Counter[_GroupKey]:
+def _counted(groups: Iterable[Sequence[Any]], period: Period, vocabulary: Vocabulary) -> Counter[_GroupKey]:
     """Group rows of ``reporting.fetch_period_counts`` (see its `PeriodCounts`) as `_GroupKey` counts."""
-    bands = dict(AGE_FLOORS)
+    bands = dict(age_floors(vocabulary))
     months: dict[str, tuple[int, int]] = {}
     counts: Counter[_GroupKey] = Counter()
     for shared_text, presence, month_text, dob_value, floor, n in groups:
@@ -588,12 +609,15 @@ def _counted(groups: Iterable[Sequence[Any]], period: Period) -> Counter[_GroupK
             month = months.get(month_text)
             if month is None:
                 month = months[month_text] = (int(month_text[:4]), int(month_text[5:7]))
-            band = bands.get(floor, "age_other")
+            band = bands.get(floor, AGE_OTHER)
         else:  # the store could not work the age out: the full incident date and the date of birth
             incident = as_date(month_text)
             if incident is None or incident not in period:
                 continue
-            month, band = (incident.year, incident.month), age_band_key(as_date(dob_value), incident)
+            month, band = (
+                (incident.year, incident.month),
+                age_band_key(as_date(dob_value), incident, vocabulary),
+            )
         counts[(shared_text, _referral(presence), month, band)] += n
     return counts
 
@@ -613,6 +637,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
     matches: Sequence[RepeatMatch],
     repeat_victims: int,
     entered: Iterable[EnteredFigure],
+    vocabulary: Vocabulary,
 ) -> PartA:
     """The figures from the approved records in the period counted by `_GroupKey` (`counts`; those of
     the repeat records also in `repeats`) and the repeat matches."""
@@ -624,7 +649,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
             found = decoded.get(shared)
             if found is None:
                 found = decoded[shared] = _Shared.of(
-                    dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True))
+                    dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True)), vocabulary
                 )
         else:
             found = shared
@@ -635,7 +660,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
             groups[_Group(found, referral, band, repeat=True)] += repeat
         figures = by_month.setdefault(month, [0, 0, 0, 0])
         figures[0] += n
-        figures[1] += n * (found.grade == "high")
+        figures[1] += n * (found.grade == vocabulary.top_grade)
         figures[2] += n * referral
         figures[3] += n * (found.arrested is True)
 
@@ -652,7 +677,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
             yes_bands[NOT_RECORDED] += n
         else:
             histogram[s.yes_count] += n
-            yes_bands[yes_band(s.yes_count)] += n
+            yes_bands[vocabulary.yes_band(s.yes_count).label] += n
         if referral:  # the criteria count only with a referral
             marac += n
             for criterion in s.marac_criteria:
@@ -680,11 +705,11 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
         period=period,
         started=started,
         records=sum(counts.values()),
-        grades={g: grades.get(g, 0) for g in (*GRADES, NOT_RECORDED)},
-        yes_bands={b: yes_bands.get(b, 0) for b in (*(b[0] for b in YES_BANDS), NOT_RECORDED)},
+        grades={g: grades.get(g, 0) for g in (*vocabulary.grade_values, NOT_RECORDED)},
+        yes_bands={b: yes_bands.get(b, 0) for b in (*(b.label for b in vocabulary.yes_bands), NOT_RECORDED)},
         yes_histogram=tuple(histogram.get(i, 0) for i in range(top + 1)),
         marac_referrals=marac,
-        marac_by_criterion={k: criteria.get(k, 0) for k, _ in MARAC_CRITERIA},
+        marac_by_criterion={c.value: criteria.get(c.value, 0) for c in vocabulary.marac_criteria},
         repeat_victims=repeat_victims,
         repeat_records=len(matches),
         repeat_matches=tuple(matches),
@@ -701,8 +726,9 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
         not_arrested=not_arrested,
         arrest_not_recorded=arrest_unknown,
         previous_incidents_reported=previous,
-        diversity=_diversity(groups),
+        diversity=_diversity(groups, vocabulary),
         months=_months(by_month, period),
+        vocabulary=vocabulary,
         entered=tuple(entered),
     )
 
@@ -738,18 +764,17 @@ def find_repeat_matches(victims: _Victims, in_period: Container[str]) -> tuple[l
     return [match for _d, _id, match in found], repeat_victims
 
 
-_DIVERSITY_GROUPS: tuple[tuple[str, Callable[[_Group], bool]], ...] = (
-    ("Victims (all records)", lambda g: True),
-    ("High risk", lambda g: g.shared.grade == "high"),
-    ("MARAC referrals", lambda g: g.referral),
-    ("Repeat victims", lambda g: g.repeat),
-    ("Suspect arrested", lambda g: g.shared.arrested is True),
-)
-
-
-def _diversity(groups: Mapping[_Group, int]) -> tuple[DiversityRow, ...]:
+def _diversity(groups: Mapping[_Group, int], vocabulary: Vocabulary) -> tuple[DiversityRow, ...]:
+    top = vocabulary.top_grade
+    members: tuple[tuple[str, Callable[[_Group], bool]], ...] = (
+        ("Victims (all records)", lambda g: True),
+        ("High risk", lambda g: g.shared.grade == top),
+        ("MARAC referrals", lambda g: g.referral),
+        ("Repeat victims", lambda g: g.repeat),
+        ("Suspect arrested", lambda g: g.shared.arrested is True),
+    )
     rows = []
-    for label, member in _DIVERSITY_GROUPS:
+    for label, member in members:
         counts: Counter[str] = Counter()
         total = 0
         for g, n in groups.items():
@@ -761,7 +786,9 @@ def _diversity(groups: Mapping[_Group, int]) -> tuple[DiversityRow, ...]:
             counts[{"white": "white", "bme": "bme"}.get(s.ethnic_group or "", "ethnicity_unknown")] += n
             counts[g.age_band] += n
             counts["disability"] += n * s.disability
-        rows.append(DiversityRow(label, total, {k: counts.get(k, 0) for k, _ in DIVERSITY_COLUMNS}))
+        rows.append(
+            DiversityRow(label, total, {k: counts.get(k, 0) for k, _ in diversity_columns(vocabulary)})
+        )
     return tuple(rows)
 
 
@@ -799,10 +826,12 @@ class _Shared(NamedTuple):
     multiple_perpetrators: bool
 
     @classmethod
-    def of(cls, v: Mapping[str, Any]) -> _Shared:
+    def of(cls, v: Mapping[str, Any], vocabulary: Vocabulary) -> _Shared:
         criteria = (normalise_criterion(c) for c in as_list(v.get("marac_criteria")))
         return cls(  # positional, in field order
-            normalise_grade(v.get("grade")) or normalise_grade(v.get("officer_grade")) or NOT_RECORDED,
+            vocabulary.normalise_grade(v.get("grade"))
+            or vocabulary.normalise_grade(v.get("officer_grade"))
+            or NOT_RECORDED,
             as_int(v.get("yes_count")),
             max(as_int(v.get("children_count")) or 0, 0),
             _merlin_missing(v.get("merlin_missing")),
@@ -899,13 +928,6 @@ def as_list(value: Any) -> list[str]:
     return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
 
 
-def normalise_grade(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    text = value.strip().lower()
-    return text if text in GRADES else None
-
-
 def normalise_sex(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -935,27 +957,10 @@ def age_at(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-def age_band_key(dob: date | None, incident: date | None) -> str:
+def age_band_key(dob: date | None, incident: date | None, vocabulary: Vocabulary) -> str:
     if dob is None or incident is None or dob > incident:
-        return "age_other"
-    age = age_at(dob, incident)
-    for floor, key in AGE_FLOORS:
-        if age >= floor:
-            return key
-    return "age_other"
-
-
-def yes_band(count: int) -> str:
-    for label, low, high in YES_BANDS:
-        if count >= low and (high is None or count <= high):
-            return label
-    return YES_BANDS[0][0]  # negative counts cannot come from a form; shown as 0
-
-
-def band_key(label: str) -> str:
-    return {"0": "band_0", "1–9": "band_1_9", "10–13": "band_10_13", "14+": "band_14_plus"}.get(
-        label, slug(label)
-    )
+        return AGE_OTHER
+    return vocabulary.age_band(age_at(dob, incident))
 
 
 def add_months(day: date, months: int) -> date:

@@ -122,7 +122,7 @@ class PartAFeed(QObject):
         from dsvdesk.reporting.pack import part_a_source_form
 
         try:
-            form_id = part_a_source_form(self.context.forms)
+            source = self.context.forms[part_a_source_form(self.context.forms)]
         except UserFacingError as exc:
             self.error = f"Part A cannot be computed: {exc.message}"
             self.changed.emit()
@@ -133,7 +133,7 @@ class PartAFeed(QObject):
         db_path, session = self.context.db_path, self.context.session
         # No parent widget: this is background work the supervisor did not ask to wait for (no progress box).
         Op(
-            None, lambda: logic.compute_part_a(db_path, session, period, form_id), label="Computing Part A…"
+            None, lambda: logic.compute_part_a(db_path, session, period, source), label="Computing Part A…"
         ).success(functools.partial(self._done, period)).failure(
             functools.partial(self._failed, period)
         ).run()

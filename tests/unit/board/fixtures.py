@@ -10,11 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+from dsvdesk.engine.loader import load_form
+from dsvdesk.engine.vocabulary import vocabulary_of
 from dsvdesk.reporting.parta import Period
 
 PERIOD = Period(date(2010, 4, 1), date(2010, 9, 30))
+# Part A counts with the shipped 124D's grades, bands, criteria and age bands.
+FORM_124D = load_form(Path(__file__).resolve().parents[3] / "forms" / "124d.yaml")
+VOCABULARY = vocabulary_of(FORM_124D)
 
 FIRST = ["Zoë", "Łucja", "José", "Mary", "Aisha", "Olga", "Priya", "Sam", "Ann", "Jo"]
 LAST = [

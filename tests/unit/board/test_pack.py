@@ -32,7 +32,7 @@ from dsvdesk.reporting.pack import (
 )
 from dsvdesk.reporting.parta import EnteredFigure, compute_part_a
 from tests.unit.board.conftest import BoardPki
-from tests.unit.board.fixtures import PERIOD, build_rows
+from tests.unit.board.fixtures import PERIOD, VOCABULARY, build_rows
 
 EXPORTED = datetime(2010, 9, 20, 14, 30, tzinfo=UTC)
 
@@ -57,7 +57,9 @@ def _report(text: str = "124D completion this period: {{partA.completion_rate}}.
 
 @pytest.fixture(scope="module")
 def pack_files(test_pki: BoardPki) -> dict[str, bytes]:
-    part_a = compute_part_a(build_rows(), PERIOD, [EnteredFigure("CAD calls", "4368", "CAD")])
+    part_a = compute_part_a(
+        build_rows(), PERIOD, [EnteredFigure("CAD calls", "4368", "CAD")], vocabulary=VOCABULARY
+    )
     return build_pack_files(
         _report(),
         part_a,
@@ -227,7 +229,7 @@ def test_missing_output_folder_is_a_clear_error(pack_files: dict[str, bytes], tm
 
 
 def test_unknown_part_a_reference_refuses_export(test_pki: BoardPki) -> None:
-    part_a = compute_part_a([], PERIOD)
+    part_a = compute_part_a([], PERIOD, vocabulary=VOCABULARY)
     with pytest.raises(PackError, match=r"\{\{partA.no_such_figure\}\}"):
         build_pack_files(
             _report("Quoting {{partA.no_such_figure}} here."),

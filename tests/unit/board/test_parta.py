@@ -20,7 +20,7 @@ from dsvdesk.reporting.parta import (
     part_a_csv,
 )
 from dsvdesk.store.search import name_key, person_key
-from tests.unit.board.fixtures import PERIOD, Row, build_rows, person_dob
+from tests.unit.board.fixtures import PERIOD, VOCABULARY, Row, build_rows, person_dob
 
 
 def _d(text: str | None) -> date | None:
@@ -49,7 +49,7 @@ def rows() -> list[Row]:
 def test_record_counts_and_completion_rate(rows: list[Row]) -> None:
     in_period = [r for r in rows if PERIOD.start <= _d(r.values["incident_date"]) <= PERIOD.end]  # type: ignore[operator]
     approved = [r for r in in_period if r.status == "approved"]
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     assert part_a.started == len(in_period)
     assert part_a.records == len(approved)
     assert 0 < part_a.records < part_a.started < 200  # the fixture really mixes statuses and periods
@@ -70,7 +70,7 @@ def _approved_in_period(rows: list[Row]) -> list[Row]:
 
 def test_grades_yes_bands_and_histogram(rows: list[Row]) -> None:
     approved = _approved_in_period(rows)
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     expected_grades = {"standard": 0, "medium": 0, "high": 0, "not recorded": 0}
     for r in approved:
         grade = r.values["grade"] or r.values["officer_grade"] or "not recorded"
@@ -100,7 +100,7 @@ def test_grades_yes_bands_and_histogram(rows: list[Row]) -> None:
 
 def test_marac_children_hbv_arrests(rows: list[Row]) -> None:
     approved = _approved_in_period(rows)
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     referred = [r for r in approved if r.values["marac_referral_date"]]
     assert part_a.marac_referrals == len(referred)
     for criterion in ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat"):
@@ -136,7 +136,7 @@ def test_repeat_victims_match_person_and_date_of_birth_within_12_months(rows: li
         }
         if earlier:
             expected[r.record_id] = earlier
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     got = {m.record_id: set(m.earlier_record_ids) for m in part_a.repeat_matches}
     assert got == expected
     assert part_a.repeat_records == len(expected)
@@ -147,7 +147,7 @@ def test_repeat_victims_match_person_and_date_of_birth_within_12_months(rows: li
 
 def test_diversity_matrix_for_victims(rows: list[Row]) -> None:
     approved = _approved_in_period(rows)
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     victims = part_a.diversity[0]
     assert victims.label == "Victims (all records)"
     assert victims.total == len(approved)
@@ -168,7 +168,7 @@ def test_diversity_matrix_for_victims(rows: list[Row]) -> None:
 
 
 def test_month_series_cover_every_month_and_add_up(rows: list[Row]) -> None:
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     assert [(m.year, m.month) for m in part_a.months] == [(2010, m) for m in range(4, 10)]
     assert sum(m.records for m in part_a.months) == part_a.records
     assert sum(m.high_risk for m in part_a.months) == part_a.high_risk
@@ -234,7 +234,7 @@ def test_small_hand_counted_case() -> None:
             },
         ),
     ]
-    part_a = compute_part_a(rows, period)
+    part_a = compute_part_a(rows, period, vocabulary=VOCABULARY)
     assert (part_a.started, part_a.records) == (4, 3)
     assert part_a.figure_map()["completion_rate"] == "75%"
     assert dict(part_a.grades) == {"standard": 1, "medium": 1, "high": 1, "not recorded": 0}
@@ -261,7 +261,7 @@ def test_small_hand_counted_case() -> None:
 
 
 def test_empty_period_says_so_without_dividing_by_zero() -> None:
-    part_a = compute_part_a([], PERIOD)
+    part_a = compute_part_a([], PERIOD, vocabulary=VOCABULARY)
     assert part_a.is_empty
     assert part_a.message == NO_RECORDS_MESSAGE
     figures = part_a.figure_map()
@@ -273,7 +273,7 @@ def test_empty_period_says_so_without_dividing_by_zero() -> None:
 
 
 def test_records_only_outside_the_period_give_an_empty_part_a(rows: list[Row]) -> None:
-    part_a = compute_part_a(rows, Period(date(2030, 1, 1), date(2030, 6, 30)))
+    part_a = compute_part_a(rows, Period(date(2030, 1, 1), date(2030, 6, 30)), vocabulary=VOCABULARY)
     assert part_a.is_empty and part_a.message == NO_RECORDS_MESSAGE
 
 
@@ -282,7 +282,7 @@ def test_entered_figures_are_marked_apart_in_csv_and_keys() -> None:
         EnteredFigure("CAD calls (type 29)", "4368", "CAD"),
         EnteredFigure("Sanction detections", "=1+1", "CRIS"),
     ]
-    part_a = compute_part_a([], PERIOD, entered)
+    part_a = compute_part_a([], PERIOD, entered, vocabulary=VOCABULARY)
     assert part_a.figure_map()["entered.cad_calls_type_29"] == "4368"
     table = list(csv.DictReader(io.StringIO(part_a_csv(part_a))))
     kinds = {row["key"]: (row["kind"], row["source"]) for row in table}
@@ -317,7 +317,7 @@ def test_junk_column_values_do_not_crash() -> None:
         ),
         Row("y", "approved", {"incident_date": "garbage"}),
     ]
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     assert part_a.records == 1
     assert part_a.grades["high"] == 1
     assert part_a.yes_bands["not recorded"] == 1
@@ -367,7 +367,7 @@ def test_add_months_lands_in_the_right_month(day: date, months: int) -> None:
 )
 def test_totals_always_add_up(values: list[dict[str, object]], status: str) -> None:
     rows = [Row(f"r{i}", status, v) for i, v in enumerate(values)]
-    part_a = compute_part_a(rows, PERIOD)
+    part_a = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
     assert sum(part_a.grades.values()) == part_a.records
     assert sum(part_a.yes_bands.values()) == part_a.records
     assert part_a.arrested + part_a.not_arrested + part_a.arrest_not_recorded == part_a.records

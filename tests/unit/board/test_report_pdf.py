@@ -29,7 +29,7 @@ from dsvdesk.export.report_pdf import (
     unresolved_tokens,
 )
 from dsvdesk.reporting.parta import EnteredFigure, compute_part_a
-from tests.unit.board.fixtures import PERIOD, build_rows
+from tests.unit.board.fixtures import PERIOD, VOCABULARY, build_rows
 from tests.unit.board.seeds import (
     ANSWERED_ELSEWHERE,
     HILLINGDON,
@@ -88,7 +88,7 @@ def _assert_in_order(haystack: str, needles: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def figures() -> dict[str, str]:
-    return compute_part_a(build_rows(), PERIOD).figure_map()
+    return compute_part_a(build_rows(), PERIOD, vocabulary=VOCABULARY).figure_map()
 
 
 @pytest.mark.parametrize(("seed_file", "style"), [(ISLINGTON, "by_section"), (HILLINGDON, "by_question")])
@@ -324,7 +324,7 @@ def test_part_a_pdf_marks_entered_figures_and_draws_charts(tmp_path: Path, artif
         EnteredFigure("DV sanction detections", "55.5%", "CRIS"),
         EnteredFigure("CAD calls (type 29)", "4,368", "CAD"),
     ]
-    part_a = compute_part_a(build_rows(), PERIOD, entered)
+    part_a = compute_part_a(build_rows(), PERIOD, entered, vocabulary=VOCABULARY)
     header = ReportHeader(REPORT_ID, 2, report_number="3", borough="Islington", period=PERIOD)
     pdf = render_part_a_pdf(part_a, header, document_date=WHEN)
     text = pdf_text(pdf, tmp_path)
@@ -364,7 +364,7 @@ def test_part_a_pdf_marks_entered_figures_and_draws_charts(tmp_path: Path, artif
 
 
 def test_part_a_pdf_for_an_empty_period(tmp_path: Path, artifacts_dir: Path) -> None:
-    part_a = compute_part_a([], PERIOD)
+    part_a = compute_part_a([], PERIOD, vocabulary=VOCABULARY)
     pdf = render_part_a_pdf(
         part_a, ReportHeader(REPORT_ID, 1, borough="Islington", period=PERIOD), document_date=WHEN
     )

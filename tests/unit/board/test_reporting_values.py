@@ -9,6 +9,7 @@ straight into the records table, as a save would write them, for each example.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -25,9 +26,11 @@ from dsvdesk.reporting.pack import read_part_a
 from dsvdesk.reporting.parta import COLUMNS, KEY_COLUMNS, Period, compute_part_a
 from dsvdesk.store import Session, Store
 from dsvdesk.store.records import TABLE_COLUMNS, victim_key
+from tests.unit.board.fixtures import FORM_124D, VOCABULARY
 
 PASSWORD = "correct horse battery"
 PERIOD = Period(date(2010, 4, 1), date(2011, 3, 31))
+INV = dataclasses.replace(FORM_124D, id="inv")  # the rows below are stored under the form id "inv"
 
 # What a store column can hold: text (no NUL, no lone surrogate: not UTF-8), whole numbers, decimals
 # SQLite prints back exactly, and nothing.
@@ -180,7 +183,7 @@ def test_the_grouped_read_gives_the_reference_figures(
         key_columns=KEY_COLUMNS,
         detail_from=PERIOD.start,
     )
-    reference = compute_part_a(rows, PERIOD)
-    grouped = read_part_a(store, session, PERIOD, form_id="inv")
+    reference = compute_part_a(rows, PERIOD, vocabulary=VOCABULARY)
+    grouped = read_part_a(store, session, PERIOD, spec=INV)
     assert grouped.to_json() == reference.to_json()
     assert grouped.repeat_matches == reference.repeat_matches

@@ -18,6 +18,7 @@ import pytest
 
 from dsvdesk.engine.loader import load_form, load_form_text
 from dsvdesk.engine.spec import FormSpec
+from dsvdesk.engine.vocabulary import vocabulary_of
 from dsvdesk.errors import ExitCode, PermissionDenied
 from dsvdesk.reporting import queries
 from dsvdesk.reporting.pack import (
@@ -42,6 +43,7 @@ id: inv
 version: "1"
 title: Investigation (Part A test form)
 options: {part_a_source: true}
+constants: {marac_yes_threshold: 14, local_band_medium_from: 10, age_band_floors: [16, 36, 61]}
 columns:
   victim_name: victim_name
   victim_dob: victim_dob
@@ -69,12 +71,12 @@ sections:
           - {id: victim_name, type: text, label: Victim}
           - {id: victim_dob, type: date, label: DOB}
           - {id: incident_date, type: date, label: Incident date}
-          - {id: grade, type: choice, label: Grade, choices: [standard, medium, high]}
+          - {id: grade, type: choice, label: Grade, choices: [standard, medium, high], tags: [{review: grade}]}
           - {id: yes_count, type: integer, label: Yes answers}
           - {id: children_count, type: integer, label: Children}
           - {id: merlin_missing, type: integer, label: Merlin missing}
           - {id: marac_referral_date, type: date, label: MARAC referral}
-          - {id: marac_criteria, type: multichoice, label: Criteria, choices: [visible_high_risk, professional_judgement, potential_escalation, repeat]}
+          - {id: marac_criteria, type: multichoice, label: Criteria, choices: [visible_high_risk, professional_judgement, potential_escalation, repeat], tags: [{vocabulary: marac_criteria}]}
           - {id: hbv_flag, type: yesno, label: HBV}
           - {id: arrested, type: yesno, label: Arrested}
           - {id: victim_sex, type: choice, label: Sex, choices: [female, male, not_stated]}
@@ -82,6 +84,8 @@ sections:
           - {id: victim_disability, type: yesno, label: Disability}
           - {id: previous_incidents_12m, type: integer, label: Previous incidents}
 """
+
+INV = load_form_text(SOURCE_FORM, "inv.yaml")
 
 # (victim, dob, incident date, grade, yes, approved?)
 RECORDS = [
@@ -276,7 +280,7 @@ def test_other_columns_and_key_columns_alone(station: Station, store: Store) -> 
 
 def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Station, store: Store) -> None:
     before = len(_audit(station, "combination"))
-    part_a = part_a_from_store(store, _session(store, "sup1"), PERIOD, form_id="inv")
+    part_a = part_a_from_store(store, _session(store, "sup1"), PERIOD, spec=INV)
     assert (part_a.started, part_a.records) == (5, 4)
     assert dict(part_a.grades) == {"standard": 0, "medium": 2, "high": 2, "not recorded": 0}
     assert part_a.marac_referrals == 2
@@ -296,7 +300,7 @@ def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Statio
 def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station, store: Store) -> None:
     # part_a_from_store reads grouped counts (fetch_period_counts); the reference one mapping per record.
     session = _session(store, "sup1")
-    fast = part_a_from_store(store, session, PERIOD, form_id="inv")
+    fast = part_a_from_store(store, session, PERIOD, spec=INV)
     rows = queries.fetch_period_rows(
         store,
         session,
@@ -308,7 +312,7 @@ def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station,
         key_columns=("victim_name", "victim_dob", "incident_date"),
         detail_from=PERIOD.start,
     )
-    reference = compute_part_a(rows, PERIOD)
+    reference = compute_part_a(rows, PERIOD, vocabulary=vocabulary_of(INV))
     assert fast.to_json() == reference.to_json()
     assert fast.repeat_matches == reference.repeat_matches
 
@@ -319,7 +323,7 @@ def test_a_write_between_the_two_grouped_reads_is_noticed(
     # The grouping runs on a second connection; if its snapshot is not this one's (another audit head:
     # a write came between), the groups are read again in this connection's own transaction.
     session = _session(store, "sup1")
-    expected = part_a_from_store(store, session, PERIOD, form_id="inv").to_json()
+    expected = part_a_from_store(store, session, PERIOD, spec=INV).to_json()
     calls: list[str] = []
 
     def stale(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
@@ -327,7 +331,7 @@ def test_a_write_between_the_two_grouped_reads_is_noticed(
         return (0, "a head from before a write"), [('["high","no"]', 1, "2010-04", None, 16, 99)]
 
     monkeypatch.setattr(queries, "_grouped_read", stale)
-    assert part_a_from_store(store, session, PERIOD, form_id="inv").to_json() == expected
+    assert part_a_from_store(store, session, PERIOD, spec=INV).to_json() == expected
     assert calls  # the other connection was asked, and its stale groups were not used
 
 
@@ -374,9 +378,9 @@ def test_period_counts_groups_approved_records_and_counts_the_rest(station: Stat
 
 def test_re_running_part_a_links_no_pair_again(station: Station, store: Store) -> None:
     session = _session(store, "sup1")
-    part_a_from_store(store, session, PERIOD, form_id="inv")
+    part_a_from_store(store, session, PERIOD, spec=INV)
     logged = len(_audit(station, "combination"))
-    again = part_a_from_store(store, session, PERIOD, form_id="inv")
+    again = part_a_from_store(store, session, PERIOD, spec=INV)
     assert len(again.repeat_matches) == 2  # the figures still count every match
     assert len(_audit(station, "combination")) == logged
     assert store.verify_audit().ok
@@ -417,7 +421,7 @@ def test_the_logged_pair_look_up_reads_only_combination_events(store: Store) -> 
 def test_officers_cannot_see_part_a(store: Store) -> None:
     officer = _session(store, "off1")
     with pytest.raises(PermissionDenied, match="Only supervisors"):
-        part_a_from_store(store, officer, PERIOD, form_id="inv")
+        part_a_from_store(store, officer, PERIOD, spec=INV)
     with pytest.raises(PermissionDenied):
         queries.fetch_period_rows(
             store, officer, form_id="inv", start=PERIOD.start, end=PERIOD.end, columns=COLUMNS, purpose="x"
@@ -426,7 +430,7 @@ def test_officers_cannot_see_part_a(store: Store) -> None:
 
 def test_an_empty_period_from_the_store(store: Store) -> None:
     part_a = part_a_from_store(
-        store, _session(store, "sup1"), Period(date(2001, 1, 1), date(2001, 12, 31)), form_id="inv"
+        store, _session(store, "sup1"), Period(date(2001, 1, 1), date(2001, 12, 31)), spec=INV
     )
     assert part_a.is_empty and part_a.message == "No records in this period."
 
@@ -625,7 +629,7 @@ def test_pack_records_the_justification_typed_by_the_user(station: Station, tmp_
 
 def test_compute_matches_store_rows_type() -> None:
     rows = [ReportingRow("a", "approved", {"incident_date": "2010-05-01"})]
-    assert compute_part_a(rows, PERIOD).records == 1
+    assert compute_part_a(rows, PERIOD, vocabulary=vocabulary_of(INV)).records == 1
 
 
 def test_part_a_restores_the_garbage_collector_as_it_was(store: Store) -> None:
@@ -633,14 +637,14 @@ def test_part_a_restores_the_garbage_collector_as_it_was(store: Store) -> None:
 
     session = _session(store, "sup1")
     assert gc.isenabled()
-    part_a_from_store(store, session, PERIOD, form_id="inv")
+    part_a_from_store(store, session, PERIOD, spec=INV)
     assert gc.isenabled()
     gc.disable()
     try:
-        part_a_from_store(store, session, PERIOD, form_id="inv")
+        part_a_from_store(store, session, PERIOD, spec=INV)
         assert not gc.isenabled()  # a caller that paused it keeps it paused
     finally:
         gc.enable()
     with pytest.raises(PermissionDenied):
-        part_a_from_store(store, _session(store, "off1"), PERIOD, form_id="inv")
+        part_a_from_store(store, _session(store, "off1"), PERIOD, spec=INV)
     assert gc.isenabled()  # and it is back on after a refusal
