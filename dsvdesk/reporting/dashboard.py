@@ -13,8 +13,10 @@ Definitions (shown to the supervisor beside each chart, see ``FIGURE_NOTES``):
   approved at least once (they hold a URN). Compliance rate = approved / started.
 * grade distribution: the final grade (the supervisor's where set, else the officer's) of the
   submitted records.
-* MARAC referral required: a submitted record graded High, or with any MARAC criterion ticked; made:
-  a submitted record with a referral date. "Required but not made" lists the gap.
+* MARAC referral required: a submitted record whose form says so (its ``marac_required`` column, the
+  form's own rule; a record saved before the form had that column: the form's highest grade, or any
+  MARAC criterion met); made: a submitted record with a referral date. "Required but not made" lists
+  the gap.
 * children: submitted records with children, split by whether every child present or resident has a
   Merlin PAC reference (the form's ``merlin_missing`` count).
 * returned rate: submitted records returned at least once / submitted records.
@@ -31,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dsvdesk.engine.vocabulary import Vocabulary
 from dsvdesk.store import audit
 from dsvdesk.store.errors import InvalidInput
 from dsvdesk.store.models import Role, Session
@@ -39,15 +42,17 @@ if TYPE_CHECKING:
     from dsvdesk.store import Store
 
 MAX_PERIOD_DAYS = 3700  # about ten years; a longer range is a typing mistake
-GRADE_ORDER = ("standard", "medium", "high")
-GRADE_LABELS = {"standard": "Standard", "medium": "Medium", "high": "High", "not_recorded": "Not recorded"}
+NOT_RECORDED = "not_recorded"
+# The form's column that says whether a record needs a MARAC referral (docs/forms.md).
+MARAC_REQUIRED_COLUMN = "marac_required"
 EMPTY_MESSAGE = "No records were started in this period."
 
 FIGURE_NOTES: Mapping[str, str] = {
     "lifecycle": "Records started in the period, how many were submitted, and how many approved. "
     "Compliance rate = approved ÷ started.",
     "grade": "Final grade (the supervisor's where set, else the officer's) of the submitted records.",
-    "marac": "Required: graded High or any MARAC criterion ticked. Made: a referral date recorded.",
+    "marac": "Required: the form's rule says a referral is needed (a MARAC criterion met, or the highest "
+    "grade). Made: a referral date recorded.",
     "children": "Submitted records with children: every child present or resident has a Merlin PAC "
     "reference, or at least one is missing.",
     "returned": "Submitted records sent back to the officer at least once.",
@@ -136,6 +141,7 @@ class DashboardRecord:
     grade: str | None
     urn: str | None
     created_at: str
+    grade_label: str = ""  # the grade as the form labels it
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +248,10 @@ def _parse(text: str) -> dt.datetime | None:
 
 
 def compute_figures(
-    rows: Sequence[CohortRow], events: Iterable[tuple[str, str, int | None, str]]
+    rows: Sequence[CohortRow], events: Iterable[tuple[str, str, int | None, str]], *, vocabulary: Vocabulary
 ) -> list[Figure]:
-    """Pure: the figures from the cohort's rows and its lifecycle events (record id, event, revision, at)."""
+    """Pure: the figures from the cohort's rows and its lifecycle events (record id, event, revision, at);
+    grades and their labels are the form's (`vocabulary`)."""
     ids = [r.id for r in rows]
     submitted = [r for r in rows if r.ever_submitted or r.status in ("submitted", "approved")]
     submitted_ids = tuple(r.id for r in submitted)
@@ -263,25 +270,18 @@ def compute_figures(
         ),
     ]
 
-    by_grade: dict[str, list[str]] = {g: [] for g in GRADE_ORDER}
+    known = vocabulary.grade_values
+    by_grade: dict[str, list[str]] = {g: [] for g in known}
     for row in submitted:
-        grade = (row.grade or "").strip().lower() or "not_recorded"
+        grade = vocabulary.normalise_grade(row.grade) or (row.grade or "").strip().lower() or NOT_RECORDED
         by_grade.setdefault(grade, []).append(row.id)
-    by_grade.setdefault("not_recorded", [])
-    ordered = [
-        *GRADE_ORDER,
-        *sorted(g for g in by_grade if g not in GRADE_ORDER and g != "not_recorded"),
-        "not_recorded",
-    ]
+    by_grade.setdefault(NOT_RECORDED, [])
+    ordered = [*known, *sorted(g for g in by_grade if g not in known and g != NOT_RECORDED), NOT_RECORDED]
     for grade in ordered:
-        label = GRADE_LABELS.get(grade, grade.replace("_", " ").capitalize())
+        label = "Not recorded" if grade == NOT_RECORDED else vocabulary.grade_label(grade)
         figures.append(Figure("grade", f"grade.{grade}", label, len(by_grade[grade]), tuple(by_grade[grade])))
 
-    required = tuple(
-        r.id
-        for r in submitted
-        if (r.grade or "").strip().lower() == "high" or _answered(r.columns.get("marac_criteria"))
-    )
+    required = tuple(r.id for r in submitted if marac_required(r, vocabulary))
     made = tuple(r.id for r in submitted if _answered(r.columns.get("marac_referral_date")))
     made_set = set(made)
     missing = tuple(i for i in required if i not in made_set)
@@ -359,15 +359,28 @@ def compute_figures(
     return figures
 
 
+def marac_required(row: CohortRow, vocabulary: Vocabulary) -> bool:
+    """Whether the record needs a MARAC referral, as its form's ``marac_required`` column says; a record
+    saved before its form had the column: the highest grade, or any MARAC criterion met."""
+    if MARAC_REQUIRED_COLUMN in row.columns:
+        value = row.columns[MARAC_REQUIRED_COLUMN]
+        return value is True or str(value).strip().lower() in {"yes", "true", "1"}
+    top = vocabulary.top_grade
+    graded_top = top is not None and vocabulary.normalise_grade(row.grade) == top
+    return graded_top or _answered(row.columns.get("marac_criteria"))
+
+
 def compute_dashboard(
     store: Store,
     session: Session,
     period: Period,
     *,
     form_id: str,
+    vocabulary: Vocabulary,
     tz: dt.tzinfo | None = None,
 ) -> Dashboard:
-    """Supervisors only (``PermissionDenied`` otherwise). One read of the cohort, one of its events,
+    """The dashboard of the records of `form_id` (whose grades and labels `vocabulary` gives: the
+    form's ``vocabulary_of(spec)``). Supervisors only (``PermissionDenied`` otherwise). One read of the cohort, one of its events,
     and one consultation event in the audit log."""
     store.require_role(session, Role.SUPERVISOR, action="see the compliance dashboard")
     form_id = form_id.strip()
@@ -398,6 +411,9 @@ def compute_dashboard(
                     grade=r[4],
                     urn=r[3],
                     created_at=str(r[9]),
+                    grade_label=vocabulary.grade_label(vocabulary.normalise_grade(r[4]) or r[4])
+                    if r[4]
+                    else "",
                 ),
             )
             for r in raw
@@ -416,7 +432,7 @@ def compute_dashboard(
                     (*chunk, audit.SUBMITTED, audit.RETURNED, audit.APPROVED),
                 )
             )
-    figures = compute_figures(rows, events)
+    figures = compute_figures(rows, events, vocabulary=vocabulary)
     with store.transaction():
         store.audit_event(
             session,

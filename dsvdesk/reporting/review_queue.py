@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.engine.errors import FormDefinitionErrors
+from dsvdesk.engine.vocabulary import Vocabulary, vocabulary_for
 from dsvdesk.errors import UserFacingError
 from dsvdesk.store.errors import InvalidInput, StorageBug
 from dsvdesk.store.models import RecordRow, Role, Session, Status
@@ -53,26 +54,30 @@ QUEUE_SORTS = (
 )
 MAX_QUEUE_PAGE = 1000
 
-# Readable names for the flags the shipped forms use; any other flag name is shown in words
+# The queue's own flags (the workflow's, not a form's). The rule flags' labels and urgency come from
+# the forms (`options.flags`, engine/vocabulary.py); a flag a form gives no label is shown in words
 # ("family_court_order" -> "Family court order"), so a force can add flags in its form file alone.
-FLAG_LABELS: Mapping[str, str] = {
-    "high_without_marac": "High risk without MARAC referral",
-    "children_without_merlin": "Children without Merlin PAC reference",
-    "potential_escalation": "Potential escalation",
+QUEUE_FLAG_LABELS: Mapping[str, str] = {
     RESUBMITTED: "Resubmitted after return",
     WAITING: "Waiting over 24 hours",
 }
+URGENT_QUEUE_FLAGS = frozenset({WAITING})
+_NO_VOCABULARY = Vocabulary(form_id="")
 _FLAG_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def flag_label(flag: str) -> str:
-    """The words a supervisor sees for a flag name."""
-    known = FLAG_LABELS.get(flag)
+def flag_label(flag: str, vocabulary: Vocabulary | None = None) -> str:
+    """The words a supervisor sees for a flag name: the queue's own, else the form's (`vocabulary`)."""
+    known = QUEUE_FLAG_LABELS.get(flag)
     if known:
         return known
-    words = flag.replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else flag
+    return (vocabulary or _NO_VOCABULARY).flag_label(flag)
+
+
+def is_urgent(flag: str, vocabulary: Vocabulary | None = None) -> bool:
+    """Whether the flag is one a supervisor must act on first (shown in red)."""
+    return flag in URGENT_QUEUE_FLAGS or (vocabulary or _NO_VOCABULARY).is_urgent(flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,8 @@ class QueueRow:
     waiting_hours: float | None  # since the (latest) submission; None unless submitted
     officer_grade: str | None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    flag_labels: tuple[str, ...] = ()  # the flags in words (the forms' labels), in the order of `flags`
+    urgent: bool = False  # any flag the forms call urgent, or waiting over 24 hours
 
     @property
     def id(self) -> str:
@@ -109,10 +116,6 @@ class QueueRow:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self.row, name)
-
-    @property
-    def flag_labels(self) -> tuple[str, ...]:
-        return tuple(flag_label(f) for f in self.flags)
 
 
 def _parse_time(text: str | None) -> dt.datetime | None:
@@ -178,6 +181,30 @@ class ReviewQueue:
         self._clock = clock  # tests fix "now"; the store's clock otherwise
         # the forms' grades, lowest first (Vocabulary.grade_values): what "risk" order ranks by
         self.grades = tuple(grades)
+        self._vocabulary: Vocabulary | None = None
+
+    def vocabulary(self) -> Vocabulary:
+        """The flag labels, urgency and grade labels of the form definitions stored on this PC (the
+        newest definition's words first), read once per queue."""
+        if self._vocabulary is None:
+            self._vocabulary = vocabulary_for(reversed(self._stored_specs()))
+        return self._vocabulary
+
+    def _stored_specs(self) -> list[FormSpec]:
+        """Every form definition records on this PC were saved with, oldest first; an old definition
+        the current loader no longer accepts is left out (its records still list: their flags column
+        was written when they were saved)."""
+        with self.store.read() as conn:
+            hashes = [
+                str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")
+            ]
+        specs = []
+        for content_hash in hashes:
+            try:
+                specs.append(self.store.spec_for_hash(content_hash))
+            except (StorageBug, UserFacingError, FormDefinitionErrors):
+                log.storage.info("definition %s skipped for queue flags", content_hash[:12])
+        return specs
 
     def now(self) -> dt.datetime:
         moment = self._clock() if self._clock is not None else self.store.now()
@@ -258,6 +285,7 @@ class ReviewQueue:
         with self.store.read() as conn:
             raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
         now = self.now()
+        vocabulary = self.vocabulary()
         result = []
         for r in raw:
             columns = json.loads(r[24] or "{}")
@@ -296,6 +324,8 @@ class ReviewQueue:
                     flags=flags,
                     waiting_hours=waited,
                     officer_grade=str(officer_grade) if officer_grade not in (None, "") else row.grade,
+                    flag_labels=tuple(flag_label(f, vocabulary) for f in flags),
+                    urgent=any(is_urgent(f, vocabulary) for f in flags),
                 )
             )
         return result
@@ -305,22 +335,12 @@ class ReviewQueue:
         queue's own flags."""
         self._require()
         names: list[str] = []
-        with self.store.read() as conn:
-            hashes = [
-                str(r[0]) for r in conn.execute("SELECT content_hash FROM definitions ORDER BY stored_at")
-            ]
-        for content_hash in hashes:
-            try:
-                spec = self.store.spec_for_hash(content_hash)
-            except (StorageBug, UserFacingError, FormDefinitionErrors):
-                # an old definition the current loader no longer accepts offers no flags; its
-                # records still list (their flags column was written when they were saved)
-                log.storage.info("definition %s skipped for queue flags", content_hash[:12])
-                continue
+        for spec in self._stored_specs():
             for rule in spec.rules:
                 names.extend(tag.value for tag in rule.tags if tag.name == "flag" and tag.value)
         ordered = list(dict.fromkeys([*names, *QUEUE_FLAGS]))
-        return [(name, flag_label(name)) for name in ordered]
+        vocabulary = self.vocabulary()
+        return [(name, flag_label(name, vocabulary)) for name in ordered]
 
     def officers(self) -> list[tuple[str, str]]:
         """(username, full name) of everyone who owns a record, for the officer filter."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dsvdesk.engine.vocabulary import vocabulary_for
 from dsvdesk.ui import messages
-from dsvdesk.ui.models.records import RecordListModel, RecordQuery
+from dsvdesk.ui.models.records import RecordListModel, RecordQuery, record_columns
 from dsvdesk.ui.qt import (
     QAbstractItemView,
     QHBoxLayout,
@@ -106,7 +107,10 @@ class HomeTab(QWidget):
         layout.addLayout(row.layout)
 
         self.model = RecordListModel(
-            context.list_records, context.count_records, query=RecordQuery(mine_only=True)
+            context.list_records,
+            context.count_records,
+            query=RecordQuery(mine_only=True),
+            columns=record_columns(vocabulary_for(context.forms.values())),
         )
         self.table = RecordTable(self.model, on_open, self)
         self.table.setAccessibleName("My forms")

@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
+from dsvdesk.engine.vocabulary import vocabulary_of
 from dsvdesk.reporting.dashboard import (
     FIGURE_NOTES,
+    NOT_RECORDED,
     PRESETS,
     Dashboard,
     DashboardRecord,
@@ -22,7 +24,7 @@ from dsvdesk.reporting.dashboard import (
 from dsvdesk.ui import messages
 from dsvdesk.ui.dashboard.charts import PALETTE, Bar, BarChart, FigureTile
 from dsvdesk.ui.dialogs.base import MarkedDialog
-from dsvdesk.ui.models.records import GRADE_LABELS, STATUS_LABELS
+from dsvdesk.ui.models.records import STATUS_LABELS
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
     QAbstractItemView,
@@ -51,7 +53,16 @@ if TYPE_CHECKING:
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "last_30_days"
-GRADE_COLOURS = {"standard": PALETTE["teal"], "medium": PALETTE["amber"], "high": PALETTE["red"]}
+# Grades are coloured by rank in the form's order, lowest teal to highest red.
+GRADE_COLOURS = (PALETTE["teal"], PALETTE["amber"], PALETTE["red"])
+
+
+def grade_colour(rank: int, count: int) -> str:
+    if count <= 1:
+        return GRADE_COLOURS[-1]
+    return GRADE_COLOURS[round(rank * (len(GRADE_COLOURS) - 1) / (count - 1))]
+
+
 TILES: tuple[tuple[str, str], ...] = (
     ("lifecycle.compliance_rate", "Compliance rate (approved ÷ started)"),
     ("returned.rate", "Returned to the officer"),
@@ -68,12 +79,9 @@ def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
         value = float(figure.value or 0)
         return Bar(key, label or figure.label, value, figure.text, colour, clickable=bool(figure.record_ids))
 
-    grades = []
-    for figure in board.group("grade"):
-        grade = figure.key.split(".", 1)[1]
-        grades.append(
-            bar(figure.key, GRADE_COLOURS.get(grade, PALETTE["grey"]), GRADE_LABELS.get(grade, figure.label))
-        )
+    graded = [f for f in board.group("grade") if f.key != f"grade.{NOT_RECORDED}"]
+    grades = [bar(f.key, grade_colour(rank, len(graded)), f.label) for rank, f in enumerate(graded)]
+    grades += [bar(f.key, PALETTE["grey"]) for f in board.group("grade") if f not in graded]
     return {
         "lifecycle": [
             bar("lifecycle.started", PALETTE["grey"]),
@@ -160,7 +168,7 @@ class FigureRecordsModel(QAbstractTableModel):
                 display_date(r.incident_date) if r.incident_date else "",
                 r.officer,
                 STATUS_LABELS.get(r.status, r.status),
-                GRADE_LABELS.get(r.grade or "", r.grade or ""),
+                r.grade_label or r.grade or "",
                 r.urn or "",
                 display_date(r.created_at[:10]) if r.created_at else "",
             )
@@ -385,13 +393,16 @@ class DashboardTab(QWidget):
         self.running = True
         self.show_button.setEnabled(False)
         context, tz = self.context, self._tz
+        vocabulary = vocabulary_of(context.forms[form_id])
 
         def work() -> Dashboard:
             from dsvdesk.store import Store
 
             worker_store = Store.open(context.db_path)
             try:
-                return compute_dashboard(worker_store, context.session, period, form_id=form_id, tz=tz)
+                return compute_dashboard(
+                    worker_store, context.session, period, form_id=form_id, vocabulary=vocabulary, tz=tz
+                )
             finally:
                 worker_store.close()
 

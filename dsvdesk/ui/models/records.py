@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dsvdesk import log
+from dsvdesk.engine.vocabulary import Vocabulary, words
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from dsvdesk.ui.wizard.values import display_date
@@ -36,7 +37,6 @@ STATUS_LABELS = {
     "submitted": "Submitted",
     "approved": "Approved",
 }
-GRADE_LABELS = {"standard": "Standard", "medium": "Medium", "high": "High"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +63,23 @@ def _refs(row: Any) -> str:
     return " / ".join(r for r in (row.cad_ref, row.cris_ref) if r)
 
 
-DEFAULT_COLUMNS: tuple[Column, ...] = (
+def record_columns(vocabulary: Vocabulary) -> tuple[Column, ...]:
+    """The record list's columns; grades are shown with the forms' labels (`vocabulary_for(forms)`)."""
+    return (
+        *DEFAULT_COLUMNS[:4],
+        Column("grade", "Grade", lambda r: vocabulary.grade_label(r.grade) if r.grade else ""),
+        *DEFAULT_COLUMNS[5:],
+    )
+
+
+DEFAULT_COLUMNS: tuple[Column, ...] = (  # grades in words; record_columns(vocabulary) gives the forms' labels
     Column("victim_name", "Victim", lambda r: r.victim_name or "(not yet entered)"),
     Column(
         "incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""
     ),
     Column("", "CAD / CRIS", _refs),
     Column("status", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),
-    Column("grade", "Grade", lambda r: GRADE_LABELS.get(r.grade or "", r.grade or "")),
+    Column("grade", "Grade", lambda r: words(r.grade) if r.grade else ""),
     Column(
         "yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True
     ),

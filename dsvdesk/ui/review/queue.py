@@ -9,20 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from dsvdesk.engine.vocabulary import Vocabulary
 from dsvdesk.errors import UserFacingError
 from dsvdesk.reporting.review_queue import (
     DEFAULT_STATUSES,
     RESUBMITTED,
     RISK_SORT,
-    WAITING,
     QueueFilter,
     QueueRow,
     ReviewQueue,
     describe_waiting,
-    flag_label,
 )
 from dsvdesk.ui import messages
-from dsvdesk.ui.models.records import GRADE_LABELS, STATUS_LABELS, Column, RecordListModel, RecordQuery, _when
+from dsvdesk.ui.models.records import STATUS_LABELS, Column, RecordListModel, RecordQuery, _when
 from dsvdesk.ui.qt import (
     QAbstractItemView,
     QColor,
@@ -54,35 +53,42 @@ STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Approved", ("approved",)),
     ("Any status", ()),
 )
-# Flags a supervisor must act on first are shown in red; the rest in amber.
-URGENT_FLAGS = frozenset({"high_without_marac", "children_without_merlin", WAITING})
 
 
 def _flags_text(row: QueueRow) -> str:
-    return ", ".join(flag_label(f) for f in row.flags)
+    return ", ".join(row.flag_labels)
 
 
-def _grade(value: str | None) -> str:
-    return GRADE_LABELS.get(value or "", value or "")
+def queue_columns(vocabulary: Vocabulary) -> tuple[Column, ...]:
+    """The queue's columns; grades with the forms' labels (`ReviewQueue.vocabulary()`)."""
+
+    def grade(value: str | None) -> str:
+        return vocabulary.grade_label(value) if value else ""
+
+    return (
+        Column(RISK_SORT, "Risk and flags", _flags_text),
+        Column("victim_name", "Victim", lambda r: r.victim_name or "(not entered)"),
+        Column(
+            "incident_date",
+            "Incident date",
+            lambda r: display_date(r.incident_date) if r.incident_date else "",
+        ),
+        Column("owner", "Officer", lambda r: r.owner_name),
+        Column(
+            "yes_count",
+            "DASH yes",
+            lambda r: "" if r.yes_count is None else str(r.yes_count),
+            align_right=True,
+        ),
+        Column("", "Officer's grade", lambda r: grade(r.officer_grade)),
+        Column("grade", "Final grade", lambda r: grade(r.grade)),
+        Column("completeness", "Complete", lambda r: f"{r.completeness}%", align_right=True),
+        Column("submitted_at", "Submitted", lambda r: _when(r.submitted_at)),
+        Column("", "Waiting", lambda r: describe_waiting(r.waiting_hours)),
+        Column("", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),
+    )
 
 
-QUEUE_COLUMNS: tuple[Column, ...] = (
-    Column(RISK_SORT, "Risk and flags", _flags_text),
-    Column("victim_name", "Victim", lambda r: r.victim_name or "(not entered)"),
-    Column(
-        "incident_date", "Incident date", lambda r: display_date(r.incident_date) if r.incident_date else ""
-    ),
-    Column("owner", "Officer", lambda r: r.owner_name),
-    Column(
-        "yes_count", "DASH yes", lambda r: "" if r.yes_count is None else str(r.yes_count), align_right=True
-    ),
-    Column("", "Officer's grade", lambda r: _grade(r.officer_grade)),
-    Column("grade", "Final grade", lambda r: _grade(r.grade)),
-    Column("completeness", "Complete", lambda r: f"{r.completeness}%", align_right=True),
-    Column("submitted_at", "Submitted", lambda r: _when(r.submitted_at)),
-    Column("", "Waiting", lambda r: describe_waiting(r.waiting_hours)),
-    Column("", "Status", lambda r: STATUS_LABELS.get(str(r.status), str(r.status))),
-)
 FLAGS_COLUMN = 0
 SUBMITTED_COLUMN = 8
 RISK_COLUMN = 0  # the default sort: highest risk first, then the longest wait (issue 20)
@@ -96,11 +102,10 @@ class QueueModel(RecordListModel):
     ) -> Any:
         row = self.record_at(index.row()) if index.isValid() else None
         if isinstance(row, QueueRow) and index.column() == FLAGS_COLUMN and row.flags:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                urgent = any(f in URGENT_FLAGS for f in row.flags)
-                return QColor("#b42318") if urgent else QColor("#8a5a00")
+            if role == Qt.ItemDataRole.ForegroundRole:  # urgent flags (the form says which) in red
+                return QColor("#b42318") if row.urgent else QColor("#8a5a00")
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "\n".join(flag_label(f) for f in row.flags)
+                return "\n".join(row.flag_labels)
         if role == Qt.ItemDataRole.ToolTipRole and isinstance(row, QueueRow) and RESUBMITTED in row.flags:
             return f"Resubmitted after {row.return_rounds} return(s)"
         return super().data(index, role)
@@ -187,7 +192,7 @@ class ReviewQueueTab(QWidget):
             self._fetch,
             self._count,
             query=RecordQuery(sort=RISK_SORT, descending=True, mine_only=False),
-            columns=QUEUE_COLUMNS,
+            columns=queue_columns(self.queue.vocabulary()),
         )
         self.table = QTableView(self)
         self.table.setObjectName("reviewQueueTable")

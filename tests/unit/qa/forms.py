@@ -7,7 +7,12 @@ QA_FORM = r"""
 id: qa
 version: "1"
 title: 124Q QA test form
-options: {part_a_source: true}
+options:
+  part_a_source: true
+  flags:
+    high_without_marac: {label: "High risk without MARAC referral", urgent: true}
+    children_without_merlin: {label: "Children without Merlin PAC reference", urgent: true}
+    potential_escalation: {label: "Potential escalation", urgent: false}
 constants:
   high_floor: 3
   escalation_incidents: 3

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dsvdesk.engine.loader import load_form_text
+from dsvdesk.engine.vocabulary import vocabulary_of
 from dsvdesk.reporting.dashboard import (
     EMPTY_MESSAGE,
     CohortRow,
@@ -22,6 +24,7 @@ from dsvdesk.reporting.dashboard import (
 )
 from dsvdesk.store import InvalidInput, PermissionDenied
 from tests.unit.qa.conftest import QaStation
+from tests.unit.qa.forms import QA_FORM
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
@@ -93,7 +96,9 @@ def march(qa: QaStation) -> dict[str, str]:
 
 
 def test_figures_match_the_hand_count(qa: QaStation, march: dict[str, str]) -> None:
-    board = compute_dashboard(qa.store, qa["sup1"], MARCH, form_id="qa", tz=dt.UTC)
+    board = compute_dashboard(
+        qa.store, qa["sup1"], MARCH, form_id="qa", vocabulary=vocabulary_of(qa.spec), tz=dt.UTC
+    )
     got = {f.key: f.value for f in board.figures}
     assert got == {
         "lifecycle.started": 6,
@@ -143,13 +148,20 @@ def test_a_period_boundary_is_a_calendar_day_in_the_given_time_zone(
 ) -> None:
     # F was started at 23:59 UTC on 31 March: 00:59 on 1 April in London (BST).
     london = dt.timezone(dt.timedelta(hours=1))
-    board = compute_dashboard(qa.store, qa["sup1"], MARCH, form_id="qa", tz=london)
+    board = compute_dashboard(
+        qa.store, qa["sup1"], MARCH, form_id="qa", vocabulary=vocabulary_of(qa.spec), tz=london
+    )
     assert march["F"] not in board.figure("lifecycle.started").record_ids
 
 
 def test_an_empty_period_says_so(qa: QaStation, march: dict[str, str]) -> None:
     board = compute_dashboard(
-        qa.store, qa["sup1"], Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)), form_id="qa", tz=dt.UTC
+        qa.store,
+        qa["sup1"],
+        Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31)),
+        form_id="qa",
+        vocabulary=vocabulary_of(qa.spec),
+        tz=dt.UTC,
     )
     assert board.message == EMPTY_MESSAGE
     assert board.value("lifecycle.started") == 0
@@ -161,13 +173,13 @@ def test_an_empty_period_says_so(qa: QaStation, march: dict[str, str]) -> None:
 def test_only_supervisors(qa: QaStation, march: dict[str, str]) -> None:
     for username in ("off1", "admin"):
         with pytest.raises(PermissionDenied):
-            compute_dashboard(qa.store, qa[username], MARCH, form_id="qa")
+            compute_dashboard(qa.store, qa[username], MARCH, form_id="qa", vocabulary=vocabulary_of(qa.spec))
 
 
 def test_the_read_is_logged_once_without_personal_data(qa: QaStation, march: dict[str, str]) -> None:
     with qa.store.read() as conn:
         before = conn.execute("SELECT max(id) FROM audit_events").fetchone()[0]
-    compute_dashboard(qa.store, qa["sup2"], MARCH, form_id="qa", tz=dt.UTC)
+    compute_dashboard(qa.store, qa["sup2"], MARCH, form_id="qa", vocabulary=vocabulary_of(qa.spec), tz=dt.UTC)
     with qa.store.read() as conn:
         rows = conn.execute(
             "SELECT event, username, record_id, detail FROM audit_events WHERE id > ?", (before,)
@@ -267,7 +279,10 @@ def test_figures_hold_together(raw: list, raw_events: list) -> None:  # type: ig
         )
     base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     events = [(f"r{r}", e, 1, (base + dt.timedelta(hours=h)).isoformat()) for r, e, h in raw_events]
-    figures = {f.key: f for f in compute_figures(rows, events)}
+    figures = {
+        f.key: f
+        for f in compute_figures(rows, events, vocabulary=vocabulary_of(load_form_text(QA_FORM, "qa.yaml")))
+    }
     started, submitted, approved = (
         figures[f"lifecycle.{k}"].value for k in ("started", "submitted", "approved")
     )
