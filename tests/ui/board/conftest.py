@@ -27,6 +27,7 @@ id: inv
 version: "1"
 title: Investigation (board UI test form)
 options: {part_a_source: true}
+constants: {marac_yes_threshold: 14, local_band_medium_from: 10, age_band_floors: [16, 36, 61]}
 columns:
   victim_name: victim_name
   victim_dob: victim_dob
@@ -54,12 +55,12 @@ sections:
           - {id: victim_name, type: text, label: Victim}
           - {id: victim_dob, type: date, label: DOB}
           - {id: incident_date, type: date, label: Incident date}
-          - {id: grade, type: choice, label: Grade, choices: [standard, medium, high]}
+          - {id: grade, type: choice, label: Grade, choices: [standard, medium, high], tags: [{review: grade}]}
           - {id: yes_count, type: integer, label: Yes answers}
           - {id: children_count, type: integer, label: Children}
           - {id: merlin_missing, type: integer, label: Merlin missing}
           - {id: marac_referral_date, type: date, label: MARAC referral}
-          - {id: marac_criteria, type: multichoice, label: Criteria, choices: [visible_high_risk, professional_judgement, potential_escalation, repeat]}
+          - {id: marac_criteria, type: multichoice, label: Criteria, choices: [visible_high_risk, professional_judgement, potential_escalation, repeat], tags: [{vocabulary: marac_criteria}]}
           - {id: hbv_flag, type: yesno, label: HBV}
           - {id: arrested, type: yesno, label: Arrested}
           - {id: victim_sex, type: choice, label: Sex, choices: [female, male]}
