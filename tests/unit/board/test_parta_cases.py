@@ -28,6 +28,7 @@ from dsvdesk.reporting.parta import (
 )
 from dsvdesk.reporting.queries import ReportingRow
 from dsvdesk.store import Store
+from tests.unit.board.fixtures import FORM_124D, VOCABULARY
 from tests.unit.board.test_report_pdf import pdf_text
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -69,7 +70,7 @@ ROWS = [
 
 
 def test_case_figures_are_counted_from_rows() -> None:
-    part_a = compute_part_a(ROWS, PERIOD)
+    part_a = compute_part_a(ROWS, PERIOD, vocabulary=VOCABULARY)
     assert (part_a.police_involved, part_a.counter_allegations) == (2, 1)
     assert (part_a.multiple_victims, part_a.multiple_perpetrators) == (1, 1)
     assert (part_a.hbv_flagged, part_a.forced_marriage) == (2, 2), "counted apart: r3 counts in both"
@@ -78,11 +79,11 @@ def test_case_figures_are_counted_from_rows() -> None:
 
 
 def test_each_case_figure_carries_its_definition() -> None:
-    by_key = {f.key: f for f in compute_part_a(ROWS, PERIOD).figures()}
+    by_key = {f.key: f for f in compute_part_a(ROWS, PERIOD, vocabulary=VOCABULARY).figures()}
     for key in CASE_KEYS:
         assert by_key[key].definition == CASE_DEFINITIONS[key]
         assert by_key[key].computed
-    as_json = {f["key"]: f for f in compute_part_a(ROWS, PERIOD).to_json()["figures"]}
+    as_json = {f["key"]: f for f in compute_part_a(ROWS, PERIOD, vocabulary=VOCABULARY).to_json()["figures"]}
     assert as_json["cases.police_involved"]["definition"].startswith(
         "Approved records in the period where the victim"
     )
@@ -91,7 +92,7 @@ def test_each_case_figure_carries_its_definition() -> None:
 
 def test_entered_figures_stay_possible_and_apart() -> None:
     entered = [EnteredFigure("Police officers involved (DPS count)", "4", "DPS case list")]
-    part_a = compute_part_a(ROWS, PERIOD, entered)
+    part_a = compute_part_a(ROWS, PERIOD, entered, vocabulary=VOCABULARY)
     kinds = {f["key"]: f["kind"] for f in part_a.to_json()["figures"]}
     assert kinds["cases.police_involved"] == "computed"
     assert kinds["entered.police_officers_involved_dps_count"] == "entered"
@@ -107,13 +108,13 @@ def test_new_criterion_is_a_part_a_criterion() -> None:
     referred = row(
         8, marac_referral_date="2026-03-03", marac_criteria=["hbv_forced_marriage", "potential_escalation"]
     )
-    part_a = compute_part_a([referred], PERIOD)
+    part_a = compute_part_a([referred], PERIOD, vocabulary=VOCABULARY)
     assert part_a.marac_by_criterion["hbv_forced_marriage"] == 1
     assert part_a.figure_map()["marac.hbv_forced_marriage"] == "1"
 
 
 def test_the_part_a_pdf_shows_the_figures_and_their_definitions(tmp_path: Path) -> None:
-    part_a = compute_part_a(ROWS, PERIOD)
+    part_a = compute_part_a(ROWS, PERIOD, vocabulary=VOCABULARY)
     header = ReportHeader("0b4c7d6e-1111-4222-8333-444455556666", 1, borough="Islington", period=PERIOD)
     text = pdf_text(render_part_a_pdf(part_a, header, document_date=datetime(2026, 7, 1, 9, 0)), tmp_path)
     for needle in (
@@ -188,7 +189,7 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_part_a_from_real_124d_records(station: Path) -> None:
     with Store.open(station) as store:
         session = store.login("sup1", PASSWORD)
-        fast = part_a_from_store(store, session, PERIOD, form_id="124d")
+        fast = part_a_from_store(store, session, PERIOD, spec=FORM_124D)
         rows = queries.fetch_period_rows(
             store,
             session,
@@ -214,4 +215,6 @@ def test_part_a_from_real_124d_records(station: Path) -> None:
     )
     assert (fast.hbv_flagged, fast.forced_marriage) == (0, 1)
     assert fast.marac_by_criterion["hbv_forced_marriage"] == 1
-    assert fast.to_json() == compute_part_a(rows, PERIOD).to_json(), "the grouped read agrees with the rows"
+    assert fast.to_json() == compute_part_a(rows, PERIOD, vocabulary=VOCABULARY).to_json(), (
+        "the grouped read agrees with the rows"
+    )
