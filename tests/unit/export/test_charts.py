@@ -15,7 +15,6 @@ from dsvdesk.export import charts
 from dsvdesk.reporting.parta import compute_part_a
 from tests.unit.board.fixtures import PERIOD, VOCABULARY, Row, build_rows
 
-
 # The middle of 124D's three grades (the form orders them; charts colour by rank).
 MEDIUM = charts.grade_colour(VOCABULARY.grade_values.index("medium"), len(VOCABULARY.grade_values))
 
