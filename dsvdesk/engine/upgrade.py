@@ -11,6 +11,7 @@ Pure: no Qt, no SQL. The store saves the result (`Store.upgrade_record`), as one
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -338,6 +339,7 @@ def report_lines(report: UpgradeReport | FormDiff, spec: FormSpec | None = None)
     ]
     if isinstance(report, UpgradeReport):
         lines.append(f"Kept: {len(report.kept)} answer(s).")
+        lines += textwrap.wrap(", ".join(report.kept), width=100, initial_indent="  ", subsequent_indent="  ")
         lines.append(f"Dropped: {len(report.dropped)} answer(s).")
         lines += [f"  - {d.describe()}" for d in report.dropped]
         lines.append(f"New questions that need an answer: {len(report.needs_answer)}.")

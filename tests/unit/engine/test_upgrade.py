@@ -152,6 +152,8 @@ def test_report_lines_are_plain_words() -> None:
     text = "\n".join(lines)
     assert "version 2026.1 -> 2027.1" in text
     assert "Dropped: 5 answer(s)." in text
+    kept_text = " ".join(line.strip() for line in lines[2 : lines.index("Dropped: 5 answer(s).")])
+    assert kept_text.split(", ")[:2] == ["cad_ref", "incident_date"], "every kept answer is named"
     assert "  - victim_email: question removed (Email address)" in text
     assert "  - dash_weapons_access: type changed (yesno_dk -> yesno)" in text
     assert "  - victim_nationality (Nationality)" in text
