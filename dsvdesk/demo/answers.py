@@ -128,7 +128,9 @@ def _findings_on(spec: FormSpec, answers: Mapping[str, Any], question_id: str) -
     ]
 
 
-_LAST_EVALUATION: list[Any] = []  # [spec, answers, findings] of the last _findings_on evaluation
+# [spec, a copy of the answers, findings] of the last _findings_on evaluation. A shallow copy is enough:
+# the demo replaces answers, it never changes a list or item in place.
+_LAST_EVALUATION: list[Any] = []
 
 
 def grade_for(
@@ -154,9 +156,9 @@ def grade_for(
 
 
 def _criteria_for(spec: FormSpec, criteria_q: Question, answers: dict[str, Any], *, judged: bool) -> None:
-    """The MARAC criteria an officer ticks: those the form's rules ask for (each tick kept only if it
-    leaves fewer findings, in the form's order), and, for a grade raised to the top by professional judgement with none of
-    those, the first criterion no rule ties to the answers (the judgement one)."""
+    """The MARAC criteria an officer ticks: those the form's rules ask for (each tick, in the form's
+    order, kept only if it leaves fewer findings) and, for a grade raised to the top by professional
+    judgement with none of those, the first criterion no rule names (the judgement one)."""
     values = [c.value for c in criteria_q.choices]
     chosen: list[str] = []
     found = _findings_on(spec, answers, criteria_q.id)
