@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         lock.triggered.connect(self.lock)
         file_menu.addAction(lock)
         sign_out = QAction("Sign &out", self)
+        sign_out.setShortcut(QKeySequence("Ctrl+Shift+L"))  # beside Lock (Ctrl+L): hand the PC over
         sign_out.triggered.connect(self.sign_out)
         file_menu.addAction(sign_out)
         quit_action = QAction("&Quit", self)

@@ -337,7 +337,9 @@ class BoardReportView(RecordView):
             self.wizard.visited.update(self.wizard.visible_page_ids())
             self.wizard.rebase(self.wizard.answers())
             titles = {p.id: p.title for p in self.record.spec.pages}
-            chosen = ProblemsDialog.ask(self, errors, titles)
+            chosen = ProblemsDialog.ask(
+                self, errors, titles, title="Not ready to export", before="exporting the board pack"
+            )
             if chosen is not None:
                 self.wizard.jump_to_finding(chosen)
             return

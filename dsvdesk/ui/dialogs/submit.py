@@ -67,10 +67,18 @@ class SubmitDialog(MarkedDialog):
 class ProblemsDialog(MarkedDialog):
     """The completeness errors that stop submission; choosing one (click or Enter) goes to its question."""
 
-    def __init__(self, parent: QWidget | None, findings: Sequence[Any], page_titles: dict[str, str]) -> None:
-        super().__init__(parent, "Not ready to submit")
+    def __init__(
+        self,
+        parent: QWidget | None,
+        findings: Sequence[Any],
+        page_titles: dict[str, str],
+        *,
+        title: str = "Not ready to submit",
+        before: str = "submitting",
+    ) -> None:
+        super().__init__(parent, title)
         count = len(findings)
-        self.add_heading(f"{count} thing{'s' if count != 1 else ''} to fix before submitting")
+        self.add_heading(f"{count} thing{'s' if count != 1 else ''} to fix before {before}")
         hint = QLabel("Choose one to go straight to the question (Enter or double-click).", self)
         hint.setWordWrap(True)
         self.body.addWidget(hint)
@@ -99,8 +107,17 @@ class ProblemsDialog(MarkedDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, parent: QWidget | None, findings: Sequence[Any], page_titles: dict[str, str]) -> Any:
-        """The finding chosen to jump to, or None."""
-        dialog = cls(parent, findings, page_titles)
+    def ask(
+        cls,
+        parent: QWidget | None,
+        findings: Sequence[Any],
+        page_titles: dict[str, str],
+        *,
+        title: str = "Not ready to submit",
+        before: str = "submitting",
+    ) -> Any:
+        """The finding chosen to jump to, or None. ``title``/``before`` word it for the action blocked
+        (the board wizard says "exporting the board pack", not the officer's "submitting")."""
+        dialog = cls(parent, findings, page_titles, title=title, before=before)
         dialog.exec()
         return dialog.chosen

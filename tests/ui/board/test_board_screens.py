@@ -234,8 +234,11 @@ def test_an_incomplete_report_is_not_exported(
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     shown: list[list[str]] = []
 
-    def problems(cls: type, parent: object, findings: list, titles: dict[str, str]) -> object:
+    wording: list[tuple[str, str]] = []
+
+    def problems(cls: type, parent: object, findings: list, titles: dict[str, str], **kw: str) -> object:
         shown.append([f.message for f in findings])
+        wording.append((kw.get("title", ""), kw.get("before", "")))
         return findings[0]  # the supervisor chooses the first: the wizard goes there
 
     monkeypatch.setattr(ProblemsDialog, "ask", classmethod(problems))
@@ -250,6 +253,8 @@ def test_an_incomplete_report_is_not_exported(
     qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
     view = current_report(window)
     assert view.record_id == report_id and shown
+    # the board's words, not the officer's "submitting" (issue 20 item 11)
+    assert wording == [("Not ready to export", "exporting the board pack")]
     assert any("period" in m.lower() or "B1" in m for m in shown[0])
     assert view.wizard.current_page_id == "report_header"  # jumped to the first problem
     assert not any(tmp_path.iterdir()) or not list(tmp_path.rglob("*.zip"))
