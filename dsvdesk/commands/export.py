@@ -1,5 +1,5 @@
 """`dsvdesk export` (a record's signed PDF + the station CA, as a logged disclosure) and
-`dsvdesk verify` (check the signatures of a PDF, or of a board pack via dsvdesk.reporting.pack).
+`dsvdesk verify` (check the signatures of a PDF, or of a board pack via dsvdesk.export.board_pack).
 
 The export rules (safe file names `<URN or UUID>_<form>_r<revision>.pdf`, atomic writes, never
 overwriting without `--overwrite`, station_ca.pem beside the PDF, the disclosure audit event) live in
@@ -194,10 +194,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_pack(path: Path, args: argparse.Namespace) -> int:
-    """Board packs are checked by `dsvdesk.reporting.pack.verify_pack(path, trust_roots)`, which returns an
+    """Board packs are checked by `dsvdesk.export.board_pack.verify_pack(path, trust_roots)`, which returns an
     object with `describe() -> list[str]` and `all_good` like `PdfVerification` (docs/architecture.md)."""
     try:
-        pack = importlib.import_module("dsvdesk.reporting.pack")
+        pack = importlib.import_module("dsvdesk.export.board_pack")
     except ImportError:
         pack = None
     verify_pack = getattr(pack, "verify_pack", None)

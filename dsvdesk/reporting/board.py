@@ -25,7 +25,8 @@ from dsvdesk.export.report_pdf import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from dsvdesk.reporting.pack import PackResult, PackVerification
+    from dsvdesk.export.board_pack import PackVerification
+    from dsvdesk.reporting.pack import PackResult
     from dsvdesk.reporting.parta import PartA, Period
     from dsvdesk.store.models import Session
 
@@ -295,7 +296,8 @@ def export_and_verify(
 ) -> ExportOutcome:
     """Export the pack (the core checks, computes, signs, logs the disclosure, writes), then verify the
     zip against the station CA held in the database (not the CA file inside the pack)."""
-    from dsvdesk.reporting.pack import export_board_pack, verify_pack
+    from dsvdesk.export.board_pack import verify_pack
+    from dsvdesk.reporting.pack import export_board_pack
     from dsvdesk.store import Store, pki
 
     store = Store.open(db_path)

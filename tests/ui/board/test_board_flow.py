@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from dsvdesk.export.board_pack import (
+    PART_B,
+    verify_pack,
+)
 from dsvdesk.reporting.board import paragraphs_question
-from dsvdesk.reporting.pack import BOARD_RECIPIENT, PACK_JUSTIFICATION, PART_B, verify_pack
+from dsvdesk.reporting.pack import (
+    BOARD_RECIPIENT,
+    PACK_JUSTIFICATION,
+)
 from dsvdesk.ui import messages
 from dsvdesk.ui.board import BoardReportView, FigurePickerDialog, PackExportDialog, PackRequest
 from dsvdesk.ui.board.report_view import FIGURE_BUTTON

@@ -11,6 +11,16 @@ from typing import Any
 
 import pytest
 
+from dsvdesk.export.board_pack import (
+    CA_FILE,
+    MANIFEST,
+    PART_A_CSV,
+    PART_A_PDF,
+    PART_B,
+    PackError,
+    embedded_manifest,
+    verify_pack,
+)
 from dsvdesk.export.report_pdf import (
     BoardReport,
     ReportHeader,
@@ -19,15 +29,7 @@ from dsvdesk.export.report_pdf import (
     ReportSection,
 )
 from dsvdesk.reporting.pack import (
-    CA_FILE,
-    MANIFEST,
-    PART_A_CSV,
-    PART_A_PDF,
-    PART_B,
-    PackError,
     build_pack_files,
-    embedded_manifest,
-    verify_pack,
     write_pack,
 )
 from dsvdesk.reporting.parta import EnteredFigure, compute_part_a

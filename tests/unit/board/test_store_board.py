@@ -20,16 +20,18 @@ from dsvdesk.engine.loader import load_form, load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.engine.vocabulary import vocabulary_of
 from dsvdesk.errors import ExitCode, PermissionDenied
-from dsvdesk.reporting import queries
-from dsvdesk.reporting.pack import (
-    PACK_JUSTIFICATION,
+from dsvdesk.export.board_pack import (
     PART_A_PDF,
     PART_B,
     PackError,
+    verify_pack,
+)
+from dsvdesk.reporting import queries
+from dsvdesk.reporting.pack import (
+    PACK_JUSTIFICATION,
     export_board_pack,
     part_a_from_store,
     part_a_source_form,
-    verify_pack,
 )
 from dsvdesk.reporting.parta import COLUMNS, Period, compute_part_a
 from dsvdesk.reporting.queries import ReportingRow

@@ -172,9 +172,9 @@ def test_packs_are_dispatched_to_the_pack_verifier(
         calls.append((path, trust_roots))
         return Result()
 
-    fake = types.ModuleType("dsvdesk.reporting.pack")
+    fake = types.ModuleType("dsvdesk.export.board_pack")
     fake.verify_pack = verify_pack  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, "dsvdesk.reporting.pack", fake)
+    monkeypatch.setitem(__import__("sys").modules, "dsvdesk.export.board_pack", fake)
     pack = tmp_path / "board.zip"
     pack.write_bytes(b"PK")
     assert main(["verify", str(pack), "--db", str(tmp_path / "none.sqlite3")]) == 0
