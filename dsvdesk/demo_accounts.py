@@ -48,7 +48,7 @@ def demo_accounts_in(conn: sqlite3.Connection) -> list[DemoAccount]:
     """The demo accounts recorded in a database (empty for any database the demo did not make)."""
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", (DEMO_ACCOUNTS_SETTING,)).fetchone()
-    except sqlite3.Error:
+    except Exception:
         return []
     if row is None:
         return []

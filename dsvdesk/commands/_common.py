@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PASSWORD_ENV = "DSVDESK_PASSWORD"  # noqa: S105 - the variable's name, not a password
 NEW_PASSWORD_ENV = "DSVDESK_NEW_PASSWORD"  # noqa: S105 - the variable's name, not a password
+RECOVERY_KEY_ENV = "DSVDESK_RECOVERY_KEY"
 MAX_ANSWERS_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -38,9 +39,12 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 def open_store(args: argparse.Namespace, *, create: bool = False) -> Iterator[Store]:
     """The Store at ``--db`` / ``$DSVDESK_DB`` / the default path, closed afterwards."""
     from dsvdesk.cli import db_path
-    from dsvdesk.store import Store
+    from dsvdesk.store import Store, convert
 
     store = Store.open(db_path(args), create=create)
+    notice = convert.take_notice(store.path)
+    if notice:  # a DSVDesk 0.1 database was just encrypted: its recovery key is shown this once
+        print(notice, file=sys.stderr)
     try:
         yield store
     finally:
@@ -74,6 +78,18 @@ def read_password(username: str) -> str:
             f"A password is needed for {username}: set ${PASSWORD_ENV} or run the command in a terminal."
         )
     return getpass.getpass(f"Password for {username}: ")
+
+
+def read_recovery_key() -> str:
+    """``$DSVDESK_RECOVERY_KEY`` for scripts, else a hidden prompt."""
+    text = os.environ.get(RECOVERY_KEY_ENV)
+    if text is not None:
+        return text
+    if not _interactive():
+        raise UserFacingError(
+            f"The station recovery key is needed: set ${RECOVERY_KEY_ENV} or run the command in a terminal."
+        )
+    return getpass.getpass("Station recovery key: ")
 
 
 def read_new_password(username: str, *, env: str = NEW_PASSWORD_ENV) -> str:

@@ -18,6 +18,7 @@ from dsvdesk.commands._common import (
     print_json,
     read_new_password,
     read_password,
+    read_recovery_key,
     sign_in,
 )
 from dsvdesk.errors import Conflict, ExitCode, PermissionDenied, UsageError
@@ -122,9 +123,26 @@ def register(subparsers: Any) -> None:
     )
     restore.add_argument("file", type=Path, metavar="FILE")
     restore.add_argument("--force", action="store_true", help="replace even a database with newer activity")
-    add_user_option(restore, "an admin of the backed-up station")
+    restore.add_argument(
+        "--recovery-key",
+        action="store_true",
+        help="open the backup with the station recovery key ($DSVDESK_RECOVERY_KEY or a prompt) instead of "
+        "a password",
+    )
+    restore.add_argument("--user", metavar="USERNAME", help="an admin of the backed-up station")
     add_common(restore)
     restore.set_defaults(handler=run_restore)
+
+    recover = subparsers.add_parser(
+        "recover",
+        help="set a new sign-in password for an account with the station recovery key",
+        description="When every admin password is lost: the station recovery key (printed at init; "
+        "$DSVDESK_RECOVERY_KEY or a prompt) opens the database and USERNAME gets a new password "
+        "($DSVDESK_NEW_PASSWORD or a prompt). Signing keys protected by the lost password stay locked.",
+    )
+    recover.add_argument("username", metavar="USERNAME")
+    add_common(recover)
+    recover.set_defaults(handler=run_recover)
 
 
 def _date(text: str | None, flag: str) -> dt.date | None:
@@ -148,7 +166,13 @@ def run_init(args: argparse.Namespace) -> int:
         if store.is_initialised():
             raise Conflict(f"The database {store.path} is already set up; nothing was changed.")
         user = store.init_station(args.station, args.admin, args.full_name or args.admin, password)
+        recovery = store.take_recovery_key()
         print(f"Station {user.station!r} set up in {store.path}; admin account {user.username!r} created.")
+        print(
+            "The database is encrypted. The station's recovery key (print it or write it down, give it to the "
+            "force's ICT and keep it off this PC; it is not stored anywhere and is not shown again):\n\n"
+            f"    {recovery}\n"
+        )
     return 0
 
 
@@ -258,7 +282,26 @@ def run_restore(args: argparse.Namespace) -> int:
     from dsvdesk.store import restore
 
     target = db_path(args)
-    password = read_password(args.user)
-    restore(args.file, target, admin_username=args.user, admin_password=password, force=args.force)
+    if args.recovery_key:
+        recovery = read_recovery_key()
+        restore(
+            args.file, target, admin_username="", admin_password=None, recovery_key=recovery, force=args.force
+        )
+    else:
+        if not args.user:
+            raise UserFacingError("Give --user ADMIN (an admin of the backed-up station), or --recovery-key.")
+        password = read_password(args.user)
+        restore(args.file, target, admin_username=args.user, admin_password=password, force=args.force)
     print(f"Restored {target} from {args.file}.")
+    return 0
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    recovery = read_recovery_key()
+    with open_store(args) as store:
+        if not store.is_initialised():
+            raise UserFacingError(f"The database {store.path} is not set up; there is nothing to recover.")
+        new_password = read_new_password(args.username)
+        store.recover_account(recovery, args.username, new_password)
+    print(f"{args.username!r} can sign in with the new password.")
     return 0

@@ -71,24 +71,39 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _is_demo_database(path: Path) -> bool:
-    """Only a database holding the demo accounts setting may be deleted by --fresh."""
-    import sqlite3
-
-    from dsvdesk.demo_accounts import demo_accounts_in
+    """Only a database whose key file lists the demo accounts may be deleted by --fresh."""
+    from dsvdesk.errors import UserFacingError
+    from dsvdesk.store import keys
 
     try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
+        keyfile = keys.KeyFile.load(path.absolute())
+    except UserFacingError:
         return False
-    try:
-        return bool(demo_accounts_in(conn))
-    finally:
-        conn.close()
+    return keyfile is not None and bool(keyfile.demo_accounts)
+
+
+def _sign_in_to_demo(path: Path) -> None:
+    """An existing demo database is encrypted like any other: sign in with its (public) demo admin
+    account so that this process can open it. Any other database is refused: its passwords are not ours."""
+    from dsvdesk.store import Store, keys
+
+    keyfile = keys.KeyFile.load(path.absolute())
+    admin = next((a for a in (keyfile.demo_accounts if keyfile else []) if a.get("role") == "admin"), None)
+    if admin is None:
+        raise DemoRefused(
+            f"{path} is not a demo database, so demo records are not added to it. Choose another file with --db."
+        )
+    with Store.open(path) as store:
+        store.login(admin.get("username", ""), admin.get("password", ""))
 
 
 def _remove_database(path: Path) -> None:
+    from dsvdesk.store import keys
+
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    keys.keyfile_path(path.absolute()).unlink(missing_ok=True)
+    keys.forget(path.absolute())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,11 +148,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     spec = _bulk_form()
-    if not path.exists():
-        from dsvdesk.store import Store
+    from dsvdesk.store import Store
 
+    if not path.exists():
         with Store.open(path, create=True) as store:
             demo.create_demo_station(store)
+    else:
+        _sign_in_to_demo(path)
     print(f"Adding {args.records:,} records to {path} ...", file=sys.stderr)
     bulk = demo.bulk_insert_records(
         path, spec, count=args.records, seed=args.seed, today=today, owners=tuple(args.owner), progress=say

@@ -3,7 +3,8 @@
 Each event's ``hash`` is the sha256 of its canonical JSON, which includes its id and the previous
 event's hash; the head table holds the newest id and hash. Editing, deleting, inserting or reordering
 any row therefore breaks the chain, even when done with the no-update/no-delete triggers dropped.
-No personal data is copied in: answers appear only as the sha256 of their value.
+No personal data is copied in: answers appear only as a keyed digest of their value (HMAC-SHA256 under a
+secret kept in the encrypted database, migration 0006), and the CSV export leaves even that out.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -46,6 +48,7 @@ APPROVED = "approved"
 AMENDED = "amended"
 BACKUP = "backup"
 RESTORED = "restored"
+ENCRYPTED = "database_encrypted"  # a DSVDesk 0.1 plaintext database converted (store/convert.py)
 
 LIFECYCLE_EVENTS = (COLLECTION, SUBMITTED, RETURNED, APPROVED, AMENDED)
 
@@ -67,9 +70,17 @@ COLUMNS = (  # of audit_events, in table order
 )
 
 
-def value_hash(value: Any) -> str:
-    """sha256 of a value's canonical JSON: proves what was saved without copying it into the log."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+def value_hash(value: Any, secret: bytes) -> str:
+    """HMAC-SHA256 of a value's canonical JSON under the database's own secret (``value_secret``):
+    proves what was saved without copying it into the log, and — unlike a plain hash — cannot be
+    reversed by hashing likely answers (a date of birth, a surname, "yes") without that secret."""
+    return hmac.new(secret, canonical_json(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def value_secret(conn: sqlite3.Connection) -> bytes:
+    """The key of ``value_hash`` (migration 0006), kept inside the encrypted database."""
+    row = conn.execute("SELECT key FROM audit_value_key WHERE id = 1").fetchone()
+    return bytes(row[0])
 
 
 def canonical_json(value: Any) -> str:
@@ -294,10 +305,18 @@ def _csv_safe(value: Any) -> str:
     return text
 
 
+# What an export carries: every column but the value digest and the chain hashes. A digest of an
+# answer — and a chain hash, which covers it — could be matched against guessed answers (events of a
+# converted 0.1 database carry plain sha256 digests); the chain is checked where it is kept, by
+# `dsvdesk audit verify`.
+EXPORT_COLUMNS = tuple(c for c in COLUMNS if c not in ("value_sha256", "prev_hash", "hash"))
+
+
 def export_csv(
     conn: sqlite3.Connection, out: Path, date_from: dt.date | None, date_to: dt.date | None
 ) -> int:
-    """Write events (inclusive dates, UTC) to ``out`` atomically; returns how many were written."""
+    """Write events (inclusive dates, UTC) to ``out`` atomically (``EXPORT_COLUMNS``: nothing an answer
+    can be recovered from); returns how many were written."""
     where: list[str] = []
     params: list[str] = []
     if date_from is not None:
@@ -306,7 +325,7 @@ def export_csv(
     if date_to is not None:
         where.append("at < ?")
         params.append(_day_start(date_to + dt.timedelta(days=1)))
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_events"  # noqa: S608 - fixed column names
+    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit_events"  # noqa: S608 - fixed column names
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id"
@@ -323,7 +342,7 @@ def export_csv(
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(COLUMNS)
+                writer.writerow(EXPORT_COLUMNS)
                 for row in conn.execute(sql, params):
                     writer.writerow([_csv_safe(v) for v in row])
                     written += 1

@@ -11,7 +11,7 @@ from typing import Any
 
 from dsvdesk.store import audit, db
 from dsvdesk.store import settings as settings_mod
-from dsvdesk.store.errors import PermissionDenied
+from dsvdesk.store.errors import PermissionDenied, StorageUnavailable
 from dsvdesk.store.models import Role, Session, User
 
 Clock = Callable[[], dt.datetime]
@@ -60,8 +60,18 @@ class StoreBase:
     store's own modules."""
 
     path: Path
-    _conn: sqlite3.Connection
+    _connection: sqlite3.Connection | None  # None until someone signs in (the key is not known yet)
     _clock: Clock
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise StorageUnavailable(
+                f"The database {self.path} is encrypted; sign in with a DSVDesk account to open it.",
+                path=str(self.path),
+                reason="signed_out",
+            )
+        return self._connection
 
     def now(self) -> dt.datetime:
         """The store's clock (UTC)."""
@@ -97,6 +107,15 @@ class StoreBase:
             username=user.username if user else fields.pop("username", None),
             **fields,
         )
+
+    def _value_hash(self, value: Any) -> str:
+        """The audit digest of an answer (keyed with this database's secret, read once per Store)."""
+        secret: bytes | None = getattr(self, "_audit_value_secret", None)
+        if secret is None:
+            with self._read() as conn:
+                secret = audit.value_secret(conn)
+            self._audit_value_secret = secret
+        return audit.value_hash(value, secret)
 
     def _settings(self) -> settings_mod.Settings:
         with self.read() as conn:

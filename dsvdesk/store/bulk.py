@@ -327,7 +327,7 @@ class BulkLoad:
                             "username": reviewer.username,
                             "record_id": record_id,
                             "revision": 1,
-                            "value_sha256": audit.value_hash(said),
+                            "value_sha256": self._store._value_hash(said),
                             "detail": {"round": 1, "questions": sorted(said)},
                         },
                     )
@@ -594,7 +594,7 @@ def _use_rollback_journal(conn: sqlite3.Connection, path: Path) -> bool:
     conn.execute("PRAGMA busy_timeout = 0")  # someone else has it open: do not wait, keep the WAL
     try:
         mode = str(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]).lower()
-    except sqlite3.OperationalError as exc:
+    except db.Errors as exc:
         log.storage.info("bulk load of %s stays in WAL mode (%s)", path.name, exc)
         mode = "wal"
     finally:
@@ -607,7 +607,7 @@ def _return_to_wal(conn: sqlite3.Connection, path: Path) -> None:
     mode again when it opens the database (``db.apply_pragmas``), so the worst case is a note in the log."""
     try:
         mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
-    except sqlite3.Error as exc:
+    except db.Errors as exc:
         mode = str(exc)
     if mode != "wal":
         log.storage.warning(
@@ -622,7 +622,9 @@ def insert_rows(
 ) -> None:
     """INSERT ``rows`` in order, as many per statement as :data:`PARAMETERS_PER_STATEMENT` (or SQLite's
     own limit, if lower) allows."""
-    parameters = min(PARAMETERS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    getlimit = getattr(conn, "getlimit", None)  # the SQLCipher binding has none: its limit is 32,766
+    limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else PARAMETERS_PER_STATEMENT
+    parameters = min(PARAMETERS_PER_STATEMENT, limit)
     per_statement = max(1, parameters // len(fields))
     for first in range(0, len(rows), per_statement):
         chunk = rows[first : first + per_statement]

@@ -1,4 +1,10 @@
-"""The SQLite connection: pragmas in one place, numbered migrations, transactions, error mapping.
+"""The SQLite connection: encryption, pragmas in one place, numbered migrations, transactions, error mapping.
+
+Every connection is an SQLCipher connection (``sqlcipher3``, DB-API like the stdlib ``sqlite3``) given
+the station's raw 256-bit key first (see ``keys``): the main file, its WAL and rollback journals are
+encrypted page by page, temporary tables and sorts stay in memory, freed pages are zeroed
+(``secure_delete``), and the files are owner-only. The stdlib ``sqlite3`` module is used only for type
+names (the two modules' connections have the same interface).
 
 Every sqlite3 error that escapes the store goes through :func:`map_error`: problems of the environment
 (not a database, locked, read-only, disk full, missing folder, corrupt file) become
@@ -7,14 +13,27 @@ Every sqlite3 error that escapes the store goes through :func:`map_error`: probl
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
+
+from sqlcipher3 import dbapi2 as driver  # type: ignore[import-untyped]
+
+__all__ = ["Error", "Errors", "driver"]
 
 from dsvdesk import log
+from dsvdesk.store import keys
 from dsvdesk.store.errors import StorageBug, StorageUnavailable
+
+# The errors of the SQLCipher binding (its own classes, not the stdlib sqlite3 ones): catch these.
+Error: type[Exception] = driver.Error
+Errors: tuple[type[Exception], ...] = (driver.Error, sqlite3.Error)
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 # SQLite primary result codes (https://www.sqlite.org/rescode.html) that mean "the environment".
 _SQLITE_PERM = 3
@@ -54,8 +73,9 @@ def _explain(path: Path, code: int, message: str) -> tuple[str, str]:
         )
     if code == _SQLITE_NOTADB:
         return "not_a_database", (
-            f"{path} is not a DSVDesk database (it is some other kind of file). Nothing in it was changed. "
-            "Check the path given with --db or DSVDESK_DB."
+            f"{path} cannot be read: it is not a DSVDesk database, or it is damaged, or it does not belong "
+            "with its key file. Nothing in it was changed. Check the path given with --db or DSVDESK_DB, or "
+            "restore the latest backup with `dsvdesk restore FILE`."
         )
     if code == _SQLITE_CORRUPT:
         return "corrupt", (
@@ -75,7 +95,7 @@ def _explain(path: Path, code: int, message: str) -> tuple[str, str]:
     return "", ""
 
 
-def map_error(exc: sqlite3.Error, path: Path) -> StorageUnavailable | StorageBug:
+def map_error(exc: Exception, path: Path) -> StorageUnavailable | StorageBug:
     """Sort an sqlite3 error into an environment problem (``StorageUnavailable``) or a bug."""
     code = getattr(exc, "sqlite_errorcode", None)
     text = str(exc).lower()
@@ -101,7 +121,7 @@ def translate_errors(path: Path) -> Iterator[None]:
     """Re-raise sqlite3 errors as ``StorageUnavailable`` / ``StorageBug``."""
     try:
         yield
-    except sqlite3.Error as exc:
+    except Errors as exc:
         raise map_error(exc, path) from exc
 
 
@@ -268,8 +288,12 @@ def apply_pragmas(conn: sqlite3.Connection, *, busy_timeout_ms: int = DEFAULT_BU
     """The one place connection settings are made.
 
     WAL lets readers continue while one writer commits; synchronous=FULL makes each commit durable
-    before it returns (an acknowledged autosave survives power loss); foreign keys are enforced."""
+    before it returns (an acknowledged autosave survives power loss); foreign keys are enforced.
+    Temporary tables, indexes and sorts stay in memory (nothing decrypted goes to a temp file), and
+    deleted content is overwritten with zeros (``secure_delete``: erasure leaves no text in free pages)."""
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA secure_delete = ON")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         log.storage.warning("journal_mode WAL not available (got %s); continuing with %s", mode, mode)
@@ -278,39 +302,318 @@ def apply_pragmas(conn: sqlite3.Connection, *, busy_timeout_ms: int = DEFAULT_BU
     conn.execute("PRAGMA trusted_schema = OFF")
 
 
+def file_kind(path: Path) -> str:
+    """What is at ``path``: "missing", "empty", "plaintext" (an unencrypted SQLite file, e.g. a DSVDesk
+    0.1 database) or "encrypted" (anything else: SQLCipher's first page is indistinguishable from noise)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return "missing"
+    except IsADirectoryError:
+        return "encrypted"  # _check_location names it
+    except OSError:
+        return "encrypted"  # unreadable: opening it names the problem
+    if not head:
+        return "empty"
+    return "plaintext" if head == SQLITE_HEADER else "encrypted"
+
+
+def owner_only(path: Path) -> None:
+    """Owner read/write only (0600) for a database file and its -wal/-shm/-journal companions (POSIX).
+    On Windows the data folder's ACL does this (``restrict_folder``)."""
+    if sys.platform == "win32":
+        return
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal", str(keys.keyfile_path(path))):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # not ours to change (another account's file): reading it still works
+            log.storage.warning("cannot make %s owner-only: %s", Path(name).name, exc)
+
+
+def restrict_folder(folder: Path) -> None:
+    """Limit a data folder to its owner: 0700 on POSIX; on Windows, an ACL with inheritance removed and
+    full control for the current user only (``icacls``, part of Windows; nothing goes over a network)."""
+    if sys.platform == "win32":
+        import subprocess
+
+        user = os.environ.get("USERNAME", "")
+        if not user:
+            return
+        subprocess.run(
+            ["icacls", str(folder), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
+            check=False,
+            capture_output=True,
+        )
+        return
+    try:
+        if os.stat(folder).st_mode & 0o077:
+            os.chmod(folder, 0o700)
+    except OSError as exc:
+        log.storage.warning("cannot make the folder %s owner-only: %s", folder, exc)
+
+
+# ----------------------------------------------------------------------------- "in use" lock
+# Every connection ``connect`` makes holds a shared lock on ``<database>.lock`` while it is open, so
+# ``restore`` can tell — by a lock the operating system keeps, not by a guess — whether any DSVDesk
+# process has the database open. A separate file: locking the database file itself would mix with
+# SQLite's own POSIX locks (closing any descriptor of it drops them all).
+LOCK_SUFFIX = ".lock"
+_WINDOWS_SLOTS = 1024  # Windows has no shared locks: each holder locks one byte of its own
+
+
+def _lock_path(path: Path) -> Path:
+    return Path(f"{path}{LOCK_SUFFIX}")
+
+
+def _hold_shared(path: Path) -> int | None:
+    """Open ``<database>.lock`` and take a shared lock; returns the descriptor (closing it releases)."""
+    try:
+        fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        log.storage.warning("cannot open the lock file beside %s: %s", path.name, exc)
+        return None
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+            import random
+
+            for slot in random.sample(range(1, _WINDOWS_SLOTS), 32):
+                os.lseek(fd, slot, os.SEEK_SET)
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+                    break
+                except OSError:
+                    continue
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_SH)
+    except OSError as exc:
+        log.storage.warning("cannot lock the lock file beside %s: %s", path.name, exc)
+    return fd
+
+
+def in_use(path: Path) -> bool:
+    """True while any process has the database open through DSVDesk (see ``_hold_shared``)."""
+    lock = _lock_path(Path(path).expanduser().absolute())
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot even look: do not assume it is free
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            for slot in range(1, _WINDOWS_SLOTS):
+                os.lseek(fd, slot, os.SEEK_SET)
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+                except OSError:
+                    return True
+                os.lseek(fd, slot, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+            return False
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+class _HeldConnection(driver.Connection):  # type: ignore[misc]
+    """An SQLCipher connection that holds the database's "in use" lock and knows which file it opened
+    (``identity``: device and inode), so a write can notice the file was replaced under it."""
+
+    lock_fd: int | None = None
+    identity: tuple[int, int] | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            fd, self.lock_fd = self.lock_fd, None
+            if fd is not None:
+                os.close(fd)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def check_not_replaced(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse to write when the database file was replaced (restored, copied over) after it was opened:
+    the write would go to a file that is no longer the station's database."""
+    expected = getattr(conn, "identity", None)
+    if expected is not None and _identity(path) != expected:
+        raise StorageUnavailable(
+            f"The database file {path} was replaced while DSVDesk had it open (restored from a backup?), so "
+            "nothing more is saved here. What you typed since is kept on screen: copy it somewhere safe, "
+            "then close DSVDesk and open it again.",
+            path=str(path),
+            reason="replaced",
+        )
+
+
+def raw_connect(
+    path: Path | str, key: bytes, *, uri: str | None = None, held: bool = False
+) -> sqlite3.Connection:
+    """An SQLCipher connection to ``path`` keyed with ``key`` (no pragmas, no checks): the one place a
+    connection is made. ``uri`` (a file: URI) replaces the plain path when given; ``held``: the
+    connection holds the "in use" lock and notices a replaced file (what ``connect`` makes)."""
+    conn = driver.connect(
+        uri if uri is not None else str(path),
+        uri=uri is not None,
+        isolation_level=None,
+        check_same_thread=False,
+        factory=_HeldConnection if held else driver.Connection,
+    )
+    if held:
+        conn.lock_fd = _hold_shared(Path(path))
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher would print decrypt failures to stderr
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    except BaseException:
+        conn.close()
+        raise
+    return cast(sqlite3.Connection, conn)
+
+
+def _wrong_key(path: Path) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The database {path} cannot be decrypted with its key file: the two do not belong together, "
+        "or the file is damaged. Nothing was changed. Restore the latest backup with `dsvdesk restore FILE`.",
+        path=str(path),
+        reason="wrong_key",
+    )
+
+
+def _create_private(path: Path) -> None:
+    """Make the new database file owner-only before SQLite writes a byte (its -wal/-shm files take the
+    main file's mode)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite's own open names the problem
+    os.close(fd)
+
+
 def connect(
     path: Path,
     *,
     create: bool = False,
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     migrate_to: int | None = None,
+    key: bytes | None = None,
 ) -> sqlite3.Connection:
-    """Open (or create) the database, refuse one from a newer DSVDesk untouched, set pragmas, migrate.
+    """Open (or create) the encrypted database, refuse one from a newer DSVDesk untouched, set pragmas,
+    migrate.
 
-    The connection is in autocommit mode (``isolation_level=None``): the store opens explicit
-    transactions with :func:`transaction`."""
+    ``key`` defaults to the key unwrapped for this path at sign-in (``keys.key_for``); without one the
+    database cannot be read at all (``StorageUnavailable`` reason ``signed_out``). A plaintext file (a
+    DSVDesk 0.1 database) is refused here: ``convert.encrypt_plaintext`` converts it. The connection is in
+    autocommit mode (``isolation_level=None``): the store opens explicit transactions with
+    :func:`transaction`."""
     path = Path(path).expanduser().absolute()
     _check_location(path, create=create)
+    key = key if key is not None else keys.key_for(path)
+    if key is None:
+        raise StorageUnavailable(
+            f"The database {path} is encrypted; sign in with a DSVDesk account to open it.",
+            path=str(path),
+            reason="signed_out",
+        )
+    kind = file_kind(path)
+    if kind == "plaintext":
+        raise StorageUnavailable(
+            f"{path} is an unencrypted database where an encrypted DSVDesk database was expected. Nothing "
+            "in it was changed. Open it with DSVDesk to convert it, or check the path given with --db.",
+            path=str(path),
+            reason="plaintext",
+        )
+    if create and kind == "missing":
+        _create_private(path)
     conn: sqlite3.Connection | None = None
     try:
         with translate_errors(path):
             # check_same_thread=False: a Store may be handed to a worker thread and back (SQLite is built
             # serialized), but it is used by one thread at a time — the Store's documented contract.
-            conn = sqlite3.connect(
-                _uri(path, create=create), uri=True, isolation_level=None, check_same_thread=False
-            )
+            conn = raw_connect(path, key, uri=_uri(path, create=create), held=True)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             # Read the version before any pragma that writes (journal_mode=WAL changes the file header).
-            version = user_version(conn)
+            try:
+                version = user_version(conn)
+            except Errors as exc:
+                if kind == "encrypted" and "not a database" in str(exc).lower():
+                    raise _wrong_key(path) from exc
+                raise
             _refuse_foreign(path, conn, version)
             _refuse_too_new(path, version)
             apply_pragmas(conn, busy_timeout_ms=busy_timeout_ms)
+            owner_only(path)
+            cast(Any, conn).identity = _identity(path)
             migrate(conn, path, target=migrate_to)
     except BaseException:
         if conn is not None:
             conn.close()
         raise
     return conn
+
+
+def open_station(
+    path: Path, *, create: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+) -> sqlite3.Connection | None:
+    """The connection ``Store.open`` and the sign-in gate use, or None while the database is locked.
+
+    - the key for ``path`` is known in this process (someone signed in, or it was just created): open;
+    - no database yet (``create``) or an empty file: make a new random key and create it encrypted
+      (``init_station`` then wraps the key in the key file);
+    - a plaintext DSVDesk 0.1 database: convert it first (``convert.encrypt_plaintext``);
+    - an encrypted database with its key file: None — it opens at sign-in (``keywraps``)."""
+    path = Path(path).expanduser().absolute()
+    _check_location(path, create=create)
+    kind = file_kind(path)
+    if kind == "plaintext":
+        from dsvdesk.store import convert
+
+        return connect(path, key=convert.encrypt_plaintext(path), busy_timeout_ms=busy_timeout_ms)
+    known = keys.key_for(path)
+    if known is not None:
+        return connect(path, create=create, key=known, busy_timeout_ms=busy_timeout_ms)
+    if kind in ("missing", "empty"):
+        from dsvdesk import paths
+
+        if path.parent == paths.user_data_dir().absolute():
+            restrict_folder(path.parent)  # DSVDesk's own data folder: its owner only (ACL on Windows)
+        fresh = keys.new_key()
+        conn = connect(path, create=True, key=fresh, busy_timeout_ms=busy_timeout_ms)
+        keys.remember(path, fresh)
+        return conn
+    if keys.keyfile_path(path).is_file():
+        return None
+    raise StorageUnavailable(
+        f"{path} is not a DSVDesk database (or it is an encrypted one whose key file "
+        f"{keys.keyfile_path(path).name} is missing). Nothing in it was changed. Check the path given with "
+        "--db or DSVDESK_DB, or put the key file back beside it.",
+        path=str(path),
+        reason="not_a_database",
+    )
 
 
 @contextmanager
@@ -322,11 +625,12 @@ def transaction(
     ROLLBACK on any exception. sqlite3 errors are translated."""
     if mode not in ("IMMEDIATE", "EXCLUSIVE", "DEFERRED"):
         raise StorageBug(f"unknown transaction mode {mode}")
+    check_not_replaced(conn, path)
     with translate_errors(path):
         conn.execute(f"BEGIN {mode}")
     try:
         yield conn
-    except sqlite3.Error as exc:
+    except Errors as exc:
         _rollback(conn, path)
         raise map_error(exc, path) from exc
     except BaseException:
@@ -339,5 +643,5 @@ def transaction(
 def _rollback(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("ROLLBACK")
-    except sqlite3.Error as rollback_error:  # the original error matters more; keep it
+    except Errors as rollback_error:  # the original error matters more; keep it
         log.storage.warning("rollback failed on %s: %s", path.name, rollback_error)

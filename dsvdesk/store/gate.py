@@ -5,15 +5,20 @@ station is set up, and the station's settings (name, marking). ``StationGate`` d
 and ``settings`` alone; the record store (``dsvdesk.store.Store`` with its record, lifecycle, user
 and audit modules) is imported when someone signs in, on the same connection. So the sign-in window is
 on screen before the rest of the store is imported (cold start, issue 9).
+
+The database is encrypted and cannot be read at all before someone signs in: until then the gate
+answers from the key file beside it (``keys``: whether any account exists, and the copy of the station
+name and marking kept there), and ``login`` unwraps the database key with the password and opens it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsvdesk.store import db
+from dsvdesk.store import db, keys
 from dsvdesk.store import settings as settings_mod
 
 if TYPE_CHECKING:
@@ -31,20 +36,23 @@ def station_is_set_up(conn: sqlite3.Connection) -> bool:
 class StationGate:
     """An open, migrated station database before anyone has signed in; `store()` is the full store."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection | None) -> None:
         self.path = path
         self._conn = conn
         self._store: Store | None = None
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = False) -> StationGate:
-        """As ``Store.open``: the same checks, errors and migrations."""
+        """As ``Store.open``: the same checks, errors and migrations (locked until sign-in)."""
         target = Path(path).expanduser().absolute()
-        return cls(target, db.connect(target, create=create))
+        return cls(target, db.open_station(target, create=create))
 
     def is_initialised(self) -> bool:
         if self._store is not None:
             return self._store.is_initialised()
+        if self._conn is None:
+            keyfile = keys.KeyFile.load(self.path)
+            return keyfile is not None and bool(keyfile.users)
         with db.translate_errors(self.path):
             return station_is_set_up(self._conn)
 
@@ -52,6 +60,17 @@ class StationGate:
         """Readable without signing in: the sign-in window shows the station and its marking."""
         if self._store is not None:
             return self._store.get_settings()
+        if self._conn is None:
+            keyfile = keys.KeyFile.load(self.path)
+            public = {
+                k: v
+                for k, v in (keyfile.settings if keyfile else {}).items()
+                if k in settings_mod.SETTING_NAMES
+            }
+            try:
+                return replace(settings_mod.Settings(), **public)
+            except TypeError:
+                return settings_mod.Settings()
         with db.translate_errors(self.path):
             return settings_mod.load(self._conn)
 
@@ -71,5 +90,5 @@ class StationGate:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
-        else:
+        elif self._conn is not None:
             self._conn.close()

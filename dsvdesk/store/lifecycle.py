@@ -147,7 +147,7 @@ class LifecycleOps(RecordOps):
                 audit.RETURNED,
                 record_id=state.id,
                 revision=state.revision,
-                value_sha256=audit.value_hash(cleaned),
+                value_sha256=self._value_hash(cleaned),
                 detail={"round": round_number, "questions": sorted(cleaned)},
             )
         return RecordRef(state.id, state.revision, state.version + 1, Status.RETURNED)
@@ -259,7 +259,7 @@ class LifecycleOps(RecordOps):
                 audit.AMENDED,
                 record_id=state.id,
                 revision=new_revision,
-                value_sha256=audit.value_hash(reason),
+                value_sha256=self._value_hash(reason),
                 detail={"supersedes": state.revision},
             )
         return RecordRef(state.id, new_revision, state.version + 1, Status.DRAFT)

@@ -512,7 +512,7 @@ class RecordOps(StoreBase):
                     record_id=record_id,
                     revision=1,
                     question_id=key,
-                    value_sha256=audit.value_hash(value),
+                    value_sha256=self._value_hash(value),
                 )
         self._remember(record_id, _SavedState(1, 1, now, content_hash, working, derived, search))
         log.storage.info("record %s created (form %s) by user id %d", record_id, spec.id, user.id)
@@ -727,7 +727,7 @@ class RecordOps(StoreBase):
                     record_id=state.id,
                     revision=state.revision,
                     question_id=key,
-                    value_sha256=audit.value_hash(value),
+                    value_sha256=self._value_hash(value),
                     detail={"cleared": True} if value is None else None,
                 )
         self._remember(

@@ -32,9 +32,9 @@ class Store(LifecycleOps, UserOps):
     a worker thread opens its own ``Store.open(path)`` (SQLite's WAL lets them work side by side, and
     optimistic versions catch two writers editing one record)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, clock: Clock) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection | None, clock: Clock) -> None:
         self.path = path
-        self._conn = conn
+        self._connection = conn
         self._clock = clock
         self._specs = {}
 
@@ -51,16 +51,24 @@ class Store(LifecycleOps, UserOps):
 
         Raises ``StorageUnavailable`` for environment problems (not a database, locked, read-only,
         disk full, missing folder, a folder in the file's place, corrupt, made by a newer DSVDesk —
-        the last left untouched) and ``StorageBug`` for defects."""
+        the last left untouched) and ``StorageBug`` for defects.
+
+        The database is encrypted (``db``, ``keys``): unless its key is already known in this process,
+        the store opens locked — ``is_initialised``, ``get_settings`` and ``login`` work, and ``login``
+        unwraps the key and opens the file. A plaintext 0.1 database is converted first."""
         target = Path(path).expanduser().absolute()
-        conn = db.connect(target, create=create, busy_timeout_ms=busy_timeout_ms)
-        log.storage.info("opened database %s (schema %d)", target.name, db.CURRENT_VERSION)
+        conn = db.open_station(target, create=create, busy_timeout_ms=busy_timeout_ms)
+        log.storage.info(
+            "opened database %s (schema %d%s)", target.name, db.CURRENT_VERSION, "" if conn else ", locked"
+        )
         return cls(target, conn, clock or utc_now)
 
     def close(self) -> None:
+        if self._connection is None:
+            return
         try:
-            self._conn.close()
-        except sqlite3.Error as exc:  # closing never loses committed data; note it and carry on
+            self._connection.close()
+        except db.Errors as exc:  # closing never loses committed data; note it and carry on
             log.storage.warning("closing %s: %s", self.path.name, exc)
 
     def __enter__(self) -> Store:
@@ -124,6 +132,10 @@ class Store(LifecycleOps, UserOps):
             settings_mod.write_raw(
                 conn, demo_accounts.DEMO_ACCOUNTS_SETTING, demo_accounts.accounts_json(accounts)
             )
+        # the sign-in window lists them before the (encrypted) database can be read
+        self._publish_demo_accounts(
+            [{"username": a.username, "password": a.password, "role": a.role} for a in accounts]
+        )
 
     # ----------------------------------------------------------------------------------- backup
     def backup(self, out: Path | str, *, session: Session | None = None) -> Path:
@@ -144,11 +156,14 @@ def restore(
     target: Path | str,
     *,
     admin_username: str,
-    admin_password: str,
+    admin_password: str | None,
     force: bool = False,
+    recovery_key: str | None = None,
 ) -> None:
-    """Replace the database at ``target`` with a backup (close DSVDesk first). Refuses a target with
-    newer activity than the backup unless ``force``; the restore is logged in the restored database."""
+    """Replace the database at ``target`` (and its key file) with an encrypted backup; refused while
+    DSVDesk has it open. The backup opens with ``admin_username``'s password in it, or with the
+    station's ``recovery_key``. Refuses a target with newer activity than the backup unless ``force``;
+    the restore is logged in the restored database."""
     from dsvdesk.store import backup as backup_mod  # imported on use: not needed to open the app
 
     backup_mod.restore_database(
@@ -157,14 +172,19 @@ def restore(
         force=force,
         admin_username=admin_username,
         admin_password=admin_password,
+        recovery_key=recovery_key,
     )
     with Store.open(target) as store:
-        user = store._user_by_name(admin_username)
+        user = store._user_by_name(admin_username) if recovery_key is None else None
         with store.transaction():
             store.audit_event(
                 None,
                 audit.RESTORED,
-                user_id=user.id,
-                username=user.username,
-                detail={"from": Path(backup_file).name, "forced": force},
+                user_id=user.id if user else None,
+                username=user.username if user else None,
+                detail={
+                    "from": Path(backup_file).name,
+                    "forced": force,
+                    "with": "password" if user else "recovery key",
+                },
             )

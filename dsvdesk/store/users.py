@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import log
 from dsvdesk.store import audit, pki
 from dsvdesk.store import settings as settings_mod
-from dsvdesk.store.base import USER_COLUMNS, StoreBase, iso, user_from_row
+from dsvdesk.store.base import USER_COLUMNS, iso, user_from_row
 from dsvdesk.store.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -21,6 +21,7 @@ from dsvdesk.store.errors import (
     PermissionDenied,
     WrongPassword,
 )
+from dsvdesk.store.keywraps import KeyOps
 from dsvdesk.store.models import Role, Session, SigningIdentity, User
 
 if TYPE_CHECKING:
@@ -98,11 +99,14 @@ def check_collar(collar: str | int | None) -> str:
     return text
 
 
-class UserOps(StoreBase):
+class UserOps(KeyOps):
     # ----------------------------------------------------------------------------------- station
     def is_initialised(self) -> bool:
         """True once `init_station` has made the first admin and the station CA."""
         from dsvdesk.store.gate import station_is_set_up
+
+        if not self.is_unlocked:
+            return self._public_is_initialised()
 
         with self._read() as conn:
             return station_is_set_up(conn)
@@ -154,6 +158,8 @@ class UserOps(StoreBase):
             self._audit(
                 None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"}
             )
+        self._create_keyfile(self._settings())
+        self._wrap_for(admin_username, admin_password)
         log.storage.info("station initialised with admin user id %d", user_id)
         return self._user_by_id(user_id)
 
@@ -164,7 +170,11 @@ class UserOps(StoreBase):
 
     # ----------------------------------------------------------------------------------- sign-in
     def login(self, username: str, password: str) -> Session:
-        """Check a password. Raises AuthenticationFailed, or AccountLocked after too many failures."""
+        """Check a password. Raises AuthenticationFailed, or AccountLocked after too many failures.
+
+        Before anyone has signed in (in this process) the database cannot be read: the password first
+        unwraps the database key from the key file (``keywraps``)."""
+        self._unlock_for_sign_in(username, password)
         settings = self._settings()
         with self._read() as conn:
             row = conn.execute(
@@ -210,6 +220,7 @@ class UserOps(StoreBase):
             conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user_id,))
             user = self._user_by_id(user_id)
             self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
+        self._rewrap_if_weak(user.username, str(password))
         return Session(user=user, started_at=self._stamp())
 
     def logout(self, session: Session) -> None:
@@ -274,6 +285,7 @@ class UserOps(StoreBase):
             if role is Role.ADMIN:
                 self._store_ca_copy(user_id, ca_key, password)
             self._audit(session, audit.USER_CREATED, detail={"new_user_id": user_id, "role": role.value})
+        self._wrap_for(username, password)
         log.storage.info("user id %d (%s) added by user id %d", user_id, role.value, acting.id)
         return self._user_by_id(user_id)
 
@@ -320,6 +332,7 @@ class UserOps(StoreBase):
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
                 self._store_ca_copy(target.id, ca_key, new_password)
             self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": target.id})
+        self._wrap_for(target.username, new_password)
 
     def change_password(self, session: Session, old_password: str, new_password: str) -> None:
         """A user changes their own password; their keys are re-encrypted, so signatures keep working."""
@@ -346,6 +359,7 @@ class UserOps(StoreBase):
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (user.id,))
                 self._store_ca_copy(user.id, ca_key, new_password)
             self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": user.id, "by": "self"})
+        self._wrap_for(user.username, new_password)
 
     def set_role(self, session: Session, username: str, role: str | Role, acting_password: str) -> User:
         """Change a user's role (admin only); their certificate is re-issued for the same key with the
@@ -429,6 +443,7 @@ class UserOps(StoreBase):
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
             self._audit(session, audit.CERTIFICATE_IMPORTED, detail={"target_user_id": target.id})
+        self._wrap_for(target.username, new_password)
 
     # ----------------------------------------------------------------------------------- signing
     def unlock_signing_identity(self, session: Session, password: str) -> SigningIdentity:
@@ -460,7 +475,10 @@ class UserOps(StoreBase):
 
     # ----------------------------------------------------------------------------------- settings
     def get_settings(self) -> settings_mod.Settings:
-        """Settings are readable without signing in (the login screen shows the marking)."""
+        """Settings are readable without signing in (the login screen shows the marking): before
+        anyone has signed in, the key file's copy of them."""
+        if not self.is_unlocked:
+            return self._public_settings()
         return self._settings()
 
     def update_settings(self, session: Session, **changes: Any) -> settings_mod.Settings:
@@ -469,7 +487,9 @@ class UserOps(StoreBase):
         with self._tx() as conn:
             settings_mod.write(conn, checked)
             self._audit(session, audit.SETTINGS_CHANGED, detail={"changed": sorted(checked)})
-        return self._settings()
+        settings = self._settings()
+        self._publish_settings(settings)
+        return settings
 
     # ----------------------------------------------------------------------------------- helpers
     def _user_by_id(self, user_id: int) -> User:

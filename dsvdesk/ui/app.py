@@ -113,19 +113,18 @@ def ensure_application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def demo_accounts(db_path: Path) -> list[tuple[str, str, str]]:
-    """(username, password, role) of the demo accounts recorded in this database by ``dsvdesk demo``.
-    A real station's database has none, so ``--demo`` on it shows nothing."""
-    from dsvdesk import demo_accounts
-    from dsvdesk.store import db
+    """(username, password, role) of the demo accounts recorded by ``dsvdesk demo`` in the database's
+    key file (readable before anyone signs in; the database itself is encrypted). A real station has
+    none, so ``--demo`` on it shows nothing."""
+    from dsvdesk.store import keys
 
     try:
-        conn = db.connect(db_path)
+        keyfile = keys.KeyFile.load(Path(db_path).expanduser().absolute())
     except UserFacingError:
         return []
-    try:
-        return [(a.username, a.password, a.role) for a in demo_accounts.demo_accounts_in(conn)]
-    finally:
-        conn.close()
+    if keyfile is None:
+        return []
+    return [(a.get("username", ""), a.get("password", ""), a.get("role", "")) for a in keyfile.demo_accounts]
 
 
 def load_forms(parent: QWidget | None) -> dict[str, Any]:

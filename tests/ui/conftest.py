@@ -76,13 +76,11 @@ def _station_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db_path(tmp_path: Path, _station_template: Path) -> Path:
-    """A private copy of the station database for one test."""
-    from dsvdesk.store import Store
+    """A private copy of the station database (and its key file) for one test; this process knows its
+    key, as after a sign-in."""
+    from tests.helpers.encrypted import copy_station
 
-    target = tmp_path / "station.sqlite3"
-    with Store.open(_station_template) as source:
-        source.backup(target)
-    return target
+    return copy_station(_station_template, tmp_path / "station.sqlite3")
 
 
 @pytest.fixture

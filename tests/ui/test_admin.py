@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.marking import DEFAULT_MARKING, MarkingBanner, set_current_marking
 from dsvdesk.ui.qt import QApplication, QDialog, QLineEdit, Qt, QTimer, QWidget
 from dsvdesk.ui.state import UiState
+from tests.helpers.encrypted import raw_connect
 from tests.ui.conftest import ADMIN_PASSWORD, OFFICER_PASSWORD, shot, type_text
 
 D = TypeVar("D", bound=QDialog)
@@ -333,7 +333,7 @@ def test_verify_chain_shows_ok(qtbot: QtBot, screen: AdminScreen) -> None:
 
 
 def test_verify_chain_names_a_tampered_event(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
-    conn = sqlite3.connect(db_path)
+    conn = raw_connect(db_path)
     conn.execute("DROP TRIGGER audit_events_no_update")
     bad_id = conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0]
     conn.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (bad_id,))

@@ -4,7 +4,6 @@ inserted at the cursor and shown with its value, and the exported pack passes ve
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from dsvdesk.ui.board import BoardReportView, FigurePickerDialog, PackExportDial
 from dsvdesk.ui.board.report_view import FIGURE_BUTTON
 from dsvdesk.ui.qt import QApplication, QPlainTextEdit, QPoint, QRadioButton, Qt, QToolButton, QWidget
 from dsvdesk.ui.wizard.editors import RepeatEditor, YesNoEditor
+from tests.helpers.encrypted import raw_connect
 from tests.ui.board.conftest import (
     APPROVED_IN_PERIOD,
     close_app,
@@ -265,7 +265,7 @@ def test_supervisor_writes_and_exports_a_board_report(
     pdf_pages(outcome.result.folder / PART_B, artifacts_dir / "ui" / "board_pack_part_b")
 
     # Logged as a disclosure to the Board; the list shows the report.
-    with sqlite3.connect(db_path) as conn:
+    with raw_connect(db_path) as conn:
         rows = conn.execute(
             "SELECT recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?",
             (view.record_id,),

@@ -5,7 +5,6 @@ incomplete report, a wrong password), and the dialogs as a user fills them in.""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from dsvdesk.ui.board.dialogs import folder_problem
 from dsvdesk.ui.dialogs.submit import ProblemsDialog
 from dsvdesk.ui.qt import QDialogButtonBox, QLineEdit, QPlainTextEdit, Qt
 from dsvdesk.ui.record_view import RecordView
+from tests.helpers.encrypted import raw_connect
 from tests.ui.board.conftest import (
     APPROVED_IN_PERIOD,
     PERIOD_FROM,
@@ -124,7 +124,7 @@ def test_a_report_opened_from_my_forms_goes_to_the_report_wizard(
     assert view.record_id == report_id
     plain = [w for i in range(window.tabs.count()) if type(w := window.tabs.widget(i)) is RecordView]
     assert plain == []
-    with sqlite3.connect(db_path) as conn:  # the record was read once, not twice
+    with raw_connect(db_path) as conn:  # the record was read once, not twice
         opened = conn.execute(
             "SELECT COUNT(*) FROM audit_events WHERE event = 'consultation' AND record_id = ?", (report_id,)
         ).fetchone()[0]
@@ -282,7 +282,7 @@ def test_a_wrong_password_exports_nothing(
     errors = [m for m in messages.shown() if m.kind == "error"]
     assert errors and "password" in errors[-1].text.lower()
     assert view.export_button.isEnabled()
-    with sqlite3.connect(db_path) as conn:
+    with raw_connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM audit_events WHERE event = 'disclosure'").fetchone()[0] == 0
     wait_saved(qtbot, view)
     close_app(window)

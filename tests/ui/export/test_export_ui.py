@@ -4,7 +4,6 @@ the station certificate beside it, the audit log, and the signatures from the Fi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from dsvdesk.ui.export import hooks as hooks_module
 from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.qt import QApplication, Qt, QWidget
 from dsvdesk.ui.record_view import RecordView
+from tests.helpers.encrypted import raw_connect
 from tests.ui.conftest import ADMIN_PASSWORD, OFFICER_PASSWORD, SUPERVISOR_PASSWORD, shot, type_text
 from tests.ui.export.conftest import seed_record
 from tests.ui.qa.conftest import close_app, open_app
@@ -37,7 +37,7 @@ def hooks_of(window: MainWindow) -> ExportHooks:
 
 
 def disclosures(db_path: Path, record_id: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db_path) as conn:
+    with raw_connect(db_path) as conn:
         return conn.execute(
             "SELECT username, recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?"
             " ORDER BY id",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from dsvdesk.reporting.pack import (
 from dsvdesk.reporting.parta import COLUMNS, Period, compute_part_a
 from dsvdesk.reporting.queries import ReportingRow
 from dsvdesk.store import Session, Store
+from tests.helpers.encrypted import raw_connect
 from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, parse_seed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -172,7 +172,7 @@ def _session(store: Store, username: str) -> Session:
 
 
 def _audit(station: Station, event: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(station.path) as conn:
+    with raw_connect(station.path) as conn:
         return conn.execute(
             "SELECT record_id, justification, detail FROM audit_events WHERE event = ? ORDER BY id", (event,)
         ).fetchall()

@@ -13,6 +13,7 @@ from dsvdesk import demo, paths
 from dsvdesk.engine.loader import load_forms_dir
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Store
+from tests.helpers.encrypted import copy_station
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -35,14 +36,12 @@ def station_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def station(tmp_path: Path, station_template: Path) -> Path:
     """A private copy of the demo station (accounts only, no records)."""
-    path = tmp_path / "station.sqlite3"
-    with Store.open(station_template) as store:
-        store.backup(path)
-    return path
+    return copy_station(station_template, tmp_path / "station.sqlite3")
 
 
 def copy_database(source: Path, target: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    copy_station(source, target)
     return target

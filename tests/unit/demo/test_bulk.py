@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from dsvdesk.engine.completeness import evaluate
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Store
 from dsvdesk.store.records import TABLE_COLUMNS
+from tests.helpers.encrypted import raw_connect
 from tests.unit.demo.conftest import TODAY
 
 OFFICER = next(a for a in demo.DEMO_ACCOUNTS if a.role == "officer")
@@ -20,7 +20,7 @@ SUPERVISOR = next(a for a in demo.DEMO_ACCOUNTS if a.role == "supervisor")
 
 
 def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute(sql).fetchall()
     finally:

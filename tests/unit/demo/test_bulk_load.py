@@ -17,6 +17,7 @@ from dsvdesk import demo
 from dsvdesk.demo import people  # noqa: F401 - demo.people.Weighted
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Store, bulk
+from tests.helpers.encrypted import raw_connect
 from tests.unit.demo.conftest import TODAY, copy_database
 
 CONTENT = (
@@ -31,7 +32,7 @@ CONTENT = (
 
 
 def content(path: Path) -> list[list[tuple[Any, ...]]]:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return [conn.execute(sql).fetchall() for sql in CONTENT]
     finally:
@@ -39,7 +40,7 @@ def content(path: Path) -> list[list[tuple[Any, ...]]]:
 
 
 def journal_mode(path: Path) -> str:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     finally:
@@ -67,7 +68,7 @@ def test_the_database_is_back_in_wal_mode_and_its_schema_unchanged(station: Path
     demo.bulk_insert_records(station, spec, count=30, seed=3, today=TODAY, templates_per_group=2)
     assert journal_mode(station) == "wal"
     assert content(station)[-1] == schema_before
-    conn = sqlite3.connect(station)
+    conn = raw_connect(station)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:

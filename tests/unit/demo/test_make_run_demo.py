@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from dsvdesk import demo
 from dsvdesk.cli import main
 from dsvdesk.demo_accounts import demo_accounts_in
 from dsvdesk.store import Store
+from tests.helpers.encrypted import raw_connect
 from tests.unit.demo.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -53,7 +53,7 @@ def test_every_demo_account_logs_in_with_its_demo_password(demo_db: Path) -> Non
 
 
 def test_the_database_lists_its_demo_accounts_for_the_login_screen(demo_db: Path) -> None:
-    conn = sqlite3.connect(demo_db)
+    conn = raw_connect(demo_db)
     try:
         assert demo_accounts_in(conn) == list(demo.DEMO_ACCOUNTS)
     finally:
@@ -64,7 +64,7 @@ def test_a_real_database_has_no_demo_accounts(tmp_path: Path) -> None:
     path = tmp_path / "real.sqlite3"
     with Store.open(path, create=True) as store:
         store.init_station("Real Station", "boss", "Real Admin", "a long real password")
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         assert demo_accounts_in(conn) == []
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from dsvdesk.engine.loader import load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Session, Store
+from tests.helpers.encrypted import copy_station
 
 PASSWORD = "correct horse battery"
 OFFICER, SUPERVISOR, ADMIN = "pc1234", "ps4411", "admin"
@@ -106,7 +106,7 @@ def station_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def station(station_template: Path, tmp_path: Path) -> Iterator[Station]:
     path = tmp_path / "station.sqlite3"
-    shutil.copyfile(station_template, path)
+    copy_station(station_template, path)
     store = Store.open(path)
     yield Station(store, path, load_form_text(REVIEW_FORM, "review_test.yaml"), {})
     store.close()

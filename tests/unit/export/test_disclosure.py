@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from dsvdesk.export.disclosure import (
 from dsvdesk.export.verify import verify_pdf
 from dsvdesk.store import JustificationRequired, pki
 from dsvdesk.workflow import approve_record, submit_record
+from tests.helpers.encrypted import raw_connect
 from tests.unit.export.station import ADMIN, GOOD_ANSWERS, OFFICER, PASSWORD, SUPERVISOR, Station
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9-]+_[A-Za-z0-9-]+_r\d+\.pdf$")
@@ -48,7 +48,7 @@ def approved(station: Station) -> tuple[str, str]:
 
 
 def disclosures(station: Station, record_id: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(station.path) as conn:
+    with raw_connect(station.path) as conn:
         return conn.execute(
             "SELECT username, recipient, justification, revision FROM audit_events "
             "WHERE event = 'disclosure' AND record_id = ? ORDER BY id",
@@ -191,7 +191,7 @@ def test_who_may_export_is_what_the_store_allows(station: Station, out: Path) ->
     # a supervisor may disclose any officer's record; the justification is the reason for opening it
     result = export(station, SUPERVISOR, record_id, out, justification="MARAC referral pack")
     assert result.pdf_path.exists()
-    with sqlite3.connect(station.path) as conn:
+    with raw_connect(station.path) as conn:
         reasons = {
             row[0]
             for row in conn.execute(

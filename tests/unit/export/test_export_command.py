@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import types
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from dsvdesk.cli import main
 from dsvdesk.commands.export import export_file_name, safe_name_part
 from dsvdesk.errors import ExitCode
 from dsvdesk.workflow import approve_record, submit_record
+from tests.helpers.encrypted import raw_connect
 from tests.unit.export.station import GOOD_ANSWERS, OFFICER, PASSWORD, SUPERVISOR, Station
 
 
@@ -62,7 +62,7 @@ def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
     assert pdf.read_bytes() == station.store.signed_pdf(station[SUPERVISOR], record_id, 1)
     assert (out / "station_ca.pem").read_bytes() == station.store.station_ca_pem()
     assert f"Wrote {pdf}" in capsys.readouterr().out
-    with sqlite3.connect(station.path) as conn:
+    with raw_connect(station.path) as conn:
         rows = conn.execute(
             "SELECT recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?",
             (record_id,),

@@ -4,7 +4,6 @@ clock the test moves by hand, and helpers that walk a record through its lifecyc
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from dsvdesk.engine.loader import load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import RecordRef, Session, Store
+from tests.helpers.encrypted import copy_station
 from tests.unit.qa.forms import OTHER_FORM, QA_FORM
 
 PASSWORD = "correct horse battery"
@@ -115,7 +115,7 @@ class QaStation:
 @pytest.fixture
 def qa(qa_template: Path, tmp_path: Path) -> Iterator[QaStation]:
     path = tmp_path / "station.sqlite3"
-    shutil.copyfile(qa_template, path)
+    copy_station(qa_template, path)
     clock = Clock(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
     store = Store.open(path, clock=clock)
     yield QaStation(

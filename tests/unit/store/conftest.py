@@ -3,7 +3,6 @@ make) and copied for each test, with officers off1/off2, supervisors sup1/sup2 a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from dsvdesk.engine.loader import load_form_text
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Session, Store
+from tests.helpers.encrypted import copy_station
 from tests.unit.store.forms import MINI_FORM
 
 PASSWORD = "correct horse battery"
@@ -63,7 +63,7 @@ def mini_spec() -> FormSpec:
 @pytest.fixture
 def station_path(template_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "station.sqlite3"
-    shutil.copyfile(template_db, path)
+    copy_station(template_db, path)
     return path
 
 

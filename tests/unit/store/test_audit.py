@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sqlite3
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from dsvdesk.errors import UserFacingError
-from dsvdesk.store import PermissionDenied, Status, Store
+from dsvdesk.store import PermissionDenied, Status, Store, audit, db
+from tests.helpers.encrypted import raw_connect
 from tests.unit.store.conftest import ADMIN, PASSWORD, Station
 from tests.unit.store.helpers import prepare
 
@@ -19,14 +20,14 @@ def _busy_station(station: Station) -> int:
     prepare(station, "off1", Status.APPROVED)
     prepare(station, "off2", Status.RETURNED)
     station.store.close()
-    conn = sqlite3.connect(station.path)
+    conn = raw_connect(station.path)
     count = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
     conn.close()
     return int(count)
 
 
 def _tamper(path: Path, *statements: str) -> None:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     conn.execute("DROP TRIGGER audit_events_no_update")
     conn.execute("DROP TRIGGER audit_events_no_delete")
     for sql in statements:
@@ -50,9 +51,9 @@ def test_intact_chain_verifies(station: Station) -> None:
 
 
 def test_triggers_refuse_update_and_delete(station: Station) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(db.driver.IntegrityError, match="append-only"):
         station.store._conn.execute("UPDATE audit_events SET username = 'x' WHERE id = 1")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(db.driver.IntegrityError, match="append-only"):
         station.store._conn.execute("DELETE FROM audit_events WHERE id = 1")
 
 
@@ -83,7 +84,7 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(station: Station) -> Non
         assert rows is not None
         fields = dict(zip(audit.COLUMNS, rows, strict=True))
         real_hash = audit.event_hash(fields)
-    _tamper_again = sqlite3.connect(station.path)
+    _tamper_again = raw_connect(station.path)
     _tamper_again.execute(f"UPDATE audit_events SET hash = '{real_hash}' WHERE id = 5")
     _tamper_again.commit()
     _tamper_again.close()
@@ -151,6 +152,12 @@ def test_export_csv_with_dates_and_formula_guard(station_path: Path) -> None:
         everything = store.export_audit_csv(out)
         text = out.read_text(encoding="utf-8")
         assert everything > 10 and "Secret Victim" not in text
+        header = text.splitlines()[0].split(",")
+        assert not {"value_sha256", "hash", "prev_hash"} & set(header)  # nothing to match guessed answers to
+        secret_digest = audit.value_hash("Secret Victim", audit.value_secret(store._conn))
+        plain_digest = hashlib.sha256(audit.canonical_json("Secret Victim").encode()).hexdigest()
+        logged = [r[0] for r in store._conn.execute("SELECT value_sha256 FROM audit_events")]
+        assert secret_digest in logged and plain_digest not in logged
         with pytest.raises(PermissionDenied):
             store.export_audit_csv(out, session=off1)
         with pytest.raises(UserFacingError, match="does not exist"):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsvdesk.store import Store, audit
+from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.store.conftest import Station
 
 EVENTS = [
@@ -46,7 +45,7 @@ EVENTS = [
 
 
 def _chain(path: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         rows = conn.execute("SELECT * FROM audit_events ORDER BY id").fetchall()
         return [*rows, conn.execute("SELECT last_id, last_hash, count FROM audit_head").fetchone()]
@@ -57,7 +56,7 @@ def _chain(path: Path) -> list[tuple[object, ...]]:
 def test_batch_and_one_by_one_give_the_same_chain(station: Station, tmp_path: Path) -> None:
     station.store.close()
     twin = tmp_path / "twin.sqlite3"
-    shutil.copyfile(station.path, twin)
+    copy_station(station.path, twin)
     for path, batch in ((station.path, True), (twin, False)):
         with Store.open(path) as store, store.transaction() as conn:
             if batch:

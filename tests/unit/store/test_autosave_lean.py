@@ -9,7 +9,6 @@ what a full evaluation of its answers gives, and that the skipping really happen
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 import pytest
@@ -18,12 +17,13 @@ from hypothesis import strategies as st
 
 from dsvdesk.store import SaveConflict, Store
 from dsvdesk.store.records import TABLE_COLUMNS, search_text
+from tests.helpers.encrypted import raw_connect
 from tests.unit.store.conftest import PASSWORD, Station
 
 
 def row_of(path: Any, record_id: str) -> dict[str, Any]:
     """The record row as a fresh connection reads it (nothing cached by the Store under test)."""
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         names = (
             "seq",
@@ -151,7 +151,7 @@ def test_a_writer_that_does_not_bump_the_version_is_still_noticed(station: Stati
     store, off1 = station.store, station["off1"]
     ref = store.create_record(off1, station.spec, {"statement": "Mine"})
     version = store.save_answer(off1, ref.id, "statement", "Mine too", ref.version)
-    conn = sqlite3.connect(station.path)
+    conn = raw_connect(station.path)
     with conn:
         conn.execute(
             "UPDATE records SET answers_json = ?, updated_at = '2030-01-01T00:00:00.000000+00:00' WHERE id = ?",

@@ -1,4 +1,4 @@
-"""Backup with the SQLite backup API (while another connection writes) and restore."""
+"""Encrypted backups with the SQLite backup API (while another connection writes) and restore."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from dsvdesk.store import AuthenticationFailed, InvalidInput, PermissionDenied, Status, Store, restore
+from dsvdesk.store import (
+    AuthenticationFailed,
+    InvalidInput,
+    PermissionDenied,
+    Status,
+    StorageUnavailable,
+    Store,
+    db,
+    keys,
+    restore,
+)
+from dsvdesk.store import backup as backup_mod
+from tests.helpers.encrypted import copy_station, key_of
 from tests.unit.store.conftest import ADMIN, PASSWORD, Station
 from tests.unit.store.helpers import prepare
 
@@ -21,11 +33,18 @@ def test_backup_is_a_consistent_single_file(station: Station, tmp_path: Path) ->
     out = station.store.backup(tmp_path / "backup.sqlite3", session=station[ADMIN])
     writer.close()
     assert not Path(f"{out}-wal").exists()
-    conn = sqlite3.connect(out)
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    inside = tmp_path / "inside.sqlite3"
+    keyfile = backup_mod.read_container(out, inside)
+    assert keyfile.station_id == keys.KeyFile.load(station.path).station_id  # type: ignore[union-attr]
+    assert b"SQLite format 3" not in out.read_bytes()
+    conn = db.raw_connect(inside, key_of(station.path))
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()
-    with Store.open(out) as copy:
+    copy_path = tmp_path / "copy.sqlite3"
+    restore(out, copy_path, admin_username=ADMIN, admin_password=PASSWORD)
+    with Store.open(copy_path) as copy:
         off1 = copy.login("off1", PASSWORD)
         assert copy.open_record(off1, ref.id).status is Status.APPROVED
         assert copy.open_record(off1, draft.id).answers["statement"] == "typing..."
@@ -83,7 +102,7 @@ def test_restore_over_missing_or_broken_database(station: Station, tmp_path: Pat
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_text("hello")
-    with pytest.raises(Exception, match="not a DSVDesk database"):
+    with pytest.raises(InvalidInput, match="not a DSVDesk backup"):
         restore(junk, tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
     with pytest.raises(InvalidInput, match="no backup file"):
         restore(
@@ -104,6 +123,90 @@ def test_restore_never_touches_another_programs_database(station: Station, tmp_p
     before = other.read_bytes()
     with pytest.raises(InvalidInput, match="another program's database"):
         restore(backup, other, admin_username=ADMIN, admin_password=PASSWORD)
-    with pytest.raises(InvalidInput, match="not a DSVDesk backup"):
+    with pytest.raises(InvalidInput, match="unencrypted database"):
         restore(other, tmp_path / "t.sqlite3", admin_username=ADMIN, admin_password=PASSWORD)
     assert other.read_bytes() == before
+
+
+def _unchanged(path: Path) -> bytes:
+    return path.read_bytes() + keys.keyfile_path(path).read_bytes()
+
+
+def test_restore_is_refused_while_dsvdesk_has_the_database_open(station: Station, tmp_path: Path) -> None:
+    backup = station.store.backup(tmp_path / "backup.dsvbackup")
+    station.store.close()
+    other_process = Store.open(station.path)  # any open connection holds the lock, here or in another process
+    before = _unchanged(station.path)
+    with pytest.raises(StorageUnavailable, match="is open in DSVDesk") as info:
+        restore(backup, station.path, admin_username=ADMIN, admin_password=PASSWORD, force=True)
+    assert info.value.reason == "in_use" and _unchanged(station.path) == before
+    other_process.close()
+    restore(backup, station.path, admin_username=ADMIN, admin_password=PASSWORD, force=True)
+
+
+def test_a_replaced_database_stops_saving_and_says_so(station: Station, tmp_path: Path) -> None:
+    ref = prepare(station, "off1", Status.DRAFT)
+    version = station.store.open_record(station["off1"], ref.id).version
+    twin = copy_station(station.path, tmp_path / "twin.sqlite3")
+    twin.replace(station.path)  # what a copy over the file, or an old DSVDesk's restore, does
+    with pytest.raises(StorageUnavailable, match="was replaced while DSVDesk had it open") as info:
+        station.store.save_answer(station["off1"], ref.id, "statement", "typed after", version)
+    assert info.value.reason == "replaced"
+
+
+def test_bad_backups_give_one_sentence_and_change_nothing(station: Station, tmp_path: Path) -> None:
+    backup = station.store.backup(tmp_path / "backup.dsvbackup")
+    station.store.close()
+    before = _unchanged(station.path)
+    data = backup.read_bytes()
+    truncated = tmp_path / "truncated.dsvbackup"
+    truncated.write_bytes(data[: len(data) // 2])
+    cut_header = tmp_path / "cut.dsvbackup"
+    cut_header.write_bytes(data[:20])
+    flipped = bytearray(data)
+    flipped[-3000] ^= 0xFF
+    corrupt = tmp_path / "corrupt.dsvbackup"
+    corrupt.write_bytes(bytes(flipped))
+    for bad in (truncated, corrupt):
+        with pytest.raises(StorageUnavailable, match="damaged"):
+            restore(bad, station.path, admin_username=ADMIN, admin_password=PASSWORD, force=True)
+    with pytest.raises(InvalidInput, match="cut short"):
+        restore(cut_header, station.path, admin_username=ADMIN, admin_password=PASSWORD, force=True)
+    with pytest.raises(AuthenticationFailed, match="recovery key is not right"):
+        restore(
+            backup,
+            station.path,
+            admin_username=ADMIN,
+            admin_password=None,
+            recovery_key="AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA",
+            force=True,
+        )
+    assert _unchanged(station.path) == before
+
+
+def test_a_backup_of_another_station_is_refused(station: Station, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.sqlite3"
+    with Store.open(elsewhere, create=True) as store:
+        store.init_station("Elsewhere", ADMIN, "Ada Admin", PASSWORD)
+        theirs = store.backup(tmp_path / "theirs.dsvbackup")
+    station.store.close()
+    before = _unchanged(station.path)
+    with pytest.raises(InvalidInput, match="another station"):
+        restore(theirs, station.path, admin_username=ADMIN, admin_password=PASSWORD, force=True)
+    assert _unchanged(station.path) == before
+
+
+def test_the_recovery_key_opens_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "station.sqlite3"
+    with Store.open(path, create=True) as store:
+        store.init_station("Trial", ADMIN, "Ada Admin", PASSWORD)
+        recovery = store.take_recovery_key()
+        backup = store.backup(tmp_path / "b.dsvbackup")
+    assert recovery and store.take_recovery_key() is None
+    target = tmp_path / "restored.sqlite3"
+    restore(backup, target, admin_username="", admin_password=None, recovery_key=recovery.lower())
+    keys.forget(target)
+    with Store.open(target) as store:
+        assert not store.is_unlocked
+        store.login(ADMIN, PASSWORD)
+        assert store.verify_audit().ok

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from dsvdesk.cli import main
 from dsvdesk.errors import ExitCode
+from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.store.conftest import PASSWORD
 from tests.unit.store.forms import MINI_FORM
 
@@ -69,7 +68,7 @@ def cli_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def station_db(cli_env: Path, cli_template: Path) -> Path:
     db = cli_env / "cli.sqlite3"
-    shutil.copyfile(cli_template, db)
+    copy_station(cli_template, db)
     return db
 
 
@@ -243,7 +242,7 @@ def test_audit_verify_export_and_tampering(
         capsys, "audit", "export", "--out", str(out_csv), "--from", "31/01/2026", "--user", "sgt1"
     )
     assert "--from needs a date like 2026-01-31" in err
-    conn = sqlite3.connect(station_db)
+    conn = raw_connect(station_db)
     conn.execute("DROP TRIGGER audit_events_no_update")
     conn.execute("UPDATE audit_events SET username = 'someone' WHERE id = 3")
     conn.commit()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from dsvdesk.store import Store
-from dsvdesk.store.audit import value_hash
+from dsvdesk.store.audit import value_hash, value_secret
+from tests.helpers.encrypted import raw_connect
 from tests.unit.store.conftest import PASSWORD, Station
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -71,7 +71,7 @@ def test_sigkill_during_autosave_loses_no_acknowledged_save(station: Station) ->
         acknowledged.extend(seen)
         next_value = (max(seen) + 1000) if seen else next_value + 1000  # values stay distinct across rounds
 
-        raw = sqlite3.connect(station.path)
+        raw = raw_connect(station.path)
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         raw.close()
         with Store.open(station.path) as check:
@@ -84,7 +84,8 @@ def test_sigkill_during_autosave_loses_no_acknowledged_save(station: Station) ->
                     (ref.id,),
                 )
             }
-            missing = [i for i in acknowledged if value_hash(f"save {i}") not in logged]
+            secret = value_secret(check._conn)
+            missing = [i for i in acknowledged if value_hash(f"save {i}", secret) not in logged]
             assert missing == [], f"acknowledged saves lost: {missing}"
             if seen:
                 record = check.open_record(check.login("off1", PASSWORD), ref.id)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dsvdesk.store import StorageBug, StorageUnavailable, Store, db
+from dsvdesk.store import StorageBug, StorageUnavailable, Store, db, keys
+from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.store.conftest import Station
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -24,7 +25,9 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 
 def _at_version(tmp_path: Path, version: int) -> sqlite3.Connection:
-    conn = db.connect(tmp_path / "m.sqlite3", create=True, migrate_to=version)
+    path, key = tmp_path / "m.sqlite3", keys.new_key()
+    keys.remember(path, key)  # as after a sign-in: the later opens of this file know its key
+    conn = db.connect(path, create=True, migrate_to=version, key=key)
     assert db.user_version(conn) == version
     return conn
 
@@ -89,7 +92,7 @@ def test_failed_migration_step_leaves_previous_version(
     monkeypatch.setattr(
         db, "migration_files", lambda: {**real, 2: "CREATE TABLE half (x);\nTHIS IS NOT SQL;"}
     )
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(db.driver.OperationalError):
         db.migrate(conn, tmp_path / "m.sqlite3", target=2)
     assert db.user_version(conn) == 1
     assert "half" not in _tables(conn)
@@ -155,7 +158,7 @@ def test_hostile_file_names_are_not_uri_options(tmp_path: Path) -> None:
 
 
 def test_locked_by_another_connections_write_transaction(station: Station) -> None:
-    blocker = sqlite3.connect(station.path, isolation_level=None)
+    blocker = raw_connect(station.path)
     blocker.execute("BEGIN IMMEDIATE")
     blocker.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
     try:
@@ -183,7 +186,7 @@ def test_disk_full(station: Station) -> None:
 
 
 def test_corrupt_database(tmp_path: Path, template_db: Path) -> None:
-    path = tmp_path / "broken.sqlite3"
+    path = copy_station(template_db, tmp_path / "broken.sqlite3", unlocked=False)
     data = bytearray(template_db.read_bytes())
     data[4096 * 2 : 4096 * 6] = b"\xde\xad\xbe\xef" * 4096  # smash a few pages after the header
     path.write_bytes(bytes(data))
@@ -229,6 +232,7 @@ def test_read_only_directory(template_db: Path, tmp_path: Path) -> None:
     folder.mkdir()
     path = folder / "station.sqlite3"
     path.write_bytes(template_db.read_bytes())
+    keys.keyfile_path(path).write_bytes(keys.keyfile_path(template_db).read_bytes())
     os.chmod(path, 0o444)
     os.chmod(folder, 0o555)  # noqa: S103 - read-only on purpose
     try:
@@ -306,6 +310,18 @@ def test_migration_0004_part_a_index(tmp_path: Path) -> None:
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_combination'").fetchone()[0]
     assert "WHERE event = 'combination'" in sql
     conn.close()
+
+
+def test_migration_0006_erasure_and_audit_key(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 5)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=6)
+    assert conn.execute("SELECT v FROM records_fts_config WHERE k = 'secure-delete'").fetchone() == (1,)
+    secret = conn.execute("SELECT key FROM audit_value_key").fetchall()
+    assert len(secret) == 1 and len(bytes(secret[0][0])) == 32
+    conn.close()
+    other = db.connect(tmp_path / "n.sqlite3", create=True, key=keys.new_key())
+    assert other.execute("SELECT key FROM audit_value_key").fetchone() != secret[0]  # one per database
+    other.close()
 
 
 def test_migration_0005_report_columns(tmp_path: Path) -> None:

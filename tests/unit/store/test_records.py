@@ -19,7 +19,7 @@ from dsvdesk.store import (
     Status,
     Store,
 )
-from dsvdesk.store.audit import value_hash
+from dsvdesk.store.audit import value_hash, value_secret
 from tests.unit.store.conftest import ADMIN, Station, fake_pdf
 
 GOOD = {
@@ -58,7 +58,7 @@ def test_save_answer_bumps_version_updates_columns_and_audits_hash_only(station:
         "SELECT question_id, value_sha256 FROM audit_events WHERE event = 'alteration' AND record_id = ?",
         (ref.id,),
     ).fetchall()
-    assert ("victim_name", value_hash("Zoë Secret-Name")) in events
+    assert ("victim_name", value_hash("Zoë Secret-Name", value_secret(store._conn))) in events
     dump = "\n".join(repr(r) for r in store._conn.execute("SELECT * FROM audit_events"))
     assert "Secret-Name" not in dump
 
