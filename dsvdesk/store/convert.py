@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dsvdesk import log
 from dsvdesk.store import db, keys
@@ -178,13 +178,7 @@ def encrypt_plaintext(path: Path) -> bytes:
             copy.close()
         keyfile, recovery = _keyfile_for(key, users, settings_rows)
         backup.write_container(work, keyfile, backup_path)
-        if source.execute("PRAGMA data_version").fetchone()[0] != data_version:
-            raise _refuse(
-                path,
-                f"Another program wrote to {path} while it was being encrypted, so it was not converted; nothing "
-                "was changed. Close every other DSVDesk and open it again.",
-                "locked",
-            )
+        _require_unchanged(source, data_version, path)
         keyfile.save(path)
         old = open(path, "r+b")
         try:
@@ -211,6 +205,16 @@ def encrypt_plaintext(path: Path) -> bytes:
     )
     log.storage.info("plaintext database %s converted to the encrypted format", path.name)
     return key
+
+
+def _require_unchanged(source: sqlite3.Connection, data_version: Any, path: Path) -> None:
+    if source.execute("PRAGMA data_version").fetchone()[0] != data_version:
+        raise _refuse(
+            path,
+            f"Another program wrote to {path} while it was being encrypted, so it was not converted; nothing "
+            "was changed. Close every other DSVDesk and open it again.",
+            "locked",
+        )
 
 
 def _shred_leftovers(path: Path) -> None:

@@ -189,6 +189,12 @@ def start(
     except UserFacingError as exc:
         messages.error(None, exc.title, exc.message)
         return None
+    if "dsvdesk.store.convert" in sys.modules:  # imported only when a DSVDesk 0.1 database was converted
+        from dsvdesk.store import convert
+
+        notice = convert.take_notice(gate.path)
+        if notice:
+            messages.info(None, "Database encrypted", notice)
     try:
         session = (sign_in_fn or sign_in)(
             gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out

@@ -8,7 +8,8 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from dsvdesk.store import AccountLocked, AuthenticationFailed, Store
+from dsvdesk.store import AccountLocked, AuthenticationFailed, Store, keys
+from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.first_run import FirstRunDialog
 from dsvdesk.ui.dialogs.justification import JustificationDialog
 from dsvdesk.ui.dialogs.login import LoginDialog
@@ -98,6 +99,10 @@ def test_first_run_creates_station_and_signs_in(
         assert dialog.session is not None
         assert store.is_initialised()
         assert dialog.session.user.full_name == "Siân Llŷr"
+        shown = [m for m in messages.shown() if m.title == "The station's recovery key"]
+        assert shown and dialog.recovery_key and dialog.recovery_key in shown[-1].text
+        keyfile = keys.KeyFile.load(tmp_path / "new.sqlite3")
+        assert keyfile is not None and keyfile.unwrap_recovery(dialog.recovery_key) is not None
 
 
 def test_justification_needs_a_real_reason(qtbot: QtBot, ui_app: QApplication, artifacts_dir: Path) -> None:

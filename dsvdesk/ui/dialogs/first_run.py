@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dsvdesk import log
 from dsvdesk.errors import UserFacingError
+from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.qt import QFormLayout, QLabel, QLineEdit, QWidget
 
@@ -85,14 +86,26 @@ class FirstRunDialog(MarkedDialog):
             self._show_error(exc.message)
             return
         log.ui.info("first-run set-up completed")
+        self.recovery_key = self.store.take_recovery_key() or ""
+        messages.info(self, "The station's recovery key", recovery_key_text(self.recovery_key))
         self.accept()
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(True)
 
+    recovery_key = ""
+
     @classmethod
     def ask(cls, parent: QWidget | None, store: Store, *, db_label: str = "") -> Session | None:
         dialog = cls(parent, store, db_label=db_label)
         dialog.exec()
         return dialog.session
+
+
+def recovery_key_text(recovery_key: str) -> str:
+    return (
+        "The station's database is encrypted. If every password is ever lost, only this recovery key opens "
+        f"it:\n\n{recovery_key}\n\nWrite it down or print it now and give it to your force's ICT to keep "
+        "away from this PC. It is not stored anywhere and will not be shown again."
+    )
