@@ -86,7 +86,7 @@ def read_recovery_key() -> str:
     if text is not None:
         return text
     if not _interactive():
-        raise UserFacingError(
+        raise UsageError(
             f"The station recovery key is needed: set ${RECOVERY_KEY_ENV} or run the command in a terminal."
         )
     return getpass.getpass("Station recovery key: ")

@@ -21,7 +21,7 @@ from dsvdesk.commands._common import (
     read_recovery_key,
     sign_in,
 )
-from dsvdesk.errors import Conflict, ExitCode, PermissionDenied, UsageError
+from dsvdesk.errors import Conflict, ExitCode, NotReady, PermissionDenied, UsageError
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -289,7 +289,7 @@ def run_restore(args: argparse.Namespace) -> int:
         )
     else:
         if not args.user:
-            raise UserFacingError("Give --user ADMIN (an admin of the backed-up station), or --recovery-key.")
+            raise UsageError("Give --user ADMIN (an admin of the backed-up station), or --recovery-key.")
         password = read_password(args.user)
         restore(args.file, target, admin_username=args.user, admin_password=password, force=args.force)
     print(f"Restored {target} from {args.file}.")
@@ -300,7 +300,7 @@ def run_recover(args: argparse.Namespace) -> int:
     recovery = read_recovery_key()
     with open_store(args) as store:
         if not store.is_initialised():
-            raise UserFacingError(f"The database {store.path} is not set up; there is nothing to recover.")
+            raise NotReady(f"The database {store.path} is not set up; there is nothing to recover.")
         new_password = read_new_password(args.username)
         store.recover_account(recovery, args.username, new_password)
     print(f"{args.username!r} can sign in with the new password.")
