@@ -90,12 +90,46 @@ def _open_store(db: BenchDatabase) -> Any:
 
 
 def _raw_connection(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the store's own pragmas (the floor's connection)."""
+    """A bare SQLCipher connection with the database's key and the store's own pragmas (the floor's
+    connection: the store's work without DSVDesk's code around it)."""
+    from dsvdesk.store import db, keys
+
+    key = keys.key_for(path)
+    if key is None:
+        raise RuntimeError(f"no key in memory for {path}: sign in (or build it) in this process first")
+    conn = db.raw_connect(path, key)
+    db.apply_pragmas(conn)
+    return conn
+
+
+def _plain_connection(path: Path) -> sqlite3.Connection:
+    """A stdlib sqlite3 connection to an unencrypted copy, with the store's pragmas (the plaintext floor)."""
     from dsvdesk.store import db
 
     conn = sqlite3.connect(path, isolation_level=None)
     db.apply_pragmas(conn)
     return conn
+
+
+def _plaintext_copy(ctx: Context, bench_db: BenchDatabase) -> Path:
+    """An unencrypted copy of a benchmark database (``sqlcipher_export``), made once per run."""
+    from dsvdesk.store import db, keys
+
+    plain = ctx.folder / f"plain-{bench_db.records}.sqlite3"
+    if plain.exists():
+        return plain
+    key = keys.key_for(bench_db.path)
+    if key is None:
+        raise RuntimeError(f"no key in memory for {bench_db.path}")
+    conn = db.raw_connect(bench_db.path, key)
+    try:
+        conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+        conn.execute("SELECT sqlcipher_export('plain')")
+        conn.execute(f"PRAGMA plain.user_version = {db.user_version(conn):d}")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    return plain
 
 
 def _complete_record(store: Any, session: Any, status: str = "approved") -> Any:
@@ -205,7 +239,7 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
         Target(max_ms=10, stat="p99", max_ratio=3),
         timing=ours_t,
         floor=floor_t,
-        note="floor: raw sqlite3 UPDATE of the same JSON document (into another draft), WAL, same pragmas "
+        note="floor: raw SQLCipher UPDATE of the same JSON document (into another draft), WAL, same pragmas "
         "(synchronous=FULL)",
     )
 
@@ -381,7 +415,8 @@ def bench_lists(ctx: Context) -> list[Row]:
                     Target(max_ms=100, max_ratio=2),
                     timing=ours_t,
                     floor=floor_t,
-                    note=f"count + page of {PAGE_SIZE}; floor replays the store's {len(statements)} SQL statements raw",
+                    note=f"count + page of {PAGE_SIZE}; floor replays the store's {len(statements)} SQL statements "
+                    "on a raw SQLCipher connection",
                 )
             )
     finally:
@@ -565,6 +600,325 @@ def bench_generation(ctx: Context) -> list[Row]:
     ]
 
 
+# ------------------------------------------------------------------------------------ encryption
+# Issue 14: the encrypted store beside BOTH floors in the same run — a bare SQLCipher connection (the
+# cost of DSVDesk's code) and stdlib sqlite3 on an unencrypted copy of the same database (the cost of
+# encryption itself).
+
+_FLOORS: tuple[tuple[str, Callable[[Path], sqlite3.Connection]], ...] = (
+    ("raw SQLCipher", _raw_connection),
+    ("plaintext sqlite3", _plain_connection),
+)
+
+
+def bench_encryption(ctx: Context) -> list[Row]:
+    db = ctx.databases[ctx.config.large]
+    plain = _plaintext_copy(ctx, db)
+    rows = _encrypted_autosave(ctx, db, plain)
+    rows += _encrypted_lists(ctx, db, plain)
+    rows += _sign_in_rows(ctx, db)
+    rows.append(_names_in_the_clear(db))
+    return rows
+
+
+def _floor_path(name: str, db: BenchDatabase, plain: Path) -> Path:
+    return plain if name.startswith("plaintext") else db.path
+
+
+def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Row]:
+    from dsvdesk.engine.spec import QuestionType
+    from dsvdesk.store.records import search_text
+
+    rows: list[Row] = []
+    store = _open_store(db)
+    try:
+        session = store.login(OFFICER.username, OFFICER.password)
+        drafts = store.list_records(session, status="draft", limit=2)
+        record = store.open_record(session, drafts[0].id)
+        floor_id, floor_seq = drafts[1].id, None
+        longtext = next(
+            q.id
+            for _s, _p, q in record.spec.iter_questions()
+            if q.type is QuestionType.LONGTEXT and q.id in record.answers
+        )
+        surname = next(
+            (q.id for _s, _p, q in record.spec.iter_questions() if q.id == "victim_surname"), longtext
+        )
+        state = {"version": record.version, "n": 0}
+        for label, question_id in (("inert long text", longtext), ("victim surname (search index)", surname)):
+            base = str(record.answers.get(question_id, "Surname"))
+            for floor_name, connect in _FLOORS:
+                raw = connect(_floor_path(floor_name, db, plain))
+                answers = dict(record.answers)
+                floor_seq = raw.execute("SELECT seq FROM records WHERE id = ?", (floor_id,)).fetchone()[0]
+
+                def ours(qid: str = question_id, base: str = base) -> None:
+                    state["n"] += 1
+                    value = (
+                        f"{base}{state['n']}"
+                        if qid == surname and qid != longtext
+                        else f"{base} {state['n']}"
+                    )
+                    state["version"] = store.save_answer(session, record.id, qid, value, state["version"])
+
+                def floor(
+                    raw: sqlite3.Connection = raw,
+                    answers: dict[str, Any] = answers,
+                    qid: str = question_id,
+                    base: str = base,
+                    seq: int = floor_seq,
+                ) -> None:
+                    state["n"] += 1
+                    answers[qid] = f"{base}{state['n']}"
+                    with raw:
+                        raw.execute("BEGIN IMMEDIATE")
+                        raw.execute(
+                            "UPDATE records SET answers_json = ?, updated_at = ? WHERE id = ?",
+                            (
+                                json.dumps(answers, ensure_ascii=False),
+                                dt.datetime.now(dt.UTC).isoformat(),
+                                floor_id,
+                            ),
+                        )
+                        if qid == surname and qid != longtext:  # a name feeds the search index: update it too
+                            names, refs = search_text({"victim_name": answers[qid]}, None)
+                            raw.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
+                            raw.execute(
+                                "INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
+                                (seq, names, refs),
+                            )
+                        raw.execute("COMMIT")
+
+                ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
+                raw.close()
+                rows.append(
+                    Row(
+                        f"encrypted autosave, {label}, vs {floor_name}",
+                        db.records,
+                        Target(max_ms=10, stat="p99"),
+                        timing=ours_t,
+                        floor=floor_t,
+                        note=f"floor: {floor_name} UPDATE of the same document into another draft"
+                        + (" + its search row" if question_id == surname and surname != longtext else ""),
+                    )
+                )
+    finally:
+        store.close()
+    return rows
+
+
+def _encrypted_lists(ctx: Context, db: BenchDatabase, plain: Path) -> list[Row]:
+    from dsvdesk.ui.models.records import PAGE_SIZE
+
+    rows: list[Row] = []
+    store = _open_store(db)
+    try:
+        session = store.login(OFFICER.username, OFFICER.password)
+        newest = store.list_records(session, limit=1)[0]
+        surname = str(newest.victim_name or "").split()[-1]
+
+        def first_page() -> None:
+            store.count_records(session)
+            store.list_records(session, limit=PAGE_SIZE)
+
+        def search() -> None:
+            store.count_records(session, search=surname)
+            store.list_records(session, search=surname, limit=PAGE_SIZE)
+
+        for label, action in (("home list first page", first_page), (f"name search ('{surname}')", search)):
+            statements = [s for s in _capture_sql(store, action) if "from records" in s.lower()]
+            for floor_name, connect in _FLOORS:
+                raw = connect(_floor_path(floor_name, db, plain))
+
+                def floor(statements: list[str] = statements, raw: sqlite3.Connection = raw) -> None:
+                    for sql in statements:
+                        raw.execute(sql).fetchall()
+
+                ours_t, floor_t = time_pair(action, floor, ctx.config.list_runs, warmup=2)
+                raw.close()
+                rows.append(
+                    Row(
+                        f"encrypted {label}, vs {floor_name}",
+                        db.records,
+                        Target(max_ms=100),
+                        timing=ours_t,
+                        floor=floor_t,
+                        note=f"floor replays the store's {len(statements)} SQL statements with {floor_name}",
+                    )
+                )
+    finally:
+        store.close()
+    rows.append(_part_a_plain_floor(ctx, db, plain))
+    return rows
+
+
+def _part_a_plain_floor(ctx: Context, db: BenchDatabase, plain: Path) -> Row:
+    """Part A on the encrypted store beside the same Part A computed by DSVDesk's code over a stdlib
+    sqlite3 connection to the plaintext copy (the store's facade bound to that connection directly)."""
+    from dsvdesk.export.pack import part_a_from_store
+    from dsvdesk.export.parta import Period
+    from dsvdesk.store import db as db_mod
+    from dsvdesk.store.base import utc_now
+    from dsvdesk.store.store import Store
+
+    real_connect = db_mod.connect
+
+    def plain_or_real(path: Path, **kwargs: Any) -> sqlite3.Connection:
+        if Path(path).absolute() == plain.absolute():
+            return _plain_connection(plain)
+        return real_connect(path, **kwargs)
+
+    def plain_part_a() -> object:
+        db_mod.connect = plain_or_real  # type: ignore[assignment]
+        try:
+            return part_a_from_store(plain_store, plain_session, period, form_id=spec.id)
+        finally:
+            db_mod.connect = real_connect
+
+    spec = investigation_form()
+    today = dt.date.today()
+    period = Period(today.replace(year=today.year - 1) + dt.timedelta(days=1), today)
+    encrypted = _open_store(db)
+    plain_store = Store(plain, _plain_connection(plain), utc_now)
+    try:
+        ours_session = encrypted.login(SUPERVISOR.username, SUPERVISOR.password)
+        plain_session = plain_store.login(SUPERVISOR.username, SUPERVISOR.password)
+        ours_t, floor_t = time_pair(
+            lambda: part_a_from_store(encrypted, ours_session, period, form_id=spec.id),
+            plain_part_a,
+            ctx.config.parta_runs,
+            warmup=1,
+        )
+    finally:
+        encrypted.close()
+        plain_store.close()
+    return Row(
+        f"encrypted Part A, 12 months over {db.records:,} records, vs plaintext sqlite3",
+        db.records,
+        Target(max_ms=1000),
+        timing=ours_t,
+        floor=floor_t,
+        note="floor: the same Part A code on the store bound to a stdlib sqlite3 connection to the "
+        "unencrypted copy (its grouping worker opens the copy with stdlib sqlite3 too)",
+    )
+
+
+def _sign_in_rows(ctx: Context, db: BenchDatabase) -> list[Row]:
+    import time
+
+    from dsvdesk.store import keys
+
+    keyfile = keys.KeyFile.load(db.path)
+    if keyfile is None:
+        raise RuntimeError(f"{db.path} has no key file")
+    unwraps: list[float] = []
+    for _ in range(max(3, ctx.config.sign_runs)):
+        start = time.perf_counter()
+        if keyfile.unwrap_user(OFFICER.username, OFFICER.password) is None:
+            raise RuntimeError("the officer's password does not unwrap the key")
+        unwraps.append((time.perf_counter() - start) * 1000)
+    main_ours, main_floor = _sign_in_to_main_window(ctx, db)
+    return [
+        Row(
+            "sign-in key unwrap (scrypt N=2^15, r=8, p=1 + AES-GCM)",
+            None,
+            Target(max_ms=300),
+            timing=Timing(tuple(unwraps)),
+            note="the key file's wrap for the officer; once per sign-in",
+        ),
+        Row(
+            f"sign-in to main window shown (unwrap, open, sign in, home list) at {db.records:,} records",
+            db.records,
+            Target(max_ms=1500),
+            timing=main_ours,
+            floor=main_floor,
+            note="floor: the same with the key already in memory (no unwrap), i.e. the sign-in as before "
+            "encryption; offscreen, in process",
+        ),
+    ]
+
+
+def _sign_in_to_main_window(ctx: Context, db: BenchDatabase) -> tuple[Timing, Timing]:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from dsvdesk.store import keys
+    from dsvdesk.ui.app import apply_look, ensure_application, start
+    from dsvdesk.ui.state import UiState
+
+    os.environ.setdefault("DSVDESK_UI_STATE", str(ctx.folder / "ui-state.ini"))
+    app = ensure_application()
+    apply_look(app)
+    key = keys.key_for(db.path)
+    assert key is not None
+
+    def sign_in(gate: Any, **_kw: Any) -> Any:
+        return gate.login(OFFICER.username, OFFICER.password)
+
+    def once(locked: bool) -> float:
+        if locked:
+            keys.forget(db.path)
+        else:
+            keys.remember(db.path, key)
+        started = time.perf_counter()
+        window = start(db.path, ui_state=UiState(), sign_in_fn=sign_in)
+        if window is None:
+            raise RuntimeError("the main window did not open")
+        QApplication.processEvents()
+        elapsed = (time.perf_counter() - started) * 1000
+        window.close()  # signs out (logged), as the user closing it would
+        window.context.store.close()
+        window.deleteLater()
+        QApplication.processEvents()
+        return elapsed
+
+    once(True)
+    ours: list[float] = []
+    floor: list[float] = []
+    for i in range(max(3, ctx.config.sign_runs)):
+        pair = [(True, ours), (False, floor)]
+        for locked, bucket in pair if i % 2 == 0 else reversed(pair):
+            bucket.append(once(locked))
+    keys.remember(db.path, key)
+    return Timing(tuple(ours)), Timing(tuple(floor))
+
+
+def _names_in_the_clear(db: BenchDatabase) -> Row:
+    """Issue 14's check at full size: the first 20 distinct victims' names (and surnames) looked for in
+    the database file, its WAL and key file (plain, UTF-8 and UTF-16)."""
+    import time
+
+    from dsvdesk.store import keys
+
+    conn = _raw_connection(db.path)
+    try:
+        names = [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT DISTINCT victim_name FROM records WHERE length(victim_name) > 8 LIMIT 20"
+            )
+        ]
+    finally:
+        conn.close()
+    words = {n.encode(enc) for n in names for enc in ("utf-8", "utf-16-le", "utf-16-be")}
+    started = time.perf_counter()
+    hits = 0
+    for path in (db.path, Path(f"{db.path}-wal"), keys.keyfile_path(db.path)):
+        if path.exists():
+            data = path.read_bytes()
+            hits += sum(data.count(w) for w in words)
+    elapsed = (time.perf_counter() - started) * 1000
+    return Row(
+        f"victims' names in the clear: database, WAL, key file ({len(names)} names)",
+        db.records,
+        Target(),
+        timing=Timing((elapsed,)),
+        note=f"{hits} occurrences found (time = the search itself)",
+        error=None if hits == 0 else f"{hits} occurrences of victims' names in the clear",
+    )
+
+
 BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("generation", bench_generation),
     ("cold-start", bench_cold_start),
@@ -575,4 +929,5 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("render-sign", bench_render_sign),
     ("part-a", bench_part_a),
     ("memory", bench_peak_memory),
+    ("encryption", bench_encryption),
 ]

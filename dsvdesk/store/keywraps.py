@@ -107,8 +107,8 @@ class KeyOps(StoreBase):
 
     def _rewrap_if_weak(self, username: str, password: str) -> None:
         """After a sign-in, renew a wrap made with older parameters (a converted 0.1 database)."""
-        keyfile = self._keyfile()
-        if keyfile.needs_rewrap(username):
+        keyfile = keys.KeyFile.load(self.path)
+        if keyfile is not None and keyfile.needs_rewrap(username):
             keyfile.set_user(username, password, self._db_key())
             keyfile.save(self.path)
 
