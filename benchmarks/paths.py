@@ -757,6 +757,7 @@ def _part_a_plain_floor(ctx: Context, db: BenchDatabase, plain: Path) -> Row:
     sqlite3 connection to the plaintext copy (the store's facade bound to that connection directly)."""
     from dsvdesk.export.pack import part_a_from_store
     from dsvdesk.export.parta import Period
+
     from dsvdesk.store import db as db_mod
     from dsvdesk.store.base import utc_now
     from dsvdesk.store.store import Store

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from dsvdesk.engine.loader import load_form
 from dsvdesk.engine.spec import Audience, FormSpec
 from dsvdesk.errors import ExitCode
 from dsvdesk.store import InvalidInput, InvalidTransition, PermissionDenied, SaveConflict
+from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.store.conftest import PASSWORD, Station, fake_pdf
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "upgrade"
@@ -33,7 +33,7 @@ def officer_answers(spec: FormSpec) -> dict[str, Any]:
 
 
 def audit_rows(path: Path, record_id: str) -> list[tuple[str, str | None, str | None]]:
-    with sqlite3.connect(path) as conn:
+    with raw_connect(path) as conn:
         return conn.execute(
             "SELECT event, question_id, detail FROM audit_events WHERE record_id = ? ORDER BY id",
             (record_id,),
@@ -112,7 +112,7 @@ def cli_station(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     forms.mkdir()
     shutil.copyfile(DATA / "124d_v1.yaml", forms / "124d.yaml")
     db = tmp_path / "station.sqlite3"
-    shutil.copyfile(template_db, db)
+    copy_station(template_db, db)
     monkeypatch.setenv("DSVDESK_FORMS", str(forms))
     monkeypatch.setenv("DSVDESK_DB", str(db))
     monkeypatch.setenv("DSVDESK_PASSWORD", PASSWORD)
