@@ -525,3 +525,43 @@ def test_every_shipped_form_renders_every_page_with_named_inputs(
         ] == []
     widget.go_to_page(widget.pages[0].id)
     shot(widget, artifacts_dir, f"form_{spec.id}_first_page")
+
+
+class StoreSink:
+    """The wizard saving into a real (encrypted) store, as the app's record view does."""
+
+    def __init__(self, store: Any, session: Any, record_id: str, version: int) -> None:
+        self.store, self.session, self.record_id, self.version = store, session, record_id, version
+
+    def save(self, answer_id: str, value: Any) -> None:
+        self.version = self.store.save_answer(self.session, self.record_id, answer_id, value, self.version)
+
+
+def test_a_replaced_database_file_stops_saving_and_keeps_the_typing(  # noqa: PLR0917 - fixtures
+    qtbot: QtBot, ui_app: QApplication, spec: FormSpec, store: Any, db_path: Path, tmp_path: Path
+) -> None:
+    from tests.helpers.encrypted import copy_station, raw_connect
+    from tests.ui.conftest import OFFICER_PASSWORD
+
+    session = store.login("officer1", OFFICER_PASSWORD)
+    ref = store.create_record(session, spec, {})
+    sink = StoreSink(store, session, ref.id, ref.version)
+    widget = FormWizard(spec, {}, sink=sink)
+    qtbot.addWidget(widget)
+    widget.show()
+    failures: list[object] = []
+    assert widget.autosaver is not None
+    widget.autosaver.failed.connect(failures.append)
+    copy_station(db_path, tmp_path / "older.sqlite3").replace(db_path)  # a restore behind the app's back
+    type_text(widget.block("victim_name").editor.line, "Typed after")  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: bool(failures), timeout=3000)
+    assert getattr(failures[0], "reason", "") == "replaced"
+    assert widget.autosaver.pending == {"victim_name": "Typed after"}
+    assert "was replaced while DSVDesk had it open" in widget.status_label.text()
+    assert not widget.flush()  # it keeps refusing: nothing goes into the file that took its place
+    conn = raw_connect(db_path)
+    try:
+        [answers] = conn.execute("SELECT answers_json FROM records WHERE id = ?", (ref.id,)).fetchone()
+        assert "Typed after" not in answers
+    finally:
+        conn.close()

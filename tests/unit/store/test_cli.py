@@ -262,3 +262,37 @@ def test_backup_and_restore(station_db: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0, err
     code, out, _ = run(capsys, "records", "list", "--user", "pc1")
     assert "0 of 0 records" in out
+
+
+def test_encrypted_station_from_the_command_line(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from dsvdesk.store import keys
+
+    db = tmp_path / "new.sqlite3"
+    code, out, _ = run(capsys, "init", "--station", "Trial", "--admin", "boss", "--db", str(db))
+    assert code == 0 and "recovery key" in out
+    recovery = next(line.strip() for line in out.splitlines() if line.count("-") == 7)
+    backup = tmp_path / "b.dsvbackup"
+    keys.forget(db)  # each command is its own process: nothing known until a password unwraps the key
+    assert run(capsys, "backup", "--out", str(backup), "--user", "boss", "--db", str(db))[0] == 0
+    keys.forget(db)
+    monkeypatch.setenv("DSVDESK_PASSWORD", "not the password")
+    code, _, err = run(capsys, "audit", "verify", "--user", "boss", "--db", str(db))
+    assert code == ExitCode.AUTH and "username or password is not right" in err and "Traceback" not in err
+    monkeypatch.setenv("DSVDESK_RECOVERY_KEY", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")
+    code, _, err = run(capsys, "restore", str(backup), "--recovery-key", "--force", "--db", str(db))
+    assert code == ExitCode.AUTH and "recovery key is not right" in err
+    code, _, err = run(capsys, "restore", str(db), "--user", "boss", "--db", str(tmp_path / "x.sqlite3"))
+    assert code == ExitCode.BAD_INPUT and "not a DSVDesk backup" in err and "Traceback" not in err
+    monkeypatch.setenv("DSVDESK_RECOVERY_KEY", recovery)
+    monkeypatch.setenv("DSVDESK_NEW_PASSWORD", "a fresh admin password")
+    code, out, err = run(capsys, "recover", "boss", "--db", str(db))
+    assert code == 0, err
+    keys.forget(db)
+    monkeypatch.setenv("DSVDESK_PASSWORD", "a fresh admin password")
+    code, out, err = run(capsys, "audit", "verify", "--user", "boss", "--db", str(db))
+    assert code == 0 and "intact" in out, err
+    restored = tmp_path / "restored.sqlite3"
+    code, _, err = run(capsys, "restore", str(backup), "--recovery-key", "--db", str(restored))
+    assert code == 0, err
