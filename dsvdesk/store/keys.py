@@ -48,7 +48,15 @@ WRAP_R = 8
 WRAP_P = 1
 _MAXMEM = 128 * 1024 * 1024
 RECOVERY_BYTES = 20  # 160 bits, shown as 8 groups of 4 base32 characters
-_PUBLIC_SETTINGS = ("station_name", "station_code", "marking", "idle_lock_minutes")
+_PUBLIC_SETTINGS = (
+    "station_name",
+    "station_code",
+    "marking",
+    "idle_lock_minutes",
+    "lockout_threshold",
+    "lockout_minutes",
+)
+MAX_PENDING_EVENTS = 1000
 
 
 def keyfile_path(db_path: Path) -> Path:
@@ -154,6 +162,9 @@ class KeyFile:
     settings: dict[str, Any] = field(default_factory=dict)
     # A demo database's public demo sign-ins (shown on its sign-in window in demo mode); never a station's.
     demo_accounts: list[dict[str, str]] = field(default_factory=list)
+    # Failed sign-ins before the database could be opened (it cannot be read without the key): kept here,
+    # without usernames, until the next successful sign-in writes them to the audit log.
+    pending_events: list[dict[str, Any]] = field(default_factory=list)
 
     # ----------------------------------------------------------------------------------- make
     @classmethod
@@ -225,6 +236,48 @@ class KeyFile:
         if index is not None:
             del self.users[index]
 
+    # ----------------------------------------------------------------------------------- lockout
+    def entry_id(self, username: str) -> str | None:
+        """The key file's id of ``username``'s entry (a salted hash), or None for an unknown user."""
+        index = self._find(username)
+        return None if index is None else str(self.users[index]["id"])
+
+    def locked_until(self, username: str, now_iso: str) -> str | None:
+        index = self._find(username)
+        until = None if index is None else self.users[index].get("locked_until")
+        return str(until) if until and str(until) > now_iso else None
+
+    def note_failure(self, username: str, *, now_iso: str, lock_iso: str, threshold: int) -> str | None:
+        """Count a wrong password typed before the database was open; returns the lock's end when this
+        failure locks the account (then the count starts again)."""
+        index = self._find(username)
+        self.pending_events.append(
+            {
+                "at": now_iso,
+                "id": self.entry_id(username),
+                "reason": "unknown_user" if index is None else "wrong_password",
+            }
+        )
+        if index is None:
+            return None
+        entry = self.users[index]
+        entry["failed"] = int(entry.get("failed", 0)) + 1
+        if entry["failed"] >= max(1, threshold):
+            entry["failed"] = 0
+            entry["locked_until"] = lock_iso
+            return lock_iso
+        return None
+
+    def has_failures(self, username: str) -> bool:
+        index = self._find(username)
+        return index is not None and bool(self.users[index].get("failed"))
+
+    def clear_failures(self, username: str) -> None:
+        index = self._find(username)
+        if index is not None:
+            self.users[index].pop("failed", None)
+            self.users[index].pop("locked_until", None)
+
     def needs_rewrap(self, username: str) -> bool:
         """True when the user's wrap uses weaker parameters than today's (a converted 0.1 database)."""
         index = self._find(username)
@@ -265,6 +318,7 @@ class KeyFile:
                 "users": self.users,
                 "recovery": self.recovery,
                 "demo_accounts": self.demo_accounts,
+                "pending_events": self.pending_events[-MAX_PENDING_EVENTS:],
             },
             indent=1,
             sort_keys=True,
@@ -290,6 +344,7 @@ class KeyFile:
                 users=[dict(u) for u in data.get("users", [])],
                 recovery=dict(data.get("recovery", {})),
                 settings=dict(data.get("settings", {})),
+                pending_events=[dict(e) for e in data.get("pending_events", [])],
                 demo_accounts=[
                     {str(k): str(v) for k, v in dict(a).items()} for a in data.get("demo_accounts", [])
                 ],

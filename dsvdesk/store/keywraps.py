@@ -42,14 +42,69 @@ class KeyOps(StoreBase):
     # ----------------------------------------------------------------------------------- unlock
     def _unlock_for_sign_in(self, username: str, password: str) -> None:
         """Before anyone has signed in the database cannot be read: unwrap its key with this password.
-        A wrong password or unknown user gets the same answer as a failed sign-in (and takes as long)."""
+        A wrong password or unknown user gets the same answer as a failed sign-in (and takes as long).
+        Such failures are counted in the key file against the station's lockout settings (its copy of
+        them) and written to the audit log at the next successful sign-in."""
         if self._connection is not None:
             return
-        key = self._keyfile().unwrap_user(str(username), str(password))
+        import datetime as dt
+
+        from dsvdesk.store.base import iso
+
+        keyfile = self._keyfile()
+        now = self._now()
+        until = keyfile.locked_until(str(username), iso(now))
+        if until is not None:
+            keyfile.pending_events.append(
+                {"at": iso(now), "id": keyfile.entry_id(str(username)), "reason": "locked"}
+            )
+            keyfile.save(self.path)
+            raise self._locked_error(until)  # type: ignore[attr-defined]
+        key = keyfile.unwrap_user(str(username), str(password))
         if key is None:
+            public = self._public_settings()
+            lock = keyfile.note_failure(
+                str(username),
+                now_iso=iso(now),
+                lock_iso=iso(now + dt.timedelta(minutes=public.lockout_minutes)),
+                threshold=public.lockout_threshold,
+            )
+            keyfile.save(self.path)
             log.storage.info("sign-in refused before the database was opened (key not unwrapped)")
+            if lock is not None:
+                raise self._locked_error(lock)  # type: ignore[attr-defined]
             raise AuthenticationFailed(BAD_SIGN_IN)
         self._open_with(key)
+        self._record_pending_events(keyfile, str(username))
+
+    def _record_pending_events(self, keyfile: keys.KeyFile, username: str) -> None:
+        """The failed sign-ins kept in the key file become audit events (login_failed, before_open)."""
+        from dsvdesk.store import audit
+
+        events = list(keyfile.pending_events)
+        if not events and keyfile.locked_until(username, "") is None and not keyfile.has_failures(username):
+            return
+        if events:
+            with self.read() as conn:
+                users = conn.execute("SELECT id, username FROM users").fetchall()
+            by_entry = {keyfile.entry_id(str(name)): (int(uid), str(name)) for uid, name in users}
+            with self.transaction():
+                for event in events:
+                    who = by_entry.get(event.get("id"))
+                    self.audit_event(
+                        None,
+                        audit.LOGIN_FAILED,
+                        user_id=who[0] if who else None,
+                        username=who[1] if who else None,
+                        detail={
+                            "reason": event.get("reason", ""),
+                            "before_open": True,
+                            "at": event.get("at", ""),
+                        },
+                    )
+        keyfile.pending_events = []
+        keyfile.clear_failures(username)
+        keyfile.save(self.path)
 
     def unlock_with_recovery_key(self, recovery_key: str) -> None:
         """Open the database with the station recovery key (``dsvdesk recover``)."""

@@ -54,6 +54,8 @@ def test_a_victims_name_is_nowhere_on_disk_while_open_and_after_close(
     assert Path(f"{path}-wal").stat().st_size > 0
     assert _everywhere(tmp_path, _log_dir()) == {}
     assert [r.victim_name for r in store.list_records(station["off1"], search="quibblethorpe")] == [NAME]
+    pragmas = {p: store._conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("temp_store", "secure_delete")}
+    assert pragmas == {"temp_store": 2, "secure_delete": 1}  # nothing decrypted goes to a temp file
     wal_plain = decrypted_wal(Path(f"{path}-wal"), key_of(path))
     assert occurrences(wal_plain, "Quibblethorpe") > 0  # the test's decryption really reads the pages
     store.close()
@@ -94,6 +96,39 @@ def test_before_sign_in_only_the_key_file_is_read_and_a_password_opens_it(statio
     assert gate.is_initialised() and gate.get_settings().station_name == "Trial"
     assert gate.login("sup1", PASSWORD).user.username == "sup1"
     gate.close()
+
+
+def test_wrong_passwords_before_the_database_opens_lock_the_account_and_are_audited(station: Station) -> None:
+    import datetime as dt
+
+    from dsvdesk.store import AccountLocked
+
+    station.store.close()
+    keys.forget(station.path)
+    now = [dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)]
+    with Store.open(station.path, clock=lambda: now[0]) as store:
+        for _ in range(4):
+            with pytest.raises(AuthenticationFailed):
+                store.login("off1", "wrong guess")
+        with pytest.raises(AccountLocked, match="locked after too many wrong passwords"):
+            store.login("off1", "wrong guess")  # the station's threshold (5), from the key file's copy
+        with pytest.raises(AccountLocked):
+            store.login("off1", PASSWORD)  # even the right password, while locked
+        with pytest.raises(AuthenticationFailed):
+            store.login("nobody", "x" * 10)
+        assert not store.is_unlocked
+        now[0] += dt.timedelta(minutes=16)
+        session = store.login("off1", PASSWORD)
+        rows = store._conn.execute(
+            "SELECT username, detail FROM audit_events WHERE event = 'login_failed' ORDER BY id"
+        ).fetchall()
+        reasons = [(name, json.loads(detail)["reason"]) for name, detail in rows]
+        assert reasons == [("off1", "wrong_password")] * 5 + [("off1", "locked"), (None, "unknown_user")]
+        assert all(json.loads(detail)["before_open"] for _n, detail in rows)
+        assert session.user.username == "off1"
+    keyfile = keys.KeyFile.load(station.path)
+    assert keyfile is not None and keyfile.pending_events == [] and not keyfile.has_failures("off1")
+    assert "off1" not in keys.keyfile_path(station.path).read_text(encoding="utf-8")
 
 
 def test_password_changes_and_resets_rewrap_the_key(station: Station) -> None:
