@@ -559,6 +559,7 @@ def test_a_replaced_database_file_stops_saving_and_keeps_the_typing(  # noqa: PL
     assert widget.autosaver.pending == {"victim_name": "Typed after"}
     assert "was replaced while DSVDesk had it open" in widget.status_label.text()
     assert not widget.flush()  # it keeps refusing: nothing goes into the file that took its place
+    widget.autosaver.stop()  # no retry after the test's store is closed
     conn = raw_connect(db_path)
     try:
         [answers] = conn.execute("SELECT answers_json FROM records WHERE id = ?", (ref.id,)).fetchone()
