@@ -4,7 +4,7 @@ Each event's ``hash`` is the sha256 of its canonical JSON, which includes its id
 event's hash; the head table holds the newest id and hash. Editing, deleting, inserting or reordering
 any row therefore breaks the chain, even when done with the no-update/no-delete triggers dropped.
 No personal data is copied in: answers appear only as a keyed digest of their value (HMAC-SHA256 under a
-secret kept in the encrypted database, migration 0006), and the CSV export leaves even that out.
+secret kept in the encrypted database, migration 0007), and the CSV export leaves even that out.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def value_hash(value: Any, secret: bytes) -> str:
 
 
 def value_secret(conn: sqlite3.Connection) -> bytes:
-    """The key of ``value_hash`` (migration 0006), kept inside the encrypted database."""
+    """The key of ``value_hash`` (migration 0007), kept inside the encrypted database."""
     row = conn.execute("SELECT key FROM audit_value_key WHERE id = 1").fetchone()
     return bytes(row[0])
 

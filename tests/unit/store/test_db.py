@@ -312,9 +312,9 @@ def test_migration_0004_part_a_index(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_migration_0006_erasure_and_audit_key(tmp_path: Path) -> None:
-    conn = _at_version(tmp_path, 5)
-    db.migrate(conn, tmp_path / "m.sqlite3", target=6)
+def test_migration_0007_erasure_and_audit_key(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 6)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=7)
     assert conn.execute("SELECT v FROM records_fts_config WHERE k = 'secure-delete'").fetchone() == (1,)
     secret = conn.execute("SELECT key FROM audit_value_key").fetchall()
     assert len(secret) == 1 and len(bytes(secret[0][0])) == 32

@@ -1,4 +1,4 @@
--- 0006: erasure that leaves nothing behind, and keyed audit digests.
+-- 0007: erasure that leaves nothing behind, and keyed audit digests.
 --
 -- The search index removes a deleted or changed row's words at once (FTS5 'secure-delete'), instead of
 -- leaving them in older index segments until a merge; with PRAGMA secure_delete (db.apply_pragmas) the
