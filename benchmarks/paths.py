@@ -424,6 +424,229 @@ def bench_lists(ctx: Context) -> list[Row]:
     return rows
 
 
+# ------------------------------------------------------------------------------------ sorting (issue 22)
+
+
+def _page_offsets(total: int, page: int) -> dict[str, int]:
+    last = max(0, (total - 1) // page * page)
+    return {"first": 0, "middle": (total // 2) // page * page, "last": last}
+
+
+def bench_sorting(ctx: Context) -> list[Row]:
+    """Every sortable column of My forms (the officer owns all N records) and of the review queue
+    (supervisor, records waiting): the first, middle and last page the model reads after a header
+    click, beside the same SQL replayed raw (with the indexes the migrations give)."""
+    from dsvdesk.engine.vocabulary import vocabulary_for
+    from dsvdesk.reporting.review_queue import QueueFilter, ReviewQueue
+    from dsvdesk.ui.models.records import PAGE_SIZE, record_columns
+    from dsvdesk.ui.review.queue import queue_columns
+
+    db = ctx.databases[ctx.config.large]
+    spec = investigation_form()
+    vocabulary = vocabulary_for([spec])
+    repeats = max(2, ctx.config.list_runs // 12)
+    rows: list[Row] = []
+    store = _open_store(db)
+    try:
+        officer = store.login(OFFICER.username, OFFICER.password)
+        supervisor = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        queue = ReviewQueue(store, supervisor, grades=vocabulary.grade_values)
+        lists: list[tuple[str, list[str], Callable[[str, int], object], Callable[[], int]]] = [
+            (
+                "My forms",
+                [c.key for c in record_columns(vocabulary) if c.key],
+                lambda key, offset: store.list_records(
+                    officer, owner=officer.user.id, sort=key, descending=False, offset=offset, limit=PAGE_SIZE
+                ),
+                lambda: store.count_records(officer, owner=officer.user.id),
+            ),
+            (
+                "review queue",
+                [c.key for c in queue_columns(queue.vocabulary()) if c.key],
+                lambda key, offset: queue.rows(
+                    QueueFilter(sort=key, descending=False), offset=offset, limit=PAGE_SIZE
+                ),
+                lambda: queue.count(QueueFilter()),
+            ),
+        ]
+        for label, keys, fetch, count in lists:
+            total = int(count())
+            by_position: dict[str, tuple[list[float], list[float], list[str]]] = {}
+            for key in keys:
+                for position, offset in _page_offsets(total, PAGE_SIZE).items():
+
+                    def ours(
+                        key: str = key,
+                        offset: int = offset,
+                        position: str = position,
+                        fetch: Callable[[str, int], object] = fetch,
+                        count: Callable[[], int] = count,
+                    ) -> None:
+                        if position == "first":
+                            count()  # a header click counts again, then reads the first page
+                        fetch(key, offset)
+
+                    statements = [
+                        s for s in _capture_sql(store, ours) if "FROM records" in s or "from records" in s
+                    ]
+                    raw = _raw_connection(db.path)
+
+                    def floor(statements: list[str] = statements, raw: sqlite3.Connection = raw) -> None:
+                        for sql in statements:
+                            raw.execute(sql).fetchall()
+
+                    ours_t, floor_t = time_pair(ours, floor, repeats, warmup=1)
+                    raw.close()
+                    bucket = by_position.setdefault(position, ([], [], []))
+                    bucket[0].extend(ours_t.samples_ms)
+                    bucket[1].extend(floor_t.samples_ms)
+                    bucket[2].append(f"{key} {ours_t.median_ms:.0f}")
+            for position, (ours_ms, floor_ms, per_key) in by_position.items():
+                rows.append(
+                    Row(
+                        f"{label} sorted by each column, {position} page ({total:,} rows)",
+                        db.records,
+                        Target(max_ms=100, stat="p95", max_ratio=2),
+                        timing=Timing(tuple(ours_ms)),
+                        floor=Timing(tuple(floor_ms)),
+                        note=f"{len(per_key)} columns x {repeats}; medians ms: {', '.join(per_key)}; "
+                        "floor replays the same SQL raw",
+                    )
+                )
+    finally:
+        store.close()
+    return rows
+
+
+# ------------------------------------------------------------------------------------ queue refresh
+
+
+def _quiet_qt() -> Any:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from dsvdesk.ui.app import apply_look, ensure_application
+
+    def quiet(_mode: object, _context: object, message: str) -> None:
+        if "propagateSizeHints" not in message:  # the offscreen platform's known notice (docs/stack.md)
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(quiet)
+    app = ensure_application()
+    apply_look(app)
+    return app
+
+
+def bench_queue_refresh(ctx: Context) -> list[Row]:
+    """The review queue's Refresh button with the tab shown, to the next paint; beside the queue's own
+    count and first page read (the SQL and row building a refresh cannot avoid) shown in a bare
+    QTableView over a plain item model."""
+    import tempfile
+
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from dsvdesk.engine.loader import load_forms_dir
+    from dsvdesk.paths import forms_dir
+    from dsvdesk.ui.context import AppContext
+    from dsvdesk.ui.models.records import PAGE_SIZE
+    from dsvdesk.ui.review.queue import ReviewQueueTab
+    from dsvdesk.ui.state import UiState
+
+    app = _quiet_qt()
+    db = ctx.databases[ctx.config.large]
+    store = _open_store(db)
+    try:
+        session = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        with tempfile.TemporaryDirectory() as state_dir:
+            context = AppContext(
+                store=store,
+                session=session,
+                db_path=db.path,
+                forms=load_forms_dir(forms_dir()),
+                ui_state=UiState(Path(state_dir) / "state.ini"),
+            )
+            tab = ReviewQueueTab(context, lambda _id: None)
+            tab.resize(1200, 700)
+            tab.show()
+            app.processEvents()
+            waiting = tab.model.total
+            bare_model = QStandardItemModel()
+            bare = QTableView()
+            bare.setModel(bare_model)
+            bare.resize(1200, 700)
+            bare.show()
+            app.processEvents()
+            columns = tab.model.columns
+
+            def ours() -> None:
+                tab.refresh()
+                tab.table.viewport().repaint()
+
+            def floor() -> None:
+                total = tab.queue.count(tab.filter)
+                page = tab.queue.rows(tab.filter, offset=0, limit=PAGE_SIZE) if total else []
+                bare_model.clear()
+                for row in page:
+                    bare_model.appendRow([QStandardItem(c.text(row)) for c in columns])
+                bare.viewport().repaint()
+
+            ours_t, floor_t = time_pair(ours, floor, ctx.config.list_runs // 2, warmup=2)
+            tab.close()
+            bare.close()
+            tab.deleteLater()
+            bare.deleteLater()
+            app.processEvents()
+    finally:
+        store.close()
+    return [
+        Row(
+            f"review queue refresh ({waiting:,} waiting) at {db.records:,} records",
+            db.records,
+            Target(max_ms=100, max_ratio=2),
+            timing=ours_t,
+            floor=floor_t,
+            note="Refresh + repaint of the shown tab; floor: the queue's count and first page of "
+            f"{PAGE_SIZE} put in a bare QTableView and repainted",
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------------ sign-in
+
+
+def bench_sign_in(ctx: Context) -> list[Row]:
+    """First sign-in of a freshly started app: credentials accepted -> main window painted (separate
+    process each time; the sign-in window's own work is not part of it)."""
+    db = ctx.databases[ctx.config.large]
+    samples: list[float] = []
+    queries = "?"
+    argv = [
+        sys.executable,
+        str(CHILDREN / "app_sign_in.py"),
+        str(db.path),
+        OFFICER.username,
+        OFFICER.password,
+    ]
+    for _ in range(max(2, ctx.config.cold_runs // 2) + 1):
+        result = subprocess.run(argv, capture_output=True, text=True, env=ctx.env, timeout=600, check=False)
+        line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-6:])
+            raise RuntimeError(f"the app did not report its sign-in: {tail}")
+        values = dict(part.split("=", 1) for part in line.split()[1:])
+        samples.append(float(values["ms"].split(",")[0]))
+        queries = values["list_queries"]
+    return [
+        Row(
+            "sign-in to main window shown (first sign-in of a started app)",
+            db.records,
+            Target(max_ms=500),
+            timing=Timing(tuple(samples[1:])),  # the first process warms the page cache
+            note=f"My forms list queried {queries} time(s); separate process per sample",
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------ PDF
 
 
@@ -927,6 +1150,9 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("keystroke", bench_keystroke),
     ("wizard", bench_wizard_open),
     ("lists", bench_lists),
+    ("sorting", bench_sorting),
+    ("queue-refresh", bench_queue_refresh),
+    ("sign-in", bench_sign_in),
     ("render-sign", bench_render_sign),
     ("part-a", bench_part_a),
     ("memory", bench_peak_memory),

@@ -22,6 +22,7 @@ from dsvdesk.ui.qt import (
     QWidget,
 )
 from dsvdesk.ui.search_row import build_search_row
+from dsvdesk.ui.table_sizing import SIZING_ROWS, fit_columns_once
 
 if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
@@ -41,13 +42,14 @@ class RecordTable(QTableView):
         self._on_open = on_open
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setSortingEnabled(True)
+        # the indicator first: enabling sorting sorts by it, which is the model's query already
         self.horizontalHeader().setSortIndicator(len(model.columns) - 1, Qt.SortOrder.DescendingOrder)
+        self.setSortingEnabled(True)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Column widths are sized from one page of rows, not Qt's default 1,000: the model reads rows
-        # from the store page by page, and sampling more would read (and cache) pages nobody sees.
-        self.horizontalHeader().setResizeContentsPrecision(model.page_size)
+        # Column widths are sized from the first rows, once (table_sizing.fit_columns_once), not
+        # from Qt's default 1,000: the model reads rows from the store page by page.
+        self.horizontalHeader().setResizeContentsPrecision(min(SIZING_ROWS, model.page_size))
         self.verticalHeader().setVisible(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
@@ -115,8 +117,7 @@ class HomeTab(QWidget):
         self.table = RecordTable(self.model, on_open, self)
         self.table.setAccessibleName("My forms")
         layout.addWidget(self.table, 1)
-        self.table.resizeColumnsToContents()
-        self.model.modelReset.connect(self.table.resizeColumnsToContents)
+        fit_columns_once(self.table, self.model)
         # Queued: the model finds out while the table paints, and a message box must not open there.
         self.model.fetch_failed.connect(self._show_fetch_problem, Qt.ConnectionType.QueuedConnection)
         self.empty_label = QLabel(

@@ -245,11 +245,11 @@ class RecordListModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or not self.columns[column].key:
             return
-        self.set_query(
-            replace(
-                self.query, sort=self.columns[column].key, descending=order == Qt.SortOrder.DescendingOrder
-            )
-        )
+        key, descending = self.columns[column].key, order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self.query.sort, self.query.descending):
+            # already so (the view re-applies its sort indicator when it is set up): no second query
+            return
+        self.set_query(replace(self.query, sort=key, descending=descending))
 
     def record_at(self, row: int) -> Any:
         """The row object (e.g. a ``RecordRow``) at ``row`` for the current query, read from the store

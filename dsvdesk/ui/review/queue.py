@@ -40,6 +40,7 @@ from dsvdesk.ui.qt import (
     QWidget,
 )
 from dsvdesk.ui.search_row import build_search_row
+from dsvdesk.ui.table_sizing import fit_columns_once
 from dsvdesk.ui.wizard.values import display_date, parse_date
 
 if TYPE_CHECKING:
@@ -200,8 +201,9 @@ class ReviewQueueTab(QWidget):
         self.table.setAccessibleName("Records waiting for review")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
+        # the indicator first: enabling sorting sorts by it, which is the model's query already
         self.table.horizontalHeader().setSortIndicator(RISK_COLUMN, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().setVisible(False)
@@ -227,8 +229,7 @@ class ReviewQueueTab(QWidget):
         self.clear_button.clicked.connect(self.clear_filters)
         self.refresh_button.clicked.connect(self.refresh)
         self._fill_choices()
-        self.table.resizeColumnsToContents()
-        self.model.modelReset.connect(self.table.resizeColumnsToContents)
+        fit_columns_once(self.table, self.model)  # not on every refresh (issue 22)
         self._update_count()
 
     # --- data -------------------------------------------------------------------------------------
