@@ -267,5 +267,11 @@ class BareSigner:
         )
         out = io.BytesIO()
         signing_writer = IncrementalPdfFileWriter(io.BytesIO(prepared.getvalue()))
-        signers.PdfSigner(meta, signer=self.signer, stamp_style=style).sign_pdf(signing_writer, output=out)
+        # The room for the signature given up front, as DSVDesk does (export/signing._bytes_reserved:
+        # 8 KB plus the certificates, in hex digits): without it pyHanko makes a dry-run signature first,
+        # and the floor was slower than DSVDesk (issue 22: a 0.80x ratio).
+        reserved = 2 * (8192 + len(self.signer.signing_cert.dump()))
+        signers.PdfSigner(meta, signer=self.signer, stamp_style=style).sign_pdf(
+            signing_writer, output=out, bytes_reserved=reserved
+        )
         return out.getvalue()

@@ -1,8 +1,8 @@
 """Peak memory of the app with a big database, the officer's list scrolled from first row to last.
 
 Run as a script in a fresh process: ``app_scroll.py DB USERNAME PASSWORD``. Starts the real app (fonts,
-style, main window) signed in as USERNAME, finds the largest record list, scrolls it to the end page by
-page as a user dragging the scroll bar would, and prints ``RESULT rows=<n> peak_rss_mb=<x>``.
+style, main window) signed in as USERNAME, finds the largest record list, pages it to the end one screenful
+at a time (each painted), and prints ``RESULT rows=<n> peak_rss_mb=<x>``.
 """
 
 from __future__ import annotations
@@ -42,15 +42,27 @@ def main() -> int:
     table = max(tables, key=lambda t: getattr(t.model(), "total", t.model().rowCount()))
     model = table.model()
     root = QModelIndex()
-    while True:
-        table.scrollToBottom()
-        app.processEvents()
-        if not model.canFetchMore(root):
-            break
-        model.fetchMore(root)
-    table.scrollToBottom()
+    # Page through every row as a user paging down would (issue 22: the old loop waited for
+    # canFetchMore(), which this lazy model never says, so it jumped to the end once). One screenful per
+    # step, each painted: every page of the list is read from the store and most are dropped again.
+    bar = table.verticalScrollBar()
     app.processEvents()
-    print(f"RESULT rows={model.rowCount(root)} peak_rss_mb={peak_rss_mb():.1f}", flush=True)
+    step = max(1, bar.pageStep())
+    screens = 0
+    value = bar.minimum()
+    while value < bar.maximum():
+        value = min(bar.maximum(), value + step)
+        bar.setValue(value)
+        table.viewport().repaint()
+        screens += 1
+    app.processEvents()
+    last = table.rowAt(table.viewport().height() - 1)
+    if last < 0:  # the viewport is taller than the rows under it
+        last = model.rowCount(root) - 1
+    if last != model.rowCount(root) - 1:
+        print(f"FAILED the list stopped at row {last + 1} of {model.rowCount(root)}", flush=True)
+        return 1
+    print(f"RESULT rows={model.rowCount(root)} screens={screens} peak_rss_mb={peak_rss_mb():.1f}", flush=True)
     window.close()
     return 0
 

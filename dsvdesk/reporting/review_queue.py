@@ -346,9 +346,12 @@ class ReviewQueue:
         """(username, full name) of everyone who owns a record, for the officer filter."""
         self._require()
         with self.store.read() as conn:
+            # one index probe per user (records_owner_updated), not a scan of every record on each
+            # refresh (issue 22)
             rows = conn.execute(
-                "SELECT DISTINCT u.username, u.full_name FROM records r JOIN users u ON u.id = r.owner_id "
-                "ORDER BY u.full_name COLLATE NOCASE"
+                "SELECT u.username, u.full_name FROM users u "
+                "WHERE EXISTS (SELECT 1 FROM records r WHERE r.owner_id = u.id) "
+                "ORDER BY u.full_name COLLATE NOCASE, u.username"
             ).fetchall()
         return [(str(r[0]), str(r[1])) for r in rows]
 

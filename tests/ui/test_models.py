@@ -225,3 +225,63 @@ def test_columns_and_roles(ui_app: QApplication, filled_store: Store) -> None:
     assert model.data(model.index(0, 3)) == "Draft"
     assert model.data(model.index(0, 6)).endswith("%")
     assert model.data(model.index(999, 0)) is None
+
+
+def _counting_model(rows: list[FakeRow], calls: list[tuple[str, int]], page_size: int = 10) -> RecordListModel:
+    def fetch(query: RecordQuery, offset: int, limit: int) -> Any:
+        calls.append((query.sort, offset))
+        return rows[offset : offset + limit]
+
+    columns = (*FAKE_COLUMNS, Column("status", "Status", lambda r: r.status))
+    return RecordListModel(fetch, lambda _q: len(rows), columns=columns, page_size=page_size)
+
+
+def test_a_table_set_up_with_its_sort_indicator_reads_the_list_once(ui_app: QApplication) -> None:
+    """Issue 22: My forms was queried three times at sign-in (the model, then enabling sorting, then
+    setting the indicator). Sorting by the order the model already has reads nothing."""
+    from dsvdesk.ui.home import RecordTable
+
+    calls: list[tuple[str, int]] = []
+    model = _counting_model([FakeRow(f"r{n}", f"Name {n}") for n in range(30)], calls)
+    model.set_query(RecordQuery(sort="status", descending=True))
+    calls.clear()
+    table = RecordTable(model, lambda _id: None)
+    assert calls == []
+    model.sort(1, Qt.SortOrder.DescendingOrder)  # the same order: nothing read
+    assert calls == []
+    model.sort(1, Qt.SortOrder.AscendingOrder)  # another order: read again
+    assert calls == [("status", 0)]
+    table.deleteLater()
+
+
+def test_columns_are_sized_once_and_a_refresh_keeps_the_users_widths(ui_app: QApplication) -> None:
+    """Issue 22: the queue's refresh resized every column from up to 1,000 rows (pages read from the
+    store) each time. Now the widths are fitted once, from the first rows, and stay the user's."""
+    from dsvdesk.ui.table_sizing import SIZING_ROWS, fit_columns_once
+
+    calls: list[tuple[str, int]] = []
+    rows = [FakeRow(f"r{n}", "A much longer victim name " * (n % 3)) for n in range(500)]
+    shown: list[FakeRow] = []
+    model = _counting_model(shown, calls, page_size=100)  # empty at first, as a new station's list
+    table = QTableView()
+    table.setModel(model)
+    fit_columns_once(table, model)
+    assert table.horizontalHeader().resizeContentsPrecision() == SIZING_ROWS
+    narrow = table.columnWidth(0)
+    shown.extend(rows)
+    model.reload()  # the first rows arrive: fitted to them
+    assert table.columnWidth(0) > narrow
+    assert {offset for _sort, offset in calls} == {0}  # only the first page was read to size them
+    table.setColumnWidth(0, 33)  # the user drags the column
+    calls.clear()
+    model.reload()
+    assert table.columnWidth(0) == 33
+    assert calls == [("updated_at", 0)]
+    table.deleteLater()
+
+
+def test_my_forms_sort_keys_are_the_ones_the_store_tests_index() -> None:
+    from dsvdesk.ui.models.records import DEFAULT_COLUMNS
+    from tests.unit.store.test_sort_pages import SORT_KEYS
+
+    assert {c.key for c in DEFAULT_COLUMNS if c.key} == set(SORT_KEYS)

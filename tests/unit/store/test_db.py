@@ -324,6 +324,32 @@ def test_migration_0007_erasure_and_audit_key(tmp_path: Path) -> None:
     other.close()
 
 
+MY_FORMS_SORTS = ("victim_name", "incident_date", "status", "grade", "yes_count", "completeness", "updated_at")
+
+
+def test_migration_0008_sort_indexes(tmp_path: Path) -> None:
+    """An officer's list sorted by any column of My forms reads its page in order from an index (no
+    temporary sort of every row the officer owns)."""
+    from dsvdesk.store.records import SORTS
+
+    conn = _at_version(tmp_path, 7)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=8)
+    assert db.user_version(conn) == 8
+    for key in MY_FORMS_SORTS:
+        for direction in ("ASC", "DESC"):
+            plan = " ".join(
+                str(r)
+                for r in conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT r.id, u.full_name FROM records r JOIN users u ON u.id = "  # noqa: S608
+                    f"r.owner_id WHERE r.owner_id = ? AND r.owner_id = ? ORDER BY {SORTS[key]} {direction}, "
+                    f"r.seq {direction} LIMIT 200 OFFSET 1000",
+                    (1, 1),
+                )
+            )
+            assert "TEMP B-TREE" not in plan and "records_owner_" in plan, (key, plan)
+    conn.close()
+
+
 def test_migration_0005_report_columns(tmp_path: Path) -> None:
     from dsvdesk.store.records import TABLE_COLUMNS
 
