@@ -708,6 +708,56 @@ def bench_render_sign(ctx: Context) -> list[Row]:
     ]
 
 
+# ------------------------------------------------------------------------------------ dashboard
+
+
+def bench_dashboard(ctx: Context) -> list[Row]:
+    """The compliance dashboard for the last 12 months (supervisor), beside its own reads (the cohort and
+    its submit/return/approve events, captured from the store and replayed raw)."""
+    from dsvdesk.engine.vocabulary import vocabulary_of
+    from dsvdesk.reporting.dashboard import Period, compute_dashboard
+
+    db = ctx.databases[ctx.config.large]
+    spec = investigation_form()
+    vocabulary = vocabulary_of(spec)
+    store = _open_store(db)
+    try:
+        session = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        today = dt.date.today()
+        period = Period(today.replace(year=today.year - 1) + dt.timedelta(days=1), today)
+        shown: list[Any] = []
+
+        def ours() -> None:
+            shown.append(compute_dashboard(store, session, period, form_id=spec.id, vocabulary=vocabulary))
+
+        statements = [
+            s
+            for s in _capture_sql(store, ours)
+            if "FROM records" in s or "FROM audit_events WHERE record_id IN" in s
+        ]
+        raw = _raw_connection(db.path)
+
+        def floor() -> None:
+            for sql in statements:
+                raw.execute(sql).fetchall()
+
+        ours_t, floor_t = time_pair(ours, floor, max(2, ctx.config.parta_runs // 2), warmup=1)
+        raw.close()
+    finally:
+        store.close()
+    return [
+        Row(
+            f"dashboard for 12 months over {db.records:,} records",
+            db.records,
+            Target(max_ms=500, max_ratio=2),
+            timing=ours_t,
+            floor=floor_t,
+            note=f"{len(shown[-1].records):,} records in the period; floor: the same {len(statements)} "
+            "SELECTs (cohort, its events in chunks of 500) replayed raw",
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------ Part A
 
 
@@ -723,15 +773,36 @@ def bench_part_a(ctx: Context) -> list[Row]:
         today = dt.date.today()
         period = Period(today.replace(year=today.year - 1) + dt.timedelta(days=1), today)
         figures: list[Any] = []
+        with store.read() as conn:
+            events_before = conn.execute(
+                "SELECT count(*) FROM audit_events WHERE event = 'combination'"
+            ).fetchone()[0]
+        # The first call for a period also writes its linking ("combination") audit events: the call a
+        # supervisor waits for. Timed on its own (one sample per run: later calls find them written).
+        first = time_calls(
+            lambda: figures.append(part_a_from_store(store, session, period, spec=spec)), 1, warmup=0
+        )
+        with store.read() as conn:
+            linked = (
+                conn.execute("SELECT count(*) FROM audit_events WHERE event = 'combination'").fetchone()[0]
+                - events_before
+            )
         timing = time_calls(
             lambda: figures.append(part_a_from_store(store, session, period, spec=spec)),
             ctx.config.parta_runs,
-            warmup=1,
+            warmup=0,
         )
     finally:
         store.close()
     part_a = figures[-1]
     return [
+        Row(
+            f"Part A first call for a period over {db.records:,} records (writes its linking events)",
+            db.records,
+            Target(max_ms=1000),
+            timing=first,
+            note=f"one sample: the first call of the run; {linked:,} combination audit events written",
+        ),
         Row(
             f"Part A figures for 12 months over {db.records:,} records",
             db.records,
@@ -739,7 +810,7 @@ def bench_part_a(ctx: Context) -> list[Row]:
             timing=timing,
             note=f"{getattr(part_a, 'records', '?')} records in the period, "
             f"{len(getattr(part_a, 'repeat_matches', ()))} repeat-victim matches",
-        )
+        ),
     ]
 
 
@@ -1119,6 +1190,7 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("queue-refresh", bench_queue_refresh),
     ("render-sign", bench_render_sign),
     ("part-a", bench_part_a),
+    ("dashboard", bench_dashboard),
     ("memory", bench_peak_memory),
     ("encryption", bench_encryption),
 ]

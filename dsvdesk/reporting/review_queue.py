@@ -286,6 +286,9 @@ class ReviewQueue:
             raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
         now = self.now()
         vocabulary = self.vocabulary()
+        # a page repeats the same few flags: their words and urgency looked up once per page
+        labels: dict[str, str] = {}
+        urgent: dict[str, bool] = {}
         result = []
         for r in raw:
             columns = json.loads(r[24] or "{}")
@@ -324,8 +327,14 @@ class ReviewQueue:
                     flags=flags,
                     waiting_hours=waited,
                     officer_grade=str(officer_grade) if officer_grade not in (None, "") else row.grade,
-                    flag_labels=tuple(flag_label(f, vocabulary) for f in flags),
-                    urgent=any(is_urgent(f, vocabulary) for f in flags),
+                    flag_labels=tuple(
+                        labels[f] if f in labels else labels.setdefault(f, flag_label(f, vocabulary))
+                        for f in flags
+                    ),
+                    urgent=any(
+                        urgent[f] if f in urgent else urgent.setdefault(f, is_urgent(f, vocabulary))
+                        for f in flags
+                    ),
                 )
             )
         return result
