@@ -227,7 +227,9 @@ def test_columns_and_roles(ui_app: QApplication, filled_store: Store) -> None:
     assert model.data(model.index(999, 0)) is None
 
 
-def _counting_model(rows: list[FakeRow], calls: list[tuple[str, int]], page_size: int = 10) -> RecordListModel:
+def _counting_model(
+    rows: list[FakeRow], calls: list[tuple[str, int]], page_size: int = 10
+) -> RecordListModel:
     def fetch(query: RecordQuery, offset: int, limit: int) -> Any:
         calls.append((query.sort, offset))
         return rows[offset : offset + limit]

@@ -324,7 +324,15 @@ def test_migration_0007_erasure_and_audit_key(tmp_path: Path) -> None:
     other.close()
 
 
-MY_FORMS_SORTS = ("victim_name", "incident_date", "status", "grade", "yes_count", "completeness", "updated_at")
+MY_FORMS_SORTS = (
+    "victim_name",
+    "incident_date",
+    "status",
+    "grade",
+    "yes_count",
+    "completeness",
+    "updated_at",
+)
 
 
 def test_migration_0008_sort_indexes(tmp_path: Path) -> None:
@@ -340,7 +348,7 @@ def test_migration_0008_sort_indexes(tmp_path: Path) -> None:
             plan = " ".join(
                 str(r)
                 for r in conn.execute(
-                    "EXPLAIN QUERY PLAN SELECT r.id, u.full_name FROM records r JOIN users u ON u.id = "  # noqa: S608
+                    "EXPLAIN QUERY PLAN SELECT r.id, u.full_name FROM records r JOIN users u ON u.id = "
                     f"r.owner_id WHERE r.owner_id = ? AND r.owner_id = ? ORDER BY {SORTS[key]} {direction}, "
                     f"r.seq {direction} LIMIT 200 OFFSET 1000",
                     (1, 1),

@@ -36,7 +36,9 @@ def _value(row: Any, key: str) -> Any:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answers=st.lists(record, min_size=1, max_size=7), page=st.integers(min_value=1, max_value=4))
-def test_sorted_pages_equal_a_reference_sort(station: Station, answers: list[dict[str, str]], page: int) -> None:
+def test_sorted_pages_equal_a_reference_sort(
+    station: Station, answers: list[dict[str, str]], page: int
+) -> None:
     store, officer = station.store, station["off1"]
     before = {r.id for r in store.list_records(officer, owner=officer.user.id, limit=1000)}
     made: list[str] = []
