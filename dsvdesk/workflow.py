@@ -228,6 +228,7 @@ def submit_record(store: Store, session: Session, record_id: str, password: str)
         location=station,
         stamp_lines=[user.full_name, f"Collar number: {user.collar or '-'}", SUBMIT_REASON, station],
         metadata=metadata,
+        audit_head=store.audit_head().pair(),
     )
     ref = store.submit(session, record_id, record.version, signed)
     log.sign.info("record %s revision %d signed and submitted", record_id, ref.revision)
@@ -349,6 +350,7 @@ def approve_record(
         officer_signed_sha256=hashlib.sha256(officer_pdf).hexdigest(),
     )
     approved: dict[str, bytes] = {}
+    head = store.audit_head().pair()
 
     base_meta = record_meta(
         store, session, record, status="approved", now=now, include_reviewer_sections=True, review=review
@@ -368,6 +370,7 @@ def approve_record(
             location=user.station,
             stamp_lines=_review_stamp_lines(record.spec, answers, user, urn),
             metadata=metadata,
+            audit_head=head,
         )
         return approved["pdf"]
 

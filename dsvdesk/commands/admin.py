@@ -38,6 +38,17 @@ def register(subparsers: Any) -> None:
     )
     init.add_argument("--admin", required=True, metavar="USERNAME", help="username of the first admin")
     init.add_argument("--full-name", metavar="NAME", help="the admin's full name (default: the username)")
+    init.add_argument(
+        "--force-root-fingerprint",
+        metavar="FINGERPRINT",
+        help="pin the force root (SHA-256 from force ICT's letter) and write the station's certificate request",
+    )
+    init.add_argument(
+        "--request-out",
+        type=Path,
+        metavar="FILE",
+        help="where to write the certificate request (default: station_request.csr beside the database)",
+    )
     add_common(init)
     init.set_defaults(handler=run_init)
 
@@ -92,7 +103,14 @@ def register(subparsers: Any) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser(
         "verify",
-        help="check the audit log's hash chain; exit 8 (verification failed) and name the first broken event if it fails",
+        help="check the audit log's hash chain and signed checkpoints; exit 8 (verification failed) and name the first broken event",
+        description="Check the hash chain, the signature of every checkpoint (the chain head signed at each "
+        "submission, approval, export, pack, backup and sign-out) and the head every stored signed PDF was "
+        "made at. With --against FILE (a signed PDF, a board pack or a backup), also prove that the log "
+        "still holds the head that file was made at.",
+    )
+    verify.add_argument(
+        "--against", type=Path, metavar="FILE", help="a signed PDF, board pack (.zip or folder) or backup"
     )
     add_user_option(verify, "who is checking (an admin or supervisor)")
     add_common(verify)
@@ -161,11 +179,20 @@ def _require_reviewer(role: str) -> None:
 
 # --------------------------------------------------------------------------------------- handlers
 def run_init(args: argparse.Namespace) -> int:
+    from dsvdesk.commands.trust import write_new
+    from dsvdesk.store import forceca
+
+    pin = forceca.normalise_fingerprint(args.force_root_fingerprint) if args.force_root_fingerprint else None
     password = read_new_password(args.admin, env="DSVDESK_PASSWORD")
     with open_store(args, create=True) as store:
         if store.is_initialised():
             raise Conflict(f"The database {store.path} is already set up; nothing was changed.")
-        user = store.init_station(args.station, args.admin, args.full_name or args.admin, password)
+        request_out = args.request_out or store.path.with_name("station_request.csr")
+        if pin is not None and request_out.exists():
+            raise Conflict(f"{request_out} already exists; give another --request-out. Nothing was set up.")
+        user = store.init_station(
+            args.station, args.admin, args.full_name or args.admin, password, force_root_fingerprint=pin
+        )
         recovery = store.take_recovery_key()
         print(f"Station {user.station!r} set up in {store.path}; admin account {user.username!r} created.")
         print(
@@ -173,6 +200,18 @@ def run_init(args: argparse.Namespace) -> int:
             "force's ICT and keep it off this PC; it is not stored anywhere and is not shown again):\n\n"
             f"    {recovery}\n"
         )
+        if pin is None:
+            print(
+                "Station CA not certified by a force: documents will say so until force ICT certifies it "
+                "(dsvdesk trust pin FINGERPRINT, then dsvdesk trust request)."
+            )
+            return 0
+        session = store.login(args.admin, password)
+        pem = store.station_request(session, password)
+        store.logout(session)
+    write_new(request_out, pem)
+    print(f"Pinned the force root {pin}.")
+    print(f"Wrote the station's certificate request {request_out}; send it to force ICT (dsvdesk ca issue).")
     return 0
 
 
@@ -244,12 +283,17 @@ def run_users_unlock(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
+    from dsvdesk.commands._against import heads_of
+
+    heads = heads_of(args.against) if args.against is not None else []
     with open_store(args) as store:
         session, _ = sign_in(store, args.user)
         _require_reviewer(session.role.value)
-        result = store.verify_audit()
+        result = store.verify_audit(exported=tuple(heads))
     if result.ok:
-        print(f"Audit log intact: {result.checked} events checked.")
+        print(f"Audit log intact: {result.checked} events checked, every signed checkpoint holds.")
+        for head in heads:
+            print(f"The log still holds event {head.seq}, the head {args.against.name} was made at.")
         return 0
     print(
         f"Audit log BROKEN at event {result.first_bad_event_id}: {result.reason} "

@@ -38,8 +38,9 @@ def register(subparsers: Any) -> None:
         "pack",
         help="export a Board report as a signed board pack (folder + zip); logged as a disclosure to the Board",
         description="Write part_b_report.pdf (signed), part_a_data.pdf (signed, with the manifest inside), "
-        "part_a_data.csv, station_ca.pem and manifest.json into a new folder under DIR, and a zip of it. "
-        "Check it with: dsvdesk verify PACK.zip",
+        "part_a_data.csv and manifest.json (with the audit head it was made at) into a new folder under DIR, "
+        "and a zip of it. The Board checks it against the force root it holds: "
+        "dsvdesk verify PACK.zip --trust FORCE_ROOT.pem",
     )
     pack.add_argument("report_id", metavar="REPORT_UUID", help="the Board report record's id")
     pack.add_argument(
@@ -105,5 +106,7 @@ def run_pack(args: argparse.Namespace) -> int:
         result = export_board_pack(store, session, args.report_id, out_dir, password=password, specs=specs)
     print(f"Wrote {result.folder}")
     print(f"Wrote {result.zip_path}")
-    print(f"Check it with: dsvdesk verify {result.zip_path} --trust {result.folder / 'station_ca.pem'}")
+    print(
+        "The Board checks it against the force root it holds: dsvdesk verify PACK.zip --trust FORCE_ROOT.pem"
+    )
     return 0

@@ -1,34 +1,31 @@
-"""`dsvdesk export` (a record's signed PDF + the station CA, as a logged disclosure) and
-`dsvdesk verify` (check the signatures of a PDF, or of a board pack via dsvdesk.export.board_pack).
+"""`dsvdesk export` (a record's signed PDF, as a logged disclosure) and `dsvdesk verify` (check the
+signatures of a PDF, or of a board pack via dsvdesk.export.board_pack).
 
 The export rules (safe file names `<URN or UUID>_<form>_r<revision>.pdf`, atomic writes, never
-overwriting without `--overwrite`, station_ca.pem beside the PDF, the disclosure audit event) live in
-dsvdesk.export.disclosure, shared with the app's Export…; this module only parses arguments and prints.
+overwriting without `--overwrite`, the disclosure audit event) live in dsvdesk.export.disclosure, shared
+with the app's Export…; this module only parses arguments and prints.
+
+`verify` trusts only what the checker holds: `--trust FORCE_ROOT.pem` (with `--crl` for the force's
+revocation list), else the trust anchors of the configured station database; never anything inside the
+file or pack under check. Exit 0 intact and trusted, 9 intact but untrusted, 8 altered or invalid.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk.commands._common import PASSWORD_ENV, add_common, add_user_option, open_existing_store, sign_in
-from dsvdesk.errors import (
-    BadInput,
-    Conflict,
-    EnvironmentProblem,
-    ExitCode,
-    NotFound,
-    UsageError,
-    UserFacingError,
-)
-from dsvdesk.export.disclosure import CA_FILE_NAME, export_file_name, safe_name_part, write_atomic
+from dsvdesk.errors import BadInput, Conflict, EnvironmentProblem, NotFound, UsageError, UserFacingError
+from dsvdesk.export.disclosure import export_file_name, safe_name_part, write_atomic
+
+if TYPE_CHECKING:
+    from dsvdesk.store.trust import TrustAnchors
 
 DEFAULT_RECIPIENT = "File export (recipient not named)"
 # Re-exported: the naming and writing rules now live in dsvdesk.export.disclosure.
 __all__ = [
-    "CA_FILE_NAME",
     "export_file_name",
     "register",
     "run_export",
@@ -41,10 +38,10 @@ __all__ = [
 def register(subparsers: Any) -> None:
     export = subparsers.add_parser(
         "export",
-        help="write a record's signed PDF and the station CA certificate to a folder (logged as a disclosure)",
-        description="Write the signed PDF of a record (the countersigned one once approved) and the station "
-        "CA certificate needed to check it. The export is recorded in the audit log as a disclosure. "
-        f"The password is read from ${PASSWORD_ENV} or asked for.",
+        help="write a record's signed PDF to a folder (logged as a disclosure)",
+        description="Write the signed PDF of a record (the countersigned one once approved). The export is "
+        "recorded in the audit log as a disclosure, with the audit head signed. The recipient checks the "
+        f"signatures against the force root they hold. The password is read from ${PASSWORD_ENV} or asked for.",
     )
     export.add_argument("record_id", metavar="UUID", help="the record's id")
     export.add_argument(
@@ -64,15 +61,22 @@ def register(subparsers: Any) -> None:
 
     verify = subparsers.add_parser(
         "verify",
-        help="check the signatures of a PDF (or a board pack); exit 0 only when all are intact and trusted, "
-        "8 when one is broken or altered, 9 when all are intact but a signer is not trusted",
+        help="check the signatures of a PDF (or a board pack): exit 0 trusted, 9 untrusted signer, 8 altered",
         description="List each signature with its signer, reason, time and whether it is intact and trusted. "
-        "Without --trust, the station CA of the configured database is trusted (if there is one).",
+        "Trust comes only from what you hold: --trust FORCE_ROOT.pem, else the force root (or own CA) of the "
+        "configured station database; never from the file. Exit 0: intact and trusted; 9: intact but the "
+        "signer is vouched for by nobody you trust (anyone could have made it); 8: altered or invalid.",
     )
     verify.add_argument(
         "file", type=Path, metavar="FILE", help="a signed PDF, or a board pack (.zip or folder)"
     )
-    verify.add_argument("--trust", type=Path, metavar="CA.pem", help="certificate(s) to trust (PEM)")
+    verify.add_argument(
+        "--trust",
+        type=Path,
+        metavar="FORCE_ROOT.pem",
+        help="the force root certificate you hold (PEM or DER)",
+    )
+    verify.add_argument("--crl", type=Path, metavar="FILE", help="the force's revocation list (with --trust)")
     add_common(verify)
     verify.set_defaults(handler=run_verify)
 
@@ -110,13 +114,6 @@ def run_export(args: argparse.Namespace) -> int:
                 "to replace it."
             ) from None
     print(f"Wrote {result.pdf_path}")
-    if result.ca_path is not None:
-        print(
-            f"Wrote {result.ca_path}"
-            if result.ca_written
-            else f"{result.ca_path} is already there (same certificate)"
-        )
-        print(f"Check it with: dsvdesk verify {result.pdf_path} --trust {result.ca_path}")
     return 0
 
 
@@ -139,73 +136,96 @@ def load_trust(path: Path) -> list[Any]:
             certs = [x509.load_der_x509_certificate(data)]
         except ValueError:
             raise BadInput(
-                f"{path} is not a certificate file. Use the station_ca.pem that came with the export."
+                f"{path} is not a certificate file. Use the force root (force_root.pem) from force ICT."
             ) from None
     return list(certs)
 
 
-def _configured_trust(args: argparse.Namespace) -> list[Any]:
-    """The station CA of the configured database; none (not an error) when there is no usable database."""
+def resolve_anchors(args: argparse.Namespace) -> TrustAnchors:
+    """What this check trusts: --trust (and --crl), else the configured station's anchors, else nothing."""
+    from dsvdesk.store import forceca
+    from dsvdesk.store.trust import TrustAnchors
+
+    crl_path: Path | None = getattr(args, "crl", None)
+    if args.trust:
+        roots = tuple(load_trust(args.trust))
+        revoked: tuple[Any, ...] = ()
+        if crl_path is not None:
+            crl = forceca.load_crl(_read_file(crl_path, "revocation list"))
+            for root in roots:
+                try:
+                    forceca.check_crl(crl, root)
+                except UserFacingError:
+                    continue
+                revoked = tuple(forceca.revocations(crl))
+                break
+            else:
+                raise BadInput(
+                    f"The revocation list {crl_path} was not signed by the root given with --trust; not used."
+                )
+        return TrustAnchors(
+            roots=roots, revocations=revoked, description=f"the certificate(s) in {args.trust}"
+        )
+    if crl_path is not None:
+        raise UsageError("--crl needs --trust FORCE_ROOT.pem: a revocation list is checked against the root.")
+    configured = _configured_anchors(args)
+    if configured is not None:
+        return configured
+    return TrustAnchors(
+        roots=(),
+        description="nothing: no --trust FORCE_ROOT.pem was given and no station database is configured",
+    )
+
+
+def _read_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"There is no {what} file at {path}.") from None
+    except OSError as exc:
+        raise EnvironmentProblem(f"{path} could not be read ({exc.strerror}).") from None
+
+
+def _configured_anchors(args: argparse.Namespace) -> TrustAnchors | None:
+    """The configured station's anchors; None (not an error) when there is no usable database."""
     from dsvdesk.cli import db_path
-    from dsvdesk.store import Store, pki
+    from dsvdesk.store import Store
 
     path = db_path(args)
     if not path.exists():
-        return []
+        return None
     try:
         store = Store.open(path)
     except UserFacingError:
-        return []
+        return None
     with store:
-        pem = store.station_ca_pem()
-    return list(pki.load_certs(pem)) if pem else []
+        if not store.is_initialised():
+            return None
+        return store.trust_anchors()
 
 
 def run_verify(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.exists():
         raise NotFound(f"There is no file at {path}.")
+    anchors = resolve_anchors(args)
     if path.is_dir() or path.suffix.lower() == ".zip":
-        return _verify_pack(path, args)
-    from dsvdesk.export.verify import verify_pdf
+        from dsvdesk.export.board_pack import verify_pack
 
-    trust = load_trust(args.trust) if args.trust else _configured_trust(args)
-    result = verify_pdf(path, trust)
-    for line in result.describe():
-        print(line)
-    if not trust:
-        print(
-            "No trusted certificate was given (--trust CA.pem) and no station database is configured, so no "
-            "signer can be trusted."
+        pack = verify_pack(
+            path, anchors.roots, intermediates=anchors.intermediates, revocations=anchors.revocations
         )
-    if result.all_good:
-        print(f"All {len(result.signatures)} signature(s) are intact and trusted.")
-        return ExitCode.OK
-    altered = any(not s.intact or s.altered_after_signing for s in result.signatures)
-    if altered:
-        print(
-            "WARNING: this file has been altered since it was signed. Do not rely on it; ask for a fresh export."
+        lines, outcome = pack.describe(), pack.outcome  # the pack's lines end with its verdict
+    else:
+        from dsvdesk.export.verify import verify_pdf
+
+        pdf = verify_pdf(
+            path, anchors.roots, intermediates=anchors.intermediates, revocations=anchors.revocations
         )
-        return ExitCode.VERIFICATION_FAILED
-    print("Not every signature could be confirmed; see above.")
-    # Every signature intact and valid, and each one that fails fails only on trust: an untrusted signer.
-    only_untrusted = all(s.valid and (s.ok or not s.trusted) for s in result.signatures)
-    return ExitCode.UNTRUSTED_SIGNER if only_untrusted else ExitCode.VERIFICATION_FAILED
-
-
-def _verify_pack(path: Path, args: argparse.Namespace) -> int:
-    """Board packs are checked by `dsvdesk.export.board_pack.verify_pack(path, trust_roots)`, which returns an
-    object with `describe() -> list[str]` and `all_good` like `PdfVerification` (docs/architecture.md)."""
-    try:
-        pack = importlib.import_module("dsvdesk.export.board_pack")
-    except ImportError:
-        pack = None
-    verify_pack = getattr(pack, "verify_pack", None)
-    if verify_pack is None:
-        raise UserFacingError("Checking board packs is not available in this version of DSVDesk.")
-    # None (nothing configured) lets the pack checker fall back to the pack's own CA and say so.
-    trust = load_trust(args.trust) if args.trust else (_configured_trust(args) or None)
-    result = verify_pack(path, trust)
-    for line in result.describe():
+        lines, outcome = [*pdf.describe(), pdf.summary()], pdf.outcome
+    for line in lines:
         print(line)
-    return ExitCode.OK if result.all_good else ExitCode.VERIFICATION_FAILED
+    print(f"Checked against: {anchors.description}.")
+    for note in anchors.notes:
+        print(note)
+    return outcome.exit_code

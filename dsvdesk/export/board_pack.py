@@ -5,9 +5,14 @@ Contents::
     part_b_report.pdf   the report, signed by its author (PAdES)
     part_a_data.pdf     Part A figures, tables and charts, signed; manifest.json is embedded in it
     part_a_data.csv     the same figures, one row each, computed and entered marked apart
-    station_ca.pem      the station CA that issued the signing certificates
     manifest.json       every other file with SHA-256 and size, the period, report UUID and revision,
-                        who exported it, when, and the DSVDesk version
+                        who exported it, when, the DSVDesk version, the audit chain head it was made at
+                        and whether the station CA is certified by a force
+
+No certificate to check it with travels in the pack: a pack that carried its own trust anchor would
+vouch for itself (anyone can make a CA with the same station name). `verify_pack` takes the roots the
+checker holds (the force root) and reports a pack whose signer chains to nothing it trusts as
+UNTRUSTED, never as verified.
 
 How the manifest is protected: its exact bytes are embedded in part_a_data.pdf *before* that PDF is
 signed, so the PDF signature covers them. `verify_pack` checks that the loose manifest.json equals the
@@ -30,13 +35,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dsvdesk.errors import UserFacingError
+from dsvdesk.export.verify import UNTRUSTED_WARNING, Outcome
 
 PART_B = "part_b_report.pdf"
 PART_A_PDF = "part_a_data.pdf"
 PART_A_CSV = "part_a_data.csv"
-CA_FILE = "station_ca.pem"
 MANIFEST = "manifest.json"
-PACK_FILES = (PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST)
+PACK_FILES = (PART_B, PART_A_PDF, PART_A_CSV, MANIFEST)
 MANIFEST_FORMAT = "dsvdesk-board-pack/1"
 # A pack is a few MB; anything far larger is not one of ours (and must not exhaust memory).
 MAX_PACK_BYTES = 200 * 1024 * 1024
@@ -58,9 +63,11 @@ class FileCheck:
     name: str
     ok: bool
     message: str
+    untrusted: bool = False  # intact, failing only because nobody the checker trusts vouches for it
 
     def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.message}"
+        mark = "OK  " if self.ok else ("UNTRUSTED" if self.untrusted else "FAIL")
+        return f"{mark} {self.name}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +85,28 @@ class PackVerification:
         """Same meaning as `PdfVerification.all_good` (what `dsvdesk verify` tests)."""
         return self.ok
 
+    @property
+    def outcome(self) -> Outcome:
+        if self.ok:
+            return Outcome.TRUSTED
+        if all(f.ok or f.untrusted for f in self.files):
+            return Outcome.UNTRUSTED
+        return Outcome.FAILED
+
+    def summary(self) -> str:
+        outcome = self.outcome
+        if outcome is Outcome.TRUSTED:
+            return f"Pack {self.source}: ALL FILES VERIFIED"
+        if outcome is Outcome.UNTRUSTED:
+            return f"Pack {self.source}: {UNTRUSTED_WARNING}"
+        return f"Pack {self.source}: VERIFICATION FAILED"
+
     def describe(self) -> list[str]:
         return self.lines()
 
     def lines(self) -> list[str]:
         """One line per file, then the verdict (what `dsvdesk verify` prints)."""
-        out = [f.line() for f in self.files]
-        out.append(
-            f"Pack {self.source}: ALL FILES VERIFIED"
-            if self.ok
-            else f"Pack {self.source}: VERIFICATION FAILED"
-        )
-        return out
+        return [*(f.line() for f in self.files), self.summary()]
 
 
 def read_pack(path: Path) -> dict[str, bytes]:
@@ -147,33 +164,47 @@ def embedded_manifest(pdf: bytes) -> bytes | None:
     return None
 
 
-def _describe_pdf(data: bytes, trust_roots: Sequence[Any], *, whole_file: bool) -> tuple[bool, str]:
+@dataclass(frozen=True, slots=True)
+class _Trust:
+    roots: Sequence[Any]
+    intermediates: Sequence[Any]
+    revocations: Sequence[Any]
+
+
+def _describe_pdf(data: bytes, trust: _Trust, *, whole_file: bool) -> tuple[bool, bool, str]:
+    """(good, untrusted only, message) for one signed PDF of the pack."""
     from dsvdesk.export.verify import VerificationError, verify_pdf
 
     try:
-        result = verify_pdf(data, trust_roots)
+        result = verify_pdf(
+            data, trust.roots, intermediates=trust.intermediates, revocations=trust.revocations
+        )
     except VerificationError as exc:
-        return False, exc.message
+        return False, False, exc.message
     signers = ", ".join(dict.fromkeys(s.signer for s in result.signatures)) or "unknown signer"
+    if whole_file and any(s.changed_after_signing for s in result.signatures):
+        return False, False, f"signature by {signers}: something was added after signing"
     if not result.all_good:
         bad = next(s for s in result.signatures if not s.ok)
-        return False, f"signature by {signers}: {bad.verdict()}"
-    if whole_file and any(s.changed_after_signing for s in result.signatures):
-        return False, f"signature by {signers} is good, but something was added after signing"
-    return True, f"signature by {signers} is good and trusted"
+        untrusted = result.outcome is Outcome.UNTRUSTED
+        return False, untrusted, f"signature by {signers}: {bad.verdict()}"
+    return True, False, f"signature by {signers} is good and trusted"
 
 
 def verify_pack(  # noqa: C901, PLR0912 - checks each kind of file in turn; left whole while this module is changed in parallel (issue 13)
-    path: Path, trust_roots: Sequence[Any] | None = None
+    path: Path,
+    trust_roots: Sequence[Any] | None = None,
+    *,
+    intermediates: Sequence[Any] = (),
+    revocations: Sequence[Any] = (),
 ) -> PackVerification:
     """Check a pack (zip or folder): the signed manifest, every hash and size, every signature.
 
-    `trust_roots` are `cryptography` certificates of station CAs the checker trusts. With None, the
-    pack's own station_ca.pem is used and the result says so (a pack cannot vouch for itself against
-    a forger who re-signs everything with a new CA; give the CA you hold to rule that out)."""
-    from cryptography import x509
-
+    `trust_roots` are `cryptography` certificates the checker holds (the force root, or at a station
+    not yet certified by a force its own CA). Nothing in the pack is ever trusted: with no roots the
+    signatures are reported untrusted (`Outcome.UNTRUSTED`) however intact the files are."""
     files = read_pack(Path(path))
+    trust = _Trust(list(trust_roots or []), list(intermediates), list(revocations))
     checks: list[FileCheck] = []
     source = Path(path).name
 
@@ -185,15 +216,6 @@ def verify_pack(  # noqa: C901, PLR0912 - checks each kind of file in turn; left
             if name != PART_A_PDF and name.lower().endswith(".pdf") and (found := embedded_manifest(data)):
                 signed_manifest, part_a_name = found, name
                 break
-
-    roots = list(trust_roots or [])
-    trust_note = ""
-    if not roots and CA_FILE in files:
-        try:
-            roots = list(x509.load_pem_x509_certificates(files[CA_FILE]))
-            trust_note = f" (trusting the pack's own {CA_FILE}; give --trust to use a CA you hold)"
-        except ValueError:
-            roots = []
 
     reference: dict[str, Any] = {}
     if signed_manifest is None:
@@ -208,14 +230,14 @@ def verify_pack(  # noqa: C901, PLR0912 - checks each kind of file in turn; left
                 FileCheck(part_a_name or PART_A_PDF, False, "its embedded manifest is not readable")
             )
         assert part_a_name is not None
-        good, message = _describe_pdf(files[part_a_name], roots, whole_file=True)
+        good, untrusted, message = _describe_pdf(files[part_a_name], trust, whole_file=True)
         if part_a_name != PART_A_PDF:
             checks.append(
                 FileCheck(part_a_name, False, f"RENAMED: this is {PART_A_PDF} under another name; {message}")
             )
             checks.append(FileCheck(PART_A_PDF, False, f"MISSING (found renamed as {part_a_name})"))
         else:
-            checks.append(FileCheck(PART_A_PDF, good, message + "; holds the signed manifest" + trust_note))
+            checks.append(FileCheck(PART_A_PDF, good, message + "; holds the signed manifest", untrusted))
 
     if loose is None:
         checks.append(FileCheck(MANIFEST, False, "MISSING"))
@@ -265,8 +287,8 @@ def verify_pack(  # noqa: C901, PLR0912 - checks each kind of file in turn; left
             )
             continue
         if name.lower().endswith(".pdf"):
-            good, message = _describe_pdf(data, roots, whole_file=True)
-            checks.append(FileCheck(name, good, f"hash matches; {message}"))
+            good, untrusted, message = _describe_pdf(data, trust, whole_file=True)
+            checks.append(FileCheck(name, good, f"hash matches; {message}", untrusted))
         else:
             checks.append(FileCheck(name, True, "hash and size match the signed manifest"))
 

@@ -1,4 +1,4 @@
-"""Disclosing one record: its signed PDF and the station CA certificate written to a folder, logged.
+"""Disclosing one record: its signed PDF written to a folder, logged.
 
 Shared by ``dsvdesk export`` (dsvdesk/commands/export.py) and the app's "Export…" (dsvdesk/ui/export/),
 so the rules live in one place:
@@ -8,7 +8,9 @@ so the rules live in one place:
   never from raw text a user typed;
 - files are written atomically (a temporary file in the same folder, then a rename) and an existing
   file is never replaced unless ``overwrite=True``;
-- ``station_ca.pem`` goes beside the PDF so anyone can check the signatures with it;
+- nothing is written beside the PDF to check it with: a certificate shipped with a document would
+  let the document vouch for itself. The recipient checks it against the force root they hold
+  (README: "How to check a DSVDesk document");
 - the disclosure (recipient and justification, both required) is written to the audit log after the
   temporary files are safely on disk and before the PDF appears under its name: a folder that cannot
   be written logs nothing, and a file that exists has always been logged.
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from dsvdesk.store import Store
     from dsvdesk.store.models import Session
 
-CA_FILE_NAME = "station_ca.pem"
 TEMP_PREFIX = ".dsvdesk-"
 MAX_RECIPIENT_CHARS = 500
 MAX_JUSTIFICATION_CHARS = 2_000
@@ -42,7 +43,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 
 
 class ExportFileExists(Conflict):
-    """The PDF (or a different station_ca.pem) is already in the folder; nothing was written."""
+    """The PDF is already in the folder; nothing was written."""
 
     title = "File already there"
 
@@ -72,11 +73,9 @@ class SignedCopy:
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     pdf_path: Path
-    ca_path: Path | None  # None when the station has no CA certificate
     file_name: str
     revision: int
     urn: str | None
-    ca_written: bool = True  # False when an identical station_ca.pem was already in the folder
 
 
 # ------------------------------------------------------------------------------------------ names
@@ -248,8 +247,7 @@ def export_record(
     overwrite: bool = False,
     revision: int | None = None,
 ) -> ExportResult:
-    """Write the record's signed PDF (latest signed revision unless ``revision``) and station_ca.pem
-    into ``out_dir``, logged as a disclosure to ``recipient`` for ``justification``.
+    """Write the record's signed PDF (latest signed revision unless ``revision``) into ``out_dir``, logged as a disclosure to ``recipient`` for ``justification``.
 
     Raises ``UserFacingError`` (nothing written, nothing logged) for a missing recipient or reason, a
     folder that is missing or cannot be written, a record with nothing signed, or a file of the same
@@ -276,62 +274,21 @@ def export_record(
             f"{target} already exists, so nothing was written. Choose another folder, or choose to replace it.",
             path=target,
         )
-    ca_pem = store.station_ca_pem()
-    ca_target = folder / CA_FILE_NAME
-    ca_existed = ca_target.exists()
-    ca_needed = ca_pem is not None and not (ca_existed and _same_bytes(ca_target, ca_pem))
-    if ca_needed and ca_existed and not overwrite:
-        raise ExportFileExists(
-            f"{ca_target} already exists and holds a different certificate (another station's?), so nothing "
-            "was written. Export into an empty folder, or choose to replace it.",
-            path=ca_target,
-        )
-
-    staged: list[Path] = []
-    committed: list[Path] = []
+    temp = _stage(folder, copy.pdf)
     try:
-        pdf_temp = _stage(folder, copy.pdf)
-        staged.append(pdf_temp)
-        ca_temp = _stage(folder, ca_pem) if ca_needed and ca_pem is not None else None
-        if ca_temp is not None:
-            staged.append(ca_temp)
-        # Logged once both files are safely on disk under temporary names and before either has its
-        # real name: an export that leaves a file has always been logged.
+        # Logged once the file is safely on disk under a temporary name and before it has its real
+        # name: an export that leaves a file has always been logged (with a signed audit checkpoint).
         store.record_disclosure(
             session, copy.record_id, recipient, justification, f"signed PDF revision {copy.revision}"
         )
         try:
-            _commit(pdf_temp, target, overwrite=overwrite)
-            committed.append(target)
-            if ca_temp is not None:
-                _commit(ca_temp, ca_target, overwrite=True)
+            _commit(temp, target, overwrite=overwrite)
         except OSError as exc:
             raise UserFacingError(
                 f"Could not write {target}: {_os_reason(exc)}. Nothing was written."
             ) from None
-    except BaseException:
-        if not overwrite:  # a file we just created is taken back; a replaced one cannot be restored
-            for path in committed:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        raise
     finally:
-        for temp in staged:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
     log.export.info("record %s revision %d exported (%s)", copy.record_id, copy.revision, copy.file_name)
-    return ExportResult(
-        pdf_path=target,
-        ca_path=ca_target if ca_pem is not None else None,
-        file_name=copy.file_name,
-        revision=copy.revision,
-        urn=copy.urn,
-        ca_written=ca_needed,
-    )
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False
+    return ExportResult(pdf_path=target, file_name=copy.file_name, revision=copy.revision, urn=copy.urn)

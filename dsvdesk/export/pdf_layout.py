@@ -967,7 +967,7 @@ def build_pdf(
         **_signature_furniture(meta),
     )
     if meta.review is None:
-        note = "Digital signatures (PAdES). Check them with: dsvdesk verify FILE.pdf --trust station_ca.pem"
+        note = "Digital signatures (PAdES). Check them against the force root: dsvdesk verify FILE.pdf --trust FORCE_ROOT.pem"
     else:
         note = (
             "The officer's signed submission is attached to this file; dsvdesk verify checks both signatures."

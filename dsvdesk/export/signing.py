@@ -16,6 +16,11 @@ included. `prepare_approval_document` adds the attachment, the XMP metadata and 
 Every prepared document carries XMP metadata (title = URN or record id, author = officer, subject,
 keywords, and the protective marking as `dsvdesk:ProtectiveMarking`) written with pyHanko in the same
 incremental update as the fields, i.e. before anyone signs.
+
+Each signature dictionary carries the audit chain's head at signing time in its build properties
+(``/Prop_Build /App`` keys ``/DSVDeskAuditSeq`` and ``/DSVDeskAuditHash``), inside the bytes the signature covers, so
+``dsvdesk audit verify --against FILE`` can prove the station's log still holds it. A signer whose
+station CA is not certified by a force says so on the stamp.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ STAMP_FONT_SIZE = 8
 # Characters per stamp line that fit the signature box at STAMP_FONT_SIZE (DejaVu, average glyph).
 STAMP_LINE_CHARS = 52
 STAMP_MAX_LINES = 9
+NOT_CERTIFIED_LINE = "Station CA not certified by a force"
 
 
 class SigningIdentityLike(Protocol):
@@ -248,6 +254,45 @@ def _bytes_reserved(identity: SigningIdentityLike) -> int:
     return 2 * (8192 + der_total)  # pyHanko counts the hex digits of /Contents: two per byte
 
 
+def force_certified(identity: SigningIdentityLike) -> bool:
+    """True when the signer's chain holds a station CA issued by someone else (the force root)."""
+    from cryptography import x509
+
+    for cert in (identity.ca_certificate, *identity.chain):
+        if cert is None:
+            continue
+        try:
+            is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if is_ca and cert.issuer != cert.subject:
+            return True
+    return False
+
+
+def _build_props(audit_head: tuple[int, str] | None) -> Any:
+    """pyHanko build properties naming DSVDesk, with the audit head as an extra key."""
+    from dataclasses import dataclass
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign.signers.pdf_byterange import BuildProps
+
+    from dsvdesk import __version__
+
+    @dataclass(frozen=True)
+    class _Props(BuildProps):
+        head: tuple[int, str] | None = None
+
+        def as_pdf_object(self) -> generic.DictionaryObject:
+            props = super().as_pdf_object()
+            if self.head:
+                props[generic.NameObject("/DSVDeskAuditSeq")] = generic.NumberObject(self.head[0])  # type: ignore[no-untyped-call]
+                props[generic.NameObject("/DSVDeskAuditHash")] = generic.TextStringObject(self.head[1])
+            return props
+
+    return _Props(name="DSVDesk", revision=__version__, head=audit_head)
+
+
 def signer_display_name(identity: SigningIdentityLike) -> str:
     from cryptography.x509.oid import NameOID
 
@@ -264,14 +309,17 @@ def sign_pdf(
     location: str,
     stamp_lines: Sequence[str],
     metadata: DocumentMetadata | None = None,
+    audit_head: tuple[int, str] | None = None,
 ) -> bytes:
     """Sign into an existing empty field as an incremental update (PAdES B-B, visible stamp).
 
     `metadata` is written again with the signature (pyHanko rewrites the XMP packet when it signs and
     would otherwise drop the protective marking).
 
-    `stamp_lines` are printed in the stamp (name, collar number, reason, station ...), followed by the
-    signing time. Returns the whole signed file.
+    `stamp_lines` are printed in the stamp (name, collar number, reason, station ...), followed by
+    "Station CA not certified by a force" when that is so, and the signing time. `audit_head`
+    ((seq, hash), `AuditHead.pair()`) goes into the signature's build properties. Returns the whole
+    signed file.
     """
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -284,7 +332,8 @@ def sign_pdf(
 
     if field not in SIGNATURE_FIELD_NAMES:
         raise ValueError(f"unknown signature field {field!r}")
-    text = _stamp_text([*stamp_lines])
+    extra = [] if force_certified(identity) else [NOT_CERTIFIED_LINE]
+    text = _stamp_text([*stamp_lines, *extra])
     font_file = fonts.stamp_font_path(text)
     style = TextStampStyle(
         stamp_text=text + "\nSigned: %(ts)s",
@@ -303,6 +352,7 @@ def sign_pdf(
         reason=reason,
         location=location or None,
         name=signer_display_name(identity),
+        app_build_props=_build_props(audit_head),
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
@@ -325,7 +375,12 @@ def sign_pdf(
 
 
 def countersign_pdf(
-    pdf_bytes: bytes, identity: SigningIdentityLike, *, location: str, stamp_lines: Sequence[str]
+    pdf_bytes: bytes,
+    identity: SigningIdentityLike,
+    *,
+    location: str,
+    stamp_lines: Sequence[str],
+    audit_head: tuple[int, str] | None = None,
 ) -> bytes:
     """The supervisor's approval signature, into the `SupervisorSignature` field."""
     return sign_pdf(
@@ -335,4 +390,5 @@ def countersign_pdf(
         reason=APPROVE_REASON,
         location=location,
         stamp_lines=stamp_lines,
+        audit_head=audit_head,
     )

@@ -1,18 +1,24 @@
-"""Check the signatures of a record PDF against the station CA (pyHanko, no network).
+"""Check the signatures of a record PDF against trust anchors the checker holds (pyHanko, no network).
 
 A signature is good when it is intact (the signed bytes are unchanged), valid (the cryptography checks
 out), trusted (its certificate chains to a given trust root) and nothing but form filling or further
 signatures was added after it. pyHanko's `bottom_line` combines these; `valid` alone can still be
 True on an altered file (docs/stack.md §5c), so it is never used on its own.
+
+Trust never comes from the file under check: the roots are the force root (``--trust``, or the one
+installed at this station) or, at a station not yet certified by a force, its own CA. A result is one
+of three `Outcome`s: intact and trusted, intact but signed by someone nobody vouches for (anyone could
+have made it), or altered/invalid.
 """
 
 from __future__ import annotations
 
+import enum
 import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,29 @@ class VerificationError(UserFacingError):
 
     title = "Cannot check signatures"
     exit_code = ExitCode.BAD_INPUT
+
+
+class Outcome(enum.Enum):
+    """The three answers a check gives, with the `dsvdesk verify` exit code of each."""
+
+    TRUSTED = ExitCode.OK  # intact, and every signer chains to a root the checker holds
+    FAILED = ExitCode.VERIFICATION_FAILED  # altered, invalid or unreadable: do not rely on it
+    UNTRUSTED = ExitCode.UNTRUSTED_SIGNER  # intact, but a signer is vouched for by nobody the checker trusts
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode(self.value)
+
+
+UNTRUSTED_WARNING = (
+    "NOT TRUSTED: the file is unchanged since it was signed, but nobody you trust vouches for the signer. "
+    "Anyone could have made a document like this; do not rely on it until it checks against the force root "
+    "(dsvdesk verify FILE --trust FORCE_ROOT.pem)."
+)
+FAILED_WARNING = (
+    "WARNING: this file has been altered since it was signed, or a signature is broken. Do not rely on it; "
+    "ask for a fresh export."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +74,7 @@ class SignatureCheck:
     # "" for a signature of the file itself; the attachment's name for one inside an attached signed PDF
     # (the officer's signed submission inside an approved document, export/signing.py)
     attachment: str = ""
+    distrust: str = ""  # why the signer is not trusted (revoked, expired, unknown root), when known
 
     @property
     def changed_after_signing(self) -> bool:
@@ -58,15 +88,30 @@ class SignatureCheck:
 
     @property
     def ok(self) -> bool:
-        return self.bottom_line and self.intact and self.valid and self.trusted
+        return self.bottom_line and self.intact and self.valid and self.trusted and not self.distrust
+
+    @property
+    def broken(self) -> bool:
+        """Altered or invalid: worse than untrusted."""
+        return (
+            not self.intact
+            or not self.valid
+            or self.altered_after_signing
+            or (self.trusted and not self.distrust and not self.bottom_line)
+        )
 
     def verdict(self) -> str:
         if not self.intact:
             return "ALTERED: the signed content has been changed since it was signed"
         if not self.valid:
             return "INVALID: the signature does not match its certificate"
+        if self.distrust:
+            return f"NOT TRUSTED: {self.distrust}"
         if not self.trusted:
-            return "NOT TRUSTED: the signer's certificate is not from a trusted station CA"
+            return (
+                "NOT TRUSTED: the signer's certificate does not lead to a root you trust; anyone could have "
+                "made this signature"
+            )
         if self.altered_after_signing:
             return "CHANGED AFTER SIGNING: the document was modified after this signature"
         if not self.bottom_line:
@@ -83,6 +128,21 @@ class PdfVerification:
     @property
     def all_good(self) -> bool:
         return bool(self.signatures) and all(s.ok for s in self.signatures)
+
+    @property
+    def outcome(self) -> Outcome:
+        if not self.signatures or any(s.broken for s in self.signatures):
+            return Outcome.FAILED
+        return Outcome.TRUSTED if self.all_good else Outcome.UNTRUSTED
+
+    def summary(self) -> str:
+        """One sentence for the whole file (the CLI's last line, the app's headline)."""
+        outcome = self.outcome
+        if outcome is Outcome.TRUSTED:
+            return f"All {len(self.signatures)} signature(s) are intact and trusted."
+        if outcome is Outcome.UNTRUSTED:
+            return UNTRUSTED_WARNING
+        return FAILED_WARNING
 
     def describe(self) -> list[str]:
         """Human-readable lines, one block per signature (CLI and UI)."""
@@ -142,12 +202,21 @@ def _text(value: Any) -> str:
     return str(value) if value is not None else ""
 
 
-def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerification:
+def verify_pdf(
+    source: bytes | Path,
+    trust_roots: Sequence[Any],
+    *,
+    intermediates: Sequence[Any] = (),
+    revocations: Sequence[Any] = (),
+) -> PdfVerification:
     """One `SignatureCheck` per signature, in signing order; an approved document's attached signed
     submission (the officer's) is checked too and listed first, marked with its attachment name.
 
-    `trust_roots` are `cryptography` certificates (the station CA); with none, every signature is
-    reported untrusted. Raises `VerificationError` for a file that is not a PDF or has no signature.
+    `trust_roots` are `cryptography` certificates the checker holds (a force root, or a station's own
+    CA); with none, every signature is reported untrusted. `intermediates` may complete a path (the
+    station CA certificate the force issued); `revocations` are `forceca.Revocation` entries from a
+    revocation list the checker imported. Nothing in the file is ever trusted. Raises
+    `VerificationError` for a file that is not a PDF or has no signature.
     """
     data = _read(source)
     name = source.name if isinstance(source, Path) else "The file"
@@ -165,9 +234,16 @@ def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerificat
     # traceback; names must never reach a log, and an untrusted signer is reported in the result anyway.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-    roots = [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trust_roots]
+
+    def to_asn1(cert: Any) -> Any:
+        return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
     # An explicit (possibly empty) list: never the operating system's trust store, never fetching.
-    context_args: dict[str, Any] = {"allow_fetching": False, "trust_roots": roots}
+    context_args: dict[str, Any] = {
+        "allow_fetching": False,
+        "trust_roots": [to_asn1(c) for c in trust_roots],
+        "other_certs": [to_asn1(c) for c in intermediates],
+    }
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
@@ -202,9 +278,10 @@ def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerificat
                 coverage=status.coverage.name if status.coverage is not None else "",
                 modification_level=level.name if level is not None else "",
                 bottom_line=bool(status.bottom_line),
+                distrust=_distrust(sig, cert, revocations, trusted=bool(status.trusted)),
             )
         )
-    checks = [*_attached_checks(data, trust_roots), *checks]
+    checks = [*_attached_checks(data, trust_roots, intermediates, revocations), *checks]
     result = PdfVerification(tuple(checks))
     log.info(
         "verified %d signature(s): %s",
@@ -212,6 +289,46 @@ def verify_pdf(source: bytes | Path, trust_roots: Sequence[Any]) -> PdfVerificat
         ", ".join(f"{c.field}={'ok' if c.ok else 'bad'}" for c in checks),
     )
     return result
+
+
+def _distrust(sig: Any, signing_cert: Any, revocations: Sequence[Any], *, trusted: bool) -> str:
+    """Why a signer is not to be trusted when a reason is known: a revoked certificate in its chain,
+    or a certificate outside its validity dates ("" otherwise)."""
+    from cryptography import x509
+
+    from dsvdesk.store import forceca
+
+    if revocations:
+        embedded = [signing_cert]
+        try:
+            embedded += [c.chosen for c in sig.signed_data["certificates"]]
+        except (KeyError, TypeError, AttributeError):
+            pass
+        for cert in embedded:
+            try:
+                crypto_cert = x509.load_der_x509_certificate(cert.dump())
+            except (ValueError, AttributeError):
+                continue
+            entry = forceca.revoked_entry(crypto_cert, list(revocations))
+            if entry is not None:
+                who = _name_attribute(cert, "common_name") or "a certificate in the signer's chain"
+                return (
+                    f"the certificate of {who} was revoked by the force on {entry.revoked_at:%d/%m/%Y}; "
+                    "anyone holding its key could have made this signature"
+                )
+    if trusted or signing_cert is None:
+        return ""
+    try:
+        validity = signing_cert["tbs_certificate"]["validity"]
+        start, end = validity["not_before"].native, validity["not_after"].native
+    except (KeyError, TypeError, AttributeError):
+        return ""
+    now = datetime.now(UTC)
+    if end < now:
+        return f"the signer's certificate expired on {end:%d/%m/%Y}"
+    if start > now:
+        return f"the signer's certificate is not valid until {start:%d/%m/%Y}"
+    return ""
 
 
 def _broken(sig: Any) -> SignatureCheck:
@@ -232,7 +349,9 @@ def _broken(sig: Any) -> SignatureCheck:
     )
 
 
-def _attached_checks(data: bytes, trust_roots: Sequence[Any]) -> list[SignatureCheck]:
+def _attached_checks(
+    data: bytes, trust_roots: Sequence[Any], intermediates: Sequence[Any], revocations: Sequence[Any]
+) -> list[SignatureCheck]:
     """The signatures of the officer's signed PDF attached to an approved document (none otherwise)."""
     import dataclasses
 
@@ -242,7 +361,7 @@ def _attached_checks(data: bytes, trust_roots: Sequence[Any]) -> list[SignatureC
     if attached is None:
         return []
     try:
-        inner = verify_pdf(attached, trust_roots)
+        inner = verify_pdf(attached, trust_roots, intermediates=intermediates, revocations=revocations)
     except VerificationError:
         return [
             SignatureCheck(

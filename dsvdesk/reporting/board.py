@@ -295,18 +295,20 @@ def export_and_verify(
     justification: str,
 ) -> ExportOutcome:
     """Export the pack (the core checks, computes, signs, logs the disclosure, writes), then verify the
-    zip against the station CA held in the database (not the CA file inside the pack)."""
+    zip against the trust anchors held in the database (never anything inside the pack)."""
     from dsvdesk.export.board_pack import verify_pack
     from dsvdesk.reporting.pack import export_board_pack
-    from dsvdesk.store import Store, pki
+    from dsvdesk.store import Store
 
     store = Store.open(db_path)
     try:
         result = export_board_pack(
             store, session, report_id, folder, password=password, specs=specs, justification=justification
         )
-        ca_pem = store.station_ca_pem()
+        anchors = store.trust_anchors()
     finally:
         store.close()
-    roots = list(pki.load_certs(ca_pem)) if ca_pem else None
-    return ExportOutcome(result, verify_pack(result.zip_path, roots))
+    verification = verify_pack(
+        result.zip_path, anchors.roots, intermediates=anchors.intermediates, revocations=anchors.revocations
+    )
+    return ExportOutcome(result, verification)

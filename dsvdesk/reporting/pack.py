@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import __version__
 from dsvdesk.export.board_pack import (
-    CA_FILE,
     MANIFEST,
     MANIFEST_FORMAT,
     PART_A_CSV,
@@ -90,11 +89,11 @@ def build_pack_files(
     part_a: PartA,
     *,
     identity: SigningIdentityLike,
-    ca_pem: bytes,
     exporter: str,
     exported_at: datetime,
     location: str = "",
     signer_lines: Sequence[str] = (),
+    audit_head: tuple[int, str] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the pack, in memory: render, sign, build the manifest, embed it, sign Part A.
 
@@ -120,9 +119,11 @@ def build_pack_files(
         reason="Author of the report to the Domestic and Sexual Violence Board",
         location=location,
         stamp_lines=[*stamp, "Author, Part B report"],
+        audit_head=audit_head,
     )
     csv_bytes = part_a_csv(part_a).encode("utf-8-sig")  # the BOM makes spreadsheets read UTF-8 names
-    files: dict[str, bytes] = {PART_B: part_b, PART_A_CSV: csv_bytes, CA_FILE: ca_pem}
+    files: dict[str, bytes] = {PART_B: part_b, PART_A_CSV: csv_bytes}
+    certified = signing.force_certified(identity)
     manifest = {
         "format": MANIFEST_FORMAT,
         "report": {
@@ -136,6 +137,9 @@ def build_pack_files(
         "exported_by": exporter,
         "exported_at": exported_at.astimezone(UTC).isoformat(timespec="seconds"),
         "dsvdesk_version": __version__,
+        "audit_head": {"seq": audit_head[0], "hash": audit_head[1]} if audit_head else None,
+        "station_ca_certified_by_force": certified,
+        "trust_note": "" if certified else signing.NOT_CERTIFIED_LINE,
         "manifest_signature": f"embedded in {PART_A_PDF} before signing; its PAdES signature covers it",
         "files": [
             *({"name": name, "sha256": sha256_hex(data), "size": len(data)} for name, data in files.items()),
@@ -156,6 +160,7 @@ def build_pack_files(
         reason="Part A data and board pack manifest",
         location=location,
         stamp_lines=[*stamp, "Exported for the Board"],
+        audit_head=audit_head,
     )
     files[PART_A_PDF] = part_a_pdf
     files[MANIFEST] = loose
@@ -352,22 +357,17 @@ def export_board_pack(
     source = specs[part_a_source_form(specs)]
     part_a = part_a_from_store(store, session, period, spec=source).with_entered(report.entered)
     identity = store.unlock_signing_identity(session, password)
-    ca_pem = store.station_ca_pem()
-    if ca_pem is None:
-        raise PackError(
-            "This database has no station CA, so nothing can be signed; run `dsvdesk init` first."
-        )
     user = session.user
     who = f"{user.full_name} ({user.collar})" if user.collar else user.full_name
     files = build_pack_files(
         report,
         part_a,
         identity=identity,
-        ca_pem=ca_pem,
         exporter=f"{user.username} ({user.full_name})",
         exported_at=moment,
         location=settings.station_name or user.station,
         signer_lines=[who],
+        audit_head=store.audit_head().pair(),
     )
     store.record_disclosure(
         session,

@@ -49,6 +49,8 @@ AMENDED = "amended"
 BACKUP = "backup"
 RESTORED = "restored"
 ENCRYPTED = "database_encrypted"  # a DSVDesk 0.1 plaintext database converted (store/convert.py)
+CHECKPOINT = "checkpoint"  # the chain head signed by the acting user (store/anchor.py)
+TRUST_CHANGED = "trust_changed"  # force root pinned, station certificate or revocation list installed
 
 LIFECYCLE_EVENTS = (COLLECTION, SUBMITTED, RETURNED, APPROVED, AMENDED)
 
@@ -68,6 +70,15 @@ COLUMNS = (  # of audit_events, in table order
     "prev_hash",
     "hash",
 )
+
+
+def json_detail(text: Any) -> dict[str, Any]:
+    """An event's ``detail`` column as a dict ({} when empty or unreadable)."""
+    try:
+        value = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def value_hash(value: Any, secret: bytes) -> str:

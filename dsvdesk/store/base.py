@@ -117,6 +117,13 @@ class StoreBase:
             self._audit_value_secret = secret
         return audit.value_hash(value, secret)
 
+    def _checkpoint(self, session: Session | None, reason: str) -> None:
+        """Sign the audit chain's head as the session's user (store/anchor.py). Call inside the write
+        transaction of the signature event it follows."""
+        from dsvdesk.store import session_keys
+
+        session_keys.checkpoint(self._conn, self.path, session, reason, at=self._stamp())
+
     def _settings(self) -> settings_mod.Settings:
         with self.read() as conn:
             return settings_mod.load(conn)

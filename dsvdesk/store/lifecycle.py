@@ -101,6 +101,7 @@ class LifecycleOps(RecordOps):
                 value_sha256=digest,
                 detail={"round": state.return_rounds + 1},
             )
+            self._checkpoint(session, "submitted")
         log.storage.info("record %s revision %d submitted", state.id, state.revision)
         return RecordRef(state.id, state.revision, state.version + 1, Status.SUBMITTED)
 
@@ -188,6 +189,7 @@ class LifecycleOps(RecordOps):
                 value_sha256=digest,
                 detail={"urn": urn},
             )
+            self._checkpoint(session, "approved")
         log.storage.info("record %s revision %d approved as %s", state.id, state.revision, urn)
         return urn
 
@@ -311,6 +313,7 @@ class LifecycleOps(RecordOps):
                 justification=justification,
                 detail={"what": what},
             )
+            self._checkpoint(session, "disclosure")
 
     def record_combination(self, session: Session, record_ids: Sequence[str], reason: str) -> None:
         """Log that records were linked (e.g. the same victim found in earlier records)."""

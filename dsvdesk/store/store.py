@@ -17,17 +17,17 @@ from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.base import Clock, utc_now
 from dsvdesk.store.lifecycle import LifecycleOps
 from dsvdesk.store.models import (
-    AuditVerification,
     Role,
     Session,
 )
+from dsvdesk.store.trust import TrustOps
 from dsvdesk.store.users import UserOps
 
 if TYPE_CHECKING:
     from dsvdesk.demo_accounts import DemoAccount
 
 
-class Store(LifecycleOps, UserOps):
+class Store(LifecycleOps, UserOps, TrustOps):
     """The store facade. Holds ONE sqlite3 connection, so a Store is used from one thread at a time;
     a worker thread opens its own ``Store.open(path)`` (SQLite's WAL lets them work side by side, and
     optimistic versions catch two writers editing one record)."""
@@ -85,11 +85,6 @@ class Store(LifecycleOps, UserOps):
             return db.user_version(conn)
 
     # ----------------------------------------------------------------------------------- audit
-    def verify_audit(self) -> AuditVerification:
-        """Check the whole hash chain; names the first missing, altered or reordered event."""
-        with self._read() as conn:
-            return audit.verify(conn)
-
     def export_audit_csv(
         self,
         path: Path | str,
@@ -148,6 +143,7 @@ class Store(LifecycleOps, UserOps):
         if session is not None:
             with self._tx():
                 self._audit(session, audit.BACKUP, detail={"file": written.name})
+                self._checkpoint(session, "backup")
         return written
 
 

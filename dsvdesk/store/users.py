@@ -112,9 +112,19 @@ class UserOps(KeyOps):
             return station_is_set_up(conn)
 
     def init_station(
-        self, station: str, admin_username: str, admin_full_name: str, admin_password: str
+        self,
+        station: str,
+        admin_username: str,
+        admin_full_name: str,
+        admin_password: str,
+        *,
+        force_root_fingerprint: str | None = None,
     ) -> User:
-        """Create the first admin and the station signing CA (its key encrypted under the admin password)."""
+        """Create the first admin and the station signing CA (its key encrypted under the admin password).
+        ``force_root_fingerprint`` pins the force root whose certificate the station will install."""
+        from dsvdesk.store import forceca
+
+        pin = forceca.normalise_fingerprint(force_root_fingerprint) if force_root_fingerprint else None
         station = " ".join(str(station).split())
         if not station or len(station) > 64:
             raise InvalidInput("A station name of 1 to 64 characters is needed, e.g. 'Trial Police Station'.")
@@ -158,6 +168,15 @@ class UserOps(KeyOps):
             self._audit(
                 None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"}
             )
+            if pin is not None:
+                conn.execute("INSERT INTO force_trust (id, pinned_fingerprint) VALUES (1, ?)", (pin,))
+                self._audit(
+                    None,
+                    audit.TRUST_CHANGED,
+                    user_id=user_id,
+                    username=admin_username,
+                    detail={"pinned": pin},
+                )
         self._create_keyfile(self._settings())
         self._wrap_for(admin_username, admin_password)
         log.storage.info("station initialised with admin user id %d", user_id)
@@ -172,35 +191,40 @@ class UserOps(KeyOps):
     def login(self, username: str, password: str) -> Session:
         """Check a password. Raises AuthenticationFailed, or AccountLocked after too many failures.
 
+        The lock state is read, the password checked and the failure count written in ONE write
+        transaction (BEGIN IMMEDIATE), so sign-ins racing from several processes are counted one after
+        another: no more than ``lockout_threshold`` wrong passwords are ever tried before the lock.
         Before anyone has signed in (in this process) the database cannot be read: the password first
         unwraps the database key from the key file (``keywraps``)."""
+        from dsvdesk.store import session_keys
+
         self._unlock_for_sign_in(username, password)
         settings = self._settings()
-        with self._read() as conn:
+        outcome: AuthenticationFailed | AccountLocked | None = None
+        with self._tx() as conn:
             row = conn.execute(
-                "SELECT id, password_hash, failed_logins, locked_until FROM users WHERE username = ?",
+                "SELECT id, password_hash, failed_logins, locked_until, key_salt, private_key_pem "
+                "FROM users WHERE username = ?",
                 (str(username),),
             ).fetchone()
-        now = self._now()
-        if row is None:
-            check_password(str(password), _DUMMY_HASH)
-            with self._tx():
+            now = self._now()
+            if row is None:
+                check_password(str(password), _DUMMY_HASH)
                 self._audit(None, audit.LOGIN_FAILED, detail={"reason": "unknown_user"})
-            raise AuthenticationFailed(_BAD_SIGN_IN)
-        user_id, stored_hash, failed, locked_until = int(row[0]), str(row[1]), int(row[2]), row[3]
-        if locked_until and dt.datetime.fromisoformat(locked_until) > now:
-            with self._tx():
+                outcome = AuthenticationFailed(_BAD_SIGN_IN)
+            elif (locked_until := row[3]) and dt.datetime.fromisoformat(locked_until) > now:
+                user_id = int(row[0])
                 self._audit(
                     None, audit.LOGIN_FAILED, user_id=user_id, username=username, detail={"reason": "locked"}
                 )
-            raise self._locked_error(locked_until)
-        if not check_password(str(password), stored_hash):
-            failed += 1
-            lock: str | None = None
-            if failed >= settings.lockout_threshold:
-                lock = iso(now + dt.timedelta(minutes=settings.lockout_minutes))
-                failed = 0
-            with self._tx() as conn:
+                outcome = self._locked_error(locked_until)
+            elif not check_password(str(password), str(row[1])):
+                user_id, failed = int(row[0]), int(row[2])
+                failed += 1
+                lock: str | None = None
+                if failed >= settings.lockout_threshold:
+                    lock = iso(now + dt.timedelta(minutes=settings.lockout_minutes))
+                    failed = 0
                 conn.execute(
                     "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
                     (failed, lock, user_id),
@@ -212,20 +236,35 @@ class UserOps(KeyOps):
                     username=username,
                     detail={"reason": "wrong_password", "locked": lock is not None},
                 )
-            if lock:
-                log.storage.info("account %d locked after repeated failed sign-ins", user_id)
-                raise self._locked_error(lock)
-            raise AuthenticationFailed(_BAD_SIGN_IN)
-        with self._tx() as conn:
-            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user_id,))
-            user = self._user_by_id(user_id)
-            self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
+                if lock:
+                    log.storage.info("account %d locked after repeated failed sign-ins", user_id)
+                    outcome = self._locked_error(lock)
+                else:
+                    outcome = AuthenticationFailed(_BAD_SIGN_IN)
+            else:
+                conn.execute(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (int(row[0]),)
+                )
+                user = self._user_by_id(int(row[0]))
+                self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
+        if outcome is not None or row is None:  # raised after the commit: the failure is kept
+            raise outcome or AuthenticationFailed(_BAD_SIGN_IN)
         self._rewrap_if_weak(user.username, str(password))
-        return Session(user=user, started_at=self._stamp())
+        session = Session(user=user, started_at=self._stamp())
+        passphrase = pki.derive(str(password), bytes(row[4])).hex().encode("ascii")
+        session_keys.remember(self.path, session, bytes(row[5]), passphrase)
+        return session
 
     def logout(self, session: Session) -> None:
-        with self._tx():
-            self._audit(session, audit.LOGOUT)
+        """Sign out: the audit head is signed with the user's key (a checkpoint), then the key is forgotten."""
+        from dsvdesk.store import session_keys
+
+        try:
+            with self._tx():
+                self._audit(session, audit.LOGOUT)
+                self._checkpoint(session, "sign-out")
+        finally:
+            session_keys.forget(self.path, session)
 
     def _locked_error(self, until_iso: str) -> AccountLocked:
         until = dt.datetime.fromisoformat(until_iso)
@@ -471,7 +510,33 @@ class UserOps(KeyOps):
                 raise InvalidInput("This database has no station CA; run `dsvdesk init` first.")
             ca_cert = station_ca
             chain = (station_ca,)
+            root_pem = self._force_root()
+            if root_pem:  # the station CA is certified by the force: the verifier's path ends at its root
+                chain = (station_ca, pki.load_cert(root_pem))
+        self._refuse_revoked(cert, *chain)
         return SigningIdentity(private_key=key, certificate=cert, ca_certificate=ca_cert, chain=chain)
+
+    def _force_root(self) -> bytes | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT root_pem FROM force_trust WHERE id = 1").fetchone()
+        return bytes(row[0]) if row and row[0] else None
+
+    def _refuse_revoked(self, *certs: Any) -> None:
+        """A certificate the force's revocation list names cannot sign (its key may be in other hands)."""
+        from dsvdesk.store import forceca
+
+        with self._read() as conn:
+            row = conn.execute("SELECT crl_der FROM revocation_list WHERE id = 1").fetchone()
+        if row is None:
+            return
+        entries = forceca.revocations(forceca.load_crl(bytes(row[0])))
+        for cert in certs:
+            entry = forceca.revoked_entry(cert, entries)
+            if entry is not None:
+                raise PermissionDenied(
+                    f"This signing certificate was revoked by force ICT on {entry.revoked_at:%d/%m/%Y}, so it "
+                    "cannot sign. Ask an administrator to reset your password: that issues a new certificate."
+                )
 
     # ----------------------------------------------------------------------------------- settings
     def get_settings(self) -> settings_mod.Settings:

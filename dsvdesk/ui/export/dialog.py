@@ -65,7 +65,7 @@ class ExportDialog(MarkedDialog):
         self.file_name = file_name
         self.add_heading(f"Export {record_title}")
         intro = QLabel(
-            "This writes the signed PDF and the station certificate (station_ca.pem) needed to check it. "
+            "This writes the signed PDF. The recipient checks its signatures against the force root they hold. "
             "The export is a disclosure: who receives it and why are kept in the audit log.",
             self,
         )
@@ -159,7 +159,7 @@ class ExportDialog(MarkedDialog):
             self.signed_label.setObjectName("exportSignedNote")
             self.signed_label.setWordWrap(True)
             column.addWidget(self.signed_label)
-        self.file_label = QLabel(f"File name: {self.file_name}\nwith station_ca.pem beside it", panel)
+        self.file_label = QLabel(f"File name: {self.file_name}", panel)
         self.file_label.setObjectName("exportFileName")
         self.file_label.setWordWrap(True)
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -26,6 +26,7 @@ from dsvdesk.ui.review.screen import ReviewScreen
 if TYPE_CHECKING:
     from dsvdesk.export.verify import PdfVerification, SignatureCheck
     from dsvdesk.store.models import Record
+    from dsvdesk.store.trust import TrustAnchors
     from dsvdesk.ui.main_window import MainWindow
 
 # The reason logged when the signed PDF is read for the preview (a supervisor reading another officer's
@@ -221,16 +222,12 @@ class ExportHooks(QObject):
         self.set_last_folder(str(request.folder))
         log.ui.info("record exported as %s", result.file_name)
         self.window.statusBar().showMessage(f"Exported {result.file_name}")
-        ca = ""
-        if result.ca_path is not None:
-            ca = (
-                f"\n\nThe station certificate {result.ca_path.name} is beside it, so anyone can check the "
-                "signatures (File ▸ Verify a signed PDF…, or dsvdesk verify)."
-            )
         messages.info(
             self.window,
             "Exported",
-            f"The signed record was written to:\n{result.pdf_path}{ca}\n\nThe disclosure is recorded in the audit log.",
+            f"The signed record was written to:\n{result.pdf_path}\n\nThe disclosure is recorded in the audit "
+            "log. The recipient checks the signatures against the force root they hold (README: How to check "
+            "a DSVDesk document).",
         )
 
     def _export_failed(
@@ -272,43 +269,36 @@ class ExportHooks(QObject):
             return
         path = Path(chosen)
         self.settings.setValue(LAST_VERIFY_FOLDER_KEY, str(path.parent))
-        from dsvdesk.store import pki
-
         try:
-            ca_pem = self.window.context.store.station_ca_pem()
+            anchors = self.window.context.store.trust_anchors()
         except UserFacingError as exc:
             messages.error(self.window, exc.title, exc.message)
             return
-        trust = list(pki.load_certs(ca_pem)) if ca_pem else []
 
         def work() -> PdfVerification:
             from dsvdesk.export.verify import verify_pdf
 
-            return verify_pdf(path, trust)
+            return verify_pdf(
+                path, anchors.roots, intermediates=anchors.intermediates, revocations=anchors.revocations
+            )
 
         Op(self.window, work, label="Checking the signatures…").success(
-            lambda result: self._verified(path, result, trusted_ca=bool(trust))
+            lambda result: self._verified(path, result, anchors)
         ).run()
 
-    def _verified(self, path: Path, result: PdfVerification, *, trusted_ca: bool) -> None:
+    def _verified(self, path: Path, result: PdfVerification, anchors: TrustAnchors) -> None:
+        """The same three answers as `dsvdesk verify`: trusted, intact but untrusted, altered."""
+        from dsvdesk.export.verify import Outcome
+
         self.last_verification = (path, result)
         lines = [signature_line(n, sig) for n, sig in enumerate(result.signatures, start=1)]
-        count = len(result.signatures)
-        log.ui.info("checked a PDF: %d signature(s), all good: %s", count, result.all_good)
-        if result.all_good:
-            messages.info(
-                self.window,
-                "Signatures checked",
-                f"{path.name}: all {count} signature(s) are intact and trusted.\n\n" + "\n".join(lines),
-            )
-            return
-        altered = any(not s.intact or s.altered_after_signing for s in result.signatures)
-        if altered:
-            summary = "WARNING: this file has been altered since it was signed. Do not rely on it; ask for a fresh export."
-        elif not trusted_ca:
-            summary = "This station has no CA certificate, so no signer can be trusted here."
+        outcome = result.outcome
+        log.ui.info("checked a PDF: %d signature(s), outcome %s", len(result.signatures), outcome.name)
+        checked = "\n".join([f"Checked against {anchors.description}.", *anchors.notes])
+        body = f"{path.name}: {result.summary()}\n\n" + "\n".join(lines) + f"\n\n{checked}"
+        if outcome is Outcome.TRUSTED:
+            messages.info(self.window, "Signatures checked: trusted", body)
+        elif outcome is Outcome.UNTRUSTED:
+            messages.warning(self.window, "Signatures intact but NOT trusted", body)
         else:
-            summary = "Not every signature could be confirmed; see below."
-        messages.warning(
-            self.window, "Signatures not confirmed", f"{path.name}: {summary}\n\n" + "\n".join(lines)
-        )
+            messages.warning(self.window, "Signatures FAILED: do not rely on this file", body)

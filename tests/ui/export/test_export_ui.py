@@ -1,6 +1,6 @@
 """Export… and Verify a signed PDF… driven as a user would: open a submitted record, choose Export…, read
 the preview, type the recipient and the reason, choose the folder, press Export; then check the file,
-the station certificate beside it, the audit log, and the signatures from the File menu."""
+the audit log, and the signatures from the File menu."""
 
 from __future__ import annotations
 
@@ -146,8 +146,7 @@ def test_officer_exports_a_submitted_record_from_its_tab(
     assert result is not None
     pdf = out_dir / f"{record_id}_qa_r1.pdf"
     assert result.pdf_path == pdf and pdf.read_bytes().startswith(b"%PDF-")
-    assert (out_dir / "station_ca.pem").read_bytes() == window.context.store.station_ca_pem()
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted([pdf.name, "station_ca.pem"])
+    assert sorted(p.name for p in out_dir.iterdir()) == [pdf.name]  # no trust anchor beside it
     assert disclosures(db_path, record_id) == [("officer1", "CPS Direct", "Charging file for the hearing")]
     shown = [m for m in messages.shown() if m.title == "Exported"]
     assert len(shown) == 1 and str(pdf) in shown[0].text
@@ -264,10 +263,11 @@ def test_supervisor_exports_an_approved_record_of_another_officer(
     hooks.verify_action.trigger()
     qtbot.waitUntil(lambda: hooks.last_verification is not None, timeout=30_000)
     report = messages.shown()[-1]
-    assert report.title == "Signatures checked"
-    assert f"{result.pdf_path.name}: all 2 signature(s) are intact and trusted." in report.text
-    lines = report.text.splitlines()[2:]
-    assert len(lines) == 2
+    assert report.title == "Signatures checked: trusted" and report.kind == "info"
+    assert f"{result.pdf_path.name}: All 2 signature(s) are intact and trusted." in report.text
+    assert "Checked against this station's own CA." in report.text
+    assert "station CA not certified by a force" in report.text
+    lines = report.text.splitlines()[2:4]
     assert lines[0].startswith("1. Olga Officer (collar PC101) (attached signed submission) — ")
     assert lines[0].endswith(": GOOD")
     assert lines[1].startswith("2. Sam Sergeant (collar PS201) — Quality assured — ") and lines[1].endswith(
@@ -372,6 +372,23 @@ def test_verify_reports_an_altered_file_and_a_file_that_is_not_a_pdf(
     report = messages.shown()[-1]
     assert report.kind == "warning" and "has been altered since it was signed" in report.text
     assert "1. Olga Officer (collar PC101)" in report.text and "ALTERED" in report.text
+    assert report.title == "Signatures FAILED: do not rely on this file"
+
+    # the same intact file checked on a PC that trusts nothing: intact, but anyone could have made it
+    from dsvdesk.store.trust import TrustAnchors
+
+    good = out_dir / "good.pdf"
+    good.write_bytes(data)
+    monkeypatch.setattr(
+        window.context.store, "trust_anchors", lambda: TrustAnchors(roots=(), description="nothing")
+    )
+    monkeypatch.setattr(hooks_module, "pick_pdf", lambda parent, start: str(good))
+    hooks.last_verification = None
+    hooks.verify_action.trigger()
+    qtbot.waitUntil(lambda: hooks.last_verification is not None, timeout=30_000)
+    report = messages.shown()[-1]
+    assert report.kind == "warning" and report.title == "Signatures intact but NOT trusted"
+    assert "Anyone could have made a document like this" in report.text
 
     notes = out_dir / "notes.pdf"
     notes.write_text("just text", encoding="utf-8")

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from dsvdesk.export.board_pack import (
-    CA_FILE,
     MANIFEST,
     PART_A_CSV,
     PART_A_PDF,
@@ -28,6 +27,7 @@ from dsvdesk.export.report_pdf import (
     ReportQuestion,
     ReportSection,
 )
+from dsvdesk.export.verify import Outcome
 from dsvdesk.reporting.pack import (
     build_pack_files,
     write_pack,
@@ -66,11 +66,11 @@ def pack_files(test_pki: BoardPki) -> dict[str, bytes]:
         _report(),
         part_a,
         identity=test_pki.identity,
-        ca_pem=test_pki.ca_pem,
         exporter="di_smith (Jane Smith)",
         exported_at=EXPORTED,
         location="Islington",
         signer_lines=["DI Jane Smith (101)"],
+        audit_head=(41, "ab" * 32),
     )
 
 
@@ -80,12 +80,10 @@ def pack(pack_files: dict[str, bytes], tmp_path: Path) -> Any:
 
 
 def test_pack_holds_every_file_and_a_signed_manifest(pack: Any, test_pki: BoardPki) -> None:
-    assert sorted(p.name for p in pack.folder.iterdir()) == sorted(
-        [PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST]
-    )
+    assert sorted(p.name for p in pack.folder.iterdir()) == sorted([PART_B, PART_A_PDF, PART_A_CSV, MANIFEST])
     with zipfile.ZipFile(pack.zip_path) as archive:
         assert sorted(archive.namelist()) == sorted(
-            f"{pack.folder.name}/{n}" for n in (PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST)
+            f"{pack.folder.name}/{n}" for n in (PART_B, PART_A_PDF, PART_A_CSV, MANIFEST)
         )
     manifest_bytes = (pack.folder / MANIFEST).read_bytes()
     assert embedded_manifest((pack.folder / PART_A_PDF).read_bytes()) == manifest_bytes
@@ -96,8 +94,11 @@ def test_pack_holds_every_file_and_a_signed_manifest(pack: Any, test_pki: BoardP
     assert manifest["exported_by"] == "di_smith (Jane Smith)"
     assert manifest["exported_at"] == "2010-09-20T14:30:00+00:00"
     assert manifest["dsvdesk_version"]
+    assert manifest["audit_head"] == {"seq": 41, "hash": "ab" * 32}
+    assert manifest["station_ca_certified_by_force"] is False
+    assert manifest["trust_note"] == "Station CA not certified by a force"
     names = {f["name"] for f in manifest["files"]}
-    assert names == {PART_B, PART_A_CSV, CA_FILE, PART_A_PDF}
+    assert names == {PART_B, PART_A_CSV, PART_A_PDF}
     import hashlib
 
     for entry in manifest["files"]:
@@ -111,28 +112,31 @@ def test_untouched_pack_verifies(pack: Any, test_pki: BoardPki, where: str) -> N
     result = verify_pack(pack.folder if where == "folder" else pack.zip_path, [test_pki.ca])
     assert result.ok, result.lines()
     lines = result.lines()
-    assert len(lines) == 6 and lines[-1].endswith("ALL FILES VERIFIED")
+    assert len(lines) == 5 and lines[-1].endswith("ALL FILES VERIFIED")
+    assert result.outcome is Outcome.TRUSTED
     assert all(line.startswith("OK") for line in lines[:-1])
     assert any("Jane Smith" in line for line in lines)
 
 
 def test_pack_signed_by_another_ca_is_not_trusted(pack: Any, other_ca: Any) -> None:
     result = verify_pack(pack.folder, [other_ca])
-    assert not result.ok
+    assert not result.ok and result.outcome is Outcome.UNTRUSTED
     assert any("NOT TRUSTED" in line for line in result.lines())
+    assert "Anyone could have made" in result.lines()[-1]
 
 
-def test_without_trust_roots_the_pack_ca_is_used_and_said_so(pack: Any) -> None:
+def test_without_trust_roots_nothing_in_the_pack_is_trusted(pack: Any, test_pki: BoardPki) -> None:
+    """A pack never vouches for itself: with no roots given, intact files are still untrusted."""
     result = verify_pack(pack.folder)
-    assert result.ok
-    assert any("pack's own station_ca.pem" in line for line in result.lines())
+    assert not result.ok and result.outcome is Outcome.UNTRUSTED
+    assert "ALL FILES VERIFIED" not in "\n".join(result.lines())
 
 
 def _failures(result: Any) -> dict[str, str]:
     return {f.name: f.message for f in result.files if not f.ok}
 
 
-@pytest.mark.parametrize("name", [PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST])
+@pytest.mark.parametrize("name", [PART_B, PART_A_PDF, PART_A_CSV, MANIFEST])
 def test_one_byte_changed_is_named(pack: Any, test_pki: BoardPki, name: str) -> None:
     path = pack.folder / name
     data = bytearray(path.read_bytes())
@@ -143,9 +147,10 @@ def test_one_byte_changed_is_named(pack: Any, test_pki: BoardPki, name: str) -> 
     assert not result.ok
     assert name in _failures(result), result.lines()
     assert result.lines()[-1].endswith("VERIFICATION FAILED")
+    assert result.outcome is Outcome.FAILED
 
 
-@pytest.mark.parametrize("name", [PART_B, PART_A_PDF, PART_A_CSV, CA_FILE, MANIFEST])
+@pytest.mark.parametrize("name", [PART_B, PART_A_PDF, PART_A_CSV, MANIFEST])
 def test_removed_file_is_named(pack: Any, test_pki: BoardPki, name: str) -> None:
     (pack.folder / name).unlink()
     result = verify_pack(pack.folder, [test_pki.ca])
@@ -237,7 +242,6 @@ def test_unknown_part_a_reference_refuses_export(test_pki: BoardPki) -> None:
             _report("Quoting {{partA.no_such_figure}} here."),
             part_a,
             identity=test_pki.identity,
-            ca_pem=test_pki.ca_pem,
             exporter="x",
             exported_at=EXPORTED,
         )

@@ -563,8 +563,11 @@ def test_sample_report_through_the_store_to_a_verified_pack(  # noqa: PLR0917 - 
     disclosures = _audit(station, "disclosure")[disclosures_before:]
     assert len(disclosures) == 1 and disclosures[0][0] == ref.id
 
-    result = verify_pack(zip_path, None)
+    with Store.open(station.path) as store:
+        anchors = store.trust_anchors()
+    result = verify_pack(zip_path, anchors.roots)
     assert result.ok, result.lines()
+    assert not verify_pack(zip_path, None).ok  # never trusted on its own say-so
     assert _cli(station, monkeypatch, "verify", str(zip_path)) == 0  # the signing engineer's command
     folder = zip_path.with_suffix("")
     text = subprocess.run(

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from dsvdesk.errors import PermissionDenied, UserFacingError
 from dsvdesk.export import disclosure
 from dsvdesk.export.disclosure import (
-    CA_FILE_NAME,
     ExportFileExists,
     NothingSigned,
     export_file_name,
@@ -89,34 +88,28 @@ def test_supervisor_exports_the_countersigned_pdf_with_the_ca_and_a_disclosure(
     )
     name = f"{urn}_review-test_r1.pdf"
     assert result.file_name == name and result.pdf_path == out / name
-    assert result.revision == 1 and result.urn == urn and result.ca_written
-    assert result.ca_path == out / CA_FILE_NAME
-    assert listing(out) == sorted([name, CA_FILE_NAME])
+    assert result.revision == 1 and result.urn == urn
+    assert listing(out) == [name]  # nothing beside it: a document never carries its own trust anchor
     data = result.pdf_path.read_bytes()
     assert data == station.store.signed_pdf(station[SUPERVISOR], record_id, 1)
-    assert (out / CA_FILE_NAME).read_bytes() == station.store.station_ca_pem()
     # whitespace is tidied, never lost: the audit log keeps what was typed, on one line
     assert disclosures(station, record_id) == [
         (SUPERVISOR, "Children's Social Care", "Strategy meeting referral", 1)
     ]
-    # the exported pair verifies on its own: both signatures intact and trusted by the exported CA
-    check = verify_pdf(result.pdf_path, list(pki.load_certs((out / CA_FILE_NAME).read_bytes())))
+    # the file verifies against the anchors the station holds, and is untrusted without them
+    check = verify_pdf(result.pdf_path, list(pki.load_certs(station.store.station_ca_pem() or b"")))
     assert check.all_good and len(check.signatures) == 2
+    assert not verify_pdf(result.pdf_path, []).all_good
 
 
-def test_officer_exports_own_submitted_record_and_the_ca_is_not_rewritten(
-    station: Station, out: Path
-) -> None:
+def test_officer_exports_own_submitted_record_twice(station: Station, out: Path) -> None:
     record_id = submitted(station)
     first = export(station, OFFICER, record_id, out)
     assert first.urn is None and first.file_name == f"{record_id}_review-test_r1.pdf"
-    ca_written_at = (out / CA_FILE_NAME).stat().st_mtime_ns
     other = out / "copy"
     other.mkdir()
-    (other / CA_FILE_NAME).write_bytes(station.store.station_ca_pem() or b"")
     second = export(station, OFFICER, record_id, other, recipient="Court", justification="Bail hearing")
-    assert not second.ca_written and second.ca_path == other / CA_FILE_NAME
-    assert (out / CA_FILE_NAME).stat().st_mtime_ns == ca_written_at
+    assert listing(other) == [second.file_name]
     assert [row[1] for row in disclosures(station, record_id)] == ["CPS", "Court"]
     check = verify_pdf(second.pdf_path, list(pki.load_certs(station.store.station_ca_pem() or b"")))
     assert check.all_good and len(check.signatures) == 1
@@ -146,7 +139,7 @@ def test_amended_record_exports_its_last_signed_revision(station: Station, out: 
     with pytest.raises(UserFacingError, match="numbered from 1"):
         export(station, SUPERVISOR, record_id, out, revision=0)
     assert export(station, SUPERVISOR, record_id, out, revision=1).revision == 1
-    assert listing(out) == sorted([f"{urn}_review-test_r1.pdf", CA_FILE_NAME])
+    assert listing(out) == [f"{urn}_review-test_r1.pdf"]
 
 
 # ------------------------------------------------------------------------------------------ refusals
@@ -221,22 +214,11 @@ def test_an_existing_file_is_never_silently_overwritten(station: Station, out: P
     assert caught.value.path == target and str(target) in caught.value.message
     assert "nothing was written" in caught.value.message
     assert target.read_bytes() == b"%PDF-1.7 someone else's file"
-    assert listing(out) == [target.name]  # no CA, no temporary file
+    assert listing(out) == [target.name]  # no temporary file
     assert disclosures(station, record_id) == []
     result = export(station, SUPERVISOR, record_id, out, overwrite=True)
     assert result.pdf_path.read_bytes() == station.store.signed_pdf(station[SUPERVISOR], record_id, 1)
     assert len(disclosures(station, record_id)) == 1
-
-
-def test_another_stations_ca_file_is_not_replaced(station: Station, out: Path) -> None:
-    record_id = submitted(station)
-    other_ca = pki.cert_pem(pki.create_ca("Somewhere Else")[1])
-    (out / CA_FILE_NAME).write_bytes(other_ca)
-    with pytest.raises(ExportFileExists, match="holds a different certificate"):
-        export(station, OFFICER, record_id, out)
-    assert listing(out) == [CA_FILE_NAME] and (out / CA_FILE_NAME).read_bytes() == other_ca
-    export(station, OFFICER, record_id, out, overwrite=True)
-    assert (out / CA_FILE_NAME).read_bytes() == station.store.station_ca_pem()
 
 
 def test_a_file_that_appears_during_the_export_is_not_clobbered(
@@ -254,7 +236,7 @@ def test_a_file_that_appears_during_the_export_is_not_clobbered(
     with pytest.raises(ExportFileExists):
         export(station, OFFICER, record_id, out)
     assert (out / name).read_bytes() == b"theirs"
-    assert listing(out) == [name]  # the CA staged beside it was taken back too
+    assert listing(out) == [name]  # the staged copy was taken back
 
 
 # ------------------------------------------------------------------------------------------ folder problems
@@ -288,16 +270,13 @@ def test_full_disk_leaves_nothing_half_written(
     station: Station, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_id = submitted(station)
-    real_fsync = os.fsync
     calls: list[int] = []
 
-    def fills_up_on_the_second_file(fd: int) -> None:
+    def fills_up(fd: int) -> None:
         calls.append(fd)
-        if len(calls) == 2:  # the PDF fitted, the CA certificate did not
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_fsync(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(disclosure.os, "fsync", fills_up_on_the_second_file)
+    monkeypatch.setattr(disclosure.os, "fsync", fills_up)
     with pytest.raises(UserFacingError, match="the disk is full"):
         export(station, OFFICER, record_id, out)
     assert listing(out) == []  # neither the PDF nor any temporary file
@@ -310,12 +289,16 @@ def test_a_failure_after_logging_takes_the_new_pdf_back(
     record_id = submitted(station)
     real_replace = os.replace
 
-    def ca_rename_fails(src: Any, dst: Any) -> None:
-        if str(dst).endswith(CA_FILE_NAME):
+    def rename_fails(src: Any, dst: Any) -> None:
+        if str(dst).endswith(".pdf"):
             raise OSError(errno.EIO, "Input/output error")
         real_replace(src, dst)
 
-    monkeypatch.setattr(disclosure.os, "replace", ca_rename_fails)
+    def no_links(src: Any, dst: Any) -> None:  # a FAT stick: no hard links, so the rename is used
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(disclosure.os, "replace", rename_fails)
+    monkeypatch.setattr(disclosure.os, "link", no_links)
     with pytest.raises(UserFacingError, match="Input/output error"):
         export(station, OFFICER, record_id, out)
     assert listing(out) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ def export(station: Station, record_id: str, out: Path, *extra: str) -> int:
     )
 
 
-def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
+def test_export_writes_the_pdf_alone_and_logs_a_disclosure(
     station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     record_id, urn = approved(station)
@@ -58,10 +57,11 @@ def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
     out.mkdir()
     assert export(station, record_id, out) == 0
     pdf = out / f"{urn}_review-test_r1.pdf"
-    assert sorted(p.name for p in out.iterdir()) == sorted([pdf.name, "station_ca.pem"])
+    assert sorted(p.name for p in out.iterdir()) == [pdf.name]  # no trust anchor travels with it
     assert pdf.read_bytes() == station.store.signed_pdf(station[SUPERVISOR], record_id, 1)
-    assert (out / "station_ca.pem").read_bytes() == station.store.station_ca_pem()
-    assert f"Wrote {pdf}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"Wrote {pdf}" in printed
+    assert "--trust" not in printed and "station_ca" not in printed  # no self-trust hint
     with raw_connect(station.path) as conn:
         rows = conn.execute(
             "SELECT recipient, justification FROM audit_events WHERE event = 'disclosure' AND record_id = ?",
@@ -69,8 +69,8 @@ def test_export_writes_pdf_and_ca_and_logs_a_disclosure(
         ).fetchall()
     assert rows == [("CPS Direct", "Charging file")]
 
-    # the exported file verifies with the exported CA
-    assert main(["verify", str(pdf), "--trust", str(out / "station_ca.pem")]) == 0
+    # the exported file verifies against the anchors of the station that holds it
+    assert main(["verify", str(pdf), "--db", str(station.path)]) == 0
     printed = capsys.readouterr().out
     assert "All 2 signature(s) are intact and trusted." in printed
     assert "Signer:   Łukasz Żółć (collar 1234)" in printed and "Reason:   Quality assured" in printed
@@ -116,9 +116,10 @@ def test_verify_uses_the_configured_station_ca_and_reports_alteration(
     good.write_bytes(data)
     assert main(["verify", str(good), "--db", str(station.path)]) == 0
     capsys.readouterr()
-    # no trust at all: listed, but not trusted
+    # no trust at all: intact, listed, but untrusted (its own exit code), never 0
     assert main(["verify", str(good), "--db", str(tmp_path / "no-such.sqlite3")]) == ExitCode.UNTRUSTED_SIGNER
-    assert "NOT TRUSTED" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "NOT TRUSTED" in printed and "Anyone could have made" in printed
     tampered = bytearray(data)
     position = tampered.index(b"stream", tampered.index(b"/Type /Page")) + 40
     tampered[position] ^= 0x01
@@ -140,6 +141,8 @@ def test_verify_clear_messages_for_bad_files(tmp_path: Path, capsys: pytest.Capt
     bad_ca.write_text("not a certificate", encoding="utf-8")
     assert main(["verify", str(text), "--trust", str(bad_ca)]) == ExitCode.BAD_INPUT
     assert "is not a certificate file" in capsys.readouterr().err
+    assert main(["verify", str(text), "--crl", str(bad_ca)]) == ExitCode.USAGE
+    assert "--crl needs --trust" in capsys.readouterr().err
 
 
 def test_file_names_use_safe_characters_only() -> None:
@@ -157,28 +160,32 @@ def test_file_names_use_safe_characters_only() -> None:
     )
 
 
-def test_packs_are_dispatched_to_the_pack_verifier(
+def test_packs_are_dispatched_to_the_pack_verifier_without_trust_from_the_pack(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    calls: list[tuple[Path, list[Any] | None]] = []
+    from dsvdesk.export import board_pack as pack_module
+    from dsvdesk.export.verify import Outcome
+
+    calls: list[tuple[Path, tuple[Any, ...]]] = []
 
     class Result:
-        all_good = True
+        outcome = Outcome.UNTRUSTED
 
         def describe(self) -> list[str]:
             return ["pack checked"]
 
-    def verify_pack(path: Path, trust_roots: list[Any] | None) -> Result:
-        calls.append((path, trust_roots))
+    def verify_pack(path: Path, trust_roots: tuple[Any, ...], **_anchors: Any) -> Result:
+        calls.append((path, tuple(trust_roots)))
         return Result()
 
-    fake = types.ModuleType("dsvdesk.export.board_pack")
-    fake.verify_pack = verify_pack  # type: ignore[attr-defined]
-    monkeypatch.setitem(__import__("sys").modules, "dsvdesk.export.board_pack", fake)
+    monkeypatch.setattr(pack_module, "verify_pack", verify_pack)
     pack = tmp_path / "board.zip"
     pack.write_bytes(b"PK")
-    assert main(["verify", str(pack), "--db", str(tmp_path / "none.sqlite3")]) == 0
-    assert calls == [(pack, None)]  # nothing configured: the pack checker falls back to the pack's own CA
-    assert "pack checked" in capsys.readouterr().out
-    assert main(["verify", str(tmp_path), "--db", str(tmp_path / "none.sqlite3")]) == 0
+    assert main(["verify", str(pack), "--db", str(tmp_path / "none.sqlite3")]) == ExitCode.UNTRUSTED_SIGNER
+    assert calls == [(pack, ())]  # nothing configured: no roots at all, never the pack's own
+    printed = capsys.readouterr().out
+    assert "pack checked" in printed and "Checked against: nothing" in printed
+    assert (
+        main(["verify", str(tmp_path), "--db", str(tmp_path / "none.sqlite3")]) == ExitCode.UNTRUSTED_SIGNER
+    )
     assert calls[-1][0] == tmp_path
