@@ -188,8 +188,10 @@ class UserOps(KeyOps):
         return bytes(row[0]) if row else None
 
     # ----------------------------------------------------------------------------------- sign-in
-    def login(self, username: str, password: str) -> Session:
+    def login(self, username: str, password: str, *, hold_key: bool = True) -> Session:
         """Check a password. Raises AuthenticationFailed, or AccountLocked after too many failures.
+        ``hold_key=False`` (re-checking the password of a session already open, e.g. to unlock an idle
+        lock) keeps no signing key for the new session.
 
         The lock state is read, the password checked and the failure count written in ONE write
         transaction (BEGIN IMMEDIATE), so sign-ins racing from several processes are counted one after
@@ -251,8 +253,9 @@ class UserOps(KeyOps):
             raise outcome or AuthenticationFailed(_BAD_SIGN_IN)
         self._rewrap_if_weak(user.username, str(password))
         session = Session(user=user, started_at=self._stamp())
-        passphrase = pki.derive(str(password), bytes(row[4])).hex().encode("ascii")
-        session_keys.remember(self.path, session, bytes(row[5]), passphrase)
+        if hold_key:
+            passphrase = pki.derive(str(password), bytes(row[4])).hex().encode("ascii")
+            session_keys.remember(self.path, session, bytes(row[5]), passphrase)
         return session
 
     def logout(self, session: Session) -> None:

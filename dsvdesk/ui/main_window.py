@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
             current.focus_first()
 
     def _check_password(self, password: str) -> None:
-        self.context.store.login(self.context.session.user.username, password)
+        self.context.store.login(self.context.session.user.username, password, hold_key=False)
 
     def sign_out(self) -> None:
         """Save, close and hand the PC back: ``run_app`` shows the sign-in window again (issue 20).

@@ -307,3 +307,26 @@ def test_against_a_file_with_no_head_is_a_clear_refusal(
     assert "carries no audit head" in capsys.readouterr().err
     assert audit_verify(station, "--against", str(tmp_path / "missing.pdf")) == ExitCode.NOT_FOUND
     assert "There is no file" in capsys.readouterr().err
+
+
+def test_against_a_backup_and_the_backup_checkpoint(
+    station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_day(station, tmp_path)
+    backup = station.store.backup(tmp_path / "station-backup.sqlite3", session=station[SUPERVISOR])
+    conn = _open(station.path)
+    try:
+        last_two = conn.execute("SELECT event FROM audit_events ORDER BY id DESC LIMIT 2").fetchall()
+    finally:
+        conn.close()
+    assert last_two == [(audit.CHECKPOINT,), (audit.BACKUP,)]  # the backup is a signature event
+    before = backup.read_bytes()
+    capsys.readouterr()
+    assert audit_verify(station, "--against", str(backup)) == 0
+    assert backup.read_bytes() == before  # checked from a copy: the backup itself is never touched
+    from dsvdesk.commands._against import heads_of
+
+    (head,) = heads_of(backup)
+    truncate(station.path, head.seq - 2)
+    assert audit_verify(station, "--against", str(backup)) == ExitCode.VERIFICATION_FAILED
+    assert "an exported file" in capsys.readouterr().out
