@@ -49,7 +49,8 @@ _MEANINGS: dict[ExitCode, str] = {
     ExitCode.PERMISSION_DENIED: "permission denied: your role may not do this (or a justification is needed)",
     ExitCode.NOT_READY: "not ready: the form's completeness rules report errors, or nothing is signed yet",
     ExitCode.VERIFICATION_FAILED: "verification failed: a signature or the audit chain is broken or altered",
-    ExitCode.UNTRUSTED_SIGNER: "untrusted signer: every signature is intact but a signer is not from a trusted station CA",
+    ExitCode.UNTRUSTED_SIGNER: "untrusted signer: every signature is intact but no root you hold vouches for a "
+    "signer (anyone could have made it)",
     ExitCode.ENVIRONMENT: "environment: disk full, database locked or unreadable, folder not writable",
     ExitCode.CONFLICT: "conflict: the record changed elsewhere, or its status does not allow this",
     ExitCode.INTERNAL: "internal error: a bug in DSVDesk (details in the log file); nothing saved was changed",
@@ -120,7 +121,7 @@ class VerificationFailed(UserFacingError):
 
 
 class UntrustedSigner(UserFacingError):
-    """The signatures are intact, but a signer's certificate does not chain to a trusted station CA."""
+    """The signatures are intact, but a signer's certificate does not chain to a root the checker holds."""
 
     title = "Signer not trusted"
     exit_code = ExitCode.UNTRUSTED_SIGNER

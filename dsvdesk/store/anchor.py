@@ -235,10 +235,15 @@ def head_problem(head: AuditHead, hashes: Mapping[int, str], last: int) -> str:
     return ""
 
 
+STORED_PDFS_CHECKED = 200  # the newest signed PDFs hold the newest heads; checkpoints cover the rest
+
+
 def _stored_pdf_heads(conn: sqlite3.Connection) -> list[tuple[AuditHead, str]]:
+    """The heads carried by the newest stored signed PDFs (a log cut below one of them is caught)."""
     found: list[tuple[AuditHead, str]] = []
     for record_id, revision, kind, pdf in conn.execute(
-        "SELECT record_id, revision, kind, pdf FROM signed_pdfs ORDER BY rowid"
+        "SELECT record_id, revision, kind, pdf FROM signed_pdfs ORDER BY rowid DESC LIMIT ?",
+        (STORED_PDFS_CHECKED,),
     ):
         source = f"the {kind} PDF of record {record_id} revision {revision}"
         found.extend((head, source) for head in heads_in_pdf(bytes(pdf)))
