@@ -168,12 +168,19 @@ def test_full_ca_flow_to_a_countersigned_pdf_that_pdfsig_trusts_through_the_forc
     assert main(["verify", str(pdf), "--db", str(nobody)]) == Outcome.UNTRUSTED.exit_code
     assert "Anyone could have made" in capsys.readouterr().out
 
-    reports = pdfsig(pdf, nss_with(tmp_path / "nss_force", root))
-    assert len(reports) == 2
+    # the approved document carries the supervisor's signature over the whole, with the officer's signed
+    # submission attached unchanged: pdfsig checks each file, trusting the force root alone
+    from dsvdesk.export.signing import attached_submission
+
+    submission = tmp_path / "officer_submission.pdf"
+    submission.write_bytes(attached_submission(pdf.read_bytes()) or b"")
+    nss = nss_with(tmp_path / "nss_force", root)
+    reports = [*pdfsig(pdf, nss), *pdfsig(submission, nss)]
+    assert [r["Signer Certificate Common Name"] for r in reports] == ["Ann Jones", "Łukasz Żółć"]
     for report in reports:
         assert report["Signature Validation"] == "Signature is Valid."
         assert report["Certificate Validation"] == "Certificate is Trusted."
-    untrusting = pdfsig(pdf, nss_with(tmp_path / "nss_empty"))
+    untrusting = [*pdfsig(pdf, nss_with(tmp_path / "nss_empty")), *pdfsig(submission, tmp_path / "nss_empty")]
     assert all(r["Certificate Validation"] != "Certificate is Trusted." for r in untrusting)
 
     # force ICT revokes the supervisor: checkers with the list see it, the station refuses to sign
