@@ -23,7 +23,7 @@ from dsvdesk.export.report_pdf import (
 from dsvdesk.reporting.pack import build_pack_files, write_pack
 from dsvdesk.reporting.parta import compute_part_a
 from dsvdesk.store import Store, audit
-from tests.unit.board.fixtures import PERIOD, build_rows
+from tests.unit.board.fixtures import PERIOD, VOCABULARY, build_rows
 from tests.unit.export.station import PASSWORD, SUPERVISOR, Station
 from tests.unit.export.test_audit_anchor import events, rewrite_and_rechain
 
@@ -56,7 +56,7 @@ def make_pack(store: Store, out: Path) -> Path:
     identity = store.unlock_signing_identity(session, PASSWORD)
     files = build_pack_files(
         _report(),
-        compute_part_a(build_rows(), PERIOD),
+        compute_part_a(build_rows(), PERIOD, vocabulary=VOCABULARY),
         identity=identity,
         exporter=f"{SUPERVISOR} (Ann Jones)",
         exported_at=EXPORTED,
