@@ -76,5 +76,6 @@ def _backup_heads_or_fail(path: Path) -> list[AuditHead]:
         return [_backup_head(path)]
     except UserFacingError:
         raise BadInput(
-            f"{path.name} is not a signed PDF, a board pack or a DSVDesk backup; give one of those."
+            f"{path.name} is not a signed PDF or a board pack, and DSVDesk cannot read an encrypted backup's "
+            "audit head yet; give a signed PDF or a board pack made from this station."
         ) from None

@@ -106,11 +106,11 @@ def register(subparsers: Any) -> None:
         help="check the audit log's hash chain and signed checkpoints; exit 8 (verification failed) and name the first broken event",
         description="Check the hash chain, the signature of every checkpoint (the chain head signed at each "
         "submission, approval, export, pack, backup and sign-out) and the head every stored signed PDF was "
-        "made at. With --against FILE (a signed PDF, a board pack or a backup), also prove that the log "
+        "made at. With --against FILE (a signed PDF or a board pack), also prove that the log "
         "still holds the head that file was made at.",
     )
     verify.add_argument(
-        "--against", type=Path, metavar="FILE", help="a signed PDF, board pack (.zip or folder) or backup"
+        "--against", type=Path, metavar="FILE", help="a signed PDF or a board pack (.zip or folder)"
     )
     add_user_option(verify, "who is checking (an admin or supervisor)")
     add_common(verify)

@@ -18,9 +18,12 @@ PASSWORD = "correct horse battery"
 
 
 def _attempts(path: str) -> list[str]:
-    """One process: ATTEMPTS wrong passwords, each outcome by name."""
+    """One process: ATTEMPTS wrong passwords, each outcome by name. The process first opens the
+    encrypted database as a PC already in use would (another user signed in), so every wrong password
+    reaches the database's own failure count."""
     outcomes: list[str] = []
     with Store.open(path, busy_timeout_ms=60_000) as store:
+        store.login("admin", PASSWORD)
         for _ in range(ATTEMPTS):
             try:
                 store.login("pc1234", "not the password")
