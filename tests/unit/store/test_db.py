@@ -504,12 +504,12 @@ def test_migration_0006_board_case_columns(tmp_path: Path) -> None:
         assert store.schema_version == db.CURRENT_VERSION
 
 
-def test_migration_0008_force_trust(tmp_path: Path) -> None:
-    conn = _at_version(tmp_path, 7)
+def test_migration_0009_force_trust(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 8)
     db.migrate(conn, tmp_path / "m.sqlite3")
     assert conn.execute("SELECT count(*) FROM force_trust").fetchone() == (0,)
     conn.execute("INSERT INTO force_trust (id, pinned_fingerprint) VALUES (1, 'AA')")
     with pytest.raises(db.driver.IntegrityError):  # one row only
         conn.execute("INSERT INTO force_trust (id, pinned_fingerprint) VALUES (2, 'BB')")
     conn.execute("INSERT INTO revocation_list (id, crl_der, number, imported_at) VALUES (1, X'00', 1, 't')")
-    assert db.user_version(conn) == 8
+    assert db.user_version(conn) == 9

@@ -1,4 +1,4 @@
--- 0008: the force certificate hierarchy at a station (store/trust.py). The pinned fingerprint of the
+-- 0009: the force certificate hierarchy at a station (store/trust.py). The pinned fingerprint of the
 -- force root is recorded when the station is set up (or later by an admin); the root itself arrives
 -- with the station CA certificate the force issued, and must match the pin. The force's revocation
 -- list is imported from a file; only the newest (highest number) is kept.
