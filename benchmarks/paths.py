@@ -1015,11 +1015,10 @@ def _encrypted_lists(ctx: Context, db: BenchDatabase, plain: Path) -> list[Row]:
 
 
 def _part_a_plain_floor(ctx: Context, db: BenchDatabase, plain: Path) -> Row:
-    """Part A on the encrypted store beside the same Part A computed by DSVDesk's code over a stdlib
-    sqlite3 connection to the plaintext copy (the store's facade bound to that connection directly)."""
-    from dsvdesk.export.pack import part_a_from_store
-    from dsvdesk.export.parta import Period
-
+    """Part A on the encrypted store beside the same Part A computed by DSVDesk's code over a keyless
+    connection to the plaintext copy (the store's facade bound to that connection directly)."""
+    from dsvdesk.reporting.pack import part_a_from_store
+    from dsvdesk.reporting.parta import Period
     from dsvdesk.store import db as db_mod
     from dsvdesk.store.base import utc_now
     from dsvdesk.store.store import Store
@@ -1034,7 +1033,7 @@ def _part_a_plain_floor(ctx: Context, db: BenchDatabase, plain: Path) -> Row:
     def plain_part_a() -> object:
         db_mod.connect = plain_or_real  # type: ignore[assignment]
         try:
-            return part_a_from_store(plain_store, plain_session, period, form_id=spec.id)
+            return part_a_from_store(plain_store, plain_session, period, spec=spec)
         finally:
             db_mod.connect = real_connect
 
@@ -1047,7 +1046,7 @@ def _part_a_plain_floor(ctx: Context, db: BenchDatabase, plain: Path) -> Row:
         ours_session = encrypted.login(SUPERVISOR.username, SUPERVISOR.password)
         plain_session = plain_store.login(SUPERVISOR.username, SUPERVISOR.password)
         ours_t, floor_t = time_pair(
-            lambda: part_a_from_store(encrypted, ours_session, period, form_id=spec.id),
+            lambda: part_a_from_store(encrypted, ours_session, period, spec=spec),
             plain_part_a,
             ctx.config.parta_runs,
             warmup=1,
