@@ -29,8 +29,11 @@ import hmac
 import json
 import os
 import secrets
+import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,32 @@ _PUBLIC_SETTINGS = (
     "lockout_minutes",
 )
 MAX_PENDING_EVENTS = 1000
+
+
+@contextmanager
+def exclusive(db_path: Path) -> Iterator[None]:
+    """Hold ``<key file>.lock`` exclusively: one process at a time reads the key file, checks a password
+    and writes the failure count back, so wrong passwords racing from many processes cannot each read the
+    same old count (the lockout would otherwise let far more than its threshold through)."""
+    lock_path = Path(f"{keyfile_path(db_path)}.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if sys.platform == "win32":
+            import msvcrt
+
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        os.close(fd)  # on POSIX closing the descriptor releases the flock
 
 
 def keyfile_path(db_path: Path) -> Path:

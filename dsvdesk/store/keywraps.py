@@ -47,11 +47,15 @@ class KeyOps(StoreBase):
         them) and written to the audit log at the next successful sign-in."""
         if self._connection is not None:
             return
+        with keys.exclusive(self.path):
+            self._unlock_for_sign_in_held(username, password)
+
+    def _unlock_for_sign_in_held(self, username: str, password: str) -> None:
         import datetime as dt
 
         from dsvdesk.store.base import iso
 
-        keyfile = self._keyfile()
+        keyfile = self._keyfile()  # read again under the lock: another process may have counted since
         now = self._now()
         until = keyfile.locked_until(str(username), iso(now))
         if until is not None:

@@ -72,3 +72,36 @@ def test_eight_processes_racing_try_no_more_passwords_than_the_threshold(
     assert sum(1 for d in tried if d.get("locked")) == 1
     assert outcomes.count("wrong") == threshold - 1  # the threshold-th wrong password locks at once
     assert outcomes.count("locked") == PROCESSES * ATTEMPTS - (threshold - 1)
+
+
+def _attempts_before_open(path: str) -> list[str]:
+    """One process at a PC where nobody is signed in: the database is still locked, so each wrong
+    password is checked against the key file and counted there (issue 14's key file, issue 16's race)."""
+    outcomes: list[str] = []
+    for _ in range(ATTEMPTS):
+        with Store.open(path, busy_timeout_ms=60_000) as store:
+            try:
+                store.login("pc1234", "not the password")
+            except AccountLocked:
+                outcomes.append("locked")
+            except AuthenticationFailed:
+                outcomes.append("wrong")
+    return outcomes
+
+
+def test_racing_wrong_passwords_before_the_database_opens_lock_at_the_threshold(
+    station_file: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "station.sqlite3"
+    copy_station(station_file, path)
+    with Store.open(path) as store:
+        threshold = store.get_settings().lockout_threshold
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        results = pool.map(_attempts_before_open, [str(path)] * PROCESSES)
+    outcomes = [o for per_process in results for o in per_process]
+    assert len(outcomes) == PROCESSES * ATTEMPTS
+    # Every count was read under the key file's lock: the threshold-th wrong password locks, and
+    # every later one meets the lock instead of being tried.
+    assert outcomes.count("wrong") == threshold - 1
+    assert outcomes.count("locked") == PROCESSES * ATTEMPTS - (threshold - 1)
