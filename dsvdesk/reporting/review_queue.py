@@ -16,7 +16,6 @@ reads no answers, so it is not a consultation; opening a record from the queue i
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from dsvdesk.engine.errors import FormDefinitionErrors
 from dsvdesk.engine.vocabulary import Vocabulary, vocabulary_for
 from dsvdesk.errors import UserFacingError
 from dsvdesk.store.errors import InvalidInput, StorageBug
-from dsvdesk.store.models import RecordRow, Role, Session, Status
+from dsvdesk.store.models import RecordRow, Role, Session, Status, record_row_from_columns
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
@@ -291,36 +290,9 @@ class ReviewQueue:
         urgent: dict[str, bool] = {}
         result = []
         for r in raw:
-            columns = json.loads(r[24] or "{}")
-            row = RecordRow(
-                id=r[0],
-                form_id=r[1],
-                status=Status(r[2]),
-                revision=int(r[3]),
-                version=int(r[4]),
-                owner_id=int(r[5]),
-                owner_username=r[6],
-                owner_name=r[7],
-                editor_id=int(r[8]),
-                created_at=r[9],
-                updated_at=r[10],
-                submitted_at=r[11],
-                approved_at=r[12],
-                urn=r[13],
-                completeness=int(r[14]),
-                return_rounds=int(r[15]),
-                victim_name=r[16],
-                suspect_name=r[17],
-                incident_date=r[18],
-                cad_ref=r[19],
-                cris_ref=r[20],
-                grade=r[21],
-                yes_count=r[22],
-                flags=tuple(str(r[23]).split()),
-                columns=columns,
-            )
+            row = record_row_from_columns(r)
             flags, waited = queue_flags_of(row, now=now)
-            officer_grade = columns.get("officer_grade")
+            officer_grade = row.columns.get("officer_grade")
             result.append(
                 QueueRow(
                     row=row,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -138,6 +139,38 @@ class RecordRow:
     yes_count: int | None
     flags: tuple[str, ...]
     columns: Mapping[str, Any]
+
+
+def record_row_from_columns(r: Sequence[Any]) -> RecordRow:
+    """A RecordRow from the 25 list columns in their order (records.py's list SELECT; the review
+    queue reads the same columns)."""
+    return RecordRow(
+        id=r[0],
+        form_id=r[1],
+        status=Status(r[2]),
+        revision=int(r[3]),
+        version=int(r[4]),
+        owner_id=int(r[5]),
+        owner_username=r[6],
+        owner_name=r[7],
+        editor_id=int(r[8]),
+        created_at=r[9],
+        updated_at=r[10],
+        submitted_at=r[11],
+        approved_at=r[12],
+        urn=r[13],
+        completeness=int(r[14]),
+        return_rounds=int(r[15]),
+        victim_name=r[16],
+        suspect_name=r[17],
+        incident_date=r[18],
+        cad_ref=r[19],
+        cris_ref=r[20],
+        grade=r[21],
+        yes_count=r[22],
+        flags=tuple(str(r[23]).split()),
+        columns=json.loads(r[24] or "{}"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from dsvdesk.store.models import (
     Session,
     Status,
     User,
+    record_row_from_columns,
 )
 from dsvdesk.store.search import fold, person_key
 
@@ -1028,36 +1029,7 @@ class RecordOps(StoreBase):
         )
         with self._read() as conn:
             rows = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
-        return [
-            RecordRow(
-                id=r[0],
-                form_id=r[1],
-                status=Status(r[2]),
-                revision=int(r[3]),
-                version=int(r[4]),
-                owner_id=int(r[5]),
-                owner_username=r[6],
-                owner_name=r[7],
-                editor_id=int(r[8]),
-                created_at=r[9],
-                updated_at=r[10],
-                submitted_at=r[11],
-                approved_at=r[12],
-                urn=r[13],
-                completeness=int(r[14]),
-                return_rounds=int(r[15]),
-                victim_name=r[16],
-                suspect_name=r[17],
-                incident_date=r[18],
-                cad_ref=r[19],
-                cris_ref=r[20],
-                grade=r[21],
-                yes_count=r[22],
-                flags=tuple(str(r[23]).split()),
-                columns=json.loads(r[24]),
-            )
-            for r in rows
-        ]
+        return [record_row_from_columns(r) for r in rows]
 
     def count_records(
         self,
