@@ -5,6 +5,7 @@ read, the password checked and the failure counted in one write transaction, so 
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,18 +45,27 @@ def station_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_eight_processes_racing_try_no_more_passwords_than_the_threshold(
-    station_file: Path, tmp_path: Path
-) -> None:
+def _race(
+    station_file: Path, tmp_path: Path, worker: Callable[[str], list[str]]
+) -> tuple[Path, int, list[str]]:
+    """PROCESSES processes run ``worker`` at once on a fresh copy of the station; returns the copy's
+    path, the lockout threshold and every outcome."""
     path = tmp_path / "station.sqlite3"
     copy_station(station_file, path)
     with Store.open(path) as store:
         threshold = store.get_settings().lockout_threshold
     context = multiprocessing.get_context("spawn")
     with context.Pool(PROCESSES) as pool:
-        results = pool.map(_attempts, [str(path)] * PROCESSES)
+        results = pool.map(worker, [str(path)] * PROCESSES)
     outcomes = [o for per_process in results for o in per_process]
     assert len(outcomes) == PROCESSES * ATTEMPTS
+    return path, threshold, outcomes
+
+
+def test_eight_processes_racing_try_no_more_passwords_than_the_threshold(
+    station_file: Path, tmp_path: Path
+) -> None:
+    path, threshold, outcomes = _race(station_file, tmp_path, _attempts)
     conn = db.connect(path)
     try:
         checked = [
@@ -92,15 +102,7 @@ def _attempts_before_open(path: str) -> list[str]:
 def test_racing_wrong_passwords_before_the_database_opens_lock_at_the_threshold(
     station_file: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "station.sqlite3"
-    copy_station(station_file, path)
-    with Store.open(path) as store:
-        threshold = store.get_settings().lockout_threshold
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(PROCESSES) as pool:
-        results = pool.map(_attempts_before_open, [str(path)] * PROCESSES)
-    outcomes = [o for per_process in results for o in per_process]
-    assert len(outcomes) == PROCESSES * ATTEMPTS
+    _path, threshold, outcomes = _race(station_file, tmp_path, _attempts_before_open)
     # Every count was read under the key file's lock: the threshold-th wrong password locks, and
     # every later one meets the lock instead of being tried.
     assert outcomes.count("wrong") == threshold - 1
