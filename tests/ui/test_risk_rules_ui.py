@@ -69,7 +69,10 @@ def test_escalation_boundary_typed_at_the_keyboard(qtbot: QtBot) -> None:
     type_text(editor.line, "2")  # 2 previous + this one = 3: potential escalation
     assert {"potential_escalation", "marac_criterion_needs_referral"} <= listed_rules(wizard)
     assert wizard.evaluation.can_submit, "the officer is warned, not blocked"
-    assert "Potential escalation" in wizard.risk_panel.value_labels[4].text()  # "MARAC criteria met"
+    criteria_met = next(
+        v for v in wizard.risk_panel.value_labels if v.accessibleName() == "MARAC criteria met"
+    )
+    assert "Potential escalation" in criteria_met.text()
 
     # Ctrl+E goes to the list; Enter on the referral warning opens the question it is about.
     qtbot.keyClick(editor.line, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
