@@ -68,7 +68,13 @@ def exclusive(db_path: Path) -> Iterator[None]:
     and writes the failure count back, so wrong passwords racing from many processes cannot each read the
     same old count (the lockout would otherwise let far more than its threshold through)."""
     lock_path = Path(f"{keyfile_path(db_path)}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        # A read-only folder: nothing can be counted or written there either, so there is no race to
+        # guard, and the sign-in goes on to give its own clear answer about the folder.
+        yield
+        return
     try:
         if sys.platform == "win32":
             import msvcrt
