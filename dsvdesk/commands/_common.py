@@ -115,7 +115,10 @@ def sign_in(store: Store, username: str) -> tuple[Session, str]:
             f"The database {store.path} is not set up yet. Run `dsvdesk init --station NAME --admin USERNAME` first."
         )
     password = read_password(username)
-    return store.login(username, password), password
+    session = store.login(username, password)
+    if session.notice:  # someone else set this user's password since they last signed in (issue 15)
+        print(session.notice, file=sys.stderr)
+    return session, password
 
 
 def read_answers_file(path: Path) -> dict[str, Any]:

@@ -21,7 +21,16 @@ from dsvdesk.commands._common import (
     read_recovery_key,
     sign_in,
 )
-from dsvdesk.errors import Conflict, ExitCode, NotReady, PermissionDenied, UsageError
+from dsvdesk.errors import (
+    BadInput,
+    Conflict,
+    EnvironmentProblem,
+    ExitCode,
+    NotFound,
+    NotReady,
+    PermissionDenied,
+    UsageError,
+)
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -48,6 +57,14 @@ def register(subparsers: Any) -> None:
         type=Path,
         metavar="FILE",
         help="where to write the certificate request (default: station_request.csr beside the database)",
+    )
+    init.add_argument(
+        "--escrow-public",
+        type=Path,
+        metavar="FILE",
+        help="the force's escrow public key (escrow_public.pem from `dsvdesk ca escrow-init`); every record "
+        "key is wrapped for it. Without it (demo and test stations only) a key pair is made and its "
+        "private part discarded",
     )
     add_common(init)
     init.set_defaults(handler=run_init)
@@ -183,6 +200,7 @@ def run_init(args: argparse.Namespace) -> int:
     from dsvdesk.store import forceca
 
     pin = forceca.normalise_fingerprint(args.force_root_fingerprint) if args.force_root_fingerprint else None
+    escrow = _read_escrow_public(args.escrow_public) if args.escrow_public else None
     password = read_new_password(args.admin, env="DSVDESK_PASSWORD")
     with open_store(args, create=True) as store:
         if store.is_initialised():
@@ -191,9 +209,20 @@ def run_init(args: argparse.Namespace) -> int:
         if pin is not None and request_out.exists():
             raise Conflict(f"{request_out} already exists; give another --request-out. Nothing was set up.")
         user = store.init_station(
-            args.station, args.admin, args.full_name or args.admin, password, force_root_fingerprint=pin
+            args.station,
+            args.admin,
+            args.full_name or args.admin,
+            password,
+            force_root_fingerprint=pin,
+            escrow_public=escrow,
         )
         recovery = store.take_recovery_key()
+        if store.take_escrow_private() is not None:
+            print(
+                "No force escrow key was given (--escrow-public): a key pair was made for this station and its "
+                "private part discarded, so only the records' own readers can ever open them. Use this for "
+                "demonstrations and tests only."
+            )
         print(f"Station {user.station!r} set up in {store.path}; admin account {user.username!r} created.")
         print(
             "The database is encrypted. The station's recovery key (print it or write it down, give it to the "
@@ -213,6 +242,26 @@ def run_init(args: argparse.Namespace) -> int:
     print(f"Pinned the force root {pin}.")
     print(f"Wrote the station's certificate request {request_out}; send it to force ICT (dsvdesk ca issue).")
     return 0
+
+
+def _read_escrow_public(path: Path) -> bytes:
+    from dsvdesk.store import sealing
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"There is no escrow key file at {path}.") from None
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"The escrow key file {path} cannot be read ({exc.strerror or exc})."
+        ) from None
+    try:
+        return sealing.load_public_pem(data)
+    except ValueError:
+        raise BadInput(
+            f"{path} is not an escrow public key (an X25519 public key in PEM form, escrow_public.pem from "
+            "`dsvdesk ca escrow-init`). Nothing was set up."
+        ) from None
 
 
 def run_users_add(args: argparse.Namespace) -> int:

@@ -4,11 +4,17 @@
     dsvdesk ca publish --dir CA_DIR --out force_root.pem         # the root and its fingerprint, to send out
     dsvdesk ca issue station_request.csr --dir CA_DIR --station "Aberystwyth" --out station_ca.pem
     dsvdesk ca revoke CERT.pem --dir CA_DIR                      # -> CA_DIR/force_revocations.crl
+    dsvdesk ca escrow-init --dir ESCROW_DIR                      # the force escrow key pair (issue 15)
 
 CA_DIR holds force_root.pem, force_root.key (PKCS#8, encrypted under the passphrase from
 $DSVDESK_CA_PASSPHRASE or a prompt), issued/ (a copy of every station certificate) and ca_state.json
 (the revocation list's number and what it revokes). No database is involved: a station imports what
 this writes with `dsvdesk trust ...`. The crypto is in dsvdesk.store.forceca.
+
+`ca escrow-init` makes the force's escrow key pair for sealed records in an empty folder:
+escrow_public.pem (X25519, SubjectPublicKeyInfo; give it to each station's `dsvdesk init
+--escrow-public`) and escrow_private.pem (PKCS#8 encrypted under the passphrase; it never leaves the
+offline machine: with it, force ICT can open any record key wrapped for escrow).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ ROOT_FILE = "force_root.pem"
 KEY_FILE = "force_root.key"
 STATE_FILE = "ca_state.json"
 CRL_FILE = "force_revocations.crl"
+ESCROW_PUBLIC_FILE = "escrow_public.pem"
+ESCROW_PRIVATE_FILE = "escrow_private.pem"
 ISSUED_DIR = "issued"
 MIN_PASSPHRASE = 12
 
@@ -77,6 +85,15 @@ def register(subparsers: Any) -> None:
     )
     revoke.add_argument("--dir", required=True, type=Path, metavar="CA_DIR")
     revoke.set_defaults(handler=run_revoke)
+
+    escrow = sub.add_parser(
+        "escrow-init",
+        help="make the force escrow key pair for sealed records (public part to stations, private kept here)",
+    )
+    escrow.add_argument(
+        "--dir", required=True, type=Path, metavar="ESCROW_DIR", help="an empty folder for the pair (created)"
+    )
+    escrow.set_defaults(handler=run_escrow_init)
 
     crl = sub.add_parser("crl", help="write the revocation list again (renew it before it runs out)")
     crl.add_argument("--dir", required=True, type=Path, metavar="CA_DIR")
@@ -200,6 +217,33 @@ def run_init(args: argparse.Namespace) -> int:
     print(f"Force root for {args.force!r} created in {folder}.")
     print(f"Fingerprint (SHA-256): {forceca.fingerprint(root)}")
     print("Keep this folder offline and backed up; the passphrase protects the key.")
+    return 0
+
+
+def run_escrow_init(args: argparse.Namespace) -> int:
+    from dsvdesk.store import sealing
+
+    folder: Path = args.dir
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise Conflict(f"{folder} exists and is not an empty folder; nothing was made. Give a new folder.")
+    passphrase = _passphrase(new=True)
+    pair = sealing.new_key_pair()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EnvironmentProblem(f"The folder {folder} cannot be made ({exc.strerror or exc}).") from None
+    _write_new(
+        folder / ESCROW_PRIVATE_FILE,
+        sealing.private_pem(pair.private, passphrase.encode("utf-8")),
+        mode=0o600,
+    )
+    _write_new(folder / ESCROW_PUBLIC_FILE, sealing.public_pem(pair.public))
+    print(f"Force escrow key pair made in {folder}.")
+    print(f"Fingerprint: {sealing.fingerprint(pair.public)}")
+    print(
+        f"Give {ESCROW_PUBLIC_FILE} to each station (dsvdesk init --escrow-public FILE). Keep "
+        f"{ESCROW_PRIVATE_FILE} on this offline machine only; the passphrase protects it."
+    )
     return 0
 
 

@@ -135,6 +135,7 @@ class KeyOps(StoreBase):
                 "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
                 (hash_password(new_password), user.id),
             )
+            self._reset_encryption_keys(conn, user.id, by=None)  # type: ignore[attr-defined]
             self._audit(
                 None,
                 audit.PASSWORD_RESET,

@@ -48,6 +48,8 @@ class Session:
 
     user: User
     started_at: str
+    # Told to the user once, at this sign-in: who reset their password and when (issue 15), or None.
+    notice: str | None = None
 
     @property
     def role(self) -> Role:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import math
 import os
 import re
@@ -21,6 +22,7 @@ from dsvdesk.store.errors import (
     PermissionDenied,
     WrongPassword,
 )
+from dsvdesk.store.keyring import KeyringOps
 from dsvdesk.store.keywraps import KeyOps
 from dsvdesk.store.models import Role, Session, SigningIdentity, User
 
@@ -33,6 +35,42 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 _BAD_SIGN_IN = "The username or password is not right. Check them and try again."
+
+
+def _escrow_key(value: bytes | None) -> bytes | None:
+    """The raw escrow public key from raw bytes or a PEM; ``InvalidInput`` for anything else."""
+    from dsvdesk.store import sealing
+
+    if value is None:
+        return None
+    data = bytes(value)
+    if len(data) == sealing.KEY_BYTES:
+        return data
+    try:
+        return sealing.load_public_pem(data)
+    except ValueError:
+        raise InvalidInput(
+            "The escrow key file is not an X25519 public key in PEM form; give the escrow_public.pem "
+            "made by `dsvdesk ca escrow-init`."
+        ) from None
+
+
+def _reset_notice_text(stored: str | None) -> str | None:
+    """What the user is told at sign-in after someone else set their password."""
+    if not stored:
+        return None
+    try:
+        notice = json.loads(stored)
+        at = dt.datetime.fromisoformat(str(notice["at"]))
+    except (ValueError, KeyError, TypeError):
+        return "Your password was reset by someone else since you last signed in."
+    who = str(notice.get("by") or "an administrator")
+    if notice.get("by_username"):
+        who = f"{who} ({notice['by_username']})"
+    return (
+        f"Your password was reset by {who} on {at:%d/%m/%Y at %H:%M} UTC. Records you could read before "
+        "open again once a supervisor has signed in; if you did not ask for this reset, tell your supervisor."
+    )
 
 
 # --------------------------------------------------------------------------------------- passwords
@@ -99,7 +137,7 @@ def check_collar(collar: str | int | None) -> str:
     return text
 
 
-class UserOps(KeyOps):
+class UserOps(KeyringOps, KeyOps):
     # ----------------------------------------------------------------------------------- station
     def is_initialised(self) -> bool:
         """True once `init_station` has made the first admin and the station CA."""
@@ -119,12 +157,17 @@ class UserOps(KeyOps):
         admin_password: str,
         *,
         force_root_fingerprint: str | None = None,
+        escrow_public: bytes | None = None,
     ) -> User:
         """Create the first admin and the station signing CA (its key encrypted under the admin password).
-        ``force_root_fingerprint`` pins the force root whose certificate the station will install."""
+        ``force_root_fingerprint`` pins the force root whose certificate the station will install.
+        ``escrow_public`` is the force's escrow public key (raw X25519 or its PEM, from `dsvdesk ca
+        escrow-init`) every record key is wrapped for; without it (demo and test stations) a pair is
+        made here and its private part is handed out once by ``take_escrow_private``."""
         from dsvdesk.store import forceca
 
         pin = forceca.normalise_fingerprint(force_root_fingerprint) if force_root_fingerprint else None
+        escrow = _escrow_key(escrow_public)
         station = " ".join(str(station).split())
         if not station or len(station) > 64:
             raise InvalidInput("A station name of 1 to 64 characters is needed, e.g. 'Trial Police Station'.")
@@ -164,6 +207,7 @@ class UserOps(KeyOps):
                 chain_pem=b"",
             )
             self._store_ca_copy(user_id, ca_key, admin_password)
+            self._install_escrow(conn, escrow)
             self._audit(None, audit.STATION_INITIALISED, user_id=user_id, username=admin_username)
             self._audit(
                 None, audit.USER_CREATED, user_id=user_id, username=admin_username, detail={"role": "admin"}
@@ -205,7 +249,7 @@ class UserOps(KeyOps):
         outcome: AuthenticationFailed | AccountLocked | None = None
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT id, password_hash, failed_logins, locked_until, key_salt, private_key_pem "
+                "SELECT id, password_hash, failed_logins, locked_until, key_salt, private_key_pem, reset_notice "
                 "FROM users WHERE username = ?",
                 (str(username),),
             ).fetchone()
@@ -245,22 +289,24 @@ class UserOps(KeyOps):
                     outcome = AuthenticationFailed(_BAD_SIGN_IN)
             else:
                 conn.execute(
-                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (int(row[0]),)
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL, reset_notice = NULL WHERE id = ?",
+                    (int(row[0]),),
                 )
                 user = self._user_by_id(int(row[0]))
                 self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
         if outcome is not None or row is None:  # raised after the commit: the failure is kept
             raise outcome or AuthenticationFailed(_BAD_SIGN_IN)
         self._rewrap_if_weak(user.username, str(password))
-        session = Session(user=user, started_at=self._stamp())
+        session = Session(user=user, started_at=self._stamp(), notice=_reset_notice_text(row[6]))
         if hold_key:
-            passphrase = pki.derive(str(password), bytes(row[4])).hex().encode("ascii")
-            session_keys.remember(self.path, session, bytes(row[5]), passphrase)
+            secret = pki.derive(str(password), bytes(row[4]))
+            session_keys.remember(self.path, session, bytes(row[5]), secret.hex().encode("ascii"))
+            self._hold_keys_at_sign_in(session, secret)
         return session
 
     def logout(self, session: Session) -> None:
         """Sign out: the audit head is signed with the user's key (a checkpoint), then the key is forgotten."""
-        from dsvdesk.store import session_keys
+        from dsvdesk.store import keyring, session_keys
 
         try:
             with self._tx():
@@ -268,6 +314,7 @@ class UserOps(KeyOps):
                 self._checkpoint(session, "sign-out")
         finally:
             session_keys.forget(self.path, session)
+            keyring.forget(self.path, session)
 
     def _locked_error(self, until_iso: str) -> AccountLocked:
         until = dt.datetime.fromisoformat(until_iso)
@@ -348,7 +395,10 @@ class UserOps(KeyOps):
         self, session: Session, username: str, new_password: str, acting_password: str
     ) -> None:
         """Set a new password (admin only). A new key pair and certificate are issued: the old key was
-        encrypted under the old password and cannot be recovered."""
+        encrypted under the old password and cannot be recovered. The user's encryption key pair is
+        retired (its private part deleted, its wraps dropped): the reset gives access to nothing the
+        user could read; a new pair is made at their next sign-in, where they are told who reset the
+        password and when, and a supervisor's next sign-in wraps their records for it again."""
         acting = self._require(session, Role.ADMIN, action="reset passwords")
         check_new_password(new_password)
         target = self._user_by_name(username)
@@ -373,6 +423,7 @@ class UserOps(KeyOps):
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
                 self._store_ca_copy(target.id, ca_key, new_password)
+            self._reset_encryption_keys(conn, target.id, by=acting)
             self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": target.id})
         self._wrap_for(target.username, new_password)
 
@@ -395,6 +446,12 @@ class UserOps(KeyOps):
             conn.execute(
                 "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ? WHERE id = ?",
                 (hash_password(new_password), encrypted.salt, encrypted.pem, user.id),
+            )
+            self._reseal_private(
+                conn,
+                user.id,
+                pki.derive(old_password, bytes(row[1])),
+                pki.derive(new_password, encrypted.salt),
             )
             if ca_row is not None:
                 ca_key = pki.decrypt_key(pki.EncryptedKey(bytes(ca_row[0]), bytes(ca_row[1])), old_password)
@@ -484,6 +541,7 @@ class UserOps(KeyOps):
             )
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
+            self._reset_encryption_keys(conn, target.id, by=self._current_user(session))
             self._audit(session, audit.CERTIFICATE_IMPORTED, detail={"target_user_id": target.id})
         self._wrap_for(target.username, new_password)
 
@@ -560,6 +618,15 @@ class UserOps(KeyOps):
         return settings
 
     # ----------------------------------------------------------------------------------- helpers
+    def _reset_encryption_keys(self, conn: Any, user_id: int, *, by: User | None) -> None:
+        """A password set by someone else: the user's encryption key pair is retired (nothing wrapped
+        for it opens any more) and they are told at their next sign-in who did it and when."""
+        self._retire_key_pair(conn, user_id)
+        notice = {"at": self._stamp(), "by": by.full_name if by else "the station recovery key"}
+        if by is not None:
+            notice["by_username"] = by.username
+        conn.execute("UPDATE users SET reset_notice = ? WHERE id = ?", (json.dumps(notice), user_id))
+
     def _user_by_id(self, user_id: int) -> User:
         with self._read() as conn:
             row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()  # noqa: S608

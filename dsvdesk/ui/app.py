@@ -220,6 +220,9 @@ def start(
     )
     window = MainWindow(context)
     window.show()
+    notice = getattr(session, "notice", None)
+    if notice:  # someone else set this user's password since they last signed in (issue 15)
+        messages.info(window, "Your password was reset", notice)
     return window
 
 

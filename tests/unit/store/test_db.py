@@ -506,10 +506,28 @@ def test_migration_0006_board_case_columns(tmp_path: Path) -> None:
 
 def test_migration_0009_force_trust(tmp_path: Path) -> None:
     conn = _at_version(tmp_path, 8)
-    db.migrate(conn, tmp_path / "m.sqlite3")
+    db.migrate(conn, tmp_path / "m.sqlite3", target=9)
     assert conn.execute("SELECT count(*) FROM force_trust").fetchone() == (0,)
     conn.execute("INSERT INTO force_trust (id, pinned_fingerprint) VALUES (1, 'AA')")
     with pytest.raises(db.driver.IntegrityError):  # one row only
         conn.execute("INSERT INTO force_trust (id, pinned_fingerprint) VALUES (2, 'BB')")
     conn.execute("INSERT INTO revocation_list (id, crl_der, number, imported_at) VALUES (1, X'00', 1, 't')")
     assert db.user_version(conn) == 9
+
+
+def test_migration_0010_sealing_keys(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 9)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=10)
+    assert db.user_version(conn) == 10
+    for table in ("enc_keys", "sealed_keys", "wrap_ephemerals", "key_wraps"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    conn.execute("INSERT INTO enc_keys (user_id, public_key, created_at) VALUES (NULL, X'00', 't')")
+    with pytest.raises(db.driver.IntegrityError):  # one current escrow key
+        conn.execute("INSERT INTO enc_keys (user_id, public_key, created_at) VALUES (NULL, X'01', 't')")
+    with pytest.raises(db.driver.IntegrityError):
+        conn.execute("INSERT INTO sealed_keys (kind, created_at) VALUES ('other', 't')")
+    conn.execute("INSERT INTO sealed_keys (kind, created_at) VALUES ('station_index', 't')")
+    conn.execute("INSERT INTO wrap_ephemerals (public_key) VALUES (X'02')")
+    conn.execute("INSERT INTO key_wraps (key_id, recipient, ephemeral, wrapped) VALUES (1, 1, 1, X'03')")
+    assert "reset_notice" in {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+    conn.close()

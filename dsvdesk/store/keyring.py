@@ -1,0 +1,461 @@
+"""Who holds which key (issue 15): users' encryption key pairs, the force escrow key, sealed keys and
+their wraps (migration 0010), and the keys a signed-in session holds in memory.
+
+- ``enc_keys``: one current X25519 key pair per officer and supervisor (admins have none: nothing is
+  ever wrapped for an admin), its private part sealed under the user's password secret
+  (``sealing.seal_private``); the escrow key (public only, ``user_id`` NULL).
+- ``sealed_keys`` + ``key_wraps``: every record content key and index key, stored only wrapped, once per
+  recipient key. Who a key is wrapped for (``recipients``): a record key — its owner, every supervisor
+  and the escrow key; a user's index key — that user, every supervisor and escrow; the station index
+  key — every supervisor and escrow.
+- Sign-in unseals the user's private key (``hold``); the session's keys are kept process-wide by
+  (database, user, sign-in time), like ``session_keys``, so a worker thread's Store reads for the same
+  session; sign-out forgets them.
+- A wrap someone should have and does not (a supervisor added later, an owner after a password reset,
+  a record sealed before its readers had keys) is made at the next sign-in of anyone who can open the
+  key (``complete_wraps``), and logged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsvdesk import log
+from dsvdesk.store import sealing
+from dsvdesk.store.base import StoreBase
+from dsvdesk.store.errors import StorageBug
+from dsvdesk.store.models import Role, Session
+
+KIND_RECORD = "record"
+KIND_USER_INDEX = "user_index"
+KIND_STATION_INDEX = "station_index"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    key_id: int  # enc_keys.id
+    public: bytes
+
+
+@dataclass(slots=True)
+class HeldKeys:
+    """What one signed-in session holds: its private key(s) and the keys opened with them."""
+
+    user_id: int
+    unwrappers: dict[int, sealing.Unwrapper] = field(default_factory=dict)  # enc_keys.id -> opener
+    opened: dict[int, bytes] = field(default_factory=dict)  # sealed_keys.id -> raw key
+    ciphers: dict[int, sealing.Cipher] = field(default_factory=dict)  # sealed_keys.id -> its cipher
+
+
+_HELD: dict[tuple[str, int, str], HeldKeys] = {}
+_LOCK = threading.Lock()
+
+
+def _slot(path: Path, session: Session) -> tuple[str, int, str]:
+    return (str(path), session.user.id, session.started_at)
+
+
+def hold(path: Path, session: Session, key_id: int, private: bytes) -> None:
+    with _LOCK:
+        held = _HELD.setdefault(_slot(path, session), HeldKeys(session.user.id))
+        held.unwrappers[key_id] = sealing.Unwrapper(private)
+
+
+def held_keys(path: Path, session: Session | None) -> HeldKeys | None:
+    if session is None:
+        return None
+    with _LOCK:
+        return _HELD.get(_slot(path, session))
+
+
+def forget(path: Path, session: Session) -> None:
+    with _LOCK:
+        _HELD.pop(_slot(path, session), None)
+
+
+class KeyringOps(StoreBase):
+    """The Store's key material: key pairs, escrow, sealed keys and wraps, held session keys."""
+
+    _wrapper: sealing.Wrapper
+    _ephemeral_ids: dict[bytes, int]
+    _escrow_private_to_show: bytes | None = None
+
+    def _batch_wrapper(self) -> sealing.Wrapper:
+        wrapper: sealing.Wrapper | None = self.__dict__.get("_wrapper")
+        if wrapper is None:
+            wrapper = self._wrapper = sealing.Wrapper()
+            self._ephemeral_ids = {}
+        return wrapper
+
+    # ----------------------------------------------------------------------------------- escrow
+    def _install_escrow(self, conn: sqlite3.Connection, public: bytes | None) -> None:
+        """The force escrow public key (``None``: a demo/test station makes a pair and hands the private
+        part out once through ``take_escrow_private``; it never goes into the database)."""
+        if public is None:
+            pair = sealing.new_key_pair()
+            public = pair.public
+            self._escrow_private_to_show = pair.private
+        conn.execute(
+            "INSERT INTO enc_keys (user_id, public_key, private_sealed, created_at) VALUES (NULL, ?, NULL, ?)",
+            (public, self._stamp()),
+        )
+
+    def take_escrow_private(self) -> bytes | None:
+        """The escrow private key made by ``init_station`` without an escrow public key (demo and test
+        stations only), once; None afterwards or when the force's key was installed."""
+        private, self._escrow_private_to_show = self._escrow_private_to_show, None
+        return private
+
+    def escrow_public(self) -> bytes | None:
+        """The force escrow public key (raw X25519) this station wraps every record key for."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT public_key FROM enc_keys WHERE user_id IS NULL AND retired_at IS NULL"
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    # ----------------------------------------------------------------------------------- key pairs
+    def _make_key_pair(
+        self, conn: sqlite3.Connection, user_id: int, password_secret: bytes
+    ) -> tuple[int, bytes]:
+        """A new current key pair for ``user_id`` (the old one, if any, is retired first)."""
+        self._retire_key_pair(conn, user_id)
+        pair = sealing.new_key_pair()
+        cursor = conn.execute(
+            "INSERT INTO enc_keys (user_id, public_key, private_sealed, created_at) VALUES (?, ?, ?, ?)",
+            (
+                user_id,
+                pair.public,
+                sealing.seal_private(pair.private, password_secret, user_id),
+                self._stamp(),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return int(cursor.lastrowid), pair.private
+
+    def _retire_key_pair(self, conn: sqlite3.Connection, user_id: int) -> None:
+        """The user's current pair can open nothing any more: its private part and its wraps go."""
+        rows = conn.execute(
+            "SELECT id FROM enc_keys WHERE user_id = ? AND retired_at IS NULL", (user_id,)
+        ).fetchall()
+        for (key_id,) in rows:
+            conn.execute("DELETE FROM key_wraps WHERE recipient = ?", (key_id,))
+            conn.execute(
+                "UPDATE enc_keys SET private_sealed = NULL, retired_at = ? WHERE id = ?",
+                (self._stamp(), key_id),
+            )
+
+    def _reseal_private(
+        self, conn: sqlite3.Connection, user_id: int, old_secret: bytes, new_secret: bytes
+    ) -> None:
+        """A password change: the same key pair, its private part sealed under the new password."""
+        row = conn.execute(
+            "SELECT id, private_sealed FROM enc_keys WHERE user_id = ? AND retired_at IS NULL", (user_id,)
+        ).fetchone()
+        if row is None or row[1] is None:
+            return
+        try:
+            private = sealing.open_private(bytes(row[1]), old_secret, user_id)
+        except sealing.SealBroken:
+            log.storage.warning("user id %d: encryption key does not open with the old password", user_id)
+            return
+        conn.execute(
+            "UPDATE enc_keys SET private_sealed = ? WHERE id = ?",
+            (sealing.seal_private(private, new_secret, user_id), int(row[0])),
+        )
+
+    def _unseal_own_key(
+        self, conn: sqlite3.Connection, user_id: int, password_secret: bytes
+    ) -> tuple[int, bytes] | None:
+        row = conn.execute(
+            "SELECT id, private_sealed FROM enc_keys WHERE user_id = ? AND retired_at IS NULL", (user_id,)
+        ).fetchone()
+        if row is None or row[1] is None:
+            return None
+        try:
+            return int(row[0]), sealing.open_private(bytes(row[1]), password_secret, user_id)
+        except sealing.SealBroken:
+            log.storage.warning("user id %d: encryption key does not open with this password", user_id)
+            return None
+
+    # ----------------------------------------------------------------------------------- recipients
+    def _supervisor_recipients(self, conn: sqlite3.Connection) -> list[Recipient]:
+        rows = conn.execute(
+            "SELECT k.id, k.public_key FROM enc_keys k JOIN users u ON u.id = k.user_id "
+            "WHERE k.retired_at IS NULL AND u.role = 'supervisor' ORDER BY k.id"
+        ).fetchall()
+        return [Recipient(int(r[0]), bytes(r[1])) for r in rows]
+
+    def _user_recipient(self, conn: sqlite3.Connection, user_id: int) -> Recipient | None:
+        row = conn.execute(
+            "SELECT k.id, k.public_key FROM enc_keys k JOIN users u ON u.id = k.user_id "
+            "WHERE k.retired_at IS NULL AND k.user_id = ? AND u.role <> 'admin'",
+            (user_id,),
+        ).fetchone()
+        return Recipient(int(row[0]), bytes(row[1])) if row else None
+
+    def _escrow_recipient(self, conn: sqlite3.Connection) -> Recipient | None:
+        row = conn.execute(
+            "SELECT id, public_key FROM enc_keys WHERE user_id IS NULL AND retired_at IS NULL"
+        ).fetchone()
+        return Recipient(int(row[0]), bytes(row[1])) if row else None
+
+    def _recipients(self, conn: sqlite3.Connection, kind: str, user_id: int | None) -> list[Recipient]:
+        """Who a key of this kind must be wrapped for (see the module's docstring)."""
+        found: dict[int, Recipient] = {}
+        if kind != KIND_STATION_INDEX and user_id is not None:
+            own = self._user_recipient(conn, user_id)
+            if own is not None:
+                found[own.key_id] = own
+        for recipient in self._supervisor_recipients(conn):
+            found[recipient.key_id] = recipient
+        escrow = self._escrow_recipient(conn)
+        if escrow is not None:
+            found[escrow.key_id] = escrow
+        return list(found.values())
+
+    # ----------------------------------------------------------------------------------- sealed keys
+    def _new_sealed_key(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        *,
+        record_id: str | None = None,
+        user_id: int | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, bytes]:
+        """A new random key (or ``raw``) stored only as wraps for its recipients: (id, key)."""
+        raw = raw or sealing.random_key()
+        cursor = conn.execute(
+            "INSERT INTO sealed_keys (kind, record_id, user_id, created_at) VALUES (?, ?, ?, ?)",
+            (kind, record_id, user_id, self._stamp()),
+        )
+        assert cursor.lastrowid is not None
+        key_id = int(cursor.lastrowid)
+        self._wrap(conn, key_id, raw, self._recipients(conn, kind, user_id))
+        return key_id, raw
+
+    def _ephemeral_id(self, conn: sqlite3.Connection, epk: bytes) -> int:
+        self._batch_wrapper()
+        cached = self._ephemeral_ids.get(epk)
+        if cached is not None:
+            return cached
+        conn.execute("INSERT INTO wrap_ephemerals (public_key) VALUES (?) ON CONFLICT DO NOTHING", (epk,))
+        row = conn.execute("SELECT id FROM wrap_ephemerals WHERE public_key = ?", (epk,)).fetchone()
+        self._ephemeral_ids[epk] = int(row[0])
+        return int(row[0])
+
+    def _wrap(
+        self, conn: sqlite3.Connection, key_id: int, raw: bytes, recipients: Iterable[Recipient]
+    ) -> int:
+        wrapper = self._batch_wrapper()
+        subject = sealing.key_subject(key_id)
+        rows = []
+        for recipient in recipients:
+            epk, wrapped = wrapper.wrap(raw, recipient.public, subject)
+            rows.append((key_id, recipient.key_id, self._ephemeral_id(conn, epk), wrapped))
+        conn.executemany(
+            "INSERT INTO key_wraps (key_id, recipient, ephemeral, wrapped) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key_id, recipient) DO NOTHING",
+            rows,
+        )
+        return len(rows)
+
+    def _open_key(self, conn: sqlite3.Connection, session: Session | None, key_id: int) -> bytes | None:
+        """The raw key of ``key_id`` if one of the session's keys has a wrap of it, else None."""
+        held = keyring_of(self.path, session)
+        if held is None:
+            return None
+        raw = held.opened.get(key_id)
+        if raw is not None:
+            return raw
+        if not held.unwrappers:
+            return None
+        marks = ", ".join("?" for _ in held.unwrappers)
+        row = conn.execute(
+            f"SELECT w.recipient, e.public_key, w.wrapped FROM key_wraps w "  # noqa: S608 - placeholders only
+            f"JOIN wrap_ephemerals e ON e.id = w.ephemeral WHERE w.key_id = ? AND w.recipient IN ({marks}) "
+            "LIMIT 1",
+            (key_id, *held.unwrappers),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            raw = held.unwrappers[int(row[0])].unwrap(
+                bytes(row[1]), bytes(row[2]), sealing.key_subject(key_id)
+            )
+        except sealing.SealBroken:
+            log.storage.warning("sealed key %d: a wrap does not open (damaged or moved)", key_id)
+            return None
+        held.opened[key_id] = raw
+        return raw
+
+    def _cipher(
+        self, conn: sqlite3.Connection, session: Session | None, key_id: int
+    ) -> sealing.Cipher | None:
+        held = keyring_of(self.path, session)
+        if held is None:
+            return None
+        cipher = held.ciphers.get(key_id)
+        if cipher is None:
+            raw = self._open_key(conn, session, key_id)
+            if raw is None:
+                return None
+            cipher = held.ciphers[key_id] = sealing.Cipher(raw)
+        return cipher
+
+    # ----------------------------------------------------------------------------------- index keys
+    def _user_index_key(
+        self, conn: sqlite3.Connection, session: Session | None, user_id: int
+    ) -> tuple[int, bytes] | None:
+        """The newest index key of ``user_id`` that the session can open."""
+        rows = conn.execute(
+            "SELECT id FROM sealed_keys WHERE kind = ? AND user_id = ? ORDER BY id DESC",
+            (KIND_USER_INDEX, user_id),
+        ).fetchall()
+        for (key_id,) in rows:
+            raw = self._open_key(conn, session, int(key_id))
+            if raw is not None:
+                return int(key_id), raw
+        return None
+
+    def _index_keys_of(
+        self, conn: sqlite3.Connection, session: Session | None, user_ids: Sequence[int] | None
+    ) -> list[tuple[int, bytes]]:
+        """Every index key the session can open: of ``user_ids``, or of everyone (None)."""
+        if user_ids is None:
+            rows = conn.execute("SELECT id FROM sealed_keys WHERE kind = ?", (KIND_USER_INDEX,)).fetchall()
+        else:
+            marks = ", ".join("?" for _ in user_ids) or "NULL"
+            rows = conn.execute(
+                f"SELECT id FROM sealed_keys WHERE kind = ? AND user_id IN ({marks})",  # noqa: S608
+                (KIND_USER_INDEX, *user_ids),
+            ).fetchall()
+        found = []
+        for (key_id,) in rows:
+            raw = self._open_key(conn, session, int(key_id))
+            if raw is not None:
+                found.append((int(key_id), raw))
+        return found
+
+    def _station_index_key(
+        self, conn: sqlite3.Connection, session: Session | None
+    ) -> tuple[int, bytes] | None:
+        row = conn.execute(
+            "SELECT id FROM sealed_keys WHERE kind = ? ORDER BY id LIMIT 1", (KIND_STATION_INDEX,)
+        ).fetchone()
+        if row is None:
+            return None
+        raw = self._open_key(conn, session, int(row[0]))
+        return (int(row[0]), raw) if raw is not None else None
+
+    # ----------------------------------------------------------------------------------- sign-in
+    def _hold_keys_at_sign_in(self, session: Session, password_secret: bytes) -> None:
+        """Unseal the user's private key (making a pair for an officer or supervisor who has none yet:
+        accounts from before sealed records), hold it for the session, make the user's index key and
+        (for a supervisor) the station index key if missing, and complete the wraps others lack."""
+        user = session.user
+        if user.role is Role.ADMIN:
+            return
+        with self._tx() as conn:
+            opened = self._unseal_own_key(conn, user.id, password_secret)
+            created = opened is None
+            if opened is None:
+                opened = self._make_key_pair(conn, user.id, password_secret)
+            hold(self.path, session, opened[0], opened[1])
+            if created:  # the first sign-in since issue 15, or after a reset (that one is audited)
+                log.storage.info("encryption key pair made for user id %d", user.id)
+            if self._user_index_key(conn, session, user.id) is None:
+                self._new_sealed_key(conn, KIND_USER_INDEX, user_id=user.id)
+            if (
+                user.role is Role.SUPERVISOR
+                and conn.execute("SELECT 1 FROM sealed_keys WHERE kind = ?", (KIND_STATION_INDEX,)).fetchone()
+                is None
+            ):
+                self._new_sealed_key(conn, KIND_STATION_INDEX)
+        self._complete_wraps(session)
+
+    def _complete_wraps(self, session: Session) -> int:
+        """Wrap, for every recipient who should have a wrap and has none, each key this session can
+        open (one transaction, one ``keys_rewrapped`` event with the counts, no content). Cheap when
+        nothing is missing: one count per recipient key (index range scans) finds who lacks wraps."""
+        held = keyring_of(self.path, session)
+        if held is None or not held.unwrappers:
+            return 0
+        made = 0
+        with self._tx() as conn:
+            lacking = self._recipients_lacking_wraps(conn)
+            if not lacking:
+                return 0
+            params: dict[str, object] = {f"m{i}": m for i, m in enumerate(held.unwrappers)}
+            marks = ", ".join(f":{name}" for name in params)
+            for recipient, owner in lacking:
+                # keys this session holds a wrap of, that the recipient should have and lacks
+                condition = (
+                    "1"
+                    if owner is None
+                    else (
+                        "(k.kind = 'record' AND r.owner_id = :owner) OR (k.kind = 'user_index' AND k.user_id = :owner)"
+                    )
+                )
+                sql = (
+                    "SELECT k.id FROM key_wraps w JOIN sealed_keys k ON k.id = w.key_id "  # noqa: S608
+                    f"LEFT JOIN records r ON r.id = k.record_id WHERE w.recipient IN ({marks}) AND ({condition}) "
+                    "AND NOT EXISTS (SELECT 1 FROM key_wraps x WHERE x.key_id = k.id AND x.recipient = :rcpt)"
+                )
+                keys = conn.execute(sql, {**params, "owner": owner, "rcpt": recipient.key_id}).fetchall()
+                for (key_id,) in keys:
+                    raw = self._open_key(conn, session, int(key_id))
+                    if raw is not None:
+                        made += self._wrap(conn, int(key_id), raw, [recipient])
+            if made:
+                self._audit(
+                    session,
+                    "keys_rewrapped",
+                    detail={"wraps": made, "recipient_keys": sorted(r.key_id for r, _o in lacking)},
+                )
+        if made:
+            log.storage.info("%d key wraps completed at sign-in of user id %d", made, session.user.id)
+        return made
+
+    def _recipients_lacking_wraps(self, conn: sqlite3.Connection) -> list[tuple[Recipient, int | None]]:
+        """(recipient key, owner user id or None) for every current key with fewer wraps than it should
+        have: supervisors and escrow get every key; an officer their records' keys and their index keys."""
+        total = int(conn.execute("SELECT count(*) FROM sealed_keys").fetchone()[0])
+        lacking: list[tuple[Recipient, int | None]] = []
+        everyone = [*self._supervisor_recipients(conn)]
+        escrow = self._escrow_recipient(conn)
+        if escrow is not None:
+            everyone.append(escrow)
+        for recipient in everyone:
+            have = conn.execute(
+                "SELECT count(*) FROM key_wraps WHERE recipient = ?", (recipient.key_id,)
+            ).fetchone()
+            if int(have[0]) < total:
+                lacking.append((recipient, None))
+        officers = conn.execute(
+            "SELECT k.id, k.public_key, k.user_id FROM enc_keys k JOIN users u ON u.id = k.user_id "
+            "WHERE k.retired_at IS NULL AND u.role = 'officer'"
+        ).fetchall()
+        for key_id, public, user_id in officers:
+            expected = conn.execute(
+                "SELECT (SELECT count(*) FROM sealed_keys k JOIN records r ON r.id = k.record_id "
+                "WHERE r.owner_id = ?1) + (SELECT count(*) FROM sealed_keys WHERE kind = 'user_index' "
+                "AND user_id = ?1)",
+                (user_id,),
+            ).fetchone()
+            have = conn.execute("SELECT count(*) FROM key_wraps WHERE recipient = ?", (key_id,)).fetchone()
+            if int(have[0]) < int(expected[0]):
+                lacking.append((Recipient(int(key_id), bytes(public)), int(user_id)))
+        return lacking
+
+
+def keyring_of(path: Path, session: Session | None) -> HeldKeys | None:
+    held = held_keys(path, session)
+    if held is not None and session is not None and held.user_id != session.user.id:
+        raise StorageBug("a session's held keys belong to another user")
+    return held
