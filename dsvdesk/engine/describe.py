@@ -51,6 +51,7 @@ def question_to_dict(question: Question) -> dict[str, Any]:
         "expression": question.expression.source if question.expression else None,
         "comment": question.comment,
         "read_only": question.read_only,
+        "formerly": list(question.formerly),
     }
     data.update({key: value for key, value in optional.items() if value not in (None, "", [], False)})
     if question.type.value == "repeat":

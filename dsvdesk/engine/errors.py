@@ -158,6 +158,11 @@ class ErrorCode(Enum):
     DUPLICATE_FORM_ID = CodeInfo(
         "F224", "the form id '{id}' is also used by {other}", "give each form file its own id"
     )
+    FORMER_ID_IN_USE = CodeInfo(
+        "F225",
+        "'formerly' names '{name}', which is still a question of this form",
+        "list only ids the earlier version used and this one no longer has",
+    )
 
     # --- expressions -------------------------------------------------------------------------
     EXPRESSION_SYNTAX = CodeInfo(

@@ -74,7 +74,15 @@ CHOICE_KEYS = ("value", "label", "help")
 CONSTRAINT_KINDS = ("pattern", "range", "length", "not_future", "expression")
 
 _COMMON_KEYS = ("id", "type", "label", "help", "number", "show_when", "tags", "read_only")
-_ANSWER_KEYS = ("required", "required_when", "constraints", "comment", "comment_label", "example")
+_ANSWER_KEYS = (
+    "required",
+    "required_when",
+    "constraints",
+    "comment",
+    "comment_label",
+    "example",
+    "formerly",
+)
 _T = QuestionType
 _TYPE_KEYS: Mapping[str, frozenset[QuestionType]] = {
     "choices": frozenset({_T.CHOICE, _T.MULTICHOICE}),
@@ -157,6 +165,7 @@ class _Loader:
         self.question_lines: dict[str, int | None] = {}
         self.tag_lines: list[tuple[str, int | None, str | None, str]] = []  # each_tag uses to check
         self.target_nodes: list[tuple[str, Node, str]] = []  # rule targets to check
+        self.former_nodes: list[tuple[str, Node, str | None]] = []  # `formerly:` ids (must be gone)
         self._current_fields: frozenset[str] = frozenset()  # field ids of the repeat being read
 
     # --- reporting -----------------------------------------------------------------------------
@@ -870,9 +879,29 @@ class _Loader:
             comment=self.bool_value(items, "comment", qid),
             comment_label=self.text_value(items, "comment_label", qid, default="Comment"),
             read_only=self.bool_value(items, "read_only", qid),
+            formerly=self.former_ids(items, qid),
             location=self.location(node),
         )
         return question
+
+    def former_ids(self, items: Entries, qid: str | None) -> tuple[str, ...]:
+        """``formerly:``: ids of an earlier version's questions whose answers now belong here."""
+        found: list[str] = []
+        for id_node in self.list_value(items, "formerly", qid):
+            if isinstance(id_node, ScalarNode) and ID_RE.fullmatch(str(id_node.value)):
+                found.append(str(id_node.value))
+                self.former_nodes.append((str(id_node.value), id_node, qid))
+            else:
+                self.report(
+                    ErrorCode.WRONG_TYPE,
+                    id_node,
+                    qid,
+                    key="formerly",
+                    expected="question ids",
+                    found=_describe(id_node),
+                    example=" (the ids the earlier version used)",
+                )
+        return tuple(found)
 
     def problems_at_key(self, items: Entries, *keys: str) -> bool:
         return any(key in items and self.problems_at(items[key][1]) for key in keys)
@@ -1263,6 +1292,9 @@ class _Loader:
                         tag=tag,
                         suggestion=_choice_suggestion(tag, known_tags, "tags used in this form"),
                     )
+        for name, node, qid in self.former_nodes:
+            if name in questions:
+                self.report(ErrorCode.FORMER_ID_IN_USE, node, qid, name=name)
         for tag, line, qid, key in self.tag_lines:
             if tag not in known_tags:
                 self.report(

@@ -120,6 +120,9 @@ class Question:
     comment: bool = False  # an attached free-text comment, stored under "<id>__comment"
     comment_label: str = "Comment"
     read_only: bool = False
+    # ids of questions of an earlier version whose answers now belong here (a question asked twice was
+    # merged into this one): upgrading a record moves such an answer here (engine/upgrade.py)
+    formerly: tuple[str, ...] = ()
     location: SourceLocation | None = None
 
     def has_tag(self, name: str) -> bool:

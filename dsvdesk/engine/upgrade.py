@@ -65,10 +65,11 @@ class FormDiff:
     changes: tuple[Change, ...]  # removed questions, removed choices, changed types
     added: tuple[str, ...]  # answerable ids only in the new version
     added_required: tuple[str, ...]  # of those, the ones marked required (always or sometimes)
+    moved: tuple[tuple[str, str], ...] = ()  # (old id, new id): a removed question merged into another
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes and not self.added
+        return not self.changes and not self.added and not self.moved
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ class UpgradeReport:
     dropped: tuple[Dropped, ...]
     needs_answer: tuple[str, ...]  # new questions that are required now and have no answer
     answers: Mapping[str, Any] = field(repr=False, default_factory=dict)  # the answers after the move
+    moved: tuple[tuple[str, str], ...] = ()  # (old id, new id): answers moved to the question merging it
 
     def summary(self) -> dict[str, Any]:
         """Counts and ids only (no answer values): what the audit log keeps of an upgrade."""
@@ -105,6 +107,7 @@ class UpgradeReport:
             "from_hash": self.old_hash,
             "to_hash": self.new_hash,
             "kept": len(self.kept),
+            "moved": [{"from": old, "to": new} for old, new in self.moved],
             "dropped": [{"id": d.answer_id, "reason": d.reason.value} for d in self.dropped],
             "needs_answer": list(self.needs_answer),
         }
@@ -116,6 +119,17 @@ class UpgradeNotPossible(ValueError):
 
 def _answerable(spec: FormSpec) -> dict[str, Question]:
     return {qid: q for qid, q in index_of(spec).questions.items() if q.type not in _UNANSWERED}
+
+
+def _merged_into(old: FormSpec, new: FormSpec) -> dict[str, Question]:
+    """Old answerable id -> the new question whose `formerly:` names it (the old id being gone)."""
+    before, after = _answerable(old), _answerable(new)
+    return {
+        former: question
+        for question in after.values()
+        for former in question.formerly
+        if former in before and former not in after
+    }
 
 
 def _values(choices: Iterable[Any]) -> list[str]:
@@ -162,10 +176,18 @@ def diff_forms(old: FormSpec, new: FormSpec) -> FormDiff:
     or are new (and required)."""
     _check_pair(old, new)
     before, after = _answerable(old), _answerable(new)
+    merged = _merged_into(old, new)
     unchanged: list[str] = []
     changes: list[Change] = []
+    moved: list[tuple[str, str]] = []
     for qid, question in before.items():
         counterpart = after.get(qid)
+        if counterpart is None and qid in merged:
+            found = _question_changes(qid, question, merged[qid])
+            changes += [c for c in found if c.question_id == qid]
+            if not found:
+                moved.append((qid, merged[qid].id))
+            continue
         if counterpart is None:
             changes.append(Change(qid, DropReason.QUESTION_REMOVED, question.label.strip()[:80]))
             continue
@@ -185,7 +207,20 @@ def diff_forms(old: FormSpec, new: FormSpec) -> FormDiff:
         changes=tuple(changes),
         added=tuple(added),
         added_required=tuple(added_required),
+        moved=tuple(moved),
     )
+
+
+def _merge_answer(target: Question, current: Any, incoming: Any) -> Any:
+    """The answer of a merged question after an old question's answer joins it: an empty one takes the
+    old answer; a different text keeps both (the old one after a blank line); otherwise it stays."""
+    if not answered(current):
+        return incoming
+    texts = (QuestionType.TEXT, QuestionType.LONGTEXT)
+    if target.type in texts and isinstance(current, str) and isinstance(incoming, str):
+        if incoming.strip() and incoming.strip() not in current:
+            return f"{current.rstrip()}\n\n{incoming.strip()}"
+    return current
 
 
 def _move_value(qid: str, old: Question, new: Question, value: Any) -> tuple[Any, list[Dropped]]:
@@ -267,11 +302,16 @@ def plan_upgrade(
     before, after = _answerable(old), _answerable(new)
     comment_owner = {q.comment_id: q for q in after.values() if q.comment}
     old_comment_owner = {q.comment_id: q for q in before.values() if q.comment}
+    merged = _merged_into(old, new)
     moved: dict[str, Any] = {}
     kept: list[str] = []
     dropped: list[Dropped] = []
+    joined: list[tuple[str, Any]] = []  # answers of merged questions, added after the rest
     for answer_id, value in answers.items():
         if not answered(value):
+            continue
+        if answer_id in merged:
+            joined.append((answer_id, value))
             continue
         if answer_id in comment_owner:
             moved[answer_id] = value
@@ -298,6 +338,14 @@ def plan_upgrade(
             moved[answer_id] = new_value
             if not lost:
                 kept.append(answer_id)
+    merges: list[tuple[str, str]] = []
+    for answer_id, value in joined:
+        target = merged[answer_id]
+        new_value, lost = _move_value(answer_id, before[answer_id], target, value)
+        dropped += lost
+        if new_value is not None:
+            moved[target.id] = _merge_answer(target, moved.get(target.id), new_value)
+            merges.append((answer_id, target.id))
     evaluation = evaluate(new, moved, audiences=(Audience.AUTHOR,), now=now)
     needs = [
         f.question_id
@@ -317,6 +365,7 @@ def plan_upgrade(
         dropped=tuple(dropped),
         needs_answer=tuple(dict.fromkeys(needs)),
         answers=moved,
+        moved=tuple(merges),
     )
 
 
@@ -340,12 +389,18 @@ def report_lines(report: UpgradeReport | FormDiff, spec: FormSpec | None = None)
     if isinstance(report, UpgradeReport):
         lines.append(f"Kept: {len(report.kept)} answer(s).")
         lines += textwrap.wrap(", ".join(report.kept), width=100, initial_indent="  ", subsequent_indent="  ")
+        if report.moved:
+            lines.append(f"Moved to the question that now asks it: {len(report.moved)} answer(s).")
+            lines += [f"  - {old} -> {label(new)}" for old, new in report.moved]
         lines.append(f"Dropped: {len(report.dropped)} answer(s).")
         lines += [f"  - {d.describe()}" for d in report.dropped]
         lines.append(f"New questions that need an answer: {len(report.needs_answer)}.")
         lines += [f"  - {label(q)}" for q in report.needs_answer]
         return lines
     lines.append(f"Unchanged questions: {len(report.unchanged)}.")
+    if report.moved:
+        lines.append(f"Answers moved to the question that now asks them: {len(report.moved)}.")
+        lines += [f"  - {old} -> {label(new)}" for old, new in report.moved]
     for reason in DropReason:
         found = [c for c in report.changes if c.reason is reason]
         lines.append(f"Answers dropped, {REASON_WORDS[reason]}: {len(found)}.")

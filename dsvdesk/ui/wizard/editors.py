@@ -576,6 +576,7 @@ class ComputedEditor(Editor):
         super().__init__(question, parent)
         self.label = QLabel("—", self)
         self.label.setObjectName("computedValue")
+        self.label.setWordWrap(True)  # a described injury or a list reads in full on a narrow page
         self.label.setAccessibleName(question.label)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         _row(self).addWidget(self.label)

@@ -161,6 +161,7 @@ class FormWizard(QWidget):
         self.stack.setObjectName("pageStack")
         labels = [item.label for item in self.spec.summary]
         self._summary_labels = [self._choice_labels_of(item.expression.source) for item in self.spec.summary]
+        self._prompt_rules = {r.id for r in self.spec.rules if any(t.name == "prompt" for t in r.tags)}
         self.risk_panel = RiskPanel(labels, self.splitter)
         self.risk_panel.finding_activated.connect(self.jump_to_finding)
         self.risk_panel.setMinimumWidth(150)
@@ -477,6 +478,9 @@ class FormWizard(QWidget):
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{page.title}, {state}")
         self.risk_panel.show_summary(self._summary_values(), self._summary_labels)
         self.risk_panel.show_findings([f for f in evaluation.findings if getattr(f, "rule_id", None)])
+        self.risk_panel.show_prompts(
+            [f.message for f in evaluation.findings if f.rule_id in self._prompt_rules]
+        )
         self._update_nav()
         self.evaluated.emit(evaluation)
 

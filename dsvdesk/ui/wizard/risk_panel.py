@@ -50,6 +50,15 @@ class RiskPanel(QFrame):
         heading = QLabel("Summary", inner)
         heading.setObjectName("panelHeading")
         layout.addWidget(heading)
+        # Findings of rules the form tags `prompt` (e.g. professional judgement when a high-risk item is
+        # yes below the count threshold) stand out here, above the figures, as well as under Checks.
+        self.prompt_label = QLabel("", inner)
+        self.prompt_label.setObjectName("panelPrompt")
+        self.prompt_label.setWordWrap(True)
+        self.prompt_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.prompt_label.setAccessibleName("Prompt")
+        self.prompt_label.setVisible(False)
+        layout.addWidget(self.prompt_label)
         self.value_labels: list[QLabel] = []
         for text in labels:
             caption = QLabel(text, inner)
@@ -92,6 +101,12 @@ class RiskPanel(QFrame):
             if index < len(self.value_labels) and self._shown_values[index] != text:
                 self._shown_values[index] = text
                 self.value_labels[index].setText(text)
+
+    def show_prompts(self, messages: Sequence[str]) -> None:
+        text = "\n\n".join(dict.fromkeys(messages))
+        if text != self.prompt_label.text():
+            self.prompt_label.setText(text)
+        self.prompt_label.setVisible(bool(text))
 
     def show_findings(self, findings: Sequence[Any]) -> None:
         key = [(str(f.severity), f.message + str(f.question_id) + str(f.item_index)) for f in findings]

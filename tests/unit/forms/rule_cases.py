@@ -39,6 +39,8 @@ def case(name: str, changes: dict[str, Any], **kwargs: Any) -> RuleCase:
     )
 
 
+JUDGEMENT = "high_risk_item_needs_judgement"
+INJURY = "injury_described_on_victim_page"
 CRITERION_RULES = ("marac_criterion_needs_referral", "marac_criterion_needs_referral_or_decision")
 
 CASES: tuple[RuleCase, ...] = (
@@ -228,6 +230,38 @@ CASES: tuple[RuleCase, ...] = (
         {"hbv_flag": "yes"},
         can_submit=False,
         values={"hbv_concern": True},
+    ),
+    # Issue 20: a high-risk item the form tags `judgement` (Q17 threats to kill) answered yes below the
+    # count threshold prompts professional judgement; the example (Q16-Q18 no) is not prompted.
+    case("judgement_not_prompted_without_a_judgement_item", {}, quiet={JUDGEMENT}, can_submit=True),
+    case(
+        "judgement_prompted_by_q17_below_the_threshold",
+        {"dash_q17": "yes", "dash_q2": "no"},
+        fires={JUDGEMENT},
+        can_submit=True,
+    ),
+    case(
+        "judgement_not_prompted_at_the_threshold",
+        {"dash_q17": "yes"},  # 14 yes: visible high risk
+        quiet={JUDGEMENT},
+    ),
+    case(
+        "judgement_not_prompted_once_graded_high",
+        {"dash_q18": "yes", "dash_q2": "no", "officer_grade": "high"},
+        quiet={JUDGEMENT},
+    ),
+    case(
+        "judgement_not_prompted_once_ticked",
+        {"dash_q16": "yes", "dash_q2": "no", "marac_criteria": ["professional_judgement"]},
+        quiet={JUDGEMENT},
+    ),
+    # Issue 20: the injury is described once (Victim page); DASH Q1 yes with no injury there is an error.
+    case("injury_once_agrees_with_the_victim_page", {}, quiet={INJURY}, can_submit=True),
+    case(
+        "injury_once_dash_q1_yes_without_victim_injuries",
+        {"victim_injuries": "no"},
+        fires={INJURY},
+        can_submit=False,
     ),
 )
 

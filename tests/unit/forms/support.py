@@ -94,7 +94,6 @@ def with_dash(
 
 
 FOLLOW_UPS: dict[str, Any] = {
-    "dash_q1_injury": "Bruising to the left forearm.",
     "dash_q1_first_injury": "no",
     "dash_q3_grid": {"further_injury": ["self"]},
     "dash_q7_details": "Contact with the younger child.",

@@ -14,6 +14,7 @@ import pytest
 from tests.unit.forms.support import (
     AUTHOR,
     DASH_CHILD_IDS,
+    DASH_IDS,
     EVERYONE,
     describe,
     error_questions,
@@ -496,3 +497,35 @@ def test_incident_date_and_time_cannot_be_in_the_future(
     assert bool(time_errors) is in_future
     if in_future:
         assert time_errors == ["The incident date and time cannot be in the future."]
+
+
+# ------------------------------------------------------------------ issue 20: professional judgement, injury
+@pytest.mark.parametrize(("yes", "prompted"), [(13, True), (14, False)])
+def test_a_judgement_item_below_the_threshold_prompts_professional_judgement(
+    answers: dict[str, Any], yes: int, prompted: bool
+) -> None:
+    """Q17 (threats to kill, tagged `judgement` in the form) answered yes: with 13 'yes' answers the form
+    prompts "high_risk_item_needs_judgement" (a warning, never a block); at 14 the floor already says High."""
+    changed = with_dash(answers, yes)
+    if changed["dash_q17"] != "yes":  # Q17 among the yes answers instead of the first one
+        first_yes = next(q for q in DASH_IDS if changed.get(q) == "yes")
+        changed.update({first_yes: "no", "dash_q17": "yes"})
+    evaluation = run(form("124d"), changed)
+    assert evaluation.values["dash_yes_count"] == yes
+    assert ("high_risk_item_needs_judgement" in rule_ids(evaluation, "warning")) is prompted
+    assert "high_risk_item_needs_judgement" not in rule_ids(evaluation, "error")
+
+
+def test_the_example_has_no_judgement_item_and_is_not_prompted(answers: dict[str, Any]) -> None:
+    spec = form("124d")
+    judgement_items = [q.id for _s, _p, q in spec.iter_questions() if q.has_tag("judgement")]
+    assert "dash_q17" in judgement_items and all(answers[q] != "yes" for q in judgement_items)
+    assert "high_risk_item_needs_judgement" not in rule_ids(run(spec, answers))
+
+
+def test_dash_q1_injured_needs_the_injury_on_the_victim_page(answers: dict[str, Any]) -> None:
+    """ "injury_described_on_victim_page": the injury is described once, on the Victim page."""
+    assert "injury_described_on_victim_page" not in rule_ids(run(form("124d"), answers))
+    changed = dict(answers, victim_injuries="no")
+    assert "injury_described_on_victim_page" in rule_ids(run(form("124d"), changed), "error")
+    assert "injury_described_on_victim_page" not in rule_ids(run(form("124d"), dict(changed, dash_q1="no")))
