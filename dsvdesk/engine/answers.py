@@ -61,7 +61,7 @@ def _check_text(question: Question, value: Any) -> str | None:
         and question.pattern
         and re.fullmatch(question.pattern, value.strip()) is None
     ):
-        example = f" e.g. {question.example}" if question.example else ""
+        example = f" (for example {question.example})" if question.example else ""
         return f"This does not look like a valid reference{example}."
     return None
 
@@ -110,7 +110,7 @@ def _check_repeat(question: Question, value: Any) -> str | None:
                 continue
             problem = validate_value(field, field_value)
             if problem:
-                return f"{question.item_label or 'Item'} {number}, {field.label}: {problem}"
+                return say(f"{question.item_label or 'Item'} {number}, {field.label}", problem)
     return None
 
 
@@ -202,6 +202,27 @@ _CHECKS: dict[_T, Callable[[Question, Any], str | None]] = {
 
 def _validate(question: Question, value: Any) -> str | None:
     return _CHECKS.get(question.type, _check_grid)(question, value)
+
+
+def say(subject: str, message: str) -> str:
+    """A finding as a sentence about its question: "Has a referral been made? An answer is needed." for a
+    label that is itself a sentence or question, "Victim's surname: an answer is needed." otherwise."""
+    subject = subject.strip().rstrip(":").rstrip()
+    message = message.strip()
+    if not message:
+        return subject
+    if subject.endswith(("?", ".", "!")):
+        return f"{subject} {message[:1].upper()}{message[1:]}"
+    return (
+        f"{subject}: {message[:1].lower()}{message[1:]}" if _plain_start(message) else f"{subject}: {message}"
+    )
+
+
+def _plain_start(message: str) -> bool:
+    """A message starting with an ordinary capitalised word ("Enter a number.") continues the sentence in
+    lower case after a colon; names, abbreviations and numbers keep their case."""
+    first = message.split(" ", 1)[0]
+    return len(first) > 1 and first[0].isupper() and first[1:].islower() and first.isalpha()
 
 
 def validate_value(question: Question, value: Any) -> str | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from dsvdesk.engine.answers import check_constraint, validate_value
+from dsvdesk.engine.answers import check_constraint, say, validate_value
 from dsvdesk.engine.expressions import Environment, ScopedEnvironment, answered, equal, truthy
 from dsvdesk.engine.index import FormIndex, index_of
 from dsvdesk.engine.spec import Audience, FormSpec, Page, Question, QuestionType, Rule, Severity
@@ -300,16 +300,16 @@ def _question_findings(
 
     if not is_answered:
         if required:
-            add(FindingCode.REQUIRED, f"{_label(question)}: an answer is needed.")
+            add(FindingCode.REQUIRED, say(_label(question), "an answer is needed."))
         elif question.type is QuestionType.REPEAT and question.min_items > 0:
-            add(FindingCode.TOO_FEW_ITEMS, f"{_label(question)}: at least {question.min_items} needed.")
+            add(FindingCode.TOO_FEW_ITEMS, say(_label(question), _at_least(question)))
         return
     if question.type is QuestionType.REPEAT:
         _repeat_findings(question, value, env, now, add)
         return
     problem = validate_value(question, value)
     if problem is not None:
-        add(FindingCode.INVALID, f"{_label(question)}: {problem}")
+        add(FindingCode.INVALID, say(_label(question), problem))
         return
     failure = _constraint_message(question, value, env, now)
     if failure is not None:
@@ -330,13 +330,13 @@ def _constraint_message(question: Question, value: Any, env: Environment, now: d
 
 def _repeat_findings(question: Question, value: Any, env: Environment, now: datetime, add: Any) -> None:
     if not isinstance(value, list):
-        add(FindingCode.INVALID, f"{_label(question)}: this list cannot be read.")
+        add(FindingCode.INVALID, say(_label(question), "this list cannot be read."))
         return
-    noun = question.item_label or "item"
+    noun = question.item_label or "Item"
     if question.max_items is not None and len(value) > question.max_items:
-        add(FindingCode.TOO_MANY_ITEMS, f"{_label(question)}: at most {question.max_items} allowed.")
+        add(FindingCode.TOO_MANY_ITEMS, say(_label(question), _at_most(question)))
     if len(value) < question.min_items:
-        add(FindingCode.TOO_FEW_ITEMS, f"{_label(question)}: at least {question.min_items} needed.")
+        add(FindingCode.TOO_FEW_ITEMS, say(_label(question), _at_least(question)))
     failure = _constraint_message(question, value, env, now)
     if failure is not None:
         add(FindingCode.CONSTRAINT, failure)
@@ -357,15 +357,15 @@ def _repeat_findings(question: Question, value: Any, env: Environment, now: date
                 if field_question.required or (
                     field_question.required_when is not None and field_question.required_when.is_true(scope)
                 ):
-                    add(FindingCode.REQUIRED, f"{prefix}: an answer is needed.", number, field_question.id)
+                    add(FindingCode.REQUIRED, say(prefix, "an answer is needed."), number, field_question.id)
                 continue
             problem = validate_value(field_question, field_value)
             if problem is not None:
-                add(FindingCode.INVALID, f"{prefix}: {problem}", number, field_question.id)
+                add(FindingCode.INVALID, say(prefix, problem), number, field_question.id)
                 continue
             failure = _constraint_message(field_question, field_value, scope, now)
             if failure is not None:
-                add(FindingCode.CONSTRAINT, f"{prefix}: {failure}", number, field_question.id)
+                add(FindingCode.CONSTRAINT, say(prefix, failure), number, field_question.id)
 
 
 def _rule_findings(
@@ -408,6 +408,15 @@ def _each_tag_findings(
         }
         if rule.when.is_true(ScopedEnvironment(local, ("value", "comment"), env)):
             yield Finding(question_id, page.id, rule.severity, rule.message, FindingCode.RULE, rule.id)
+
+
+def _at_least(question: Question) -> str:
+    count = question.min_items
+    return f"at least {count} {'is' if count == 1 else 'are'} needed."
+
+
+def _at_most(question: Question) -> str:
+    return f"at most {question.max_items or 0} can be recorded."
 
 
 def _label(question: Question) -> str:

@@ -126,7 +126,7 @@ def test_check_answers(forms_dir: Path, tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "error: page_one/victim_name: Victim: an answer is needed.",
-        "error: page_one/children[1]: item 1, Name: an answer is needed.",
+        "error: page_one/children[1]: Item 1, Name: an answer is needed.",
         "warning: page_one/dash_q1: Photograph the injury.",
         "note: 'stray' is not a question of form test_form; it is ignored.",
         "0% complete; 2 error(s), 1 warning(s).",
