@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk.commands._common import (
     add_common,
@@ -31,6 +31,10 @@ from dsvdesk.errors import (
     PermissionDenied,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from dsvdesk.store.anchor import AuditHead
+    from dsvdesk.store.models import AuditVerification
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -120,14 +124,29 @@ def register(subparsers: Any) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser(
         "verify",
-        help="check the audit log's hash chain and signed checkpoints; exit 8 (verification failed) and name the first broken event",
+        help="check the audit log's hash chain and signed checkpoints; exit 8 (broken, first broken event "
+        "named) or 9 (intact, but not leading to the force root given with --trust)",
         description="Check the hash chain, the signature of every checkpoint (the chain head signed at each "
-        "submission, approval, export, pack, backup and sign-out) and the head every stored signed PDF was "
-        "made at. With --against FILE (a signed PDF or a board pack), also prove that the log "
-        "still holds the head that file was made at.",
+        "submission, approval, export, pack, backup and sign-out: each certificate must lead to the force "
+        "root pinned at this station, user -> station CA -> force root) and the head every stored signed PDF "
+        "was made at. With --against FILE (a signed PDF, a board pack or an encrypted backup), also prove "
+        "that the log still holds the head that file was made at. With --trust FORCE_ROOT.pem, the "
+        "checkpoints must also lead to that root (one you hold, not the database's copy).",
     )
     verify.add_argument(
-        "--against", type=Path, metavar="FILE", help="a signed PDF or a board pack (.zip or folder)"
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="a signed PDF, a board pack (.zip or folder) or an encrypted backup of this station",
+    )
+    verify.add_argument(
+        "--trust", type=Path, metavar="FORCE_ROOT.pem", help="the force root you hold (from force ICT)"
+    )
+    verify.add_argument(
+        "--recovery-key",
+        action="store_true",
+        help="open an --against backup with the station recovery key ($DSVDESK_RECOVERY_KEY or a prompt) "
+        "instead of your password",
     )
     add_user_option(verify, "who is checking (an admin or supervisor)")
     add_common(verify)
@@ -332,23 +351,44 @@ def run_users_unlock(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
-    from dsvdesk.commands._against import heads_of
+    from dsvdesk.commands.export import load_trust
+    from dsvdesk.export.heads import HeadSource, heads_of
 
-    heads = heads_of(args.against) if args.against is not None else []
+    against: Path | None = args.against
+    if against is not None and not against.exists():
+        raise NotFound(f"There is no file at {against}.")
+    roots = tuple(load_trust(args.trust)) if args.trust else ()
+    recovery = read_recovery_key() if args.recovery_key else None
     with open_store(args) as store:
-        session, _ = sign_in(store, args.user)
+        session, password = sign_in(store, args.user)
         _require_reviewer(session.role.value)
-        result = store.verify_audit(exported=tuple(heads))
-    if result.ok:
-        print(f"Audit log intact: {result.checked} events checked, every signed checkpoint holds.")
-        for head in heads:
-            print(f"The log still holds event {head.seq}, the head {args.against.name} was made at.")
-        return 0
-    print(
-        f"Audit log BROKEN at event {result.first_bad_event_id}: {result.reason} "
-        f"({result.checked} events before it are intact)."
-    )
-    return ExitCode.VERIFICATION_FAILED
+        source = HeadSource(store, session.user.username, password, recovery)
+        heads = heads_of(against, source) if against is not None else []
+        result = store.verify_audit(exported=tuple(heads), force_roots=roots)
+    return _report_audit(result, heads, against)
+
+
+def _report_audit(result: AuditVerification, heads: list[AuditHead], against: Path | None) -> int:
+    if not result.ok:
+        where = f" at event {result.first_bad_event_id}" if result.first_bad_event_id is not None else ""
+        print(f"Audit log BROKEN{where}: {result.reason} ({result.checked} events before it are intact).")
+        return ExitCode.VERIFICATION_FAILED
+    if not result.trusted:
+        print(f"Audit log intact ({result.checked} events), but NOT TRUSTED: {result.reason}.")
+        print(
+            "Anyone who can write the database file could have made this log and signed it; it proves "
+            "nothing until its checkpoints lead to the force root you hold."
+        )
+        return ExitCode.UNTRUSTED_SIGNER
+    print(f"Audit log intact: {result.checked} events checked, every signed checkpoint holds.")
+    print(f"Checkpoint signatures checked against: {result.checked_against}.")
+    for note in result.notes:
+        print(note)
+    for head in heads:
+        print(
+            f"The log still holds event {head.seq}, the head {against.name if against else ''} was made at."
+        )
+    return 0
 
 
 def run_audit_export(args: argparse.Namespace) -> int:

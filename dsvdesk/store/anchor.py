@@ -130,11 +130,13 @@ def append_checkpoint(
 
 
 # ------------------------------------------------------------------------------------- checking
-IssuerCheck = Callable[["x509.Certificate"], bool]
+# (the checkpoint's certificate, its time as stored) -> "" when the certificate is one the checker
+# trusts for that time, else why not ("it is signed with a certificate ..."). store/trust.py makes it.
+IssuerCheck = Callable[["x509.Certificate", str], str]
 
 
-def _signature_ok(fields: Mapping[str, Any], detail: Mapping[str, Any], issuer_ok: IssuerCheck) -> str:
-    """ "" when the checkpoint's signature is good and its certificate was issued by the station CA."""
+def _signature_ok(fields: Mapping[str, Any], detail: Mapping[str, Any], issuer_problem: IssuerCheck) -> str:
+    """ "" when the checkpoint's signature is good and ``issuer_problem`` accepts its certificate."""
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -163,9 +165,7 @@ def _signature_ok(fields: Mapping[str, Any], detail: Mapping[str, Any], issuer_o
         public_key.verify(signature, payload, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         return "its signature does not match (it was forged or altered)"
-    if not issuer_ok(cert):
-        return "it is signed with a certificate this station's CA did not issue"
-    return ""
+    return issuer_problem(cert, str(fields["at"]))
 
 
 def _rows(conn: sqlite3.Connection) -> Iterable[dict[str, Any]]:
@@ -175,7 +175,7 @@ def _rows(conn: sqlite3.Connection) -> Iterable[dict[str, Any]]:
 
 
 def verify(
-    conn: sqlite3.Connection, issuer_ok: IssuerCheck, *, exported: Iterable[AuditHead] = ()
+    conn: sqlite3.Connection, issuer_problem: IssuerCheck, *, exported: Iterable[AuditHead] = ()
 ) -> AuditVerification:
     """The hash chain (audit.verify), then every checkpoint's signature and the events it vouches for,
     then every head carried by a signed PDF in the database (and ``exported`` ones): the first
@@ -191,7 +191,7 @@ def verify(
             continue
         detail = audit.json_detail(fields["detail"])
         who = f"checkpoint event {event_id} (signed by {fields['username'] or 'unknown'} at {fields['at']})"
-        problem = _signature_ok(fields, detail, issuer_ok)
+        problem = _signature_ok(fields, detail, issuer_problem)
         if problem:
             return AuditVerification(False, event_id - 1, event_id, f"{who} cannot be trusted: {problem}")
         start = int(detail["from"])
@@ -219,6 +219,26 @@ def verify(
         if problem:
             return AuditVerification(False, min(head.seq, last + 1) - 1, head.seq, f"{source} {problem}")
     return chain
+
+
+def checkpoint_signers(conn: sqlite3.Connection) -> list[tuple[int, str, x509.Certificate]]:
+    """(event id, username, certificate) of the first checkpoint each distinct certificate signed:
+    what an outside checker holding the force root checks (`verify` has already checked the signatures)."""
+    from cryptography import x509
+
+    seen: dict[str, tuple[int, str, x509.Certificate]] = {}
+    for event_id, username, detail_text in conn.execute(
+        "SELECT id, username, detail FROM audit_events WHERE event = ? ORDER BY id", (CHECKPOINT,)
+    ):
+        encoded = str(audit.json_detail(detail_text).get("certificate", ""))
+        if encoded in seen:
+            continue
+        try:
+            cert = x509.load_der_x509_certificate(base64.b64decode(encoded))
+        except ValueError:
+            continue  # `verify` names such a checkpoint
+        seen[encoded] = (int(event_id), str(username or ""), cert)
+    return list(seen.values())
 
 
 def head_problem(head: AuditHead, hashes: Mapping[int, str], last: int) -> str:

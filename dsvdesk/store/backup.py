@@ -352,3 +352,83 @@ def _refuse_if_newer(target: Path, key: bytes, backup: DatabaseSummary) -> None:
             f"({backup.last_event_at or 'empty'}); restoring would lose that work, so nothing was changed. "
             "If you are sure, run restore again with --force."
         )
+
+
+def read_head(
+    backup_file: Path,
+    db_path: Path,
+    *,
+    username: str = "",
+    password: str | None = None,
+    recovery_key: str | None = None,
+) -> tuple[int, str]:
+    """The audit head (last event id, hash) an encrypted backup of the station at ``db_path`` was made
+    at, for `audit verify --against`. The backup is only read: its database is copied (still encrypted)
+    to a temporary folder and opened read-only. It opens with the station's key when this process holds
+    it (a signed-in user: a station's key never changes), else ``username``'s password in the backup or
+    the station's ``recovery_key``. A backup of another station, a damaged one, or credentials that do
+    not open it are refused with one sentence."""
+    backup_file = Path(backup_file)
+    name = backup_file.name
+    with tempfile.TemporaryDirectory(prefix="dsvdesk-head-") as folder:
+        work = Path(folder) / "backup.sqlite3"
+        try:
+            keyfile = read_container(backup_file, work)
+        except InvalidInput:
+            raise InvalidInput(
+                f"{name} is not a whole DSVDesk backup (it is damaged or cut short), so its audit head cannot "
+                "be read. Give another copy of it."
+            ) from None
+        current = keys.KeyFile.load(Path(db_path))
+        if current is not None and current.station_id != keyfile.station_id:
+            raise InvalidInput(
+                f"{name} is a backup of another station's database, so its audit head says nothing about "
+                "this station's log. Check it at the station it came from."
+            )
+        key = _head_key(
+            keyfile, db_path, name, username=username, password=password, recovery_key=recovery_key
+        )
+        with db.translate_errors(backup_file):
+            conn = _open_readonly(work, key)
+            try:
+                if not db.is_dsvdesk_database(conn):
+                    raise InvalidInput(f"{name} is not a DSVDesk backup, so it carries no audit head.")
+                row = conn.execute("SELECT last_id, last_hash FROM audit_head WHERE id = 1").fetchone()
+            except db.Errors:
+                raise InvalidInput(
+                    f"{name} cannot be opened with this station's key (it is damaged), so its audit head "
+                    "cannot be read. Give another copy of it."
+                ) from None
+            finally:
+                conn.close()
+    if row is None:
+        raise InvalidInput(f"{name} holds no audit log, so it carries no audit head.")
+    return int(row[0]), str(row[1])
+
+
+def _head_key(
+    keyfile: keys.KeyFile,
+    db_path: Path,
+    name: str,
+    *,
+    username: str,
+    password: str | None,
+    recovery_key: str | None,
+) -> bytes:
+    held = keys.key_for(Path(db_path))
+    if held is not None and recovery_key is None:
+        return held
+    if recovery_key is not None:
+        key = keyfile.unwrap_recovery(recovery_key)
+        if key is None:
+            raise AuthenticationFailed(
+                f"The recovery key is not right for {name}; its audit head was not read."
+            )
+        return key
+    key = keyfile.unwrap_user(username, str(password or "")) if username else None
+    if key is None:
+        raise AuthenticationFailed(
+            f"The password does not open {name} (the account may be newer than the backup, or its password "
+            "was different then). Give the station's recovery key instead."
+        )
+    return key

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -217,6 +218,60 @@ def check_validity(cert: x509.Certificate, what: str, *, now: dt.datetime | None
         raise InvalidInput(
             f"{what} expired on {cert.not_valid_after_utc:%d/%m/%Y}. Ask force ICT for a new one."
         )
+
+
+def is_ca(cert: x509.Certificate) -> bool:
+    """True when ``cert`` may issue certificates (BasicConstraints ca=True)."""
+    from cryptography import x509
+
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def path_to_root(
+    cert: x509.Certificate,
+    roots: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate] = (),
+    *,
+    max_intermediates: int = 2,
+) -> list[x509.Certificate] | None:
+    """The certificates from ``cert`` up to (and including) one of ``roots``, each issued by the next,
+    every issuer a CA; None when no such path exists. ``intermediates`` may fill the gap (the station
+    CA certificate the force issued)."""
+    for root in roots:
+        if is_ca(root) and issued_by(cert, root):
+            return [cert, root]
+    if max_intermediates <= 0:
+        return None
+    for middle in intermediates:
+        if middle == cert or not is_ca(middle) or not issued_by(cert, middle):
+            continue
+        rest = [c for c in intermediates if c != middle]
+        upper = path_to_root(middle, roots, rest, max_intermediates=max_intermediates - 1)
+        if upper is not None:
+            return [cert, *upper]
+    return None
+
+
+def revoked_in_path(
+    path: Sequence[x509.Certificate], entries: Sequence[Revocation], *, at: dt.datetime | None = None
+) -> tuple[x509.Certificate, Revocation] | None:
+    """The first certificate of ``path`` revoked (by ``at``, when given: a signature made before the
+    revocation stays good) and its entry, or None."""
+    for cert in path:
+        entry = revoked_entry(cert, list(entries))
+        if entry is not None and (at is None or at >= entry.revoked_at):
+            return cert, entry
+    return None
+
+
+def common_name(cert: x509.Certificate) -> str:
+    from cryptography.x509.oid import NameOID
+
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 # ------------------------------------------------------------------------------------- revocation

@@ -191,10 +191,19 @@ class HistoryEvent:
 
 @dataclass(frozen=True, slots=True)
 class AuditVerification:
+    """``ok``: the chain, every checkpoint and every exported head hold (else ``first_bad_event_id`` and
+    ``reason`` say where and why). ``trusted`` is False when the log is intact but its checkpoints do
+    not lead to the force root an outside checker gave (``reason`` says why): anyone could have made
+    it. ``checked_against`` names what the checkpoint certificates were checked against; ``notes`` say
+    plainly what that is worth (a station whose CA no force has certified)."""
+
     ok: bool
     checked: int
     first_bad_event_id: int | None = None
     reason: str = ""
+    trusted: bool = True
+    checked_against: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,9 @@ def checkpoint(
     if cert.public_key() != key.public_key():
         log.storage.info("no audit checkpoint for %s: the user's certificate changed", reason)
         return False
+    if _revoked(conn, cert):  # the force revoked it: it vouches for nothing from now on
+        log.storage.info("no audit checkpoint for %s: the user's certificate is revoked", reason)
+        return False
     anchor.append_checkpoint(
         conn,
         at=at,
@@ -87,3 +90,12 @@ def checkpoint(
         certificate=cert,
     )
     return True
+
+
+def _revoked(conn: sqlite3.Connection, cert: Any) -> bool:
+    from dsvdesk.store import forceca
+
+    row = conn.execute("SELECT crl_der FROM revocation_list WHERE id = 1").fetchone()
+    if row is None:
+        return False
+    return forceca.revoked_entry(cert, forceca.revocations(forceca.load_crl(bytes(row[0])))) is not None

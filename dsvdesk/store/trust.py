@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.store import anchor, audit, forceca, pki
@@ -208,23 +211,131 @@ class TrustOps(StoreBase):
         return bytes(row[0])
 
     # ------------------------------------------------------------------------------- audit
-    def verify_audit(self, *, exported: tuple[anchor.AuditHead, ...] = ()) -> AuditVerification:
-        """The hash chain, every signed checkpoint, and every head a stored signed PDF (or a file given
-        as ``exported``) carries; names the first event that breaks one."""
+    def verify_audit(
+        self,
+        *,
+        exported: tuple[anchor.AuditHead, ...] = (),
+        force_roots: Sequence[x509.Certificate] = (),
+    ) -> AuditVerification:
+        """The hash chain, every signed checkpoint and every head a stored signed PDF (or a file given as
+        ``exported``) carries; names the first event that breaks one.
+
+        A checkpoint's certificate must lead to the force root pinned at this station (user -> station
+        CA -> force root), or at a station no force has certified yet to the station's own CA (and the
+        result's ``notes`` say what that is worth). With ``force_roots`` (the root an outside checker
+        holds: never taken from the database) every checkpoint must also lead to one of them, else the
+        log is intact but not trusted (``trusted`` False)."""
+        local = self._checkpoint_trust()
+        if local.broken:
+            return AuditVerification(False, 0, None, local.broken, checked_against=local.description)
+        with self._read() as conn:
+            result = anchor.verify(conn, local.problem, exported=exported)
+            signers = anchor.checkpoint_signers(conn) if force_roots and result.ok else []
+        result = replace(result, checked_against=local.description, notes=local.notes)
+        if force_roots and result.ok:
+            return self._against_roots(result, signers, force_roots)
+        return result
+
+    def _chain_certs(self) -> list[x509.Certificate]:
+        """The station CA and every imported user's further certificates (path builders, never roots
+        an outside checker trusts)."""
         ca_pem = self._station_ca()
-        station_ca = pki.load_cert(ca_pem) if ca_pem else None
         with self._read() as conn:
             imported = [
                 c
                 for (chain,) in conn.execute("SELECT chain_pem FROM users WHERE length(chain_pem) > 0")
                 for c in pki.load_certs(bytes(chain))
             ]
-            issuers = [c for c in (station_ca, *imported) if c is not None]
+        return [*([pki.load_cert(ca_pem)] if ca_pem else []), *imported]
 
-            def issuer_ok(cert: x509.Certificate) -> bool:
-                return any(forceca.issued_by(cert, issuer) for issuer in issuers)
+    def _checkpoint_trust(self) -> _CheckpointTrust:
+        certs = self._chain_certs()
+        revoked = tuple(self.revocation_entries())
+        with self._read() as conn:
+            row = conn.execute("SELECT imported_at FROM revocation_list WHERE id = 1").fetchone()
+        revocations_from = _when(str(row[0])) if row else None
+        root_pem = self.force_root_pem()
+        if root_pem is None:
+            return _CheckpointTrust(
+                roots=tuple(certs),
+                revocations=revoked,
+                revocations_from=revocations_from,
+                description="this station's own CA",
+                not_chained="it is signed with a certificate this station's CA did not issue",
+                notes=(
+                    f"Note: {NOT_CERTIFIED}: the checkpoints were checked against this station's own CA, "
+                    "which is kept in the same database, so only a force root can make this log checkable "
+                    "from outside (dsvdesk trust pin / request / install-station-cert).",
+                ),
+            )
+        root = pki.load_cert(root_pem)
+        got, pin = forceca.fingerprint(root), self.force_pin()
+        trust = _CheckpointTrust(
+            roots=(root,),
+            intermediates=tuple(certs),
+            revocations=revoked,
+            revocations_from=revocations_from,
+            description=f"the force root pinned at this station ({got[:23]}…)",
+            not_chained="it is signed with a certificate that does not lead to the force root pinned at this "
+            "station (user, station CA, force root)",
+        )
+        if pin != got:
+            trust.broken = (
+                f"the force root stored at this station ({got}) is not the pinned one ({pin}): the station's "
+                "trust settings were changed outside DSVDesk"
+            )
+        return trust
 
-            return anchor.verify(conn, issuer_ok, exported=exported)
+    def _against_roots(
+        self,
+        result: AuditVerification,
+        signers: list[tuple[int, str, x509.Certificate]],
+        force_roots: Sequence[x509.Certificate],
+    ) -> AuditVerification:
+        given = [forceca.fingerprint(root) for root in force_roots]
+        checked = replace(result, checked_against=f"the force root you gave ({given[0][:23]}…)", notes=())
+        pin = self.force_pin()
+        if pin is not None and pin not in given:
+            return replace(
+                checked,
+                trusted=False,
+                reason=f"this station pins the force root {pin}, not the one you gave ({given[0]})",
+            )
+        if not signers:
+            return replace(
+                checked,
+                trusted=False,
+                reason="the log holds no signed checkpoint yet, so nothing in it leads to the force root you gave",
+            )
+        intermediates = self._chain_certs()
+        for event_id, username, cert in signers:
+            if forceca.path_to_root(cert, force_roots, intermediates) is None:
+                return replace(
+                    checked,
+                    trusted=False,
+                    first_bad_event_id=event_id,
+                    reason=f"checkpoint event {event_id} (signed by {username or 'unknown'}) is signed with a "
+                    f"certificate that does not lead to the force root you gave"
+                    + ("" if self.force_root_pem() else f" ({NOT_CERTIFIED})"),
+                )
+        return checked
+
+    def backup_head(
+        self,
+        backup_file: Path,
+        *,
+        username: str = "",
+        password: str | None = None,
+        recovery_key: str | None = None,
+    ) -> anchor.AuditHead:
+        """The audit head an encrypted backup of this station was made at (see backup.read_head: the
+        station's key held by this process opens it, else ``username``'s password or the recovery key)."""
+        from dsvdesk.store import backup
+
+        seq, digest = backup.read_head(
+            Path(backup_file), self.path, username=username, password=password, recovery_key=recovery_key
+        )
+        return anchor.AuditHead(seq, digest)
 
     def audit_holds(self, head: anchor.AuditHead) -> str:
         """ "" when the local audit chain still holds ``head``, else why not."""
@@ -254,6 +365,53 @@ class TrustOps(StoreBase):
         except WrongPassword:
             raise WrongPassword("Your password is not right; nothing was made.") from None
         return key, pki.load_cert(ca_pem)
+
+
+@dataclass(slots=True)
+class _CheckpointTrust:
+    """What a checkpoint's certificate must lead to at this station; remembers each certificate's path."""
+
+    roots: tuple[Any, ...]
+    description: str
+    not_chained: str
+    intermediates: tuple[Any, ...] = ()
+    revocations: tuple[forceca.Revocation, ...] = ()
+    revocations_from: dt.datetime | None = None  # when this station imported the revocation list
+    notes: tuple[str, ...] = ()
+    broken: str = ""
+    _paths: dict[bytes, list[Any] | None] = field(default_factory=dict)
+
+    def problem(self, cert: x509.Certificate, at: str) -> str:
+        from cryptography.hazmat.primitives import serialization
+
+        der = cert.public_bytes(serialization.Encoding.DER)
+        if der not in self._paths:
+            self._paths[der] = forceca.path_to_root(cert, self.roots, self.intermediates)
+        path = self._paths[der]
+        if path is None:
+            return self.not_chained
+        when = _when(at)
+        # A checkpoint signed before this station imported the revocation list was made in good faith;
+        # after it, the station no longer signs with a revoked certificate (session_keys.checkpoint).
+        if when is None or self.revocations_from is None or when < self.revocations_from:
+            return ""
+        revoked = forceca.revoked_in_path(path, self.revocations, at=when)
+        if revoked is not None:
+            holder, entry = revoked
+            return (
+                f"it is signed with the certificate of {forceca.common_name(holder)}, which the force revoked "
+                f"on {entry.revoked_at:%d/%m/%Y}; this station knew it was revoked before the checkpoint "
+                "was made, so it was not made by DSVDesk"
+            )
+        return ""
+
+
+def _when(at: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def _one_cert(data: bytes, what: str) -> x509.Certificate:

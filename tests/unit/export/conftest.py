@@ -359,3 +359,31 @@ def save_pages(artifacts_dir: Path) -> Callable[[bytes, str], Path]:
         return pdf
 
     return save  # type: ignore[return-value]
+
+
+FORCE_CA_PASSPHRASE = "force ICT offline passphrase"
+
+
+def fingerprint_in(text: str) -> str:
+    """The SHA-256 fingerprint `dsvdesk ca init/publish` printed."""
+    import re
+
+    found = re.search(r"Fingerprint \(SHA-256\): ([0-9A-F:]{95})", text)
+    assert found, text
+    return found.group(1)
+
+
+@pytest.fixture
+def force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path, str]:
+    """A force CA folder (made with `dsvdesk ca init`), the published root and its fingerprint."""
+    from dsvdesk.cli import main
+
+    monkeypatch.setenv("DSVDESK_CA_PASSPHRASE", FORCE_CA_PASSPHRASE)
+    ca_dir = tmp_path / "force_ca"
+    assert main(["ca", "init", "--dir", str(ca_dir), "--force", "Dyfed-Powys Police"]) == 0
+    capsys.readouterr()
+    root = tmp_path / "force_root.pem"
+    assert main(["ca", "publish", "--dir", str(ca_dir), "--out", str(root)]) == 0
+    return ca_dir, root, fingerprint_in(capsys.readouterr().out)

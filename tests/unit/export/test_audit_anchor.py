@@ -20,7 +20,7 @@ import pytest
 from dsvdesk.cli import main
 from dsvdesk.errors import ExitCode
 from dsvdesk.export.disclosure import export_record
-from dsvdesk.store import anchor, audit, db, pki
+from dsvdesk.store import anchor, audit, db, keys, pki
 from dsvdesk.workflow import approve_record, submit_record
 from tests.unit.export.station import GOOD_ANSWERS, OFFICER, PASSWORD, SUPERVISOR, Station
 
@@ -115,6 +115,44 @@ def truncate(path: Path, keep_up_to: int) -> None:
             conn.execute(sql)
     finally:
         conn.close()
+
+
+def forge_checkpoint(path: Path, checkpoint: int, key: Any, cert: Any) -> None:
+    """Re-sign checkpoint ``checkpoint`` over the events as they now are, with the attacker's ``key``
+    and ``cert``, and re-chain everything after it."""
+    from cryptography.hazmat.primitives import hashes as crypto_hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    conn = _open(path)
+    try:
+        row = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events WHERE id = ?", (checkpoint,))
+        fields = dict(zip(COLUMNS, row.fetchone(), strict=True))
+        hashes = {int(i): str(h) for i, h in conn.execute("SELECT id, hash FROM audit_events")}
+    finally:
+        conn.close()
+    detail = json.loads(fields["detail"])
+    detail["hashes"] = [
+        hashes[detail["from"] + i][: anchor.PREFIX_CHARS] for i in range(len(detail["hashes"]))
+    ]
+    detail["hash"] = hashes[detail["seq"]]
+    payload = audit.canonical_json(
+        {
+            "format": anchor.PAYLOAD_FORMAT,
+            "at": fields["at"],
+            "user": fields["username"],
+            "reason": detail["reason"],
+            "seq": detail["seq"],
+            "hash": detail["hash"],
+            "from": detail["from"],
+            "hashes": detail["hashes"],
+        }
+    ).encode("utf-8")
+    detail["signature"] = base64.b64encode(
+        key.sign(payload, padding.PKCS1v15(), crypto_hashes.SHA256())
+    ).decode()
+    detail["certificate"] = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    rewrite_and_rechain(path, checkpoint, detail=audit.canonical_json(detail))
 
 
 def events(path: Path, event: str) -> list[int]:
@@ -221,47 +259,8 @@ def test_a_forged_checkpoint_signed_by_a_key_the_station_never_issued_is_refused
     disclosure = events(station.path, audit.DISCLOSURE)[-1]
     checkpoint = next(c for c in events(station.path, audit.CHECKPOINT) if c > disclosure)
     rewrite_and_rechain(station.path, disclosure, recipient="Nobody")
-    conn = _open(station.path)
-    try:
-        fields = dict(
-            zip(
-                COLUMNS,
-                conn.execute(
-                    f"SELECT {', '.join(COLUMNS)} FROM audit_events WHERE id = ?", (checkpoint,)
-                ).fetchone(),
-                strict=True,
-            )
-        )
-        hashes = {int(i): str(h) for i, h in conn.execute("SELECT id, hash FROM audit_events")}
-    finally:
-        conn.close()
-    detail = json.loads(fields["detail"])
-    detail["hashes"] = [
-        hashes[detail["from"] + i][: anchor.PREFIX_CHARS] for i in range(len(detail["hashes"]))
-    ]
-    detail["hash"] = hashes[detail["seq"]]
     key, own_ca = pki.create_ca("Aberystwyth")  # a look-alike CA with the same station name
-    from cryptography.hazmat.primitives import hashes as crypto_hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    payload = audit.canonical_json(
-        {
-            "format": anchor.PAYLOAD_FORMAT,
-            "at": fields["at"],
-            "user": fields["username"],
-            "reason": detail["reason"],
-            "seq": detail["seq"],
-            "hash": detail["hash"],
-            "from": detail["from"],
-            "hashes": detail["hashes"],
-        }
-    ).encode("utf-8")
-    detail["signature"] = base64.b64encode(
-        key.sign(payload, padding.PKCS1v15(), crypto_hashes.SHA256())
-    ).decode()
-    detail["certificate"] = base64.b64encode(own_ca.public_bytes(serialization.Encoding.DER)).decode()
-    rewrite_and_rechain(station.path, checkpoint, detail=audit.canonical_json(detail))
+    forge_checkpoint(station.path, checkpoint, key, own_ca)
     result = station.store.verify_audit()
     assert not result.ok and result.first_bad_event_id == checkpoint
     assert "certificate this station's CA did not issue" in result.reason
@@ -309,18 +308,58 @@ def test_against_a_file_with_no_head_is_a_clear_refusal(
     assert "There is no file" in capsys.readouterr().err
 
 
-def test_a_backup_is_a_signature_event_with_a_checkpoint(
+def test_a_backup_is_a_signature_event_with_a_checkpoint_and_vouches_for_the_log(
     station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a_day(station, tmp_path)
-    backup = station.store.backup(tmp_path / "station-backup.sqlite3", session=station[SUPERVISOR])
+    backup = station.store.backup(tmp_path / "station-backup.dsvbackup", session=station[SUPERVISOR])
     conn = _open(station.path)
     try:
-        last_two = conn.execute("SELECT event FROM audit_events ORDER BY id DESC LIMIT 2").fetchall()
+        last_two = conn.execute("SELECT id, event FROM audit_events ORDER BY id DESC LIMIT 2").fetchall()
     finally:
         conn.close()
-    assert last_two == [(audit.CHECKPOINT,), (audit.BACKUP,)]  # the backup is a signature event
-    # an encrypted backup's head cannot be read yet: a clear sentence, never a traceback
+    assert [event for _id, event in last_two] == [audit.CHECKPOINT, audit.BACKUP]  # a signature event
+    # the encrypted backup carries the head it was copied at (just before its own backup event)
+    head = station.store.backup_head(backup)
+    assert head.seq == last_two[1][0] - 1
     capsys.readouterr()
-    assert audit_verify(station, "--against", str(backup)) == ExitCode.BAD_INPUT
-    assert "cannot read an encrypted backup's audit head yet" in capsys.readouterr().err
+    assert audit_verify(station, "--against", str(backup)) == 0
+    assert (
+        f"The log still holds event {head.seq}, the head {backup.name} was made at."
+        in capsys.readouterr().out
+    )
+    # cutting the log back below the backup's head is caught from the backup alone
+    truncate(station.path, head.seq - 2)
+    assert audit_verify(station, "--against", str(backup)) == ExitCode.VERIFICATION_FAILED
+    assert f"Audit log BROKEN at event {head.seq}: an exported file" in capsys.readouterr().out
+
+
+def test_against_a_backup_that_is_damaged_or_another_stations_is_refused_in_one_sentence(
+    station: Station, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dsvdesk.store import AuthenticationFailed, Store
+
+    backup = station.store.backup(tmp_path / "ours.dsvbackup")
+    cut = tmp_path / "cut.dsvbackup"
+    cut.write_bytes(backup.read_bytes()[:40])
+    capsys.readouterr()
+    assert audit_verify(station, "--against", str(cut)) == ExitCode.BAD_INPUT
+    assert "is not a whole DSVDesk backup" in capsys.readouterr().err
+    other_db = tmp_path / "other.sqlite3"
+    with Store.open(other_db, create=True) as other:
+        other.init_station("Aberystwyth", "admin", "Ada Admin", PASSWORD)
+        recovery = other.take_recovery_key() or ""
+        theirs = other.backup(tmp_path / "theirs.dsvbackup")
+        head = other.audit_head()
+        # the station's recovery key opens it, whoever is signed in; a wrong one is refused
+        assert other.backup_head(theirs, recovery_key=recovery) == head
+        with pytest.raises(AuthenticationFailed, match="recovery key is not right"):
+            other.backup_head(theirs, recovery_key=recovery[::-1])
+    assert audit_verify(station, "--against", str(theirs)) == ExitCode.BAD_INPUT
+    assert "a backup of another station's database" in capsys.readouterr().err
+    # where this process does not hold the station's key, a password in the backup opens it
+    keys.forget(other_db)
+    with Store.open(other_db) as other:
+        assert other.backup_head(theirs, username="admin", password=PASSWORD) == head
+        with pytest.raises(AuthenticationFailed, match="password does not open"):
+            other.backup_head(theirs, username="admin", password="not the password at all")

@@ -19,9 +19,10 @@ from dsvdesk.export.disclosure import export_record
 from dsvdesk.export.verify import Outcome, verify_pdf
 from dsvdesk.store import PermissionDenied, Store, forceca, pki
 from dsvdesk.workflow import approve_record, submit_record
+from tests.unit.export.conftest import FORCE_CA_PASSPHRASE, fingerprint_in
 from tests.unit.export.station import GOOD_ANSWERS, OFFICER, PASSWORD, REVIEW_FORM, SUPERVISOR
 
-PASSPHRASE = "force ICT offline passphrase"
+PASSPHRASE = FORCE_CA_PASSPHRASE
 STATION = "Aberystwyth"
 
 
@@ -65,23 +66,6 @@ def pdfsig(pdf: Path, nssdir: Path) -> list[dict[str, str]]:
     parsed = [dict(re.findall(r"^[ \t]+- ([^:\n]+): (.*)$", block, flags=re.MULTILINE)) for block in blocks]
     assert parsed, result.stdout + result.stderr
     return parsed
-
-
-def fingerprint_in(text: str) -> str:
-    found = re.search(r"Fingerprint \(SHA-256\): ([0-9A-F:]{95})", text)
-    assert found, text
-    return found.group(1)
-
-
-@pytest.fixture
-def force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, str]:
-    """A force CA folder, the published root and its fingerprint."""
-    ca_dir = tmp_path / "force_ca"
-    assert main(["ca", "init", "--dir", str(ca_dir), "--force", "Dyfed-Powys Police"]) == 0
-    capsys.readouterr()
-    root = tmp_path / "force_root.pem"
-    assert main(["ca", "publish", "--dir", str(ca_dir), "--out", str(root)]) == 0
-    return ca_dir, root, fingerprint_in(capsys.readouterr().out)
 
 
 def certified_station(

@@ -125,9 +125,9 @@ def test_against_a_pack_made_before_the_edit(
     assert main(argv) == 0
     assert "the head board_pack_report9.zip was made at" in capsys.readouterr().out
     # the attacker rewrites an event from before the pack and re-chains everything after it
-    from dsvdesk.commands._against import heads_of
+    from dsvdesk.export.heads import HeadSource, heads_of
 
-    (head,) = heads_of(zip_path)
+    (head,) = heads_of(zip_path, HeadSource(station.store))
     victim = max(e for e in events(station.path, audit.LOGIN) if e < head.seq)
     checkpoints = [c for c in events(station.path, audit.CHECKPOINT) if c > victim]
     rewrite_and_rechain(station.path, victim, detail='{"rewritten":true}')
