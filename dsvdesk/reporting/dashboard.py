@@ -460,6 +460,6 @@ def dashboard_form_id(specs: Mapping[str, Any]) -> str | None:
     ordinary = [
         fid
         for fid, spec in specs.items()
-        if str(getattr(spec, "options", {}).get("kind", "")).lower() != "report"
+        if str(getattr(spec, "options", {}).get("kind", "")).lower() not in ("report", "casework")
     ]
     return ordinary[0] if len(ordinary) == 1 else None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from dsvdesk import log
 from dsvdesk.store import audit
+from dsvdesk.store.casework import OPEN_CASE_SQL, RESCHEDULE_SQL
 from dsvdesk.store.errors import FindingsBlock, InvalidInput, InvalidTransition, PermissionDenied
 from dsvdesk.store.models import EDITABLE_STATUSES, RecordRef, Role, Session, Status, User
 from dsvdesk.store.records import RecordOps, RecordState
@@ -93,6 +94,7 @@ class LifecycleOps(RecordOps):
                 "updated_at = ? WHERE seq = ?",
                 (now, now, state.seq),
             )
+            conn.execute(OPEN_CASE_SQL, (state.id, now))
             self._audit(
                 session,
                 audit.SUBMITTED,
@@ -181,6 +183,7 @@ class LifecycleOps(RecordOps):
                 (now, user.id, urn, now, state.seq),
             )
             self._write_search(conn, state.seq)
+            conn.execute(RESCHEDULE_SQL, (state.id,))
             self._audit(
                 session,
                 audit.APPROVED,

@@ -15,6 +15,7 @@ from dsvdesk import log
 from dsvdesk.store import audit, db
 from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.base import Clock, utc_now
+from dsvdesk.store.casework import CaseworkOps
 from dsvdesk.store.lifecycle import LifecycleOps
 from dsvdesk.store.models import (
     Role,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from dsvdesk.demo_accounts import DemoAccount
 
 
-class Store(LifecycleOps, UserOps, TrustOps):
+class Store(LifecycleOps, CaseworkOps, UserOps, TrustOps):
     """The store facade. Holds ONE sqlite3 connection, so a Store is used from one thread at a time;
     a worker thread opens its own ``Store.open(path)`` (SQLite's WAL lets them work side by side, and
     optimistic versions catch two writers editing one record)."""

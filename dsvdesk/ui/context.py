@@ -21,13 +21,18 @@ if TYPE_CHECKING:
 
 
 REPORT_KIND = "report"
+NOT_OFFERED_KINDS = (REPORT_KIND, "casework")  # board reports and CSU casework have their own screens
 
 
 def offered_forms(forms: Mapping[str, FormSpec]) -> list[FormSpec]:
-    """Forms an officer can start with "New …": every form whose ``options.kind`` is not "report"
-    (board reports have their own wizard), in title order."""
+    """Forms an officer can start with "New …": every form whose ``options.kind`` is not "report" or
+    "casework" (board reports and casework have their own screens), in title order."""
     return sorted(
-        (spec for spec in forms.values() if str(spec.options.get("kind", "")).lower() != REPORT_KIND),
+        (
+            spec
+            for spec in forms.values()
+            if str(spec.options.get("kind", "")).lower() not in NOT_OFFERED_KINDS
+        ),
         key=lambda spec: spec.title.lower(),
     )
 

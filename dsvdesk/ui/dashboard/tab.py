@@ -248,7 +248,7 @@ class DashboardTab(QWidget):
         forms = {
             fid: spec
             for fid, spec in context.forms.items()
-            if str(spec.options.get("kind", "")).lower() != "report"
+            if str(spec.options.get("kind", "")).lower() not in ("report", "casework")
         }
         for fid, spec in sorted(forms.items(), key=lambda kv: kv[1].title.lower()):
             self.form.addItem(spec.title, fid)

@@ -530,4 +530,58 @@ def test_migration_0010_sealing_keys(tmp_path: Path) -> None:
     conn.execute("INSERT INTO wrap_ephemerals (public_key) VALUES (X'02')")
     conn.execute("INSERT INTO key_wraps (key_id, recipient, ephemeral, wrapped) VALUES (1, 1, 1, X'03')")
     assert "reset_notice" in {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+
+
+def test_migration_0011_casework(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite3"
+    conn = _at_version(tmp_path, 10)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    for seq, status, ever, submitted in (
+        (1, "approved", 1, "2026-05-03T10:00:00.000000+00:00"),  # resubmitted: the case opens at the first
+        (2, "draft", 0, None),  # never submitted: no case
+        (3, "draft", 1, None),  # amended after approval: opened at its first submission event
+    ):
+        conn.execute(
+            "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, submitted_at, ever_submitted) VALUES (?, ?, 'f', 'h', 1, 1, ?, '2026-05-01', 't', ?, ?)",
+            (seq, f"r{seq}", status, submitted, ever),
+        )
+    for record_id, at in (("r1", "2026-05-02T09:00:00.000000+00:00"), ("r1", "2026-05-03T10:00:00.000000+00:00"),
+                          ("r3", "2026-04-01T08:00:00.000000+00:00")):  # fmt: skip
+        conn.execute(
+            "INSERT INTO audit_events (at, event, record_id, prev_hash, hash) VALUES (?, 'submitted', ?, '', '')",
+            (at, record_id),
+        )
+    conn.commit()
+    db.migrate(conn, path, target=11)
+    assert db.user_version(conn) == 11
+    assert conn.execute(
+        "SELECT record_id, opened_at, schedule_key FROM cases ORDER BY record_id"
+    ).fetchall() == [
+        ("r1", "2026-05-02T09:00:00.000000+00:00", None),
+        ("r3", "2026-04-01T08:00:00.000000+00:00", None),
+    ]
+    assert {"case_assessments", "case_reviews", "case_events", "case_contacts", "case_referrals",
+            "retention_reviews", "tombstones"} <= _tables(conn)  # fmt: skip
+    # the due lists read a range of an index
+    for column in ("next_review_due", "retention_due"):
+        plan = " ".join(
+            str(r)
+            for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT record_id FROM cases WHERE {column} IS NOT NULL AND {column} <= ? "
+                f"ORDER BY {column}, record_id LIMIT 100",
+                ("z",),
+            )
+        )
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    with pytest.raises(db.driver.IntegrityError):  # a case belongs to a record
+        conn.execute("INSERT INTO cases (record_id, opened_at) VALUES ('nope', 't')")
     conn.close()

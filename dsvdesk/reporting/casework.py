@@ -1,0 +1,296 @@
+"""Casework above the store (issue 19), Qt-free: signing a re-assessment, and the figures the dashboard
+and the Board report quote (risk reviews overdue, Victims' Code contact, required referrals).
+
+``sign_assessment`` = check the entry against its part of the casework form -> unlock the user's key
+-> render the entry as its own PDF (the URN, the risk revision, the grade before and after) -> sign it
+-> ``store.add_assessment``. The officer's signed 124D is never touched: a re-assessment is a new
+revision of the risk part with its own signature.
+
+``casework_figures`` is pure: it takes the facts ``store.case_facts`` reads (times, grades, contact
+times, event times, referral agencies — no free text) and the casework policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dsvdesk.engine.casework import BAIL, REASSESSMENT, CaseworkPolicy, Contact, Event, vcop_status
+from dsvdesk.errors import BadInput, NotReady
+from dsvdesk.reporting.dashboard import Figure
+
+if TYPE_CHECKING:
+    from dsvdesk.engine.completeness import Finding
+    from dsvdesk.store import Session, Store
+
+SIGN_REASONS = {
+    REASSESSMENT: "Risk re-assessment (part 2) by the investigating officer",
+    BAIL: "Bail risk re-assessment before the custody decision",
+}
+
+
+class IncompleteEntry(NotReady):
+    """The re-assessment still has errors; nothing was signed."""
+
+    title = "Not ready to sign"
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = tuple(findings)
+        shown = "\n".join(f"- {f.message}" for f in self.findings[:10])
+        super().__init__(
+            f"The re-assessment cannot be signed until {len(self.findings)} problem(s) are put right:\n{shown}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentResult:
+    record_id: str
+    risk_revision: int
+    grade: str
+    previous_grade: str | None
+    signed_pdf: bytes
+
+
+def _utc(text: Any, what: str) -> str:
+    """A datetime answer (the PC's local time, ``YYYY-MM-DDTHH:MM``) as a stored UTC stamp."""
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        raise BadInput(f"{what} {text!r} is not a date and time like 2026-09-03T14:30.") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def sign_assessment(
+    store: Store,
+    session: Session,
+    record_id: str,
+    policy: CaseworkPolicy,
+    *,
+    kind: str,
+    answers: Mapping[str, Any],
+    password: str,
+    now: dt.datetime | None = None,
+) -> AssessmentResult:
+    """Check, render, sign and store a re-assessment (``kind`` part2 or bail) of a case."""
+    from dsvdesk.engine.completeness import evaluate, visible_answers
+    from dsvdesk.export import record_model
+    from dsvdesk.export.pdf import HistoryEntry, RecordMeta, render_record_pdf
+    from dsvdesk.export.signing import OFFICER_FIELD, DocumentMetadata, prepare_signature_fields, sign_pdf
+
+    if kind not in SIGN_REASONS:
+        raise BadInput(f"A re-assessment is one of: {', '.join(SIGN_REASONS)}.")
+    entry = policy.entry_spec(kind)
+    evaluation = evaluate(entry, dict(answers))
+    if evaluation.errors:
+        raise IncompleteEntry(evaluation.errors)
+    kept = visible_answers(entry, dict(answers))
+    grade_question = policy.entry_question(kind, "grade")
+    grade = str(kept.get(grade_question.id, "")) if grade_question else ""
+    decision_question = policy.entry_question(kind, "decision_at")
+    decision_at = (
+        _utc(kept[decision_question.id], decision_question.label)
+        if kind == BAIL and decision_question is not None and kept.get(decision_question.id)
+        else None
+    )
+    case = store.case_file(session, record_id, policy, log_consultation=False)
+    identity = store.unlock_signing_identity(session, password)  # a wrong password changes nothing
+    user = session.user
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    revision = case.risk_revision + 1
+    settings = store.get_settings()
+    who = f"{user.full_name} ({user.collar})" if user.collar else user.full_name
+    meta = RecordMeta(
+        form_title=entry.title,
+        form_version=policy.spec.version,
+        record_id=case.record_id,
+        status="signed",
+        revision=revision,
+        document_date=moment,
+        urn=case.urn,
+        station=user.station or settings.station_name,
+        officer=who,
+        marking=settings.marking or None,
+        keywords=(f"Risk revision {revision}", f"Grade {case.grade or '-'} to {grade}"),
+    )
+    note = f"grade {case.grade or 'not recorded'} → {grade}"
+    history = [HistoryEntry("re-assessed" if kind == REASSESSMENT else "bail re-assessed", who, moment, note)]
+    pdf = render_record_pdf(entry, kept, meta, history)
+    marking = record_model.effective_marking(meta, entry.marking)
+    metadata = DocumentMetadata(
+        title=record_model.document_title(meta),
+        author=who,
+        subject=record_model.document_subject(meta, marking),
+        keywords=record_model.document_keywords(meta, marking),
+        marking=marking,
+    )
+    signed = sign_pdf(
+        prepare_signature_fields(pdf, fields=(OFFICER_FIELD,), metadata=metadata),
+        identity,
+        field=OFFICER_FIELD,
+        reason=SIGN_REASONS[kind],
+        location=meta.station,
+        stamp_lines=[
+            user.full_name,
+            f"Collar number: {user.collar or '-'}",
+            SIGN_REASONS[kind],
+            f"Risk revision {revision}",
+        ],
+        metadata=metadata,
+        audit_head=store.audit_head().pair(),
+    )
+    store.add_assessment(
+        session,
+        case.record_id,
+        kind=kind,
+        risk_revision=revision,
+        spec=policy.spec,
+        answers=kept,
+        grade=grade,
+        decision_at=decision_at,
+        signed_pdf=signed,
+    )
+    return AssessmentResult(case.record_id, revision, grade, case.grade, signed)
+
+
+# ------------------------------------------------------------------------------------------ figures
+def _parse(text: Any) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFlags:
+    """What stands out about one case at a moment (the case screen and lists show these)."""
+
+    review_overdue: bool
+    first_contact_late: bool
+    events_without_contact: int
+    referrals_missing: tuple[str, ...]  # agencies the policy requires for the grade and no referral made
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        out = []
+        if self.review_overdue:
+            out.append("review overdue")
+        if self.first_contact_late:
+            out.append("first contact late")
+        if self.events_without_contact:
+            out.append("event without contact")
+        out += [f"no {a} referral" for a in self.referrals_missing]
+        return tuple(out)
+
+
+def case_flags(policy: CaseworkPolicy, fact: Mapping[str, Any], now: dt.datetime) -> CaseFlags:
+    """Flags of one case from ``store.case_facts`` (or the same keys from a case file)."""
+    opened = _parse(fact.get("opened_at")) or now
+    status = vcop_status(
+        policy,
+        opened,
+        [Contact(at, bool(made)) for at_text, made in fact.get("contacts", ()) if (at := _parse(at_text))],
+        [Event(str(kind), at) for kind, at_text in fact.get("events", ()) if (at := _parse(at_text))],
+        now,
+    )
+    due = _parse(fact.get("next_review_due"))
+    referred = {agency for agency, _outcome in fact.get("referrals", ())}
+    missing = tuple(a for a in policy.referrals_required(fact.get("grade")) if a not in referred)
+    return CaseFlags(
+        review_overdue=due is not None and due < now,
+        first_contact_late=status.first_late,
+        events_without_contact=len(status.events_without_contact),
+        referrals_missing=missing,
+    )
+
+
+def casework_figures(
+    policy: CaseworkPolicy, facts: Mapping[str, Mapping[str, Any]], now: dt.datetime
+) -> list[Figure]:
+    """Pure: the casework figures of a set of cases (keys ``reviews.*``, ``vcop.*``, ``referral.<agency>.*``),
+    each with the records behind it."""
+    overdue: list[str] = []
+    soon: list[str] = []
+    first_in_time: list[str] = []
+    first_late: list[str] = []
+    first_pending: list[str] = []
+    event_missed: list[str] = []
+    compliant: list[str] = []
+    judged: list[str] = []
+    required: dict[str, list[str]] = {r.agency: [] for r in policy.required_referrals}
+    made: dict[str, list[str]] = {r.agency: [] for r in policy.required_referrals}
+    horizon = policy.due_soon.after(now)
+    for record_id, fact in sorted(facts.items()):
+        opened = _parse(fact.get("opened_at")) or now
+        due = _parse(fact.get("next_review_due"))
+        if due is not None and due < now:
+            overdue.append(record_id)
+        elif due is not None and due <= horizon:
+            soon.append(record_id)
+        status = vcop_status(
+            policy,
+            opened,
+            [Contact(at, bool(m)) for at_text, m in fact.get("contacts", ()) if (at := _parse(at_text))],
+            [Event(str(k), at) for k, at_text in fact.get("events", ()) if (at := _parse(at_text))],
+            now,
+        )
+        {"in_time": first_in_time, "pending": first_pending}.get(status.first_state, first_late).append(
+            record_id
+        )
+        if status.events_without_contact:
+            event_missed.append(record_id)
+        if status.first_state != "pending":
+            judged.append(record_id)
+            if status.compliant:
+                compliant.append(record_id)
+        referred = {agency for agency, _outcome in fact.get("referrals", ())}
+        for agency in policy.referrals_required(fact.get("grade")):
+            required[agency].append(record_id)
+            if agency in referred:
+                made[agency].append(record_id)
+
+    def fig(group: str, key: str, label: str, ids: list[str]) -> Figure:
+        return Figure(group, key, label, len(ids), tuple(ids))
+
+    first_label = policy.first_contact_within.text
+    figures = [
+        fig("reviews", "reviews.overdue", "Risk reviews overdue", overdue),
+        fig("reviews", "reviews.due_soon", f"Risk reviews due within {policy.due_soon.text}", soon),
+        fig("vcop", "vcop.first_in_time", f"Victim first contacted within {first_label}", first_in_time),
+        fig("vcop", "vcop.first_late", f"First contact late or missing (after {first_label})", first_late),
+        fig("vcop", "vcop.first_pending", "First contact not yet due", first_pending),
+        fig("vcop", "vcop.event_without_contact", "Arrest/charge/bail without contact in time", event_missed),
+        Figure(
+            "vcop",
+            "vcop.compliance_rate",
+            "Victims' Code compliance (cases with every contact in time)",
+            None if not judged else 100.0 * len(compliant) / len(judged),
+            tuple(compliant),
+            "%",
+        ),
+    ]
+    for rule in policy.required_referrals:
+        agency = rule.agency
+        label = policy.agency_label(agency).split(" (")[0]
+        missing = [i for i in required[agency] if i not in set(made[agency])]
+        figures += [
+            fig("referrals", f"referral.{agency}.required", f"{label} referral required", required[agency]),
+            fig("referrals", f"referral.{agency}.made", f"{label} referral made", made[agency]),
+            fig(
+                "referrals", f"referral.{agency}.missing", f"{label} referral required but not made", missing
+            ),
+        ]
+    return figures
+
+
+def figures_for_records(
+    store: Store, session: Session, policy: CaseworkPolicy, record_ids: Sequence[str], now: dt.datetime
+) -> list[Figure]:
+    """The casework figures of the cases of ``record_ids`` (records never submitted have no case)."""
+    return casework_figures(policy, store.case_facts(session, record_ids, policy), now)
