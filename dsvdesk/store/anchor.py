@@ -261,8 +261,10 @@ STORED_PDFS_CHECKED = 200  # the newest signed PDFs hold the newest heads; check
 def _stored_pdf_heads(conn: sqlite3.Connection) -> list[tuple[AuditHead, str]]:
     """The heads carried by the newest stored signed PDFs (a log cut below one of them is caught)."""
     found: list[tuple[AuditHead, str]] = []
+    # only PDFs signed here: a PDF imported in a transfer bundle carries the other station's head
     for record_id, revision, kind, pdf in conn.execute(
-        "SELECT record_id, revision, kind, pdf FROM signed_pdfs ORDER BY rowid DESC LIMIT ?",
+        "SELECT p.record_id, p.revision, p.kind, p.pdf FROM signed_pdfs p JOIN users u ON u.id = p.created_by "
+        "WHERE u.home_station_id = 1 ORDER BY p.rowid DESC LIMIT ?",
         (STORED_PDFS_CHECKED,),
     ):
         source = f"the {kind} PDF of record {record_id} revision {revision}"

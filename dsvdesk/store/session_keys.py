@@ -42,6 +42,11 @@ def forget(path: Path, session: Session) -> None:
         _HELD.pop(_slot(path, session), None)
 
 
+def held_key(path: Path, session: Session) -> Any:
+    """The session user's private key, held since sign-in (None when this process holds none)."""
+    return _key(path, session)
+
+
 def _key(path: Path, session: Session) -> Any:
     from cryptography.hazmat.primitives import serialization
 

@@ -21,6 +21,7 @@ from dsvdesk.store.models import (
     Role,
     Session,
 )
+from dsvdesk.store.transfer import TransferOps
 from dsvdesk.store.trust import TrustOps
 from dsvdesk.store.users import UserOps
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from dsvdesk.demo_accounts import DemoAccount
 
 
-class Store(LifecycleOps, CaseworkOps, UserOps, TrustOps):
+class Store(TransferOps, LifecycleOps, CaseworkOps, UserOps, TrustOps):
     """The store facade. Holds ONE sqlite3 connection, so a Store is used from one thread at a time;
     a worker thread opens its own ``Store.open(path)`` (SQLite's WAL lets them work side by side, and
     optimistic versions catch two writers editing one record)."""

@@ -382,7 +382,8 @@ class UserOps(KeyringOps, KeyOps):
         self._require(session, Role.ADMIN, Role.SUPERVISOR, action="list users")
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {USER_COLUMNS} FROM users ORDER BY username COLLATE NOCASE"  # noqa: S608
+                f"SELECT {USER_COLUMNS} FROM users WHERE home_station_id = 1 "  # noqa: S608
+                "ORDER BY username COLLATE NOCASE"  # people of other stations (transfer) have no account here
             ).fetchall()
         return [user_from_row(r) for r in rows]
 
@@ -636,7 +637,9 @@ class UserOps(KeyringOps, KeyOps):
 
     def _user_by_name(self, username: str) -> User:
         with self._read() as conn:
-            sql = f"SELECT {USER_COLUMNS} FROM users WHERE username = ?"  # noqa: S608 - fixed column list
+            # accounts of this PC only: people of other stations named by imported records cannot sign in,
+            # so they cannot be given a password, a role or a certificate here either
+            sql = f"SELECT {USER_COLUMNS} FROM users WHERE username = ? AND home_station_id = 1"  # noqa: S608
             row = conn.execute(sql, (str(username),)).fetchone()
         if row is None:
             raise NotFound(f"There is no user called {username!r}. `dsvdesk users list` shows who there is.")

@@ -585,3 +585,32 @@ def test_migration_0011_casework(tmp_path: Path) -> None:
     with pytest.raises(db.driver.IntegrityError):  # a case belongs to a record
         conn.execute("INSERT INTO cases (record_id, opened_at) VALUES ('nope', 't')")
     conn.close()
+
+
+def test_migration_0012_transfer(tmp_path: Path) -> None:
+    """Existing records and users become this database's own; the database gets its unit id."""
+    conn = _at_version(tmp_path, 11)
+    conn.execute(
+        "INSERT INTO users (username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES ('pc1', 'P C', 'officer', 'S', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'mini', '1', 'mini.yaml', 'x', 't')"
+    )
+    conn.execute(
+        "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, updated_at) "
+        "VALUES ('r1', 'mini', 'h', 1, 1, 'draft', 't', 't')"
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=12)
+    assert db.user_version(conn) == 12
+    assert conn.execute("SELECT station_id FROM records").fetchone() == (1,)
+    assert conn.execute("SELECT home_station_id, home_username FROM users").fetchone() == (1, None)
+    (uid,) = conn.execute("SELECT uid FROM stations WHERE id = 1").fetchone()
+    assert len(uid) == 32 and int(uid, 16) >= 0
+    assert conn.execute("SELECT value FROM transfer_clock").fetchone() == (0,)
+    with pytest.raises(db.driver.IntegrityError):  # one unit key per database
+        for _ in range(2):
+            conn.execute(
+                "INSERT INTO transfer_unit (id, certificate_pem, private_key, created_at) VALUES (1, X'', X'', 't')"
+            )
