@@ -129,7 +129,7 @@ def register(subparsers: Any) -> None:
         description="Check the hash chain, the signature of every checkpoint (the chain head signed at each "
         "submission, approval, export, pack, backup and sign-out: each certificate must lead to the force "
         "root pinned at this station, user -> station CA -> force root) and the head every stored signed PDF "
-        "was made at. With --against FILE (a signed PDF, a board pack or an encrypted backup), also prove "
+        "was made at. With --against FILE (a signed PDF, a board pack, an encrypted backup or a transfer bundle), also prove "
         "that the log still holds the head that file was made at. With --trust FORCE_ROOT.pem, the "
         "checkpoints must also lead to that root (one you hold, not the database's copy).",
     )
@@ -137,7 +137,7 @@ def register(subparsers: Any) -> None:
         "--against",
         type=Path,
         metavar="FILE",
-        help="a signed PDF, a board pack (.zip or folder) or an encrypted backup of this station",
+        help="a signed PDF, a board pack (.zip or folder), an encrypted backup or a transfer bundle of this station",
     )
     verify.add_argument(
         "--trust", type=Path, metavar="FORCE_ROOT.pem", help="the force root you hold (from force ICT)"

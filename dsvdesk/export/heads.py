@@ -158,7 +158,23 @@ def _read(path: Path) -> bytes:
         raise EnvironmentProblem(f"{path} cannot be read ({exc.strerror or exc}).") from None
 
 
+def _is_bundle(_path: Path, start: bytes) -> bool:
+    from dsvdesk.store.bundlefile import MAGIC
+
+    return start.startswith(MAGIC)
+
+
+def _bundle_heads(path: Path, _source: HeadSource) -> list[AuditHead]:
+    """The head a transfer bundle carries in its header (readable without the receiver's key)."""
+    from dsvdesk.store.bundlefile import read_header
+
+    header, _prefix, _body = read_header(_read(path), path.name)
+    head = AuditHead.from_mapping(header.audit_head)
+    return [head] if head is not None else []
+
+
 BUILT_IN: tuple[HeadReader, ...] = (
+    HeadReader("a transfer bundle", _is_bundle, _bundle_heads),
     HeadReader("a signed PDF", _is_pdf, _pdf_heads),
     HeadReader("a board pack (.zip or folder)", _is_pack, _pack_heads),
     HeadReader("an encrypted DSVDesk backup", _is_backup, _backup_heads),

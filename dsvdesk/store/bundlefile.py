@@ -8,7 +8,8 @@ Layout::
     8-byte big-endian length + AES-256-GCM ciphertext (associated data: everything before it) of
         zlib( 8-byte length + payload JSON + signature JSON )
 
-The header holds no personal data (unit ids are random). The payload is signed (RSA PKCS#1 v1.5,
+The header holds no personal data (unit ids are random; the sender's audit head is a sequence number
+and a hash, so the exporting station can check `audit verify --against BUNDLE` without the key). The payload is signed (RSA PKCS#1 v1.5,
 SHA-256) by the exporting user's key; the signature block carries their certificate. Nothing in a bundle
 vouches for itself: the importer checks the certificate against the sending station's CA it registered.
 
@@ -72,6 +73,7 @@ class Header:
     to_uid: str
     wrapped_key: bytes
     nonce: bytes
+    audit_head: dict[str, Any]  # the sender's audit head {seq, hash}: `audit verify --against` reads it
 
     def as_json(self) -> bytes:
         return json.dumps(
@@ -82,6 +84,7 @@ class Header:
                 "to": self.to_uid,
                 "key": base64.b64encode(self.wrapped_key).decode("ascii"),
                 "nonce": base64.b64encode(self.nonce).decode("ascii"),
+                "audit_head": self.audit_head,
             },
             sort_keys=True,
         ).encode("utf-8")
@@ -147,7 +150,15 @@ def write_bundle(
     ).encode("utf-8")
     inner = zlib.compress(_LEN.pack(len(signed)) + signed + block, 6)
     key = AESGCM.generate_key(bit_length=256)
-    header = Header(FORMAT, bundle_id, from_uid, to_uid, wrap_key(to_key, key), os.urandom(12))
+    header = Header(
+        FORMAT,
+        bundle_id,
+        from_uid,
+        to_uid,
+        wrap_key(to_key, key),
+        os.urandom(12),
+        dict(payload["audit_head"]),
+    )
     head = MAGIC + f"{FORMAT}\n".encode("ascii")
     header_bytes = header.as_json()
     prefix = head + _LEN.pack(len(header_bytes)) + header_bytes
@@ -200,6 +211,7 @@ def read_header(data: bytes, source: str) -> tuple[Header, bytes, bytes]:
             str(raw["to"]),
             base64.b64decode(raw["key"]),
             base64.b64decode(raw["nonce"]),
+            dict(raw["audit_head"]),
         )
     except (ValueError, KeyError, TypeError):
         raise BundleAltered(

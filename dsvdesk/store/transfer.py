@@ -615,8 +615,10 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 "nothing was imported."
             )
         head = anchor.AuditHead.from_mapping(payload.get("audit_head"))
-        if head is None:
-            raise bundlefile.BundleAltered(f"{source} carries no audit head; nothing was imported.")
+        if head is None or head.as_dict() != header.audit_head:
+            raise bundlefile.BundleAltered(
+                f"{source} carries no audit head, or not the one its header names; nothing was imported."
+            )
         with self._tx() as conn:
             if conn.execute(
                 "SELECT 1 FROM transfer_bundles WHERE bundle_id = ?", (header.bundle_id,)

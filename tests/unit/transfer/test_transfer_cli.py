@@ -54,6 +54,12 @@ def test_export_import_units_and_bad_files(
     assert code == 0, err
     assert "Bundle 1 from Holloway imported: 1 new" in out
 
+    # the exporting station proves its audit log still holds the head the bundle left with
+    code, out, err = run(
+        capsys, "audit", "verify", "--against", str(bundle), "--db", str(hol.path), "--user", "ps1"
+    )
+    assert code == 0, err
+
     code, _out, err = run(capsys, "transfer", "import", str(bundle), "--user", "csu1", "--db", str(csu.path))
     assert code == ExitCode.CONFLICT and "already imported" in err and "Traceback" not in err
 
