@@ -733,11 +733,7 @@ def bench_dashboard(ctx: Context) -> list[Row]:
         def ours() -> None:
             shown.append(compute_dashboard(store, session, period, form_id=spec.id, vocabulary=vocabulary))
 
-        statements = [
-            s
-            for s in _capture_sql(store, ours)
-            if "FROM records" in s or "FROM audit_events WHERE record_id IN" in s
-        ]
+        statements = [s for s in _capture_sql(store, ours) if "FROM records" in s or "FROM audit_events" in s]
         raw = _raw_connection(db.path)
 
         def floor() -> None:
@@ -755,8 +751,9 @@ def bench_dashboard(ctx: Context) -> list[Row]:
             Target(max_ms=500, max_ratio=2),
             timing=ours_t,
             floor=floor_t,
-            note=f"{len(shown[-1].records):,} records in the period; floor: the same {len(statements)} "
-            "SELECTs (cohort, its events in chunks of 500) replayed raw",
+            note=f"{shown[-1].started:,} records in the period; floor: the same {len(statements)} SELECTs "
+            "(the cohort grouped, its returns, its approval times; covering indexes of migration 0013) "
+            "replayed raw",
         )
     ]
 

@@ -459,7 +459,7 @@ class DashboardTab(QWidget):
         if self.board is None:
             return
         figure = self.board.figure(key)
-        records = self.board.records_for(key)
+        records = self.board.records_for(key, self.context.store)
         if not records:
             messages.info(self, figure.label, "No records are behind this figure.")
             return

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsvdesk.engine.loader import load_form_text
@@ -301,3 +301,170 @@ def test_figures_hold_together(raw: list, raw_events: list) -> None:  # type: ig
             assert figure.value >= 0
     hours = figures["timing.median_hours"].value
     assert hours is None or hours >= 0
+
+
+# ------------------------------------------------------------------------------------------------
+# The figures SQLite counts (compute_dashboard) against the record-by-record definition
+# (compute_figures over every row and event, as the dashboard read them before issue 22).
+
+
+def _reference_figures(qa: QaStation, period: Period) -> dict[str, tuple[object, set[str]]]:
+    """The old computation: every record of the period with its columns document, and its lifecycle
+    events, counted one by one in Python."""
+    first, after = period.bounds_utc(dt.UTC)
+    with qa.store.read() as conn:
+        rows = [
+            CohortRow(
+                id=str(r[0]),
+                status=str(r[1]),
+                ever_submitted=bool(r[2]),
+                urn=r[3],
+                grade=r[4],
+                columns=json.loads(r[5] or "{}"),
+                record=DashboardRecord(str(r[0]), None, None, "", str(r[1]), r[4], r[3], ""),
+            )
+            for r in conn.execute(
+                "SELECT id, status, ever_submitted, urn, grade, columns_json FROM records "
+                "WHERE form_id = 'qa' AND created_at >= ? AND created_at < ? ORDER BY created_at, seq",
+                (first, after),
+            )
+        ]
+        events = [
+            (str(e[0]), str(e[1]), e[2], str(e[3]))
+            for e in conn.execute(
+                "SELECT record_id, event, revision, at FROM audit_events "
+                "WHERE event IN ('submitted', 'returned', 'approved') ORDER BY id"
+            )
+        ]
+    figures = compute_figures(rows, events, vocabulary=vocabulary_of(qa.spec))
+    return {f.key: (f.value, set(f.record_ids)) for f in figures}
+
+
+_SPACES = "\t\n\x0b\x0c\r\x1c\x85\xa0\u2003\u2028\u3000 "
+_odd_text = st.text(
+    alphabet=st.sampled_from([*_SPACES, "y", "E", "s", "1", "T", "r", "u", "x", "0", "."]), max_size=6
+)
+_odd_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 5),
+    st.floats(-3, 5, allow_nan=False),
+    st.sampled_from(
+        ["yes", " Yes\u3000", "TRUE", "1", " 1 ", "1.0", "no", "", "2", "1e1", "3.7", "inf", "nan"]
+    ),
+    _odd_text,
+    st.lists(st.sampled_from(["a", "", " "]), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 2), max_size=2),
+)
+_absent = object()
+_record_values = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["draft", "submitted", "returned", "approved"]),
+        "ever_submitted": st.sampled_from([0, 1, 2]),
+        "urn": st.sampled_from([None, "U"]),  # UNIQUE: no two empty URNs
+        "grade": st.sampled_from([None, "", "high", "HIGH ", "medium", "standard", "odd"]),
+        "columns": st.dictionaries(
+            st.sampled_from(
+                [
+                    "marac_required",
+                    "marac_referral_date",
+                    "marac_criteria",
+                    "children_count",
+                    "merlin_missing",
+                ]
+            ),
+            _odd_value,
+        ),
+    }
+)
+_STAMPS = (
+    lambda moment: moment.isoformat(timespec="microseconds"),  # the store's own
+    lambda moment: moment.astimezone(dt.timezone(dt.timedelta(hours=1))).isoformat(),
+    lambda moment: moment.replace(tzinfo=None).isoformat(),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.lists(_record_values, min_size=6, max_size=6),
+    extra_events=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from(["submitted", "returned", "approved"]),
+            st.sampled_from([1, 2, None]),
+            st.integers(0, 400),
+            st.integers(0, 2),
+        ),
+        max_size=8,
+        unique_by=lambda e: e[3],
+    ),
+)
+def test_sql_counts_equal_the_record_by_record_figures(
+    qa: QaStation,
+    march: dict[str, str],
+    values: list[dict[str, object]],
+    extra_events: list[tuple[int, str, int | None, int, int]],
+) -> None:
+    ids = [march[k] for k in "ABCDEF"]
+    with qa.store.transaction() as conn:
+        for record_id, v in zip(ids, values, strict=True):
+            conn.execute(
+                "UPDATE records SET status = ?, ever_submitted = ?, urn = ?, grade = ?, columns_json = ? WHERE id = ?",
+                (
+                    v["status"],
+                    v["ever_submitted"],
+                    f"{v['urn']}-{record_id}" if v["urn"] else None,
+                    v["grade"],
+                    json.dumps(v["columns"]),
+                    record_id,
+                ),
+            )
+        base = dt.datetime(2026, 3, 5, 0, 0, 30, 123456, tzinfo=dt.UTC)
+        for n, (index, event, revision, hours, stamp) in enumerate(extra_events):
+            # beyond the chain's head (the store appends after its head), removed again below
+            conn.execute(
+                "INSERT INTO audit_events (id, at, event, record_id, revision, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, 'x', 'x')",
+                (
+                    1_000_000 + n,
+                    _STAMPS[stamp](base + dt.timedelta(hours=hours, seconds=0.25)),
+                    event,
+                    ids[index],
+                    revision,
+                ),
+            )
+    board = compute_dashboard(
+        qa.store, qa["sup1"], MARCH, form_id="qa", vocabulary=vocabulary_of(qa.spec), tz=dt.UTC
+    )
+    got = {f.key: (f.value, set(f.record_ids)) for f in board.figures}
+    assert got == _reference_figures(qa, MARCH)
+    with qa.store.transaction() as conn:  # the next example starts from the fixture's events again
+        conn.execute("DROP TRIGGER audit_events_no_delete")
+        conn.execute("DELETE FROM audit_events WHERE hash = 'x'")
+        conn.execute(
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+            "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+        )
+
+
+def test_the_cohort_and_its_events_are_read_from_covering_indexes(qa: QaStation) -> None:
+    """What makes the dashboard fast at 100,000 records (issue 22): no record row, columns document or
+    event is read, only migration 0013's indexes (the expressions in dashboard.py must stay exactly
+    those of the index)."""
+    from dsvdesk.reporting import dashboard
+
+    params = ("qa", "2026-03-01", "2026-04-01")
+    with qa.store.read() as conn:
+        for sql, index in (
+            (dashboard._GROUPS_SQL, "COVERING INDEX records_dashboard"),
+            (dashboard._RETURNED_SQL, "COVERING INDEX audit_events_lifecycle"),
+            (dashboard._APPROVALS_SQL, "COVERING INDEX audit_events_lifecycle"),
+        ):
+            plan = [str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+            tables = [
+                p
+                for p in plan
+                if p.startswith(("SEARCH records", "SEARCH audit_events", "SEARCH a ", "SEARCH s "))
+            ]
+            assert any(index in p for p in plan), plan
+            assert tables and all("COVERING" in p for p in tables), plan

@@ -614,3 +614,33 @@ def test_migration_0012_transfer(tmp_path: Path) -> None:
             conn.execute(
                 "INSERT INTO transfer_unit (id, certificate_pem, private_key, created_at) VALUES (1, X'', X'', 't')"
             )
+
+
+def test_migration_0013_dashboard_indexes(tmp_path: Path) -> None:
+    """Records saved before the step are in the dashboard's index at once, with what the figures ask
+    of their columns document; the dashboard's cohort is then read from that index alone."""
+    from dsvdesk.reporting import dashboard
+
+    conn = _at_version(tmp_path, 12)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    columns = {"marac_required": " Yes", "marac_referral_date": "\u3000", "children_count": "2"}
+    conn.execute(
+        "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+        "updated_at, columns_json) VALUES ('r1', 'f', 'h', 1, 1, 'submitted', '2026-03-02', 't', ?)",
+        (json.dumps(columns),),
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=13)
+    assert db.user_version(conn) == 13
+    params = ("f", "2026-03-01", "2026-04-01")
+    plan = " ".join(str(r) for r in conn.execute(f"EXPLAIN QUERY PLAN {dashboard._GROUPS_SQL}", params))
+    assert "COVERING INDEX records_dashboard" in plan
+    (group,) = dashboard.read_cohort_groups(conn, *params)
+    assert (group.ids, group.required, group.referral_made, group.children) == (("r1",), True, False, 2)
+    conn.close()
