@@ -608,6 +608,8 @@ class RepeatEditor(Editor):
         super().__init__(question, parent)
         self._confirm_remove = confirm_remove
         self._items: list[dict[str, Any]] = []
+        # per item: added here and not typed in yet (a fresh row shows no errors until touched)
+        self._fresh: list[bool] = []
         self._item_boxes: list[RepeatItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -638,8 +640,15 @@ class RepeatEditor(Editor):
 
     def _show_value(self, value: Any) -> None:
         items = [dict(v) if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+        if items == self._items:
+            return  # the same list again (e.g. after a save): keep the boxes, the focus and fresh rows
+        self._fresh = [False] * len(items)  # items from elsewhere are not fresh
         self._items = items
         self._rebuild()
+
+    def fresh_items(self) -> frozenset[int]:
+        """Indices of items added here and not typed in yet."""
+        return frozenset(i for i, fresh in enumerate(self._fresh) if fresh)
 
     def _rebuild(self) -> None:
         focus_index = next(
@@ -673,6 +682,7 @@ class RepeatEditor(Editor):
         if self._read_only:
             return
         self._items.append({})
+        self._fresh.append(True)
         self._rebuild()
         self._emit()
         new_box = self._item_boxes[-1]
@@ -691,6 +701,7 @@ class RepeatEditor(Editor):
             ):
                 return
         del self._items[index]
+        del self._fresh[index]
         self._rebuild()
         self._emit()
 
@@ -699,11 +710,13 @@ class RepeatEditor(Editor):
         if self._read_only or not (0 <= index < len(self._items) and 0 <= target < len(self._items)):
             return
         self._items[index], self._items[target] = self._items[target], self._items[index]
+        self._fresh[index], self._fresh[target] = self._fresh[target], self._fresh[index]
         self._rebuild()
         self._emit()
         self._item_boxes[target].move_buttons_focus(delta)
 
     def field_changed(self, index: int, field_id: str, value: Any) -> None:
+        self._fresh[index] = False
         if value is None:
             self._items[index].pop(field_id, None)
         else:

@@ -10,6 +10,7 @@ changed. Persisting is the host's choice: pass an ``AnswerSink`` and every chang
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from dsvdesk.engine.completeness import Evaluation, Finding, FindingCode, evaluate
@@ -442,6 +443,50 @@ class FormWizard(QWidget):
     def _shows_everything(self, page_id: str) -> bool:
         return self.show_all_problems or page_id in self.visited
 
+    def is_shown(self, finding: Finding) -> bool:
+        """Whether a finding is shown now: by its question, in the Checks list and in its page's marker
+        (the three always agree). Rule findings always are; missing answers once their page has been
+        left (or a submit tried); nothing about a repeat item added here until it is typed in."""
+        if finding.rule_id:
+            return True
+        if finding.item_index is not None and finding.item_index in self._fresh_items(finding.question_id):
+            return False
+        if is_required_finding(finding):
+            page = self._finding_page(finding)
+            return page is not None and self._shows_everything(page)
+        return True
+
+    def _fresh_items(self, question_id: str | None) -> frozenset[int]:
+        try:
+            page = self.spec.page_of(question_id or "")
+        except KeyError:
+            return frozenset()
+        view = self._views.get(page.id)  # items are only added on a built page
+        block = view.blocks.get(question_id or "") if view is not None else None
+        editor = block.editor if block is not None else None
+        return editor.fresh_items() if isinstance(editor, RepeatEditor) else frozenset()
+
+    def _checks(self, shown: Sequence[Finding]) -> list[Finding]:
+        """The Checks list: the form's rules first, then page by page what else is shown; a page's missing
+        answers are one line ("Victim: 5 answers are needed.") so the list stays short."""
+        checks = [f for f in shown if f.rule_id]
+        by_page: dict[str, list[Finding]] = {}
+        for finding in shown:
+            page_id = self._finding_page(finding)
+            if not finding.rule_id and page_id is not None:
+                by_page.setdefault(page_id, []).append(finding)
+        for page in self.pages:
+            found = by_page.get(page.id, [])
+            missing = [f for f in found if is_required_finding(f)]
+            checks += [f for f in found if not is_required_finding(f)]
+            if len(missing) == 1:
+                checks.append(missing[0])
+            elif missing:
+                checks.append(
+                    replace(missing[0], message=f"{page.title}: {len(missing)} answers are needed.")
+                )
+        return checks
+
     def _refresh(self) -> None:
         """Bring the widgets in line with ``self.evaluation``. Only the page on screen is updated now;
         other built pages are marked stale and updated when shown (keeps each keystroke cheap)."""
@@ -455,18 +500,16 @@ class FormWizard(QWidget):
         if current is not None:
             self._refresh_view(current)
         visible_pages = self._visible_pages()
-        by_page: dict[str, bool] = {}
-        for finding in evaluation.findings:
-            if finding.severity == Severity.ERROR:
-                error_page = self._finding_page(finding)
-                if error_page:
-                    by_page[error_page] = True
+        shown = [f for f in evaluation.findings if self.is_shown(f)]
+        error_pages = {self._finding_page(f) for f in shown if f.severity == Severity.ERROR}
         for page in self.pages:
             hidden = page.id not in visible_pages
-            if page.id not in self.visited and not self.show_all_problems:
-                state = NOT_VISITED
+            if page.id in error_pages:
+                state = HAS_ERRORS
+            elif self._shows_everything(page.id):
+                state = COMPLETE
             else:
-                state = HAS_ERRORS if by_page.get(page.id) else COMPLETE
+                state = NOT_VISITED
             commented = any(q.id in self._review_comments for q in page.questions)
             if self._page_state.get(page.id) != (hidden, state, commented):
                 self._page_state[page.id] = (hidden, state, commented)
@@ -477,7 +520,7 @@ class FormWizard(QWidget):
                 item.setToolTip(f"{page.title}: {state}")
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{page.title}, {state}")
         self.risk_panel.show_summary(self._summary_values(), self._summary_labels)
-        self.risk_panel.show_findings([f for f in evaluation.findings if getattr(f, "rule_id", None)])
+        self.risk_panel.show_findings(self._checks(shown))
         self.risk_panel.show_prompts(
             [f.message for f in evaluation.findings if f.rule_id in self._prompt_rules]
         )
@@ -488,7 +531,6 @@ class FormWizard(QWidget):
         self._stale_views.discard(view.page.id)
         evaluation = self.evaluation
         visible = evaluation.visible_questions
-        show_required = self._shows_everything(view.page.id)
         for question_id, block in view.blocks.items():
             block.set_shown(question_id in visible)
             if block.question.type is QuestionType.COMPUTED:
@@ -497,7 +539,7 @@ class FormWizard(QWidget):
             item_messages: dict[int, list[str]] = {}
             has_error = False
             for finding in self._by_question.get(question_id, ()):
-                if is_required_finding(finding) and not show_required:
+                if not self.is_shown(finding):
                     continue
                 if finding.item_index is not None:
                     item_messages.setdefault(finding.item_index, []).append(finding.message)
