@@ -81,6 +81,7 @@ CI_INSTALLS = (
     "openbox",
     "xdotool",
     "imagemagick",
+    "postgresql",
 )
 
 
@@ -104,3 +105,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if ARTIFACTS.exists() and any(ARTIFACTS.iterdir()):
         terminalreporter.write_line(f"Screenshots and rendered PDF pages for review: {ARTIFACTS}")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A throw-away PostgreSQL cluster for the HQ tests (tests/helpers/postgres.py), started on first use
+    and stopped at the end of the session; skipped, saying why, where PostgreSQL is not installed
+    (under CI=true that skip fails: .ci/run installs it)."""
+    from tests.helpers import postgres
+
+    if postgres.server_bin() is None:
+        pytest.skip(postgres.SKIP_REASON)
+    cluster = postgres.start_cluster()
+    yield cluster
+    cluster.stop()

@@ -99,6 +99,7 @@ class Opened:
     signed: bytes
     signature: bytes
     certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
 
 
 def _oaep() -> Any:
@@ -133,6 +134,7 @@ def write_bundle(
     to_key: rsa.RSAPublicKey,
     signer_key: rsa.RSAPrivateKey,
     signer_cert: x509.Certificate,
+    signer_chain: tuple[x509.Certificate, ...] = (),
 ) -> int:
     """Sign, compress, encrypt and write the bundle atomically (never over an existing file). Returns
     its size in bytes."""
@@ -146,6 +148,11 @@ def write_bundle(
         {
             "certificate": base64.b64encode(signer_cert.public_bytes(serialization.Encoding.DER)).decode(),
             "signature": base64.b64encode(signature).decode(),
+            # the certificates above the signer's (station CA, force root): for a receiver that trusts the
+            # force root only (HQ); a station checks the signer against the sender's CA it registered
+            "chain": [
+                base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode() for c in signer_chain
+            ],
         }
     ).encode("utf-8")
     inner = zlib.compress(_LEN.pack(len(signed)) + signed + block, 6)
@@ -242,11 +249,12 @@ def open_bundle(data: bytes, source: str, private_key: rsa.RSAPrivateKey) -> Ope
         payload = json.loads(signed)
         certificate = x509.load_der_x509_certificate(base64.b64decode(block["certificate"]))
         signature = base64.b64decode(block["signature"])
+        chain = tuple(x509.load_der_x509_certificate(base64.b64decode(c)) for c in block.get("chain") or ())
     except (InvalidTag, zlib.error, struct.error, ValueError, KeyError, TypeError):
         raise BundleAltered(altered) from None
     if not isinstance(payload, dict):
         raise BundleAltered(altered)
-    return Opened(header, payload, signed, signature, certificate)
+    return Opened(header, payload, signed, signature, certificate, chain)
 
 
 def check_signature(opened: Opened, source: str) -> None:

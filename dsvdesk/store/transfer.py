@@ -567,7 +567,10 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 to_key=public_key,
                 signer_key=identity.private_key,
                 signer_cert=identity.certificate,
+                signer_chain=tuple(identity.chain),
             )
+            if peer.kind == "hq":  # HQ sends nothing back: a bundle made for it counts as acknowledged
+                conn.execute("UPDATE stations SET acked_clock = ? WHERE id = ?", (clock, peer.id))
         log.storage.info(
             "transfer bundle %s (%d records) written for unit %s", bundle_id, len(records), peer.uid
         )

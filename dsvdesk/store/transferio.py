@@ -30,7 +30,7 @@ CONFLICT_FLAG = "transfer_conflict"
 _STATE_COLUMNS = (
     "id, station_id, form_id, definition_hash, owner_id, editor_id, status, revision, version, supersedes, "
     "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, "
-    "return_rounds, urn, completeness, answers_json"
+    "return_rounds, urn, completeness, answers_json, columns_json"
 )
 _ARCHIVED = (
     "revision, definition_hash, status, editor_id, supersedes, amend_reason, created_at, updated_at, "
@@ -147,7 +147,7 @@ def _record_entry(
 ) -> dict[str, Any]:
     (rid, station_id, form_id, definition_hash, owner, editor, status, revision, _version, supersedes,
      amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted,
-     return_rounds, urn, completeness, answers_json, vector) = row  # fmt: skip
+     return_rounds, urn, completeness, answers_json, columns_json, vector) = row  # fmt: skip
     hashes.add(str(definition_hash))
     revisions = []
     for arch in conn.execute(
@@ -227,6 +227,7 @@ def _record_entry(
         "urn": urn,
         "completeness": completeness,
         "answers": json.loads(answers_json),
+        "columns": json.loads(columns_json),  # what reporting reads (HQ keeps only these, and sealed content)
         "revisions": revisions,
         "pdfs": pdfs,
         "comments": comments,

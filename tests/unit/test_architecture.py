@@ -31,7 +31,7 @@ PACKAGE = ROOT / "dsvdesk"
 # Qt-free packages and modules; dsvdesk/reporting is covered as soon as it exists.
 CORE_MODULES = [
     name
-    for name in ("engine", "store", "reporting", "export", "cli", "workflow", "commands", "demo")
+    for name in ("engine", "store", "reporting", "export", "hq", "cli", "workflow", "commands", "demo")
     if (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").is_file()
 ]
 
@@ -81,10 +81,11 @@ def test_only_ui_qt_module_imports_pyside6() -> None:
 # dependency), plus importlib.import_module("...") with a literal name.
 ENTRY_POINTS = {"cli", "commands", "__main__", "demo", "workflow"}  # orchestration above the core
 FORBIDDEN: dict[str, set[str]] = {
-    "engine": {"store", "reporting", "export", "ui", *ENTRY_POINTS},
-    "store": {"reporting", "export", "ui", *ENTRY_POINTS},
-    "reporting": {"ui", *ENTRY_POINTS},
-    "export": {"ui", *ENTRY_POINTS},
+    "engine": {"store", "reporting", "export", "ui", "hq", *ENTRY_POINTS},
+    "store": {"reporting", "export", "ui", "hq", *ENTRY_POINTS},
+    "reporting": {"ui", "hq", *ENTRY_POINTS},
+    "export": {"ui", "hq", *ENTRY_POINTS},
+    "hq": {"ui", "export", *ENTRY_POINTS},  # force HQ: bundles in, figures out; no Qt, no PDFs
     "workflow": {"ui", "cli", "commands", "__main__", "demo"},
     "commands": {"ui"},  # headless: the app is opened only by cli.run_gui
     "demo": {"ui", "cli", "commands", "__main__"},
