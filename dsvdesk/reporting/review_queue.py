@@ -263,6 +263,7 @@ class ReviewQueue:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_QUEUE_PAGE} records.")
         clause, params = self._where(wanted)
         direction = "DESC" if wanted.descending else "ASC"
+        order_params: list[Any] = []
         if wanted.sort == RISK_SORT:
             # highest grade, then most 'yes' answers (descending: the riskiest first), then the longest
             # wait; grade values are bound, in the form's order
@@ -271,18 +272,25 @@ class ReviewQueue:
             order = (
                 f"{rank} {direction}, COALESCE(r.yes_count, -1) {direction}, r.submitted_at ASC, r.seq ASC"
             )
-            params = [*params, *[v for i, g in enumerate(self.grades, start=1) for v in (g, i)]]
+            order_params = [v for i, g in enumerate(self.grades, start=1) for v in (g, i)]
         else:
             order = f"{SORTS[wanted.sort]} {direction}, r.seq {direction}"
+        # The page's records are chosen from records_queue alone (migration 0014: every column the
+        # queue filters and sorts by), then only those rows are read: sorting the waiting records by a
+        # column no longer reads every one of them with its documents (issue 22).
+        owner_join = " JOIN users u ON u.id = r.owner_id" if wanted.sort == "owner" else ""
         sql = (
             "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
             "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
             "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
-            "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
-            f"{clause} ORDER BY {order} LIMIT ? OFFSET ?"
+            f"r.yes_count, r.flags, r.columns_json FROM (SELECT r.seq FROM records r{owner_join}{clause} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
+            f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
         )
         with self.store.read() as conn:
-            raw = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
+            raw = conn.execute(
+                sql, [*params, *order_params, int(limit), int(offset), *order_params]
+            ).fetchall()
         now = self.now()
         vocabulary = self.vocabulary()
         # a page repeats the same few flags: their words and urgency looked up once per page

@@ -1019,13 +1019,18 @@ class RecordOps(StoreBase):
             date_to=date_to,
         )
         direction = "DESC" if descending else "ASC"
-        # built from fixed parts; values are bound parameters
+        order = f"{SORTS[sort]} {direction}, r.seq {direction}"
+        # built from fixed parts; values are bound parameters. The page's rows are chosen first from
+        # an index (records_owner_* of migration 0008 for My forms), then only those rows are read: a
+        # middle or last page no longer reads every row before it with its documents (issue 22).
+        owner_join = " JOIN users u ON u.id = r.owner_id" if sort == "owner" else ""
         sql = (
             "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
             "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
             "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
-            "r.yes_count, r.flags, r.columns_json FROM records r JOIN users u ON u.id = r.owner_id"
-            f"{clause} ORDER BY {SORTS[sort]} {direction}, r.seq {direction} LIMIT ? OFFSET ?"
+            f"r.yes_count, r.flags, r.columns_json FROM (SELECT r.seq FROM records r{owner_join}{clause} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
+            f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
         )
         with self._read() as conn:
             rows = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()

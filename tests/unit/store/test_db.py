@@ -644,3 +644,37 @@ def test_migration_0013_dashboard_indexes(tmp_path: Path) -> None:
     (group,) = dashboard.read_cohort_groups(conn, *params)
     assert (group.ids, group.required, group.referral_made, group.children) == (("r1",), True, False, 2)
     conn.close()
+
+
+def test_migration_0014_queue_index(tmp_path: Path) -> None:
+    """The review queue's page is chosen from a covering index whatever column it is sorted by (and
+    with its filters): no waiting record's row is read but the page's own."""
+    from dsvdesk.reporting.review_queue import QUEUE_SORTS
+    from dsvdesk.store.records import SORTS
+
+    conn = _at_version(tmp_path, 13)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=14)
+    assert db.user_version(conn) == 14
+
+    def plan(key: str, filters: str) -> str:
+        order = (
+            "r.grade DESC, r.yes_count DESC, r.submitted_at, r.seq"
+            if key == "risk"
+            else f"{SORTS[key]}, r.seq"
+        )
+        join = " JOIN users u ON u.id = r.owner_id" if key == "owner" else ""
+        return " ".join(
+            str(r[3])
+            for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT r.seq FROM records r{join} WHERE r.status IN (?){filters} "
+                f"ORDER BY {order} LIMIT 200 OFFSET 3000",
+                ("submitted",),
+            )
+        )
+
+    for key in QUEUE_SORTS:
+        assert "USING COVERING INDEX" in plan(key, ""), (key, plan(key, ""))
+    filtered = " AND r.flags LIKE '% x %' AND r.incident_date >= '2026'"
+    for key in ("risk", "victim_name", "submitted_at", "grade", "owner"):
+        assert "COVERING INDEX records_queue" in plan(key, filtered), (key, plan(key, filtered))
+    conn.close()
