@@ -7,7 +7,7 @@ DEMO_DIR := .demo
 DEMO_DB := $(DEMO_DIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck pytest demo bench bench-smoke bundle clean check-libs
+.PHONY: run test lint typecheck pytest demo bench bench-smoke bench-readme bundle clean check-libs
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
@@ -48,6 +48,10 @@ bench: check-libs
 
 bench-smoke: check-libs
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks --smoke
+
+# the READMEs' benchmark table from benchmarks/results.json (after `make bench`)
+bench-readme: $(STAMP)
+	$(BIN)/python -m benchmarks.readme_table
 
 bundle: check-libs
 	$(BIN)/pip install -q -e '.[bundle]'

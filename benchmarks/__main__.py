@@ -17,7 +17,6 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import data
 from benchmarks.harness import Row, Target, describe_machine, format_table, machine_info, write_results
 from benchmarks.paths import BENCHES, Config, Context, child_env
 
@@ -41,6 +40,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="results file (default benchmarks/results.json, or results-smoke.json with --smoke)",
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the databases in DIR and keep them")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: use the databases an earlier run left in DIR (for re-measuring a few rows; "
+        "the bulk-data row then has no figure)",
+    )
     return parser.parse_args(argv)
 
 
@@ -63,14 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="dsvdesk-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    ctx = Context(config=config, folder=folder, env=child_env())
+    ctx = Context(config=config, folder=folder, env=child_env(), reuse=bool(args.reuse and args.keep))
     rows: list[Row] = []
     failed = False
     try:
         for records in sorted({config.small, config.large}):
-            print(f"Building a database with {records:,} records ...", flush=True)
-            ctx.databases[records] = data.build(folder, records)
-            print(f"  done in {ctx.databases[records].build_seconds:.1f} s", flush=True)
+            ctx.database(records)
         for name, bench in BENCHES:
             if args.only and name not in args.only:
                 continue

@@ -31,6 +31,24 @@ def investigation_form() -> Any:
     return forms[0]
 
 
+def reuse(folder: Path, records: int) -> BenchDatabase | None:
+    """The database a run with ``--keep folder`` left at ``folder/bench-N.sqlite3``, opened with the
+    benchmark officer's password (its key unwrapped into this process), if it holds N records; its
+    build time is unknown (0). For measuring a few rows again without building 100,000 records anew."""
+    from dsvdesk.store import Store, keys
+
+    path = folder / f"bench-{records}.sqlite3"
+    keyfile = keys.KeyFile.load(path) if path.exists() else None
+    key = keyfile.unwrap_user(OFFICER.username, OFFICER.password) if keyfile is not None else None
+    if key is None:
+        return None
+    keys.remember(path, key)
+    with Store.open(path) as store, store.read() as conn:
+        found = int(conn.execute("SELECT count(*) FROM records").fetchone()[0])
+    # the bulk records plus the demo station's own few
+    return BenchDatabase(path=path, records=records, build_seconds=0.0) if found >= records else None
+
+
 def build(folder: Path, records: int, *, today: dt.date | None = None) -> BenchDatabase:
     """A fresh database at ``folder/bench-N.sqlite3`` with the demo accounts and N bulk records."""
     from dsvdesk.store import Store

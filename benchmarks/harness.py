@@ -112,6 +112,9 @@ class Row:
     note: str = ""
     error: str | None = None  # the row could not be measured: why (shown in the table, met = false)
     extra: dict[str, Any] = field(default_factory=dict)
+    # ratio of each of several consecutive runs (cold start): with a max_ratio target, every one of
+    # them must meet it, not only the pooled median
+    run_ratios: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float | None:
@@ -139,6 +142,8 @@ class Row:
             ratio = self.ratio
             if ratio is None or ratio > t.max_ratio:
                 return False
+            if any(r > t.max_ratio for r in self.run_ratios):
+                return False
         if t.max_mb is not None and (self.peak_rss_mb is None or self.peak_rss_mb >= t.max_mb):
             return False
         return True
@@ -161,6 +166,8 @@ class Row:
         }
         if self.peak_rss_mb is not None:
             data["peak_rss_mb"] = r(self.peak_rss_mb)
+        if self.run_ratios:
+            data["run_ratios"] = [round(r, 3) for r in self.run_ratios]
         if self.note:
             data["note"] = self.note
         if self.error is not None:
