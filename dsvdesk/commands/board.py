@@ -69,7 +69,7 @@ def format_table(part_a: Any) -> list[str]:
 def run_part_a(args: argparse.Namespace) -> int:
     from dsvdesk.commands._common import load_form_specs, open_existing_store, sign_in
     from dsvdesk.reporting import queries
-    from dsvdesk.reporting.pack import part_a_from_store, part_a_source_form
+    from dsvdesk.reporting.pack import casework_policy_of, part_a_from_store, part_a_source_form
     from dsvdesk.reporting.parta import PartAError, Period
 
     try:
@@ -81,7 +81,7 @@ def run_part_a(args: argparse.Namespace) -> int:
     with open_existing_store(args) as store:
         session, _ = sign_in(store, args.user)
         queries.require_reporting_role(session)
-        part_a = part_a_from_store(store, session, period, spec=spec)
+        part_a = part_a_from_store(store, session, period, spec=spec, casework=casework_policy_of(specs))
     if args.json:
         print(json.dumps(part_a.to_json(), indent=2, ensure_ascii=False))
     else:

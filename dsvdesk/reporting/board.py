@@ -25,6 +25,7 @@ from dsvdesk.export.report_pdf import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from dsvdesk.engine.casework import CaseworkPolicy
     from dsvdesk.export.board_pack import PackVerification
     from dsvdesk.reporting.pack import PackResult
     from dsvdesk.reporting.parta import PartA, Period
@@ -265,15 +266,17 @@ def search_words(text: str) -> list[str]:
 # ------------------------------------------------------------------ work done on a worker thread
 
 
-def compute_part_a(db_path: Path, session: Session, period: Period, spec: FormSpec) -> PartA:
-    """Part A for the period (records of the form `spec`) through a connection of this (worker)
-    thread's own."""
+def compute_part_a(
+    db_path: Path, session: Session, period: Period, spec: FormSpec, casework: CaseworkPolicy | None = None
+) -> PartA:
+    """Part A for the period (records of the form `spec`, and with `casework` the Victims' Code and
+    referral figures of the period's cases) through a connection of this (worker) thread's own."""
     from dsvdesk.reporting.pack import part_a_from_store
     from dsvdesk.store import Store
 
     store = Store.open(db_path)
     try:
-        return part_a_from_store(store, session, period, spec=spec)
+        return part_a_from_store(store, session, period, spec=spec, casework=casework)
     finally:
         store.close()
 

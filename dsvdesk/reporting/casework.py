@@ -23,6 +23,7 @@ from dsvdesk.reporting.dashboard import Figure
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
+    from dsvdesk.reporting import parta
     from dsvdesk.store import Session, Store
 
 SIGN_REASONS = {
@@ -294,3 +295,48 @@ def figures_for_records(
 ) -> list[Figure]:
     """The casework figures of the cases of ``record_ids`` (records never submitted have no case)."""
     return casework_figures(policy, store.case_facts(session, record_ids, policy), now)
+
+
+PART_A_GROUP = "Victims' Code and referrals (casework)"
+PART_A_SOURCE = "DSVDesk casework (cases opened in the period)"
+PART_A_KEYS = ("vcop.", "referral.", "reviews.overdue")
+
+
+def part_a_figures(
+    store: Store,
+    session: Session,
+    policy: CaseworkPolicy,
+    period: parta.Period,
+    *,
+    now: dt.datetime | None = None,
+) -> list[parta.Figure]:
+    """The casework figures of the cases opened (first submitted) in the Part A period, as Part A
+    figures: the Board report's B4 Victims' Code answer can quote ``{{partA.vcop.compliance_rate}}``,
+    ``{{partA.vcop.first_late}}``, ``{{partA.referral.idva.missing}}`` ..."""
+    from dsvdesk.reporting.parta import Figure as PartAFigure
+
+    first = dt.datetime.combine(period.start, dt.time.min).astimezone()
+    after = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min).astimezone()
+    ids = store.cases_opened(
+        session,
+        first.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        after.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+    )
+    moment = now or store.now()
+    figures = [
+        f for f in figures_for_records(store, session, policy, ids, moment) if f.key.startswith(PART_A_KEYS)
+    ]
+    definition = (
+        f"Of the {len(ids)} case(s) first submitted in the period, as at {moment:%d/%m/%Y %H:%M} UTC. First contact: "
+        f"made or attempted within {policy.first_contact_within.text} of the first submission."
+    )
+    out = [
+        PartAFigure(
+            PART_A_GROUP, "vcop.cases", "Cases opened in the period", str(len(ids)), source=PART_A_SOURCE
+        )
+    ]
+    out += [
+        PartAFigure(PART_A_GROUP, f.key, f.label, f.text, source=PART_A_SOURCE, definition=definition)
+        for f in figures
+    ]
+    return out

@@ -40,6 +40,7 @@ from dsvdesk.store.errors import InvalidInput
 from dsvdesk.store.models import Role, Session
 
 if TYPE_CHECKING:
+    from dsvdesk.engine.casework import CaseworkPolicy
     from dsvdesk.store import Store
 
 MAX_PERIOD_DAYS = 3700  # about ten years; a longer range is a typing mistake
@@ -58,6 +59,12 @@ FIGURE_NOTES: Mapping[str, str] = {
     "reference, or at least one is missing.",
     "returned": "Submitted records sent back to the officer at least once.",
     "timing": "Per approval, hours from the first submission of that revision to the approval.",
+    "reviews": "Cases of the period's submitted records whose next risk review (the casework form's "
+    "schedule from the first submission) is past its due time, or due soon.",
+    "vcop": "Victims' Code: first contact made or attempted in time after the first submission, and a "
+    "contact in time after each arrest, charge or bail (the times are the casework form's).",
+    "referrals": "Referrals the casework form requires for the case's current grade (e.g. IDVA for "
+    "medium and high risk), made or missing.",
 }
 
 
@@ -565,6 +572,7 @@ def compute_dashboard(
     form_id: str,
     vocabulary: Vocabulary,
     tz: dt.tzinfo | None = None,
+    casework: CaseworkPolicy | None = None,
 ) -> Dashboard:
     """The dashboard of the records of `form_id` (whose grades and labels `vocabulary` gives: the
     form's ``vocabulary_of(spec)``). Supervisors only (``PermissionDenied`` otherwise). SQLite counts
@@ -582,6 +590,11 @@ def compute_dashboard(
         approvals = read_approvals(conn, form_id, first, after)
     figures = figures_of_groups(groups, returned, approvals, vocabulary=vocabulary)
     started = sum(len(g.ids) for g in groups)
+    if casework is not None:  # overdue reviews, Victims' Code and referral figures of the cohort's cases
+        from dsvdesk.reporting.casework import figures_for_records
+
+        submitted = list(next(f for f in figures if f.key == "lifecycle.submitted").record_ids)
+        figures += figures_for_records(store, session, casework, submitted, store.now())
     with store.transaction():
         store.audit_event(
             session,

@@ -35,6 +35,7 @@ from dsvdesk.export.report_pdf import (
 from dsvdesk.reporting.parta import PartA, Period, RepeatMatch, part_a_csv
 
 if TYPE_CHECKING:
+    from dsvdesk.engine.casework import CaseworkPolicy
     from dsvdesk.engine.spec import FormSpec
     from dsvdesk.export.signing import SigningIdentityLike
     from dsvdesk.store import Store
@@ -214,6 +215,14 @@ COMBINATION_REASON = (
 PACK_JUSTIFICATION = "Board pack export for the Domestic and Sexual Violence Board"
 
 
+def casework_policy_of(specs: Mapping[str, FormSpec]) -> CaseworkPolicy | None:
+    """The casework policy when the forms hold a casework form (else Part A has no casework figures)."""
+    from dsvdesk.engine.casework import casework_policy, is_casework_form
+
+    found = sorted((s for s in specs.values() if is_casework_form(s)), key=lambda s: s.id)
+    return casework_policy(found[0]) if found else None
+
+
 def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
     """The id of the form whose records Part A counts: the one with `options: part_a_source: true`.
 
@@ -275,12 +284,20 @@ def read_part_a(store: Store, session: Session, period: Period, *, spec: FormSpe
     )
 
 
-def part_a_from_store(store: Store, session: Session, period: Period, *, spec: FormSpec) -> PartA:
+def part_a_from_store(
+    store: Store, session: Session, period: Period, *, spec: FormSpec, casework: CaseworkPolicy | None = None
+) -> PartA:
     """Part A for `period` from the store (`read_part_a`), and "combination" audit events for every
-    repeat-victim match (DPA 2018 s.62: records linked to each other), written in one transaction."""
+    repeat-victim match (DPA 2018 s.62: records linked to each other), written in one transaction.
+    With the casework policy, the Victims' Code and referral figures of the cases opened in the period
+    (``reporting.casework.part_a_figures``) come too."""
     from dsvdesk.reporting import queries
 
     part_a = read_part_a(store, session, period, spec=spec)
+    if casework is not None:
+        from dsvdesk.reporting.casework import part_a_figures
+
+        part_a = part_a.with_casework(part_a_figures(store, session, casework, period))
     queries.record_combinations(  # a pair an earlier run logged is not linked anew (architecture.md)
         store,
         session,
@@ -355,7 +372,9 @@ def export_board_pack(
             "The report has no valid period (from and to dates); set it on the report's first page."
         )
     source = specs[part_a_source_form(specs)]
-    part_a = part_a_from_store(store, session, period, spec=source).with_entered(report.entered)
+    part_a = part_a_from_store(
+        store, session, period, spec=source, casework=casework_policy_of(specs)
+    ).with_entered(report.entered)
     identity = store.unlock_signing_identity(session, password)
     user = session.user
     who = f"{user.full_name} ({user.collar})" if user.collar else user.full_name

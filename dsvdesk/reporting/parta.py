@@ -234,6 +234,7 @@ class PartA:
     months: tuple[MonthFigures, ...]
     vocabulary: Vocabulary  # the counted form's grades, bands, criteria and age bands (labels follow it)
     entered: tuple[EnteredFigure, ...] = field(default=())
+    casework: tuple[Figure, ...] = field(default=())  # Victims' Code and referral figures (issue 19)
 
     @property
     def is_empty(self) -> bool:
@@ -269,6 +270,11 @@ class PartA:
 
     def with_entered(self, entered: Iterable[EnteredFigure]) -> PartA:
         return replace(self, entered=tuple(entered))
+
+    def with_casework(self, figures: Iterable[Figure]) -> PartA:
+        """Part A with the casework figures of the period's cases (``reporting.casework``), quotable in
+        the report as ``{{partA.vcop.compliance_rate}}`` and the like."""
+        return replace(self, casework=tuple(figures))
 
     # ---------------------------------------------------------- the figure table
     def figures(self) -> list[Figure]:
@@ -420,6 +426,7 @@ class PartA:
                 ),
                 Figure("By month", f"{prefix}.arrests", f"{month.label}: arrests", str(month.arrests)),
             ]
+        out += self.casework
         for entered in self.entered:
             out.append(
                 Figure(

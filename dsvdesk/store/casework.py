@@ -806,6 +806,17 @@ class CaseworkOps(RecordOps):
             return " AND c.io_id = ?", (target.id,)
         return "", ()
 
+    def cases_opened(self, session: Session, first: str, after: str) -> list[str]:
+        """Record ids of the cases opened (first submitted) from ``first`` up to ``after`` (stored UTC
+        stamps). Supervisors."""
+        self._require(session, Role.SUPERVISOR, action="see casework figures")
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT record_id FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at, record_id",
+                (first, after),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def case_facts(
         self, session: Session, record_ids: Sequence[str], policy: CaseworkPolicy
     ) -> dict[str, dict[str, Any]]:

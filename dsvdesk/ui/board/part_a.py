@@ -119,10 +119,11 @@ class PartAFeed(QObject):
             self._start(self.period)
 
     def _start(self, period: Period) -> None:
-        from dsvdesk.reporting.pack import part_a_source_form
+        from dsvdesk.reporting.pack import casework_policy_of, part_a_source_form
 
         try:
             source = self.context.forms[part_a_source_form(self.context.forms)]
+            casework = casework_policy_of(self.context.forms)
         except UserFacingError as exc:
             self.error = f"Part A cannot be computed: {exc.message}"
             self.changed.emit()
@@ -133,7 +134,9 @@ class PartAFeed(QObject):
         db_path, session = self.context.db_path, self.context.session
         # No parent widget: this is background work the supervisor did not ask to wait for (no progress box).
         Op(
-            None, lambda: logic.compute_part_a(db_path, session, period, source), label="Computing Part A…"
+            None,
+            lambda: logic.compute_part_a(db_path, session, period, source, casework),
+            label="Computing Part A…",
         ).success(functools.partial(self._done, period)).failure(
             functools.partial(self._failed, period)
         ).run()

@@ -68,7 +68,11 @@ TILES: tuple[tuple[str, str], ...] = (
     ("returned.rate", "Returned to the officer"),
     ("timing.median_hours", "Median hours, submission → approval"),
     ("marac.missing", "MARAC referral required but not made"),
+    ("reviews.overdue", "Risk reviews overdue"),
+    ("vcop.compliance_rate", "Victims' Code contact in time"),
 )
+# Tiles that turn red when their figure is above nothing.
+ALERT_TILES = frozenset({"marac.missing", "reviews.overdue"})
 
 
 def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
@@ -98,7 +102,26 @@ def chart_bars(board: Dashboard) -> dict[str, list[Bar]]:
             bar("children.with_merlin", PALETTE["green"]),
             bar("children.without_merlin", PALETTE["red"]),
         ],
+        "vcop": [
+            bar(f.key, VCOP_COLOURS.get(f.key, PALETTE["grey"]))
+            for f in board.group("vcop")
+            if f.key != "vcop.compliance_rate"
+        ],
+        "casework": [bar(f.key, PALETTE["red"]) for f in board.group("reviews") if f.key == "reviews.overdue"]
+        + [bar(f.key, PALETTE["amber"]) for f in board.group("reviews") if f.key != "reviews.overdue"]
+        + [
+            bar(f.key, PALETTE["red"] if f.key.endswith(".missing") else PALETTE["purple"])
+            for f in board.group("referrals")
+        ],
     }
+
+
+VCOP_COLOURS = {
+    "vcop.first_in_time": PALETTE["green"],
+    "vcop.first_late": PALETTE["red"],
+    "vcop.first_pending": PALETTE["grey"],
+    "vcop.event_without_contact": PALETTE["amber"],
+}
 
 
 CHART_TITLES = {
@@ -106,7 +129,10 @@ CHART_TITLES = {
     "grade": "Risk grade of submitted records",
     "marac": "MARAC referrals",
     "children": "Records with children: Merlin PAC references",
+    "vcop": "Victims' Code: contact with the victim in time",
+    "casework": "Casework: risk reviews and required referrals",
 }
+CHART_NOTES = {"casework": "reviews"}  # the chart whose note is another group's
 
 
 class FigureRecordsDialog(MarkedDialog):
@@ -312,14 +338,17 @@ class DashboardTab(QWidget):
         grid.setVerticalSpacing(14)
         self.charts: dict[str, BarChart] = {}
         for position, (group, title) in enumerate(CHART_TITLES.items()):
-            chart = BarChart(title, content, note=FIGURE_NOTES.get(group, ""))
+            note_text = FIGURE_NOTES.get(CHART_NOTES.get(group, group), "")
+            if group == "casework":
+                note_text += " " + FIGURE_NOTES["referrals"]
+            chart = BarChart(title, content, note=note_text)
             chart.bar_activated.connect(self.show_records)
             frame = QWidget(content)
             frame.setObjectName("chartFrame")
             box = QVBoxLayout(frame)
             box.setContentsMargins(6, 6, 6, 6)
             box.addWidget(chart)
-            note = QLabel(FIGURE_NOTES.get(group, ""), frame)
+            note = QLabel(note_text, frame)
             note.setObjectName("hint")
             note.setWordWrap(True)
             box.addWidget(note)
@@ -394,6 +423,9 @@ class DashboardTab(QWidget):
         self.show_button.setEnabled(False)
         context, tz = self.context, self._tz
         vocabulary = vocabulary_of(context.forms[form_id])
+        from dsvdesk.reporting.pack import casework_policy_of
+
+        casework = casework_policy_of(context.forms)
 
         def work() -> Dashboard:
             from dsvdesk.store import Store
@@ -401,7 +433,13 @@ class DashboardTab(QWidget):
             worker_store = Store.open(context.db_path)
             try:
                 return compute_dashboard(
-                    worker_store, context.session, period, form_id=form_id, vocabulary=vocabulary, tz=tz
+                    worker_store,
+                    context.session,
+                    period,
+                    form_id=form_id,
+                    vocabulary=vocabulary,
+                    tz=tz,
+                    casework=casework,
                 )
             finally:
                 worker_store.close()
@@ -428,8 +466,12 @@ class DashboardTab(QWidget):
             + (f" · {board.message}" if board.message else "")
         )
         for key, tile in self.tiles.items():
+            if not any(f.key == key for f in board.figures):  # no casework form: nothing to count
+                tile.set_value("n/a")
+                tile.setAccessibleDescription("No casework form is installed")
+                continue
             figure = board.figure(key)
-            alert = key == "marac.missing" and bool(figure.value)
+            alert = key in ALERT_TILES and bool(figure.value)
             tile.set_value(figure.text, alert=alert)
             # always pressable (a greyed tile read as "not working", issue 20): with no records behind
             # the figure, pressing it says so

@@ -267,3 +267,33 @@ def test_a_changed_schedule_re_times_open_cases(desk: Desk, policy: CaseworkPoli
     assert [r.due for r in store.review_due_rows(desk["sup1"], policy, until=START + dt.timedelta(hours=10))]
     five = store.review_due_rows(desk["sup1"], changed, until=START + dt.timedelta(hours=5))
     assert [(r.record_id, r.due[:16]) for r in five] == [(ref.id, "2026-03-02T14:00")]
+
+
+def test_the_dashboard_and_the_board_reports_b4_quote_the_casework_figures(desk: Desk) -> None:
+    from dsvdesk.engine.vocabulary import vocabulary_of
+    from dsvdesk.export.report_pdf import resolve_tokens
+    from dsvdesk.reporting.casework import part_a_figures
+    from dsvdesk.reporting.dashboard import Period, compute_dashboard
+    from dsvdesk.reporting.parta import Period as PartAPeriod
+
+    store, policy = desk.store, desk.policy
+    late, prompt = desk.approved("Late Case"), desk.approved("Prompt Case")
+    store.allocate(desk["sup1"], prompt.id, "off2")
+    desk.clock.move(hours=2)
+    store.log_contact(
+        desk["off2"], prompt.id, policy, at=desk.clock.now, method="phone", made=True, note="Spoke."
+    )
+    desk.clock.move(days=2)
+    day = START.date()
+    board = compute_dashboard(
+        store, desk["sup1"], Period(day, day), form_id=desk.spec.id, vocabulary=vocabulary_of(desk.spec),
+        tz=dt.UTC, casework=policy,
+    )  # fmt: skip
+    assert board.figure("reviews.overdue").record_ids == tuple(sorted((late.id, prompt.id)))
+    assert board.figure("vcop.first_late").record_ids == (late.id,)
+    assert board.figure("vcop.compliance_rate").value == 50.0
+    assert board.figure("referral.idva.required").value == 0  # the mini form records no grade
+    figures = {f.key: f.value for f in part_a_figures(store, desk["sup1"], policy, PartAPeriod(day, day))}
+    assert figures["vcop.cases"] == "2" and figures["vcop.first_in_time"] == "1"
+    text = resolve_tokens("First contact in time in {{partA.vcop.compliance_rate}} of cases.", figures)
+    assert text == "First contact in time in 50% of cases."
