@@ -23,7 +23,7 @@ from dsvdesk.commands._common import (
 
 if TYPE_CHECKING:
     from dsvdesk.engine.casework import CaseworkPolicy
-    from dsvdesk.store.casework import CaseAssessment, CaseFile, DueRow
+    from dsvdesk.store.casework import DueRow
 
 
 def register(subparsers: Any) -> None:
@@ -164,7 +164,7 @@ def _local(text: str | None) -> str:
 def run_show(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from dsvdesk.reporting.casework import case_flags
+    from dsvdesk.reporting.casework import case_flags, describe_case, facts_of
 
     policy = _policy()
     with open_existing_store(args) as store:
@@ -180,63 +180,6 @@ def run_show(args: argparse.Namespace) -> int:
     for line in describe_case(case, policy, flags.words):
         print(line)
     return 0
-
-
-def facts_of(case: CaseFile) -> dict[str, Any]:
-    """A case file as the facts ``case_flags`` reads."""
-    return {
-        "opened_at": case.opened_at,
-        "grade": case.grade,
-        "next_review_due": case.next_review_due,
-        "contacts": [(c.contacted_at, c.made) for c in case.contacts],
-        "events": [(e.kind, e.at) for e in case.events],
-        "referrals": [(r.agency, r.outcome) for r in case.referrals],
-    }
-
-
-def describe_case(case: CaseFile, policy: CaseworkPolicy, flags: Sequence[str]) -> list[str]:
-    lines = [
-        f"Case {case.urn or case.record_id} ({case.status}); opened {_local(case.opened_at)}",
-        f"Investigating officer: {case.io_name or 'not allocated'}",
-        f"Grade: {case.grade or 'not recorded'} (risk revision {case.risk_revision})",
-        f"Next review: {_local(case.next_review_due)} by {case.next_review_by or '-'}"
-        if not case.closed
-        else f"Outcome: {policy.outcome_label(case.outcome)} on {_local(case.outcome_at)}",
-        f"MoPI review: {_local(case.retention_due)}",
-        f"Flags: {', '.join(flags) if flags else 'none'}",
-    ]
-    lines += [_assessment_line(a, policy) for a in case.assessments]
-    lines += [
-        f"  Review {r.step + 1} ({r.due_by}, due {_local(r.due_at)}): {policy.review_outcome_label(r.outcome)} "
-        f"by {r.reviewer} {_local(r.reviewed_at)}{' LATE' if r.late else ''}; next: {r.next_action}"
-        for r in case.reviews
-    ]
-    lines += [f"  Event: {policy.event_label(e.kind)} at {_local(e.at)}" for e in case.events]
-    lines += [
-        f"  Contact {_local(c.contacted_at)} {policy.method_label(c.method)} "
-        f"({'made' if c.made else 'attempted'}, {policy.event_label(c.regarding)}) by {c.by}: {c.note}"
-        for c in case.contacts
-    ]
-    lines += [
-        f"  Referral #{f.id} {policy.agency_label(f.agency)} on {f.referred_on}: "
-        f"{policy.referral_outcome_label(f.outcome)}"
-        for f in case.referrals
-    ]
-    lines += [
-        f"  Retained {_local(d.reviewed_at)} by {d.reviewer}: {d.reason}; next review {_local(d.next_review)}"
-        for d in case.retention
-    ]
-    return lines
-
-
-def _assessment_line(a: CaseAssessment, policy: CaseworkPolicy) -> str:
-    extra = ""
-    if a.kind == "bail":
-        extra = f"; decision {_local(a.decision_at)} ({'in time' if a.in_time else 'NOT in time'})"
-    return (
-        f"  {policy.entry_title(a.kind)} r{a.risk_revision}: {a.previous_grade or '-'} -> {a.grade} "
-        f"by {a.created_by} {_local(a.created_at)}{extra}"
-    )
 
 
 def run_allocate(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
     from dsvdesk.reporting import parta
     from dsvdesk.store import Session, Store
+    from dsvdesk.store.casework import CaseAssessment, CaseFile
 
 SIGN_REASONS = {
     REASSESSMENT: "Risk re-assessment (part 2) by the investigating officer",
@@ -340,3 +341,71 @@ def part_a_figures(
         for f in figures
     ]
     return out
+
+
+# ------------------------------------------------------------------------------------------ text
+def local_time(text: str | None) -> str:
+    """A stored UTC stamp in the PC's local time, dd/mm/yyyy hh:mm."""
+    if not text:
+        return "-"
+    try:
+        return dt.datetime.fromisoformat(text).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return text
+
+
+def facts_of(case: CaseFile) -> dict[str, Any]:
+    """A case file as the facts ``case_flags`` reads."""
+    return {
+        "opened_at": case.opened_at,
+        "grade": case.grade,
+        "next_review_due": case.next_review_due,
+        "contacts": [(c.contacted_at, c.made) for c in case.contacts],
+        "events": [(e.kind, e.at) for e in case.events],
+        "referrals": [(r.agency, r.outcome) for r in case.referrals],
+    }
+
+
+def describe_case(case: CaseFile, policy: CaseworkPolicy, flags: Sequence[str]) -> list[str]:
+    lines = [
+        f"Case {case.urn or case.record_id} ({case.status}); opened {local_time(case.opened_at)}",
+        f"Investigating officer: {case.io_name or 'not allocated'}",
+        f"Grade: {case.grade or 'not recorded'} (risk revision {case.risk_revision})",
+        f"Next review: {local_time(case.next_review_due)} by {case.next_review_by or '-'}"
+        if not case.closed
+        else f"Outcome: {policy.outcome_label(case.outcome)} on {local_time(case.outcome_at)}",
+        f"MoPI review: {local_time(case.retention_due)}",
+        f"Flags: {', '.join(flags) if flags else 'none'}",
+    ]
+    lines += [_assessment_line(a, policy) for a in case.assessments]
+    lines += [
+        f"  Review {r.step + 1} ({r.due_by}, due {local_time(r.due_at)}): {policy.review_outcome_label(r.outcome)} "
+        f"by {r.reviewer} {local_time(r.reviewed_at)}{' LATE' if r.late else ''}; next: {r.next_action}"
+        for r in case.reviews
+    ]
+    lines += [f"  Event: {policy.event_label(e.kind)} at {local_time(e.at)}" for e in case.events]
+    lines += [
+        f"  Contact {local_time(c.contacted_at)} {policy.method_label(c.method)} "
+        f"({'made' if c.made else 'attempted'}, {policy.event_label(c.regarding)}) by {c.by}: {c.note}"
+        for c in case.contacts
+    ]
+    lines += [
+        f"  Referral #{f.id} {policy.agency_label(f.agency)} on {f.referred_on}: "
+        f"{policy.referral_outcome_label(f.outcome)}"
+        for f in case.referrals
+    ]
+    lines += [
+        f"  Retained {local_time(d.reviewed_at)} by {d.reviewer}: {d.reason}; next review {local_time(d.next_review)}"
+        for d in case.retention
+    ]
+    return lines
+
+
+def _assessment_line(a: CaseAssessment, policy: CaseworkPolicy) -> str:
+    extra = ""
+    if a.kind == "bail":
+        extra = f"; decision {local_time(a.decision_at)} ({'in time' if a.in_time else 'NOT in time'})"
+    return (
+        f"  {policy.entry_title(a.kind)} r{a.risk_revision}: {a.previous_grade or '-'} -> {a.grade} "
+        f"by {a.created_by} {local_time(a.created_at)}{extra}"
+    )

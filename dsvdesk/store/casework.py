@@ -219,7 +219,7 @@ OPEN_CASE_SQL = "INSERT INTO cases (record_id, opened_at) VALUES (?, ?) ON CONFL
 RESCHEDULE_SQL = "UPDATE cases SET schedule_key = NULL WHERE record_id = ?"
 _CASE_COLUMNS = (
     "c.record_id, r.urn, r.status, r.victim_name, ou.full_name, c.opened_at, iu.username, iu.full_name, "
-    "au.full_name, c.allocated_at, r.grade, c.grade, c.risk_revision, c.reviews_done, c.next_review_due, "
+    "au.full_name, c.allocated_at, r.grade, COALESCE(c.grade, r.grade), c.risk_revision, c.reviews_done, c.next_review_due, "
     "c.next_review_by, c.outcome, c.outcome_at, c.retention_due, c.version, r.owner_id, c.io_id"
 )
 _CASE_FROM = (
