@@ -56,7 +56,7 @@ def backdate(db_path: Path, record_id: str, hours: int) -> None:
 def answer_with_keyboard(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, steps: Any, seen: list[str]) -> None:
     """EntryDialog.ask runs the real dialog; ``steps(dialog)`` types into it; OK is pressed with the keyboard."""
 
-    def ask(cls: Any, parent: Any, title: str, explanation: str, fields: Any, ok: str) -> Any:
+    def ask(cls: Any, parent: Any, title: str, explanation: str, fields: Any, ok: str) -> Any:  # noqa: PLR0917 - the signature of EntryDialog.ask
         dialog = cls(parent, title, explanation, fields, ok)
         qtbot.addWidget(dialog)
         dialog.show()
