@@ -1252,6 +1252,13 @@ def _names_in_the_clear(ctx: Context, db: BenchDatabase) -> Row:
     )
 
 
+def bench_casework(ctx: Context) -> list[Row]:
+    """The casework lists (issue 19), in benchmarks/casework.py."""
+    from benchmarks.casework import bench_casework as run
+
+    return run(ctx)
+
+
 BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("generation", bench_generation),
     ("cold-start", bench_cold_start),
@@ -1267,4 +1274,5 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("dashboard", bench_dashboard),
     ("memory", bench_peak_memory),
     ("encryption", bench_encryption),
+    ("casework", bench_casework),
 ]

@@ -283,9 +283,7 @@ def _print_rows(rows: Sequence[DueRow], now: dt.datetime, *, as_json: bool, what
 
 
 def row_dict(row: DueRow) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(row)
+    return row._asdict()
 
 
 def run_due(args: argparse.Namespace) -> int:

@@ -189,8 +189,9 @@ class CaseworkPolicy:
     dispose_reasons: tuple[Choice, ...]
 
     # ------------------------------------------------------------------ schedule
-    @property
-    def schedule_key(self) -> str:
+    schedule_key: str = ""  # set by the compiler: ``schedule_digest(self)``
+
+    def digest(self) -> str:
         """A digest of everything due times are worked out from: a changed schedule re-times every case."""
         data = {
             "steps": [(s.after.token, s.by) for s in self.review_steps],
@@ -483,7 +484,7 @@ class _Compiler:
         )
         if self.problems:
             raise CaseworkDefinitionError(self.spec.source_path or f"{self.spec.id}.yaml", self.problems)
-        return policy
+        return dataclasses.replace(policy, schedule_key=policy.digest())
 
     def entry_grades(self) -> set[str]:
         grades: set[str] = set()

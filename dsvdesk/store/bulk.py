@@ -39,6 +39,7 @@ from dsvdesk import log
 from dsvdesk.errors import Conflict
 from dsvdesk.store import audit, db, records
 from dsvdesk.store.base import iso, utc_now
+from dsvdesk.store.casework import OPEN_LOADED_CASES_SQL
 from dsvdesk.store.models import Status
 from dsvdesk.store.settings import Settings, format_urn
 
@@ -568,6 +569,7 @@ def _write(
                     audit_written += len(rows)
                     last_event = rows[-1]
             insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
+            conn.execute(OPEN_LOADED_CASES_SQL)  # each submitted record's case opens at its submission
             conn.executemany(
                 "INSERT INTO urn_counters (year, last) VALUES (?, ?) "
                 "ON CONFLICT (year) DO UPDATE SET last = excluded.last",

@@ -24,7 +24,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dsvdesk import log
 from dsvdesk.store import audit, db
@@ -183,8 +183,7 @@ class CaseFile:
         return self.outcome is not None
 
 
-@dataclass(frozen=True, slots=True)
-class DueRow:
+class DueRow(NamedTuple):
     """One line of the review-due or retention list (list columns only, no free text)."""
 
     record_id: str
@@ -217,6 +216,11 @@ class Tombstone:
 # approval may change the grade, so the case's due times are worked out again.
 OPEN_CASE_SQL = "INSERT INTO cases (record_id, opened_at) VALUES (?, ?) ON CONFLICT (record_id) DO NOTHING"
 RESCHEDULE_SQL = "UPDATE cases SET schedule_key = NULL WHERE record_id = ?"
+# Bulk loads (store/bulk.py): every loaded record that was submitted opens its case at its submission.
+OPEN_LOADED_CASES_SQL = (
+    "INSERT INTO cases (record_id, opened_at) SELECT id, COALESCE(submitted_at, approved_at, created_at) "
+    "FROM records WHERE ever_submitted = 1 ON CONFLICT (record_id) DO NOTHING"
+)
 _CASE_COLUMNS = (
     "c.record_id, r.urn, r.status, r.victim_name, ou.full_name, c.opened_at, iu.username, iu.full_name, "
     "au.full_name, c.allocated_at, r.grade, COALESCE(c.grade, r.grade), c.risk_revision, c.reviews_done, c.next_review_due, "
@@ -319,12 +323,15 @@ class CaseworkOps(RecordOps):
         key = policy.schedule_key
         updated = 0
         with self._read() as conn:
-            stored = conn.execute("SELECT value FROM settings WHERE key = ?", (SCHEDULE_SETTING,)).fetchone()
-            pending = conn.execute("SELECT 1 FROM cases WHERE schedule_key IS NULL LIMIT 1").fetchone()
-        if stored is not None and json.loads(stored[0]) == key and pending is None:
+            stored, pending = conn.execute(
+                "SELECT (SELECT value FROM settings WHERE key = ?), "
+                "EXISTS (SELECT 1 FROM cases WHERE schedule_key IS NULL)",
+                (SCHEDULE_SETTING,),
+            ).fetchone()
+        if stored is not None and json.loads(stored) == key and not pending:
             return 0
         with self._tx() as conn:
-            if stored is None or json.loads(stored[0]) != key:
+            if stored is None or json.loads(stored) != key:
                 conn.execute("UPDATE cases SET schedule_key = NULL")
                 conn.execute(
                     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -748,7 +755,7 @@ class CaseworkOps(RecordOps):
         )
         with self._read() as conn:
             rows = conn.execute(sql, (iso(until), *params, int(limit), int(offset))).fetchall()
-        return [DueRow(*row) for row in rows]
+        return list(map(DueRow._make, rows))
 
     def review_due_count(
         self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime, io: str | None = None
@@ -779,7 +786,7 @@ class CaseworkOps(RecordOps):
         )
         with self._read() as conn:
             rows = conn.execute(sql, (iso(until), int(limit), int(offset))).fetchall()
-        return [DueRow(*row) for row in rows]
+        return list(map(DueRow._make, rows))
 
     def retention_count(self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime) -> int:
         self._require(session, Role.SUPERVISOR, action="see the retention review list")
