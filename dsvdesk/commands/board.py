@@ -54,6 +54,8 @@ def register(subparsers: Any) -> None:
 def format_table(part_a: Any) -> list[str]:
     """The figures as aligned text, one group after another; the period and message first."""
     lines = [f"Part A: {part_a.period.label}", part_a.message]
+    if part_a.coverage_line:  # a CSU: which stations, up to which transfer bundle
+        lines.append(part_a.coverage_line)
     if part_a.is_empty:
         return lines
     group = None

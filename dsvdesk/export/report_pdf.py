@@ -652,6 +652,8 @@ def render_part_a_pdf(part_a: PartA, header: ReportHeader, *, document_date: dat
         )
     )
     story.append(_p(part_a.message, styles["notice"]))
+    if part_a.coverage:  # a CSU's figures: which stations, up to which transfer bundle
+        story.append(_p(part_a.coverage_line, styles["small"]))
     legend = Table(
         [
             [

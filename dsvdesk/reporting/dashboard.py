@@ -183,10 +183,16 @@ class Dashboard:
     store: Store | None = field(default=None, repr=False, compare=False)
     session: Session | None = field(default=None, repr=False, compare=False)
     vocabulary: Vocabulary | None = field(default=None, repr=False, compare=False)
+    # which stations' records are counted, up to which transfer bundle (a CSU's dashboard, issue 17)
+    coverage: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
         return EMPTY_MESSAGE if not self.started else ""
+
+    @property
+    def coverage_line(self) -> str:
+        return f"Records of: {'; '.join(self.coverage)}" if self.coverage else ""
 
     def figure(self, key: str) -> Figure:
         for figure in self.figures:
@@ -608,6 +614,7 @@ def compute_dashboard(
                 "records": started,
             },
         )
+    coverage = store.transfer_coverage()
     return Dashboard(
         period=period,
         form_id=form_id,
@@ -616,6 +623,7 @@ def compute_dashboard(
         store=store,
         session=session,
         vocabulary=vocabulary,
+        coverage=tuple(c.describe() for c in coverage) if any(not c.local for c in coverage) else (),
     )
 
 

@@ -135,6 +135,7 @@ def build_pack_files(
             "meeting_date": header.meeting_date.isoformat() if header.meeting_date else None,
         },
         "period": {"from": part_a.period.start.isoformat(), "to": part_a.period.end.isoformat()},
+        "stations": list(part_a.coverage),  # which stations' records, up to which transfer bundle
         "exported_by": exporter,
         "exported_at": exported_at.astimezone(UTC).isoformat(timespec="seconds"),
         "dsvdesk_version": __version__,
@@ -279,9 +280,13 @@ def read_part_a(store: Store, session: Session, period: Period, *, spec: FormSpe
         detail_from=period.start,
     )
     matches, repeat_victims = found[-1]
-    return parta.compute_part_a_from_counts(
+    part_a = parta.compute_part_a_from_counts(
         read.started, read.groups, read.matched_groups, matches, repeat_victims, period, vocabulary=vocabulary
     )
+    coverage = store.transfer_coverage()  # a CSU counts every station it imported (issue 17): say which
+    if any(not c.local for c in coverage):
+        part_a = part_a.with_coverage(c.describe() for c in coverage)
+    return part_a
 
 
 def part_a_from_store(

@@ -235,6 +235,9 @@ class PartA:
     vocabulary: Vocabulary  # the counted form's grades, bands, criteria and age bands (labels follow it)
     entered: tuple[EnteredFigure, ...] = field(default=())
     casework: tuple[Figure, ...] = field(default=())  # Victims' Code and referral figures (issue 19)
+    # Which stations' records were counted and up to which transfer bundle (issue 17), one line each;
+    # empty on a PC that holds only its own records.
+    coverage: tuple[str, ...] = field(default=())
 
     @property
     def is_empty(self) -> bool:
@@ -275,6 +278,14 @@ class PartA:
         """Part A with the casework figures of the period's cases (``reporting.casework``), quotable in
         the report as ``{{partA.vcop.compliance_rate}}`` and the like."""
         return replace(self, casework=tuple(figures))
+
+    def with_coverage(self, lines: Iterable[str]) -> PartA:
+        return replace(self, coverage=tuple(lines))
+
+    @property
+    def coverage_line(self) -> str:
+        """ "Records of: Holloway (up to bundle 3, ...); ..." or "" for one station's own records."""
+        return f"Records of: {'; '.join(self.coverage)}." if self.coverage else ""
 
     # ---------------------------------------------------------- the figure table
     def figures(self) -> list[Figure]:
@@ -449,6 +460,7 @@ class PartA:
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
             "message": self.message,
             "empty": self.is_empty,
+            "stations": list(self.coverage),
             "figures": [
                 {
                     "key": f.key,

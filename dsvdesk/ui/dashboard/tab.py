@@ -464,6 +464,7 @@ class DashboardTab(QWidget):
         self.period_label.setText(
             f"{board.period.describe()} · {started} record{'s' if started != 1 else ''} started"
             + (f" · {board.message}" if board.message else "")
+            + (f" · {board.coverage_line}" if board.coverage_line else "")
         )
         for key, tile in self.tiles.items():
             if not any(f.key == key for f in board.figures):  # no casework form: nothing to count
