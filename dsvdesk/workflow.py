@@ -244,6 +244,66 @@ def review_question(spec: FormSpec, role: str) -> Question | None:
     return None
 
 
+def return_comments(
+    spec: FormSpec, answers: Mapping[str, Any], comments: Mapping[str, str]
+) -> dict[str, str]:
+    """Everything that goes back to the officer with a return, keyed by question id: the supervisor's
+    comments beside questions, the general comment (`review: comments`), a regrade with its rationale
+    (told beside the officer's grade, `review: officer_grade`) and a MARAC referral still needed (the
+    findings of rules on `review: marac_referral`, with the decision `review: marac`), told beside the
+    officer's referral question. The form's tags say which questions these are."""
+    notes = {qid: str(text).strip() for qid, text in comments.items() if str(text or "").strip()}
+
+    def add(question: Question | None, text: str) -> None:
+        if question is None or not text:
+            return
+        before = notes.get(question.id, "")
+        if text not in before:
+            notes[question.id] = f"{before}\n{text}" if before else text
+
+    general = review_question(spec, "comments")
+    if general is not None and str(answers.get(general.id) or "").strip():
+        add(general, str(answers[general.id]).strip())
+    add(review_question(spec, "officer_grade"), _regrade_note(spec, answers))
+    add(review_question(spec, "marac_referral"), _marac_note(spec, answers))
+    return notes
+
+
+def _regrade_note(spec: FormSpec, answers: Mapping[str, Any]) -> str:
+    grade_q, officer_q = review_question(spec, REVIEW_GRADE), review_question(spec, "officer_grade")
+    if grade_q is None or officer_q is None:
+        return ""
+    new, old = answers.get(grade_q.id), answers.get(officer_q.id)
+    if not new or new == old:
+        return ""
+    text = f"Your supervisor regraded this record to {grade_q.choice_label(new)}"
+    text += f" (you chose {officer_q.choice_label(old)})." if old else "."
+    rationale_q = review_question(spec, REVIEW_RATIONALE)
+    reason = str(answers.get(rationale_q.id) or "").strip() if rationale_q is not None else ""
+    return f"{text} Reason: {reason}" if reason else text
+
+
+def _marac_note(spec: FormSpec, answers: Mapping[str, Any]) -> str:
+    from dsvdesk.engine.completeness import evaluate
+
+    referral_q, need_q = review_question(spec, "marac_referral"), review_question(spec, "marac_required")
+    if referral_q is None or need_q is None:
+        return ""
+    evaluation = evaluate(spec, dict(answers), audiences=("author", "reviewer"))
+    if evaluation.values.get(need_q.id) is not True:
+        return ""
+    about = {r.id for r in spec.rules if referral_q.id in r.targets}
+    found = list(dict.fromkeys(f.message for f in evaluation.findings if f.rule_id in about))
+    if not found:
+        return ""
+    decision_q = review_question(spec, "marac")
+    decision = answers.get(decision_q.id) if decision_q is not None else None
+    lines = [f"A MARAC referral is needed. {' '.join(found)}"]
+    if decision_q is not None and decision:
+        lines.append(f"Your supervisor's MARAC decision: {decision_q.choice_label(decision)}.")
+    return " ".join(lines)
+
+
 def _grade_value(question: Question, grade: str) -> str:
     """Accept a choice's value or its label (any case); anything else is a clear error."""
     wanted = grade.strip().casefold()

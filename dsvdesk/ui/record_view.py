@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.engine.completeness import evaluate
-from dsvdesk.engine.spec import Severity
+from dsvdesk.engine.spec import Audience, Severity
 from dsvdesk.engine.upgrade import UpgradeNotPossible, plan_upgrade
 from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
@@ -158,12 +158,29 @@ class RecordView(QWidget):
         self.records_changed.emit()
         log.ui.info("record %s moved to form version %s", self.record_id, newer.version)
 
+    def _comments_off_the_form(self) -> list[str]:
+        """Returned comments on questions the officer's wizard does not show (the supervisor's general
+        comment is on the review page): they go in the banner, so nothing sent back is unseen."""
+        spec = self.record.spec
+        shown: list[str] = []
+        for question_id, text in self.record.review_comments.items():
+            try:
+                audience = spec.section_of_page(spec.page_of(question_id).id).audience
+            except KeyError:
+                audience = None
+            if audience is not Audience.AUTHOR:
+                shown.append(str(text).strip())
+        return [t for t in shown if t]
+
     def _show_banner(self) -> None:
         record = self.record
         status = str(record.status)
         text = ""
         if status == "returned":
             text = "Returned by the supervisor: their comments are shown beside the questions. Fix and submit again."
+            general = self._comments_off_the_form()
+            if general:
+                text += " Your supervisor also says: " + " ".join(general)
         elif status == "submitted":
             text = "Submitted for review: read-only."
         elif status == "approved":

@@ -22,4 +22,5 @@ def install(window: MainWindow) -> DashboardTab | None:
     tab = DashboardTab(window.context, opener, window.tabs)
     window.add_tab(tab, "&Dashboard")
     window.qa_dashboard = tab  # type: ignore[attr-defined]
+    window.records_changed.connect(tab.records_changed)
     return tab

@@ -40,8 +40,10 @@ from dsvdesk.ui.qt import (
     QPersistentModelIndex,
     QPushButton,
     QScrollArea,
+    QShowEvent,
     Qt,
     QTableView,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -251,6 +253,7 @@ class DashboardTab(QWidget):
         self._tz = tz
         self.board: Dashboard | None = None
         self.running = False
+        self._stale = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -405,6 +408,22 @@ class DashboardTab(QWidget):
         self.problem_label.setText(text)
         self.problem_label.setVisible(bool(text))
 
+    def records_changed(self) -> None:
+        """A record was saved, returned or approved: the figures are worked out again, now if the tab is
+        on screen, else when it is next shown (a return shows in "Returned" at once)."""
+        self._stale = True
+        if self.isVisible():
+            self._refresh_if_stale()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._refresh_if_stale()
+
+    def _refresh_if_stale(self) -> None:
+        if self._stale and not self.running:
+            self._stale = False
+            self.refresh()
+
     def refresh(self) -> None:
         """Work the figures out off the UI thread (its own database connection)."""
         from dsvdesk.errors import UserFacingError
@@ -458,6 +477,8 @@ class DashboardTab(QWidget):
 
     def _show(self, board: Dashboard) -> None:
         self.running = False
+        if self._stale and self.isVisible():  # changed again while counting
+            QTimer.singleShot(0, self._refresh_if_stale)
         self.show_button.setEnabled(True)
         self.board = board
         started = board.value("lifecycle.started")

@@ -260,6 +260,7 @@ class ReviewScreen(QWidget):
         self.approve_button.clicked.connect(self.approve)
         self.amend_button.clicked.connect(self.amend)
         self.wizard.comment_changed.connect(self._refresh_comments)
+        self.wizard.answer_changed.connect(self._refresh_comments)  # a regrade or the general comment
         self.wizard.saved.connect(lambda _when: self.records_changed.emit())
         if self.wizard.autosaver is not None:
             self.wizard.autosaver.failed.connect(self._save_failed)
@@ -276,13 +277,17 @@ class ReviewScreen(QWidget):
         self.mine_box = QWidget(panel)
         mine = QVBoxLayout(self.mine_box)
         mine.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("Your comments for the officer — use “Comment…” beside any question", self.mine_box)
+        heading = QLabel(
+            "What goes back to the officer with a return: your comments (“Comment…” beside any question, "
+            "or the general comment), a regrade and a MARAC referral still needed",
+            self.mine_box,
+        )
         heading.setObjectName("panelHeading")
         heading.setWordWrap(True)
         mine.addWidget(heading)
         self.comment_list = QListWidget(self.mine_box)
         self.comment_list.setObjectName("reviewCommentList")
-        self.comment_list.setAccessibleName("Your comments: choose one to go to its question")
+        self.comment_list.setAccessibleName("What goes back with a return: choose one to go to its question")
         self.comment_list.setWordWrap(True)
         self.comment_list.itemActivated.connect(self._comment_chosen)
         self.comment_list.itemClicked.connect(self._comment_chosen)
@@ -358,12 +363,23 @@ class ReviewScreen(QWidget):
 
     # --- comments ---------------------------------------------------------------------------------
     def comments(self) -> dict[str, str]:
+        """The comments written beside questions."""
         return self.wizard.comments()
 
+    def return_notes(self) -> dict[str, str]:
+        """Everything a return sends back (workflow.return_comments): the comments beside questions, the
+        general comment, a regrade with its reason, and a MARAC referral still needed."""
+        from dsvdesk.workflow import return_comments
+
+        return return_comments(self.record.spec, self.wizard.answers(), self.comments())
+
     def _refresh_comments(self, *_args: object) -> None:
+        if not self.can_decide:
+            return
         self.comment_list.clear()
         order = {q.id: i for i, (_s, _p, q) in enumerate(self.record.spec.iter_questions())}
-        for question_id, text in sorted(self.comments().items(), key=lambda kv: order.get(kv[0], 1 << 30)):
+        notes = self.return_notes()
+        for question_id, text in sorted(notes.items(), key=lambda kv: order.get(kv[0], 1 << 30)):
             item = QListWidgetItem(f"{_question_label(self.record.spec, question_id)} — {text}")
             item.setData(QUESTION_ROLE, question_id)
             self.comment_list.addItem(item)
@@ -405,18 +421,18 @@ class ReviewScreen(QWidget):
     def return_record(self) -> None:
         if self.busy or not self.can_decide:
             return
-        comments = self.comments()
+        if not self.flush():
+            messages.error(
+                self, "Not saved yet", "Your review answers are not saved yet; try again in a moment."
+            )
+            return
+        comments = self.return_notes()
         if not comments:
             messages.info(
                 self,
                 "Add a comment first",
                 "A record goes back to the officer with at least one comment saying what to change. Use "
-                "“Comment…” beside the question concerned.",
-            )
-            return
-        if not self.flush():
-            messages.error(
-                self, "Not saved yet", "Your review answers are not saved yet; try again in a moment."
+                "“Comment…” beside the question concerned, or the general comment on the review page.",
             )
             return
         listed = review_comments_for(self.record.spec, comments)

@@ -131,6 +131,11 @@ def test_124d_review_tags_name_exactly_one_question_each(spec_124d: FormSpec) ->
         "officer_grade": ["officer_grade"],
         "grade": ["supervisor_grade"],
         "rationale": ["supervisor_rationale"],
+        # what goes back with a return (workflow.return_comments, issue 20)
+        "comments": ["supervisor_comments"],
+        "marac": ["marac_decision"],
+        "marac_referral": ["marac_referral_made"],
+        "marac_required": ["marac_required"],
     }
     grades = [c.value for c in spec_124d.question("officer_grade").choices]
     assert (
