@@ -235,6 +235,7 @@ TILES_PER_ROW = 2
 
 class DashboardTab(QWidget):
     computed = Signal(object)  # the Dashboard, after each run (tests and screenshots wait for it)
+    _stale = False  # records changed since the figures were worked out (records_changed)
 
     def __init__(
         self,
@@ -253,7 +254,6 @@ class DashboardTab(QWidget):
         self._tz = tz
         self.board: Dashboard | None = None
         self.running = False
-        self._stale = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
