@@ -407,7 +407,7 @@ def _capture_sql(store: Any, action: Callable[[], object]) -> list[str]:
         action()
     finally:
         conn.set_trace_callback(None)
-    return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
 def bench_lists(ctx: Context) -> list[Row]:

@@ -511,14 +511,17 @@ _RETURNED_SQL = (
 # The store's own stamps (UTC, microseconds): the hours are worked out exactly in SQL; any other text
 # comes back as text and Python reads it (as compute_figures does)
 _STAMP = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00"
+_HOURS = (
+    "((unixepoch(at) - unixepoch(first)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
+    "- CAST(substr(first, 21, 6) AS INTEGER)) / 1000000.0 / 3600"
+)
 _APPROVALS_SQL = (
     "WITH approval AS MATERIALIZED (SELECT a.record_id, a.at, (SELECT min(s.at) FROM audit_events AS s "  # noqa: S608
     f"WHERE s.event = '{audit.SUBMITTED}' AND s.record_id = a.record_id AND s.revision IS a.revision) AS first "
     f"FROM audit_events AS a WHERE a.event = '{audit.APPROVED}' AND +a.record_id IN ({_COHORT_IDS})) "
-    f"SELECT record_id, CASE WHEN first GLOB '{_STAMP}' AND at GLOB '{_STAMP}' THEN "
-    "((unixepoch(at) - unixepoch(first)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
-    "- CAST(substr(first, 21, 6) AS INTEGER)) / 1000000.0 / 3600 END, first, at FROM approval "
-    "WHERE first <= at"
+    f"SELECT record_id, CASE WHEN stamped THEN {_HOURS} END, CASE WHEN NOT stamped THEN first END, "
+    "CASE WHEN NOT stamped THEN at END FROM (SELECT record_id, at, first, "
+    f"first GLOB '{_STAMP}' AND at GLOB '{_STAMP}' AS stamped FROM approval WHERE first <= at)"
 )
 
 
@@ -556,17 +559,19 @@ def read_cohort_groups(conn: sqlite3.Connection, form_id: str, first: str, after
 
 
 def read_approvals(conn: sqlite3.Connection, form_id: str, first: str, after: str) -> list[tuple[str, float]]:
-    """Per approval of a record started in [first, after), in the order they happened: the record and
+    """Per approval of a record started in [first, after) (in no particular order): the record and
     the hours since the first submission of that revision (approvals with none before them: none)."""
-    approvals = []
-    for record_id, hours, submitted_at, approved_at in conn.execute(_APPROVALS_SQL, (form_id, first, after)):
-        if hours is not None:
-            approvals.append((str(record_id), float(hours)))
-            continue
-        # not the store's own stamp: read as compute_figures reads it
-        start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
-        if start is not None and moment is not None:
-            approvals.append((str(record_id), (moment - start).total_seconds() / 3600))
+    rows = conn.execute(_APPROVALS_SQL, (form_id, first, after)).fetchall()
+    approvals = [(r[0], r[1]) for r in rows if r[1] is not None]
+    if len(approvals) < len(rows):  # not the store's own stamps: read as compute_figures reads them
+        approvals = []
+        for record_id, hours, submitted_at, approved_at in rows:
+            if hours is not None:
+                approvals.append((record_id, hours))
+                continue
+            start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
+            if start is not None and moment is not None:
+                approvals.append((record_id, (moment - start).total_seconds() / 3600))
     return approvals
 
 
