@@ -177,6 +177,7 @@ class CaseFlags:
     first_contact_late: bool
     events_without_contact: int
     referrals_missing: tuple[str, ...]  # agencies the policy requires for the grade and no referral made
+    bail_late: int = 0  # bail re-assessments made after the custody decision time
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -188,6 +189,8 @@ class CaseFlags:
         if self.events_without_contact:
             out.append("event without contact")
         out += [f"no {a} referral" for a in self.referrals_missing]
+        if self.bail_late:
+            out.append("bail re-assessment after the custody decision")
         return tuple(out)
 
 
@@ -209,6 +212,7 @@ def case_flags(policy: CaseworkPolicy, fact: Mapping[str, Any], now: dt.datetime
         first_contact_late=status.first_late,
         events_without_contact=len(status.events_without_contact),
         referrals_missing=missing,
+        bail_late=sum(1 for made, due in fact.get("bail", ()) if due and made > due),
     )
 
 
@@ -363,6 +367,7 @@ def facts_of(case: CaseFile) -> dict[str, Any]:
         "contacts": [(c.contacted_at, c.made) for c in case.contacts],
         "events": [(e.kind, e.at) for e in case.events],
         "referrals": [(r.agency, r.outcome) for r in case.referrals],
+        "bail": [(a.created_at, a.decision_at) for a in case.assessments if a.kind == BAIL],
     }
 
 

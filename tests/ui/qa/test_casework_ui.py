@@ -172,3 +172,57 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     assert screen is not None
     assert screen.buttons["contact"].isEnabled() and not screen.buttons["allocate"].isEnabled()
     close_app(window)
+
+
+def test_a_supervisor_disposes_of_a_record_from_the_retention_list(
+    *,
+    qtbot: QtBot,
+    ui_app: QApplication,
+    db_path: Path,
+    casework_forms: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts_dir: Path,
+) -> None:
+    ids = seed(db_path)
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="microseconds")
+    conn = raw_connect(db_path)
+    try:  # as if a decision to retain five years ago set its next MoPI review to yesterday
+        conn.execute(
+            "UPDATE cases SET retain_until = ?, schedule_key = NULL WHERE record_id = ?", (past, ids["A"])
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
+    window.resize(1366, 768)
+    tab = window.casework_hooks.tab  # type: ignore[attr-defined]
+    window.tabs.setCurrentWidget(tab)
+    assert [r.record_id for r in tab.retention_model.rows] == [ids["A"]]
+    assert "1 record(s)" in tab.retention_label.text()
+    tab.retention.setFocus()
+    tab.retention.setCurrentIndex(tab.retention_model.index(0, 0))
+    qtbot.keyClick(tab.retention, Qt.Key.Key_Return)
+    screen = window.tabs.currentWidget()
+    assert isinstance(screen, CaseScreen) and screen.record_id == ids["A"]
+
+    def refuse_unticked(dialog: EntryDialog) -> None:
+        shot(dialog, artifacts_dir, "casework_dispose")
+
+    seen: list[str] = []
+    answer_with_keyboard(qtbot, monkeypatch, refuse_unticked, seen)
+    qtbot.keyClick(screen.buttons["dispose"], Qt.Key.Key_Space)  # the box is not ticked: nothing happens
+    assert window.tabs.indexOf(screen) >= 0
+
+    def tick(dialog: EntryDialog) -> None:
+        box = dialog.widgets["confirm"]
+        box.setFocus()
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+
+    answer_with_keyboard(qtbot, monkeypatch, tick, seen)
+    qtbot.keyClick(screen.buttons["dispose"], Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.tabs.indexOf(screen) < 0)
+    assert tab.retention_model.rows == []
+    store = window.context.store
+    assert [t.record_id for t in store.tombstones(window.context.session)] == [ids["A"]]
+    assert store.count_records(window.context.session, search="Alice") == 0
+    close_app(window)

@@ -297,3 +297,23 @@ def test_the_dashboard_and_the_board_reports_b4_quote_the_casework_figures(desk:
     assert figures["vcop.cases"] == "2" and figures["vcop.first_in_time"] == "1"
     text = resolve_tokens("First contact in time in {{partA.vcop.compliance_rate}} of cases.", figures)
     assert text == "First contact in time in 50% of cases."
+
+
+def test_a_bail_re_assessment_after_the_custody_decision_is_shown_late(desk: Desk) -> None:
+    from dsvdesk.reporting.casework import facts_of
+
+    store, policy = desk.store, desk.policy
+    ref = desk.approved()
+    store.allocate(desk["sup1"], ref.id, "off2")
+    for revision, decision in ((1, START + dt.timedelta(hours=2)), (2, START - dt.timedelta(hours=1))):
+        store.add_assessment(
+            desk["off2"], ref.id, kind="bail", risk_revision=revision, spec=policy.spec, answers={"bail_grade": "x"},
+            grade="medium", decision_at=decision.isoformat(timespec="microseconds"), signed_pdf=fake_pdf("bail"),
+        )  # fmt: skip
+    with pytest.raises(InvalidTransition, match="meanwhile"):  # a stale revision is refused
+        store.add_assessment(desk["off2"], ref.id, kind="bail", risk_revision=2, spec=policy.spec, answers={},
+                             grade="medium", decision_at=None, signed_pdf=fake_pdf())  # fmt: skip
+    case = store.case_file(desk["sup1"], ref.id, policy)
+    assert [a.in_time for a in case.assessments] == [True, False]
+    assert case.grade == "medium" and case.risk_revision == 2
+    assert "bail re-assessment after the custody decision" in case_flags(policy, facts_of(case), START).words
