@@ -59,7 +59,7 @@ class PackResult:
 def safe_name(text: str, fallback: str = "report") -> str:
     """A file-name part from user text: ASCII letters, digits, '-' and '_' only (no '/', '..', NUL)."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")
-    return cleaned[:40] or fallback
+    return cleaned[:40].rstrip("_-") or fallback  # cut at 40 without leaving a trailing "_"
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:

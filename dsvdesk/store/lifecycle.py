@@ -8,6 +8,7 @@ its signed PDF are kept). ``exported`` is a disclosure event, not a state.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -195,6 +196,28 @@ class LifecycleOps(RecordOps):
             self._checkpoint(session, "approved")
         log.storage.info("record %s revision %d approved as %s", state.id, state.revision, urn)
         return urn
+
+    def next_urn(
+        self, session: Session, *, urn_format: str | None = None, station_code: str | None = None
+    ) -> str:
+        """The reference the next approval would be given now, as ``_allocate_urn`` works it out (this
+        year's counter + 1, skipping references already used), without taking it. ``urn_format`` and
+        ``station_code`` preview settings not saved yet (the admin screen). Admins and supervisors."""
+        self._require(session, Role.ADMIN, Role.SUPERVISOR, action="see the next reference")
+        settings = self._settings()
+        if urn_format is not None:
+            settings = dataclasses.replace(settings, urn_format=urn_format)
+        if station_code is not None:
+            settings = dataclasses.replace(settings, station_code=station_code)
+        year = self._now().year
+        with self._read() as conn:
+            row = conn.execute("SELECT last FROM urn_counters WHERE year = ?", (year,)).fetchone()
+            seq = (int(row[0]) if row is not None else 0) + 1
+            while True:
+                urn = format_urn(settings, year, seq)
+                if conn.execute("SELECT 1 FROM records WHERE urn = ?", (urn,)).fetchone() is None:
+                    return urn
+                seq += 1
 
     def _allocate_urn(self, conn: sqlite3.Connection) -> str:
         settings = self._settings()

@@ -355,9 +355,17 @@ class AdminScreen(QWidget):
         made = settings_mod.default_station_code(self.setting_boxes["station_name"].text())
         self.setting_boxes["station_code"].setPlaceholderText(f"empty: {made}, from the name")
         code = self.setting_boxes["station_code"].text().strip() or made
-        self.urn_preview.setText(
-            _preview_urn(self.setting_boxes["urn_format"].text().strip(), code, dt.date.today())
-        )
+        fmt = self.setting_boxes["urn_format"].text().strip()
+        problem = settings_mod.check_urn_format(fmt)
+        if problem:
+            self.urn_preview.setText(problem)
+            return
+        try:  # the real next reference: this year's approvals counted, as the store will allocate it
+            urn = self.context.store.next_urn(self.context.session, urn_format=fmt, station_code=code)
+        except UserFacingError:
+            self.urn_preview.setText(_preview_urn(fmt, code, dt.date.today()))
+            return
+        self.urn_preview.setText(f"Next reference: {urn}")
 
     def setting_changes(self) -> dict[str, Any]:
         """What differs from the saved settings. Numbers go as typed; the store checks and explains."""
