@@ -24,7 +24,7 @@ def _policy() -> object:
 
 
 def bench_casework(ctx: Context) -> list[Row]:
-    """The review-due list (overdue count, due-soon count, first page) and the retention list (count and
+    """The review-due list (overdue and due-soon counts in one pass, first page) and the retention list (count and
     first page), as the Casework tab reads them; the due times are worked out once first (a one-off
     after a load or a schedule change, reported in the note)."""
     from dsvdesk.engine.casework import CaseworkPolicy
@@ -46,8 +46,7 @@ def bench_casework(ctx: Context) -> list[Row]:
         cases = store.review_due_count(session, policy, until=horizon.replace(year=horizon.year + 100))
 
         def reviews() -> None:
-            store.review_due_count(session, policy, until=now)
-            store.review_due_count(session, policy, until=soon)
+            store.review_due_counts(session, policy, now=now, until=soon)
             store.review_due_rows(session, policy, until=soon, limit=PAGE)
 
         def retention() -> None:

@@ -178,6 +178,7 @@ class CaseFlags:
     events_without_contact: int
     referrals_missing: tuple[str, ...]  # agencies the policy requires for the grade and no referral made
     bail_late: int = 0  # bail re-assessments made after the custody decision time
+    missing_labels: tuple[str, ...] = ()  # the agencies of referrals_missing as the form names them
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -188,7 +189,7 @@ class CaseFlags:
             out.append("first contact late")
         if self.events_without_contact:
             out.append("event without contact")
-        out += [f"no {a} referral" for a in self.referrals_missing]
+        out += [f"no {a} referral" for a in (self.missing_labels or self.referrals_missing)]
         if self.bail_late:
             out.append("bail re-assessment after the custody decision")
         return tuple(out)
@@ -212,6 +213,7 @@ def case_flags(policy: CaseworkPolicy, fact: Mapping[str, Any], now: dt.datetime
         first_contact_late=status.first_late,
         events_without_contact=len(status.events_without_contact),
         referrals_missing=missing,
+        missing_labels=tuple(policy.agency_label(a).split(" (")[0] for a in missing),
         bail_late=sum(1 for made, due in fact.get("bail", ()) if due and made > due),
     )
 

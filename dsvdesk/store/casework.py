@@ -321,7 +321,6 @@ class CaseworkOps(RecordOps):
         """Work out the due times of every case whose times are not from ``policy``'s schedule (new
         cases, changed grades or outcomes, or a changed schedule); returns how many were updated."""
         key = policy.schedule_key
-        updated = 0
         with self._read() as conn:
             stored, pending = conn.execute(
                 "SELECT (SELECT value FROM settings WHERE key = ?), "
@@ -337,21 +336,20 @@ class CaseworkOps(RecordOps):
                     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (SCHEDULE_SETTING, json.dumps(key)),
                 )
-            while True:
-                rows = conn.execute(
-                    "SELECT c.record_id, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "
-                    "c.outcome_at, c.retain_until FROM cases c JOIN records r ON r.id = c.record_id "
-                    "WHERE c.schedule_key IS NULL LIMIT ?",
-                    (SYNC_BATCH,),
-                ).fetchall()
-                if not rows:
-                    break
+            # cases first (CROSS JOIN keeps that order: the partial index of unscheduled cases, then
+            # each one's record by its id), read once; the records' big rows are never scanned
+            rows = conn.execute(
+                "SELECT c.record_id, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "
+                "c.outcome_at, c.retain_until FROM cases c CROSS JOIN records r ON r.id = c.record_id "
+                "WHERE c.schedule_key IS NULL"
+            ).fetchall()
+            for start in range(0, len(rows), SYNC_BATCH):
                 conn.executemany(
                     "UPDATE cases SET next_review_due = ?, next_review_by = ?, retention_due = ?, schedule_key = ? "
                     "WHERE record_id = ?",
-                    [(*_due_times(policy, row), key, row[0]) for row in rows],
+                    [(*_due_times(policy, row), key, row[0]) for row in rows[start : start + SYNC_BATCH]],
                 )
-                updated += len(rows)
+            updated = len(rows)
         return updated
 
     # ------------------------------------------------------------------------- allocation
@@ -756,6 +754,26 @@ class CaseworkOps(RecordOps):
         with self._read() as conn:
             rows = conn.execute(sql, (iso(until), *params, int(limit), int(offset))).fetchall()
         return list(map(DueRow._make, rows))
+
+    def review_due_counts(
+        self,
+        session: Session,
+        policy: CaseworkPolicy,
+        *,
+        now: dt.datetime,
+        until: dt.datetime,
+        io: str | None = None,
+    ) -> tuple[int, int]:
+        """(overdue at ``now``, due by ``until``) in one pass over the index range."""
+        where, params = self._due_scope(session, io)
+        self.sync_schedule(policy)
+        sql = (
+            "SELECT count(*) FILTER (WHERE c.next_review_due <= ?), count(*) FROM cases c "  # noqa: S608
+            f"WHERE c.next_review_due IS NOT NULL AND c.next_review_due <= ?{where}"
+        )
+        with self._read() as conn:
+            overdue, due = conn.execute(sql, (iso(now), iso(until), *params)).fetchone()
+        return int(overdue), int(due)
 
     def review_due_count(
         self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime, io: str | None = None

@@ -216,30 +216,57 @@ class CaseworkTab(QWidget):
         self.retention.setVisible(supervisor)
         layout.addWidget(self.retention_label)
         layout.addWidget(self.retention, 2)
+        self.loading = False
         self.refresh()
 
     def refresh(self) -> None:
-        store, session, policy = self.context.store, self.context.session, self.policy
-        now = store.now()
-        until = policy.due_soon.after(now)
-        try:
-            rows = store.review_due_rows(session, policy, until=until, limit=PAGE_ROWS)
-            total = store.review_due_count(session, policy, until=until)
-            overdue = store.review_due_count(session, policy, until=now)
-            self.reviews_model.set_rows(rows, now)
-            shown = f" (the first {len(rows)} shown)" if total > len(rows) else ""
-            self.reviews_label.setText(
-                f"&Risk reviews due: {overdue} overdue, {total - overdue} due within {policy.due_soon.text}{shown}"
-            )
-            if self.context.is_supervisor:
-                retention = store.retention_rows(session, policy, until=now, limit=PAGE_ROWS)
-                count = store.retention_count(session, policy, until=now)
-                self.retention_model.set_rows(retention, now)
-                more = f" (the first {len(retention)} shown)" if count > len(retention) else ""
-                self.retention_label.setText(f"MoPI retention &review due: {count} record(s){more}")
-        except UserFacingError as exc:
+        """Read both lists off the UI thread (a worker's own connection): the first read after a load
+        or a schedule change works every case's due times out."""
+        context, policy, supervisor = self.context, self.policy, self.context.is_supervisor
+        self.loading = True
+
+        def work() -> dict[str, Any]:
+            from dsvdesk.store import Store
+
+            store = Store.open(context.db_path)
+            try:
+                session = context.session
+                now = store.now()
+                until = policy.due_soon.after(now)
+                found: dict[str, Any] = {"now": now}
+                found["reviews"] = store.review_due_rows(session, policy, until=until, limit=PAGE_ROWS)
+                found["overdue"], found["due"] = store.review_due_counts(
+                    session, policy, now=now, until=until
+                )
+                if supervisor:
+                    found["retention"] = store.retention_rows(session, policy, until=now, limit=PAGE_ROWS)
+                    found["retention_count"] = store.retention_count(session, policy, until=now)
+                return found
+            finally:
+                store.close()
+
+        Op(self, work, label="Reading the casework lists…").success(self._show).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.loading = False
+        if isinstance(exc, UserFacingError):
             messages.error(self, exc.title, exc.message)
-            return
+            return True
+        return False
+
+    def _show(self, found: dict[str, Any]) -> None:
+        now, rows, overdue, total = found["now"], found["reviews"], found["overdue"], found["due"]
+        self.reviews_model.set_rows(rows, now)
+        shown = f" (the first {len(rows)} shown)" if total > len(rows) else ""
+        self.reviews_label.setText(
+            f"&Risk reviews due: {overdue} overdue, {total - overdue} due within {self.policy.due_soon.text}{shown}"
+        )
+        if "retention" in found:
+            retention, count = found["retention"], found["retention_count"]
+            self.retention_model.set_rows(retention, now)
+            more = f" (the first {len(retention)} shown)" if count > len(retention) else ""
+            self.retention_label.setText(f"MoPI retention &review due: {count} record(s){more}")
+        self.loading = False
         self.refreshed.emit()
 
     def _open_review_row(self, row: int) -> None:
@@ -533,14 +560,14 @@ class AssessmentDialog(MarkedDialog):
         self.wizard = FormWizard(policy.entry_spec(kind), {}, parent=self)
         self.wizard.setMinimumHeight(300)
         self.body.addWidget(self.wizard, 1)
-        row = QHBoxLayout()
+        self.error_label = self.add_error_label()
+        row = QHBoxLayout()  # in the footer: always in sight, however far the form scrolls
         self.password = self.make_password_box("Your password (signs the re-assessment)")
         label = QLabel("Your &password:", self)
         label.setBuddy(self.password)
         row.addWidget(label)
         row.addWidget(self.password, 1)
-        self.body.addLayout(row)
-        self.error_label = self.add_error_label()
+        self.footer.addLayout(row)
         self.sign_button = self.add_buttons("&Sign", self._check, enter_checks=True)
         self.request: tuple[dict[str, Any], str] | None = None
         self.resize(860, 600)

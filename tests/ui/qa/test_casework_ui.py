@@ -84,6 +84,7 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     tab = window.casework_hooks.tab  # type: ignore[attr-defined]
     assert isinstance(tab, CaseworkTab)
     window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)  # the lists are read off the UI thread
     model = tab.reviews_model
     assert [r.record_id for r in model.rows] == [ids["A"], ids["B"]]  # overdue first, then due soon
     assert model.overdue(0) and not model.overdue(1)
@@ -100,7 +101,7 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     assert isinstance(screen, CaseScreen) and screen.record_id == ids["A"]
     assert "review overdue" in screen.flags_label.text()
     assert "first contact late" in screen.flags_label.text()
-    assert "no idva referral" in screen.flags_label.text()  # graded High, no referral
+    assert "no IDVA referral" in screen.flags_label.text()  # graded High, no referral
 
     seen: list[str] = []
 
@@ -141,7 +142,7 @@ def test_the_csu_works_a_case_from_the_casework_tab(
 
     answer_with_keyboard(qtbot, monkeypatch, referral, seen)
     qtbot.keyClick(screen.buttons["referral"], Qt.Key.Key_Space)
-    assert "idva" not in screen.flags_label.text()
+    assert "IDVA" not in screen.flags_label.text()
     assert seen == ["Allocate the case", "Log contact with the victim", "Risk review 1", "Record a referral"]
 
     # the re-assessment: the form wizard on part 2 of the casework form, signed off the UI thread
@@ -165,6 +166,7 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     # the IO sees the case allocated to them, and no retention list
     window = open_app(qtbot, db_path, monkeypatch, "officer1", OFFICER_PASSWORD)
     tab = window.casework_hooks.tab  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
     # B is due soon but not theirs; A's next review (the DI's) is days away
     assert tab.reviews_model.rows == [] and "0 overdue, 0 due" in tab.reviews_label.text()
     assert not tab.retention.isVisibleTo(window)
@@ -197,6 +199,7 @@ def test_a_supervisor_disposes_of_a_record_from_the_retention_list(
     window.resize(1366, 768)
     tab = window.casework_hooks.tab  # type: ignore[attr-defined]
     window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: not tab.loading, timeout=20_000)
     assert [r.record_id for r in tab.retention_model.rows] == [ids["A"]]
     assert "1 record(s)" in tab.retention_label.text()
     tab.retention.setFocus()
@@ -221,7 +224,7 @@ def test_a_supervisor_disposes_of_a_record_from_the_retention_list(
     answer_with_keyboard(qtbot, monkeypatch, tick, seen)
     qtbot.keyClick(screen.buttons["dispose"], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.tabs.indexOf(screen) < 0)
-    assert tab.retention_model.rows == []
+    qtbot.waitUntil(lambda: not tab.loading and tab.retention_model.rows == [], timeout=20_000)
     store = window.context.store
     assert [t.record_id for t in store.tombstones(window.context.session)] == [ids["A"]]
     assert store.count_records(window.context.session, search="Alice") == 0

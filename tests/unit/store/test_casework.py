@@ -145,6 +145,9 @@ def test_overdue_reviews_are_counted_and_flagged(desk: Desk) -> None:
     assert case_flags(policy, facts[ref.id], desk.clock.now).review_overdue
     figures = {f.key: f for f in casework_figures(policy, facts, desk.clock.now)}
     assert figures["reviews.overdue"].record_ids == (ref.id,)
+    now = desk.clock.now
+    assert store.review_due_counts(desk["sup1"], policy, now=now, until=now + dt.timedelta(days=30)) == (1, 1)
+    assert store.review_due_counts(desk["off2"], policy, now=now, until=now) == (0, 0)  # not their case
 
 
 def test_victims_code_first_contact_and_events_flagged_when_late(desk: Desk) -> None:
