@@ -504,8 +504,11 @@ _GROUPS_SQL = (
 _COHORT_IDS = f"SELECT id FROM records WHERE {_COHORT_WHERE}"  # noqa: S608 - fixed text
 # `+record_id`: the events are found from audit_events_lifecycle by kind, then kept if their record
 # is in the period (not one probe of the whole event log per record of the period)
+# the partial index audit_events_lifecycle (migration 0015) is used only when a statement names its
+# condition word for word
+_LIFECYCLE = f"event IN ('{audit.SUBMITTED}', '{audit.RETURNED}', '{audit.APPROVED}')"
 _RETURNED_SQL = (
-    f"SELECT DISTINCT record_id FROM audit_events WHERE event = '{audit.RETURNED}' "  # noqa: S608
+    f"SELECT DISTINCT record_id FROM audit_events WHERE {_LIFECYCLE} AND event = '{audit.RETURNED}' "  # noqa: S608
     f"AND +record_id IN ({_COHORT_IDS})"
 )
 # The store's own stamps (UTC, microseconds): the hours are worked out exactly in SQL; any other text
@@ -517,8 +520,9 @@ _HOURS = (
 )
 _APPROVALS_SQL = (
     "WITH approval AS MATERIALIZED (SELECT a.record_id, a.at, (SELECT min(s.at) FROM audit_events AS s "  # noqa: S608
-    f"WHERE s.event = '{audit.SUBMITTED}' AND s.record_id = a.record_id AND s.revision IS a.revision) AS first "
-    f"FROM audit_events AS a WHERE a.event = '{audit.APPROVED}' AND +a.record_id IN ({_COHORT_IDS})) "
+    f"WHERE s.{_LIFECYCLE} AND s.event = '{audit.SUBMITTED}' AND s.record_id = a.record_id "
+    "AND s.revision IS a.revision) AS first FROM audit_events AS a "
+    f"WHERE a.{_LIFECYCLE} AND a.event = '{audit.APPROVED}' AND +a.record_id IN ({_COHORT_IDS})) "
     f"SELECT record_id, CASE WHEN stamped THEN {_HOURS} END, CASE WHEN NOT stamped THEN first END, "
     "CASE WHEN NOT stamped THEN at END FROM (SELECT record_id, at, first, "
     f"first GLOB '{_STAMP}' AND at GLOB '{_STAMP}' AS stamped FROM approval WHERE first <= at)"

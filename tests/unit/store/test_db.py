@@ -678,3 +678,26 @@ def test_migration_0014_queue_index(tmp_path: Path) -> None:
     for key in ("risk", "victim_name", "submitted_at", "grade", "owner"):
         assert "COVERING INDEX records_queue" in plan(key, filtered), (key, plan(key, filtered))
     conn.close()
+
+
+def test_migration_0015_lifecycle_index_partial(tmp_path: Path) -> None:
+    """The lifecycle-event index keeps only submit, return and approve events, and the dashboard's
+    statements still read them from it."""
+    from dsvdesk.reporting import dashboard
+
+    conn = _at_version(tmp_path, 14)
+    for n, event in enumerate(("submitted", "collection", "combination", "approved", "returned"), start=1):
+        conn.execute(
+            "INSERT INTO audit_events (id, at, event, record_id, revision, prev_hash, hash) "
+            "VALUES (?, '2026-03-02T10:00:00.000000+00:00', ?, 'r1', 1, '', '')",
+            (n, event),
+        )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=15)
+    assert db.user_version(conn) == 15
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_lifecycle'").fetchone()
+    assert "WHERE event IN ('submitted', 'returned', 'approved')" in sql
+    params = ("f", "2026-03-01", "2026-04-01")
+    for statement in (dashboard._RETURNED_SQL, dashboard._APPROVALS_SQL):
+        plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
+        assert "COVERING INDEX audit_events_lifecycle" in plan, plan
+    conn.close()
