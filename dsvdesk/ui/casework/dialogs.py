@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk.engine.casework import FIRST_CONTACT, UPDATE_CONTACT, CaseworkPolicy
 from dsvdesk.engine.spec import Choice
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.qt import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+if TYPE_CHECKING:
+    from dsvdesk.store.casework import CaseFile
 
 TIME_FORMAT = "%d/%m/%Y %H:%M"
 
@@ -184,6 +187,20 @@ def referral_fields(policy: CaseworkPolicy) -> list[Field]:
         Field("referred_on", "Date referred", "date", default=dt.date.today().strftime("%d/%m/%Y")),
         Field("outcome", "Outcome so far", "choice", policy.referral_outcomes),
         Field("note", "Note", "longtext", required=False),
+    ]
+
+
+def referral_outcome_fields(policy: CaseworkPolicy, case: CaseFile) -> list[Field]:
+    referrals = tuple(
+        Choice(
+            str(r.id),
+            f"#{r.id} {policy.agency_label(r.agency)}, {r.referred_on}: {policy.referral_outcome_label(r.outcome)}",
+        )
+        for r in case.referrals
+    )
+    return [
+        Field("referral", "Referral", "choice", referrals),
+        Field("outcome", "Outcome", "choice", policy.referral_outcomes),
     ]
 
 

@@ -292,6 +292,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (  # (key, button text, who: supervi
     ("contact", "Log &contact…", "worker"),
     ("event", "Record &event…", "worker"),
     ("referral", "Re&ferral…", "worker"),
+    ("referral_outcome", "Referral o&utcome…", "worker"),
     ("outcome", "&Outcome…", "supervisor"),
     ("retain", "Re&tain…", "supervisor"),
     ("dispose", "&Dispose of…", "supervisor"),
@@ -359,7 +360,7 @@ class CaseScreen(QWidget):
             button = QPushButton(text, content)
             button.setObjectName(f"case_action_{key}")
             button.clicked.connect(lambda _c=False, k=key: self.act(k))
-            buttons.addWidget(button, position // 5, position % 5)
+            buttons.addWidget(button, position // 6, position % 6)
             self.buttons[key] = button
         layout.addLayout(buttons)
         history_label = QLabel("Case &history", content)
@@ -481,6 +482,24 @@ class CaseScreen(QWidget):
         if values is None:
             return False
         self.context.store.add_referral(self.context.session, self.record_id, self.policy, **values)
+        return True
+
+    def _act_referral_outcome(self) -> bool:
+        if not self.case.referrals:
+            messages.info(self, "No referrals", "This case has no referral yet; record one with Referral….")
+            return False
+        values = self._ask(
+            "Referral outcome", "", dialogs.referral_outcome_fields(self.policy, self.case), "&Record"
+        )
+        if values is None:
+            return False
+        self.context.store.update_referral(
+            self.context.session,
+            self.record_id,
+            int(values["referral"]),
+            self.policy,
+            outcome=values["outcome"],
+        )
         return True
 
     def _act_outcome(self) -> bool:

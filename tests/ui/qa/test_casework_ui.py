@@ -145,6 +145,16 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     assert "IDVA" not in screen.flags_label.text()
     assert seen == ["Allocate the case", "Log contact with the victim", "Risk review 1", "Record a referral"]
 
+    def accepted(dialog: EntryDialog) -> None:
+        combo = dialog.widgets["outcome"]
+        assert isinstance(combo, QComboBox)
+        combo.setFocus()
+        combo.setCurrentIndex(combo.findData("accepted"))
+
+    answer_with_keyboard(qtbot, monkeypatch, accepted, seen)
+    qtbot.keyClick(screen.buttons["referral_outcome"], Qt.Key.Key_Space)
+    assert [(r.agency, r.outcome) for r in screen.case.referrals] == [("idva", "accepted")]
+
     # the re-assessment: the form wizard on part 2 of the casework form, signed off the UI thread
     def reassess(cls: Any, parent: Any, policy: Any, kind: str, case: Any) -> Any:
         dialog = cls(parent, policy, kind, case)
