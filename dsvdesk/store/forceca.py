@@ -56,6 +56,33 @@ def normalise_fingerprint(text: str) -> str:
     return ":".join(hexits[i : i + 2] for i in range(0, 64, 2))
 
 
+def load_one_certificate(data: bytes, what: str) -> x509.Certificate:
+    """The one certificate in ``data`` (PEM or DER); ``what`` names the file in the refusal."""
+    from cryptography import x509
+
+    try:
+        certs = (
+            x509.load_pem_x509_certificates(data)
+            if b"-----BEGIN" in data
+            else [x509.load_der_x509_certificate(data)]
+        )
+    except ValueError:
+        certs = []
+    if len(certs) != 1:
+        raise InvalidInput(f"{what} does not hold exactly one certificate (PEM or DER).")
+    return certs[0]
+
+
+def grouped(fingerprint_text: str, *, per_line: int = 8) -> list[str]:
+    """A fingerprint as numbered lines of hex pairs, for reading aloud and comparing with a letter:
+    ["1.  AB CD EF 01 23 45 67 89", ...]."""
+    pairs = normalise_fingerprint(fingerprint_text).split(":")
+    return [
+        f"{n}.  " + " ".join(pairs[i : i + per_line])
+        for n, i in enumerate(range(0, len(pairs), per_line), start=1)
+    ]
+
+
 def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
     from cryptography import x509
 

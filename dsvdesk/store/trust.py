@@ -102,7 +102,8 @@ class TrustOps(StoreBase):
                 "ON CONFLICT (id) DO UPDATE SET pinned_fingerprint = excluded.pinned_fingerprint",
                 (pin,),
             )
-            self._audit(session, audit.TRUST_CHANGED, user_id=user_id, detail={"pinned": pin})
+            who = {} if session is not None else {"user_id": user_id}  # at set-up: the new admin
+            self._audit(session, audit.TRUST_CHANGED, **who, detail={"pinned": pin})
         return pin
 
     def station_request(self, session: Session, password: str) -> bytes:
@@ -415,16 +416,4 @@ def _when(at: str) -> dt.datetime | None:
 
 
 def _one_cert(data: bytes, what: str) -> x509.Certificate:
-    from cryptography import x509
-
-    try:
-        certs = (
-            x509.load_pem_x509_certificates(data)
-            if b"-----BEGIN" in data
-            else [x509.load_der_x509_certificate(data)]
-        )
-    except ValueError:
-        certs = []
-    if len(certs) != 1:
-        raise InvalidInput(f"{what} does not hold exactly one certificate (PEM or DER).")
-    return certs[0]
+    return forceca.load_one_certificate(data, what)

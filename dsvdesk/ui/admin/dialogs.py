@@ -498,3 +498,6 @@ def _separator(parent: QWidget) -> QFrame:
     line.setFrameShape(QFrame.Shape.HLine)
     line.setFrameShadow(QFrame.Shadow.Sunken)
     return line
+
+
+WorkingDialog = _WorkingDialog  # the base of the force certificate dialogs (admin/force.py)

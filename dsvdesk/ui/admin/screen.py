@@ -123,12 +123,14 @@ class AdminScreen(QWidget):
         right.setSpacing(14)
         right.addWidget(self._build_settings(content))
         right.addWidget(self._build_audit(content))
+        right.addWidget(self._build_force(content))
         right.addStretch(1)
         columns.addLayout(right, 2)
         scroll.setWidget(content)
         outer.addWidget(scroll)
         self.refresh_users()
         self.load_settings()
+        self.refresh_force()
 
     # ------------------------------------------------------------------ accounts
     def _build_accounts(self, parent: QWidget) -> QGroupBox:
@@ -441,7 +443,16 @@ class AdminScreen(QWidget):
         self.audit_result.style().unpolish(self.audit_result)
         self.audit_result.style().polish(self.audit_result)
         if result.ok:
-            self.audit_result.setText(f"✓ OK: the audit chain is intact ({result.checked:,} events checked).")
+            lines = [
+                f"✓ OK: the audit chain is intact ({result.checked:,} events checked).",
+                *(
+                    [f"Signed checkpoints checked against {result.checked_against}."]
+                    if result.checked_against
+                    else []
+                ),
+                *result.notes,
+            ]
+            self.audit_result.setText("\n".join(lines))
             return
         where = f"event {result.first_bad_event_id}" if result.first_bad_event_id is not None else "an event"
         text = f"✗ The audit chain is broken at {where}: {result.reason or 'it does not match its hash.'}"
@@ -476,6 +487,147 @@ class AdminScreen(QWidget):
             ),
             label="Exporting the audit log…",
         ).success(done).run()
+
+    # ------------------------------------------------------------------ force certificate
+    def _build_force(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Force certificate", parent)
+        box.setObjectName("adminGroup")
+        layout = QVBoxLayout(box)
+        explain = QLabel(
+            "Force ICT certifies this station's signing key, so that a Board secretary or a CPS lawyer holding "
+            "the force root can check its documents. Until then only this station can vouch for them.",
+            box,
+        )
+        explain.setWordWrap(True)
+        explain.setObjectName("hint")
+        layout.addWidget(explain)
+        self.force_status = QLabel("", box)
+        self.force_status.setObjectName("forceStatus")
+        self.force_status.setWordWrap(True)
+        self.force_status.setAccessibleName("Force certificate status")
+        self.force_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.force_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.force_status)
+        self.pin_button = QPushButton("Pin force roo&t…", box)
+        self.request_button = QPushButton("Certificate re&quest…", box)
+        self.install_button = QPushButton("Install station c&ertificate…", box)
+        self.crl_button = QPushButton("Loa&d revocation list…", box)
+        _button_row(
+            layout,
+            (
+                (self.pin_button, self.pin_force_root, "Pin the force root"),
+                (self.request_button, self.make_request, "Make the station's certificate request"),
+            ),
+        )
+        _button_row(
+            layout,
+            (
+                (self.install_button, self.install_certificate, "Install the station certificate"),
+                (self.crl_button, self.load_revocations, "Load the force's revocation list"),
+            ),
+        )
+        return box
+
+    def refresh_force(self) -> None:
+        """The station's place in the force hierarchy, in words."""
+        from dsvdesk.store import forceca, pki
+
+        store = self.context.store
+        try:
+            pin, root, revoked = store.force_pin(), store.force_root_pem(), len(store.revocation_entries())
+        except UserFacingError as exc:
+            self.force_status.setText(exc.message)
+            return
+        if root:
+            text = f"✓ Certified by the force root {forceca.fingerprint(pki.load_cert(root))}."
+        else:
+            text = "Station CA not certified by a force: only this station can vouch for its documents."
+            text += (
+                f"\nPinned force root: {pin}."
+                if pin
+                else "\nNo force root pinned yet: start with Pin force root."
+            )
+        if revoked:
+            text += f"\nThe force's revocation list names {revoked} certificate(s)."
+        self.force_status.setProperty("ok", bool(root))
+        self.force_status.setText(text)
+        self.install_button.setEnabled(pin is not None)
+        self.crl_button.setEnabled(root is not None)
+
+    def pin_force_root(self) -> None:
+        from dsvdesk.ui.admin.force import PinForceRootDialog
+
+        session = self.context.session
+        pinned = PinForceRootDialog.ask(
+            self,
+            lambda fingerprint: self._worker_call(lambda store: store.pin_force_root(session, fingerprint))(),
+            current_pin=self.context.store.force_pin(),
+        )
+        if pinned is not None:
+            log.ui.info("admin pinned the force root")
+            self.refresh_force()
+            messages.info(
+                self,
+                "Force root pinned",
+                f"This station now trusts only the force root with the fingerprint\n{pinned}.\n\n"
+                "Next: make the station's certificate request and take it to force ICT.",
+            )
+
+    def make_request(self) -> None:
+        from dsvdesk.ui.admin.force import StationRequestDialog
+
+        session = self.context.session
+        written = StationRequestDialog.ask(
+            self,
+            lambda password: self._worker_call(lambda store: store.station_request(session, password))(),
+            default_path=_default_export_folder() / "station_request.csr",
+        )
+        if written is not None:
+            log.ui.info("admin wrote the station's certificate request")
+            messages.info(
+                self,
+                "Certificate request written",
+                f"The request was written to:\n{written}\n\nTake it to force ICT. They send back the station "
+                "certificate and the force root: install them with Install station certificate.",
+            )
+
+    def install_certificate(self) -> None:
+        from dsvdesk.ui.admin.force import InstallStationCertDialog
+
+        session = self.context.session
+        installed = InstallStationCertDialog.ask(
+            self,
+            lambda cert, root: self._worker_call(
+                lambda store: store.install_station_certificate(session, cert, root)
+            )(),
+            pin=self.context.store.force_pin(),
+        )
+        if installed is not None:
+            log.ui.info("admin installed the station certificate")
+            self.refresh_force()
+            messages.info(
+                self,
+                "Station certificate installed",
+                "This station's CA is now certified by the force root. Documents signed from now on lead to "
+                "it, so anyone holding the force root can check them.",
+            )
+
+    def load_revocations(self) -> None:
+        from dsvdesk.ui.admin.force import RevocationListDialog
+
+        session = self.context.session
+        count = RevocationListDialog.ask(
+            self,
+            lambda data: self._worker_call(lambda store: store.import_revocation_list(session, data))(),
+        )
+        if count is not None:
+            log.ui.info("admin loaded the force's revocation list (%d entries)", count)
+            self.refresh_force()
+            messages.info(
+                self,
+                "Revocation list loaded",
+                f"The force's revocation list names {count} certificate(s); their holders can no longer sign.",
+            )
 
 
 def _button_row(layout: QVBoxLayout, buttons: Sequence[tuple[QPushButton, Callable[[], None], str]]) -> None:

@@ -138,6 +138,11 @@ def test_a_station_no_force_has_certified_says_so_and_is_not_trusted_by_the_forc
     printed = capsys.readouterr().out
     assert "NOT TRUSTED: checkpoint event" in printed
     assert "does not lead to the force root you gave (station CA not certified by a force)" in printed
+    # an admin pins the root later (`trust pin`): an audited change; the log stays whole
+    assert main(["trust", "pin", _fingerprint.lower(), "--user", "admin", "--db", str(db_path)]) == 0
+    assert f"Pinned the force root {_fingerprint}." in capsys.readouterr().out
+    assert events(db_path, audit.TRUST_CHANGED)
+    assert audit_verify(db_path) == 0
 
 
 def test_a_checkpoint_signed_with_a_revoked_certificate_after_the_station_knew_is_refused(
