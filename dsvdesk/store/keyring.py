@@ -144,6 +144,7 @@ class KeyringOps(StoreBase):
         ).fetchall()
         for (key_id,) in rows:
             conn.execute("DELETE FROM key_wraps WHERE recipient = ?", (key_id,))
+            conn.execute("DELETE FROM wrap_watermarks WHERE recipient = ?", (key_id,))
             conn.execute(
                 "UPDATE enc_keys SET private_sealed = NULL, retired_at = ? WHERE id = ?",
                 (self._stamp(), key_id),
@@ -382,7 +383,8 @@ class KeyringOps(StoreBase):
     def _complete_wraps(self, session: Session) -> int:
         """Wrap, for every recipient who should have a wrap and has none, each key this session can
         open (one transaction, one ``keys_rewrapped`` event with the counts, no content). Cheap when
-        nothing is missing: one count per recipient key (index range scans) finds who lacks wraps."""
+        nothing is missing: per recipient key, one count of the keys made since its last complete
+        check (index range scans) finds who lacks wraps."""
         held = keyring_of(self.path, session)
         if held is None or not held.unwrappers:
             return 0
@@ -424,34 +426,65 @@ class KeyringOps(StoreBase):
 
     def _recipients_lacking_wraps(self, conn: sqlite3.Connection) -> list[tuple[Recipient, int | None]]:
         """(recipient key, owner user id or None) for every current key with fewer wraps than it should
-        have: supervisors and escrow get every key; an officer their records' keys and their index keys."""
-        total = int(conn.execute("SELECT count(*) FROM sealed_keys").fetchone()[0])
+        have: supervisors and escrow get every key; an officer their records' keys and their index keys.
+
+        Only keys made since a recipient's last complete check are counted (``wrap_watermarks``,
+        migration 0016); a recipient found complete has its mark moved to the newest key."""
+        top = int(conn.execute("SELECT coalesce(max(id), 0) FROM sealed_keys").fetchone()[0])
+        marks = {int(r[0]): (int(r[1]), int(r[2])) for r in conn.execute("SELECT * FROM wrap_watermarks")}
         lacking: list[tuple[Recipient, int | None]] = []
         everyone = [*self._supervisor_recipients(conn)]
         escrow = self._escrow_recipient(conn)
         if escrow is not None:
             everyone.append(escrow)
         for recipient in everyone:
-            have = conn.execute(
-                "SELECT count(*) FROM key_wraps WHERE recipient = ?", (recipient.key_id,)
-            ).fetchone()
-            if int(have[0]) < total:
+            since = _mark_since(marks, recipient.key_id, 0)
+            expected = conn.execute("SELECT count(*) FROM sealed_keys WHERE id > ?", (since,)).fetchone()
+            if _wraps_since(conn, recipient.key_id, since) < int(expected[0]):
                 lacking.append((recipient, None))
+            else:
+                _set_mark(conn, marks, recipient.key_id, 0, top)
         officers = conn.execute(
             "SELECT k.id, k.public_key, k.user_id FROM enc_keys k JOIN users u ON u.id = k.user_id "
             "WHERE k.retired_at IS NULL AND u.role = 'officer'"
         ).fetchall()
         for key_id, public, user_id in officers:
+            since = _mark_since(marks, int(key_id), int(user_id))
             expected = conn.execute(
-                "SELECT (SELECT count(*) FROM sealed_keys k JOIN records r ON r.id = k.record_id "
-                "WHERE r.owner_id = ?1) + (SELECT count(*) FROM sealed_keys WHERE kind = 'user_index' "
-                "AND user_id = ?1)",
-                (user_id,),
+                "SELECT (SELECT count(*) FROM sealed_keys k CROSS JOIN records r ON r.id = k.record_id "
+                "WHERE k.id > ?2 AND r.owner_id = ?1) + (SELECT count(*) FROM sealed_keys "
+                "WHERE kind = 'user_index' AND user_id = ?1 AND id > ?2)",
+                (user_id, since),
             ).fetchone()
-            have = conn.execute("SELECT count(*) FROM key_wraps WHERE recipient = ?", (key_id,)).fetchone()
-            if int(have[0]) < int(expected[0]):
+            if _wraps_since(conn, int(key_id), since) < int(expected[0]):
                 lacking.append((Recipient(int(key_id), bytes(public)), int(user_id)))
+            else:
+                _set_mark(conn, marks, int(key_id), int(user_id), top)
         return lacking
+
+
+def _mark_since(marks: dict[int, tuple[int, int]], recipient: int, scope: int) -> int:
+    """The id after which keys must be counted for ``recipient`` (0: all, when it has no mark or its
+    mark was for another scope, i.e. the user's role changed)."""
+    mark = marks.get(recipient)
+    return mark[1] if mark is not None and mark[0] == scope else 0
+
+
+def _wraps_since(conn: sqlite3.Connection, recipient: int, since: int) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM key_wraps WHERE recipient = ? AND key_id > ?", (recipient, since)
+    ).fetchone()
+    return int(row[0])
+
+
+def _set_mark(
+    conn: sqlite3.Connection, marks: dict[int, tuple[int, int]], recipient: int, scope: int, top: int
+) -> None:
+    if marks.get(recipient) != (scope, top):
+        conn.execute(
+            "INSERT OR REPLACE INTO wrap_watermarks (recipient, scope, complete_to) VALUES (?, ?, ?)",
+            (recipient, scope, top),
+        )
 
 
 def keyring_of(path: Path, session: Session | None) -> HeldKeys | None:

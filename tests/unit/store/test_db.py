@@ -701,3 +701,41 @@ def test_migration_0015_lifecycle_index_partial(tmp_path: Path) -> None:
         plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
         assert "COVERING INDEX audit_events_lifecycle" in plan, plan
     conn.close()
+
+
+def test_migration_0016_wrap_watermarks(tmp_path: Path) -> None:
+    """Recipient keys start with no mark (the first check after the step counts every key); a key made
+    at or below a mark moves it back, and a record given to another owner drops that owner's mark."""
+    conn = _at_version(tmp_path, 15)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute("INSERT INTO enc_keys (id, user_id, public_key, created_at) VALUES (5, 1, X'00', 't')")
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    conn.execute(
+        "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+        "updated_at) VALUES ('r1', 'f', 'h', 1, 1, 'draft', 't', 't')"
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=16)
+    assert db.user_version(conn) == 16
+    assert conn.execute("SELECT count(*) FROM wrap_watermarks").fetchone() == (0,)
+    conn.execute("INSERT INTO wrap_watermarks (recipient, scope, complete_to) VALUES (5, 1, 9)")
+    conn.execute("INSERT INTO sealed_keys (id, kind, user_id, created_at) VALUES (7, 'user_index', 1, 't')")
+    assert conn.execute("SELECT complete_to FROM wrap_watermarks").fetchone() == (6,)
+    conn.execute("INSERT INTO sealed_keys (id, kind, user_id, created_at) VALUES (12, 'user_index', 1, 't')")
+    assert conn.execute("SELECT complete_to FROM wrap_watermarks").fetchone() == (6,)
+    conn.execute("UPDATE records SET updated_at = 'u' WHERE id = 'r1'")
+    assert conn.execute("SELECT count(*) FROM wrap_watermarks").fetchone() == (1,)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (2, 'p', 'P', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute("UPDATE records SET owner_id = 2 WHERE id = 'r1'")
+    assert conn.execute("SELECT count(*) FROM wrap_watermarks").fetchone() == (1,)  # not officer 1's
+    conn.execute("UPDATE records SET owner_id = 1 WHERE id = 'r1'")
+    assert conn.execute("SELECT count(*) FROM wrap_watermarks").fetchone() == (0,)
+    conn.close()

@@ -287,3 +287,92 @@ def test_cli_escrow_init_then_station_init_with_its_public_key(tmp_path: Path) -
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     assert "not an escrow public key" in refused.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+# ------------------------------------------------------- wrap marks (issue 22: sign-in at 100,000)
+def _marks(store: Store) -> dict[int, tuple[int, int]]:
+    with store.read() as conn:
+        return {int(r[0]): (int(r[1]), int(r[2])) for r in conn.execute("SELECT * FROM wrap_watermarks")}
+
+
+def _top_key(store: Store) -> int:
+    with store.read() as conn:
+        return int(conn.execute("SELECT max(id) FROM sealed_keys").fetchone()[0])
+
+
+def test_a_complete_check_marks_each_recipient_up_to_the_newest_key(station: Station) -> None:
+    station["sup1"]
+    station["off1"]
+    station.sessions.pop("sup1")
+    station["sup1"]
+    (off1_key,) = _keys_of(station.store, "off1")
+    (sup1_key,) = _keys_of(station.store, "sup1")
+    with station.store.read() as conn:
+        (off1_id,) = conn.execute("SELECT id FROM users WHERE username = 'off1'").fetchone()
+    marks = _marks(station.store)
+    top = _top_key(station.store)
+    assert marks[sup1_key[0]] == (0, top)  # a supervisor: every key
+    assert marks[off1_key[0]] == (int(off1_id), top)  # an officer: their own keys
+
+
+def test_keys_made_after_the_mark_are_still_wrapped_for_a_supervisor_added_later(station: Station) -> None:
+    station["sup1"]
+    station["off1"]
+    station.sessions.pop("sup1")
+    station["sup1"]  # every recipient marked complete
+    station["sup2"]  # a new recipient (no mark) ...
+    station["off2"]  # ... and a key made after the marks (off2's index key)
+    station.sessions.pop("sup1")
+    station["sup1"]
+    (sup2_key,) = _keys_of(station.store, "sup2")
+    wanted = _index_key_ids(station.store, "off1") | _index_key_ids(station.store, "off2")
+    assert wanted <= _wrapped_for(station.store, sup2_key[0])
+    station.sessions.pop("sup2")
+    station["sup2"]  # the next check finds sup2 complete and marks it
+    assert _marks(station.store)[sup2_key[0]] == (0, _top_key(station.store))
+
+
+def test_an_officer_made_supervisor_is_checked_for_every_key_not_from_the_old_mark(station: Station) -> None:
+    station["sup1"]
+    station["off1"]
+    station.sessions.pop("sup1")
+    station["sup1"]
+    (off1_key,) = _keys_of(station.store, "off1")
+    sup1_index = _index_key_ids(station.store, "sup1")
+    assert not sup1_index & _wrapped_for(station.store, off1_key[0])
+    station.store.set_role(station[ADMIN], "off1", "supervisor", PASSWORD)
+    station.sessions.pop("sup1")
+    station["sup1"]  # off1's mark was for an officer's keys: now every key is counted, and wrapped
+    assert sup1_index <= _wrapped_for(station.store, off1_key[0])
+    station.sessions.pop("sup1")
+    station["sup1"]  # found complete now: marked as a supervisor's
+    assert _marks(station.store)[off1_key[0]] == (0, _top_key(station.store))
+
+
+def test_a_reused_key_id_or_a_new_owner_sends_the_check_back(station: Station) -> None:
+    """A key made with an id at or below a mark moves the mark below it; a record given to another
+    owner drops that owner's mark; a retired key pair loses its mark with its wraps."""
+    station["sup1"]
+    station["off1"]
+    station["off2"]
+    station.sessions.pop("sup1")
+    station["sup1"]
+    (off1_key,) = _keys_of(station.store, "off1")
+    with station.store.read() as conn:
+        (off1_id,) = conn.execute("SELECT id FROM users WHERE username = 'off1'").fetchone()
+        (off2_id,) = conn.execute("SELECT id FROM users WHERE username = 'off2'").fetchone()
+    top = _top_key(station.store)
+    with station.store.transaction() as conn:
+        conn.execute("DELETE FROM sealed_keys WHERE id = ?", (top,))
+        conn.execute(
+            "INSERT INTO sealed_keys (id, kind, user_id, created_at) VALUES (?, 'user_index', ?, 't')",
+            (top, off1_id),
+        )
+    assert {mark for _scope, mark in _marks(station.store).values()} == {top - 1}
+    ref = station.store.create_record(station["off1"], station.spec)
+    assert any(scope == int(off2_id) for scope, _mark in _marks(station.store).values())
+    with station.store.transaction() as conn:
+        conn.execute("UPDATE records SET owner_id = ? WHERE id = ?", (int(off2_id), ref.id))
+    assert all(scope != int(off2_id) for scope, _mark in _marks(station.store).values())
+    station.store.reset_password(station[ADMIN], "off1", "N3w-passphrase-long!", PASSWORD)
+    assert off1_key[0] not in _marks(station.store)
