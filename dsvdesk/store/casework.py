@@ -772,16 +772,22 @@ class CaseworkOps(RecordOps):
         now: dt.datetime,
         until: dt.datetime,
         io: str | None = None,
+        cap: int | None = None,
     ) -> tuple[int, int]:
-        """(overdue at ``now``, due by ``until``) in one pass over the index range."""
+        """(overdue at ``now``, due by ``until``) in one pass over the index range, soonest first; with
+        ``cap`` the pass stops after that many (a list shows "10,000+"; overdue ones come first, so the
+        overdue count is exact up to the cap)."""
         where, params = self._due_scope(session, io)
         self.sync_schedule(policy)
         sql = (
-            "SELECT count(*) FILTER (WHERE c.next_review_due <= ?), count(*) FROM cases c "  # noqa: S608
-            f"WHERE c.next_review_due IS NOT NULL AND c.next_review_due <= ?{where}"
+            "SELECT count(*) FILTER (WHERE due <= ?), count(*) FROM (SELECT c.next_review_due AS due "  # noqa: S608
+            f"FROM cases c WHERE c.next_review_due IS NOT NULL AND c.next_review_due <= ?{where} "
+            "ORDER BY c.next_review_due LIMIT ?)"
         )
         with self._read() as conn:
-            overdue, due = conn.execute(sql, (iso(now), iso(until), *params)).fetchone()
+            overdue, due = conn.execute(
+                sql, (iso(now), iso(until), *params, -1 if cap is None else cap)
+            ).fetchone()
         return int(overdue), int(due)
 
     def review_due_count(
@@ -815,14 +821,18 @@ class CaseworkOps(RecordOps):
             rows = conn.execute(sql, (iso(until), int(limit), int(offset))).fetchall()
         return list(map(DueRow._make, rows))
 
-    def retention_count(self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime) -> int:
+    def retention_count(
+        self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime, cap: int | None = None
+    ) -> int:
+        """How many records' MoPI review is due by ``until`` (with ``cap``: counted up to that many)."""
         self._require(session, Role.SUPERVISOR, action="see the retention review list")
         self.sync_schedule(policy)
         with self._read() as conn:
             return int(
                 conn.execute(
-                    "SELECT count(*) FROM cases WHERE retention_due IS NOT NULL AND retention_due <= ?",
-                    (iso(until),),
+                    "SELECT count(*) FROM (SELECT 1 FROM cases WHERE retention_due IS NOT NULL AND retention_due <= ? "
+                    "ORDER BY retention_due LIMIT ?)",
+                    (iso(until), -1 if cap is None else cap),
                 ).fetchone()[0]
             )
 

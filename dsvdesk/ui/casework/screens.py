@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from dsvdesk.ui.context import AppContext
 
 PAGE_ROWS = 200
+COUNT_CAP = 10_000  # the lists count this far ("10,000+"): the dashboard has the exact figures by period
 OVERDUE_COLOUR = "#b3261e"
 
 
@@ -57,6 +58,10 @@ def local_text(stamp: str | None) -> str:
         return dt.datetime.fromisoformat(stamp).astimezone().strftime("%d/%m/%Y %H:%M")
     except ValueError:
         return stamp
+
+
+def _counted(count: int) -> str:
+    return f"{COUNT_CAP:,}+" if count >= COUNT_CAP else f"{count:,}"
 
 
 def grade_labeller(context: AppContext) -> Callable[[str | None], str]:
@@ -240,7 +245,9 @@ class CaseworkTab(QWidget):
                 )
                 if supervisor:
                     found["retention"] = store.retention_rows(session, policy, until=now, limit=PAGE_ROWS)
-                    found["retention_count"] = store.retention_count(session, policy, until=now)
+                    found["retention_count"] = store.retention_count(
+                        session, policy, until=now, cap=COUNT_CAP
+                    )
                 return found
             finally:
                 store.close()
@@ -258,14 +265,17 @@ class CaseworkTab(QWidget):
         now, rows, overdue, total = found["now"], found["reviews"], found["overdue"], found["due"]
         self.reviews_model.set_rows(rows, now)
         shown = f" (the first {len(rows)} shown)" if total > len(rows) else ""
-        self.reviews_label.setText(
-            f"&Risk reviews due: {overdue} overdue, {total - overdue} due within {self.policy.due_soon.text}{shown}"
-        )
+        if total >= COUNT_CAP:
+            self.reviews_label.setText(f"&Risk reviews due: {_counted(overdue)} overdue or due soon{shown}")
+        else:
+            self.reviews_label.setText(
+                f"&Risk reviews due: {overdue} overdue, {total - overdue} due within {self.policy.due_soon.text}{shown}"
+            )
         if "retention" in found:
             retention, count = found["retention"], found["retention_count"]
             self.retention_model.set_rows(retention, now)
             more = f" (the first {len(retention)} shown)" if count > len(retention) else ""
-            self.retention_label.setText(f"MoPI retention &review due: {count} record(s){more}")
+            self.retention_label.setText(f"MoPI retention &review due: {_counted(count)} record(s){more}")
         self.loading = False
         self.refreshed.emit()
 

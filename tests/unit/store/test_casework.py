@@ -327,3 +327,17 @@ def test_a_bail_re_assessment_after_the_custody_decision_is_shown_late(desk: Des
     assert [a.in_time for a in case.assessments] == [True, False]
     assert case.grade == "medium" and case.risk_revision == 2
     assert "bail re-assessment after the custody decision" in case_flags(policy, facts_of(case), START).words
+
+
+def test_the_lists_count_up_to_a_cap_overdue_first(desk: Desk) -> None:
+    store, policy = desk.store, desk.policy
+    desk.approved("First Case")
+    desk.clock.move(hours=2)
+    desk.approved("Second Case")
+    desk.clock.move(hours=9.5)  # the first is overdue, the second due within the next day
+    now, soon = desk.clock.now, policy.due_soon.after(desk.clock.now)
+    assert store.review_due_counts(desk["sup1"], policy, now=now, until=soon) == (1, 2)
+    assert store.review_due_counts(desk["sup1"], policy, now=now, until=soon, cap=1) == (1, 1)
+    far = now + dt.timedelta(days=365 * 11)
+    assert store.retention_count(desk["sup1"], policy, until=far) == 2
+    assert store.retention_count(desk["sup1"], policy, until=far, cap=1) == 1
