@@ -1261,6 +1261,13 @@ def _names_in_the_clear(ctx: Context, db: BenchDatabase) -> Row:
     )
 
 
+def bench_transfer(ctx: Context) -> list[Row]:
+    """Issue 17: bundles, the CSU's Part A over five stations, HQ on PostgreSQL (benchmarks/transfer.py)."""
+    from benchmarks.transfer import bench_transfer as run
+
+    return run(ctx)
+
+
 def bench_casework(ctx: Context) -> list[Row]:
     """The casework lists (issue 19), in benchmarks/casework.py."""
     from benchmarks.casework import bench_casework as run
@@ -1284,4 +1291,5 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("memory", bench_peak_memory),
     ("encryption", bench_encryption),
     ("casework", bench_casework),
+    ("transfer", bench_transfer),
 ]
