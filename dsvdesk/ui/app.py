@@ -26,11 +26,15 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
-from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QWidget
+from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QTimer, QWidget
 from dsvdesk.ui.state import UiState
 
 if TYPE_CHECKING:
     from dsvdesk.ui.main_window import MainWindow
+
+# How long after the sign-in window opens the forms start compiling in the background: after its first
+# paint (a few tens of ms), well before a password is typed.
+_FORMS_WARM_UP_DELAY_MS = 300
 
 # The app font's families in fallback order: DejaVu for Latin/Greek/Cyrillic, then the Noto faces of the
 # scripts DejaVu lacks (Bengali, Gurmukhi, Gujarati, Tamil, Arabic/Urdu; the same faces the PDFs use,
@@ -127,14 +131,52 @@ def demo_accounts(db_path: Path) -> list[tuple[str, str, str]]:
     return [(a.get("username", ""), a.get("password", ""), a.get("role", "")) for a in keyfile.demo_accounts]
 
 
-def load_forms(parent: QWidget | None) -> dict[str, Any]:
-    """The forms in forms/; a broken definition is reported (file:line → fix) but never stops the app:
-    saved records carry their own definition."""
+class FormsWarmUp:
+    """The forms in forms/ compiled in a background thread while the sign-in window waits for the
+    password (issue 22: about 0.5 s at sign-in otherwise). ``begin`` starts it (a no-op once taken);
+    ``take`` waits for it and returns the forms, raising what compiling raised, or None if it never
+    began (the caller then compiles them itself)."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._taken = False
+        self._forms: dict[str, Any] | None = None
+        self._error: BaseException | None = None
+
+    def begin(self) -> None:
+        if self._thread is not None or self._taken:
+            return
+        self._thread = threading.Thread(target=self._compile, name="forms-warm-up", daemon=True)
+        self._thread.start()
+
+    def _compile(self) -> None:
+        from dsvdesk.engine.loader import load_forms_dir
+
+        try:
+            self._forms = dict(load_forms_dir(paths.forms_dir()))
+        except BaseException as exc:  # handed to the UI thread by take(), raised there
+            self._error = exc
+
+    def take(self) -> dict[str, Any] | None:
+        self._taken = True
+        if self._thread is None:
+            return None
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._forms
+
+
+def load_forms(parent: QWidget | None, warm: FormsWarmUp | None = None) -> dict[str, Any]:
+    """The forms in forms/ (those ``warm`` compiled while the password was typed, if it began); a
+    broken definition is reported (file:line → fix) but never stops the app: saved records carry their
+    own definition."""
     from dsvdesk.engine.errors import FormDefinitionErrors
     from dsvdesk.engine.loader import load_forms_dir
 
     try:
-        return dict(load_forms_dir(paths.forms_dir()))
+        forms = warm.take() if warm is not None else None
+        return forms if forms is not None else dict(load_forms_dir(paths.forms_dir()))
     except FormDefinitionErrors as exc:
         lines = [str(p) for p in getattr(exc, "problems", ())][:20]
         messages.error(
@@ -195,6 +237,13 @@ def start(
         notice = convert.take_notice(gate.path)
         if notice:
             messages.info(None, "Database encrypted", notice)
+    # The forms are compiled while the password is typed: begun a moment after the sign-in window is
+    # up (so not competing with its first paint, issue 9), from the sign-in window's own event loop.
+    warm = FormsWarmUp()
+    warm_timer = QTimer()
+    warm_timer.setSingleShot(True)
+    warm_timer.timeout.connect(warm.begin)
+    warm_timer.start(_FORMS_WARM_UP_DELAY_MS)
     try:
         session = (sign_in_fn or sign_in)(
             gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out
@@ -203,6 +252,8 @@ def start(
         messages.error(None, exc.title, exc.message)
         gate.close()
         return None
+    finally:
+        warm_timer.stop()
     if session is None:
         gate.close()
         return None
@@ -214,7 +265,7 @@ def start(
     from dsvdesk.ui.context import AppContext
     from dsvdesk.ui.main_window import MainWindow
 
-    forms = load_forms(None) if str(session.user.role) != "admin" else {}
+    forms = load_forms(None, warm) if str(session.user.role) != "admin" else {}
     context = AppContext(
         store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo
     )

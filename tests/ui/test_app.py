@@ -418,3 +418,29 @@ def test_save_conflict_keeps_both_changes(
     assert answers["victim_name"] == "Anna Nowak"
     assert answers["narrative"] == "Typed in the other window"
     close_app(window)
+
+
+@pytest.mark.usefixtures("ui_app")
+def test_forms_compiled_while_the_password_is_typed_are_the_forms_of_the_folder(forms_dir: Path) -> None:
+    from dsvdesk.engine.loader import load_forms_dir
+
+    warm = app_module.FormsWarmUp()
+    warm.begin()
+    forms = app_module.load_forms(None, warm)
+    assert forms.keys() == load_forms_dir(forms_dir).keys() == {"uitest"}
+    warm.begin()  # taken: nothing is compiled again in the background
+    assert warm.take() is forms
+    assert app_module.FormsWarmUp().take() is None  # never begun: the caller compiles them
+
+
+@pytest.mark.usefixtures("ui_app")
+def test_a_broken_form_compiled_in_the_background_is_reported_as_before(
+    forms_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (forms_dir / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    shown: list[str] = []
+    monkeypatch.setattr(messages, "error", lambda _parent, title, _text: shown.append(title))
+    warm = app_module.FormsWarmUp()
+    warm.begin()
+    assert app_module.load_forms(None, warm) == {}
+    assert shown == ["A form definition has problems"]
