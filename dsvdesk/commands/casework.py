@@ -130,6 +130,16 @@ def register(subparsers: Any) -> None:
     dispose.add_argument("--yes", action="store_true", help="do not ask; the content cannot be brought back")
     _finish(dispose, run_dispose)
 
+    pdf = sub.add_parser(
+        "pdf", help="write a signed re-assessment's PDF to a file (logged as a disclosure with its reason)"
+    )
+    pdf.add_argument("record_id", metavar="UUID")
+    pdf.add_argument("--revision", type=int, required=True, metavar="N", help="the risk revision")
+    pdf.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    pdf.add_argument("--recipient", required=True, metavar="WHO")
+    pdf.add_argument("--justification", required=True, metavar="TEXT")
+    _finish(pdf, run_pdf)
+
     disposed = sub.add_parser("disposed", help="supervisors and admins: the tombstones of disposed records")
     disposed.add_argument("--json", action="store_true")
     _finish(disposed, run_disposed)
@@ -355,4 +365,23 @@ def run_disposed(args: argparse.Namespace) -> int:
         )
     if not stones:
         print("No records have been disposed of.")
+    return 0
+
+
+def run_pdf(args: argparse.Namespace) -> int:
+    from dsvdesk.errors import Conflict, EnvironmentProblem
+
+    out = Path(args.out)
+    if out.exists():
+        raise Conflict(f"{out} already exists; nothing was written. Choose another file name.")
+    with open_existing_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        signed = store.disclose_assessment(
+            session, args.record_id, args.revision, recipient=args.recipient, justification=args.justification
+        )
+    try:
+        out.write_bytes(signed)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{out} cannot be written ({exc.strerror or exc}).") from None
+    print(f"Wrote {out} (risk revision {args.revision}, {len(signed):,} bytes).")
     return 0

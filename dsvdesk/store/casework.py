@@ -461,6 +461,34 @@ class CaseworkOps(RecordOps):
             raise NotFound(f"The case has no re-assessment revision {risk_revision}.")
         return bytes(row[0])
 
+    def disclose_assessment(
+        self, session: Session, record_id: str, risk_revision: int, *, recipient: str, justification: str
+    ) -> bytes:
+        """A signed re-assessment leaving DSVDesk: its PDF, with the disclosure (recipient, reason) and a
+        signed checkpoint logged first. The IO, the reporting officer or a supervisor."""
+        recipient = _text(recipient, "The recipient", 500)
+        justification = _text(justification, "A reason for the disclosure", MAX_REASON_CHARS)
+        with self._tx() as conn:
+            case = self._case_state(conn, record_id)
+            self._case_reader(session, case)
+            row = conn.execute(
+                "SELECT pdf, sha256 FROM case_assessments WHERE record_id = ? AND risk_revision = ?",
+                (case.record_id, int(risk_revision)),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"The case has no re-assessment revision {risk_revision}.")
+            self._audit(
+                session,
+                audit.DISCLOSURE,
+                record_id=case.record_id,
+                recipient=recipient,
+                justification=justification,
+                value_sha256=str(row[1]),
+                detail={"what": "risk re-assessment", "risk_revision": int(risk_revision)},
+            )
+            self._checkpoint(session, "disclosure")
+        return bytes(row[0])
+
     # ------------------------------------------------------------------------- reviews
     def record_review(
         self, session: Session, record_id: str, policy: CaseworkPolicy, *, outcome: str, next_action: str

@@ -110,6 +110,12 @@ def test_the_case_worked_from_the_command_line(
     )
     assert code == ExitCode.CONFLICT and "not due yet" in err
     assert run(capsys, "case", "outcome", record, "--outcome", "charged", "--user", "sup1")[0] == 0
+    out = tmp_path / "part2.pdf"
+    argv = ["case", "pdf", record, "--revision", "1", "--out", str(out), "--recipient", "CPS", "--justification",
+            "Charging file", "--user", "off2"]  # fmt: skip
+    assert run(capsys, *argv)[0] == 0 and out.read_bytes().startswith(b"%PDF-")
+    assert run(capsys, *argv)[0] == ExitCode.CONFLICT  # never overwrites
+    assert run(capsys, "verify", str(out))[0] == ExitCode.OK  # trusted through this station's CA
 
     # the re-assessment is its own signed PDF, trusted through the station CA; the officer's is unchanged
     with Store.open(station.path) as store:
