@@ -56,10 +56,11 @@ class PackResult:
     manifest: Mapping[str, Any]
 
 
-def safe_name(text: str, fallback: str = "report") -> str:
-    """A file-name part from user text: ASCII letters, digits, '-' and '_' only (no '/', '..', NUL)."""
+def safe_name(text: str, fallback: str = "report", *, limit: int = 40) -> str:
+    """A file-name part from user text: ASCII letters, digits, '-' and '_' only (no '/', '..', NUL), at
+    most ``limit`` characters, never ending in a separator."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")
-    return cleaned[:40].rstrip("_-") or fallback  # cut at 40 without leaving a trailing "_"
+    return cleaned[:limit].rstrip("_-") or fallback
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
@@ -179,7 +180,9 @@ def write_pack(
     out_dir = Path(out_dir).expanduser()
     if not out_dir.is_dir():
         raise PackError(f"The folder {out_dir} does not exist. Create it, or choose another with --out.")
-    name = safe_name(base_name, "board_pack")
+    # the parts are cut to 40 each already; the whole name keeps its date (cutting it at 40 left
+    # "..._Islington_" with the date lost, issue 20)
+    name = safe_name(base_name, "board_pack", limit=200)
     folder = out_dir / name
     suffix = 2
     while folder.exists() or folder.with_suffix(".zip").exists():

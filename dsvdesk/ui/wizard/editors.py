@@ -6,6 +6,7 @@ loading a record never triggers a save. Values are the engine's answer values (s
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -651,9 +652,12 @@ class RepeatEditor(Editor):
         return frozenset(i for i, fresh in enumerate(self._fresh) if fresh)
 
     def _rebuild(self) -> None:
-        focus_index = next(
-            (i for i, box in enumerate(self._item_boxes) if box.isAncestorOf(self.focusWidget() or self)),
-            None,
+        focus = self.focusWidget() or self
+        focus_index = next((i for i, box in enumerate(self._item_boxes) if box.isAncestorOf(focus)), None)
+        focus_field = (
+            next((f for f, e in self._item_boxes[focus_index].editors.items() if e.isAncestorOf(focus)), None)
+            if focus_index is not None
+            else None
         )
         for box in self._item_boxes:
             self._items_layout.removeWidget(box)
@@ -667,8 +671,36 @@ class RepeatEditor(Editor):
             self._items_layout.addWidget(box)
             self._item_boxes.append(box)
         self._refresh_buttons()
+        self._chain_tab_order()
         if focus_index is not None and self._item_boxes:
-            self._item_boxes[min(focus_index, len(self._item_boxes) - 1)].setFocus()
+            # the keyboard stays in the same field of the same item (the list was redrawn under it)
+            box = self._item_boxes[min(focus_index, len(self._item_boxes) - 1)]
+            editor = box.editors.get(focus_field or "")
+            (editor.focus_target() if editor is not None else box).setFocus()
+
+    def _chain_tab_order(self) -> None:
+        """New items' inputs join the Tab order where they are shown, before "Add": a widget made after
+        the window was built is put at the end of its focus chain, so Tab skipped the items and left the
+        page from their first field. Qt orders focusable widgets only, so the chain starts at the nearest
+        focusable widget before this list."""
+        tab = Qt.FocusPolicy.TabFocus
+        inputs = [
+            widget
+            for box in self._item_boxes
+            for widget in box.findChildren(QWidget)
+            if (widget.focusPolicy() & tab) == tab and widget.window() is self.window()  # not a popup
+        ]
+        before = self.previousInFocusChain()
+        while (
+            before is not None
+            and before is not self
+            and (self.isAncestorOf(before) or (before.focusPolicy() & tab) != tab)
+        ):
+            before = before.previousInFocusChain()
+        if not inputs or before is None or before is self or before.window() is not self.window():
+            return  # not in its window yet: Qt orders the page's widgets as they are made
+        for first, second in itertools.pairwise([before, *inputs, self.add_button]):
+            QWidget.setTabOrder(first, second)
 
     def _refresh_buttons(self) -> None:
         full = self.question.max_items is not None and len(self._items) >= self.question.max_items

@@ -3,10 +3,13 @@ window. The officer starts a form from the home tab, types and answers with Tab,
 Ctrl+PgDn, submits with Alt+U and Enter in the password box, and signs out; the sergeant lands on the
 queue, opens the record with Enter, answers the review with the keyboard, approves with Alt+A and Enter
 in the password box; then opens Board reports with Alt+B, starts a report and is told, in the board's
-words, what stops its export. No mouse click anywhere."""
+words, what stops its export, fills it in (header, an author, "nothing to report" on each question page)
+and exports the signed board pack with Alt+X, choosing the folder and typing the password in the export
+dialog. No mouse click anywhere."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,8 @@ from pytestqt.qtbot import QtBot
 
 from dsvdesk.store import Store
 from dsvdesk.ui import app as app_module
+from dsvdesk.ui import messages
+from dsvdesk.ui.board.dialogs import PackExportDialog
 from dsvdesk.ui.dialogs.submit import ProblemsDialog, SubmitDialog
 from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.qt import QApplication, Qt, QWidget
@@ -33,8 +38,12 @@ SIZE = (1366, 698)  # 1366x768 less the taskbar and the title bar
 def journey_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "forms"
     folder.mkdir()
-    (folder / "qa.yaml").write_text(QA_FORM, encoding="utf-8")
+    # Part A counts the real 124D here (the QA form stands in for it in the lists only)
+    (folder / "qa.yaml").write_text(
+        QA_FORM.replace("part_a_source: true", "part_a_source: false"), encoding="utf-8"
+    )
     shutil.copyfile(ROOT / "forms" / "dsvb_report.yaml", folder / "dsvb_report.yaml")
+    shutil.copyfile(ROOT / "forms" / "124d.yaml", folder / "124d.yaml")  # the form Part A counts
     monkeypatch.setenv("DSVDESK_FORMS", str(folder))
     return folder
 
@@ -120,6 +129,68 @@ def test_officer_supervisor_and_board_by_keyboard_only(
         blocked.append(dialog.windowTitle())
         return None
 
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    exported: list[Path] = []
+    exported_asked: list[bool] = []
+
+    def pack_ask(cls: Any, parent: Any, **kwargs: Any) -> Any:
+        dialog = cls(parent, **kwargs)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        assert focused() is dialog.password
+        key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # &Folder
+        assert focused() is dialog.folder
+        key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        type_text(focused(), str(packs))
+        key(qtbot, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)  # &Password
+        type_text(focused(), SUPERVISOR_PASSWORD)
+        key(qtbot, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # &Export and sign (an animated click)
+        qtbot.waitUntil(lambda: dialog.result() == PackExportDialog.DialogCode.Accepted)
+        exported_asked.append(True)
+        return dialog.request()
+
+    def fill_the_report(wizard: Any) -> None:
+        """The header typed in, an author added, then each question page marked "nothing to report" with a
+        reason, page by page with Ctrl+PgDn: all by keyboard."""
+        spec = wizard.spec
+        wizard.go_to_page(wizard.visible_page_ids()[0])
+        wizard.setFocus()
+        for question_id, text in (
+            ("borough", "Islington"),
+            ("report_number", "DSVB/2026/03"),
+            ("meeting_date", "01/04/2026"),
+            ("period_from", "01/01/2026"),
+            ("period_to", "31/12/2026"),
+        ):
+            tab_until(qtbot, wizard.block(question_id).focus_target())
+            type_text(focused(), text)
+        tab_until(qtbot, wizard.block("authors").focus_target())  # "Add author"
+        key(qtbot, Qt.Key.Key_Space)
+        qtbot.waitUntil(wizard.block("authors").editor.item_box(0).isVisible)  # shown at the next turn
+        for field_id, text in (("rank", "DI"), ("name", "Dana Keyboard"), ("unit", "CSU")):
+            row = wizard.block("authors").editor.item_box(0)
+            tab_until(qtbot, row.editors[field_id].focus_target())
+            type_text(focused(), text)
+        tab_until(qtbot, wizard.block("numbering_style").focus_target())
+        key(qtbot, Qt.Key.Key_Space)
+        while wizard.current_page_id != wizard.visible_page_ids()[-1]:
+            key(qtbot, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+            page = next(p for p in spec.pages if p.id == wizard.current_page_id)
+            nothing = [q for q in page.questions if q.tag_value("board") == "nothing_to_report"]
+            reason = [q for q in page.questions if q.tag_value("board") == "nothing_reason"]
+            if nothing and reason:
+                tab_until(qtbot, wizard.block(nothing[0].id).focus_target())
+                key(qtbot, Qt.Key.Key_Space)  # Yes
+                tab_until(qtbot, wizard.block(reason[0].id).focus_target())
+                type_text(focused(), "Nothing new this period.")
+        assert wizard.evaluation.can_submit, [f.message for f in wizard.evaluation.errors]
+        qtbot.waitUntil(lambda: not wizard.autosaver.pending, timeout=5000)
+
+    monkeypatch.setattr(PackExportDialog, "ask", classmethod(pack_ask))
     monkeypatch.setattr(SubmitDialog, "ask", classmethod(submit_ask))
     monkeypatch.setattr(ApproveDialog, "ask", classmethod(approve_ask))
     monkeypatch.setattr(ProblemsDialog, "ask", classmethod(problems_ask))
@@ -199,6 +270,17 @@ def test_officer_supervisor_and_board_by_keyboard_only(
         key(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)  # E&xport board pack…
         qtbot.waitUntil(lambda: bool(blocked))
         assert blocked == ["Not ready to export — DSVDesk"]
+        fill_the_report(report.wizard)  # type: ignore[attr-defined]
+        shot(window, artifacts_dir, "ux_journey_board_filled")
+        key(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)  # E&xport board pack… now it is ready
+        qtbot.waitUntil(  # the pack written, or the export over without one (then the outcome is None)
+            lambda: report.last_outcome is not None or (bool(exported_asked) and not report.exporting),  # type: ignore[attr-defined]
+            timeout=300_000,
+        )
+        outcome = report.last_outcome  # type: ignore[attr-defined]
+        assert outcome is not None, [m.text for m in messages.shown()]
+        assert outcome.verification.ok, outcome.verification.lines()
+        exported.append(outcome.result.zip_path)
         window.close()
 
     steps = iter([officer, supervisor])
@@ -219,3 +301,6 @@ def test_officer_supervisor_and_board_by_keyboard_only(
         approved = store.open_record(session, record["id"], justification="Checking the journey test")
     assert str(approved.status) == "approved" and approved.urn
     assert approved.answers["officer_grade"] == "medium" and approved.answers["supervisor_grade"] == "medium"
+    # the board pack was written, signed and checked; its name ends in the date, not an underscore
+    assert len(exported) == 1 and exported[0].is_file() and exported[0].parent == packs
+    assert re.fullmatch(r"board_pack_reportDSVB_2026_03_Islington_\d{8}", exported[0].stem), exported[0].stem

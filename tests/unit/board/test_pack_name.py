@@ -16,6 +16,8 @@ def test_a_name_cut_at_its_limit_keeps_no_trailing_underscore() -> None:
     )
     assert safe_name("DSVB/2026/03 ") == "DSVB_2026_03"
     assert safe_name("___", "board_pack") == "board_pack"
+    whole = "board_pack_reportDSVB_2026_03_Islington_20260401"
+    assert safe_name(whole, "board_pack", limit=200) == whole  # the pack's name keeps its date
 
 
 @given(st.text(max_size=80))
