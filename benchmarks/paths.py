@@ -1275,6 +1275,50 @@ def bench_casework(ctx: Context) -> list[Row]:
     return run(ctx)
 
 
+# ------------------------------------------------------------------------------------ sealed records (issue 15)
+def bench_sealed(ctx: Context) -> list[Row]:
+    """What sealing adds for a supervisor: a name search matches tokens under every officer's index key,
+    and the review queue's first page opens each row's sealed names. (The officer's autosave of the
+    victim surname, home list and name search, and Part A over sealed records are the `encryption`,
+    `lists` and `part-a` rows.)"""
+    from dsvdesk.reporting.review_queue import QueueFilter, ReviewQueue
+    from dsvdesk.ui.models.records import PAGE_SIZE
+
+    db = ctx.databases[ctx.config.large]
+    store = _open_store(db)
+    rows: list[Row] = []
+    try:
+        session = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        newest = store.list_records(session, limit=1)[0]
+        surname = str(newest.victim_name or "").split()[-1]
+        queue = ReviewQueue(store, session)
+
+        def search() -> None:
+            store.count_records(session, search=surname)
+            store.list_records(session, search=surname, limit=PAGE_SIZE)
+
+        def queue_page() -> None:
+            queue.count(QueueFilter())
+            queue.rows(QueueFilter(), offset=0, limit=PAGE_SIZE)
+
+        for label, action in (
+            (f"sealed: supervisor name search ('{surname}', every officer's index key)", search),
+            ("sealed: review queue first page (names opened)", queue_page),
+        ):
+            rows.append(
+                Row(
+                    f"{label} at {db.records:,} records",
+                    db.records,
+                    Target(max_ms=100),
+                    timing=time_calls(action, ctx.config.list_runs, warmup=2),
+                    note=f"count + page of {PAGE_SIZE}, supervisor",
+                )
+            )
+    finally:
+        store.close()
+    return rows
+
+
 BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("generation", bench_generation),
     ("cold-start", bench_cold_start),
@@ -1292,4 +1336,5 @@ BENCHES: list[tuple[str, Callable[[Context], list[Row]]]] = [
     ("encryption", bench_encryption),
     ("casework", bench_casework),
     ("transfer", bench_transfer),
+    ("sealed", bench_sealed),
 ]

@@ -114,6 +114,16 @@ def register(subparsers: Any) -> None:
     add_common(role)
     role.set_defaults(handler=run_users_set_role)
 
+    disable = users_sub.add_parser(
+        "disable",
+        help="disable an account (someone who left): no sign-in, reads nothing; their records stay with the "
+        "supervisors. `users reset-password` enables it again",
+    )
+    disable.add_argument("username", metavar="USERNAME")
+    add_user_option(disable, "the acting admin (signs in)")
+    add_common(disable)
+    disable.set_defaults(handler=run_users_disable)
+
     unlock = users_sub.add_parser("unlock", help="unlock an account locked after wrong passwords")
     unlock.add_argument("username", metavar="USERNAME")
     add_user_option(unlock, "the acting admin (signs in)")
@@ -339,6 +349,16 @@ def run_users_set_role(args: argparse.Namespace) -> int:
         session, acting_password = sign_in(store, args.user)
         user = store.set_role(session, args.username, args.role, acting_password)
         print(f"{user.username!r} is now {user.role.value}.")
+    return 0
+
+
+def run_users_disable(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        session, _ = sign_in(store, args.user)
+        store.disable_user(session, args.username)
+        print(
+            f"{args.username!r} is disabled: the account cannot sign in and reads nothing; its records stay."
+        )
     return 0
 
 

@@ -95,6 +95,11 @@ def _sign_in_to_demo(path: Path) -> None:
         )
     with Store.open(path) as store:
         store.login(admin.get("username", ""), admin.get("password", ""))
+        # the bulk records are sealed: the demo supervisors' and officers' keys (public demo passwords)
+        # make their search tokens and Part A keys at once, instead of at the next sign-in
+        for account in keyfile.demo_accounts if keyfile else []:
+            if account.get("role") in ("officer", "supervisor"):
+                store.login(account.get("username", ""), account.get("password", ""))
 
 
 def _remove_database(path: Path) -> None:

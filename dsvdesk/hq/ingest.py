@@ -63,9 +63,9 @@ def reporting_values(record: Mapping[str, Any], keys: HqKeys) -> tuple[Any, ...]
 
     columns = dict(record["columns"])
     incident = parta.as_date(columns.get("incident_date"))
-    dob = parta.as_date(columns.get(parta.DOB_COLUMN))
+    dob = parta.as_date(columns.get("victim_dob"))  # the bundle carries the opened (sealed) columns
     age = parta.age_at(dob, incident) if dob and incident and dob <= incident else None
-    victim = person_key(columns.get("victim_name"), columns.get(parta.DOB_COLUMN))
+    victim = person_key(columns.get("victim_name"), columns.get("victim_dob"))
     index = hmac.new(keys.index_key, victim.encode("utf-8"), hashlib.sha256).hexdigest() if victim else None
     shared = json.dumps([columns.get(c) for c in parta.SHARED_COLUMNS], ensure_ascii=False)
     referral = bool(

@@ -648,10 +648,11 @@ def read_dashboard_records(
             "ORDER BY r.created_at, r.id",
             (json.dumps(list(record_ids)),),
         ).fetchall()
+    names = store.sealed_values(session, [str(r[0]) for r in raw])  # sealed (issue 15): opened here
     return [
         DashboardRecord(
             id=str(r[0]),
-            victim_name=r[1],
+            victim_name=names.get(str(r[0]), {}).get("victim_name", r[1]),
             incident_date=r[2],
             officer=str(r[3]),
             status=str(r[4]),

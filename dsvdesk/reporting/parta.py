@@ -32,8 +32,8 @@ from dsvdesk.store.search import iso_day, person_key
 
 # The 124D store columns Part A reads (the 124D's `columns:` maps them to answers).
 COLUMNS: tuple[str, ...] = (
-    "victim_name",
-    "victim_dob",
+    "victim_key",  # the keyed repeat-victim key (the name and date of birth are sealed, issue 15)
+    "victim_age",  # the age at the incident
     "incident_date",
     "grade",
     "officer_grade",
@@ -57,12 +57,14 @@ COLUMNS: tuple[str, ...] = (
 )
 
 # The columns that identify a victim and date a record: the 12 months before a period need only these.
-KEY_COLUMNS: tuple[str, ...] = ("victim_name", "victim_dob", "incident_date")
+KEY_COLUMNS: tuple[str, ...] = ("victim_key", "incident_date")
 # How the store's grouped read (reporting.fetch_period_counts) is asked for the columns: counted in
 # groups of records that share their values (the referral date only as "made or not", see
 # PRESENCE_COLUMN); the victims are matched on the store's victim_key (search.person_key of the
 # victim's name and date of birth, the same key `compute_part_a` makes).
-SHARED_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in (*KEY_COLUMNS, "marac_referral_date"))
+SHARED_COLUMNS: tuple[str, ...] = tuple(
+    c for c in COLUMNS if c not in (*KEY_COLUMNS, "marac_referral_date", "victim_age")
+)
 APPROVED = "approved"
 # Statuses of a record that was started but is not (yet) approved; deleted drafts never reach here.
 # The grades, DASH 'yes' bands, MARAC criteria and age bands come from the counted form's vocabulary
@@ -538,16 +540,18 @@ def compute_part_a(
         if str(row.status).lower() != APPROVED:  # only approved records count or match
             continue
         record_id = str(row.record_id)
-        victim = person_key(v.get("victim_name"), v.get("victim_dob"))
+        # the store's keyed victim key; rows made by hand (tests, tools) may give the name and birth date
+        victim = (
+            v["victim_key"] if "victim_key" in v else person_key(v.get("victim_name"), v.get("victim_dob"))
+        )
         if victim is not None:
             victims.setdefault(victim, []).append((incident, record_id))
         if inside:
-            dob = as_date(v.get("victim_dob"))
             in_period[record_id] = (
                 _Shared.of(v, vocabulary),
                 _referral(v.get(PRESENCE_COLUMN)),
                 (incident.year, incident.month),
-                age_band_key(dob, incident, vocabulary),
+                _age_band_of(v, incident, vocabulary),
             )
     matches, repeat_victims = find_repeat_matches(victims, in_period)
     repeats = Counter(in_period[m.record_id] for m in matches)
@@ -615,7 +619,7 @@ def age_floors(vocabulary: Vocabulary) -> tuple[tuple[int, str], ...]:
 
 # The columns the store's grouped read is told about, besides SHARED_COLUMNS.
 PRESENCE_COLUMN = "marac_referral_date"  # a referral counts when it has a date
-DOB_COLUMN = "victim_dob"
+DOB_COLUMN = "victim_age"  # an age in years (queries.period_groups_query reads a name ending _age so)
 
 
 def _counted(groups: Iterable[Sequence[Any]], period: Period, vocabulary: Vocabulary) -> Counter[_GroupKey]:
@@ -974,6 +978,14 @@ def normalise_criterion(value: str) -> str:
 
 def age_at(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def _age_band_of(values: Mapping[str, Any], incident: date, vocabulary: Vocabulary) -> str:
+    """The age band of a row: from the store's ``victim_age``, or a date of birth given by hand."""
+    if "victim_age" in values:
+        age = values["victim_age"]
+        return vocabulary.age_band(int(age)) if isinstance(age, int) and age >= 0 else AGE_OTHER
+    return age_band_key(as_date(values.get("victim_dob")), incident, vocabulary)
 
 
 def age_band_key(dob: date | None, incident: date | None, vocabulary: Vocabulary) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dsvdesk.errors import PermissionDenied
 from dsvdesk.store import audit, db
 from dsvdesk.store.models import Role, Session
-from dsvdesk.store.records import TABLE_COLUMNS
+from dsvdesk.store.records import REPORTING_COLUMNS
 
 if TYPE_CHECKING:
     from dsvdesk.store.base import StoreBase
@@ -66,7 +66,7 @@ def period_rows_query(columns: Sequence[str], key_columns: Sequence[str] = ()) -
     keys = set(key_columns)
 
     def read(name: str) -> str:
-        value = name if name in TABLE_COLUMNS else f"json_extract(columns_json, '$.{name}')"
+        value = name if name in REPORTING_COLUMNS else f"json_extract(columns_json, '$.{name}')"
         when = "status = 'approved'" if name in keys else "status = 'approved' AND incident_date >= ?4"
         return f"CASE WHEN {when} THEN {value} END"
 
@@ -187,13 +187,17 @@ def period_groups_query(
     floors = sorted({int(f) for f in age_floors}, reverse=True)  # ints only go into the text
 
     def value(name: str) -> str:
-        return name if name in TABLE_COLUMNS else f"json_extract(columns_json, '$.{name}')"
+        return name if name in REPORTING_COLUMNS else f"json_extract(columns_json, '$.{name}')"
 
     presence, dob = value(presence_column), value(dob_column)
-    age = (
-        f"CAST(substr(incident_date, 1, 4) AS INTEGER) - CAST(substr({dob}, 1, 4) AS INTEGER) "
-        f"- (substr(incident_date, 6, 5) < substr({dob}, 6, 5))"
-    )
+    if dob_column.endswith("_age"):  # an age in years at the incident (the date of birth is sealed)
+        age, known = dob, f"({dob} IS NOT NULL)"
+    else:
+        age = (
+            f"CAST(substr(incident_date, 1, 4) AS INTEGER) - CAST(substr({dob}, 1, 4) AS INTEGER) "
+            f"- (substr(incident_date, 6, 5) < substr({dob}, 6, 5))"
+        )
+        known = _iso_date(dob)
     floor = f"CASE {' '.join(f'WHEN age >= {f} THEN {f}' for f in floors)} ELSE -1 END" if floors else "-1"
     return (
         "SELECT shared, presence, CASE WHEN known THEN substr(incident_date, 1, 7) ELSE incident_date END, "  # noqa: S608 - names checked above
@@ -201,7 +205,7 @@ def period_groups_query(
         f"SELECT json_array({', '.join(map(value, shared_columns))}) AS shared, "
         f"CASE WHEN {presence} IS NULL THEN NULL WHEN typeof({presence}) = 'text' "
         f"AND substr({presence}, 1, 1) GLOB '[0-9A-Za-z]' THEN 1 ELSE {presence} END AS presence, "
-        f"incident_date, {dob} AS dob, {_iso_date(dob)} AS known, {age} AS age "
+        f"incident_date, {dob} AS dob, {known} AS known, {age} AS age "
         "FROM records INDEXED BY records_part_a "
         "WHERE form_id = ?3 AND incident_date >= ?4 AND incident_date < ?2 AND status = 'approved'"
         f"{' AND id IN (SELECT value FROM json_each(?5))' if only_ids else ''} LIMIT -1) "

@@ -16,6 +16,7 @@ reads no answers, so it is not a consultation; opening a record from the queue i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from dsvdesk.engine.errors import FormDefinitionErrors
 from dsvdesk.engine.vocabulary import Vocabulary, vocabulary_for
 from dsvdesk.errors import UserFacingError
 from dsvdesk.store.errors import InvalidInput, StorageBug
-from dsvdesk.store.models import RecordRow, Role, Session, Status, record_row_from_columns
+from dsvdesk.store.models import RecordRow, Role, Session, Status
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
@@ -253,7 +254,7 @@ class ReviewQueue:
     def rows(self, wanted: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
         """One page of the queue. Sorting happens in SQL on the store's indexed columns."""
         self._require()
-        from dsvdesk.store.records import SORTS
+        from dsvdesk.store.records import NAME_SORTS, SORTS
 
         if wanted.sort not in QUEUE_SORTS:
             raise InvalidInput(
@@ -279,11 +280,24 @@ class ReviewQueue:
         # queue filters and sorts by), then only those rows are read: sorting the waiting records by a
         # column no longer reads every one of them with its documents (issue 22).
         owner_join = " JOIN users u ON u.id = r.owner_id" if wanted.sort == "owner" else ""
+        if wanted.sort in NAME_SORTS:  # names are sealed (issue 15): the store orders them once opened
+            ordered = self.store.ids_by_sealed_name(
+                self.session, wanted.sort, clause, params, descending=wanted.descending
+            )[int(offset) : int(offset) + int(limit)]
+            place = {record_id: i for i, record_id in enumerate(ordered)}
+            clause, params, order_params, offset = (
+                " WHERE r.id IN (SELECT value FROM json_each(?))",
+                [json.dumps(ordered)],
+                [],
+                0,
+            )
+            order = "r.seq"
         sql = (
             "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
             "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
             "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
-            f"r.yes_count, r.flags, r.columns_json FROM (SELECT r.seq FROM records r{owner_join}{clause} "
+            f"r.yes_count, r.flags, r.columns_json, r.key_id, r.sealed_columns "
+            f"FROM (SELECT r.seq FROM records r{owner_join}{clause} "
             f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
             f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
         )
@@ -297,8 +311,11 @@ class ReviewQueue:
         labels: dict[str, str] = {}
         urgent: dict[str, bool] = {}
         result = []
-        for r in raw:
-            row = record_row_from_columns(r)
+        # names and references are sealed (issue 15): opened with the supervisor's keys, one page at a time
+        page = self.store.open_list_rows(self.session, raw)
+        if wanted.sort in NAME_SORTS:
+            page.sort(key=lambda row: place[row.id])
+        for row in page:
             flags, waited = queue_flags_of(row, now=now)
             officer_grade = row.columns.get("officer_grade")
             result.append(

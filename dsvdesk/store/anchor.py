@@ -15,6 +15,7 @@ the local chain still holds the head a document left the station with.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -262,13 +263,19 @@ def _stored_pdf_heads(conn: sqlite3.Connection) -> list[tuple[AuditHead, str]]:
     """The heads carried by the newest stored signed PDFs (a log cut below one of them is caught)."""
     found: list[tuple[AuditHead, str]] = []
     # only PDFs signed here: a PDF imported in a transfer bundle carries the other station's head
-    for record_id, revision, kind, pdf in conn.execute(
-        "SELECT p.record_id, p.revision, p.kind, p.pdf FROM signed_pdfs p JOIN users u ON u.id = p.created_by "
+    for record_id, revision, kind, pdf, key_id, heads in conn.execute(
+        "SELECT p.record_id, p.revision, p.kind, CASE WHEN p.key_id IS NULL THEN p.pdf END, p.key_id, p.audit_heads "
+        "FROM signed_pdfs p JOIN users u ON u.id = p.created_by "
         "WHERE u.home_station_id = 1 ORDER BY p.rowid DESC LIMIT ?",
         (STORED_PDFS_CHECKED,),
     ):
         source = f"the {kind} PDF of record {record_id} revision {revision}"
-        found.extend((head, source) for head in heads_in_pdf(bytes(pdf)))
+        if key_id is None:
+            found.extend((head, source) for head in heads_in_pdf(bytes(pdf)))
+        else:  # a sealed PDF: the heads it carries were noted, readable, when it was stored
+            found.extend(
+                (AuditHead(int(seq), str(digest)), source) for seq, digest in json.loads(heads or "[]")
+            )
     return found
 
 

@@ -51,6 +51,9 @@ RESTORED = "restored"
 ENCRYPTED = "database_encrypted"  # a DSVDesk 0.1 plaintext database converted (store/convert.py)
 CHECKPOINT = "checkpoint"  # the chain head signed by the acting user (store/anchor.py)
 TRUST_CHANGED = "trust_changed"  # force root pinned, station certificate or revocation list installed
+RECORDS_SEALED = "records_sealed"  # records saved before issue 15 sealed at a sign-in (store/sealed.py)
+ACCOUNT_DISABLED = "account_disabled"  # someone left: no sign-in, key pair retired (store/users.py)
+KEYS_REWRAPPED = "keys_rewrapped"  # wraps someone lacked made at a sign-in (store/keyring.py)
 
 LIFECYCLE_EVENTS = (COLLECTION, SUBMITTED, RETURNED, APPROVED, AMENDED)
 

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
 from dsvdesk.errors import Conflict
-from dsvdesk.store import audit, db, records
+from dsvdesk.store import audit, db, records, sealing
+from dsvdesk.store import sealed as sealed_mod
 from dsvdesk.store.base import iso, utc_now
 from dsvdesk.store.casework import OPEN_LOADED_CASES_SQL
 from dsvdesk.store.models import Status
@@ -132,10 +133,28 @@ _RECORD_FIELDS = (
     "columns_json",
     "answers_json",
     "urn",
+    "victim_age",
+    "key_id",
+    "sealed_answers",
+    "sealed_columns",
+    "index_pending",
 )
-_COMMENT_FIELDS = ("record_id", "revision", "round", "question_id", "comment", "author_id", "created_at")
+_COMMENT_FIELDS = (
+    "record_id",
+    "revision",
+    "round",
+    "question_id",
+    "comment",
+    "author_id",
+    "created_at",
+    "key_id",
+    "sealed_comment",
+)
+_KEY_FIELDS = ("id", "kind", "record_id", "user_id", "created_at")
+_WRAP_FIELDS = ("key_id", "recipient", "ephemeral", "wrapped")
 _ROUND_ONE: Mapping[str, Any] = {"round": 1}
-# One item for the writer thread: ("audit" | "records" | "search", rows), an exception (the maker
+# One item for the writer thread: ("audit" | "records" | "search" | "keys" | "wraps" | "comments" |
+# "ephemerals", rows), an exception (the maker
 # failed: roll everything back), or None (all rows handed over: finish and commit).
 _WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
 
@@ -153,6 +172,7 @@ class BulkLoad:
             self.officers = _accounts(conn, "officer")
             self.supervisors = _accounts(conn, "supervisor")
         self.settings: Settings = store.get_settings()
+        self._keys = _BulkKeys(store)
 
     @classmethod
     def open(cls, path: Path | str, spec: FormSpec, *, variable: frozenset[str] = frozenset()) -> BulkLoad:
@@ -218,7 +238,10 @@ class BulkLoad:
             head = audit.read_head(conn)
             counters = {int(y): int(n) for y, n in conn.execute("SELECT year, last FROM urn_counters")}
             taken = {str(r[0]) for r in conn.execute("SELECT urn FROM records WHERE urn IS NOT NULL")}
-        events, comments, approvals = self._lifecycle(bulk)
+        events, approvals = self._lifecycle(bulk)
+        keys = self._keys
+        with self._store.read() as conn:
+            keys.start(conn)
         urns = self._allocate_urns(approvals, counters, taken)
         for fields in events:
             if fields["event"] == audit.APPROVED:
@@ -245,10 +268,10 @@ class BulkLoad:
                 head,
                 definition=definition,
                 items=items,
-                comments=comments,
                 counters=counters,
             )
             try:
+                _hand_over(items, ("ephemerals", keys.ephemeral_rows()), written)
                 for rows in audit.chain_rows(events, head[0], head[1], batch=AUDIT_BATCH):
                     if written.done():  # the writer gave up (e.g. another program wrote): stop early
                         break
@@ -260,8 +283,11 @@ class BulkLoad:
                         self._row(record, base_seq + number + 1, urns.get(record.record_id), changes(record))
                         for number, record in enumerate(bulk[first : first + BATCH], start=first)
                     ]
-                    _hand_over(items, ("records", [row for row, _search in made]), written)
-                    _hand_over(items, ("search", [search for _row, search in made]), written)
+                    _hand_over(items, ("keys", [m.key for m in made]), written)
+                    _hand_over(items, ("wraps", [w for m in made for w in m.wraps]), written)
+                    _hand_over(items, ("records", [m.row for m in made]), written)
+                    _hand_over(items, ("search", [m.search for m in made if m.search is not None]), written)
+                    _hand_over(items, ("comments", [c for m in made for c in m.comments]), written)
                 _hand_over(items, None, written)
             except BaseException as exc:
                 _hand_over(items, exc, written)
@@ -269,14 +295,11 @@ class BulkLoad:
             return BulkResult(records=len(bulk), audit_events=written.result())
 
     # --------------------------------------------------------------------------------- pass 1: events
-    def _lifecycle(
-        self, bulk: Sequence[BulkRecord]
-    ) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]], list[tuple[str, str]]]:
+    def _lifecycle(self, bulk: Sequence[BulkRecord]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
         """The audit events of every record's steps in time order (a record's own steps in lifecycle
-        order when at the same moment), its return comments, and (approved at, record id) pairs."""
+        order when at the same moment) and (approved at, record id) pairs."""
         form_detail = {"form_id": self.spec.id}
         timed: list[tuple[str, int, dict[str, Any]]] = []
-        comments: list[tuple[Any, ...]] = []
         approvals: list[tuple[str, str]] = []
         for record in bulk:
             owner, reviewer, record_id = record.owner, record.reviewer, record.record_id
@@ -314,10 +337,6 @@ class BulkLoad:
             reviewed = iso(record.reviewed_at)
             if record.status is Status.RETURNED:
                 said = dict(record.shape.comments)
-                comments.extend(
-                    (record_id, 1, 1, question_id, text, reviewer.id, reviewed)
-                    for question_id, text in said.items()
-                )
                 timed.append(
                     (
                         reviewed,
@@ -351,7 +370,7 @@ class BulkLoad:
                 )
         timed.sort(key=lambda item: (item[0], item[1]))
         events = [{"at": at, **fields} for at, _order, fields in timed]
-        return events, comments, approvals
+        return events, approvals
 
     def _allocate_urns(
         self, approvals: list[tuple[str, str]], counters: dict[int, int], taken: set[str]
@@ -372,10 +391,9 @@ class BulkLoad:
         return urns
 
     # --------------------------------------------------------------------------------- pass 2: rows
-    def _row(
-        self, record: BulkRecord, seq: int, urn: str | None, changed: Mapping[str, Any]
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        """The record row and its search row."""
+    def _row(self, record: BulkRecord, seq: int, urn: str | None, changed: Mapping[str, Any]) -> _Made:
+        """The record row sealed under a new content key (the key's row and wraps, its search row and
+        return comments beside it)."""
         shape = record.shape
         answers = shape.answers
         pieces: list[str] = []
@@ -390,6 +408,27 @@ class BulkLoad:
         approved = status is Status.APPROVED
         reviewed = iso(record.reviewed_at) if record.reviewed_at is not None else None
         submitted = iso(record.submitted_at) if record.submitted_at is not None else None
+        keys = self._keys
+        key_row, wraps, seal = keys.record_key(record.record_id, record.owner.id, iso(record.created_at))
+        plain, hidden = sealed_mod.split_columns(columns, records.TABLE_COLUMNS)
+        victim = seal.victim_key(columns) if approved else None  # as the approval makes it; drafts have none
+        search = seal.search(columns, urn)
+        pending = search is None or (approved and victim is None and records.victim_key(columns) is not None)
+        revision = 1
+        comments = [
+            (
+                record.record_id,
+                revision,
+                1,
+                question_id,
+                "",
+                record.reviewer.id,
+                reviewed,
+                seal.key_id,
+                seal.seal_part(text.encode("utf-8"), sealed_mod.comment_part(1, question_id)),
+            )
+            for question_id, text in (shape.comments.items() if status is Status.RETURNED else ())
+        ]
         row = (
             seq,
             record.record_id,
@@ -407,14 +446,106 @@ class BulkLoad:
             int(status is not Status.DRAFT),
             int(status is Status.RETURNED),
             shape.derived.completeness,
-            *[columns.get(name) for name in records.TABLE_COLUMNS],
-            records.victim_key(columns),
+            *[plain.get(name) for name in records.TABLE_COLUMNS],
+            victim,
             records.flags_text(shape.derived.flags),
-            records.COLUMNS_JSON.encode(columns),
-            "{" + ", ".join(pieces) + "}",
+            records.COLUMNS_JSON.encode(plain),
+            "{}",
             urn,
+            sealed_mod.victim_age(columns),
+            seal.key_id,
+            seal.seal_answers("{" + ", ".join(pieces) + "}"),
+            seal.seal_columns(hidden),
+            int(pending),
         )
-        return row, (seq, *records.search_text(columns, urn))
+        return _Made(
+            row=row,
+            search=None if search is None else (seq, *search),
+            key=key_row,
+            wraps=wraps,
+            comments=comments,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    row: tuple[Any, ...]
+    search: tuple[Any, ...] | None
+    key: tuple[Any, ...]
+    wraps: list[tuple[Any, ...]]
+    comments: list[tuple[Any, ...]]
+
+
+class _BulkKeys:
+    """The crypto of a bulk load, batched: one ephemeral key per recipient for the whole load, one new
+    content key per record wrapped for its owner, every supervisor and escrow (public keys only), and
+    the index keys that sessions signed in in this process can open (a demo signs its supervisors in
+    first); without them the tokens and victim keys are left pending for the next sign-in that holds
+    them."""
+
+    def __init__(self, store: Store) -> None:
+        from dsvdesk.store import keyring
+
+        self._store = store
+        self._wrapper = sealing.Wrapper()
+        self._sessions = keyring.any_held(store.path)
+        self._next_key = 0
+        self._next_ephemeral = 0
+        self._ephemeral_ids: dict[bytes, int] = {}
+        self._recipients: dict[int, list[Any]] = {}
+        self._index: dict[int, bytes | None] = {}
+        self._station: bytes | None = None
+
+    def start(self, conn: sqlite3.Connection) -> None:
+        self._next_key = int(conn.execute("SELECT coalesce(max(id), 0) FROM sealed_keys").fetchone()[0])
+        self._next_ephemeral = int(
+            conn.execute("SELECT coalesce(max(id), 0) FROM wrap_ephemerals").fetchone()[0]
+        )
+        store = self._store
+        for session in self._sessions:
+            found = store._station_index_key(conn, session)
+            if found is not None:
+                self._station = found[1]
+                break
+        owners = [int(r[0]) for r in conn.execute("SELECT id FROM users WHERE role <> 'admin'")]
+        for owner in owners:
+            self._recipients[owner] = store._recipients(conn, "record", owner)
+            self._index[owner] = None
+            for session in self._sessions:
+                index = store._user_index_key(conn, session, owner)
+                if index is not None:
+                    self._index[owner] = index[1]
+                    break
+        # one ephemeral key per recipient for the whole load
+        for recipient in {r.key_id: r for rs in self._recipients.values() for r in rs}.values():
+            epk, _wrapped = self._wrapper.wrap(b"\0" * sealing.KEY_BYTES, recipient.public, b"warm-up")
+            if epk not in self._ephemeral_ids:
+                self._next_ephemeral += 1
+                self._ephemeral_ids[epk] = self._next_ephemeral
+
+    def ephemeral_rows(self) -> list[tuple[Any, ...]]:
+        return [(number, epk) for epk, number in self._ephemeral_ids.items()]
+
+    def record_key(
+        self, record_id: str, owner_id: int, created_at: str
+    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], sealed_mod.RecordSeal]:
+        self._next_key += 1
+        key_id = self._next_key
+        raw = sealing.random_key()
+        subject = sealing.key_subject(key_id)
+        wraps = []
+        for recipient in self._recipients.get(owner_id, ()):
+            epk, wrapped = self._wrapper.wrap(raw, recipient.public, subject)
+            wraps.append((key_id, recipient.key_id, self._ephemeral_ids[epk], wrapped))
+        seal = sealed_mod.RecordSeal(
+            record_id=record_id,
+            revision=1,
+            key_id=key_id,
+            cipher=sealing.Cipher(raw),
+            index_key=self._index.get(owner_id),
+            station_key=self._station,
+        )
+        return (key_id, "record", record_id, owner_id, created_at), wraps, seal
 
 
 _encode = records.ANSWERS_JSON.encode
@@ -524,7 +655,6 @@ def _write(
     *,
     definition: tuple[Any, ...],
     items: queue.Queue[_WriterItem],
-    comments: list[tuple[Any, ...]],
     counters: Mapping[int, int],
 ) -> int:
     """Write everything in ONE transaction on this thread's own connection; returns the audit events added.
@@ -556,6 +686,10 @@ def _write(
                 "audit": ("audit_events", audit.COLUMNS),
                 "records": ("records", _RECORD_FIELDS),
                 "search": ("records_fts", ("rowid", "names", "refs")),
+                "keys": ("sealed_keys", _KEY_FIELDS),
+                "wraps": ("key_wraps", _WRAP_FIELDS),
+                "comments": ("review_comments", _COMMENT_FIELDS),
+                "ephemerals": ("wrap_ephemerals", ("id", "public_key")),
             }
             audit_written = 0
             last_event: tuple[Any, ...] | None = None
@@ -568,7 +702,6 @@ def _write(
                 if kind == "audit" and rows:
                     audit_written += len(rows)
                     last_event = rows[-1]
-            insert_rows(conn, "review_comments", _COMMENT_FIELDS, comments)
             conn.execute(OPEN_LOADED_CASES_SQL)  # each submitted record's case opens at its submission
             conn.executemany(
                 "INSERT INTO urn_counters (year, last) VALUES (?, ?) "

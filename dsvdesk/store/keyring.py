@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsvdesk import log
-from dsvdesk.store import sealing
+from dsvdesk.store import audit, sealing
 from dsvdesk.store.base import StoreBase
 from dsvdesk.store.errors import StorageBug
 from dsvdesk.store.models import Role, Session
@@ -46,6 +46,7 @@ class HeldKeys:
     """What one signed-in session holds: its private key(s) and the keys opened with them."""
 
     user_id: int
+    session: Session
     unwrappers: dict[int, sealing.Unwrapper] = field(default_factory=dict)  # enc_keys.id -> opener
     opened: dict[int, bytes] = field(default_factory=dict)  # sealed_keys.id -> raw key
     ciphers: dict[int, sealing.Cipher] = field(default_factory=dict)  # sealed_keys.id -> its cipher
@@ -61,7 +62,7 @@ def _slot(path: Path, session: Session) -> tuple[str, int, str]:
 
 def hold(path: Path, session: Session, key_id: int, private: bytes) -> None:
     with _LOCK:
-        held = _HELD.setdefault(_slot(path, session), HeldKeys(session.user.id))
+        held = _HELD.setdefault(_slot(path, session), HeldKeys(session.user.id, session))
         held.unwrappers[key_id] = sealing.Unwrapper(private)
 
 
@@ -70,6 +71,22 @@ def held_keys(path: Path, session: Session | None) -> HeldKeys | None:
         return None
     with _LOCK:
         return _HELD.get(_slot(path, session))
+
+
+def session_for_user(path: Path, user_id: int) -> Session | None:
+    """A session of ``user_id`` on this database whose keys this process holds (every session of a
+    user holds the same private key), or None."""
+    with _LOCK:
+        for (held_path, held_user, _started), held in _HELD.items():
+            if held_path == str(path) and held_user == user_id:
+                return held.session
+    return None
+
+
+def any_held(path: Path) -> list[Session]:
+    """Every session holding keys for this database in this process (bulk loads use them)."""
+    with _LOCK:
+        return [held.session for (held_path, _u, _s), held in _HELD.items() if held_path == str(path)]
 
 
 def forget(path: Path, session: Session) -> None:
@@ -354,7 +371,27 @@ class KeyringOps(StoreBase):
         raw = self._open_key(conn, session, int(row[0]))
         return (int(row[0]), raw) if raw is not None else None
 
+    def _provision_user(
+        self, conn: sqlite3.Connection, user_id: int, role: Role, password_secret: bytes
+    ) -> tuple[int, bytes] | None:
+        """A new officer's or supervisor's key pair and index key (and the station index key with the
+        first supervisor), made when the password is set; returns (key id, private key)."""
+        if role is Role.ADMIN:
+            return None
+        made = self._make_key_pair(conn, user_id, password_secret)
+        self._new_sealed_key(conn, KIND_USER_INDEX, user_id=user_id)
+        if (
+            role is Role.SUPERVISOR
+            and conn.execute("SELECT 1 FROM sealed_keys WHERE kind = ?", (KIND_STATION_INDEX,)).fetchone()
+            is None
+        ):
+            self._new_sealed_key(conn, KIND_STATION_INDEX)
+        return made
+
     # ----------------------------------------------------------------------------------- sign-in
+    def _after_sign_in(self, session: Session) -> None:
+        """What the record store does once a sign-in holds its keys (``sealed.SealingStepOps``)."""
+
     def _hold_keys_at_sign_in(self, session: Session, password_secret: bytes) -> None:
         """Unseal the user's private key (making a pair for an officer or supervisor who has none yet:
         accounts from before sealed records), hold it for the session, make the user's index key and
@@ -417,7 +454,7 @@ class KeyringOps(StoreBase):
             if made:
                 self._audit(
                     session,
-                    "keys_rewrapped",
+                    audit.KEYS_REWRAPPED,
                     detail={"wraps": made, "recipient_keys": sorted(r.key_id for r, _o in lacking)},
                 )
         if made:

@@ -165,6 +165,12 @@ class KeyOps(StoreBase):
         keyfile.set_user(username, password, self._db_key())
         keyfile.save(self.path)
 
+    def _unwrap_for(self, username: str) -> None:
+        """Remove ``username``'s wrap of the database key from the key file (a disabled account)."""
+        keyfile = self._keyfile()
+        keyfile.remove_user(username)
+        keyfile.save(self.path)
+
     def _rewrap_if_weak(self, username: str, password: str) -> None:
         """After a sign-in, renew a wrap made with older parameters (a converted 0.1 database)."""
         keyfile = keys.KeyFile.load(self.path)

@@ -20,6 +20,7 @@ from dsvdesk.store.casework import OPEN_CASE_SQL, RESCHEDULE_SQL
 from dsvdesk.store.errors import FindingsBlock, InvalidInput, InvalidTransition, PermissionDenied
 from dsvdesk.store.models import EDITABLE_STATUSES, RecordRef, Role, Session, Status, User
 from dsvdesk.store.records import RecordOps, RecordState
+from dsvdesk.store.sealed import comment_part, pdf_part
 from dsvdesk.store.settings import format_urn
 
 MAX_COMMENT_CHARS = 10_000
@@ -55,13 +56,36 @@ class LifecycleOps(RecordOps):
             raise FindingsBlock(f"The record cannot be {doing} yet: {first}{more}.", errors)
 
     def _store_pdf(
-        self, conn: sqlite3.Connection, state: RecordState, kind: str, pdf: bytes, user: User
+        self,
+        conn: sqlite3.Connection,
+        session: Session,
+        state: RecordState,
+        *,
+        kind: str,
+        pdf: bytes,
+        user: User,
     ) -> str:
+        """Keep a signed PDF sealed under the record's key; the audit heads it carries stay readable
+        (``audit verify`` checks them without opening any record)."""
+        from dsvdesk.store import anchor
+
         digest = hashlib.sha256(pdf).hexdigest()
+        seal = self._seal_of(conn, session, state)
+        heads = [[h.seq, h.hash] for h in anchor.heads_in_pdf(pdf)]
         conn.execute(
-            "INSERT INTO signed_pdfs (record_id, revision, kind, pdf, sha256, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (state.id, state.revision, kind, pdf, digest, self._stamp(), user.id),
+            "INSERT INTO signed_pdfs (record_id, revision, kind, pdf, sha256, created_at, created_by, key_id, "
+            "audit_heads) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                state.id,
+                state.revision,
+                kind,
+                seal.seal_part(pdf, pdf_part(kind)),
+                digest,
+                self._stamp(),
+                user.id,
+                seal.key_id,
+                json.dumps(heads),
+            ),
         )
         return digest
 
@@ -78,7 +102,7 @@ class LifecycleOps(RecordOps):
         """The owner submits a draft (or a returned record) with the PDF they signed."""
         pdf = _check_pdf(signed_pdf, "signed report")
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
             user = self._current_user(session)
             if user.role is Role.ADMIN or user.id != state.editor_id:
                 raise PermissionDenied("Only the officer who wrote this record can submit it.")
@@ -88,7 +112,7 @@ class LifecycleOps(RecordOps):
                     f"This record is already {state.status.value}; it cannot be submitted again."
                 )
             self._findings_block(state, ("author",), "submitted")
-            digest = self._store_pdf(conn, state, "submitted", pdf, user)
+            digest = self._store_pdf(conn, session, state, kind="submitted", pdf=pdf, user=user)
             now = self._stamp()
             conn.execute(
                 "UPDATE records SET status = 'submitted', submitted_at = ?, ever_submitted = 1, version = version + 1, "
@@ -114,7 +138,7 @@ class LifecycleOps(RecordOps):
     ) -> RecordRef:
         """A supervisor sends a submitted record back to its officer with comments keyed by question id."""
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
             user = self._reviewer(session, state, "return this record")
             self._check_version(state, expected_version)
             if state.status is not Status.SUBMITTED:
@@ -136,10 +160,23 @@ class LifecycleOps(RecordOps):
                 raise InvalidInput("A returned record needs at least one comment saying what to change.")
             round_number = state.return_rounds + 1
             now = self._stamp()
+            seal = self._seal_of(conn, session, state)
             conn.executemany(
-                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(state.id, state.revision, round_number, q, c, user.id, now) for q, c in cleaned.items()],
+                "INSERT INTO review_comments (record_id, revision, round, question_id, comment, author_id, created_at, "
+                "key_id, sealed_comment) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)",
+                [
+                    (
+                        state.id,
+                        state.revision,
+                        round_number,
+                        q,
+                        user.id,
+                        now,
+                        seal.key_id,
+                        seal.seal_part(c.encode("utf-8"), comment_part(round_number, q)),
+                    )
+                    for q, c in cleaned.items()
+                ],
             )
             conn.execute(
                 "UPDATE records SET status = 'returned', return_rounds = ?, version = version + 1, updated_at = ? "
@@ -166,7 +203,7 @@ class LifecycleOps(RecordOps):
 
         An amended record keeps the URN its first approval gave it."""
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
             user = self._reviewer(session, state, "approve this record")
             self._check_version(state, expected_version)
             if state.status is not Status.SUBMITTED:
@@ -176,14 +213,14 @@ class LifecycleOps(RecordOps):
             self._findings_block(state, ("author", "reviewer"), "approved")
             urn = state.urn or self._allocate_urn(conn)
             pdf = _check_pdf(countersign(urn), "countersigned report")
-            digest = self._store_pdf(conn, state, "approved", pdf, user)
+            digest = self._store_pdf(conn, session, state, kind="approved", pdf=pdf, user=user)
             now = self._stamp()
             conn.execute(
                 "UPDATE records SET status = 'approved', approved_at = ?, approved_by = ?, urn = ?, "
                 "version = version + 1, updated_at = ? WHERE seq = ?",
                 (now, user.id, urn, now, state.seq),
             )
-            self._write_search(conn, state.seq)
+            self._write_search(conn, state.seq, session)
             conn.execute(RESCHEDULE_SQL, (state.id,))
             self._audit(
                 session,
@@ -241,7 +278,7 @@ class LifecycleOps(RecordOps):
         The approved revision and its signed PDF stay as they were."""
         reason = _text(reason, "A reason for the amendment", MAX_REASON_CHARS)
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
             user = self._current_user(session)
             if user.role is Role.ADMIN or (user.role is Role.OFFICER and not state.is_own(user)):
                 raise PermissionDenied("Only the record's officer or a supervisor can amend it.")
@@ -251,10 +288,13 @@ class LifecycleOps(RecordOps):
                     "changed directly while it is a draft or returned."
                 )
             now = self._stamp()
+            old_seal = self._seal_of(conn, session, state)
+            answers = state.answers
             conn.execute(
                 "INSERT INTO record_revisions (record_id, revision, definition_hash, status, editor_id, supersedes, "
                 "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, return_rounds, urn, "
-                "completeness, answers_json, archived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "completeness, answers_json, archived_at, key_id, sealed_answers) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?)",
                 (
                     state.id,
                     state.revision,
@@ -271,11 +311,43 @@ class LifecycleOps(RecordOps):
                     state.return_rounds,
                     state.urn,
                     state.completeness,
-                    json.dumps(state.answers, ensure_ascii=False),
                     now,
+                    old_seal.key_id,
+                    state.sealed_answers,
                 ),
             )
             new_revision = state.revision + 1
+            # a new content key for the new revision; the archived revision keeps its own (key history)
+            new_key = self._new_record_key(conn, session, state.id, state.owner_id)
+            new_seal = self._record_seal(
+                conn,
+                session,
+                record_id=state.id,
+                revision=new_revision,
+                key_id=new_key,
+                owner_id=state.owner_id,
+            )
+            row = conn.execute("SELECT sealed_columns FROM records WHERE seq = ?", (state.seq,)).fetchone()
+            sealed_columns = (
+                self._sealed_columns_of(
+                    conn,
+                    session,
+                    key_id=old_seal.key_id,
+                    record_id=state.id,
+                    revision=state.revision,
+                    blob=row[0],
+                )
+                or {}
+            )
+            conn.execute(
+                "UPDATE records SET key_id = ?, sealed_answers = ?, sealed_columns = ? WHERE seq = ?",
+                (
+                    new_key,
+                    new_seal.seal_answers(json.dumps(answers, ensure_ascii=False)),
+                    new_seal.seal_columns(sealed_columns),
+                    state.seq,
+                ),
+            )
             conn.execute(
                 "UPDATE records SET revision = ?, status = 'draft', version = version + 1, supersedes = ?, "
                 "amend_reason = ?, editor_id = ?, submitted_at = NULL, approved_at = NULL, approved_by = NULL, "
@@ -306,6 +378,7 @@ class LifecycleOps(RecordOps):
                 )
             conn.execute("DELETE FROM records_fts WHERE rowid = ?", (state.seq,))
             conn.execute("DELETE FROM records WHERE seq = ?", (state.seq,))
+            conn.execute("DELETE FROM sealed_keys WHERE record_id = ?", (state.id,))  # and their wraps
             self._audit(
                 session,
                 audit.ERASURE,

@@ -143,9 +143,40 @@ class RecordRow:
     columns: Mapping[str, Any]
 
 
-def record_row_from_columns(r: Sequence[Any]) -> RecordRow:
+def record_row_from_columns(r: Sequence[Any], sealed: Mapping[str, Any] | None = None) -> RecordRow:
     """A RecordRow from the 25 list columns in their order (records.py's list SELECT; the review
-    queue reads the same columns)."""
+    queue reads the same columns); ``sealed``: the record's opened sealed values (issue 15), which take
+    the place of the (empty) name and reference columns."""
+    if sealed:
+        columns = json.loads(r[24] or "{}")
+        columns.update(sealed)
+        return RecordRow(
+            id=r[0],
+            form_id=r[1],
+            status=Status(r[2]),
+            revision=int(r[3]),
+            version=int(r[4]),
+            owner_id=int(r[5]),
+            owner_username=r[6],
+            owner_name=r[7],
+            editor_id=int(r[8]),
+            created_at=r[9],
+            updated_at=r[10],
+            submitted_at=r[11],
+            approved_at=r[12],
+            urn=r[13],
+            completeness=int(r[14]),
+            return_rounds=int(r[15]),
+            victim_name=_text_or(sealed.get("victim_name"), r[16]),
+            suspect_name=_text_or(sealed.get("suspect_name"), r[17]),
+            incident_date=r[18],
+            cad_ref=_text_or(sealed.get("cad_ref"), r[19]),
+            cris_ref=_text_or(sealed.get("cris_ref"), r[20]),
+            grade=r[21],
+            yes_count=r[22],
+            flags=tuple(str(r[23]).split()),
+            columns=columns,
+        )
     return RecordRow(
         id=r[0],
         form_id=r[1],
@@ -173,6 +204,12 @@ def record_row_from_columns(r: Sequence[Any]) -> RecordRow:
         flags=tuple(str(r[23]).split()),
         columns=json.loads(r[24] or "{}"),
     )
+
+
+def _text_or(value: Any, fallback: Any) -> Any:
+    if value is None:
+        return fallback
+    return value if isinstance(value, str) else str(value)
 
 
 @dataclass(frozen=True, slots=True)

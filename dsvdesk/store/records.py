@@ -9,13 +9,12 @@ import re
 import sqlite3
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
-from dsvdesk.store import audit
-from dsvdesk.store.base import StoreBase
+from dsvdesk.store import audit, sealing
 from dsvdesk.store.errors import (
     InvalidInput,
     InvalidTransition,
@@ -36,7 +35,15 @@ from dsvdesk.store.models import (
     Session,
     Status,
     User,
-    record_row_from_columns,
+)
+from dsvdesk.store.sealed import (
+    PART_ANSWERS,
+    RecordSeal,
+    SealingStepOps,
+    comment_part,
+    pdf_part,
+    split_columns,
+    victim_age,
 )
 from dsvdesk.store.search import fold, person_key
 
@@ -76,6 +83,9 @@ TABLE_COLUMNS = (
     "multiple_perpetrators",
 )
 NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
+# Real columns reporting may read beside TABLE_COLUMNS: the keyed repeat-victim key and the victim's
+# age at the incident (issue 15: the name and date of birth they come from are sealed).
+REPORTING_COLUMNS = (*TABLE_COLUMNS, "victim_key", "victim_age")
 MAX_VALUE_CHARS = 2_000_000  # one answer's JSON; far above any statement, well below memory trouble
 MAX_LIST_LIMIT = 1000
 ADMIN_NO_CONTENT = (
@@ -98,12 +108,23 @@ SORTS: dict[str, str] = {
     "grade": "r.grade",
     "owner": "u.full_name COLLATE NOCASE",
 }
+NAME_SORTS = ("victim_name", "suspect_name")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The list row's columns (models.record_row_from_columns); sealed values are opened after the read.
+LIST_COLUMNS = (
+    "r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "
+    "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
+    "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
+    "r.yes_count, r.flags, r.columns_json"
+)
+# ... and what opens the sealed ones (sealed.SealOps.open_list_rows).
+SEALED_LIST_COLUMNS = f"{LIST_COLUMNS}, r.key_id, r.sealed_columns"
 DATE_FILTER_COLUMNS = ("incident_date", "created_at", "updated_at", "submitted_at", "approved_at")
 
 _RECORD_COLUMNS = (
     "seq, id, form_id, definition_hash, owner_id, editor_id, status, revision, version, supersedes, "
     "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, "
-    "return_rounds, urn, completeness, answers_json"
+    "return_rounds, urn, completeness, answers_json, key_id, sealed_answers"
 )
 
 
@@ -131,10 +152,27 @@ class RecordState:
     return_rounds: int
     urn: str | None
     completeness: int
-    answers: dict[str, Any]
+    answers_cache: dict[str, Any] | None
+    key_id: int | None = None
+    sealed_answers: bytes | None = None
+    # opens the sealed answers when they are first needed (set by the Store that loaded the row)
+    opener: Callable[[RecordState], dict[str, Any]] | None = None
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The answers; sealed ones are opened on first use with the reading session's keys
+        (``PermissionDenied`` when they do not open them)."""
+        if self.answers_cache is None:
+            if self.opener is None:
+                raise StorageBug(f"record {self.id}: sealed answers read without a session")
+            self.answers_cache = self.opener(self)
+        return self.answers_cache
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...], *, answers: dict[str, Any] | None = None) -> RecordState:
+        key_id = row[21] if len(row) > 21 else None
+        if answers is None and key_id is None:
+            answers = json.loads(row[20])
         return cls(
             seq=int(row[0]),
             id=str(row[1]),
@@ -156,7 +194,9 @@ class RecordState:
             return_rounds=int(row[17]),
             urn=row[18],
             completeness=int(row[19]),
-            answers=json.loads(row[20]) if answers is None else answers,
+            answers_cache=answers,
+            key_id=None if key_id is None else int(key_id),
+            sealed_answers=None if len(row) <= 22 or row[22] is None else bytes(row[22]),
         )
 
     def is_own(self, user: User) -> bool:
@@ -194,7 +234,8 @@ class _SavedState:
     definition_hash: str
     answers: dict[str, Any]
     derived: Derived
-    search: tuple[str, str]
+    search: tuple[str, str] | None
+    seal: RecordSeal | None = None
 
 
 _SAVED_STATES_KEPT = 64  # records an officer edits in one sitting; a few KB of answers each
@@ -312,17 +353,27 @@ def _json_dumps(value: Any, what: str) -> str:
     return text
 
 
-_DERIVED_SET = f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, completeness = ?, flags = ?, columns_json = ?"
+_DERIVED_SET = (
+    f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, victim_age = ?, completeness = ?, "
+    "flags = ?, columns_json = ?, sealed_columns = ?, index_pending = ?"
+)
 # Constant SQL texts, so sqlite3's statement cache prepares each once per connection.
 _WRITE_DERIVED_SQL = f"UPDATE records SET {_DERIVED_SET} WHERE seq = ?"  # noqa: S608 - fixed names
 _SAVE_WITH_DERIVED_SQL = (
-    f"UPDATE records SET answers_json = ?, version = ?, updated_at = ?, {_DERIVED_SET} WHERE seq = ?"  # noqa: S608
+    f"UPDATE records SET answers_json = '{{}}', sealed_answers = ?, version = ?, updated_at = ?, {_DERIVED_SET} "  # noqa: S608
+    "WHERE seq = ?"
+)
+_CLEAR_DERIVED_SQL = (
+    f"UPDATE records SET {', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, completeness = ?, flags = ?, "  # noqa: S608
+    "columns_json = ?, key_id = NULL, sealed_answers = NULL, sealed_columns = NULL WHERE seq = ?"
 )
 # The answers document is read only when the row is not exactly as this Store last wrote it.
 _LOAD_FOR_SAVE_SQL = (
-    f"SELECT {_RECORD_COLUMNS.replace(', answers_json', '')}, "  # noqa: S608 - fixed names
+    f"SELECT {_RECORD_COLUMNS.replace(', answers_json, key_id, sealed_answers', '')}, "  # noqa: S608 - fixed names
     "CASE WHEN version = ?2 AND updated_at = ?3 AND revision = ?4 AND definition_hash = ?5 THEN NULL "
-    "ELSE answers_json END FROM records WHERE id = ?1"
+    "ELSE answers_json END, key_id, "
+    "CASE WHEN version = ?2 AND updated_at = ?3 AND revision = ?4 AND definition_hash = ?5 THEN NULL "
+    "ELSE sealed_answers END FROM records WHERE id = ?1"
 )
 
 
@@ -349,17 +400,25 @@ def finish_columns(columns: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _derived_params(derived: Derived) -> list[Any]:
+def _derived_params(derived: Derived, seal: RecordSeal, *, approved: bool, search_pending: bool) -> list[Any]:
+    """The derived columns as a sealed save writes them: identifying values only inside
+    ``sealed_columns``; the victim key under the station key when the writer holds it."""
+    plain, sealed = split_columns(derived.columns, TABLE_COLUMNS)
+    key = seal.victim_key(derived.columns)
+    pending = search_pending or (approved and key is None and victim_key(derived.columns) is not None)
     return [
-        *(derived.columns.get(name) for name in TABLE_COLUMNS),
-        victim_key(derived.columns),
+        *(plain.get(name) for name in TABLE_COLUMNS),
+        key,
+        victim_age(derived.columns),
         derived.completeness,
         flags_text(derived.flags),
-        COLUMNS_JSON.encode(derived.columns),
+        COLUMNS_JSON.encode(plain),
+        seal.seal_columns(sealed),
+        1 if pending else 0,
     ]
 
 
-class RecordOps(StoreBase):
+class RecordOps(SealingStepOps):
     _specs: dict[str, FormSpec]
     # Made on first use (the Store's __init__ does not know about them).
     _facts_by_spec: dict[int, tuple[FormSpec, _FormFacts]]
@@ -484,11 +543,17 @@ class RecordOps(StoreBase):
         derived = self.derive(spec, working)
         record_id = str(uuid.uuid4())
         now = self._stamp()
+        self._require_keys(session)
         with self._tx() as conn:
             content_hash = self._store_definition(conn, spec)
+            key_id = self._new_record_key(conn, session, record_id, user.id)
+            seal = self._record_seal(
+                conn, session, record_id=record_id, revision=1, key_id=key_id, owner_id=user.id
+            )
             cursor = conn.execute(
                 "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, revision, version, "
-                "created_at, updated_at, answers_json) VALUES (?, ?, ?, ?, ?, 'draft', 1, 1, ?, ?, ?)",
+                "created_at, updated_at, answers_json, key_id, sealed_answers) "
+                "VALUES (?, ?, ?, ?, ?, 'draft', 1, 1, ?, ?, '{}', ?, ?)",
                 (
                     record_id,
                     spec.id,
@@ -497,12 +562,13 @@ class RecordOps(StoreBase):
                     user.id,
                     now,
                     now,
-                    ANSWERS_JSON.encode(working),
+                    key_id,
+                    seal.seal_answers(ANSWERS_JSON.encode(working)),
                 ),
             )
             assert cursor.lastrowid is not None
             seq = int(cursor.lastrowid)
-            search = self._write_derived(conn, seq, derived, urn=None)
+            search = self._write_derived(conn, seq, derived, urn=None, seal=seal, approved=False)
             self._audit(
                 session, audit.COLLECTION, record_id=record_id, revision=1, detail={"form_id": spec.id}
             )
@@ -515,18 +581,53 @@ class RecordOps(StoreBase):
                     question_id=key,
                     value_sha256=self._value_hash(value),
                 )
-        self._remember(record_id, _SavedState(1, 1, now, content_hash, working, derived, search))
+        self._remember(record_id, _SavedState(1, 1, now, content_hash, working, derived, search, seal))
         log.storage.info("record %s created (form %s) by user id %d", record_id, spec.id, user.id)
         return RecordRef(id=record_id, revision=1, version=1, status=Status.DRAFT)
 
-    def _load(self, conn: sqlite3.Connection, record_id: str) -> RecordState:
+    def _load(self, conn: sqlite3.Connection, record_id: str, session: Session | None = None) -> RecordState:
+        """The record's row; its sealed answers open on first use with ``session``'s keys."""
         sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE id = ?"  # noqa: S608 - fixed column list
         row = conn.execute(sql, (str(record_id),)).fetchone()
         if row is None:
             raise NotFound(
                 f"There is no record {record_id} on this PC (it may have been deleted as a draft)."
             )
-        return RecordState.from_row(row)
+        return self._with_opener(RecordState.from_row(row), session)
+
+    def _with_opener(self, state: RecordState, session: Session | None) -> RecordState:
+        def open_answers(target: RecordState) -> dict[str, Any]:
+            if target.key_id is None or target.sealed_answers is None:
+                raise StorageBug(f"record {target.id}: no answers stored")
+            data = self._open_part(
+                self._conn,
+                session,
+                key_id=target.key_id,
+                record_id=target.id,
+                revision=target.revision,
+                part=PART_ANSWERS,
+                blob=target.sealed_answers,
+            )
+            value = json.loads(data)
+            return value if isinstance(value, dict) else {}
+
+        state.opener = open_answers
+        return state
+
+    def _seal_of(self, conn: sqlite3.Connection, session: Session | None, state: RecordState) -> RecordSeal:
+        if state.key_id is None:
+            raise PermissionDenied(
+                "This record was saved before records were sealed and is sealed at the next sign-in; "
+                "sign out and in again."
+            )
+        return self._record_seal(
+            conn,
+            session,
+            record_id=state.id,
+            revision=state.revision,
+            key_id=state.key_id,
+            owner_id=state.owner_id,
+        )
 
     def _check_consult(self, user: User, state: RecordState, justification: str | None) -> str | None:
         """Who may read a record: its owner/editor; a supervisor, with a reason, for anyone else's."""
@@ -554,22 +655,24 @@ class RecordOps(StoreBase):
         """The record with its answers, definition and review comments; logged as a consultation."""
         user = self._current_user(session)
         with self._read() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
         reason = self._check_consult(user, state, justification)
         wanted = state.revision if revision is None else int(revision)
         if wanted == state.revision:
-            record = self._record_from_state(state, state)
+            record = self._record_from_state(state, state, session)
         else:
-            record = self._archived_record(state, wanted)
+            record = self._archived_record(state, wanted, session)
         with self._tx():
             self._audit(
                 session, audit.CONSULTATION, record_id=state.id, revision=wanted, justification=reason
             )
         return record
 
-    def _record_from_state(self, state: RecordState, latest: RecordState) -> Record:
+    def _record_from_state(
+        self, state: RecordState, latest: RecordState, session: Session | None = None
+    ) -> Record:
         owner = self._user_by_id_row(state.owner_id)
-        comments = self._comments(state.id, state.revision)
+        comments = self._comments(state.id, state.revision, session)
         last_round = max((c.round for c in comments), default=0)
         latest_comments = {c.question_id: c.comment for c in comments if c.round == last_round}
         return Record(
@@ -601,12 +704,12 @@ class RecordOps(StoreBase):
             comment_history=comments,
         )
 
-    def _archived_record(self, latest: RecordState, revision: int) -> Record:
+    def _archived_record(self, latest: RecordState, revision: int, session: Session | None = None) -> Record:
         with self._read() as conn:
             row = conn.execute(
                 "SELECT definition_hash, status, editor_id, supersedes, amend_reason, created_at, updated_at, "
-                "submitted_at, approved_at, approved_by, return_rounds, urn, completeness, answers_json "
-                "FROM record_revisions WHERE record_id = ? AND revision = ?",
+                "submitted_at, approved_at, approved_by, return_rounds, urn, completeness, answers_json, key_id, "
+                "sealed_answers FROM record_revisions WHERE record_id = ? AND revision = ?",
                 (latest.id, revision),
             ).fetchone()
         if row is None:
@@ -634,34 +737,53 @@ class RecordOps(StoreBase):
             return_rounds=int(row[10]),
             urn=row[11],
             completeness=int(row[12]),
-            answers=json.loads(row[13]),
+            answers_cache=json.loads(row[13]) if row[14] is None else None,
+            key_id=None if row[14] is None else int(row[14]),
+            sealed_answers=None if row[15] is None else bytes(row[15]),
         )
-        return self._record_from_state(state, latest)
+        return self._record_from_state(self._with_opener(state, session), latest, session)
 
     def _user_by_id_row(self, user_id: int) -> tuple[str, str]:
         with self._read() as conn:
             row = conn.execute("SELECT username, full_name FROM users WHERE id = ?", (user_id,)).fetchone()
         return (str(row[0]), str(row[1])) if row else ("", "")
 
-    def _comments(self, record_id: str, revision: int) -> tuple[ReviewComment, ...]:
+    def _comments(
+        self, record_id: str, revision: int, session: Session | None = None
+    ) -> tuple[ReviewComment, ...]:
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT c.question_id, c.comment, c.round, c.revision, c.author_id, COALESCE(u.full_name, ''), "
-                "c.created_at FROM review_comments c LEFT JOIN users u ON u.id = c.author_id "
+                "c.created_at, c.key_id, c.sealed_comment FROM review_comments c "
+                "LEFT JOIN users u ON u.id = c.author_id "
                 "WHERE c.record_id = ? AND c.revision = ? ORDER BY c.round, c.id",
                 (record_id, revision),
             ).fetchall()
+            texts = [
+                r[1]
+                if r[7] is None
+                else self._open_part(
+                    conn,
+                    session,
+                    key_id=int(r[7]),
+                    record_id=record_id,
+                    revision=revision,
+                    part=comment_part(int(r[2]), str(r[0])),
+                    blob=bytes(r[8]),
+                ).decode("utf-8")
+                for r in rows
+            ]
         return tuple(
             ReviewComment(
                 question_id=r[0],
-                comment=r[1],
+                comment=text,
                 round=int(r[2]),
                 revision=int(r[3]),
                 author_id=int(r[4]),
                 author_name=r[5],
                 created_at=r[6],
             )
-            for r in rows
+            for r, text in zip(rows, texts, strict=True)
         )
 
     # ----------------------------------------------------------------------------------- saving
@@ -692,10 +814,15 @@ class RecordOps(StoreBase):
         # Taken out now and put back only after a successful commit: a failed save reads the row afresh next time.
         saved = self._saved().pop(record_id, None)
         with self._tx() as conn:
-            state, reused = self._load_for_save(conn, record_id, saved)
+            state, reused = self._load_for_save(conn, record_id, saved, session)
             if not state.is_own(user) and user.role is not Role.SUPERVISOR:
                 raise PermissionDenied("Officers can change only their own records.")
             self._check_version(state, expected_version)
+            seal = (
+                reused.seal
+                if reused is not None and reused.seal is not None
+                else self._seal_of(conn, session, state)
+            )
             spec = self.spec_for_hash(state.definition_hash)
             working = dict(state.answers)
             audiences = self._apply(spec, working, answers)
@@ -706,20 +833,24 @@ class RecordOps(StoreBase):
                 derived = self.derive(spec, working)
             new_version = state.version + 1
             now = self._stamp()
-            answers_json = ANSWERS_JSON.encode(working)
+            sealed_answers = seal.seal_answers(ANSWERS_JSON.encode(working))
             if reused is not None and derived == reused.derived:
                 conn.execute(
-                    "UPDATE records SET answers_json = ?, version = ?, updated_at = ? WHERE seq = ?",
-                    (answers_json, new_version, now, state.seq),
+                    "UPDATE records SET sealed_answers = ?, version = ?, updated_at = ? WHERE seq = ?",
+                    (sealed_answers, new_version, now, state.seq),
                 )
+                search = reused.search
             else:
-                conn.execute(
-                    _SAVE_WITH_DERIVED_SQL,
-                    [answers_json, new_version, now, *_derived_params(derived), state.seq],
+                search = self._write_derived(
+                    conn,
+                    state.seq,
+                    derived,
+                    urn=state.urn,
+                    seal=seal,
+                    approved=state.status is Status.APPROVED,
+                    answers=(sealed_answers, new_version, now),
+                    previous=reused.search if reused is not None else None,
                 )
-            search = search_text(derived.columns, state.urn)
-            if reused is None or search != reused.search:
-                self._replace_search(conn, state.seq, search)
             for key in sorted(audiences):
                 value = working.get(key)
                 self._audit(
@@ -733,12 +864,14 @@ class RecordOps(StoreBase):
                 )
         self._remember(
             record_id,
-            _SavedState(state.revision, new_version, now, state.definition_hash, working, derived, search),
+            _SavedState(
+                state.revision, new_version, now, state.definition_hash, working, derived, search, seal
+            ),
         )
         return new_version
 
     def _load_for_save(
-        self, conn: sqlite3.Connection, record_id: str, saved: _SavedState | None
+        self, conn: sqlite3.Connection, record_id: str, saved: _SavedState | None, session: Session
     ) -> tuple[RecordState, _SavedState | None]:
         """The row for a save; its answers come from ``saved`` when the row is exactly as this Store
         last wrote it (SQLite then does not even read the answers document out)."""
@@ -752,9 +885,9 @@ class RecordOps(StoreBase):
             raise NotFound(
                 f"There is no record {record_id} on this PC (it may have been deleted as a draft)."
             )
-        if row[-1] is None and saved is not None:
-            return RecordState.from_row((*row[:-1], None), answers=saved.answers), saved
-        return RecordState.from_row(row), None
+        if row[-3] is None and row[-1] is None and saved is not None:
+            return RecordState.from_row(row, answers=saved.answers), saved
+        return self._with_opener(RecordState.from_row(row), session), None
 
     def _derived_unchanged(
         self,
@@ -828,25 +961,81 @@ class RecordOps(StoreBase):
             )
 
     def _write_derived(
-        self, conn: sqlite3.Connection, seq: int, derived: Derived, *, urn: str | None
-    ) -> tuple[str, str]:
-        """Write the derived columns and the search row; returns the search text written."""
-        conn.execute(_WRITE_DERIVED_SQL, [*_derived_params(derived), seq])
-        search = search_text(derived.columns, urn)
-        self._replace_search(conn, seq, search)
+        self,
+        conn: sqlite3.Connection,
+        seq: int,
+        derived: Derived,
+        *,
+        urn: str | None,
+        seal: RecordSeal,
+        approved: bool,
+        answers: tuple[bytes, int, str] | None = None,
+        previous: tuple[str, str] | None = None,
+    ) -> tuple[str, str] | None:
+        """Write the derived columns (sealed where they identify someone) and the blind-index row (only
+        when it changed from ``previous``); with ``answers`` (sealed answers, version, updated_at) in
+        the same UPDATE. Returns the index row written (None: pending, the writer holds no index key)."""
+        search = seal.search(derived.columns, urn)
+        params = _derived_params(derived, seal, approved=approved, search_pending=search is None)
+        if answers is None:
+            conn.execute(_WRITE_DERIVED_SQL, [*params, seq])
+        else:
+            conn.execute(_SAVE_WITH_DERIVED_SQL, [*answers, *params, seq])
+        if search is not None and search != previous:
+            self._replace_search(conn, seq, search)
         return search
+
+    @staticmethod
+    def _write_clear_derived(conn: sqlite3.Connection, seq: int, derived: Derived) -> None:
+        """A record merged from a transfer bundle: its derived columns as they were stored before sealed
+        records, for ``_seal_unsealed`` to seal in the same transaction (it needs the row in the clear)."""
+        conn.execute(
+            _CLEAR_DERIVED_SQL,
+            [
+                *(derived.columns.get(name) for name in TABLE_COLUMNS),
+                derived.completeness,
+                flags_text(derived.flags),
+                COLUMNS_JSON.encode(derived.columns),
+                seq,
+            ],
+        )
 
     @staticmethod
     def _replace_search(conn: sqlite3.Connection, seq: int, search: tuple[str, str]) -> None:
         conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
         conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search))
 
-    def _write_search(self, conn: sqlite3.Connection, seq: int) -> None:
-        """Re-index one record from its stored columns and URN (after the URN changes, at approval)."""
-        columns_json, urn = conn.execute(
-            "SELECT columns_json, urn FROM records WHERE seq = ?", (seq,)
+    def _write_search(self, conn: sqlite3.Connection, seq: int, session: Session | None) -> None:
+        """Re-index one record from its stored columns and URN (after the URN changes, at approval),
+        and make its victim key when the session holds the station key."""
+        row = conn.execute(
+            "SELECT id, revision, key_id, owner_id, columns_json, sealed_columns, urn, status FROM records WHERE seq = ?",
+            (seq,),
         ).fetchone()
-        self._replace_search(conn, seq, search_text(json.loads(columns_json), urn))
+        if row[2] is None:
+            return  # not sealed yet: sealed (and indexed) at the next sign-in
+        record_id, revision, key_id = str(row[0]), int(row[1]), int(row[2])
+        seal = self._record_seal(
+            conn, session, record_id=record_id, revision=revision, key_id=key_id, owner_id=int(row[3])
+        )
+        sealed = (
+            self._sealed_columns_of(
+                conn, session, key_id=key_id, record_id=record_id, revision=revision, blob=row[5]
+            )
+            or {}
+        )
+        columns = {**json.loads(row[4] or "{}"), **sealed}
+        search = seal.search(columns, row[6])
+        if search is not None:
+            self._replace_search(conn, seq, search)
+        key = seal.victim_key(columns)
+        pending = search is None or (
+            row[7] == Status.APPROVED.value and key is None and victim_key(columns) is not None
+        )
+        conn.execute(
+            "UPDATE records SET victim_key = ?, index_pending = ? WHERE seq = ?",
+            (key, 1 if pending else 0, seq),
+        )
 
     # ----------------------------------------------------------------------------------- upgrade
     def upgrade_record(
@@ -865,7 +1054,7 @@ class RecordOps(StoreBase):
         record_id = str(record_id)
         self._saved().pop(record_id, None)
         with self._tx() as conn:
-            state = self._load(conn, record_id)
+            state = self._load(conn, record_id, session)
             if state.status not in EDITABLE_STATUSES:
                 raise InvalidTransition(
                     f"This record is {state.status}: only drafts and returned records move to a new version "
@@ -885,17 +1074,16 @@ class RecordOps(StoreBase):
             new_version = state.version + 1
             now = self._stamp()
             conn.execute("UPDATE records SET definition_hash = ? WHERE seq = ?", (content_hash, state.seq))
-            conn.execute(
-                _SAVE_WITH_DERIVED_SQL,
-                [
-                    json.dumps(working, ensure_ascii=False),
-                    new_version,
-                    now,
-                    *_derived_params(derived),
-                    state.seq,
-                ],
+            seal = self._seal_of(conn, session, state)
+            self._write_derived(
+                conn,
+                state.seq,
+                derived,
+                urn=state.urn,
+                seal=seal,
+                approved=False,
+                answers=(seal.seal_answers(json.dumps(working, ensure_ascii=False)), new_version, now),
             )
-            self._replace_search(conn, state.seq, search_text(derived.columns, state.urn))
             self._audit(
                 session,
                 audit.ALTERATION,
@@ -971,10 +1159,15 @@ class RecordOps(StoreBase):
                 where.append(f"r.{date_column} < ?")
                 params.append(f"{date_to}\uffff")
         if search and search.strip():
-            query = _fts_query(search)
-            if query:
+            # the index holds keyed tokens: the query words become tokens under every index key the
+            # user holds (their own; a supervisor's: every officer's), so nobody matches what they
+            # may not read
+            blind = self._search_clause(user.id, user.role, search)
+            if blind is not None:
                 where.append("r.seq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
-                params.append(query)
+                params.append(blind[0])
+            elif sealing.words(search):
+                where.append("0")
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         return clause, params
 
@@ -1019,22 +1212,63 @@ class RecordOps(StoreBase):
             date_to=date_to,
         )
         direction = "DESC" if descending else "ASC"
-        order = f"{SORTS[sort]} {direction}, r.seq {direction}"
-        # built from fixed parts; values are bound parameters. The page's rows are chosen first from
-        # an index (records_owner_* of migration 0008 for My forms), then only those rows are read: a
-        # middle or last page no longer reads every row before it with its documents (issue 22).
-        owner_join = " JOIN users u ON u.id = r.owner_id" if sort == "owner" else ""
-        sql = (
-            "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
-            "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
-            "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
-            f"r.yes_count, r.flags, r.columns_json FROM (SELECT r.seq FROM records r{owner_join}{clause} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
-            f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
-        )
+        if sort in NAME_SORTS:  # names are sealed: sorted here, after opening them
+            ids = self._ids_by_name(session, sort, clause, params, descending)[
+                int(offset) : int(offset) + int(limit)
+            ]
+            if not ids:
+                return []
+            sql = (
+                f"SELECT {SEALED_LIST_COLUMNS} FROM records r JOIN users u ON u.id = r.owner_id "  # noqa: S608
+                f"WHERE r.id IN ({', '.join('?' for _ in ids)})"
+            )
+            params, paging = list(ids), []
+        else:
+            order = f"{SORTS[sort]} {direction}, r.seq {direction}"
+            # built from fixed parts; values are bound parameters. The page's rows are chosen first from
+            # an index (records_owner_* of migration 0008 for My forms), then only those rows are read: a
+            # middle or last page no longer reads every row before it with its documents (issue 22).
+            owner_join = " JOIN users u ON u.id = r.owner_id" if sort == "owner" else ""
+            sql = (
+                f"SELECT {SEALED_LIST_COLUMNS} FROM (SELECT r.seq FROM records r{owner_join}{clause} "  # noqa: S608
+                f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
+                f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
+            )
+            paging = [int(limit), int(offset)]
         with self._read() as conn:
-            rows = conn.execute(sql, [*params, int(limit), int(offset)]).fetchall()
-        return [record_row_from_columns(r) for r in rows]
+            rows = conn.execute(sql, [*params, *paging]).fetchall()
+            revealed = self.open_list_rows(session, rows)
+        if sort in NAME_SORTS:
+            place = {record_id: i for i, record_id in enumerate(ids)}
+            revealed.sort(key=lambda row: place[row.id])
+        return revealed
+
+    def ids_by_sealed_name(
+        self, session: Session, sort: str, clause: str, params: list[Any], *, descending: bool = False
+    ) -> list[str]:
+        """Every record id a filter (``record_filter``'s clause over ``records r``) gives, ordered by the
+        sealed name column ``sort`` as the session opens it (no name first, then ASCII case folded, then
+        seq): how a listing sorts by a name now that names are sealed (issue 15)."""
+        if sort not in NAME_SORTS:
+            raise InvalidInput(f"{sort!r} is not a name column; use one of {', '.join(NAME_SORTS)}.")
+        return self._ids_by_name(session, sort, clause, params, descending)
+
+    def _ids_by_name(
+        self, session: Session, sort: str, clause: str, params: list[Any], descending: bool
+    ) -> list[str]:
+        """Every record id the filter gives, in order of the (sealed) name column ``sort``."""
+        sql = f"SELECT r.id, r.seq FROM records r{clause}"  # noqa: S608 - clause built from fixed parts
+        with self._read() as conn:
+            found = conn.execute(sql, params).fetchall()
+        values = self.sealed_values(session, [str(r[0]) for r in found])
+        # as the SQL sort did (COLLATE NOCASE): no name first, ASCII letters case-folded, then seq
+        keyed = []
+        for record_id, seq in found:
+            name = values.get(str(record_id), {}).get(sort)
+            text = "" if name is None else str(name).translate(_ASCII_LOWER)
+            keyed.append((name is not None, text, int(seq), str(record_id)))
+        keyed.sort(reverse=descending)
+        return [item[3] for item in keyed]
 
     def count_records(
         self,
@@ -1108,12 +1342,25 @@ class RecordOps(StoreBase):
             raise PermissionDenied("Officers can see only their own records.")
         with self._read() as conn:
             row = conn.execute(
-                "SELECT pdf FROM signed_pdfs WHERE record_id = ? AND revision = ? "
+                "SELECT pdf, key_id, kind FROM signed_pdfs WHERE record_id = ? AND revision = ? "
                 "ORDER BY CASE kind WHEN 'approved' THEN 1 ELSE 0 END DESC, id DESC LIMIT 1",
                 (state.id, int(revision)),
             ).fetchone()
-        if row is None:
-            return None
+            if row is None:
+                return None
+            pdf = (
+                bytes(row[0])
+                if row[1] is None
+                else self._open_part(
+                    conn,
+                    session,
+                    key_id=int(row[1]),
+                    record_id=state.id,
+                    revision=int(revision),
+                    part=pdf_part(str(row[2])),
+                    blob=row[0],
+                )
+            )
         with self._tx():
             self._audit(
                 session,
@@ -1123,4 +1370,4 @@ class RecordOps(StoreBase):
                 justification=justification,
                 detail={"what": "signed_pdf"},
             )
-        return bytes(row[0])
+        return pdf

@@ -511,7 +511,15 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             )
             clock = int(conn.execute("SELECT value FROM transfer_clock WHERE id = 1").fetchone()[0])
             records, people, definitions, origins = collect_records(
-                conn, own_uid=own_uid, peer_id=peer.id, peer_kind=peer.kind, since=acked, progress=progress
+                conn,
+                own_uid=own_uid,
+                peer_id=peer.id,
+                peer_kind=peer.kind,
+                since=acked,
+                progress=progress,
+                open_part=lambda key_id, record_id, revision, part, blob: self._open_part(
+                    conn, session, key_id=key_id, record_id=record_id, revision=revision, part=part, blob=blob
+                ),
             )
             seq = peer.sent_seq + 1
             conn.execute("UPDATE stations SET sent_seq = ? WHERE id = ?", (seq, peer.id))
@@ -633,6 +641,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             self._count_local_changes(conn, own_uid)
             merger = Merger(self, conn, own_uid=own_uid, sender_id=sender.id, bundle_id=header.bundle_id)
             counts = merger.merge(payload, progress=progress)
+            self._seal_unsealed(conn, session)  # the merged records, sealed before the import commits
             seq = int(payload.get("seq") or 0)
             conn.execute(
                 "UPDATE stations SET last_in_seq = max(last_in_seq, ?), "
@@ -767,6 +776,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             theirs = json.loads(state_text)
             merger = Merger(self, conn, own_uid=own_uid, sender_id=int(station_id), bundle_id=str(bundle_id))
             merger.resolve(str(record_id), theirs, take_theirs=keep == "theirs")
+            self._seal_unsealed(conn, session)
             conn.execute(
                 "UPDATE transfer_conflicts SET resolved_at = ?, resolved_by = ? WHERE id = ?",
                 (self._stamp(), session.user.id, int(conflict_id)),

@@ -30,12 +30,14 @@ CONFLICT_FLAG = "transfer_conflict"
 _STATE_COLUMNS = (
     "id, station_id, form_id, definition_hash, owner_id, editor_id, status, revision, version, supersedes, "
     "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, "
-    "return_rounds, urn, completeness, answers_json, columns_json"
+    "return_rounds, urn, completeness, answers_json, columns_json, key_id, sealed_answers, sealed_columns"
 )
 _ARCHIVED = (
     "revision, definition_hash, status, editor_id, supersedes, amend_reason, created_at, updated_at, "
     "submitted_at, approved_at, approved_by, return_rounds, urn, completeness, answers_json, archived_at"
 )
+# Opens one sealed part of a record (issue 15): (key id, record id, revision, part, blob) -> plaintext.
+PartOpener = Callable[[int, str, int, str, bytes], bytes]
 _VALUE_FIELDS = (
     "form_id",
     "definition_hash",
@@ -98,6 +100,7 @@ def collect_records(
     peer_kind: str,
     since: int,
     progress: Progress | None,
+    open_part: PartOpener,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(records, people, definitions, origin stations) for a bundle: the records the peer should hold
     that changed here after clock ``since``. A CSU or HQ gets every record this PC holds; a station
@@ -116,7 +119,7 @@ def collect_records(
     records: list[dict[str, Any]] = []
     total = len(rows)
     for done, row in enumerate(rows, 1):
-        record = _record_entry(conn, row, people, hashes)
+        record = _record_entry(conn, row, people, hashes, open_part)
         stations.add(int(row[1]))
         records.append(record)
         if progress is not None and (done % 200 == 0 or done == total):
@@ -143,15 +146,20 @@ def collect_records(
 
 
 def _record_entry(
-    conn: sqlite3.Connection, row: Sequence[Any], people: _People, hashes: set[str]
+    conn: sqlite3.Connection, row: Sequence[Any], people: _People, hashes: set[str], open_part: PartOpener
 ) -> dict[str, Any]:
     (rid, station_id, form_id, definition_hash, owner, editor, status, revision, _version, supersedes,
      amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted,
-     return_rounds, urn, completeness, answers_json, columns_json, vector) = row  # fmt: skip
+     return_rounds, urn, completeness, answers_json, columns_json, key_id, sealed_answers, sealed_columns,
+     vector) = row  # fmt: skip
     hashes.add(str(definition_hash))
+    columns = json.loads(columns_json)
+    if key_id is not None:  # sealed (issue 15): opened with the exporting supervisor's keys
+        answers_json = open_part(int(key_id), rid, int(revision), "answers", bytes(sealed_answers))
+        columns |= json.loads(open_part(int(key_id), rid, int(revision), "columns", bytes(sealed_columns)))
     revisions = []
     for arch in conn.execute(
-        f"SELECT {_ARCHIVED} FROM record_revisions WHERE record_id = ? ORDER BY revision",  # noqa: S608
+        f"SELECT {_ARCHIVED}, key_id, sealed_answers FROM record_revisions WHERE record_id = ? ORDER BY revision",  # noqa: S608
         (rid,),
     ):
         hashes.add(str(arch[1]))
@@ -171,7 +179,11 @@ def _record_entry(
                 "return_rounds": arch[11],
                 "urn": arch[12],
                 "completeness": arch[13],
-                "answers": json.loads(arch[14]),
+                "answers": json.loads(
+                    arch[14]
+                    if arch[16] is None
+                    else open_part(int(arch[16]), rid, int(arch[0]), "answers", arch[17])
+                ),
                 "archived_at": arch[15],
             }
         )
@@ -182,10 +194,13 @@ def _record_entry(
             "sha256": p[2],
             "created_at": p[3],
             "created_by": people.key(p[4]),
-            "pdf": _b64(bytes(p[5])),
+            "pdf": _b64(
+                bytes(p[5]) if p[6] is None else open_part(int(p[6]), rid, int(p[0]), f"pdf-{p[1]}", p[5])
+            ),
         }
         for p in conn.execute(
-            "SELECT revision, kind, sha256, created_at, created_by, pdf FROM signed_pdfs WHERE record_id = ? ORDER BY id",
+            "SELECT revision, kind, sha256, created_at, created_by, pdf, key_id FROM signed_pdfs WHERE record_id = ? "
+            "ORDER BY id",
             (rid,),
         )
     ]
@@ -194,12 +209,14 @@ def _record_entry(
             "revision": c[0],
             "round": c[1],
             "question_id": c[2],
-            "comment": c[3],
+            "comment": c[3]
+            if c[6] is None
+            else open_part(int(c[6]), rid, int(c[0]), f"comment-{c[1]}-{c[2]}", c[7]).decode("utf-8"),
             "author": people.key(c[4]),
             "created_at": c[5],
         }
         for c in conn.execute(
-            "SELECT revision, round, question_id, comment, author_id, created_at FROM review_comments "
+            "SELECT revision, round, question_id, comment, author_id, created_at, key_id, sealed_comment FROM review_comments "
             "WHERE record_id = ? ORDER BY id",
             (rid,),
         )
@@ -227,7 +244,7 @@ def _record_entry(
         "urn": urn,
         "completeness": completeness,
         "answers": json.loads(answers_json),
-        "columns": json.loads(columns_json),  # what reporting reads (HQ keeps only these, and sealed content)
+        "columns": columns,  # what reporting reads (HQ keeps only these, and sealed content)
         "revisions": revisions,
         "pdfs": pdfs,
         "comments": comments,
@@ -359,7 +376,8 @@ class Merger:
                 [*values, *people, text, station_id, seq],
             )
         spec = store.spec_for_hash(str(record["definition_hash"]))
-        store._write_derived(self.conn, seq, store.derive(spec, answers), urn=record["urn"])
+        # in the clear for a moment: the import seals every merged record before it commits (issue 15)
+        store._write_clear_derived(self.conn, seq, store.derive(spec, answers))
         for arch in record.get("revisions") or ():
             self.conn.execute(
                 f"INSERT INTO record_revisions (record_id, {_ARCHIVED}) VALUES "  # noqa: S608

@@ -249,8 +249,8 @@ class UserOps(KeyringOps, KeyOps):
         outcome: AuthenticationFailed | AccountLocked | None = None
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT id, password_hash, failed_logins, locked_until, key_salt, private_key_pem, reset_notice "
-                "FROM users WHERE username = ?",
+                "SELECT id, password_hash, failed_logins, locked_until, key_salt, private_key_pem, reset_notice, "
+                "disabled_at FROM users WHERE username = ?",
                 (str(username),),
             ).fetchone()
             now = self._now()
@@ -264,6 +264,21 @@ class UserOps(KeyringOps, KeyOps):
                     None, audit.LOGIN_FAILED, user_id=user_id, username=username, detail={"reason": "locked"}
                 )
                 outcome = self._locked_error(locked_until)
+            elif (
+                row[7] is not None
+            ):  # disabled: refused like a wrong password, and said so once the password is right
+                self._audit(
+                    None,
+                    audit.LOGIN_FAILED,
+                    user_id=int(row[0]),
+                    username=username,
+                    detail={"reason": "disabled"},
+                )
+                outcome = AuthenticationFailed(
+                    _BAD_SIGN_IN
+                    if not check_password(str(password), str(row[1]))
+                    else "This account is disabled. Ask an administrator."
+                )
             elif not check_password(str(password), str(row[1])):
                 user_id, failed = int(row[0]), int(row[2])
                 failed += 1
@@ -302,6 +317,7 @@ class UserOps(KeyringOps, KeyOps):
             secret = pki.derive(str(password), bytes(row[4]))
             session_keys.remember(self.path, session, bytes(row[5]), secret.hex().encode("ascii"))
             self._hold_keys_at_sign_in(session, secret)
+            self._after_sign_in(session)
         return session
 
     def logout(self, session: Session) -> None:
@@ -418,13 +434,14 @@ class UserOps(KeyringOps, KeyOps):
         with self._tx() as conn:
             conn.execute(
                 "UPDATE users SET password_hash = ?, key_salt = ?, private_key_pem = ?, certificate_pem = ?, "
-                "chain_pem = X'', failed_logins = 0, locked_until = NULL WHERE id = ?",
+                "chain_pem = X'', failed_logins = 0, locked_until = NULL, disabled_at = NULL WHERE id = ?",
                 (hash_password(new_password), encrypted.salt, encrypted.pem, pki.cert_pem(cert), target.id),
             )
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
                 self._store_ca_copy(target.id, ca_key, new_password)
             self._reset_encryption_keys(conn, target.id, by=acting)
+            self._provision_user(conn, target.id, target.role, pki.derive(new_password, encrypted.salt))
             self._audit(session, audit.PASSWORD_RESET, detail={"target_user_id": target.id})
         self._wrap_for(target.username, new_password)
 
@@ -509,6 +526,22 @@ class UserOps(KeyringOps, KeyOps):
             )
         return self._user_by_id(target.id)
 
+    def disable_user(self, session: Session, username: str) -> None:
+        """Disable an account (admin only; someone who left): it cannot sign in, its wrap of the database
+        key leaves the key file and its encryption key pair is retired, so its password opens nothing;
+        its records lose nothing (they stay wrapped for the supervisors and escrow). A password reset
+        enables it again, with new keys."""
+        acting = self._require(session, Role.ADMIN, action="disable accounts")
+        target = self._user_by_name(username)
+        if target.id == acting.id:
+            raise PermissionDenied("You cannot disable your own account; ask another administrator.")
+        with self._tx() as conn:
+            conn.execute("UPDATE users SET disabled_at = ? WHERE id = ?", (self._stamp(), target.id))
+            self._retire_key_pair(conn, target.id)
+            self._audit(session, audit.ACCOUNT_DISABLED, detail={"target_user_id": target.id})
+        self._unwrap_for(target.username)
+        log.storage.info("user id %d disabled by user id %d", target.id, acting.id)
+
     def unlock_user(self, session: Session, username: str) -> None:
         self._require(session, Role.ADMIN, action="unlock accounts")
         target = self._user_by_name(username)
@@ -543,6 +576,7 @@ class UserOps(KeyringOps, KeyOps):
             if target.role is Role.ADMIN:
                 conn.execute("DELETE FROM ca_key_copies WHERE user_id = ?", (target.id,))
             self._reset_encryption_keys(conn, target.id, by=self._current_user(session))
+            self._provision_user(conn, target.id, target.role, pki.derive(new_password, encrypted.salt))
             self._audit(session, audit.CERTIFICATE_IMPORTED, detail={"target_user_id": target.id})
         self._wrap_for(target.username, new_password)
 
@@ -659,7 +693,8 @@ class UserOps(KeyringOps, KeyOps):
         chain_pem: bytes,
     ) -> int:
         encrypted = pki.encrypt_key(key, password)
-        cursor = self._conn.execute(
+        conn = self._conn
+        cursor = conn.execute(
             "INSERT INTO users (username, full_name, role, collar, station, password_hash, created_at, "
             "key_salt, private_key_pem, certificate_pem, chain_pem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -677,7 +712,10 @@ class UserOps(KeyringOps, KeyOps):
             ),
         )
         assert cursor.lastrowid is not None
-        return int(cursor.lastrowid)
+        user_id = int(cursor.lastrowid)
+        if role is not Role.ADMIN:  # the encryption key pair, so records are wrapped for them at once
+            self._provision_user(conn, user_id, role, pki.derive(password, encrypted.salt))
+        return user_id
 
     def _store_ca_copy(self, user_id: int, ca_key: rsa.RSAPrivateKey, password: str) -> None:
         encrypted = pki.encrypt_key(ca_key, password)

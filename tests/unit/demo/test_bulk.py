@@ -49,8 +49,16 @@ def test_the_same_seed_and_day_give_the_same_rows(station: Path, tmp_path: Path,
     other = copy_database(station, tmp_path / "other.sqlite3")
     for path in (station, other):
         demo.bulk_insert_records(path, spec, count=120, seed=5, today=TODAY, templates_per_group=3)
-    query = "SELECT id, status, victim_name, incident_date, cad_ref, answers_json FROM records ORDER BY seq"
+    query = "SELECT id, status, incident_date, victim_age, victim_key, columns_json FROM records ORDER BY seq"
     assert rows(station, query) == rows(other, query)
+    opened = []
+    for path in (station, other):  # the sealed answers too, opened by their officer
+        with Store.open(path) as store:
+            session = store.login(OFFICER.username, OFFICER.password)
+            opened.append(
+                [store.open_record(session, r.id).answers for r in store.list_records(session, limit=20)]
+            )
+    assert opened[0] == opened[1]
 
 
 def test_bulk_rows_match_what_the_store_writes_on_a_save(bulk_db: Path, spec: FormSpec) -> None:
@@ -107,14 +115,7 @@ def test_submitted_and_approved_bulk_records_are_complete(bulk_db: Path, spec: F
 def test_names_in_other_scripts_are_found_by_search(bulk_db: Path) -> None:
     with Store.open(bulk_db) as store:
         session = store.login(OFFICER.username, OFFICER.password)
-        names = [
-            str(r[0])
-            for r in rows(
-                bulk_db,
-                "SELECT victim_name FROM records WHERE owner_id = "
-                f"(SELECT id FROM users WHERE username = '{OFFICER.username}')",
-            )
-        ]
+        names = [str(r.victim_name) for r in store.list_records(session, limit=1000)]  # opened (sealed)
         non_latin = next(n for n in names if any(ord(c) > 0x370 and c.isalpha() for c in n))
         found = store.list_records(session, search=non_latin.split()[-1], limit=50)
         assert any(r.victim_name == non_latin for r in found)

@@ -8,22 +8,19 @@ from pathlib import Path
 from dsvdesk import demo
 from dsvdesk.engine.spec import FormSpec
 from dsvdesk.store import Store, db, keys
-from tests.helpers.encrypted import occurrences, raw_connect
+from tests.helpers.encrypted import occurrences
 from tests.unit.demo.conftest import TODAY
 
 SUPERVISOR = next(a for a in demo.DEMO_ACCOUNTS if a.role == "supervisor")
 
 
 def _names(path: Path, count: int) -> list[str]:
-    conn = raw_connect(path)
-    try:
-        rows = conn.execute(
-            "SELECT DISTINCT victim_name FROM records WHERE length(victim_name) > 8 ORDER BY seq LIMIT ?",
-            (count,),
-        ).fetchall()
-    finally:
-        conn.close()
-    return [str(r[0]) for r in rows]
+    """Victims' names as a supervisor reads them (sealed on disk, issue 15)."""
+    with Store.open(path) as store:
+        session = store.login(SUPERVISOR.username, SUPERVISOR.password)
+        rows = store.list_records(session, sort="created_at", descending=False, limit=1000)
+    names = list(dict.fromkeys(str(r.victim_name) for r in rows if r.victim_name and len(r.victim_name) > 8))
+    return names[:count]
 
 
 def _hits(folders: list[Path], words: list[str]) -> dict[str, int]:

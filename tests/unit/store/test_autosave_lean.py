@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsvdesk.store import SaveConflict, Store
-from dsvdesk.store.records import TABLE_COLUMNS, search_text
+from dsvdesk.store.records import TABLE_COLUMNS
+from dsvdesk.store.sealed import search_texts, split_columns
+from dsvdesk.store.sealing import content_aad, index_tokens
 from tests.helpers.encrypted import raw_connect
 from tests.unit.store.conftest import PASSWORD, Station
 
@@ -27,6 +29,12 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
     try:
         names = (
             "seq",
+            "id",
+            "revision",
+            "owner_id",
+            "key_id",
+            "sealed_answers",
+            "sealed_columns",
             "answers_json",
             "columns_json",
             "completeness",
@@ -45,17 +53,35 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
         conn.close()
 
 
+def opened(station: Station, row: dict[str, Any], part: str) -> Any:
+    """A sealed part of the row, opened with the owner's keys (off1 owns every record here)."""
+    store = station.store
+    with store.read() as conn:
+        cipher = store._cipher(conn, station["off1"], int(row["key_id"]))
+    assert cipher is not None
+    return json.loads(
+        cipher.open(bytes(row[f"sealed_{part}"]), content_aad(row["id"], row["revision"], part))
+    )
+
+
 def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None:
     row = row_of(station.path, record_id)
-    answers = json.loads(row["answers_json"])
+    assert json.loads(row["answers_json"]) == {}  # sealed (issue 15)
+    answers = opened(station, row, "answers")
     with Store.open(station.path) as fresh:
         expected = fresh.derive(station.spec, answers)
-    assert json.loads(row["columns_json"]) == json.loads(json.dumps(expected.columns, default=str))
+    plain, sealed = split_columns(expected.columns, TABLE_COLUMNS)
+    assert json.loads(row["columns_json"]) == json.loads(json.dumps(plain, default=str))
+    assert opened(station, row, "columns") == json.loads(json.dumps(sealed, default=str))
     assert row["completeness"] == expected.completeness
     assert row["flags"] == (f" {' '.join(expected.flags)} " if expected.flags else "")
     for name in TABLE_COLUMNS:
-        assert row[name] == expected.columns.get(name)
-    assert tuple(row["fts"]) == search_text(expected.columns, row["urn"])
+        assert row[name] == plain.get(name)
+    with station.store.read() as conn:
+        found = station.store._user_index_key(conn, station["off1"], int(row["owner_id"]))
+    assert found is not None
+    names, refs = search_texts(expected.columns, row["urn"])
+    assert tuple(row["fts"]) == (index_tokens(found[1], names), index_tokens(found[1], refs))
 
 
 CHANGES = st.sampled_from(
@@ -151,11 +177,16 @@ def test_a_writer_that_does_not_bump_the_version_is_still_noticed(station: Stati
     store, off1 = station.store, station["off1"]
     ref = store.create_record(off1, station.spec, {"statement": "Mine"})
     version = store.save_answer(off1, ref.id, "statement", "Mine too", ref.version)
+    row = row_of(station.path, ref.id)
+    with store.read() as conn:
+        cipher = store._cipher(conn, off1, int(row["key_id"]))
+    assert cipher is not None
+    elsewhere = json.dumps({"statement": "Mine too", "victim_name": "Written elsewhere"}).encode()
     conn = raw_connect(station.path)
     with conn:
         conn.execute(
-            "UPDATE records SET answers_json = ?, updated_at = '2030-01-01T00:00:00.000000+00:00' WHERE id = ?",
-            (json.dumps({"statement": "Mine too", "victim_name": "Written elsewhere"}), ref.id),
+            "UPDATE records SET sealed_answers = ?, updated_at = '2030-01-01T00:00:00.000000+00:00' WHERE id = ?",
+            (cipher.seal(elsewhere, content_aad(ref.id, 1, "answers")), ref.id),
         )
     conn.close()
     store.save_answer(off1, ref.id, "statement", "Mine, third", version)

@@ -700,6 +700,23 @@ def test_migration_0015_lifecycle_index_partial(tmp_path: Path) -> None:
     for statement in (dashboard._RETURNED_SQL, dashboard._APPROVALS_SQL):
         plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
         assert "COVERING INDEX audit_events_lifecycle" in plan, plan
+
+
+def test_migration_0017_sealed_records(tmp_path: Path) -> None:
+    conn = _at_version(tmp_path, 16)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=17)
+    assert db.user_version(conn) == 17
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(records)")}
+    assert {"key_id", "sealed_answers", "sealed_columns", "victim_age", "index_pending"} <= columns
+    assert {"key_id", "sealed_answers"} <= {r[1] for r in conn.execute("PRAGMA table_info(record_revisions)")}
+    assert {"key_id", "audit_heads"} <= {r[1] for r in conn.execute("PRAGMA table_info(signed_pdfs)")}
+    assert {"key_id", "sealed_comment"} <= {r[1] for r in conn.execute("PRAGMA table_info(review_comments)")}
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "records_victim" not in indexes and "records_owner_victim" not in indexes  # names are sealed
+    part_a = [r[2] for r in conn.execute("PRAGMA index_info(records_part_a)")]
+    assert "victim_age" in part_a and "victim_key" in part_a
+    assert "victim_name" not in part_a and "victim_dob" not in part_a
+    assert "disabled_at" in {r[1] for r in conn.execute("PRAGMA table_info(users)")}
     conn.close()
 
 

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from dsvdesk.store import AuthenticationFailed, StorageUnavailable, Store, WrongPassword, convert, db, keys
+from dsvdesk.store import (
+    AuthenticationFailed,
+    StorageUnavailable,
+    Store,
+    WrongPassword,
+    convert,
+    db,
+    keys,
+    sealing,
+)
 from dsvdesk.store.gate import StationGate
 from tests.helpers.encrypted import copy_station, decrypted_bytes, decrypted_wal, key_of, occurrences
 from tests.unit.store.conftest import ADMIN, PASSWORD, Station
@@ -57,10 +66,12 @@ def test_a_victims_name_is_nowhere_on_disk_while_open_and_after_close(
     pragmas = {p: store._conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("temp_store", "secure_delete")}
     assert pragmas == {"temp_store": 2, "secure_delete": 1}  # nothing decrypted goes to a temp file
     wal_plain = decrypted_wal(Path(f"{path}-wal"), key_of(path))
-    assert occurrences(wal_plain, "Quibblethorpe") > 0  # the test's decryption really reads the pages
+    assert occurrences(wal_plain, ref.id) > 0  # the test's decryption really reads the pages
+    assert occurrences(wal_plain, "Quibblethorpe") == 0  # and the name is sealed inside them (issue 15)
     store.close()
     assert _everywhere(tmp_path, _log_dir()) == {}
-    assert occurrences(decrypted_bytes(path, key_of(path)), "Quibblethorpe") > 0
+    decrypted = decrypted_bytes(path, key_of(path))
+    assert occurrences(decrypted, ref.id) > 0 and occurrences(decrypted, "Quibblethorpe") == 0
     for name in (path, keys.keyfile_path(path), backup):
         assert oct(name.stat().st_mode & 0o777) == "0o600", name
 
@@ -209,13 +220,19 @@ def test_a_deleted_draft_leaves_no_text_in_the_decrypted_file(station: Station) 
     assert version == 2 and store.list_records(station["off1"], search="quibblethorpe")
     store.delete_draft(station["off1"], ref.id)
     assert store.list_records(station["off1"], search="quibblethorpe") == []
+    with store.read() as conn:  # the search index holds keyed tokens (issue 15): look for those too
+        found = store._user_index_key(conn, station["off1"], station["off1"].user.id)
+    assert found is not None
+    (erased_token,) = sealing.query_tokens(found[1], "quibblethorpe")
+    (old_token,) = sealing.query_tokens(found[1], "oldname")
+    (new_token,) = sealing.query_tokens(found[1], "newname")
     store.close()
     plain = decrypted_bytes(station.path, key_of(station.path))
-    assert occurrences(plain, "Quibblethorpe") == 0
+    assert occurrences(plain, "Quibblethorpe") == 0 and occurrences(plain, erased_token) == 0
     assert occurrences(plain, "Wilhelmina") == 0 and occurrences(plain, "CAD-ERASE-1") == 0
-    assert occurrences(plain, "Oldname") == 0  # a changed name leaves the search index too
-    assert occurrences(plain, "Kept Person") > 0 and occurrences(plain, "Newname") > 0
-    assert keep.id
+    assert occurrences(plain, old_token) == 0  # a changed name leaves the search index too
+    assert occurrences(plain, new_token) > 0 and occurrences(plain, keep.id) > 0  # the decryption reads pages
+    assert occurrences(plain, "Kept Person") == 0  # sealed
 
 
 # --------------------------------------------------------------------------------------- 0.1 conversion

@@ -245,8 +245,11 @@ def test_definition_is_stored_once_and_old_drafts_keep_theirs(station: Station, 
 def test_record_history_and_answers_are_json(station: Station) -> None:
     store, off1 = station.store, station["off1"]
     ref = store.create_record(off1, station.spec, GOOD)
-    raw = store._conn.execute("SELECT answers_json FROM records WHERE id = ?", (ref.id,)).fetchone()[0]
-    assert json.loads(raw) == GOOD
+    raw, sealed = store._conn.execute(
+        "SELECT answers_json, sealed_answers FROM records WHERE id = ?", (ref.id,)
+    ).fetchone()
+    assert json.loads(raw) == {} and b"Bloggs" not in bytes(sealed)  # sealed (issue 15)
+    assert store.open_record(off1, ref.id).answers == GOOD
     history = store.record_history(off1, ref.id)
     assert [(h.action, h.username, h.full_name) for h in history] == [("created", "off1", "Olive Officer")]
 

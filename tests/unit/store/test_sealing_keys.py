@@ -127,7 +127,7 @@ def test_sign_in_gives_officers_and_supervisors_a_key_pair_and_admins_none(stati
     station["off1"]
     station["sup1"]
     station[ADMIN]
-    (officer_key,) = _keys_of(station.store, "off1")
+    (officer_key,) = _keys_of(station.store, "off1")  # made when the account was added
     assert officer_key[2] is not None and officer_key[3] is None  # private part sealed, current
     assert PASSWORD.encode() not in officer_key[2]
     assert len(_keys_of(station.store, "sup1")) == 1
@@ -158,20 +158,18 @@ def test_index_keys_are_wrapped_for_their_user_supervisors_and_escrow_never_admi
 
 def test_a_supervisor_added_later_gets_wraps_at_an_existing_supervisors_sign_in(station: Station) -> None:
     station["sup1"]
-    station["off1"]
-    station["sup2"]  # sup2 gets a key pair now; nothing was wrapped for it yet
-    (sup2_key,) = _keys_of(station.store, "sup2")
-    before = _wrapped_for(station.store, sup2_key[0])
-    assert not _index_key_ids(station.store, "off1") <= before
+    station["off1"]  # off1's sign-in wraps its index key for the supervisors there are
+    station.store.add_user(station[ADMIN], "sup3", "supervisor", "Sue Later", "2003", PASSWORD, PASSWORD)
+    (sup3_key,) = _keys_of(station.store, "sup3")  # a key pair from the start; nothing wrapped for it yet
+    assert not _index_key_ids(station.store, "off1") & _wrapped_for(station.store, sup3_key[0])
     station.sessions.pop("sup1")
-    station["sup1"]  # an existing supervisor signs in: the wraps sup2 lacks are made, and logged
-    after = _wrapped_for(station.store, sup2_key[0])
-    assert _index_key_ids(station.store, "off1") <= after
+    station["sup1"]  # an existing supervisor signs in: the wraps sup3 lacks are made, and logged
+    assert _index_key_ids(station.store, "off1") <= _wrapped_for(station.store, sup3_key[0])
     with station.store.read() as conn:
         (detail,) = conn.execute(
             "SELECT detail FROM audit_events WHERE event = 'keys_rewrapped' ORDER BY id DESC LIMIT 1"
         ).fetchone()
-    assert json.loads(detail)["wraps"] >= 1
+    assert json.loads(detail)["wraps"] >= 1 and sup3_key[0] in json.loads(detail)["recipient_keys"]
 
 
 def test_a_password_reset_retires_the_key_pair_and_tells_the_user(station: Station) -> None:
@@ -185,7 +183,7 @@ def test_a_password_reset_retires_the_key_pair_and_tells_the_user(station: Stati
     assert _wrapped_for(station.store, old_key[0]) == set()
     again = station.store.login("off1", "brand new password")
     assert again.notice is not None and "Ada Admin (admin)" in again.notice and "reset" in again.notice
-    current = [k for k in _keys_of(station.store, "off1") if k[3] is None]
+    current = [k for k in _keys_of(station.store, "off1") if k[3] is None]  # a new pair, made at the reset
     assert len(current) == 1 and current[0][1] != old_key[1]
     # told once
     assert station.store.login("off1", "brand new password").notice is None
@@ -303,6 +301,7 @@ def _top_key(store: Store) -> int:
 def test_a_complete_check_marks_each_recipient_up_to_the_newest_key(station: Station) -> None:
     station["sup1"]
     station["off1"]
+    station["off2"]  # every account has keys from the start: off2 wraps its index key for the supervisors
     station.sessions.pop("sup1")
     station["sup1"]
     (off1_key,) = _keys_of(station.store, "off1")
@@ -335,6 +334,7 @@ def test_keys_made_after_the_mark_are_still_wrapped_for_a_supervisor_added_later
 def test_an_officer_made_supervisor_is_checked_for_every_key_not_from_the_old_mark(station: Station) -> None:
     station["sup1"]
     station["off1"]
+    station["off2"]  # every account has keys from the start: off2 wraps its index key for the supervisors
     station.sessions.pop("sup1")
     station["sup1"]
     (off1_key,) = _keys_of(station.store, "off1")

@@ -1,0 +1,511 @@
+"""Sealed records (issue 15): what a record write seals and how a read opens it again.
+
+A record's answers, its identifying derived columns (``SEALED_COLUMNS`` and any form column whose name
+says it identifies someone), its signed PDFs and its review comments are stored only encrypted under
+the record's content key (``sealing.Cipher``, associated data = record id | revision | part). The
+search index holds blind tokens under the owner's index key; ``victim_key`` is a digest under the
+station supervisors' index key. Records saved before issue 15 are sealed at the next sign-in
+(``_seal_legacy_records``); tokens and victim keys a writer could not make (no key for them) are made
+at the next sign-in of someone who holds the keys (``_complete_pending_index``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dsvdesk import log
+from dsvdesk.store import sealing
+from dsvdesk.store.errors import PermissionDenied
+from dsvdesk.store.keyring import KIND_RECORD, KeyringOps, keyring_of
+from dsvdesk.store.models import RecordRow, Role, Session, record_row_from_columns
+from dsvdesk.store.search import iso_day, person_key
+
+# The derived columns that identify someone: kept only sealed; their plain columns stay NULL.
+SEALED_COLUMNS = ("victim_name", "suspect_name", "cad_ref", "cris_ref", "victim_dob")
+NAME_COLUMNS = ("victim_name", "suspect_name")
+# A form column outside the records table is sealed too when its name says it may identify someone.
+_IDENTIFYING = re.compile(
+    r"(^victim_|^suspect_|^perpetrator_|_name$|_ref$|_dob$|address|phone|email|postcode)"
+)
+SEALED_ELSEWHERE = (
+    "This record is sealed and your keys do not open it: it was not shared with your account "
+    "(records open for their officer and the station's supervisors only)."
+)
+PART_ANSWERS = "answers"
+# A record saved before issue 15, sealed: its plain identifying columns are emptied.
+_LEGACY_SEAL_SQL = (
+    "UPDATE records SET key_id = ?, sealed_answers = ?, answers_json = '{}', sealed_columns = ?, "  # noqa: S608
+    "columns_json = ?, victim_key = ?, victim_age = ?, index_pending = ?, "
+    f"{', '.join(f'{c} = NULL' for c in SEALED_COLUMNS)} WHERE seq = ?"
+)
+PART_COLUMNS = "columns"
+
+
+def pdf_part(kind: str) -> str:
+    """The sealed part name of a signed PDF of a revision (``submitted`` or ``approved``)."""
+    return f"pdf-{kind}"
+
+
+def comment_part(round_number: int, question_id: str) -> str:
+    """The sealed part name of a review comment (its associated data with the record and revision)."""
+    return f"comment-{round_number}-{question_id}"
+
+
+def is_sealed_column(name: str, table_columns: Sequence[str]) -> bool:
+    return name in SEALED_COLUMNS or (name not in table_columns and bool(_IDENTIFYING.search(name)))
+
+
+def split_columns(
+    columns: Mapping[str, Any], table_columns: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(plain, sealed) parts of a record's derived columns."""
+    plain: dict[str, Any] = {}
+    sealed: dict[str, Any] = {}
+    for name, value in columns.items():
+        (sealed if is_sealed_column(name, table_columns) else plain)[name] = value
+    return plain, sealed
+
+
+def victim_age(columns: Mapping[str, Any]) -> int | None:
+    """The victim's age in whole years on the incident date (Part A's age bands), or None."""
+    dob_text, incident_text = columns.get("victim_dob"), columns.get("incident_date")
+    if not isinstance(dob_text, str) or not isinstance(incident_text, str):
+        return None
+    dob, day = iso_day(dob_text[:10]), iso_day(incident_text[:10])
+    if dob is None or day is None or dob > day:
+        return None
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def search_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[list[str], list[str]]:
+    names = [str(columns[n]) for n in NAME_COLUMNS if columns.get(n)]
+    refs = [*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])]
+    return names, refs
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSeal:
+    """What a write needs to seal one record revision: its cipher and the index keys the writer holds
+    (None: the tokens or the victim key are left for someone who holds that key)."""
+
+    record_id: str
+    revision: int
+    key_id: int
+    cipher: sealing.Cipher
+    index_key: bytes | None
+    station_key: bytes | None
+
+    def seal_answers(self, text: str) -> bytes:
+        return self.cipher.seal(
+            text.encode("utf-8"), sealing.content_aad(self.record_id, self.revision, PART_ANSWERS)
+        )
+
+    def seal_columns(self, sealed: Mapping[str, Any]) -> bytes:
+        text = json.dumps(sealed, ensure_ascii=False, default=str, sort_keys=True)
+        return self.cipher.seal(
+            text.encode("utf-8"), sealing.content_aad(self.record_id, self.revision, PART_COLUMNS)
+        )
+
+    def seal_part(self, data: bytes, part: str) -> bytes:
+        return self.cipher.seal(data, sealing.content_aad(self.record_id, self.revision, part))
+
+    def search(self, columns: Mapping[str, Any], urn: str | None) -> tuple[str, str] | None:
+        """The blind index row (names, refs), or None when the writer holds no index key for it."""
+        if self.index_key is None:
+            return None
+        names, refs = search_texts(columns, urn)
+        return sealing.index_tokens(self.index_key, names), sealing.index_tokens(self.index_key, refs)
+
+    def victim_key(self, columns: Mapping[str, Any]) -> str | None:
+        if self.station_key is None:
+            return None
+        return sealing.victim_key(
+            self.station_key, person_key(columns.get("victim_name"), columns.get("victim_dob"))
+        )
+
+
+class SealOps(KeyringOps):
+    """The record store's sealing: content keys per record, opening sealed parts, blind-index search."""
+
+    # ----------------------------------------------------------------------------------- writing
+    def _new_record_key(
+        self, conn: sqlite3.Connection, session: Session, record_id: str, owner_id: int
+    ) -> int:
+        key_id, raw = self._new_sealed_key(conn, KIND_RECORD, record_id=record_id, user_id=owner_id)
+        held = keyring_of(self.path, session)
+        if held is not None:
+            held.opened[key_id] = raw
+        return key_id
+
+    def _record_seal(
+        self,
+        conn: sqlite3.Connection,
+        session: Session | None,
+        *,
+        record_id: str,
+        revision: int,
+        key_id: int,
+        owner_id: int,
+    ) -> RecordSeal:
+        """The seal of a record the session can open (``PermissionDenied`` otherwise)."""
+        cipher = self._cipher(conn, session, key_id)
+        if cipher is None:
+            raise PermissionDenied(SEALED_ELSEWHERE)
+        index = self._user_index_key(conn, session, owner_id)
+        station = self._station_index_key(conn, session)
+        return RecordSeal(
+            record_id=record_id,
+            revision=revision,
+            key_id=key_id,
+            cipher=cipher,
+            index_key=index[1] if index else None,
+            station_key=station[1] if station else None,
+        )
+
+    def _require_keys(self, session: Session) -> None:
+        if keyring_of(self.path, session) is None:
+            raise PermissionDenied(
+                "Your keys are not unlocked in this window: sign out and sign in again to work on records."
+            )
+
+    # ----------------------------------------------------------------------------------- reading
+    def _open_part(
+        self,
+        conn: sqlite3.Connection,
+        session: Session | None,
+        *,
+        key_id: int,
+        record_id: str,
+        revision: int,
+        part: str,
+        blob: bytes,
+    ) -> bytes:
+        cipher = self._cipher(conn, session, key_id)
+        if cipher is None:
+            raise PermissionDenied(SEALED_ELSEWHERE)
+        try:
+            return cipher.open(bytes(blob), sealing.content_aad(record_id, revision, part))
+        except sealing.SealBroken:
+            raise PermissionDenied(
+                f"The sealed {part} of record {record_id} do not open: they were altered or moved on disk."
+            ) from None
+
+    def _sealed_columns_of(
+        self,
+        conn: sqlite3.Connection,
+        session: Session | None,
+        *,
+        key_id: int | None,
+        record_id: str,
+        revision: int,
+        blob: bytes | None,
+    ) -> dict[str, Any] | None:
+        """The sealed columns of a record, {} when it has none, None when the session cannot open it."""
+        if key_id is None or blob is None:
+            return {}
+        cipher = self._cipher(conn, session, int(key_id))
+        if cipher is None:
+            return None
+        try:
+            data = cipher.open(bytes(blob), sealing.content_aad(record_id, revision, PART_COLUMNS))
+        except sealing.SealBroken:
+            log.storage.warning("record %s: its sealed columns do not open", record_id)
+            return None
+        value = json.loads(data)
+        return value if isinstance(value, dict) else {}
+
+    def open_list_rows(self, session: Session, raw: Sequence[Sequence[Any]]) -> list[RecordRow]:
+        """RecordRows from rows read with ``records.SEALED_LIST_COLUMNS`` (the list columns, then key_id
+        and sealed_columns), their sealed values opened with the session's keys (one AES-GCM decryption
+        and one JSON document per row); a row the session cannot open keeps them empty. For listings
+        built on ``read()`` (the review queue)."""
+        held = keyring_of(self.path, session)
+        rows: list[RecordRow] = []
+        conn = self._conn
+        for r in raw:
+            key_id, blob = r[-2], r[-1]
+            sealed: dict[str, Any] | None = None
+            if key_id is not None and blob is not None and held is not None:
+                cipher = held.ciphers.get(int(key_id)) or self._cipher(conn, session, int(key_id))
+                if cipher is not None:
+                    try:
+                        sealed = json.loads(
+                            cipher.open(bytes(blob), sealing.content_aad(str(r[0]), int(r[3]), PART_COLUMNS))
+                        )
+                    except sealing.SealBroken:
+                        log.storage.warning("record %s: its sealed columns do not open", r[0])
+            rows.append(record_row_from_columns(r, sealed))
+        return rows
+
+    def reveal_rows(self, session: Session, rows: Sequence[RecordRow]) -> list[RecordRow]:
+        """The rows with their sealed values (names, references, date of birth ...) opened with the
+        session's keys; a row the session cannot open keeps them empty. For listings built on
+        ``read()`` (the review queue, the dashboard): ``list_records`` already returns opened rows."""
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        marks = ", ".join("?" for _ in ids)
+        with self._read() as conn:
+            found = {
+                str(r[0]): (r[1], int(r[2]), r[3])
+                for r in conn.execute(
+                    f"SELECT id, key_id, revision, sealed_columns FROM records WHERE id IN ({marks})",  # noqa: S608
+                    ids,
+                )
+            }
+            result = []
+            for row in rows:
+                key_id, revision, blob = found.get(row.id, (None, row.revision, None))
+                sealed = self._sealed_columns_of(
+                    conn, session, key_id=key_id, record_id=row.id, revision=revision, blob=blob
+                )
+                result.append(reveal_row(row, sealed or {}))
+        return result
+
+    def sealed_values(self, session: Session, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """{record id: its sealed column values} for the records the session can open (others are
+        left out): what a listing needs to show a name without opening the record."""
+        ids = list(dict.fromkeys(str(r) for r in record_ids))
+        out: dict[str, dict[str, Any]] = {}
+        if not ids:
+            return out
+        with self._read() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for record_id, key_id, revision, blob, plain in conn.execute(
+                    f"SELECT id, key_id, revision, sealed_columns, columns_json FROM records WHERE id IN ({marks})",  # noqa: S608
+                    chunk,
+                ):
+                    if key_id is None:  # not sealed yet (before the first sign-in since issue 15)
+                        out[str(record_id)] = {
+                            k: v for k, v in json.loads(plain or "{}").items() if is_sealed_column(k, ())
+                        }
+                        continue
+                    sealed = self._sealed_columns_of(
+                        conn,
+                        session,
+                        key_id=key_id,
+                        record_id=str(record_id),
+                        revision=int(revision),
+                        blob=blob,
+                    )
+                    if sealed is not None:
+                        out[str(record_id)] = sealed
+        return out
+
+    # ----------------------------------------------------------------------------------- search
+    def _search_clause(self, user_id: int, role: Role, search: str) -> tuple[str, list[Any]] | None:
+        """The blind-index condition for ``search``: the query words as tokens under every index key
+        the user holds (an officer: their own; a supervisor: every officer's). None: nothing to match."""
+        held = self._held_for_user(user_id)
+        with self._read() as conn:
+            keys = self._index_keys_of(conn, held, None if role is Role.SUPERVISOR else [user_id])
+        words = sealing.words(search)
+        if not words or not keys:
+            return None
+        groups = []
+        for word in words:
+            tokens = [sealing.token(raw, word[: sealing.PREFIX_CHARS]) for _id, raw in keys]
+            groups.append("(" + " OR ".join(f'"{t}"' for t in dict.fromkeys(tokens)) + ")")
+        return " AND ".join(groups), []
+
+    def _held_for_user(self, user_id: int) -> Session | None:
+        from dsvdesk.store import keyring
+
+        return keyring.session_for_user(self.path, user_id)
+
+
+def reveal_row(row: RecordRow, sealed: Mapping[str, Any]) -> RecordRow:
+    if not sealed:
+        return row
+    return replace(
+        row,
+        victim_name=_text(sealed.get("victim_name"), row.victim_name),
+        suspect_name=_text(sealed.get("suspect_name"), row.suspect_name),
+        cad_ref=_text(sealed.get("cad_ref"), row.cad_ref),
+        cris_ref=_text(sealed.get("cris_ref"), row.cris_ref),
+        columns={**row.columns, **sealed},
+    )
+
+
+def _text(value: Any, fallback: str | None) -> str | None:
+    if value is None:
+        return fallback
+    return value if isinstance(value, str) else str(value)
+
+
+class SealingStepOps(SealOps):
+    """The sign-in-time sealing of records saved before issue 15, and the index work left pending."""
+
+    def _after_sign_in(self, session: Session) -> None:
+        """Seal what is not sealed yet (anyone signing in can: only public keys are needed), then make
+        the search tokens and victim keys this session holds the keys for."""
+        sealed = self._seal_legacy_records(session)
+        indexed = self._complete_pending_index(session)
+        if sealed or indexed:
+            log.storage.info("sign-in sealed %d records and indexed %d", sealed, indexed)
+
+    def _seal_legacy_records(self, session: Session) -> int:
+        from dsvdesk.store import audit
+
+        with self._tx() as conn:
+            sealed = self._seal_unsealed(conn, session)
+            if sealed:
+                self.audit_event(session, audit.RECORDS_SEALED, detail={"records": sealed})
+        return sealed
+
+    def _seal_unsealed(self, conn: sqlite3.Connection, session: Session | None) -> int:
+        """Seal, inside the caller's transaction, every record stored in the clear (saved before issue 15,
+        or just merged from a transfer bundle); returns how many."""
+        from dsvdesk.store.records import TABLE_COLUMNS
+
+        rows = conn.execute(
+            "SELECT seq, id, revision, owner_id, answers_json, columns_json, urn, status FROM records "
+            "WHERE key_id IS NULL ORDER BY seq"
+        ).fetchall()
+        if not rows:
+            return 0
+        for seq, record_id, revision, owner_id, answers_json, columns_json, urn, status in rows:
+            key_id, raw = self._new_sealed_key(conn, KIND_RECORD, record_id=record_id, user_id=int(owner_id))
+            cipher = sealing.Cipher(raw)
+            columns = json.loads(columns_json or "{}")
+            plain, hidden = split_columns(columns, TABLE_COLUMNS)
+            seal = RecordSeal(
+                record_id=str(record_id),
+                revision=int(revision),
+                key_id=key_id,
+                cipher=cipher,
+                index_key=self._index_key_for(conn, session, int(owner_id)),
+                station_key=self._station_key_for(conn, session),
+            )
+            search = seal.search(columns, urn)
+            key = seal.victim_key(columns)
+            pending = search is None or (status == "approved" and key is None)
+            conn.execute(
+                _LEGACY_SEAL_SQL,
+                (
+                    key_id,
+                    seal.seal_answers(str(answers_json)),
+                    seal.seal_columns(hidden),
+                    json.dumps(plain, ensure_ascii=False, default=str),
+                    key,
+                    victim_age(columns),
+                    1 if pending else 0,
+                    seq,
+                ),
+            )
+            conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
+            if search is not None:
+                conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search))
+            for rev, text in conn.execute(
+                "SELECT revision, answers_json FROM record_revisions WHERE record_id = ? AND key_id IS NULL",
+                (record_id,),
+            ).fetchall():
+                conn.execute(
+                    "UPDATE record_revisions SET key_id = ?, answers_json = '{}', sealed_answers = ? "
+                    "WHERE record_id = ? AND revision = ?",
+                    (
+                        key_id,
+                        cipher.seal(str(text).encode(), sealing.content_aad(record_id, rev, PART_ANSWERS)),
+                        record_id,
+                        rev,
+                    ),
+                )
+            self._seal_legacy_parts(conn, cipher, key_id, str(record_id))
+        return len(rows)
+
+    def _seal_legacy_parts(
+        self, conn: sqlite3.Connection, cipher: sealing.Cipher, key_id: int, record_id: str
+    ) -> None:
+        from dsvdesk.store import anchor
+
+        for pdf_id, rev, kind, pdf in conn.execute(
+            "SELECT id, revision, kind, pdf FROM signed_pdfs WHERE record_id = ? AND key_id IS NULL",
+            (record_id,),
+        ).fetchall():
+            heads = [[h.seq, h.hash] for h in anchor.heads_in_pdf(bytes(pdf))]
+            conn.execute(
+                "UPDATE signed_pdfs SET key_id = ?, pdf = ?, audit_heads = ? WHERE id = ?",
+                (
+                    key_id,
+                    cipher.seal(bytes(pdf), sealing.content_aad(record_id, rev, pdf_part(kind))),
+                    json.dumps(heads),
+                    pdf_id,
+                ),
+            )
+        for comment_id, rev, round_number, question_id, text in conn.execute(
+            "SELECT id, revision, round, question_id, comment FROM review_comments WHERE record_id = ? AND key_id IS NULL",
+            (record_id,),
+        ).fetchall():
+            part = comment_part(int(round_number), str(question_id))
+            conn.execute(
+                "UPDATE review_comments SET key_id = ?, comment = '', sealed_comment = ? WHERE id = ?",
+                (
+                    key_id,
+                    cipher.seal(str(text).encode(), sealing.content_aad(record_id, rev, part)),
+                    comment_id,
+                ),
+            )
+
+    def _index_key_for(
+        self, conn: sqlite3.Connection, session: Session | None, owner_id: int
+    ) -> bytes | None:
+        found = self._user_index_key(conn, session, owner_id)
+        return found[1] if found else None
+
+    def _station_key_for(self, conn: sqlite3.Connection, session: Session | None) -> bytes | None:
+        found = self._station_index_key(conn, session)
+        return found[1] if found else None
+
+    def _complete_pending_index(self, session: Session) -> int:
+        """Search tokens and victim keys a writer could not make (it held no key for them), made now
+        from the records this session can open."""
+        done = 0
+        with self._tx() as conn:
+            rows = conn.execute(
+                "SELECT seq, id, revision, key_id, owner_id, columns_json, sealed_columns, urn, status FROM records "
+                "WHERE index_pending <> 0 AND key_id IS NOT NULL"
+            ).fetchall()
+            station = self._station_key_for(conn, session)
+            for seq, record_id, revision, key_id, owner_id, plain, blob, urn, status in rows:
+                cipher = self._cipher(conn, session, int(key_id))
+                index_key = self._index_key_for(conn, session, int(owner_id))
+                if cipher is None or (index_key is None and station is None):
+                    continue
+                hidden = (
+                    self._sealed_columns_of(
+                        conn,
+                        session,
+                        key_id=int(key_id),
+                        record_id=str(record_id),
+                        revision=int(revision),
+                        blob=blob,
+                    )
+                    or {}
+                )
+                columns = {**json.loads(plain or "{}"), **hidden}
+                seal = RecordSeal(str(record_id), int(revision), int(key_id), cipher, index_key, station)
+                search = seal.search(columns, urn)
+                key = seal.victim_key(columns)
+                if search is not None:
+                    conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
+                    conn.execute(
+                        "INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search)
+                    )
+                pending = search is None or (
+                    status == "approved"
+                    and key is None
+                    and person_key(columns.get("victim_name"), columns.get("victim_dob")) is not None
+                )
+                conn.execute(
+                    "UPDATE records SET victim_key = coalesce(?, victim_key), index_pending = ? WHERE seq = ?",
+                    (key, 1 if pending else 0, seq),
+                )
+                done += 1
+        return done

@@ -1,0 +1,126 @@
+"""Someone with a DSVDesk password and a copy of the database, working outside the app: only
+``sqlcipher3`` and ``cryptography`` and the formats docs/architecture.md states ("Sealed records").
+
+``keys_of`` gathers every key the password can open (the user's private key, then every sealed key
+wrapped for it); ``readable_parts`` tries each of them on every sealed blob of a record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def connect(path: Path, db_key: bytes) -> Any:
+    """The database opened with its raw key (what any account's password gives, issue 14)."""
+    conn = sqlcipher3.connect(str(path))
+    conn.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
+    return conn
+
+
+def _hkdf(secret: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+def _open(key: bytes, blob: bytes, aad: bytes) -> bytes | None:
+    try:
+        return AESGCM(key).decrypt(blob[:12], blob[12:], aad)
+    except (InvalidTag, ValueError):
+        return None
+
+
+@dataclass
+class Loot:
+    private_keys: dict[int, bytes]  # enc_keys.id -> raw X25519 private key
+    sealed_keys: dict[int, bytes]  # sealed_keys.id -> raw key
+
+
+def keys_of(conn: Any, username: str, password: str, *, escrow_private: bytes | None = None) -> Loot:
+    """Every key ``password`` (or the escrow private key) opens in this database."""
+    privates: dict[int, bytes] = {}
+    row = conn.execute("SELECT id, key_salt FROM users WHERE username = ?", (username,)).fetchone()
+    if row is not None:
+        user_id, salt = int(row[0]), bytes(row[1])
+        secret = hashlib.scrypt(
+            password.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
+        )
+        wrapping = _hkdf(secret, b"dsvdesk-encryption-key-1")
+        for key_id, sealed in conn.execute(
+            "SELECT id, private_sealed FROM enc_keys WHERE user_id = ? AND private_sealed IS NOT NULL",
+            (user_id,),
+        ):
+            private = _open(wrapping, bytes(sealed), f"dsvdesk user encryption key {user_id}".encode())
+            if private is not None:
+                privates[int(key_id)] = private
+    if escrow_private is not None:
+        (escrow_id,) = conn.execute("SELECT id FROM enc_keys WHERE user_id IS NULL").fetchone()
+        privates[int(escrow_id)] = escrow_private
+    opened: dict[int, bytes] = {}
+    for recipient, private in privates.items():
+        me = X25519PrivateKey.from_private_bytes(private)
+        mine = me.public_key().public_bytes_raw()
+        for key_id, epk, wrapped in conn.execute(
+            "SELECT w.key_id, e.public_key, w.wrapped FROM key_wraps w JOIN wrap_ephemerals e ON e.id = w.ephemeral "
+            "WHERE w.recipient = ?",
+            (recipient,),
+        ):
+            shared = me.exchange(X25519PublicKey.from_public_bytes(bytes(epk)))
+            kek = _hkdf(shared, b"dsvdesk-wrap-1" + bytes(epk) + mine)
+            raw = _open(kek, bytes(wrapped), f"dsvdesk sealed key {int(key_id)}".encode())
+            if raw is not None:
+                opened[int(key_id)] = raw
+    return Loot(privates, opened)
+
+
+def sealed_parts(conn: Any, record_id: str) -> list[tuple[bytes, bytes]]:
+    """(blob, associated data) of every sealed part of a record: answers and columns of the current
+    revision, archived revisions, signed PDFs and review comments."""
+    parts: list[tuple[bytes, bytes]] = []
+    for revision, answers, columns in conn.execute(
+        "SELECT revision, sealed_answers, sealed_columns FROM records WHERE id = ?", (record_id,)
+    ):
+        parts.append((bytes(answers), f"{record_id}|{revision}|answers".encode()))
+        parts.append((bytes(columns), f"{record_id}|{revision}|columns".encode()))
+    for revision, answers in conn.execute(
+        "SELECT revision, sealed_answers FROM record_revisions WHERE record_id = ?", (record_id,)
+    ):
+        parts.append((bytes(answers), f"{record_id}|{revision}|answers".encode()))
+    for revision, kind, pdf in conn.execute(
+        "SELECT revision, kind, pdf FROM signed_pdfs WHERE record_id = ?", (record_id,)
+    ):
+        parts.append((bytes(pdf), f"{record_id}|{revision}|pdf-{kind}".encode()))
+    for revision, round_number, question_id, sealed in conn.execute(
+        "SELECT revision, round, question_id, sealed_comment FROM review_comments WHERE record_id = ?",
+        (record_id,),
+    ):
+        parts.append((bytes(sealed), f"{record_id}|{revision}|comment-{round_number}-{question_id}".encode()))
+    return parts
+
+
+def readable_parts(conn: Any, record_id: str, loot: Loot) -> list[bytes]:
+    """Every sealed part of the record that one of the looted keys opens (tried all against all)."""
+    found = []
+    for blob, aad in sealed_parts(conn, record_id):
+        for key in loot.sealed_keys.values():
+            plain = _open(key, blob, aad)
+            if plain is not None:
+                found.append(plain)
+                break
+    return found
+
+
+def answers_in(parts: list[bytes]) -> dict[str, Any]:
+    """The current answers among the opened parts (``sealed_parts`` lists them first), or {}."""
+    if not parts:
+        return {}
+    value = json.loads(parts[0])
+    return value if isinstance(value, dict) else {}

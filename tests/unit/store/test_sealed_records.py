@@ -1,0 +1,300 @@
+"""Sealed records (issue 15). The done-when test: officer B's password and the database file, used with
+only sqlcipher3/cryptography and the documented formats (tests/helpers/attacker.py), recover no answer
+of officer A's record; nor do an admin's; a supervisor's do; the force escrow key does. And the app
+keeps working over sealed records: lists, search with folding, the review queue, amendments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dsvdesk.store import AuthenticationFailed, PermissionDenied, Status, Store, keys
+from tests.helpers import attacker
+from tests.unit.store.conftest import ADMIN, PASSWORD, Station, fake_pdf
+
+SECRET = {
+    "victim_name": "Quizzlewick Łucja",
+    "suspect_name": "Brabazon Ørsted",
+    "incident_date": "2026-01-02",
+    "cad_ref": "CAD7788",
+    "statement": "Zebrafinch narrative of the incident",
+}
+WORDS = ("Quizzlewick", "Brabazon", "Zebrafinch", "CAD7788")
+
+
+def _a_record_in_every_part(station: Station) -> str:
+    """off1's record with answers, a return comment, two signed PDFs, an approval and an amendment."""
+    store, off1, sup1 = station.store, station["off1"], station["sup1"]
+    ref = store.create_record(off1, station.spec, SECRET)
+    ref = store.submit(off1, ref.id, ref.version, fake_pdf("Quizzlewick submitted"))
+    ref = store.return_record(sup1, ref.id, {"victim_name": "Brabazon spelling?"}, ref.version)
+    ref = store.submit(off1, ref.id, ref.version, fake_pdf("Quizzlewick again"))
+    store.approve(sup1, ref.id, ref.version, lambda urn: fake_pdf(f"Quizzlewick approved {urn}"))
+    store.amend(off1, ref.id, "a correction")
+    return ref.id
+
+
+def _db_key(path: Path, username: str, password: str) -> bytes:
+    db_key = keys.KeyFile.load(path)
+    assert db_key is not None
+    raw = db_key.unwrap_user(username, password)
+    assert raw is not None
+    return raw
+
+
+def _whole_database_text(conn: Any) -> str:
+    """Every value of every table (FTS shadow tables too), text and bytes alike, as one text."""
+    parts: list[str] = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for row in conn.execute(f'SELECT * FROM "{table}"'):
+            for value in row:
+                if isinstance(value, bytes | memoryview):
+                    parts.append(bytes(value).decode("latin-1"))
+                elif value is not None:
+                    parts.append(str(value))
+    return "\n".join(parts)
+
+
+def test_officer_b_and_an_admin_recover_nothing_of_officer_a_record_a_supervisor_can(
+    station: Station,
+) -> None:
+    record_id = _a_record_in_every_part(station)
+    own = station.store.create_record(station["off2"], station.spec, {"victim_name": "Bee Own"})
+    station.store.close()
+    path = station.path
+    conn = attacker.connect(path, _db_key(path, "off2", PASSWORD))
+    try:
+        # nothing in plain text anywhere in the database (FTS, columns, audit, PDFs, comments)
+        dump = _whole_database_text(conn)
+        for word in (*WORDS, "quizzlewick", "lucja", "Zebrafinch"):
+            assert word not in dump, word
+        assert (
+            len(attacker.sealed_parts(conn, record_id)) == 7
+        )  # answers, columns, revision 1, 3 PDFs, comment
+
+        officer_b = attacker.keys_of(conn, "off2", PASSWORD)
+        assert officer_b.private_keys and officer_b.sealed_keys  # B holds keys: their own record opens
+        assert attacker.answers_in(attacker.readable_parts(conn, own.id, officer_b)) == {
+            "victim_name": "Bee Own"
+        }
+        assert attacker.readable_parts(conn, record_id, officer_b) == []
+
+        admin = attacker.keys_of(conn, ADMIN, PASSWORD)
+        assert admin.private_keys == {} and admin.sealed_keys == {}
+        assert attacker.readable_parts(conn, record_id, admin) == []
+
+        supervisor = attacker.keys_of(conn, "sup2", PASSWORD)  # a supervisor who never touched it
+        opened = attacker.readable_parts(conn, record_id, supervisor)
+        assert attacker.answers_in(opened) == SECRET
+        assert any(b"Quizzlewick approved" in part for part in opened)
+        assert any(part == b"Brabazon spelling?" for part in opened)
+    finally:
+        conn.close()
+
+
+def test_a_password_reset_by_an_admin_opens_nothing_the_user_had(station: Station) -> None:
+    store = station.store
+    record_id = store.create_record(station["off1"], station.spec, SECRET).id
+    store.reset_password(station[ADMIN], "off1", "the admin knows this", PASSWORD)
+    reset = store.login("off1", "the admin knows this")
+    assert reset.notice is not None and "Ada Admin" in reset.notice
+    with pytest.raises(PermissionDenied, match="sealed"):
+        store.open_record(reset, record_id)
+    assert store.list_records(reset)[0].victim_name is None  # listed, but the name stays sealed
+    conn = attacker.connect(station.path, _db_key(station.path, "off1", "the admin knows this"))
+    try:
+        loot = attacker.keys_of(conn, "off1", "the admin knows this")
+        assert attacker.readable_parts(conn, record_id, loot) == []
+    finally:
+        conn.close()
+    # a supervisor's next sign-in wraps the records for the new key: the officer reads them again
+    station.sessions.pop("sup1", None)
+    station["sup1"]
+    assert store.open_record(reset, record_id).answers == SECRET
+
+
+def test_the_escrow_key_opens_every_record(tmp_path: Path) -> None:
+    from dsvdesk.engine.loader import load_form_text
+    from tests.unit.store.forms import MINI_FORM
+
+    path = tmp_path / "s.sqlite3"
+    with Store.open(path, create=True) as store:
+        store.init_station("Trial", ADMIN, "Ada Admin", PASSWORD)
+        escrow = store.take_escrow_private()
+        admin = store.login(ADMIN, PASSWORD)
+        store.add_user(admin, "off1", "officer", "Olive Officer", "1", PASSWORD, PASSWORD)
+        record_id = store.create_record(
+            store.login("off1", PASSWORD), load_form_text(MINI_FORM, "mini.yaml"), SECRET
+        ).id
+    conn = attacker.connect(path, _db_key(path, ADMIN, PASSWORD))
+    try:
+        loot = attacker.keys_of(conn, "nobody", "", escrow_private=escrow)
+        assert attacker.answers_in(attacker.readable_parts(conn, record_id, loot)) == SECRET
+    finally:
+        conn.close()
+
+
+def test_a_blob_moved_to_another_record_does_not_open(station: Station) -> None:
+    store, off1 = station.store, station["off1"]
+    first = store.create_record(off1, station.spec, SECRET)
+    second = store.create_record(off1, station.spec, {"victim_name": "Other"})
+    with store.transaction() as conn:
+        (blob,) = conn.execute("SELECT sealed_answers FROM records WHERE id = ?", (first.id,)).fetchone()
+        conn.execute("UPDATE records SET sealed_answers = ? WHERE id = ?", (blob, second.id))
+    fresh = Store.open(station.path)
+    try:
+        with pytest.raises(PermissionDenied, match="altered or moved"):
+            fresh.open_record(fresh.login("off1", PASSWORD), second.id)
+    finally:
+        fresh.close()
+
+
+def test_lists_search_and_review_queue_work_over_sealed_records(station: Station) -> None:
+    from dsvdesk.reporting.review_queue import QueueFilter, ReviewQueue
+
+    store, off1, off2, sup1 = station.store, station["off1"], station["off2"], station["sup1"]
+    mine = store.create_record(off1, station.spec, SECRET)
+    store.submit(off1, mine.id, mine.version, fake_pdf())
+    store.create_record(off2, station.spec, {"victim_name": "Quizzlewick Other"})
+    (row,) = store.list_records(off1, search="quizzle")
+    assert row.id == mine.id and row.victim_name == SECRET["victim_name"] and row.cad_ref == "CAD7788"
+    assert [r.id for r in store.list_records(off1, search="lucja")] == [mine.id]  # Ł folded
+    assert [r.id for r in store.list_records(off1, search="orsted brab")] == [
+        mine.id
+    ]  # Ø, prefixes, any order
+    assert store.list_records(off1, search="zebrafinch") == []  # narrative is not indexed
+    # officer B matches only their own: A's record is not found even by its exact name
+    assert [r.victim_name for r in store.list_records(off2, search="Quizzlewick")] == ["Quizzlewick Other"]
+    # a supervisor matches the station's
+    assert len(store.list_records(sup1, search="quizzlewick")) == 2
+    assert store.count_records(sup1, search="quizzlewick lucja") == 1
+    queue = ReviewQueue(store, sup1)
+    (queued,) = [r for r in queue.rows(QueueFilter(), offset=0, limit=50) if r.row.id == mine.id]
+    assert queued.row.victim_name == SECRET["victim_name"]
+    names = [r.victim_name for r in store.list_records(sup1, sort="victim_name", descending=False)]
+    assert names == sorted(names, key=lambda n: (n is not None, (n or "").lower()))
+
+
+def test_an_amendment_gets_a_new_key_and_keeps_the_old_revision_readable(station: Station) -> None:
+    store, off1, sup1 = station.store, station["off1"], station["sup1"]
+    ref = store.create_record(off1, station.spec, SECRET)
+    ref = store.submit(off1, ref.id, ref.version, fake_pdf())
+    store.approve(sup1, ref.id, ref.version, fake_pdf)
+    with store.read() as conn:
+        (before,) = conn.execute("SELECT key_id FROM records WHERE id = ?", (ref.id,)).fetchone()
+    amended = store.amend(off1, ref.id, "typo")
+    with store.read() as conn:
+        (after,) = conn.execute("SELECT key_id FROM records WHERE id = ?", (ref.id,)).fetchone()
+        (archived,) = conn.execute(
+            "SELECT key_id FROM record_revisions WHERE record_id = ?", (ref.id,)
+        ).fetchone()
+    assert after != before and archived == before
+    assert store.open_record(off1, ref.id).answers == SECRET
+    assert store.open_record(off1, ref.id, revision=1).answers == SECRET
+    store.save_answer(off1, ref.id, "victim_name", "Quizzlewick Changed", amended.version)
+    assert store.open_record(off1, ref.id, revision=1).answers["victim_name"] == SECRET["victim_name"]
+    assert store.signed_pdf(off1, ref.id, 1) is not None
+    assert store.verify_audit().ok
+
+
+def test_part_a_victim_key_is_keyed_and_made_at_approval(station: Station) -> None:
+    store, off1, sup1 = station.store, station["off1"], station["sup1"]
+    ref = store.create_record(off1, station.spec, SECRET)
+    with store.read() as conn:
+        assert conn.execute("SELECT victim_key FROM records WHERE id = ?", (ref.id,)).fetchone() == (None,)
+    ref = store.submit(off1, ref.id, ref.version, fake_pdf())
+    store.approve(sup1, ref.id, ref.version, fake_pdf)
+    with store.read() as conn:
+        key, pending, status = conn.execute(
+            "SELECT victim_key, index_pending, status FROM records WHERE id = ?", (ref.id,)
+        ).fetchone()
+    assert status == Status.APPROVED.value and pending == 0
+    assert key is None or (len(key) == 64 and "quizzlewick" not in key)  # mini form: no date of birth
+
+
+def _as_before_issue_15(station: Station, record_id: str) -> None:
+    """Put a record back as DSVDesk stored it before sealed records: plain answers, names and words."""
+    store = station.store
+    record = store.open_record(station["off1"], record_id)
+    columns = {"victim_name": record.answers["victim_name"], "suspect_name": record.answers["suspect_name"]}
+    with store.transaction() as conn:
+        seq = conn.execute("SELECT seq FROM records WHERE id = ?", (record_id,)).fetchone()[0]
+        conn.execute(
+            "UPDATE records SET key_id = NULL, sealed_answers = NULL, sealed_columns = NULL, answers_json = ?, "
+            "columns_json = ?, victim_name = ?, suspect_name = ? WHERE id = ?",
+            (
+                json.dumps(record.answers),
+                json.dumps(columns),
+                columns["victim_name"],
+                columns["suspect_name"],
+                record_id,
+            ),
+        )
+        conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
+        conn.execute(
+            "INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, '')",
+            (seq, "quizzlewick lucja brabazon orsted"),
+        )
+
+
+def test_records_saved_before_sealing_are_sealed_at_the_next_sign_in(station: Station) -> None:
+    store = station.store
+    record_id = store.create_record(station["off1"], station.spec, SECRET).id
+    _as_before_issue_15(station, record_id)
+    station.sessions.clear()
+    fresh = Store.open(station.path)
+    try:
+        fresh.login(ADMIN, PASSWORD)  # anyone signing in seals (public keys only); the admin reads nothing
+        with fresh.read() as conn:
+            key_id, plain_name, answers_json, pending = conn.execute(
+                "SELECT key_id, victim_name, answers_json, index_pending FROM records WHERE id = ?",
+                (record_id,),
+            ).fetchone()
+            (events,) = conn.execute(
+                "SELECT count(*) FROM audit_events WHERE event = 'records_sealed'"
+            ).fetchone()
+            words = conn.execute("SELECT names FROM records_fts").fetchall()
+        assert key_id is not None and plain_name is None and answers_json == "{}" and events == 1
+        assert pending == 1  # the admin holds no index key: the owner's next sign-in makes the tokens
+        assert all("quizzlewick" not in str(w) for w in words)
+        officer = fresh.login("off1", PASSWORD)
+        assert fresh.open_record(officer, record_id).answers == SECRET
+        assert [r.id for r in fresh.list_records(officer, search="lucja")] == [record_id]
+        with fresh.read() as conn:
+            assert conn.execute(
+                "SELECT index_pending FROM records WHERE id = ?", (record_id,)
+            ).fetchone() == (0,)
+        supervisor = fresh.login("sup1", PASSWORD)
+        assert fresh.open_record(supervisor, record_id, justification="review").answers == SECRET
+    finally:
+        fresh.close()
+
+
+def test_a_disabled_officer_loses_nothing_and_reads_nothing(station: Station) -> None:
+    store = station.store
+    record_id = store.create_record(station["off1"], station.spec, SECRET).id
+    store.disable_user(station[ADMIN], "off1")
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        store.login("off1", PASSWORD)
+    assert keys.KeyFile.load(station.path).unwrap_user("off1", PASSWORD) is None  # no database key either
+    conn = attacker.connect(station.path, _db_key(station.path, "sup1", PASSWORD))
+    try:
+        assert attacker.readable_parts(conn, record_id, attacker.keys_of(conn, "off1", PASSWORD)) == []
+        assert (
+            attacker.answers_in(
+                attacker.readable_parts(conn, record_id, attacker.keys_of(conn, "sup1", PASSWORD))
+            )
+            == SECRET
+        )  # nothing lost
+    finally:
+        conn.close()
+    # a reset enables the account again, with new keys; a supervisor's sign-in gives the records back
+    store.reset_password(station[ADMIN], "off1", "welcome back again", PASSWORD)
+    back = store.login("off1", "welcome back again")
+    station.sessions.pop("sup1", None)
+    station["sup1"]
+    assert store.open_record(back, record_id).answers == SECRET
