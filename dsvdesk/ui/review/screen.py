@@ -277,10 +277,10 @@ class ReviewScreen(QWidget):
         self.mine_box = QWidget(panel)
         mine = QVBoxLayout(self.mine_box)
         mine.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel(
-            "What goes back to the officer with a return: your comments (“Comment…” beside any question, "
-            "or the general comment), a regrade and a MARAC referral still needed",
-            self.mine_box,
+        heading = QLabel("What goes back to the officer with a return", self.mine_box)
+        heading.setToolTip(
+            "Your comments (“Comment…” beside any question, or the general comment on the review page), "
+            "a regrade with its reason and a MARAC referral still needed"
         )
         heading.setObjectName("panelHeading")
         heading.setWordWrap(True)
@@ -289,6 +289,8 @@ class ReviewScreen(QWidget):
         self.comment_list.setObjectName("reviewCommentList")
         self.comment_list.setAccessibleName("What goes back with a return: choose one to go to its question")
         self.comment_list.setWordWrap(True)
+        # a strip below the form, never more than a few lines: at 150% on 1366x768 it took half the height
+        self.comment_list.setMaximumHeight(self.comment_list.fontMetrics().lineSpacing() * 3 + 12)
         self.comment_list.itemActivated.connect(self._comment_chosen)
         self.comment_list.itemClicked.connect(self._comment_chosen)
         mine.addWidget(self.comment_list, 1)
@@ -303,6 +305,7 @@ class ReviewScreen(QWidget):
         self.history_list.setObjectName("reviewHistoryList")
         self.history_list.setAccessibleName("Comments from earlier returns")
         self.history_list.setWordWrap(True)
+        self.history_list.setMaximumHeight(self.history_list.fontMetrics().lineSpacing() * 3 + 12)
         self.history_list.itemActivated.connect(self._comment_chosen)
         self.history_list.itemClicked.connect(self._comment_chosen)
         earlier.addWidget(self.history_list, 1)
