@@ -770,6 +770,9 @@ class CaseworkOps(RecordOps):
                 f"SELECT {_CASE_COLUMNS} {_CASE_FROM} WHERE c.record_id = ?", (case.record_id,)
             ).fetchone()
             parts = _case_parts(conn, case.record_id)
+        name = self.sealed_values(session, [case.record_id]).get(case.record_id, {}).get("victim_name")
+        if name is not None:  # sealed (issue 15): opened with the reader's keys
+            row = (*row[:3], str(name), *row[4:])
         if log_consultation:
             with self._tx():
                 self._audit(session, audit.CONSULTATION, record_id=case.record_id, detail={"what": "case"})
@@ -790,7 +793,14 @@ class CaseworkOps(RecordOps):
         )
         with self._read() as conn:
             rows = conn.execute(sql, (iso(until), *params, int(limit), int(offset))).fetchall()
-        return list(map(DueRow._make, rows))
+        return self._due_rows_named(session, rows)
+
+    def _due_rows_named(self, session: Session, rows: list[Any]) -> list[DueRow]:
+        """Due rows with the victims' names opened with the reader's keys (sealed, issue 15)."""
+        names = self.sealed_values(session, [str(r[0]) for r in rows])
+        return [
+            DueRow._make((*r[:2], names.get(str(r[0]), {}).get("victim_name", r[2]), *r[3:])) for r in rows
+        ]
 
     def review_due_counts(
         self,
@@ -847,7 +857,7 @@ class CaseworkOps(RecordOps):
         )
         with self._read() as conn:
             rows = conn.execute(sql, (iso(until), int(limit), int(offset))).fetchall()
-        return list(map(DueRow._make, rows))
+        return self._due_rows_named(session, rows)
 
     def retention_count(
         self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime, cap: int | None = None

@@ -341,3 +341,12 @@ def test_the_lists_count_up_to_a_cap_overdue_first(desk: Desk) -> None:
     far = now + dt.timedelta(days=365 * 11)
     assert store.retention_count(desk["sup1"], policy, until=far) == 2
     assert store.retention_count(desk["sup1"], policy, until=far, cap=1) == 1
+
+
+def test_case_lists_show_the_victim_named_in_the_sealed_record(desk: Desk) -> None:
+    """Names are sealed (issue 15): the case file and the review-due list open them with the reader's keys."""
+    ref = desk.approved(victim="Quizzlewick Case")
+    later = START + dt.timedelta(days=400)
+    rows = desk.store.review_due_rows(desk["sup1"], desk.policy, until=later)
+    assert [r.victim_name for r in rows if r.record_id == ref.id] == ["Quizzlewick Case"]
+    assert desk.store.case_file(desk["sup1"], ref.id, desk.policy).victim_name == "Quizzlewick Case"
