@@ -330,9 +330,10 @@ class ReviewScreen(QWidget):
         return name.strip() if isinstance(name, str) and name.strip() else ""
 
     def title(self) -> str:
-        """The tab's title: the victim and the URN (once approved), so several open reviews are told apart."""
-        name = self.victim_name() or "record"
-        return f"Review — {name} · {self.record.urn}" if self.record.urn else f"Review — {name}"
+        """The tab's title, 'Review — Anna Nowak, 01AB/123/26': the victim and the URN, so several open
+        reviews are told apart; before approval (no URN yet) the record's short reference stands in."""
+        name = self.victim_name() or "victim not entered"
+        return f"Review — {name}, {self.record.urn or self.record_id[:8]}"
 
     def _update_state(self) -> None:
         record = self.record

@@ -1,5 +1,5 @@
 """Issue 20, item 10: a supervisor lands on the review queue, which lists the riskiest record first (then
-the longest waiting), and a review tab is titled by the victim (and the URN once approved)."""
+the longest waiting), and a review tab is titled by the victim and the URN (the record's short reference before approval)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from dsvdesk.engine.loader import load_form_text
 from dsvdesk.reporting.review_queue import RISK_SORT, QueueFilter, ReviewQueue
 from dsvdesk.store import Store
+from dsvdesk.ui.qt import Qt
 from dsvdesk.ui.review import ReviewScreen
 from dsvdesk.workflow import approve_record, submit_record
 from tests.ui.conftest import OFFICER_PASSWORD, SUPERVISOR_PASSWORD
@@ -61,10 +62,14 @@ def test_a_supervisor_lands_on_the_queue_and_review_tabs_name_victim_and_urn(
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
     assert window.tabs.currentWidget() is queue
     assert queue.model.record_at(0).id == high and queue.model.record_at(1).id == low
-    screen = window.qa_hooks.open_review(high)  # type: ignore[attr-defined]
-    assert isinstance(screen, ReviewScreen)
-    index = window.tabs.indexOf(screen)
-    assert window.tabs.tabText(index) == "Review — Hana High"
+    # keyboard: the queue has focus on the riskiest row; Enter opens its review
+    queue.table.setFocus()
+    queue.table.setCurrentIndex(queue.model.index(0, 0))
+    qtbot.keyClick(queue.table, Qt.Key.Key_Return)
+    screen = window.tabs.currentWidget()
+    assert isinstance(screen, ReviewScreen) and screen.record_id == high
+    # no URN before approval: the victim and the record's short reference
+    assert window.tabs.tabText(window.tabs.indexOf(screen)) == f"Review — Hana High, {high[:8]}"
     close_app(window)
     with Store.open(db_path) as store:
         session = store.login("super1", SUPERVISOR_PASSWORD)
@@ -73,5 +78,5 @@ def test_a_supervisor_lands_on_the_queue_and_review_tabs_name_victim_and_urn(
         )
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     screen = window.qa_hooks.open_review(high)  # type: ignore[attr-defined]
-    assert window.tabs.tabText(window.tabs.indexOf(screen)) == f"Review — Hana High · {result.urn}"
+    assert window.tabs.tabText(window.tabs.indexOf(screen)) == f"Review — Hana High, {result.urn}"
     close_app(window)
