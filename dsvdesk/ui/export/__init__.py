@@ -1,5 +1,5 @@
 """Export… of one record from the app (issue 6): the dialog with the PDF preview, recipient,
-justification and folder; the export off the UI thread; and Verify a signed PDF… in the File menu.
+justification and folder; the export off the UI thread; and Verify a signed PDF or board pack… in the File menu.
 ``install(window)`` wires them in through the main window's extension points."""
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
-"""Export… and Verify a signed PDF… in the app.
+"""Export… and Verify a signed PDF or board pack… in the app.
 
 "Export…" sits on every record tab whose record has a signed PDF (submitted, approved, or an amendment
 whose earlier revision was signed) and in the File menu for the current tab. The preview is read on the
 UI thread (one small SELECT); the export itself runs off it through ``ui.ops.Op`` with its own Store,
 and calls the same core as ``dsvdesk export`` (dsvdesk.export.disclosure).
+
+Verify… checks a signed PDF (dsvdesk.export.verify.verify_pdf) or a board pack .zip
+(dsvdesk.export.board_pack.verify_pack), the same calls as ``dsvdesk verify``, against this station's
+anchors (its pinned force root, else its own CA), never against anything inside the file under check.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dsvdesk.ui.record_view import RecordView
 from dsvdesk.ui.review.screen import ReviewScreen
 
 if TYPE_CHECKING:
+    from dsvdesk.export.board_pack import FileCheck, PackVerification
     from dsvdesk.export.verify import PdfVerification, SignatureCheck
     from dsvdesk.store.models import Record
     from dsvdesk.store.trust import TrustAnchors
@@ -38,12 +43,29 @@ BUTTON_PROPERTY = "exportButtonAdded"
 EXPORTABLE_STATUSES = frozenset({"submitted", "approved"})
 
 
+VERIFY_FILTER = (
+    "Signed PDFs and board packs (*.pdf *.zip);;PDF files (*.pdf);;Board packs (*.zip);;All files (*)"
+)
+VERIFY_ACTION_TEXT = "&Verify a signed PDF or board pack…"
+
+
 def pick_pdf(parent: QWidget | None, start: str) -> str:
     """The file chooser for Verify (tests replace this function; the native dialog would block them)."""
     path, _filter = QFileDialog.getOpenFileName(
-        parent, "Choose a signed PDF to check", start, "PDF files (*.pdf);;All files (*)"
+        parent, "Choose a signed PDF or board pack (.zip) to check", start, VERIFY_FILTER
     )
     return str(path)
+
+
+def is_pack(path: Path) -> bool:
+    """What `dsvdesk verify` treats as a board pack: a .zip (or a folder)."""
+    return path.is_dir() or path.suffix.lower() == ".zip"
+
+
+def pack_line(check: FileCheck) -> str:
+    """One line per file of a pack: its name, the verdict, and why."""
+    mark = "OK" if check.ok else ("NOT TRUSTED" if check.untrusted else "FAILED")
+    return f"{check.name} — {mark}: {check.message}"
 
 
 def is_exportable(record: Record) -> bool:
@@ -81,14 +103,14 @@ class ExportHooks(QObject):
         self.window = window
         self.busy = False
         self.last_result: ExportResult | None = None
-        self.last_verification: tuple[Path, PdfVerification] | None = None
+        self.last_verification: tuple[Path, PdfVerification | PackVerification] | None = None
         # The same INI file as the rest of the UI state (ui/state.py): folders only, never record data.
         self.settings = QSettings(str(window.context.ui_state.path), QSettings.Format.IniFormat)
         self.can_export = window.context.role != "admin"  # administrators never read record content
         self.export_action: QAction | None = None
         if self.can_export:
             self.export_action = self._file_action("E&xport signed record…", self.export_current)
-        self.verify_action = self._file_action("&Verify a signed PDF…", self.verify_file)
+        self.verify_action = self._file_action(VERIFY_ACTION_TEXT, self.verify_file)
         self._separate_from_the_rest()
         window.tabs.currentChanged.connect(self._tab_shown)
         self._tab_shown(window.tabs.currentIndex())
@@ -275,7 +297,13 @@ class ExportHooks(QObject):
             messages.error(self.window, exc.title, exc.message)
             return
 
-        def work() -> PdfVerification:
+        def work() -> PdfVerification | PackVerification:
+            if is_pack(path):
+                from dsvdesk.export.board_pack import verify_pack
+
+                return verify_pack(
+                    path, anchors.roots, intermediates=anchors.intermediates, revocations=anchors.revocations
+                )
             from dsvdesk.export.verify import verify_pdf
 
             return verify_pdf(
@@ -286,16 +314,32 @@ class ExportHooks(QObject):
             lambda result: self._verified(path, result, anchors)
         ).run()
 
-    def _verified(self, path: Path, result: PdfVerification, anchors: TrustAnchors) -> None:
+    def _report_lines(self, result: PdfVerification | PackVerification) -> tuple[str, list[str]]:
+        """(headline, one line per signature or per file of a pack)."""
+        from dsvdesk.export.verify import PdfVerification
+
+        if isinstance(result, PdfVerification):
+            return result.summary(), [signature_line(n, s) for n, s in enumerate(result.signatures, start=1)]
+        headline = result.summary().removeprefix(f"Pack {result.source}: ")
+        return f"board pack — {headline}", [pack_line(f) for f in result.files]
+
+    def _verified(
+        self, path: Path, result: PdfVerification | PackVerification, anchors: TrustAnchors
+    ) -> None:
         """The same three answers as `dsvdesk verify`: trusted, intact but untrusted, altered."""
         from dsvdesk.export.verify import Outcome
 
         self.last_verification = (path, result)
-        lines = [signature_line(n, sig) for n, sig in enumerate(result.signatures, start=1)]
+        headline, lines = self._report_lines(result)
         outcome = result.outcome
-        log.ui.info("checked a PDF: %d signature(s), outcome %s", len(result.signatures), outcome.name)
+        log.ui.info(
+            "checked %s: %d line(s), outcome %s",
+            "a pack" if is_pack(path) else "a PDF",
+            len(lines),
+            outcome.name,
+        )
         checked = "\n".join([f"Checked against {anchors.description}.", *anchors.notes])
-        body = f"{path.name}: {result.summary()}\n\n" + "\n".join(lines) + f"\n\n{checked}"
+        body = f"{path.name}: {headline}\n\n" + "\n".join(lines) + f"\n\n{checked}"
         if outcome is Outcome.TRUSTED:
             messages.info(self.window, "Signatures checked: trusted", body)
         elif outcome is Outcome.UNTRUSTED:

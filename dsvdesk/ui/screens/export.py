@@ -1,4 +1,4 @@
-"""Export… of a signed record and Verify a signed PDF… (issue 6, "Export and verify")."""
+"""Export… of a signed record and Verify a signed PDF or board pack… (issue 6, "Export and verify")."""
 
 from __future__ import annotations
 

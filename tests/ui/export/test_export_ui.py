@@ -353,8 +353,8 @@ def test_verify_reports_an_altered_file_and_a_file_that_is_not_a_pdf(
     hooks = hooks_of(window)
     assert hooks.export_action is None  # administrators never read record content
     texts = [a.text() for a in window.menus["file"].actions()]
-    assert "&Verify a signed PDF…" in texts and "E&xport signed record…" not in texts
-    assert texts.index("&Verify a signed PDF…") < texts.index("&Close form")
+    assert "&Verify a signed PDF or board pack…" in texts and "E&xport signed record…" not in texts
+    assert texts.index("&Verify a signed PDF or board pack…") < texts.index("&Close form")
 
     from dsvdesk.store import Store
 
