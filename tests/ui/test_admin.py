@@ -457,3 +457,49 @@ def test_a_bug_during_an_account_change_is_shown_calmly(qtbot: QtBot, ui_app: QA
     assert any(m.title == "Something went wrong" for m in messages.shown())
     assert dialog.isVisible() and dialog.buttons.isEnabled()  # still open, everything typed kept
     assert dialog.username.text() == "pc88" and dialog.acting_password.text() == ADMIN_PASSWORD
+
+
+def alt_letters(window: MainWindow, screen: AdminScreen) -> dict[str, list[str]]:
+    """Every Alt+letter reachable while the Administration tab is shown: the tab bar, the menu bar, and
+    each visible button and labelled box on the tab (a label counts only when it has a buddy)."""
+    from dsvdesk.ui.qt import QAbstractButton, QLabel
+
+    texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    texts += [action.text() for action in window.menuBar().actions() if action.isVisible()]
+    for widget in screen.findChildren(QWidget):
+        if not widget.isVisibleTo(screen):
+            continue
+        if isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and widget.buddy() is not None):
+            texts.append(widget.text())
+    letters: dict[str, list[str]] = {}
+    for text in texts:
+        cleaned = text.replace("&&", "")
+        index = cleaned.find("&")
+        if 0 <= index < len(cleaned) - 1:
+            letters.setdefault(cleaned[index + 1].lower(), []).append(text)
+    return letters
+
+
+def test_every_alt_letter_on_the_tab_is_unique_and_reaches_its_own_button(
+    qtbot: QtBot, admin_window: MainWindow, screen: AdminScreen
+) -> None:
+    letters = alt_letters(admin_window, screen)
+    repeated = {letter: texts for letter, texts in letters.items() if len(texts) > 1}
+    assert not repeated, f"Alt+letters used more than once: {repeated}"
+    # every button on the tab has one (the labelled boxes are checked above through their labels)
+    assert len(letters) >= 22, sorted(letters)
+    # Alt+V once reached both Re&vert and &Verify chain; now Alt+V reverts and Alt+Y checks the chain
+    # (a mnemonic "animates" its button's click, so the result is waited for)
+    admin_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is admin_window, timeout=10_000)
+    name = screen.setting_boxes["station_name"]
+    name.setFocus()
+    name.selectAll()
+    type_text(name, "Somewhere else")
+    qtbot.keyClick(name, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)  # Re&vert
+    qtbot.waitUntil(lambda: name.text() == "Test Police Station", timeout=10_000)
+    assert screen.audit_result.text() == "Not checked yet in this session."
+    qtbot.keyClick(name, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)  # Verif&y chain
+    qtbot.waitUntil(lambda: screen.audit_result.text().startswith("✓ OK"), timeout=60_000)
+    assert screen.audit_result.text().startswith("✓ OK: the audit chain is intact")
+    assert name.text() == "Test Police Station"

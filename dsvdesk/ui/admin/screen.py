@@ -162,11 +162,11 @@ class AdminScreen(QWidget):
         self.users_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         layout.addWidget(self.users_view, 1)
 
-        self.add_button = QPushButton("&Add user…", box)
+        self.add_button = QPushButton("Add &user…", box)
         self.reset_button = QPushButton("Reset &password…", box)
-        self.unlock_button = QPushButton("&Unlock", box)
+        self.unlock_button = QPushButton("Unloc&k", box)
         self.role_button = QPushButton("Change r&ole…", box)
-        self.refresh_button = QPushButton("Re&fresh", box)
+        self.refresh_button = QPushButton("Refre&sh", box)
         _button_row(
             layout,
             (
@@ -328,7 +328,7 @@ class AdminScreen(QWidget):
         layout.addLayout(form)
         for name in ("urn_format", "station_code", "station_name"):
             self.setting_boxes[name].textChanged.connect(lambda _t: self._update_preview())
-        self.save_settings_button = QPushButton("&Save settings", box)
+        self.save_settings_button = QPushButton("Save settin&gs", box)
         self.revert_settings_button = QPushButton("Re&vert", box)
         _button_row(
             layout,
@@ -408,7 +408,7 @@ class AdminScreen(QWidget):
         explain.setWordWrap(True)
         explain.setObjectName("hint")
         layout.addWidget(explain)
-        self.verify_button = QPushButton("&Verify chain", box)
+        self.verify_button = QPushButton("Verif&y chain", box)
         self.export_button = QPushButton("E&xport audit log…", box)
         _button_row(
             layout, ((self.verify_button, self.verify_audit, ""), (self.export_button, self.export_audit, ""))
