@@ -63,9 +63,9 @@ def is_pack(path: Path) -> bool:
 
 
 def pack_line(check: FileCheck) -> str:
-    """One line per file of a pack: its name, the verdict, and why."""
+    """One line per file of a pack: its name, the verdict, and why (a bullet, so wrapped lines stay apart)."""
     mark = "OK" if check.ok else ("NOT TRUSTED" if check.untrusted else "FAILED")
-    return f"{check.name} — {mark}: {check.message}"
+    return f"• {check.name} — {mark}: {check.message}"
 
 
 def is_exportable(record: Record) -> bool:

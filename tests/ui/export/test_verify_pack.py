@@ -126,6 +126,14 @@ def screenshot_of_report(qtbot: QtBot, window: MainWindow, hooks: ExportHooks, p
         if not isinstance(box, QMessageBox):
             QTimer.singleShot(50, grab)
             return
+        if QApplication.platformName() == "xcb":
+            # mapped, framed by the window manager and painted before the screen is read
+            qtbot.waitExposed(box)
+            qtbot.waitUntil(  # framed (placed and decorated by openbox) and holding the keyboard
+                lambda: box.frameGeometry().top() < box.geometry().top() and box.isActiveWindow(),
+                timeout=10_000,
+            )
+        box.repaint()
         QApplication.processEvents()
         if QApplication.platformName() == "xcb":
             image = box.screen().grabWindow(0)
@@ -172,10 +180,10 @@ def test_verify_a_genuine_a_forged_and_a_tampered_board_pack(
     assert lines[0] == "board_pack_report16.zip: board pack — ALL FILES VERIFIED"
     files = [line for line in lines if " — OK: " in line]
     assert [line.split(" — ")[0] for line in files] == [
-        "part_a_data.pdf",
-        "manifest.json",
-        "part_b_report.pdf",
-        "part_a_data.csv",
+        "• part_a_data.pdf",
+        "• manifest.json",
+        "• part_b_report.pdf",
+        "• part_a_data.csv",
     ]
     assert "signature by Sam Sergeant is good and trusted" in files[0]
     assert "Checked against this station's own CA." in report.text
@@ -188,8 +196,8 @@ def test_verify_a_genuine_a_forged_and_a_tampered_board_pack(
     assert report.kind == "warning" and report.title == "Signatures intact but NOT trusted"
     assert "Anyone could have made a document like this" in report.text
     assert "VERIFIED" not in report.text and "good and trusted" not in report.text
-    assert "part_a_data.pdf — NOT TRUSTED: signature by Sam Sergeant: NOT TRUSTED" in report.text
-    shot_path = artifacts_dir / "ui" / "verify_pack_forged.png"
+    assert "• part_a_data.pdf — NOT TRUSTED: signature by Sam Sergeant: NOT TRUSTED" in report.text
+    shot_path = artifacts_dir / "ui" / f"verify_pack_forged_{QApplication.platformName()}.png"
     shot_path.parent.mkdir(parents=True, exist_ok=True)
     screenshot_of_report(qtbot, window, hooks, shot_path)
 
@@ -199,7 +207,7 @@ def test_verify_a_genuine_a_forged_and_a_tampered_board_pack(
     report = messages.shown()[-1]
     assert report.kind == "warning" and report.title == "Signatures FAILED: do not rely on this file"
     assert report.text.splitlines()[0] == "board_pack_report16.zip: board pack — VERIFICATION FAILED"
-    altered = [line for line in report.text.splitlines() if line.startswith("part_a_data.csv — ")]
+    altered = [line for line in report.text.splitlines() if line.startswith("• part_a_data.csv — ")]
     assert len(altered) == 1 and " — FAILED: " in altered[0]
     assert "VERIFIED" not in report.text.replace("VERIFICATION FAILED", "")
     close_app(window)
