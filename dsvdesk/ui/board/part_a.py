@@ -29,6 +29,7 @@ from dsvdesk.ui.qt import (
     QObject,
     QPersistentModelIndex,
     QPushButton,
+    QResizeEvent,
     Qt,
     QTableView,
     QVBoxLayout,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from dsvdesk.reporting.parta import EnteredFigure, Figure, PartA, Period
     from dsvdesk.ui.context import AppContext
 
+ZERO_WIDTH_SPACE = "\u200b"  # lets a long {{partA.a.b.c}} reference wrap at its dots in a narrow column
 ENTERED_BACKGROUND = "#fff4d6"  # a warm shade, as the PDF sets entered figures apart
 PANEL_STYLE = """
 QLabel#panelTitle { font-weight: bold; color: #1f2d3d; }
@@ -191,9 +193,11 @@ class PartAFeed(QObject):
 
 
 class FiguresModel(QAbstractTableModel):
-    """Part A figures: group, figure, value, reference key, source. Entered figures shaded and italic."""
+    """Part A figures in two columns that fit a side panel: the figure (its name, then the reference a
+    paragraph quotes, its group and source on a second line) and its value. Entered figures shaded and
+    italic."""
 
-    HEADERS = ("Figure", "Value", "Reference", "Group", "Source")
+    HEADERS = ("Figure", "Value")
     VALUE_COLUMN = 1
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -211,6 +215,14 @@ class FiguresModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    @staticmethod
+    def figure_text(figure: Figure, *, wrappable: bool) -> str:
+        token = logic.token_for(figure.key)
+        if wrappable:
+            token = token.replace(".", "." + ZERO_WIDTH_SPACE).replace("_", "_" + ZERO_WIDTH_SPACE)
+        label = figure.label if figure.computed else f"✎ {figure.label}"
+        return f"{label}\n{token} · {figure.group} · {figure.source}"
+
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
@@ -218,15 +230,16 @@ class FiguresModel(QAbstractTableModel):
             return None
         figure = self.figures[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (
-                figure.label if figure.computed else f"✎ {figure.label}",
-                figure.value,
-                logic.token_for(figure.key),
-                figure.group,
-                figure.source,
-            )[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.VALUE_COLUMN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if index.column() == self.VALUE_COLUMN:
+                return figure.value
+            return self.figure_text(figure, wrappable=role == Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight
+                if index.column() == self.VALUE_COLUMN
+                else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignTop)
         if role == Qt.ItemDataRole.BackgroundRole and not figure.computed:
             return QBrush(QColor(ENTERED_BACKGROUND))
         if role == Qt.ItemDataRole.FontRole and not figure.computed:
@@ -250,6 +263,48 @@ class FiguresModel(QAbstractTableModel):
         ):
             return self.HEADERS[section]
         return None
+
+
+class FiguresTable(QTableView):
+    """The figures in a side panel: both columns fit the panel's width (never a sideways scroll, never
+    a clipped header); long texts wrap and the rows grow, so every cell is reached by scrolling down."""
+
+    MARGIN = 14  # a cell's text margins and grid line, in pixels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)  # rows of 2-4 lines
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def header_width(self, column: int) -> int:
+        """The width the column's header text needs."""
+        return int(self.horizontalHeader().sectionSizeFromContents(column).width())
+
+    def fit_columns(self) -> None:
+        """The value column as wide as its widest value (or header), the figure column the rest."""
+        model = self.model()
+        if model is None or model.columnCount() != len(FiguresModel.HEADERS):
+            return
+        metrics = self.fontMetrics()
+        value = FiguresModel.VALUE_COLUMN
+        values = (str(model.data(model.index(row, value)) or "") for row in range(model.rowCount()))
+        wide = max((metrics.horizontalAdvance(v) + self.MARGIN for v in values), default=0)
+        value_width = max(self.header_width(value), wide)
+        self.setColumnWidth(value, value_width)
+        self.setColumnWidth(
+            1 - value, max(self.header_width(1 - value), self.viewport().width() - value_width)
+        )
 
 
 class PartAPanel(QWidget):
@@ -280,17 +335,13 @@ class PartAPanel(QWidget):
         self.message.setAccessibleName("Part A status")
         layout.addWidget(self.message)
         self.model = FiguresModel(self)
-        self.table = QTableView(self)
+        self.table = FiguresTable(self)
         self.table.setModel(self.model)
         self.table.setAccessibleName("Part A figures for the period")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         layout.addWidget(self.table, 1)
         legend = QLabel("✎ shaded rows: figures entered by hand on the Part A page, with their source.", self)
         legend.setObjectName("hint")
@@ -322,6 +373,4 @@ class PartAPanel(QWidget):
         figures = part_a.figures() if part_a is not None else []
         if [f for f in figures] != self.model.figures:
             self.model.set_figures(figures)
-            if figures:
-                self.table.resizeColumnsToContents()
-                self.table.setColumnWidth(0, min(self.table.columnWidth(0), 300))
+            self.table.fit_columns()

@@ -15,7 +15,9 @@ PENDING_STYLE = "color:#52606d; font-style:italic;"
 EMPTY_HINT = "Paragraphs get their number once they have text."
 
 
-def _rich(text: str, figures: Mapping[str, str] | None) -> str:
+def rich_text(text: str, figures: Mapping[str, str] | None) -> str:
+    """``text`` as HTML with its ``{{partA.key}}`` tokens shown as their values (highlighted), as the
+    preview shows them and the exported PDF prints them."""
     out = []
     for piece in split_tokens(text, figures):
         escaped = html.escape(piece.text).replace("\n", "<br>")
@@ -39,10 +41,10 @@ def question_html(
     )
     number = f"{html.escape(question.number)} " if question.number else ""
     prompt = question.prompt if full else _short(question.prompt, 90)
-    parts.append(f"<p style='margin-top:2px'><b>{number}{_rich(prompt, figures)}</b></p>")
+    parts.append(f"<p style='margin-top:2px'><b>{number}{rich_text(prompt, figures)}</b></p>")
     if question.nothing_to_report:
         reason = (
-            _rich(question.nothing_reason, figures)
+            rich_text(question.nothing_reason, figures)
             if question.nothing_reason
             else "<i>(reason not given yet)</i>"
         )
@@ -54,8 +56,8 @@ def question_html(
         return "".join(parts)
     rows = []
     for paragraph in question.paragraphs:
-        heading = f"<b><i>{_rich(paragraph.heading, figures)}</i></b><br>" if paragraph.heading else ""
-        text = _rich(paragraph.text, figures) if full else _rich(_short(paragraph.text), figures)
+        heading = f"<b><i>{rich_text(paragraph.heading, figures)}</i></b><br>" if paragraph.heading else ""
+        text = rich_text(paragraph.text, figures) if full else rich_text(_short(paragraph.text), figures)
         rows.append(
             "<tr>"
             f"<td style='padding:3px 10px 3px 0; font-weight:bold; white-space:nowrap' valign='top'>{html.escape(paragraph.number)}</td>"

@@ -14,18 +14,25 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import log
 from dsvdesk.engine.completeness import evaluate
 from dsvdesk.engine.spec import Severity
-from dsvdesk.export.report_pdf import ROLE_BOROUGH, ROLE_NOTHING_REASON, ROLE_PARAGRAPHS, ROLE_REPORT_NUMBER
+from dsvdesk.export.report_pdf import (
+    ROLE_BOROUGH,
+    ROLE_NOTHING_REASON,
+    ROLE_PARAGRAPHS,
+    ROLE_REPORT_NUMBER,
+    TOKEN,
+)
 from dsvdesk.reporting import board as logic
 from dsvdesk.reporting.pack import PACK_JUSTIFICATION
 from dsvdesk.ui import messages
 from dsvdesk.ui.board.dialogs import FigurePickerDialog, PackExportDialog, PackResultDialog
 from dsvdesk.ui.board.part_a import PartAFeed, PartAPanel
-from dsvdesk.ui.board.preview import NumberingPreview
+from dsvdesk.ui.board.preview import NumberingPreview, rich_text
 from dsvdesk.ui.dialogs.submit import ProblemsDialog
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
     QBoxLayout,
     QKeySequence,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSettings,
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
 
 PREVIEW_DELAY_MS = 150  # typing in a paragraph re-numbers the preview once the keys pause
 FIGURE_BUTTON = "insertFigureButton"
+FIGURE_VALUES = "figureValues"  # the label under a text that quotes Part A figures: the text with values
 FOLDER_KEY = "board/export_folder"
 # Questions whose text may quote Part A figures (their tokens are resolved in the exported report).
 FIGURE_ROLES = frozenset({ROLE_PARAGRAPHS, ROLE_NOTHING_REASON})
@@ -195,6 +203,53 @@ class BoardReportView(RecordView):
             figures=figures,
             figures_note=note,
         )
+        self._show_figure_values(figures)
+
+    # --- Part A values in the editor ----------------------------------------------------------------
+    def _show_figure_values(self, figures: dict[str, str] | None) -> None:
+        """Under every text on the page that quotes Part A figures, the text as it will read: each
+        ``{{partA.key}}`` shown with its value, resolved as the preview and the exported PDF resolve it."""
+        page = next((p for p in self.record.spec.pages if p.id == self.wizard.current_page_id), None)
+        if page is None:
+            return
+        for question in page.questions:
+            block = self.wizard.block(question.id)
+            editor = block.editor
+            if isinstance(editor, RepeatEditor):
+                for index in range(len(editor.value() or [])):
+                    try:
+                        item = editor.item_box(index)
+                    except IndexError:
+                        break
+                    texts = [e.value() for e in item.editors.values()]
+                    self._figure_label(item, texts, figures)
+            elif editor is not None:
+                self._figure_label(block, [editor.value()], figures)
+
+    def _figure_label(self, holder: QWidget, texts: list[Any], figures: dict[str, str] | None) -> None:
+        quoting = [t for t in texts if isinstance(t, str) and TOKEN.search(t)]
+        label = holder.findChild(QLabel, FIGURE_VALUES)
+        if not quoting:
+            if label is not None:
+                label.setVisible(False)
+            return
+        if label is None:
+            label = QLabel(holder)
+            label.setObjectName(FIGURE_VALUES)
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout = holder.layout()
+            if isinstance(layout, QBoxLayout):
+                layout.insertWidget(1 if isinstance(holder, RepeatItem) else layout.count(), label)
+        state = "" if figures is not None else f" <i>({self.feed.status()})</i>"
+        label.setText(
+            "<span style='color:#52606d'>Reads as:</span> "
+            + "<br>".join(rich_text(t, figures) for t in quoting)
+            + state
+        )
+        label.setAccessibleName("The text with Part A values: " + label.text())
+        label.setVisible(True)
 
     def _side_tab_shown(self, _index: int) -> None:
         if self.side_tabs.currentWidget() is self.part_a_panel:
