@@ -200,6 +200,8 @@ def run_import(args: argparse.Namespace) -> int:
             f"Bundle {result.seq} from {result.station} imported: {result.new} new, {result.updated} updated, "
             f"{result.unchanged} unchanged, {result.conflicts} changed on both sides."
         )
+        if result.disposed:
+            print(f"{result.disposed} record(s) disposed of here under MoPI were not brought back.")
         if result.conflicts:
             print(
                 "Records changed on both sides are flagged; `dsvdesk transfer conflicts` shows both states."

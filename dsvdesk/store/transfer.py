@@ -111,6 +111,7 @@ class ImportResult:
     unchanged: int
     conflicts: int
     audit_head: anchor.AuditHead
+    disposed: int = 0  # records erased here under MoPI that the bundle still carried: not brought back
 
 
 def vector_covers(a: Mapping[str, int], b: Mapping[str, int]) -> bool:
@@ -696,6 +697,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             unchanged=counts["unchanged"],
             conflicts=counts["conflicts"],
             audit_head=head,
+            disposed=counts["disposed"],
         )
 
     def _sender(self, uid: str, source: str) -> Peer:

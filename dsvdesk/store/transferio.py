@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.store.bundlefile import BundleAltered
+from dsvdesk.store.casework import OPEN_CASE_SQL, RESCHEDULE_SQL
 from dsvdesk.store.records import ANSWERS_JSON, flags_text
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ class Merger:
                 ),
             )
         self.person_info = {str(p["key"]): p for p in payload.get("people") or ()}
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "disposed": 0}
         records = list(payload.get("records") or ())
         for done, record in enumerate(records, 1):
             counts[self.merge_record(record)] += 1
@@ -332,6 +333,13 @@ class Merger:
             "LEFT JOIN record_sync s ON s.record_id = r.id WHERE r.id = ?",
             (str(record["id"]),),
         ).fetchone()
+        if (
+            row is None
+            and self.conn.execute(
+                "SELECT 1 FROM tombstones WHERE record_id = ?", (str(record["id"]),)
+            ).fetchone()
+        ):
+            return "disposed"  # erased here under MoPI (casework): a bundle never brings it back
         if row is None:
             self.write_record(record, seq=None)
             self._sync(str(record["id"]), incoming)
@@ -375,6 +383,10 @@ class Merger:
                 "approved_by = ?, answers_json = ?, station_id = ?, version = version + 1 WHERE seq = ?",
                 [*values, *people, text, station_id, seq],
             )
+        if record["ever_submitted"]:  # the CSU works the case from here (issue 19), as after a local submit
+            opened = record.get("submitted_at") or record.get("approved_at") or record["created_at"]
+            self.conn.execute(OPEN_CASE_SQL, (str(record["id"]), opened))
+            self.conn.execute(RESCHEDULE_SQL, (str(record["id"]),))
         spec = store.spec_for_hash(str(record["definition_hash"]))
         # in the clear for a moment: the import seals every merged record before it commits (issue 15)
         store._write_clear_derived(self.conn, seq, store.derive(spec, answers))

@@ -275,6 +275,8 @@ class TransferHooks:
                 f"Bundle {result.seq} from {result.station}: {result.new} new, {result.updated} updated, "
                 f"{result.unchanged} unchanged."
             )
+            if result.disposed:
+                text += f" {result.disposed} record(s) disposed of here under MoPI were not brought back."
             if result.conflicts:
                 text += (
                     f" {result.conflicts} record(s) were changed on both sides: they are flagged "

@@ -197,3 +197,36 @@ def test_a_bundle_from_an_unknown_station_is_refused(
     assert "does not know" in str(caught.value)
     shutil.copy(good, tmp_path / "copy.dsvbundle")
     assert csu.store.import_bundle(csu["csu1"], tmp_path / "copy.dsvbundle").new == 1
+
+
+def test_a_case_opens_at_the_csu_on_import_and_a_disposed_record_never_comes_back(
+    units: dict[str, Unit], mini_spec: FormSpec, tmp_path: Path
+) -> None:
+    """The CSU works imported cases (issue 19): a submitted record opens its case there. Once the CSU
+    disposes of it under MoPI, a later bundle that still carries it does not bring it back."""
+    import datetime as dt
+
+    from dsvdesk.engine.casework import casework_policy
+    from dsvdesk.engine.loader import load_form
+    from dsvdesk.store import Store
+
+    policy = casework_policy(load_form(Path(__file__).resolve().parents[3] / "forms" / "casework.yaml"))
+    hol, csu = units["HOL"], units["CSU"]
+    rid = submitted(hol, mini_spec, "pc1", "Zebulon Quixotic")
+    csu.store.import_bundle(csu["csu1"], export(hol, "CSU", tmp_path, "ps1", "b1"))
+    case = csu.store.case_file(csu["csu1"], rid, policy)
+    assert case.opened_at.startswith(dt.date.today().isoformat()[:4])  # opened at the station's submission
+    csu.store.approve(csu["csu1"], rid, version_of(csu, rid, "csu1"), fake_pdf)
+    csu.store.record_outcome(csu["csu1"], rid, policy, outcome="no_further_action")
+    csu.store.close()
+
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=11 * 366)
+    with Store.open(csu.path, clock=lambda: later) as store:
+        session = store.login("csu1", PASSWORD)
+        store.dispose(session, rid, policy, reason="no_policing_purpose")
+        # the station changes the record again and sends it: the CSU does not take it back
+        hol.store.approve(hol["ps1"], rid, version_of(hol, rid, "ps1"), fake_pdf)
+        result = store.import_bundle(session, export(hol, "CSU", tmp_path, "ps1", "b2"))
+        assert (result.new, result.updated, result.disposed) == (0, 0, 1)
+        assert store.count_records(session, search="Quixotic") == 0
+        assert store.verify_audit().ok
