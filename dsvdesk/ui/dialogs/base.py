@@ -17,11 +17,13 @@ from dsvdesk.ui.qt import (
     QScrollArea,
     QShowEvent,
     QSize,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
 
 MIN_REASON_CHARS = 10
+FRAME_CHECK_MS, FRAME_CHECKS = 50, 40  # how often and how long to look for the window manager's frame
 
 
 class _KeysPassScrollArea(QScrollArea):
@@ -36,6 +38,7 @@ class MarkedDialog(QDialog):
     def __init__(self, parent: QWidget | None, title: str) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"{title} — DSVDesk")
+        self._fitted_margins = (0, 0)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -78,6 +81,20 @@ class MarkedDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.fit_to_screen()
+        QTimer.singleShot(FRAME_CHECK_MS, lambda: self._check_frame(FRAME_CHECKS))
+
+    def _check_frame(self, tries: int) -> None:
+        """A window manager frames the dialog a moment after it is shown (title bar, borders), without
+        moving it: once that frame is known, fit again, or the frame's bottom or its title bar would be
+        off the screen. (No frame ever comes without a window manager: the checks stop after a while.)"""
+        if not self.isVisible():
+            return
+        frame = self.frameGeometry()
+        margins = (frame.width() - self.width(), frame.height() - self.height())
+        if margins != self._fitted_margins:
+            self.fit_to_screen()
+        elif margins == (0, 0) and tries > 1:
+            QTimer.singleShot(FRAME_CHECK_MS, lambda: self._check_frame(tries - 1))
 
     def grow_to_fit(self) -> None:
         """After adding content (a message, a list): grow to show it all, as far as the screen allows
@@ -92,6 +109,7 @@ class MarkedDialog(QDialog):
         area = self.screen().availableGeometry()
         frame = self.frameGeometry()
         extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
+        self._fitted_margins = (extra_w, extra_h)
         width = min(self.width(), area.width() - extra_w)
         height = min(self.height(), area.height() - extra_h)
         if (width, height) != (self.width(), self.height()):

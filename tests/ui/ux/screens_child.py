@@ -3,18 +3,24 @@
 queue, review screen, approve dialog, dashboard and board tabs. For each, the geometry problems
 (tests/ui/ux/geometry.py) are collected and a screenshot is saved; one JSON line is printed.
 
+Under a real X server (test_screens_xvfb.py) the screenshots are of the whole screen (``QScreen.grabWindow``).
+
 Usage: python -m tests.ui.ux.screens_child DB_PATH OUT_DIR NAME RECORD_ID
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtTest import QTest
+
 from dsvdesk.ui import messages
 from dsvdesk.ui.app import apply_look, ensure_application, start
+from dsvdesk.ui.dialogs.base import FRAME_CHECK_MS
 from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.qt import QApplication, QWidget
 from dsvdesk.ui.record_view import RecordView
@@ -23,7 +29,22 @@ from dsvdesk.ui.wizard.editors import YesNoEditor
 from tests.ui.conftest import OFFICER_PASSWORD, SUPERVISOR_PASSWORD
 from tests.ui.ux.geometry import problems
 
+# Set (by test_screens_xvfb.py) when Qt runs on a real X server: screenshots are of the whole screen.
+GRAB_SCREEN = "DSVDESK_GRAB_SCREEN"
+FRAME_WAITS = 250  # x 20 ms: how long the window manager may take to frame a window
 SHOT_PAGES = {"victim", "dash_current", "dash_history", "risk_assessment", "officer_declaration"}
+
+
+def framed(window: QWidget) -> None:
+    """On a real X server: wait until the window is mapped and the window manager has put its frame
+    round it (the frame's top above the window's), so frameGeometry() is the real one, and the window
+    has had its chance to fit itself to it."""
+    QTest.qWaitForWindowExposed(window)
+    for _ in range(FRAME_WAITS):
+        if window.frameGeometry().top() < window.geometry().top():
+            break
+        QTest.qWait(20)
+    QTest.qWait(2 * FRAME_CHECK_MS)  # a dialog looks for its frame every FRAME_CHECK_MS, then fits again
 
 
 class Run:
@@ -40,10 +61,17 @@ class Run:
             self.found[where] = found
         if shot:
             path = self.out_dir / f"{self.name}_{where}.png"
-            widget.grab().save(str(path))
+            if os.environ.get(GRAB_SCREEN):  # a real X server: the whole screen, window manager frame and all
+                QTest.qWaitForWindowExposed(widget.window())
+                QApplication.processEvents()
+                widget.screen().grabWindow(0).save(str(path))
+            else:
+                widget.grab().save(str(path))
             self.shots.append(path.name)
 
     def fits_screen(self, window: QWidget, where: str) -> None:
+        if os.environ.get(GRAB_SCREEN):
+            framed(window)
         screen = window.screen()
         area = screen.availableGeometry()
         frame = window.frameGeometry()
