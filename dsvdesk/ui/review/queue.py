@@ -144,6 +144,9 @@ class ReviewQueueTab(QWidget):
         self.flag = QComboBox(self)
         self.flag.setAccessibleName("Flag")
         self.flag.addItem("Any flag", "")
+        # long flag names must not take the row's width from the date fields (1920x1080 at 200%)
+        self.flag.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.flag.setMinimumContentsLength(14)
         self.officer = QComboBox(self)
         self.officer.setAccessibleName("Officer")
         self.officer.addItem("Any officer", "")
@@ -151,10 +154,12 @@ class ReviewQueueTab(QWidget):
         self.date_from.setPlaceholderText("dd/mm/yyyy")
         self.date_from.setAccessibleName("Incident date from")
         self.date_from.setMaximumWidth(110)
+        self.date_from.setMinimumWidth(self.date_from.fontMetrics().horizontalAdvance("dd/mm/yyyy") + 16)
         self.date_to = QLineEdit(self)
         self.date_to.setPlaceholderText("dd/mm/yyyy")
         self.date_to.setAccessibleName("Incident date to")
         self.date_to.setMaximumWidth(110)
+        self.date_to.setMinimumWidth(self.date_to.fontMetrics().horizontalAdvance("dd/mm/yyyy") + 16)
         for caption, widget in (
             ("S&tatus", self.status),
             ("&Flag", self.flag),

@@ -9,12 +9,14 @@ from dsvdesk.ui.qt import (
     QAbstractButton,
     QApplication,
     QLabel,
+    QLineEdit,
     QRect,
     QScrollArea,
     Qt,
     QWidget,
 )
 
+LINE_EDIT_PADDING = 12  # a line edit's frame and text margins, in pixels
 # Station PC screens as the window sees them: the available height (a 40-pixel taskbar) in logical
 # pixels at the scale, less a 30-pixel title bar. (name, width, height)
 SCREENS = [
@@ -103,6 +105,11 @@ def _clipped(widget: QWidget, name: str) -> list[str]:
             return [
                 f"{name} is squeezed ({widget.width()}x{widget.height()} < {widget.sizeHint().toTuple()})"
             ]
+    if isinstance(widget, QLineEdit) and widget.placeholderText() and not widget.text():
+        # the hint says what to type ("dd/mm/yyyy"): cut to "d..." it says nothing
+        needed = widget.fontMetrics().horizontalAdvance(widget.placeholderText()) + LINE_EDIT_PADDING
+        if widget.width() < needed and widget.fontMetrics().horizontalAdvance(widget.placeholderText()) < 300:
+            return [f"{name}'s hint is cut off (width {widget.width()} < {needed})"]
     return []
 
 
