@@ -147,36 +147,9 @@ def record_row_from_columns(r: Sequence[Any], sealed: Mapping[str, Any] | None =
     """A RecordRow from the 25 list columns in their order (records.py's list SELECT; the review
     queue reads the same columns); ``sealed``: the record's opened sealed values (issue 15), which take
     the place of the (empty) name and reference columns."""
-    if sealed:
-        columns = json.loads(r[24] or "{}")
-        columns.update(sealed)
-        return RecordRow(
-            id=r[0],
-            form_id=r[1],
-            status=Status(r[2]),
-            revision=int(r[3]),
-            version=int(r[4]),
-            owner_id=int(r[5]),
-            owner_username=r[6],
-            owner_name=r[7],
-            editor_id=int(r[8]),
-            created_at=r[9],
-            updated_at=r[10],
-            submitted_at=r[11],
-            approved_at=r[12],
-            urn=r[13],
-            completeness=int(r[14]),
-            return_rounds=int(r[15]),
-            victim_name=_text_or(sealed.get("victim_name"), r[16]),
-            suspect_name=_text_or(sealed.get("suspect_name"), r[17]),
-            incident_date=r[18],
-            cad_ref=_text_or(sealed.get("cad_ref"), r[19]),
-            cris_ref=_text_or(sealed.get("cris_ref"), r[20]),
-            grade=r[21],
-            yes_count=r[22],
-            flags=tuple(str(r[23]).split()),
-            columns=columns,
-        )
+    opened: Mapping[str, Any] = sealed or {}
+    columns = json.loads(r[24] or "{}")
+    columns.update(opened)
     return RecordRow(
         id=r[0],
         form_id=r[1],
@@ -194,15 +167,15 @@ def record_row_from_columns(r: Sequence[Any], sealed: Mapping[str, Any] | None =
         urn=r[13],
         completeness=int(r[14]),
         return_rounds=int(r[15]),
-        victim_name=r[16],
-        suspect_name=r[17],
+        victim_name=_text_or(opened.get("victim_name"), r[16]),
+        suspect_name=_text_or(opened.get("suspect_name"), r[17]),
         incident_date=r[18],
-        cad_ref=r[19],
-        cris_ref=r[20],
+        cad_ref=_text_or(opened.get("cad_ref"), r[19]),
+        cris_ref=_text_or(opened.get("cris_ref"), r[20]),
         grade=r[21],
         yes_count=r[22],
         flags=tuple(str(r[23]).split()),
-        columns=json.loads(r[24] or "{}"),
+        columns=columns,
     )
 
 
