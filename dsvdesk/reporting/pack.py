@@ -232,7 +232,7 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
 
     Until a form says so, the one form whose `columns` provide every Part A column is used; more than
     one candidate is ambiguous and refused with the fix named."""
-    from dsvdesk.reporting.parta import COLUMNS
+    from dsvdesk.reporting.parta import FORM_COLUMNS
 
     marked = [form_id for form_id, spec in specs.items() if spec.options.get("part_a_source") is True]
     if len(marked) == 1:
@@ -242,7 +242,7 @@ def part_a_source_form(specs: Mapping[str, FormSpec]) -> str:
             f"More than one form says `part_a_source: true` ({', '.join(sorted(marked))}); keep it on the "
             "investigation form only."
         )
-    complete = [form_id for form_id, spec in specs.items() if set(COLUMNS) <= set(spec.columns)]
+    complete = [form_id for form_id, spec in specs.items() if set(FORM_COLUMNS) <= set(spec.columns)]
     if len(complete) == 1:
         return complete[0]
     raise PackError(

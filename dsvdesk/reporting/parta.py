@@ -56,6 +56,11 @@ COLUMNS: tuple[str, ...] = (
     "multiple_perpetrators",
 )
 
+# The store works these out itself on every save (from the mapped victim name, date of birth and incident
+# date, which are sealed); every other column of COLUMNS is one the Part A source form must map.
+STORE_MADE_COLUMNS: tuple[str, ...] = ("victim_key", "victim_age")
+FORM_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in STORE_MADE_COLUMNS)
+
 # The columns that identify a victim and date a record: the 12 months before a period need only these.
 KEY_COLUMNS: tuple[str, ...] = ("victim_key", "incident_date")
 # How the store's grouped read (reporting.fetch_period_counts) is asked for the columns: counted in

@@ -81,7 +81,8 @@ class MarkedDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.fit_to_screen()
-        QTimer.singleShot(FRAME_CHECK_MS, lambda: self._check_frame(FRAME_CHECKS))
+        # the dialog as the timer's context: a dialog closed and deleted before it fires is not touched
+        QTimer.singleShot(FRAME_CHECK_MS, self, lambda: self._check_frame(FRAME_CHECKS))
 
     def _check_frame(self, tries: int) -> None:
         """A window manager frames the dialog a moment after it is shown (title bar, borders), without
@@ -94,7 +95,7 @@ class MarkedDialog(QDialog):
         if margins != self._fitted_margins:
             self.fit_to_screen()
         elif margins == (0, 0) and tries > 1:
-            QTimer.singleShot(FRAME_CHECK_MS, lambda: self._check_frame(tries - 1))
+            QTimer.singleShot(FRAME_CHECK_MS, self, lambda: self._check_frame(tries - 1))
 
     def grow_to_fit(self) -> None:
         """After adding content (a message, a list): grow to show it all, as far as the screen allows
