@@ -153,6 +153,13 @@ def register(subparsers: Any) -> None:
         "--trust", type=Path, metavar="FORCE_ROOT.pem", help="the force root you hold (from force ICT)"
     )
     verify.add_argument(
+        "--station",
+        metavar="UNIT",
+        help="check instead the audit log another unit (code, name or id) sent here in its transfer "
+        "bundles: its hash chain from event 1, its checkpoints against that unit's station CA, the head "
+        "each of its bundles carried",
+    )
+    verify.add_argument(
         "--recovery-key",
         action="store_true",
         help="open an --against backup with the station recovery key ($DSVDESK_RECOVERY_KEY or a prompt) "
@@ -383,6 +390,14 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         session, password = sign_in(store, args.user)
         _require_reviewer(session.role.value)
         source = HeadSource(store, session.user.username, password, recovery)
+        if args.station is not None:
+            if against is not None or roots:
+                raise UsageError(
+                    "--station checks another unit's imported log: give it without --against/--trust."
+                )
+            result = store.verify_station_audit(args.station)
+            print(f"The audit log {store.transfer_peer(args.station).name} sent to this PC:")
+            return _report_audit(result, [], None)
         heads = heads_of(against, source) if against is not None else []
         result = store.verify_audit(exported=tuple(heads), force_roots=roots)
     return _report_audit(result, heads, against)

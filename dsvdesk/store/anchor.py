@@ -184,8 +184,22 @@ def verify(
     chain = audit.verify(conn)
     if not chain.ok:
         return chain
+    heads = [*_stored_pdf_heads(conn), *((h, "an exported file") for h in exported)]
+    return verify_checkpoints(_rows(conn), chain, issuer_problem, heads)
+
+
+def verify_checkpoints(
+    rows: Iterable[Mapping[str, Any]],
+    chain: AuditVerification,
+    issuer_problem: IssuerCheck,
+    heads: Iterable[tuple[AuditHead, str]],
+) -> AuditVerification:
+    """Given a whole hash chain (``chain``, from ``audit.walk``/``audit.verify``), check every
+    checkpoint in ``rows`` (signature, issuer, the events it vouches for) and that the chain still holds
+    every (head, where it came from) in ``heads``. The local chain and the chains imported from other
+    units are both checked here."""
     hashes: dict[int, str] = {}
-    for fields in _rows(conn):
+    for fields in rows:
         event_id = int(fields["id"])
         hashes[event_id] = str(fields["hash"])
         if fields["event"] != CHECKPOINT:
@@ -215,7 +229,7 @@ def verify(
                 f"the events up to {seq} were rewritten after {who} signed the head",
             )
     last = max(hashes, default=0)
-    for head, source in [*_stored_pdf_heads(conn), *((h, "an exported file") for h in exported)]:
+    for head, source in heads:
         problem = head_problem(head, hashes, last)
         if problem:
             return AuditVerification(False, min(head.seq, last + 1) - 1, head.seq, f"{source} {problem}")

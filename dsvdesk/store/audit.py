@@ -253,14 +253,15 @@ _APPEND_FIELDS = frozenset(COLUMNS) - {"id", "prev_hash", "hash"}
 _INSERT_SQL = f"INSERT INTO audit_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"  # noqa: S608 - fixed column names
 
 
-def verify(conn: sqlite3.Connection) -> AuditVerification:
-    """Walk the whole chain; name the first event that is missing, altered or out of place."""
+def walk(rows: Iterable[Mapping[str, Any]]) -> tuple[AuditVerification, str]:
+    """Check that ``rows`` (events as :data:`COLUMNS` mappings, in id order) form a chain from event 1:
+    no id missing or out of place, each following the one before, none altered. Returns the result
+    and the last event's hash (what the head must hold). The local chain (``verify``) and the chains
+    imported from other units (``station_audit_events``) are both checked here."""
     expected_prev = ""
     expected_id = 1
     checked = 0
-    cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY id")  # noqa: S608
-    for row in cursor:
-        fields = dict(zip(COLUMNS, row, strict=True))
+    for fields in rows:
         event_id = int(fields["id"])
         if event_id != expected_id:
             missing = expected_id if event_id > expected_id else event_id
@@ -269,14 +270,14 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
                 checked,
                 missing,
                 f"event {missing} is missing or out of place (found {event_id} after {expected_id - 1})",
-            )
+            ), expected_prev
         if fields["prev_hash"] != expected_prev:
             return AuditVerification(
                 False,
                 checked,
                 event_id,
                 f"event {event_id} does not follow event {event_id - 1} (chain broken)",
-            )
+            ), expected_prev
         try:
             recomputed = event_hash(fields)
         except (TypeError, ValueError):
@@ -284,10 +285,21 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
         if recomputed != fields["hash"]:
             return AuditVerification(
                 False, checked, event_id, f"event {event_id} was altered after it was written"
-            )
+            ), expected_prev
         checked += 1
         expected_prev = str(fields["hash"])
         expected_id = event_id + 1
+    return AuditVerification(True, checked), expected_prev
+
+
+def verify(conn: sqlite3.Connection) -> AuditVerification:
+    """Walk the whole chain; name the first event that is missing, altered or out of place."""
+    cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY id")  # noqa: S608
+    walked, expected_prev = walk(dict(zip(COLUMNS, row, strict=True)) for row in cursor)
+    if not walked.ok:
+        return walked
+    checked = walked.checked
+    expected_id = checked + 1
     head = conn.execute("SELECT last_id, last_hash, count FROM audit_head WHERE id = 1").fetchone()
     if head is None:
         return AuditVerification(False, checked, None, "the audit head record is missing")

@@ -26,16 +26,16 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import __version__, log
-from dsvdesk.store import anchor, audit, bundlefile, forceca, pki
+from dsvdesk.store import anchor, audit, bundlefile, forceca, pki, stationaudit
 from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.errors import InvalidInput, NotFound, PermissionDenied
 from dsvdesk.store.lifecycle import LifecycleOps
-from dsvdesk.store.models import Role, Session
+from dsvdesk.store.models import AuditVerification, Role, Session
 from dsvdesk.store.trust import TrustOps
 from dsvdesk.store.users import UserOps
 
@@ -112,6 +112,7 @@ class ImportResult:
     conflicts: int
     audit_head: anchor.AuditHead
     disposed: int = 0  # records erased here under MoPI that the bundle still carried: not brought back
+    audit_events: int = 0  # the sender's audit events new to this PC (kept apart: station_audit_events)
 
 
 def vector_covers(a: Mapping[str, int], b: Mapping[str, int]) -> bool:
@@ -539,8 +540,9 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             self._checkpoint(session, "transfer export")
             head = anchor.current_head(conn)
             last_in = conn.execute(
-                "SELECT last_in_seq, last_in_clock FROM stations WHERE id = ?", (peer.id,)
+                "SELECT last_in_seq, last_in_clock, acked_audit FROM stations WHERE id = ?", (peer.id,)
             ).fetchone()
+            events = stationaudit.collect(conn, int(last_in[2]), head.seq)
             payload: dict[str, Any] = {
                 "format": PAYLOAD_FORMAT,
                 "dsvdesk_version": __version__,
@@ -556,7 +558,12 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 "exported_by": user.username,
                 "audit_head": head.as_dict(),
                 "clock": clock,
-                "acks": {"seq": int(last_in[0]), "clock": int(last_in[1])},
+                "acks": {
+                    "seq": int(last_in[0]),
+                    "clock": int(last_in[1]),
+                    "audit": stationaudit.acknowledged(conn, peer.id),
+                },
+                "audit_events": events,
                 "stations": origins,
                 "people": people,
                 "definitions": definitions,
@@ -579,7 +586,10 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 signer_chain=tuple(identity.chain),
             )
             if peer.kind == "hq":  # HQ sends nothing back: a bundle made for it counts as acknowledged
-                conn.execute("UPDATE stations SET acked_clock = ? WHERE id = ?", (clock, peer.id))
+                conn.execute(
+                    "UPDATE stations SET acked_clock = ?, acked_audit = ? WHERE id = ?",
+                    (clock, head.seq, peer.id),
+                )
         log.storage.info(
             "transfer bundle %s (%d records) written for unit %s", bundle_id, len(records), peer.uid
         )
@@ -639,6 +649,8 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     f"{source} (bundle {payload.get('seq')} from {sender.name}) was already imported on this PC; "
                     "nothing was changed."
                 )
+            # the sender's audit events (none in a bundle made before they were carried)
+            events_in = stationaudit.store(conn, sender.id, payload.get("audit_events", []), head, source)
             self._count_local_changes(conn, own_uid)
             merger = Merger(self, conn, own_uid=own_uid, sender_id=sender.id, bundle_id=header.bundle_id)
             counts = merger.merge(payload, progress=progress)
@@ -648,7 +660,9 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 "UPDATE stations SET last_in_seq = max(last_in_seq, ?), "
                 "last_in_at = CASE WHEN ? >= last_in_seq THEN ? ELSE last_in_at END, "
                 "last_in_head = CASE WHEN ? >= last_in_seq THEN ? ELSE last_in_head END, "
-                "last_in_clock = max(last_in_clock, ?), acked_clock = max(acked_clock, ?) WHERE id = ?",
+                "last_in_clock = max(last_in_clock, ?), acked_clock = max(acked_clock, ?), "
+                "acked_audit = max(acked_audit, min(?, (SELECT last_id FROM audit_head WHERE id = 1))) "
+                "WHERE id = ?",
                 (
                     seq,
                     seq,
@@ -657,6 +671,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     json.dumps(head.as_dict()),
                     int(payload.get("clock") or 0),
                     int((payload.get("acks") or {}).get("clock") or 0),
+                    int((payload.get("acks") or {}).get("audit") or 0),
                     sender.id,
                 ),
             )
@@ -683,6 +698,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     "seq": seq,
                     "from": sender.uid,
                     "their_audit_head": head.as_dict(),
+                    "their_audit_events": events_in,
                     **counts,
                 },
             )
@@ -698,6 +714,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             conflicts=counts["conflicts"],
             audit_head=head,
             disposed=counts["disposed"],
+            audit_events=events_in,
         )
 
     def _sender(self, uid: str, source: str) -> Peer:
@@ -729,6 +746,26 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 raise bundlefile.BundleUntrusted(
                     f"{source} cannot be trusted: {what} was revoked by force ICT. Nothing was imported."
                 )
+
+    def verify_station_audit(self, which: str) -> AuditVerification:
+        """Re-check the audit chain another unit sent here in its bundles: the hashes from event 1,
+        every signed checkpoint (its signer certified by that unit's station CA, not revoked) and the
+        head each of its bundles carried. Names the first event that breaks one."""
+        peer = self.transfer_peer(which)
+        entries = self.revocation_entries()
+        with self._read() as conn:
+            row = conn.execute("SELECT ca_pem FROM stations WHERE id = ?", (peer.id,)).fetchone()
+            ca = pki.load_cert(bytes(row[0]))
+
+            def issuer_problem(cert: x509.Certificate, _at: str) -> str:
+                if not forceca.issued_by(cert, ca):
+                    return f"its certificate was not issued by {peer.name}'s station CA"
+                if forceca.revoked_entry(cert, entries) is not None:
+                    return "its certificate was revoked by force ICT"
+                return ""
+
+            result = stationaudit.verify(conn, peer.id, issuer_problem)
+        return replace(result, checked_against=f"{peer.name}'s station CA")
 
     # ------------------------------------------------------------------------------- conflicts
     def transfer_conflicts(self, session: Session, *, record_id: str | None = None) -> list[dict[str, Any]]:

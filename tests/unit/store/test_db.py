@@ -756,3 +756,22 @@ def test_migration_0016_wrap_watermarks(tmp_path: Path) -> None:
     conn.execute("UPDATE records SET owner_id = 1 WHERE id = 'r1'")
     assert conn.execute("SELECT count(*) FROM wrap_watermarks").fetchone() == (0,)
     conn.close()
+
+
+def test_migration_0018_station_audit(tmp_path: Path) -> None:
+    """Other units' audit events are kept apart from the local chain, append-only; nothing is
+    acknowledged yet."""
+    conn = _at_version(tmp_path, 17)
+    conn.execute("INSERT INTO stations (id, uid) VALUES (2, 'peer')")
+    db.migrate(conn, tmp_path / "m.sqlite3", target=18)
+    assert db.user_version(conn) == 18
+    assert conn.execute("SELECT acked_audit FROM stations ORDER BY id").fetchall() == [(0,), (0,)]
+    conn.execute(
+        "INSERT INTO station_audit_events (station_id, id, at, event, prev_hash, hash) "
+        "VALUES (2, 1, 't', 'login', '', 'h')"
+    )
+    for statement in ("UPDATE station_audit_events SET hash = 'x'", "DELETE FROM station_audit_events"):
+        with pytest.raises(db.driver.IntegrityError, match="append-only"):
+            conn.execute(statement)
+    assert conn.execute("SELECT count(*) FROM audit_events").fetchone() == (0,)
+    conn.close()
