@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from dsvdesk.commands._common import (
 
 if TYPE_CHECKING:
     from dsvdesk.engine.casework import CaseworkPolicy
+    from dsvdesk.reporting.casework import GradeLabel
     from dsvdesk.store.casework import DueRow
 
 
@@ -162,12 +163,15 @@ def _now() -> dt.datetime:
 
 
 def _local(text: str | None) -> str:
-    if not text:
-        return "-"
-    try:
-        return dt.datetime.fromisoformat(text).astimezone().strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return text
+    from dsvdesk.reporting.casework import local_time
+
+    return local_time(text)
+
+
+def _grade_label() -> GradeLabel:
+    from dsvdesk.reporting.casework import grade_labeller
+
+    return grade_labeller(load_form_specs().values())
 
 
 # --------------------------------------------------------------------------------------- handlers
@@ -187,7 +191,7 @@ def run_show(args: argparse.Namespace) -> int:
         data["flags"] = list(flags.words)
         print_json(data)
         return 0
-    for line in describe_case(case, policy, flags.words):
+    for line in describe_case(case, policy, flags.words, _grade_label()):
         print(line)
     return 0
 
@@ -201,7 +205,7 @@ def run_allocate(args: argparse.Namespace) -> int:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    from dsvdesk.reporting.casework import sign_assessment
+    from dsvdesk.reporting.casework import grade_change, sign_assessment
 
     policy = _policy()
     answers = read_answers_file(args.answers)
@@ -210,9 +214,8 @@ def run_assess(args: argparse.Namespace) -> int:
         result = sign_assessment(
             store, session, args.record_id, policy, kind=args.kind, answers=answers, password=password
         )
-    print(
-        f"Signed risk revision {result.risk_revision}: grade {result.previous_grade or '-'} -> {result.grade}."
-    )
+    grade = grade_change(result.previous_grade, result.grade, _grade_label())
+    print(f"Signed risk revision {result.risk_revision}: grade {grade}.")
     return 0
 
 
@@ -279,17 +282,20 @@ def run_outcome(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_rows(rows: Sequence[DueRow], now: dt.datetime, *, as_json: bool, what: str) -> None:
+def _print_rows(
+    rows: Sequence[DueRow], now: dt.datetime, *, as_json: bool, what: str, due_by: Callable[[str | None], str]
+) -> None:
     if as_json:
         print_json([{**row_dict(r), "overdue": r.due < now.isoformat()} for r in rows])
         return
     if not rows:
         print(f"No {what}.")
         return
+    grade = _grade_label()
     for r in rows:
         mark = "OVERDUE " if r.due < now.isoformat() else "due     "
-        print(f"{mark}{_local(r.due)}  {r.urn or r.record_id}  {r.victim_name or '-'}  {r.grade or '-'}  "
-              f"IO: {r.io or 'not allocated'}  {r.due_by or ''}")  # fmt: skip
+        print(f"{mark}{_local(r.due)}  {r.urn or r.record_id}  {r.victim_name or '-'}  {grade(r.grade)}  "
+              f"IO: {r.io or 'not allocated'}  {due_by(r.due_by)}")  # fmt: skip
 
 
 def row_dict(row: DueRow) -> dict[str, Any]:
@@ -303,7 +309,7 @@ def run_due(args: argparse.Namespace) -> int:
         now = store.now()
         until = policy.due_soon.after(now) if args.all_soon else now
         rows = store.review_due_rows(session, policy, until=until, io=args.io, limit=args.limit)
-    _print_rows(rows, now, as_json=args.json, what="risk reviews due")
+    _print_rows(rows, now, as_json=args.json, what="risk reviews due", due_by=lambda by: by or "")
     return 0
 
 
@@ -313,7 +319,10 @@ def run_retention(args: argparse.Namespace) -> int:
         session, _ = sign_in(store, args.user)
         now = store.now()
         rows = store.retention_rows(session, policy, until=now, limit=args.limit)
-    _print_rows(rows, now, as_json=args.json, what="records due for MoPI review")
+    _print_rows(
+        rows, now, as_json=args.json, what="records due for MoPI review",
+        due_by=lambda outcome: policy.outcome_label(outcome) if outcome else "no outcome",
+    )  # fmt: skip
     return 0
 
 

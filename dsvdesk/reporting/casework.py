@@ -13,19 +13,22 @@ times, event times, referral agencies — no free text) and the casework policy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dsvdesk.engine.casework import BAIL, REASSESSMENT, CaseworkPolicy, Contact, Event, vcop_status
+from dsvdesk.engine.casework import BAIL, REASSESSMENT, TAG, CaseworkPolicy, Contact, Event, vcop_status
 from dsvdesk.errors import BadInput, NotReady
 from dsvdesk.reporting.dashboard import Figure
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
+    from dsvdesk.engine.spec import FormSpec
     from dsvdesk.reporting import parta
     from dsvdesk.store import Session, Store
-    from dsvdesk.store.casework import CaseAssessment, CaseFile
+    from dsvdesk.store.casework import CaseAssessment, CaseFile, CaseReferral
+
+DATE_LENGTH = len("2026-09-03")  # a stored date without a time (a referral's day)
 
 SIGN_REASONS = {
     REASSESSMENT: "Risk re-assessment (part 2) by the investigating officer",
@@ -350,14 +353,48 @@ def part_a_figures(
 
 
 # ------------------------------------------------------------------------------------------ text
-def local_time(text: str | None) -> str:
-    """A stored UTC stamp in the PC's local time, dd/mm/yyyy hh:mm."""
+GradeLabel = Callable[[str | None], str]
+
+
+def local_time(text: str | None, blank: str = "-") -> str:
+    """A stored UTC stamp in the PC's local time, dd/mm/yyyy HH:MM (a bare date: dd/mm/yyyy)."""
     if not text:
-        return "-"
+        return blank
     try:
+        if len(text) == DATE_LENGTH:
+            return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
         return dt.datetime.fromisoformat(text).astimezone().strftime("%d/%m/%Y %H:%M")
     except ValueError:
         return text
+
+
+def grade_labeller(specs: Iterable[FormSpec], blank: str = "-") -> GradeLabel:
+    """The grade as the forms label it ("High"): the investigation forms' vocabulary first, then the
+    casework form's own grade questions; a value no form knows is shown as stored."""
+    from dsvdesk.engine.casework import is_casework_form
+    from dsvdesk.engine.vocabulary import vocabulary_for
+
+    specs = list(specs)
+    vocabulary = vocabulary_for(s for s in specs if not is_casework_form(s))
+    casework = {
+        choice.value: choice.label
+        for spec in specs
+        if is_casework_form(spec)
+        for page in (p for s in spec.sections for p in s.pages)
+        for q in page.questions
+        if q.tag_value(TAG) == "grade"
+        for choice in q.choices or ()
+    }
+
+    def label(value: str | None) -> str:
+        if not value:
+            return blank
+        known = vocabulary.normalise_grade(value)
+        if known is not None:
+            return vocabulary.grade_label(known)
+        return casework.get(value, value)
+
+    return label
 
 
 def facts_of(case: CaseFile) -> dict[str, Any]:
@@ -373,46 +410,72 @@ def facts_of(case: CaseFile) -> dict[str, Any]:
     }
 
 
-def describe_case(case: CaseFile, policy: CaseworkPolicy, flags: Sequence[str]) -> list[str]:
-    lines = [
+def describe_case(
+    case: CaseFile, policy: CaseworkPolicy, flags: Sequence[str], grade_label: GradeLabel
+) -> list[str]:
+    """The case as text: its summary, then its history (``case_history``)."""
+    return [*case_summary(case, policy, flags, grade_label), *case_history(case, policy, grade_label)]
+
+
+def case_summary(
+    case: CaseFile, policy: CaseworkPolicy, flags: Sequence[str], grade_label: GradeLabel
+) -> list[str]:
+    grade = grade_label(case.grade) if case.grade else "not recorded"
+    return [
         f"Case {case.urn or case.record_id} ({case.status}); opened {local_time(case.opened_at)}",
         f"Investigating officer: {case.io_name or 'not allocated'}",
-        f"Grade: {case.grade or 'not recorded'} (risk revision {case.risk_revision})",
+        f"Grade: {grade} (risk revision {case.risk_revision})",
         f"Next review: {local_time(case.next_review_due)} by {case.next_review_by or '-'}"
         if not case.closed
         else f"Outcome: {policy.outcome_label(case.outcome)} on {local_time(case.outcome_at)}",
         f"MoPI review: {local_time(case.retention_due)}",
         f"Flags: {', '.join(flags) if flags else 'none'}",
     ]
-    lines += [_assessment_line(a, policy) for a in case.assessments]
+
+
+def case_history(case: CaseFile, policy: CaseworkPolicy, grade_label: GradeLabel) -> list[str]:
+    """What was done on the case, one line each: every label from the forms, every time dd/mm/yyyy HH:MM."""
+    lines = [_assessment_line(a, policy, grade_label) for a in case.assessments]
     lines += [
-        f"  Review {r.step + 1} ({r.due_by}, due {local_time(r.due_at)}): {policy.review_outcome_label(r.outcome)} "
+        f"Review {r.step + 1} ({r.due_by}, due {local_time(r.due_at)}): {policy.review_outcome_label(r.outcome)} "
         f"by {r.reviewer} {local_time(r.reviewed_at)}{' LATE' if r.late else ''}; next: {r.next_action}"
         for r in case.reviews
     ]
-    lines += [f"  Event: {policy.event_label(e.kind)} at {local_time(e.at)}" for e in case.events]
+    lines += [f"Event: {policy.event_label(e.kind)} at {local_time(e.at)}" for e in case.events]
     lines += [
-        f"  Contact {local_time(c.contacted_at)} {policy.method_label(c.method)} "
+        f"Contact {local_time(c.contacted_at)} {policy.method_label(c.method)} "
         f"({'made' if c.made else 'attempted'}, {policy.event_label(c.regarding)}) by {c.by}: {c.note}"
         for c in case.contacts
     ]
+    lines += [_referral_line(f, policy) for f in case.referrals]
     lines += [
-        f"  Referral #{f.id} {policy.agency_label(f.agency)} on {f.referred_on}: "
-        f"{policy.referral_outcome_label(f.outcome)}"
-        for f in case.referrals
-    ]
-    lines += [
-        f"  Retained {local_time(d.reviewed_at)} by {d.reviewer}: {d.reason}; next review {local_time(d.next_review)}"
+        f"Retained {local_time(d.reviewed_at)} by {d.reviewer}: {d.reason}; next review {local_time(d.next_review)}"
         for d in case.retention
     ]
     return lines
 
 
-def _assessment_line(a: CaseAssessment, policy: CaseworkPolicy) -> str:
+def grade_change(previous: str | None, grade: str, grade_label: GradeLabel) -> str:
+    """ "High (confirmed)", "Medium (was High)" or "High" (no grade before)."""
+    if not previous:
+        return grade_label(grade)
+    if previous == grade:
+        return f"{grade_label(grade)} (confirmed)"
+    return f"{grade_label(grade)} (was {grade_label(previous)})"
+
+
+def _assessment_line(a: CaseAssessment, policy: CaseworkPolicy, grade_label: GradeLabel) -> str:
     extra = ""
-    if a.kind == "bail":
+    if a.kind == BAIL:
         extra = f"; decision {local_time(a.decision_at)} ({'in time' if a.in_time else 'NOT in time'})"
     return (
-        f"  {policy.entry_title(a.kind)} r{a.risk_revision}: {a.previous_grade or '-'} -> {a.grade} "
+        f"{policy.entry_title(a.kind)} r{a.risk_revision}: grade {grade_change(a.previous_grade, a.grade, grade_label)} "
         f"by {a.created_by} {local_time(a.created_at)}{extra}"
     )
+
+
+def _referral_line(f: CaseReferral, policy: CaseworkPolicy) -> str:
+    outcome = policy.referral_outcome_label(f.outcome)
+    if f.outcome_on:
+        outcome += f" ({local_time(f.outcome_on)})"
+    return f"Referral #{f.id} {policy.agency_label(f.agency)} on {local_time(f.referred_on)}: {outcome}"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 PREFERRED_WIDTH, PREFERRED_HEIGHT = 1280, 820  # the first size, when the screen has room for it
 MIN_WIDTH, MIN_HEIGHT = 640, 420
 FRAME_ALLOWANCE = (16, 40)  # window borders and title bar, added by the window manager
+AUTO_MNEMONIC = "dsvdeskPlainText"  # a menu item's text before DSVDesk gave it an Alt+letter
 
 
 class MainWindow(QMainWindow):
@@ -165,6 +166,8 @@ class MainWindow(QMainWindow):
             )
         )
         help_menu.addAction(about)
+        for menu in (file_menu, help_menu):
+            self.settle_mnemonics(menu)
 
     def add_tab(self, widget: QWidget, title: str, *, closable: bool = False, select: bool = False) -> int:
         """Other screens (review queue, dashboard, board report) add their tab here."""
@@ -183,12 +186,34 @@ class MainWindow(QMainWindow):
         if target is None:
             target = self.menuBar().addMenu(menu)
             self.menus[menu] = target
+            self.settle_mnemonics(self.menuBar())
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
         target.addAction(action)
+        self.settle_mnemonics(target)
         return action
+
+    def settle_mnemonics(self, menu: QWidget) -> None:
+        """Every item of ``menu`` gets its own Alt+letter: texts the code marked ("&Quit") keep theirs;
+        the others (a "New …" per form, a menu named by a screen) get a letter not taken, picked again
+        whenever the menu changes, so an item added later with its own letter always keeps it."""
+        from dsvdesk.ui.mnemonics import mnemonic, with_mnemonic
+
+        actions = [a for a in menu.actions() if not a.isSeparator() and a.text()]
+        for action in actions:
+            if action.property(AUTO_MNEMONIC) is None and mnemonic(action.text()) is None:
+                action.setProperty(AUTO_MNEMONIC, action.text())
+        chosen = [a for a in actions if a.property(AUTO_MNEMONIC) is None]
+        taken = [letter for a in chosen if (letter := mnemonic(a.text()))]
+        for action in actions:
+            if action.property(AUTO_MNEMONIC) is None:
+                continue
+            text = with_mnemonic(str(action.property(AUTO_MNEMONIC)), taken)
+            action.setText(text)
+            if letter := mnemonic(text):
+                taken.append(letter)
 
     def _home_changed(self) -> None:
         if self.home is None:

@@ -199,8 +199,8 @@ class TransferHooks:
         self.window = window
         self.last: TransferRun | None = None
         for text, slot in (
-            ("Send records to another unit…", self._export_chosen),
-            ("Import a transfer bundle…", self._import_chosen),
+            ("&Send records to another unit…", self._export_chosen),
+            ("&Import a transfer bundle…", self._import_chosen),
         ):
             self._file_action(text, slot)
 

@@ -20,10 +20,11 @@ from dsvdesk.ui.admin.dialogs import AddUserDialog, AuditExportDialog, ChangeRol
 from dsvdesk.ui.admin.screen import AdminScreen
 from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.marking import DEFAULT_MARKING, MarkingBanner, set_current_marking
+from dsvdesk.ui.mnemonics import mnemonic
 from dsvdesk.ui.qt import QApplication, QDialog, QLineEdit, Qt, QTimer, QWidget
 from dsvdesk.ui.state import UiState
 from tests.helpers.encrypted import raw_connect
-from tests.ui.conftest import ADMIN_PASSWORD, OFFICER_PASSWORD, shot, type_text
+from tests.ui.conftest import ADMIN_PASSWORD, OFFICER_PASSWORD, SUPERVISOR_PASSWORD, shot, type_text
 
 D = TypeVar("D", bound=QDialog)
 
@@ -471,12 +472,15 @@ def alt_letters(window: MainWindow, screen: AdminScreen) -> dict[str, list[str]]
             continue
         if isinstance(widget, QAbstractButton) or (isinstance(widget, QLabel) and widget.buddy() is not None):
             texts.append(widget.text())
+    return letters_of(texts)
+
+
+def letters_of(texts: list[str]) -> dict[str, list[str]]:
     letters: dict[str, list[str]] = {}
     for text in texts:
-        cleaned = text.replace("&&", "")
-        index = cleaned.find("&")
-        if 0 <= index < len(cleaned) - 1:
-            letters.setdefault(cleaned[index + 1].lower(), []).append(text)
+        letter = mnemonic(text)
+        if letter is not None:
+            letters.setdefault(letter, []).append(text)
     return letters
 
 
@@ -503,3 +507,51 @@ def test_every_alt_letter_on_the_tab_is_unique_and_reaches_its_own_button(
     qtbot.waitUntil(lambda: screen.audit_result.text().startswith("✓ OK"), timeout=60_000)
     assert screen.audit_result.text().startswith("✓ OK: the audit chain is intact")
     assert name.text() == "Test Police Station"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")  # an open menu, offscreen
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("admin", ADMIN_PASSWORD), ("officer1", OFFICER_PASSWORD), ("super1", SUPERVISOR_PASSWORD)],
+)
+def test_every_menu_item_has_its_own_alt_letter_for_every_role(
+    qtbot: QtBot, ui_app: QApplication, db_path: Path, tmp_path: Path, *, username: str, password: str
+) -> None:
+    """The menu bar and every menu under it, as each role sees them (a supervisor's File menu has the
+    most: New forms, Export, Verify, Send records, Import a transfer bundle, Close, Lock, Sign out,
+    Quit): every item has an Alt+letter, none shared within its menu, and the letter chooses it."""
+
+    def sign_in(store: Store, **_kw: Any) -> Any:
+        return store.login(username, password)
+
+    window = app_module.start(db_path, sign_in_fn=sign_in, ui_state=UiState(tmp_path / "state.ini"))
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    qtbot.waitExposed(window)
+    try:
+        bar = [a.text() for a in window.menuBar().actions() if a.isVisible()]
+        menus = {"menu bar": bar} | {
+            name: [a.text() for a in menu.actions() if not a.isSeparator()]
+            for name, menu in window.menus.items()
+        }
+        if username == "super1":
+            assert {"&Send records to another unit…", "&Import a transfer bundle…"} <= set(menus["file"])
+        for name, texts in menus.items():
+            assert [t for t in texts if mnemonic(t) is None] == [], f"{name}: items without an Alt+letter"
+            repeated = {k: v for k, v in letters_of(texts).items() if len(v) > 1}
+            assert not repeated, f"{name}: Alt+letters used more than once: {repeated}"
+        # the letter chooses its item: Help ▸ Where is the &log file? (the menu opened from the keyboard)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
+        help_menu = window.menus["help"]
+        window.menuBar().setActiveAction(help_menu.menuAction())
+        qtbot.waitUntil(help_menu.isVisible, timeout=10_000)
+        where = next(a for a in help_menu.actions() if a.text().startswith("Where is"))
+        letter = mnemonic(where.text())
+        assert letter is not None
+        with qtbot.waitSignal(where.triggered, timeout=10_000):
+            qtbot.keyClick(help_menu, getattr(Qt.Key, f"Key_{letter.upper()}"))
+    finally:
+        window.close()
+        window.context.store.close()
+        set_current_marking(DEFAULT_MARKING)

@@ -66,8 +66,8 @@ def test_send_and_import_off_the_ui_thread(
     hooks = install(station)
     assert isinstance(hooks, TransferHooks)
     actions = [a.text() for a in station.menus["file"].actions()]
-    assert actions.index("Send records to another unit…") < actions.index("&Close form")
-    assert actions.index("Import a transfer bundle…") < actions.index("&Close form")
+    assert actions.index("&Send records to another unit…") < actions.index("&Close form")
+    assert actions.index("&Import a transfer bundle…") < actions.index("&Close form")
     from dsvdesk.ui.transfer import ExportRequest
 
     peer = hol.store.transfer_peer("CSU")

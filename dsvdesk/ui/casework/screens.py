@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from dsvdesk import log
 from dsvdesk.engine.casework import BAIL, REASSESSMENT, CaseworkPolicy
 from dsvdesk.errors import UserFacingError
-from dsvdesk.reporting.casework import case_flags
+from dsvdesk.reporting.casework import GradeLabel, case_flags, local_time
+from dsvdesk.reporting.casework import grade_labeller as forms_grade_labeller
 from dsvdesk.store.models import Role
 from dsvdesk.ui import messages
 from dsvdesk.ui.casework import dialogs
@@ -52,31 +53,16 @@ OVERDUE_COLOUR = "#b3261e"
 
 
 def local_text(stamp: str | None) -> str:
-    if not stamp:
-        return "—"
-    try:
-        return dt.datetime.fromisoformat(stamp).astimezone().strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return stamp
+    return local_time(stamp, blank="—")
 
 
 def _counted(count: int) -> str:
     return f"{COUNT_CAP:,}+" if count >= COUNT_CAP else f"{count:,}"
 
 
-def grade_labeller(context: AppContext) -> Callable[[str | None], str]:
-    """The grade as the investigation forms label it ("High"), from their vocabulary."""
-    from dsvdesk.engine.casework import is_casework_form
-    from dsvdesk.engine.vocabulary import vocabulary_for
-
-    vocabulary = vocabulary_for(s for s in context.forms.values() if not is_casework_form(s))
-
-    def label(value: str | None) -> str:
-        if not value:
-            return "—"
-        return vocabulary.grade_label(vocabulary.normalise_grade(value) or value)
-
-    return label
+def grade_labeller(context: AppContext) -> GradeLabel:
+    """The grade as the forms label it ("High"), from their vocabulary."""
+    return forms_grade_labeller(context.forms.values(), blank="—")
 
 
 # ------------------------------------------------------------------------------------- lists
@@ -389,7 +375,7 @@ class CaseScreen(QWidget):
         return f"Case {self.case.urn or self.case.record_id[:8]}"
 
     def show_case(self, case: CaseFile) -> None:
-        from dsvdesk.reporting.casework import describe_case, facts_of
+        from dsvdesk.reporting.casework import case_history, facts_of
 
         self.case = case
         policy = self.policy
@@ -416,8 +402,8 @@ class CaseScreen(QWidget):
             f"color: {OVERDUE_COLOUR}; font-weight: bold;" if overdue else ""
         )
         self.history.clear()
-        for line in describe_case(case, policy, flags.words)[6:] or ["Nothing recorded yet."]:
-            self.history.addItem(line.strip())
+        for line in case_history(case, policy, self._grade_label) or ["Nothing recorded yet."]:
+            self.history.addItem(line)
         user = self.context.session.user
         worker = user.role is Role.SUPERVISOR or (user.role is Role.OFFICER and case.io == user.username)
         for key, _text, who in ACTIONS:

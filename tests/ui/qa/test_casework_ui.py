@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -167,8 +168,13 @@ def test_the_csu_works_a_case_from_the_casework_tab(
     qtbot.keyClick(screen.buttons["reassess"], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: screen.case.risk_revision == 1, timeout=30_000)
     assert screen.case.grade == "medium"
-    assert any("re-assessment (part 2) r1: high -> medium" in screen.history.item(i).text()
-               for i in range(screen.history.count()))  # fmt: skip
+    history = [screen.history.item(i).text() for i in range(screen.history.count())]
+    assert any("re-assessment (part 2) r1: grade Medium (was High)" in line for line in history), history
+    # the forms' labels, never codes; one date format (dd/mm/yyyy HH:MM), never ISO
+    text = "\n".join(history)
+    assert "->" not in text and "risk_unchanged" not in text and " idva " not in text
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None, text
+    assert all(re.search(r"\b\d{2}/\d{2}/\d{4}\b", line) for line in history), history
     shot(window, artifacts_dir, "casework_case")
     assert tab.retention.isVisible() is False or tab.retention_model.rows == []
     close_app(window)

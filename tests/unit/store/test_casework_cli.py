@@ -5,6 +5,7 @@ retention; wrong input gives one sentence and its exit code."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_the_case_worked_from_the_command_line(
     code, _, err = run(capsys, "case", "reassess", record, "--answers", str(incomplete), "--user", "off2")
     assert code == ExitCode.NOT_READY and "cannot be signed until" in err and "Traceback" not in err
     code, out, _ = run(capsys, "case", "reassess", record, "--answers", str(part2), "--user", "off2")
-    assert code == 0 and "risk revision 1" in out and "-> high" in out
+    assert code == 0 and "Signed risk revision 1: grade High." in out  # the form's label, not "high"
 
     bail = tmp_path / "bail.json"
     bail.write_text(json.dumps({k: example[k] for k in (
@@ -98,7 +99,11 @@ def test_the_case_worked_from_the_command_line(
     assert case["reviews"][0]["next_action"] == "DI to see"
     assert "review overdue" not in case["flags"] and not any("referral" in f for f in case["flags"])
     code, out, _ = run(capsys, "case", "show", record, "--user", "off2")
-    assert "Bail risk re-assessment r2" in out and "(in time)" in out
+    assert "Bail risk re-assessment r2: grade High (confirmed)" in out and "(in time)" in out
+    # labels from the forms, one date format (the referral day too)
+    assert "IDVA (Independent Domestic Violence Advocate) on 02/01/2026: Accepted; support in place (" in out
+    assert "Grade: High (risk revision 2)" in out and "->" not in out
+    assert re.search(r"\d{4}-\d{2}-\d{2}", out) is None, out
 
     code, out, _ = run(capsys, "case", "due", "--json", "--all-soon", "--user", "off2")
     assert code == 0 and json.loads(out) == []  # next review is in a week
