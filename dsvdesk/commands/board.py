@@ -20,8 +20,8 @@ def register(subparsers: Any) -> None:
         help="print the Part A figures computed from approved 124D records for a period (supervisors)",
         description="Compute the Board report's Part A figures (records, completion, grades, DASH 'yes' counts, "
         "MARAC referrals, repeat victims, children, HBV, arrests, diversity, by month) from the station's "
-        "approved 124D records with an incident date in the period. Each repeat-victim match is logged as a "
-        "combination in the audit log.",
+        "approved 124D records with an incident date in the period. The repeat-victim matches not linked before "
+        "are logged as one combination in the audit log (the links themselves beside it).",
     )
     part_a.add_argument(
         "--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day of the period"

@@ -6,7 +6,8 @@ id, status and only the store columns asked for. It is a range scan of the cover
 counts), so a year's scan never reads the table rows with their ~7 KB answers documents and parses no
 JSON.
 The only write is the consultation audit event for the read; the caller records the "combination"
-events for the repeat-victim matches it makes (`record_combinations`).
+event (one per run, its links in ``combination_links``) for the repeat-victim matches it makes
+(`record_combinations`).
 """
 
 from __future__ import annotations
@@ -329,16 +330,16 @@ def fetch_period_counts(
 def record_combinations(
     store: StoreBase, session: Session, links: Sequence[Sequence[str]], reason: str, *, only_new: bool = False
 ) -> int:
-    """Log record links (e.g. Part A's repeat-victim matches) as "combination" events, all in ONE
-    transaction: the same events `Store.record_combination` writes per link (one per record, the others
-    it was linked to in `detail`), without one durable commit per link — a year's Part A can find
-    thousands. The events are chained with one ``audit.append_many`` (one head read, one
-    ``executemany``). Returns the number of events written.
+    """Log record links (e.g. Part A's repeat-victim matches) as ONE "combination" audit event, in one
+    transaction: who, when and why on the event, the links themselves in ``combination_links``
+    (migration 0019; ``audit.append_combination``), their digest in the event so the hash chain covers
+    them. A link is its first record and each other one: the pairs (first, other). Returns the number
+    of pairs logged (0: nothing written).
 
-    With `only_new`, a link is its first record and the others; the pairs (first, other) that a
-    combination event of the first record already names are dropped (a link left with no other record
-    writes nothing). Re-computing the same figures does not link the records anew, so re-running Part A
-    for a period adds no events for matches an earlier run logged."""
+    With `only_new`, the pairs an earlier run already logged (in ``combination_links``, or in a
+    per-record combination event written before 0019) are dropped: re-computing the same figures does
+    not link the records anew, so re-running Part A for a period adds nothing for matches an earlier
+    run logged."""
     require_reporting_role(session, "link records for Part A")
     user = store.current_user(session)
     if user.role not in REPORTING_ROLES:
@@ -346,38 +347,32 @@ def record_combinations(
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError("a reason is needed to link records")
-    groups = [ids for ids in (list(dict.fromkeys(str(r) for r in link)) for link in links) if len(ids) >= 2]
-    if not groups:
+    pairs = {
+        (ids[0], other)
+        for ids in (list(dict.fromkeys(str(r) for r in link)) for link in links)
+        for other in ids[1:]
+    }
+    if not pairs:
         return 0
-    user_fields = {"user_id": session.user.id, "username": session.user.username}
     with store.transaction() as conn:
         if only_new:  # read inside the write transaction: two runs at once cannot both log a pair
-            logged = _logged_pairs(conn, [ids[0] for ids in groups])
-            groups = [
-                [ids[0], *new] for ids in groups if (new := [r for r in ids[1:] if (ids[0], r) not in logged])
-            ]
-        at = store.timestamp()
-        return audit.append_many(
+            firsts = {first for first, _other in pairs}
+            pairs -= audit.logged_links(conn, firsts) | _logged_pairs(conn, firsts)
+        return audit.append_combination(
             conn,
-            [
-                {
-                    "event": audit.COMBINATION,
-                    **user_fields,
-                    "at": at,
-                    "record_id": record_id,
-                    "justification": reason,
-                    "detail": {"linked": [r for r in ids if r != record_id]},
-                }
-                for ids in groups
-                for record_id in ids
-            ],
+            pairs,
+            at=store.timestamp(),
+            user_id=session.user.id,
+            username=session.user.username,
+            justification=reason,
         )
 
 
-def _logged_pairs(conn: sqlite3.Connection, record_ids: Sequence[str]) -> set[tuple[str, str]]:
-    """(record, other) for every record in `record_ids` and every other record a combination event of
-    it names (``audit_events_combination``, migration 0004, holds only combination events). SQLite
-    expands each event's ``linked`` list itself; an event whose detail names no list links nothing."""
+def _logged_pairs(conn: sqlite3.Connection, record_ids: Collection[str]) -> set[tuple[str, str]]:
+    """(record, other) for every record in `record_ids` and every other record a per-record
+    combination event of it names (``Store.record_combination``'s, and Part A's before migration 0019;
+    ``audit_events_combination``, migration 0004, holds only combination events). SQLite expands each
+    event's ``linked`` list itself; an event whose detail names no list links nothing."""
     cursor = conn.execute(
         "SELECT e.record_id, linked.value FROM audit_events AS e, "
         "json_each(CASE WHEN json_valid(e.detail) THEN CASE WHEN json_type(e.detail, '$.linked') = 'array' "

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import sqlite3
@@ -249,6 +250,98 @@ def move_head(conn: sqlite3.Connection, last_row: Sequence[Any], added: int) -> 
     )
 
 
+def links_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """The sha256 of a link set (``combination_links``, migration 0019): one ``record_a TAB record_b
+    LF`` line per pair, pairs sorted (the order ``ORDER BY record_a, record_b`` reads them back in: UTF-8
+    byte order is code point order). A combination event carries it, so the chain covers its links."""
+    digest = hashlib.sha256()
+    for record_a, record_b in sorted(pairs):
+        digest.update(f"{record_a}\t{record_b}\n".encode())
+    return digest.hexdigest()
+
+
+_LINKS_SQL = "INSERT INTO combination_links (event_id, record_a, record_b) VALUES (?, ?, ?)"
+
+
+def append_combination(
+    conn: sqlite3.Connection,
+    links: Iterable[tuple[str, str]],
+    *,
+    at: str,
+    user_id: int | None,
+    username: str | None,
+    justification: str,
+) -> int:
+    """Log a set of record links as ONE "combination" event (who, when, why; ``detail``: the number
+    of links and their ``links_digest``) and the links themselves in ``combination_links``, each
+    naming the event (one ``executemany``). Call inside the write transaction; returns the number of
+    links written (0 writes nothing)."""
+    pairs = sorted({(str(a), str(b)) for a, b in links if a != b})
+    if not pairs:
+        return 0
+    event = {
+        "event": COMBINATION,
+        "at": at,
+        "user_id": user_id,
+        "username": username,
+        "justification": justification,
+        "detail": {"links": len(pairs), "links_sha256": links_digest(pairs)},
+    }
+    event_id = _write(conn, [event])[0]
+    conn.executemany(_LINKS_SQL, [(event_id, a, b) for a, b in pairs])
+    return len(pairs)
+
+
+def logged_links(conn: sqlite3.Connection, record_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """(record_a, record_b) of every link in ``combination_links`` whose first record is one of
+    ``record_ids`` (index ``combination_links_pair``)."""
+    cursor = conn.execute(
+        "SELECT record_a, record_b FROM combination_links WHERE record_a IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(dict.fromkeys(record_ids))),),
+    )
+    return {(str(a), str(b)) for a, b in cursor}
+
+
+def _has_links_table(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'combination_links'"
+        ).fetchone()
+        is not None
+    )
+
+
+def verify_links(conn: sqlite3.Connection, checked: int) -> AuditVerification | None:
+    """Every combination event that logs its links in ``combination_links`` (its detail has
+    ``links_sha256``) against the links stored for it, and every stored link against its event: the
+    first event whose links were added, changed or removed is named (None: all hold)."""
+    if not _has_links_table(conn):
+        return None
+    expected: dict[int, tuple[int, str]] = {}
+    for event_id, detail in conn.execute(
+        "SELECT id, detail FROM audit_events WHERE event = ?", (COMBINATION,)
+    ):
+        fields = json_detail(detail)
+        if "links_sha256" in fields:
+            expected[int(event_id)] = (int(fields.get("links", -1)), str(fields["links_sha256"]))
+    found: dict[int, tuple[int, str]] = {}
+    rows = conn.execute(
+        "SELECT event_id, record_a, record_b FROM combination_links ORDER BY event_id, record_a, record_b"
+    )
+    for event_id, group in itertools.groupby(rows, key=lambda r: int(r[0])):
+        pairs = [(str(r[1]), str(r[2])) for r in group]
+        found[event_id] = (len(pairs), links_digest(pairs))
+    for event_id in sorted(expected.keys() | found.keys()):
+        if expected.get(event_id) != found.get(event_id):
+            why = (
+                f"the records linked by combination event {event_id} were changed after it was written"
+                if event_id in expected
+                else f"record links name event {event_id}, which logged no links"
+            )
+            return AuditVerification(False, checked, event_id, why)
+    return None
+
+
 _APPEND_FIELDS = frozenset(COLUMNS) - {"id", "prev_hash", "hash"}
 _INSERT_SQL = f"INSERT INTO audit_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"  # noqa: S608 - fixed column names
 
@@ -316,7 +409,7 @@ def verify(conn: sqlite3.Connection) -> AuditVerification:
         return AuditVerification(
             False, checked, last_id or None, f"event {last_id} does not match the chain's head"
         )
-    return AuditVerification(True, checked)
+    return verify_links(conn, checked) or AuditVerification(True, checked)
 
 
 def _day_start(day: dt.date) -> str:
@@ -338,11 +431,30 @@ def _csv_safe(value: Any) -> str:
 EXPORT_COLUMNS = tuple(c for c in COLUMNS if c not in ("value_sha256", "prev_hash", "hash"))
 
 
+_EVENT, _DETAIL, _RECORD = (EXPORT_COLUMNS.index(c) for c in ("event", "detail", "record_id"))
+
+
+def _link_rows(conn: sqlite3.Connection, event: Sequence[Any]) -> Iterator[list[str]]:
+    """A combination event's links (``combination_links``) as export rows after it: the event's own
+    columns, with the first record as ``record_id`` and ``{"link_of_event": id, "linked": [other]}`` as
+    detail — the shape of the per-record combination events written before migration 0019."""
+    event_id = int(event[0])
+    for record_a, record_b in conn.execute(
+        "SELECT record_a, record_b FROM combination_links WHERE event_id = ? ORDER BY record_a, record_b",
+        (event_id,),
+    ):
+        row = list(event)
+        row[_RECORD] = record_a
+        row[_DETAIL] = canonical_json({"link_of_event": event_id, "linked": [record_b]})
+        yield [_csv_safe(v) for v in row]
+
+
 def export_csv(
     conn: sqlite3.Connection, out: Path, date_from: dt.date | None, date_to: dt.date | None
 ) -> int:
     """Write events (inclusive dates, UTC) to ``out`` atomically (``EXPORT_COLUMNS``: nothing an answer
-    can be recovered from); returns how many were written."""
+    can be recovered from); returns how many events were written. A combination event that keeps its
+    links in ``combination_links`` is followed by one row per link (``_link_rows``)."""
     where: list[str] = []
     params: list[str] = []
     if date_from is not None:
@@ -369,9 +481,12 @@ def export_csv(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(EXPORT_COLUMNS)
+                links = _has_links_table(conn)
                 for row in conn.execute(sql, params):
                     writer.writerow([_csv_safe(v) for v in row])
                     written += 1
+                    if links and row[_EVENT] == COMBINATION and "links_sha256" in json_detail(row[_DETAIL]):
+                        writer.writerows(_link_rows(conn, row))
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(tmp_name).replace(out)

@@ -1,7 +1,7 @@
 """Part A for the report's period: computed off the UI thread, cached per period, shown as a table.
 
-Computing Part A reads the station's records and logs a consultation (and a "combination" per
-repeat-victim match), so it runs only when something needs the figures — the Part A tab is shown, a
+Computing Part A reads the station's records and logs a consultation (and one "combination" for the
+repeat-victim matches not linked before), so it runs only when something needs the figures — the Part A tab is shown, a
 figure is being inserted, or a paragraph quotes one — and only again when the period changes or the
 supervisor presses Refresh.
 """

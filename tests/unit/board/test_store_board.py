@@ -4,6 +4,7 @@ reports fed in as answers to the shipped report form, exported and read back fro
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from dsvdesk.export.board_pack import (
 )
 from dsvdesk.reporting import queries
 from dsvdesk.reporting.pack import (
+    COMBINATION_REASON,
     PACK_JUSTIFICATION,
     export_board_pack,
     part_a_from_store,
@@ -35,7 +37,8 @@ from dsvdesk.reporting.pack import (
 from dsvdesk.reporting.parta import COLUMNS, KEY_COLUMNS, Period, compute_part_a
 from dsvdesk.reporting.queries import ReportingRow
 from dsvdesk.store import Session, Store
-from tests.helpers.encrypted import raw_connect
+from dsvdesk.store.audit import links_digest
+from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.board.seeds import HILLINGDON, ISLINGTON, SEEDS_DIR, parse_seed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -171,6 +174,24 @@ def _session(store: Store, username: str) -> Session:
     return store.login(username, PASSWORD)
 
 
+def _links(station: Station) -> list[tuple[Any, ...]]:
+    """The stored record links (migration 0019): (event id, record_a, record_b), in event order."""
+    with raw_connect(station.path) as conn:
+        return conn.execute(
+            "SELECT event_id, record_a, record_b FROM combination_links ORDER BY event_id, record_a, record_b"
+        ).fetchall()
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A consistent copy of an open station (its WAL included), with its key file and key."""
+    target.unlink(missing_ok=True)
+    copy_station(source, target)
+    with raw_connect(source) as src:
+        dst = raw_connect(target)
+        src.backup(dst)
+        dst.close()
+
+
 def _audit(station: Station, event: str) -> list[tuple[Any, ...]]:
     with raw_connect(station.path) as conn:
         return conn.execute(
@@ -296,12 +317,15 @@ def test_part_a_from_the_store_logs_each_repeat_as_a_combination(station: Statio
         (station.record_ids[5], (station.record_ids[4],)),
     ]
     combos = _audit(station, "combination")
-    assert len(combos) - before in (0, 4)  # 0 when an earlier test's Part A run already linked them
-    assert len(combos) == 4  # one event per record of each linked pair, logged once however often Part A runs
-    assert {c[0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
-    assert all("same victim" in c[1] for c in combos)
-    assert {json.loads(c[2])["linked"][0] for c in combos} == {station.record_ids[i] for i in (0, 1, 4, 5)}
-    assert store.verify_audit().ok  # the batch keeps the hash chain intact
+    assert len(combos) - before in (0, 1)  # 0 when an earlier test's Part A run already linked them
+    assert len(combos) == 1  # ONE event for the run's links, logged once however often Part A runs
+    record_id, justification, detail = combos[0]
+    assert record_id is None and justification == COMBINATION_REASON
+    pairs = {(station.record_ids[1], station.record_ids[0]), (station.record_ids[5], station.record_ids[4])}
+    assert json.loads(detail) == {"links": 2, "links_sha256": links_digest(pairs)}
+    event_id = _links(station)[0][0]
+    assert {(a, b) for e, a, b in _links(station) if e == event_id} == pairs
+    assert store.verify_audit().ok
 
 
 def test_the_fast_path_gives_the_figures_of_the_reference_path(station: Station, store: Store) -> None:
@@ -400,19 +424,64 @@ def test_only_new_pairs_of_a_link_are_logged(station: Station, store: Store) -> 
     session = _session(store, "sup1")
     ids = station.record_ids
     reason = "test link"
-    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 2
-    # (2, 6) is logged; (2, 4) is new: one event for each record of the reduced link [2, 4]
+    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason, only_new=True) == 1
+    # (2, 6) is logged; (2, 4) is new: one event, whose one link is (2, 4)
     before = len(_audit(station, "combination"))
-    assert queries.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 2
+    assert queries.record_combinations(store, session, [[ids[2], ids[6], ids[4]]], reason, only_new=True) == 1
     new = _audit(station, "combination")[before:]
-    assert {(c[0], tuple(json.loads(c[2])["linked"])) for c in new} == {
-        (ids[2], (ids[4],)),
-        (ids[4], (ids[2],)),
-    }
+    assert [(c[0], c[1], json.loads(c[2])["links"]) for c in new] == [(None, reason, 1)]
+    assert _links(station)[-1][1:] == (ids[2], ids[4])
     assert queries.record_combinations(store, session, [[ids[2], ids[4], ids[6]]], reason, only_new=True) == 0
-    # without only_new (an explicit link by a user) the events are written again
-    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 2
+    assert len(_audit(station, "combination")) == before + 1  # nothing new: no event at all
+    # without only_new (an explicit link by a user) the link is logged again, under a new event
+    assert queries.record_combinations(store, session, [[ids[2], ids[6]]], reason) == 1
     assert store.verify_audit().ok
+
+
+def test_a_pair_logged_by_a_per_record_event_is_not_linked_again(station: Station, store: Store) -> None:
+    """Combination events written one per record (``Store.record_combination``; Part A before
+    migration 0019) still count as logged."""
+    ids = station.record_ids
+    store.record_combination(_session(store, "sup1"), [ids[3], ids[6]], "Same victim, linked by hand")
+    session = _session(store, "sup1")
+    assert queries.record_combinations(store, session, [[ids[3], ids[6]]], "again", only_new=True) == 0
+    assert queries.record_combinations(store, session, [[ids[6], ids[3]]], "again", only_new=True) == 0
+
+
+def test_a_changed_link_is_found_by_audit_verify(station: Station, store: Store, tmp_path: Path) -> None:
+    """The event's digest covers its links: a link added, removed or changed behind the store's back
+    (the append-only triggers dropped) is reported against the event; the export lists each link."""
+    session = _session(store, "sup1")
+    ids = station.record_ids
+    queries.record_combinations(store, session, [[ids[0], ids[2], ids[6]]], "export check")
+    event_id = _links(station)[-1][0]
+    out = tmp_path / "audit.csv"
+    store.export_audit_csv(out, session=session)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["id"] == str(event_id)]
+    assert [(r["record_id"], r["justification"]) for r in rows] == [
+        ("", "export check"),
+        (ids[0], "export check"),
+        (ids[0], "export check"),
+    ]
+    assert {json.loads(r["detail"])["linked"][0] for r in rows[1:]} == {ids[2], ids[6]}
+    assert store.verify_audit().ok
+    tampered = tmp_path / "tampered.sqlite3"
+    for change in (
+        "DELETE FROM combination_links WHERE event_id = {e} AND record_b = '{b}'",
+        "UPDATE combination_links SET record_b = 'someone-else' WHERE event_id = {e} AND record_b = '{b}'",
+        "INSERT INTO combination_links VALUES ({e} + 1, 'x', 'y')",
+    ):
+        _copy(station.path, tampered)
+        with raw_connect(tampered) as conn:
+            conn.execute("DROP TRIGGER combination_links_no_update")
+            conn.execute("DROP TRIGGER combination_links_no_delete")
+            conn.execute(change.format(e=event_id, b=ids[6]))
+        with Store.open(tampered) as copy:
+            result = copy.verify_audit()
+        assert not result.ok
+        assert result.first_bad_event_id in (event_id, event_id + 1), result
+        assert "link" in result.reason, result.reason
 
 
 def test_the_logged_pair_look_up_reads_only_combination_events(store: Store) -> None:

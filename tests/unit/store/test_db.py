@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dsvdesk.store import StorageBug, StorageUnavailable, Store, db, keys
+from dsvdesk.store import StorageBug, StorageUnavailable, Store, audit, db, keys
 from tests.helpers.encrypted import copy_station, raw_connect
 from tests.unit.store.conftest import Station
 
@@ -774,4 +774,37 @@ def test_migration_0018_station_audit(tmp_path: Path) -> None:
         with pytest.raises(db.driver.IntegrityError, match="append-only"):
             conn.execute(statement)
     assert conn.execute("SELECT count(*) FROM audit_events").fetchone() == (0,)
+    conn.close()
+
+
+def test_migration_0019_combination_links(tmp_path: Path) -> None:
+    """One combination event per linking run, its links in an append-only side table looked up by pair."""
+    conn = _at_version(tmp_path, 18)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=19)
+    assert db.user_version(conn) == 19
+    assert [r[1] for r in conn.execute("PRAGMA table_info(combination_links)")] == [
+        "event_id",
+        "record_a",
+        "record_b",
+    ]
+    conn.execute("BEGIN")
+    written = audit.append_combination(
+        conn, [("r2", "r1"), ("r2", "r1"), ("r3", "r1")], at="t", user_id=1, username="s", justification="why"
+    )
+    conn.execute("COMMIT")
+    assert written == 2  # the same pair once
+    assert audit.logged_links(conn, ["r2"]) == {("r2", "r1")}
+    plan = " ".join(
+        str(r[3])
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT record_a, record_b FROM combination_links "
+            "WHERE record_a IN (SELECT value FROM json_each(?))",
+            ("[]",),
+        )
+    )
+    assert "combination_links_pair" in plan, plan
+    for statement in ("UPDATE combination_links SET record_b = 'x'", "DELETE FROM combination_links"):
+        with pytest.raises(db.driver.IntegrityError, match="append-only"):
+            conn.execute(statement)
+    assert audit.verify(conn).ok
     conn.close()
