@@ -357,7 +357,9 @@ def record_combinations(
     with store.transaction() as conn:
         if only_new:  # read inside the write transaction: two runs at once cannot both log a pair
             firsts = {first for first, _other in pairs}
-            pairs -= audit.logged_links(conn, firsts) | _logged_pairs(conn, firsts)
+            pairs -= audit.logged_links(conn, firsts)
+            if pairs and _has_per_record_events(conn):
+                pairs -= _logged_pairs(conn, firsts)
         return audit.append_combination(
             conn,
             pairs,
@@ -366,6 +368,15 @@ def record_combinations(
             username=session.user.username,
             justification=reason,
         )
+
+
+def _has_per_record_events(conn: sqlite3.Connection) -> bool:
+    """Whether any combination event names its record (one per linked record: written by hand, or by
+    Part A before migration 0019); the first entry past the NULLs of ``audit_events_combination``."""
+    row = conn.execute(
+        "SELECT 1 FROM audit_events WHERE event = 'combination' AND record_id IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return row is not None
 
 
 def _logged_pairs(conn: sqlite3.Connection, record_ids: Collection[str]) -> set[tuple[str, str]]:

@@ -260,7 +260,7 @@ def links_digest(pairs: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-_LINKS_SQL = "INSERT INTO combination_links (event_id, record_a, record_b) VALUES (?, ?, ?)"
+_LINKS_SQL = "INSERT INTO combination_links (record_a, record_b, event_id) VALUES (?, ?, ?)"
 
 
 def append_combination(
@@ -288,13 +288,13 @@ def append_combination(
         "detail": {"links": len(pairs), "links_sha256": links_digest(pairs)},
     }
     event_id = _write(conn, [event])[0]
-    conn.executemany(_LINKS_SQL, [(event_id, a, b) for a, b in pairs])
+    conn.executemany(_LINKS_SQL, [(a, b, event_id) for a, b in pairs])
     return len(pairs)
 
 
 def logged_links(conn: sqlite3.Connection, record_ids: Iterable[str]) -> set[tuple[str, str]]:
     """(record_a, record_b) of every link in ``combination_links`` whose first record is one of
-    ``record_ids`` (index ``combination_links_pair``)."""
+    ``record_ids`` (the table's primary key leads with the pair)."""
     cursor = conn.execute(
         "SELECT record_a, record_b FROM combination_links WHERE record_a IN (SELECT value FROM json_each(?))",
         (json.dumps(list(dict.fromkeys(record_ids))),),
@@ -434,19 +434,34 @@ EXPORT_COLUMNS = tuple(c for c in COLUMNS if c not in ("value_sha256", "prev_has
 _EVENT, _DETAIL, _RECORD = (EXPORT_COLUMNS.index(c) for c in ("event", "detail", "record_id"))
 
 
-def _link_rows(conn: sqlite3.Connection, event: Sequence[Any]) -> Iterator[list[str]]:
+def _link_rows(event: Sequence[Any], links: Sequence[tuple[str, str]]) -> Iterator[list[str]]:
     """A combination event's links (``combination_links``) as export rows after it: the event's own
     columns, with the first record as ``record_id`` and ``{"link_of_event": id, "linked": [other]}`` as
     detail — the shape of the per-record combination events written before migration 0019."""
     event_id = int(event[0])
-    for record_a, record_b in conn.execute(
-        "SELECT record_a, record_b FROM combination_links WHERE event_id = ? ORDER BY record_a, record_b",
-        (event_id,),
-    ):
+    for record_a, record_b in links:
         row = list(event)
         row[_RECORD] = record_a
         row[_DETAIL] = canonical_json({"link_of_event": event_id, "linked": [record_b]})
         yield [_csv_safe(v) for v in row]
+
+
+def _links_by_event(
+    conn: sqlite3.Connection, where: str, params: Sequence[str]
+) -> dict[int, list[tuple[str, str]]]:
+    """The links of the combination events the export writes (one scan of ``combination_links``)."""
+    if not _has_links_table(conn):
+        return {}
+    links: dict[int, list[tuple[str, str]]] = {}
+    cursor = conn.execute(
+        "SELECT l.event_id, l.record_a, l.record_b FROM combination_links AS l "  # noqa: S608 - fixed parts
+        f"WHERE l.event_id IN (SELECT id FROM audit_events WHERE event = 'combination'{where}) "
+        "ORDER BY l.event_id, l.record_a, l.record_b",
+        params,
+    )
+    for event_id, record_a, record_b in cursor:
+        links.setdefault(int(event_id), []).append((str(record_a), str(record_b)))
+    return links
 
 
 def export_csv(
@@ -481,12 +496,12 @@ def export_csv(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(EXPORT_COLUMNS)
-                links = _has_links_table(conn)
+                links = _links_by_event(conn, "".join(f" AND {w}" for w in where), params)
                 for row in conn.execute(sql, params):
                     writer.writerow([_csv_safe(v) for v in row])
                     written += 1
-                    if links and row[_EVENT] == COMBINATION and "links_sha256" in json_detail(row[_DETAIL]):
-                        writer.writerows(_link_rows(conn, row))
+                    if row[_EVENT] == COMBINATION and int(row[0]) in links:
+                        writer.writerows(_link_rows(row, links[int(row[0])]))
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(tmp_name).replace(out)

@@ -470,7 +470,7 @@ def test_a_changed_link_is_found_by_audit_verify(station: Station, store: Store,
     for change in (
         "DELETE FROM combination_links WHERE event_id = {e} AND record_b = '{b}'",
         "UPDATE combination_links SET record_b = 'someone-else' WHERE event_id = {e} AND record_b = '{b}'",
-        "INSERT INTO combination_links VALUES ({e} + 1, 'x', 'y')",
+        "INSERT INTO combination_links (event_id, record_a, record_b) VALUES ({e} + 1, 'x', 'y')",
     ):
         _copy(station.path, tampered)
         with raw_connect(tampered) as conn:
