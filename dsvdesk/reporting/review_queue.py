@@ -105,6 +105,14 @@ class QueueRow:
     extra: Mapping[str, Any] = field(default_factory=dict)
     flag_labels: tuple[str, ...] = ()  # the flags in words (the forms' labels), in the order of `flags`
     urgent: bool = False  # any flag the forms call urgent, or waiting over 24 hours
+    risk: str = ""  # the grade and DASH count in words ("Medium · 13 yes"): `risk_words`
+    risk_detail: str = ""  # the same in a sentence, with the form's high-risk threshold
+
+    @property
+    def risk_and_flags(self) -> str:
+        """What the queue's first column says: the risk, then every flag (a record with no flag still
+        says how risky it is)."""
+        return " — ".join(part for part in (self.risk, ", ".join(self.flag_labels)) if part)
 
     @property
     def id(self) -> str:
@@ -318,6 +326,7 @@ class ReviewQueue:
         for row in page:
             flags, waited = queue_flags_of(row, now=now)
             officer_grade = row.columns.get("officer_grade")
+            risk, risk_detail = risk_words(row.grade, row.yes_count, vocabulary)
             result.append(
                 QueueRow(
                     row=row,
@@ -332,6 +341,8 @@ class ReviewQueue:
                         urgent[f] if f in urgent else urgent.setdefault(f, is_urgent(f, vocabulary))
                         for f in flags
                     ),
+                    risk=risk,
+                    risk_detail=risk_detail,
                 )
             )
         return result
@@ -360,6 +371,21 @@ class ReviewQueue:
                 "ORDER BY u.full_name COLLATE NOCASE, u.username"
             ).fetchall()
         return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def risk_words(grade: str | None, yes_count: int | None, vocabulary: Vocabulary) -> tuple[str, str]:
+    """("Medium · 13 yes", "Grade Medium; 13 'yes' answers (14 or more is visible high risk).") from the
+    record's grade and DASH count, in the forms' words and with the forms' threshold."""
+    parts, sentence = [], []
+    if grade:
+        parts.append(vocabulary.grade_label(grade))
+        sentence.append(f"Grade {vocabulary.grade_label(grade)}")
+    if yes_count is not None:
+        parts.append(f"{yes_count} yes")
+        threshold = vocabulary.high_risk_threshold
+        above = f" ({threshold} or more is visible high risk)" if threshold is not None else ""
+        sentence.append(f"{yes_count} 'yes' answer{'' if yes_count == 1 else 's'}{above}")
+    return " · ".join(parts), f"{'; '.join(sentence)}." if sentence else ""
 
 
 def describe_waiting(hours: float | None) -> str:

@@ -57,7 +57,7 @@ STATUS_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def _flags_text(row: QueueRow) -> str:
-    return ", ".join(row.flag_labels)
+    return row.risk_and_flags
 
 
 def queue_columns(vocabulary: Vocabulary) -> tuple[Column, ...]:
@@ -102,11 +102,11 @@ class QueueModel(RecordListModel):
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         row = self.record_at(index.row()) if index.isValid() else None
-        if isinstance(row, QueueRow) and index.column() == FLAGS_COLUMN and row.flags:
-            if role == Qt.ItemDataRole.ForegroundRole:  # urgent flags (the form says which) in red
+        if isinstance(row, QueueRow) and index.column() == FLAGS_COLUMN:
+            if role == Qt.ItemDataRole.ForegroundRole and row.flags:  # urgent flags (the form says) in red
                 return QColor("#b42318") if row.urgent else QColor("#8a5a00")
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "\n".join(row.flag_labels)
+            if role == Qt.ItemDataRole.ToolTipRole and (row.risk_detail or row.flags):
+                return "\n".join(part for part in (row.risk_detail, *row.flag_labels) if part)
         if role == Qt.ItemDataRole.ToolTipRole and isinstance(row, QueueRow) and RESUBMITTED in row.flags:
             return f"Resubmitted after {row.return_rounds} return(s)"
         return super().data(index, role)

@@ -62,6 +62,10 @@ def test_a_supervisor_lands_on_the_queue_and_review_tabs_name_victim_and_urn(
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
     assert window.tabs.currentWidget() is queue
     assert queue.model.record_at(0).id == high and queue.model.record_at(1).id == low
+    # "Risk and flags" says how risky a record is even when no rule flags it (the low one here)
+    risk = queue.model.index(1, 0)
+    assert risk.data() == "Standard · 0 yes", risk.data()
+    assert "0 'yes' answers" in risk.data(Qt.ItemDataRole.ToolTipRole)
     # keyboard: the queue has focus on the riskiest row; Enter opens its review
     queue.table.setFocus()
     queue.table.setCurrentIndex(queue.model.index(0, 0))

@@ -164,6 +164,7 @@ def test_124d_review_queue_flags(spec_124d: FormSpec) -> None:
         "children_without_merlin",
         "potential_escalation",
         "marac_criterion_without_referral",
+        "professional_judgement",  # the prompt rule below the threshold, shown to the supervisor too
     }
     by_id = {r.id: r for r in spec_124d.rules}
     assert by_id["potential_escalation"].severity is Severity.WARNING
