@@ -3,9 +3,10 @@
 HQ is a transfer unit like a CSU: stations and CSUs register its unit file (``transfer add-unit
 hq_unit.pem --kind hq``) and export bundles to it. Its certificate is issued by the force root when
 ``hq init`` is given the CA folder (then units that trust the force root accept it as it is), else it
-is self-signed and registered by fingerprint. The private key is kept in the database encrypted under
-HQ's passphrase ($DSVDESK_HQ_PASSPHRASE); so are (wrapped to that key) the data key that seals record
-content and the key of the victim index.
+is issued by a one-off self-signed certificate (an X25519 key cannot sign) and registered by fingerprint.
+The unit key is an X25519 encryption key (bundles wrap their key to it, as to any unit's): its private
+part is kept in the database encrypted under HQ's passphrase ($DSVDESK_HQ_PASSPHRASE); the data key that
+seals record content and the key of the victim index are wrapped to it.
 """
 
 from __future__ import annotations
@@ -17,24 +18,35 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.errors import BadInput, Conflict, NotFound, PermissionDenied
-from dsvdesk.store import bundlefile, forceca, pki
+from dsvdesk.store import forceca, pki, sealing
 
 if TYPE_CHECKING:
     import psycopg
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-UNIT_KEY_BITS = 3072
+ISSUER_KEY_BITS = 3072
 VALID_DAYS = 10 * 365
+KEY_FORMAT = 2  # 1 (refused): an RSA unit key
+_KEY_SUBJECT = {"data": b"dsvdesk hq data key", "index": b"dsvdesk hq index key"}
 
 
 @dataclass(frozen=True, slots=True)
 class HqKeys:
     uid: str
-    private_key: rsa.RSAPrivateKey
+    private_key: bytes  # HQ's unit key: raw X25519 (bundles are opened with it)
     data_key: bytes
     index_key: bytes
     root: x509.Certificate | None
+
+
+def _wrap(public: bytes, key: bytes, kind: str) -> bytes:
+    epk, wrapped = sealing.Wrapper().wrap(key, public, _KEY_SUBJECT[kind])
+    return epk + wrapped
+
+
+def _unwrap(private: bytes, blob: bytes, kind: str) -> bytes:
+    return sealing.Unwrapper(private).unwrap(blob[:32], blob[32:], _KEY_SUBJECT[kind])
 
 
 def init_unit(
@@ -44,16 +56,17 @@ def init_unit(
     name: str = "Force HQ",
     root: tuple[rsa.RSAPrivateKey, x509.Certificate] | None = None,
 ) -> bytes:
-    """Make HQ's unit key pair, data key and index key (once). Returns the unit file to publish."""
+    """Make HQ's unit key pair (X25519), data key and index key (once). Returns the unit file to publish."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
     from cryptography.x509.oid import NameOID
 
     if len(passphrase) < 12:
         raise BadInput("HQ's passphrase needs at least 12 characters ($DSVDESK_HQ_PASSPHRASE).")
     if conn.execute("SELECT 1 FROM hq_unit WHERE id = 1").fetchone():
         raise Conflict("HQ's database already has its unit key; nothing was changed.")
-    key = pki.new_key(UNIT_KEY_BITS)
+    pair = sealing.new_key_pair()
     uid = uuid.uuid4().hex
     now = dt.datetime.now(dt.UTC)
     subject = x509.Name(
@@ -64,49 +77,59 @@ def init_unit(
             x509.NameAttribute(NameOID.SERIAL_NUMBER, uid),
         ]
     )
-    issuer_key, issuer_name = (root[0], root[1].subject) if root else (key, subject)
     not_after = now + dt.timedelta(days=VALID_DAYS)
     if root:
+        issuer_key, issuer_cert = root
         not_after = min(not_after, root[1].not_valid_after_utc)
+    else:  # a one-off issuer: an X25519 key cannot sign its own certificate
+        issuer_key = pki.new_key(ISSUER_KEY_BITS)
+        issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name[:48]} unit issuer")])
+        issuer_cert = (
+            x509.CertificateBuilder()
+            .subject_name(issuer_name)
+            .issuer_name(issuer_name)
+            .public_key(issuer_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(issuer_key, hashes.SHA256())
+        )
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
+        .issuer_name(issuer_cert.subject)
+        .public_key(X25519PublicKey.from_public_bytes(pair.public))
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(issuer_key, hashes.SHA256())
     )
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-    )
     data_key, index_key = os.urandom(32), os.urandom(32)
     with conn.transaction():
         conn.execute(
-            "INSERT INTO hq_unit (id, uid, certificate_pem, private_key_pem, root_pem, data_key, index_key, "
-            "created_at) VALUES (1, %s, %s, %s, %s, %s, %s, now())",
+            "INSERT INTO hq_unit (id, uid, certificate_pem, private_key_pem, root_pem, issuer_pem, data_key, "
+            "index_key, key_format, created_at) VALUES (1, %s, %s, %s, %s, %s, %s, %s, %s, now())",
             (
                 uid,
                 pki.cert_pem(cert),
-                private_pem,
+                sealing.private_pem(pair.private, passphrase.encode("utf-8")),
                 pki.cert_pem(root[1]) if root else None,
-                bundlefile.wrap_key(key.public_key(), data_key),
-                bundlefile.wrap_key(key.public_key(), index_key),
+                pki.cert_pem(issuer_cert),
+                _wrap(pair.public, data_key, "data"),
+                _wrap(pair.public, index_key, "index"),
+                KEY_FORMAT,
             ),
         )
     return unit_file(conn)
 
 
 def unit_file(conn: psycopg.Connection[Any]) -> bytes:
-    row = conn.execute("SELECT certificate_pem, root_pem FROM hq_unit WHERE id = 1").fetchone()
+    row = conn.execute("SELECT certificate_pem, issuer_pem FROM hq_unit WHERE id = 1").fetchone()
     if row is None:
         raise NotFound("HQ has no unit key yet: run `dsvdesk hq init --pg URL` first.")
-    cert = bytes(row[0])
-    return cert + (bytes(row[1]) if row[1] else cert)  # the unit certificate, then its issuer
+    return bytes(row[0]) + bytes(row[1] or b"")  # the unit certificate, then its issuer
 
 
 def fingerprint(conn: psycopg.Connection[Any]) -> str:
@@ -114,25 +137,27 @@ def fingerprint(conn: psycopg.Connection[Any]) -> str:
 
 
 def load_keys(conn: psycopg.Connection[Any], passphrase: str) -> HqKeys:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     row = conn.execute(
-        "SELECT uid, private_key_pem, data_key, index_key, root_pem FROM hq_unit WHERE id = 1"
+        "SELECT uid, private_key_pem, data_key, index_key, root_pem, key_format FROM hq_unit WHERE id = 1"
     ).fetchone()
     if row is None:
         raise NotFound("HQ has no unit key yet: run `dsvdesk hq init --pg URL` first.")
+    if int(row[5]) < KEY_FORMAT:
+        raise BadInput(
+            "HQ's unit key was made by an earlier DSVDesk (an RSA key; bundles are now encrypted to X25519 "
+            "keys). Make a new HQ database with `dsvdesk hq init` and register its unit file at the units."
+        )
     try:
-        key = serialization.load_pem_private_key(bytes(row[1]), password=passphrase.encode("utf-8"))
-    except (ValueError, TypeError):
+        key = sealing.load_private_pem(bytes(row[1]), passphrase.encode("utf-8"))
+    except ValueError:
         raise PermissionDenied(
             "HQ's passphrase is not right ($DSVDESK_HQ_PASSPHRASE); nothing was read."
         ) from None
-    assert isinstance(key, rsa.RSAPrivateKey)
-    data_key = bundlefile.unwrap_key(key, bytes(row[2]))
-    index_key = bundlefile.unwrap_key(key, bytes(row[3]))
-    if data_key is None or index_key is None:
-        raise PermissionDenied("HQ's keys do not open with its unit key; the database was altered.")
+    try:
+        data_key = _unwrap(key, bytes(row[2]), "data")
+        index_key = _unwrap(key, bytes(row[3]), "index")
+    except sealing.SealBroken:
+        raise PermissionDenied("HQ's keys do not open with its unit key; the database was altered.") from None
     return HqKeys(str(row[0]), key, data_key, index_key, pki.load_cert(bytes(row[4])) if row[4] else None)
 
 

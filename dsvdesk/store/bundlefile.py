@@ -2,11 +2,17 @@
 
 Layout::
 
-    b"DSVDESK-BUNDLE\\n" b"<format>\\n"
+    b"DSVDESK-BUNDLE\n" b"<format>\n"
     8-byte big-endian length + header JSON (UTF-8): format, bundle id, sender and receiver unit ids, the
-        bundle key wrapped (RSA-OAEP, SHA-256) to the receiving unit's public key, the AES-GCM nonce
+        bundle key wrapped to the receiving unit's X25519 key (``sealing.Wrapper``: an ephemeral X25519
+        key, HKDF-SHA256, AES-256-GCM bound to the bundle id) with the ephemeral public key, the nonce
     8-byte big-endian length + AES-256-GCM ciphertext (associated data: everything before it) of
         zlib( 8-byte length + payload JSON + signature JSON )
+
+The receiving unit's X25519 key is an encryption key only: its certificate (issued by the unit's station
+CA) allows key agreement and nothing else, and its private part is wrapped to the unit's supervisors'
+X25519 encryption keys and the force escrow key (``store/transfer.py``), never to a signing key.
+Format 1 bundles (the bundle key RSA-OAEP-wrapped to an RSA unit key) are refused with a sentence.
 
 The header holds no personal data (unit ids are random; the sender's audit head is a sequence number
 and a hash, so the exporting station can check `audit verify --against BUNDLE` without the key). The payload is signed (RSA PKCS#1 v1.5,
@@ -28,13 +34,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.errors import BadInput, Conflict, UntrustedSigner, VerificationFailed
+from dsvdesk.store import sealing
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
 
 MAGIC = b"DSVDESK-BUNDLE\n"
-FORMAT = 1
+FORMAT = 2
+FIRST_X25519_FORMAT = 2  # format 1 wrapped the bundle key to an RSA unit key
 MAX_HEADER = 64 * 1024
 _LEN = struct.Struct(">Q")
 
@@ -47,6 +55,10 @@ class BundleDamaged(BadInput):
 
 class BundleTooNew(BadInput):
     title = "Bundle from a newer DSVDesk"
+
+
+class BundleTooOld(BadInput):
+    title = "Bundle from an earlier DSVDesk"
 
 
 class BundleWrongUnit(BadInput):
@@ -72,6 +84,7 @@ class Header:
     from_uid: str
     to_uid: str
     wrapped_key: bytes
+    ephemeral: bytes  # the wrap's ephemeral X25519 public key
     nonce: bytes
     audit_head: dict[str, Any]  # the sender's audit head {seq, hash}: `audit verify --against` reads it
 
@@ -83,6 +96,7 @@ class Header:
                 "from": self.from_uid,
                 "to": self.to_uid,
                 "key": base64.b64encode(self.wrapped_key).decode("ascii"),
+                "epk": base64.b64encode(self.ephemeral).decode("ascii"),
                 "nonce": base64.b64encode(self.nonce).decode("ascii"),
                 "audit_head": self.audit_head,
             },
@@ -102,22 +116,9 @@ class Opened:
     chain: tuple[x509.Certificate, ...] = ()
 
 
-def _oaep() -> Any:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    return padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
-
-
-def wrap_key(public_key: rsa.RSAPublicKey, key: bytes) -> bytes:
-    return public_key.encrypt(key, _oaep())
-
-
-def unwrap_key(private_key: rsa.RSAPrivateKey, wrapped: bytes) -> bytes | None:
-    try:
-        return private_key.decrypt(wrapped, _oaep())
-    except ValueError:
-        return None
+def key_subject(bundle_id: str) -> bytes:
+    """What the bundle key's wrap is bound to: the bundle (a wrap moved onto another does not open)."""
+    return f"dsvdesk transfer bundle {bundle_id}".encode()
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
@@ -131,7 +132,7 @@ def write_bundle(
     bundle_id: str,
     from_uid: str,
     to_uid: str,
-    to_key: rsa.RSAPublicKey,
+    to_key: bytes,
     signer_key: rsa.RSAPrivateKey,
     signer_cert: x509.Certificate,
     signer_chain: tuple[x509.Certificate, ...] = (),
@@ -157,12 +158,14 @@ def write_bundle(
     ).encode("utf-8")
     inner = zlib.compress(_LEN.pack(len(signed)) + signed + block, 6)
     key = AESGCM.generate_key(bit_length=256)
+    ephemeral, wrapped = sealing.Wrapper().wrap(key, to_key, key_subject(bundle_id))
     header = Header(
         FORMAT,
         bundle_id,
         from_uid,
         to_uid,
-        wrap_key(to_key, key),
+        wrapped,
+        ephemeral,
         os.urandom(12),
         dict(payload["audit_head"]),
     )
@@ -192,6 +195,12 @@ def read_header(data: bytes, source: str) -> tuple[Header, bytes, bytes]:
     line, _, rest = rest.partition(b"\n")
     if not line.isdigit():
         raise BundleDamaged(f"{source} is damaged (its format line is unreadable); nothing was imported.")
+    if int(line) < FIRST_X25519_FORMAT:
+        raise BundleTooOld(
+            f"{source} was made by an earlier DSVDesk (bundle format {int(line)}, encrypted to an RSA unit key "
+            "this version no longer keeps). Ask the sending unit to update DSVDesk and export it again; "
+            "nothing was imported."
+        )
     if int(line) > FORMAT:
         raise BundleTooNew(
             f"{source} was made by a newer DSVDesk (bundle format {int(line)}; this one reads format {FORMAT}). "
@@ -217,6 +226,7 @@ def read_header(data: bytes, source: str) -> tuple[Header, bytes, bytes]:
             str(raw["from"]),
             str(raw["to"]),
             base64.b64decode(raw["key"]),
+            base64.b64decode(raw["epk"]),
             base64.b64decode(raw["nonce"]),
             dict(raw["audit_head"]),
         )
@@ -227,9 +237,9 @@ def read_header(data: bytes, source: str) -> tuple[Header, bytes, bytes]:
     return header, prefix, body
 
 
-def open_bundle(data: bytes, source: str, private_key: rsa.RSAPrivateKey) -> Opened:
-    """Decrypt and parse a bundle with the receiving unit's private key. Signature NOT yet checked
-    against any trust anchor (``check_signature`` does that with the sender's CA)."""
+def open_bundle(data: bytes, source: str, private_key: bytes) -> Opened:
+    """Decrypt and parse a bundle with the receiving unit's private X25519 key (raw). Signature NOT yet
+    checked against any trust anchor (``check_signature`` does that with the sender's CA)."""
     from cryptography import x509
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -238,8 +248,13 @@ def open_bundle(data: bytes, source: str, private_key: rsa.RSAPrivateKey) -> Ope
     altered = (
         f"{source} has been altered since it was made (its encryption check fails); nothing was imported."
     )
-    key = unwrap_key(private_key, header.wrapped_key)
-    if key is None or len(key) != 32:
+    try:
+        key = sealing.Unwrapper(private_key).unwrap(
+            header.ephemeral, header.wrapped_key, key_subject(header.bundle_id)
+        )
+    except sealing.SealBroken:
+        raise BundleAltered(altered) from None
+    if len(key) != 32:
         raise BundleAltered(altered)
     try:
         inner = zlib.decompress(AESGCM(key).decrypt(header.nonce, body, prefix))

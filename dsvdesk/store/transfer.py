@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import __version__, log
-from dsvdesk.store import anchor, audit, bundlefile, forceca, pki, stationaudit
+from dsvdesk.store import anchor, audit, bundlefile, forceca, pki, sealing, stationaudit
 from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.errors import InvalidInput, NotFound, PermissionDenied
 from dsvdesk.store.lifecycle import LifecycleOps
@@ -41,11 +41,10 @@ from dsvdesk.store.users import UserOps
 
 if TYPE_CHECKING:
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import rsa
 
 Progress = Callable[[int, int], None]  # (done, total)
 PAYLOAD_FORMAT = "dsvdesk-transfer/1"
-UNIT_KEY_BITS = 3072
+_UNIT_KEY_AAD = b"dsvdesk transfer unit key"  # binds the unit key's seal and its wraps
 KINDS = ("station", "csu", "hq")
 FLAG = "transfer_conflict"  # the flag a record changed on both sides shows in lists and the queue
 _LIFECYCLE = (
@@ -132,6 +131,22 @@ def _unit_fingerprint(cert: x509.Certificate) -> str:
     return forceca.fingerprint(cert)
 
 
+def _unit_public_key(cert: x509.Certificate, name: str) -> bytes:
+    """The raw X25519 key a unit certificate carries; a unit registered from an earlier DSVDesk's file
+    (an RSA unit key) is named and refused."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+    key = cert.public_key()
+    if not isinstance(key, X25519PublicKey):
+        raise InvalidInput(
+            f"{name} was registered from an earlier DSVDesk's unit file (an RSA unit key); no bundle is made "
+            "for it. Its administrator makes a new transfer key (`dsvdesk transfer unit-key --replace`) and an "
+            "administrator here registers its new unit file (`dsvdesk transfer add-unit`)."
+        )
+    return bytes(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
 class TransferOps(LifecycleOps, UserOps, TrustOps):
     # ------------------------------------------------------------------------------- this unit
     def unit_uid(self) -> str:
@@ -142,7 +157,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
         """Make this unit's key pair (admin: the station CA key signs its certificate) and wrap the private
         key for every supervisor. Returns the file to publish (``transfer_unit_file``)."""
         from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
         from cryptography.x509.oid import NameOID
 
@@ -157,7 +172,9 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
         ca_key, ca_cert = self._unlock_ca_key(acting.id, password)
         settings = self._settings()
         code = settings_mod.station_code(settings)
-        key = pki.new_key(UNIT_KEY_BITS)
+        pair = sealing.new_key_pair()
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
         now = self._now()
         import datetime as dt
 
@@ -174,7 +191,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 )
             )
             .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
+            .public_key(X25519PublicKey.from_public_bytes(pair.public))
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(ca_cert.not_valid_after_utc)
@@ -183,9 +200,9 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 x509.KeyUsage(
                     digital_signature=False,
                     content_commitment=False,
-                    key_encipherment=True,
+                    key_encipherment=False,
                     data_encipherment=False,
-                    key_agreement=False,
+                    key_agreement=True,
                     key_cert_sign=False,
                     crl_sign=False,
                     encipher_only=False,
@@ -197,10 +214,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
         )
         secret = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
-        der = key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        sealed = nonce + AESGCM(secret).encrypt(nonce, der, b"dsvdesk-transfer-unit")
+        sealed = nonce + AESGCM(secret).encrypt(nonce, pair.private, _UNIT_KEY_AAD)
         with self._tx() as conn:
             conn.execute("DELETE FROM transfer_unit_wraps")
             conn.execute(
@@ -215,7 +229,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 audit.TRUST_CHANGED,
                 detail={
                     "transfer_unit": _unit_fingerprint(cert),
-                    "supervisors": wrapped,
+                    "recipients": wrapped,
                     "replaced": bool(exists),
                 },
             )
@@ -246,53 +260,61 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
     def _wrap_unit_secret(
         self, conn: sqlite3.Connection, secret: bytes, *, only_missing: bool = False
     ) -> int:
-        """Wrap the unit key's secret for this PC's supervisors (to their current certificate's key)."""
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        rows = conn.execute(
-            "SELECT u.id, u.certificate_pem, w.cert_sha256 FROM users u "
-            "LEFT JOIN transfer_unit_wraps w ON w.user_id = u.id "
-            "WHERE u.role = 'supervisor' AND u.home_station_id = 1 AND length(u.private_key_pem) > 0"
-        ).fetchall()
-        count = 0
-        for user_id, cert_pem, wrapped_for in rows:
-            digest = _sha(bytes(cert_pem))
-            if only_missing and wrapped_for == digest:
+        """Wrap the secret sealing the unit's private key for every supervisor's current X25519
+        encryption key and the force escrow key (``sealing.Wrapper``); wraps for keys retired since go."""
+        recipients = [*self._supervisor_recipients(conn)]
+        escrow = self._escrow_recipient(conn)
+        if escrow is not None:
+            recipients.append(escrow)
+        conn.execute(
+            "DELETE FROM transfer_unit_wraps WHERE recipient IN (SELECT id FROM enc_keys WHERE retired_at IS NOT NULL)"
+        )
+        have = {int(r[0]) for r in conn.execute("SELECT recipient FROM transfer_unit_wraps")}
+        wrapper = sealing.Wrapper()
+        rows = []
+        for recipient in recipients:
+            if only_missing and recipient.key_id in have:
                 continue
-            public_key = pki.load_cert(bytes(cert_pem)).public_key()
-            if not isinstance(public_key, rsa.RSAPublicKey):
-                continue
-            conn.execute(
-                "INSERT INTO transfer_unit_wraps (user_id, cert_sha256, wrapped) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET cert_sha256 = excluded.cert_sha256, wrapped = excluded.wrapped",
-                (int(user_id), digest, bundlefile.wrap_key(public_key, secret)),
-            )
-            count += 1
-        return count
+            epk, wrapped = wrapper.wrap(secret, recipient.public, _UNIT_KEY_AAD)
+            rows.append((recipient.key_id, epk, wrapped))
+        conn.executemany(
+            "INSERT INTO transfer_unit_wraps (recipient, ephemeral, wrapped) VALUES (?, ?, ?) "
+            "ON CONFLICT (recipient) DO UPDATE SET ephemeral = excluded.ephemeral, wrapped = excluded.wrapped",
+            rows,
+        )
+        return len(rows)
 
-    def _unit_private_key(self, session: Session) -> rsa.RSAPrivateKey:
-        """The unit's private key, opened with the signed-in supervisor's own key (held since sign-in).
-        Supervisors added or reset since are given their wrap on the way (logged)."""
+    def _unit_private_key(self, session: Session) -> bytes:
+        """The unit's private X25519 key (raw), opened with the signed-in supervisor's own encryption key
+        (held since sign-in). Supervisors added or reset since are given their wrap on the way (logged)."""
         from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        from dsvdesk.store import session_keys
+        from dsvdesk.store.keyring import keyring_of
 
-        user = self._require(session, Role.SUPERVISOR, action="open transfer bundles")
+        self._require(session, Role.SUPERVISOR, action="open transfer bundles")
+        held = keyring_of(self.path, session)
+        unwrappers = dict(held.unwrappers) if held is not None else {}
         with self._read() as conn:
             unit = conn.execute("SELECT private_key FROM transfer_unit WHERE id = 1").fetchone()
-            wrap = conn.execute(
-                "SELECT wrapped FROM transfer_unit_wraps WHERE user_id = ?", (user.id,)
-            ).fetchone()
+            wraps = conn.execute(
+                "SELECT w.recipient, w.ephemeral, w.wrapped FROM transfer_unit_wraps w"
+            ).fetchall()
         if unit is None:
             raise NotFound(
                 "This PC has no transfer key, so no bundle can be addressed to it. An administrator makes "
                 "one: `dsvdesk transfer unit-key`."
             )
-        own_key = session_keys.held_key(self.path, session)
-        secret = bundlefile.unwrap_key(own_key, bytes(wrap[0])) if wrap and own_key is not None else None
+        secret = None
+        for recipient, epk, wrapped in wraps:
+            opener = unwrappers.get(int(recipient))
+            if opener is None:
+                continue
+            try:
+                secret = opener.unwrap(bytes(epk), bytes(wrapped), _UNIT_KEY_AAD)
+                break
+            except sealing.SealBroken:
+                continue
         if secret is None:
             raise PermissionDenied(
                 "Your account holds no copy of this PC's transfer key (you became a supervisor, or your "
@@ -300,16 +322,14 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             )
         blob = bytes(unit[0])
         try:
-            der = AESGCM(secret).decrypt(blob[:12], blob[12:], b"dsvdesk-transfer-unit")
+            private = AESGCM(secret).decrypt(blob[:12], blob[12:], _UNIT_KEY_AAD)
         except InvalidTag:
             raise PermissionDenied("This PC's transfer key cannot be opened with your copy of it.") from None
         with self._tx() as conn:
             given = self._wrap_unit_secret(conn, secret, only_missing=True)
             if given:
                 self._audit(session, audit.TRUST_CHANGED, detail={"transfer_unit_rewrapped": given})
-        key = serialization.load_der_private_key(der, password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
-        return key
+        return private
 
     # ------------------------------------------------------------------------------- peers
     def add_transfer_peer(
@@ -345,6 +365,14 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
         if uid == self.unit_uid():
             raise InvalidInput("This is this PC's own transfer unit; register the other unit's file.")
         forceca.check_validity(unit, "The unit certificate")
+        try:
+            _unit_public_key(unit, "This unit")
+        except InvalidInput:
+            raise InvalidInput(
+                "This unit file was made by an earlier DSVDesk (an RSA unit key, which bundles are no longer "
+                "encrypted to). Its administrator updates DSVDesk and makes a new transfer key "
+                "(`dsvdesk transfer unit-key --replace`); register that file. Nothing was registered."
+            ) from None
         root_pem = self.force_root_pem()
         printed = _unit_fingerprint(unit)
         if root_pem:
@@ -498,10 +526,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             cert_row = conn.execute("SELECT unit_cert_pem FROM stations WHERE id = ?", (peer.id,)).fetchone()
         unit_cert = pki.load_cert(bytes(cert_row[0]))
         forceca.check_validity(unit_cert, f"The transfer certificate of {peer.name}")
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        public_key = unit_cert.public_key()
-        assert isinstance(public_key, rsa.RSAPublicKey)
+        public_key = _unit_public_key(unit_cert, peer.name)
         own_uid = self.unit_uid()
         settings = self._settings()
         bundle_id = str(uuid.uuid4())

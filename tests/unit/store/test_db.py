@@ -807,4 +807,19 @@ def test_migration_0019_combination_links(tmp_path: Path) -> None:
         with pytest.raises(db.driver.IntegrityError, match="append-only"):
             conn.execute(statement)
     assert audit.verify(conn).ok
+
+
+def test_migration_0020_transfer_unit_x25519(tmp_path: Path) -> None:
+    """The RSA unit key and its wraps to signing keys go; the new wraps name X25519 encryption keys."""
+    conn = _at_version(tmp_path, 19)
+    conn.execute(
+        "INSERT INTO transfer_unit (id, certificate_pem, private_key, created_at) VALUES (1, X'01', X'02', 't')"
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=20)
+    assert db.user_version(conn) == 20
+    assert conn.execute("SELECT count(*) FROM transfer_unit").fetchone() == (0,)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(transfer_unit_wraps)")]
+    assert columns == ["recipient", "ephemeral", "wrapped"]
+    (target,) = {r[2] for r in conn.execute("PRAGMA foreign_key_list(transfer_unit_wraps)")}
+    assert target == "enc_keys"
     conn.close()

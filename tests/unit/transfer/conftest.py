@@ -56,6 +56,9 @@ def unit_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         path = folder / f"{code}.sqlite3"
         store = Store.open(path, create=True)
         store.init_station(name, "admin", "Ada Admin", PASSWORD)
+        escrow = store.take_escrow_private()  # a test station's own escrow pair: kept for escrow tests
+        assert escrow is not None
+        path.with_suffix(".escrow").write_bytes(escrow)
         admin = store.login("admin", PASSWORD)
         store.update_settings(admin, station_code=code)
         for username, (role, full, collar) in users.items():
