@@ -1161,50 +1161,96 @@ def _sign_in_rows(ctx: Context, db: BenchDatabase) -> list[Row]:
             "(N=2^15), the row checks it stays under its target",
         ),
         Row(
-            f"sign-in to main window shown (unwrap, open, sign in, home list) at {db.records:,} records",
+            f"sign-in to main window shown (Enter in the sign-in window to the main window painted) at "
+            f"{db.records:,} records",
             db.records,
             Target(max_ms=500),
             timing=main_ours,
             floor=main_floor,
-            note="floor: the same with the key already in memory (no unwrap), i.e. the sign-in as before "
-            "encryption; offscreen, in process",
+            note="the real sign-in window, the password typed key by key (one key every "
+            f"{TYPING_MS_PER_KEY} ms, events running between keys), timed from Enter to the main window's first "
+            "paint: unwrap, open, sign in, keys, home list; floor: the same with the database key already in "
+            "memory (no unwrap), i.e. the sign-in as before encryption; offscreen, in process",
         ),
     ]
 
 
+TYPING_MS_PER_KEY = 120  # a quick typist (about 8 keys a second) entering the password in the sign-in window
+
+
 def _sign_in_to_main_window(ctx: Context, db: BenchDatabase) -> tuple[Timing, Timing]:
+    """Sign-in as a user does it: the real sign-in window (``app.start`` with no shortcut), the
+    password typed into it key by key at TYPING_MS_PER_KEY with the event loop running between keys
+    (what the app does while someone types happens as it would), then Enter. Timed from the Enter key
+    to the main window shown and painted. Ours starts with the database key not in memory (the
+    password unwraps it); the floor with the key already held (no unwrap)."""
     import time
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+    from PySide6.QtTest import QTest
 
     from dsvdesk.store import keys
-    from dsvdesk.ui.app import apply_look, ensure_application, start
+    from dsvdesk.ui.app import start
+    from dsvdesk.ui.dialogs.login import LoginDialog
     from dsvdesk.ui.state import UiState
 
     os.environ.setdefault("DSVDESK_UI_STATE", str(ctx.folder / "ui-state.ini"))
-    app = ensure_application()
-    apply_look(app)
+    app = _quiet_qt()
     key = keys.key_for(db.path)
     assert key is not None
+    pressed: list[float] = []
+    painted: list[float] = []
 
-    def sign_in(gate: Any, **_kw: Any) -> Any:
-        return gate.login(OFFICER.username, OFFICER.password)
+    class Painted(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (
+                event.type() == QEvent.Type.Paint
+                and type(watched).__name__ == "MainWindow"
+                and not painted
+                and pressed
+            ):
+                painted.append(time.perf_counter())
+            return False
+
+    watcher = Painted()
+    app.installEventFilter(watcher)
+
+    def type_in() -> None:
+        dialog = next(
+            (w for w in app.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()), None
+        )
+        if dialog is None:
+            QTimer.singleShot(20, type_in)
+            return
+        dialog.username.setText(OFFICER.username)
+        dialog.password.setFocus()
+        for char in OFFICER.password:
+            QTest.keyClick(dialog.password, char)
+            QTest.qWait(TYPING_MS_PER_KEY)
+        pressed.append(time.perf_counter())
+        QTest.keyClick(dialog.password, Qt.Key.Key_Return)
 
     def once(locked: bool) -> float:
         if locked:
             keys.forget(db.path)
         else:
             keys.remember(db.path, key)
-        started = time.perf_counter()
-        window = start(db.path, ui_state=UiState(), sign_in_fn=sign_in)
+        pressed.clear()
+        painted.clear()
+        QTimer.singleShot(0, type_in)
+        window = start(db.path, ui_state=UiState())
         if window is None:
             raise RuntimeError("the main window did not open")
-        QApplication.processEvents()
-        elapsed = (time.perf_counter() - started) * 1000
+        deadline = time.perf_counter() + 30
+        while not painted and time.perf_counter() < deadline:
+            app.processEvents()
+        if not painted:
+            raise RuntimeError("the main window was not painted")
+        elapsed = (painted[0] - pressed[0]) * 1000
         window.close()  # signs out (logged), as the user closing it would
         window.context.store.close()
         window.deleteLater()
-        QApplication.processEvents()
+        app.processEvents()
         return elapsed
 
     once(True)
@@ -1214,6 +1260,7 @@ def _sign_in_to_main_window(ctx: Context, db: BenchDatabase) -> tuple[Timing, Ti
         pair = [(True, ours), (False, floor)]
         for locked, bucket in pair if i % 2 == 0 else reversed(pair):
             bucket.append(once(locked))
+    app.removeEventFilter(watcher)
     keys.remember(db.path, key)
     return Timing(tuple(ours)), Timing(tuple(floor))
 

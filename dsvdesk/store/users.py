@@ -8,7 +8,7 @@ import json
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dsvdesk import log
 from dsvdesk.store import audit, pki
@@ -27,6 +27,8 @@ from dsvdesk.store.keywraps import KeyOps
 from dsvdesk.store.models import Role, Session, SigningIdentity, User
 
 if TYPE_CHECKING:
+    import sqlite3
+
     # Annotations only: cryptography is imported where keys are made or read (see pki.py), so
     # opening the store and signing in never pay for it.
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -80,15 +82,50 @@ def hash_password(password: str) -> str:
     return f"scrypt${pki.SCRYPT_N}${pki.SCRYPT_R}${pki.SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
-def check_password(password: str, stored: str) -> bool:
+class PasswordCheck(NamedTuple):
+    """What checking a password against a stored hash found: ``ok``; for a keyed hash (``KEYED``) also
+    the scrypt secret it was checked with and its salt (the user's ``key_salt`` when it was made)."""
+
+    ok: bool
+    secret: bytes | None = None
+    salt: bytes | None = None
+
+
+# A keyed hash (issue 22: one scrypt per sign-in, not two): HMAC-SHA256 of a fixed label under the scrypt
+# secret of the password and the user's ``key_salt`` — the very secret that opens the user's keys
+# (``pki.derive(password, key_salt)``), which sign-in derives anyway. The secret cannot be recovered from
+# it; guessing a password costs the same scrypt as the plain hash. Written at a sign-in (``login``).
+KEYED = "keyed"
+_KEYED_LABEL = b"dsvdesk password check"
+
+
+def keyed_password_hash(secret: bytes, salt: bytes) -> str:
+    """The stored hash of a password whose scrypt secret under ``salt`` (the user's ``key_salt``) is
+    ``secret``."""
+    check = hmac.new(secret, _KEYED_LABEL, "sha256").hexdigest()
+    return f"{KEYED}${pki.SCRYPT_N}${pki.SCRYPT_R}${pki.SCRYPT_P}${salt.hex()}${check}"
+
+
+def verify_password(password: str, stored: str) -> PasswordCheck:
+    """``password`` against a stored hash (``scrypt$…``: the scrypt digest itself; ``keyed$…``: see
+    ``keyed_password_hash``); one scrypt either way."""
     try:
         scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+        salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
+        params = {"n": int(n), "r": int(r), "p": int(p)}
     except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = pki.derive(password, bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p))
-    return hmac.compare_digest(digest, bytes.fromhex(digest_hex))
+        return PasswordCheck(False)
+    if scheme not in ("scrypt", KEYED):
+        return PasswordCheck(False)
+    digest = pki.derive(password, salt, **params)
+    if scheme == "scrypt":
+        return PasswordCheck(hmac.compare_digest(digest, expected))
+    ok = hmac.compare_digest(hmac.new(digest, _KEYED_LABEL, "sha256").digest(), expected)
+    return PasswordCheck(ok, digest if ok else None, salt)
+
+
+def check_password(password: str, stored: str) -> bool:
+    return verify_password(password, stored).ok
 
 
 # A hash to check unknown usernames against, so a failed sign-in takes as long whether or not the
@@ -279,7 +316,7 @@ class UserOps(KeyringOps, KeyOps):
                     if not check_password(str(password), str(row[1]))
                     else "This account is disabled. Ask an administrator."
                 )
-            elif not check_password(str(password), str(row[1])):
+            elif not (checked := verify_password(str(password), str(row[1]))).ok:
                 user_id, failed = int(row[0]), int(row[2])
                 failed += 1
                 lock: str | None = None
@@ -307,6 +344,8 @@ class UserOps(KeyringOps, KeyOps):
                     "UPDATE users SET failed_logins = 0, locked_until = NULL, reset_notice = NULL WHERE id = ?",
                     (int(row[0]),),
                 )
+                if hold_key:
+                    secret = self._key_secret(conn, int(row[0]), str(password), bytes(row[4]), checked)
                 user = self._user_by_id(int(row[0]))
                 self._audit(None, audit.LOGIN, user_id=user.id, username=user.username)
         if outcome is not None or row is None:  # raised after the commit: the failure is kept
@@ -314,11 +353,26 @@ class UserOps(KeyringOps, KeyOps):
         self._rewrap_if_weak(user.username, str(password))
         session = Session(user=user, started_at=self._stamp(), notice=_reset_notice_text(row[6]))
         if hold_key:
-            secret = pki.derive(str(password), bytes(row[4]))
             session_keys.remember(self.path, session, bytes(row[5]), secret.hex().encode("ascii"))
             self._hold_keys_at_sign_in(session, secret)
             self._after_sign_in(session)
         return session
+
+    @staticmethod
+    def _key_secret(
+        conn: sqlite3.Connection, user_id: int, password: str, key_salt: bytes, checked: PasswordCheck
+    ) -> bytes:
+        """The scrypt secret that opens the user's keys: the one the password was just checked with
+        (a keyed hash made under the same ``key_salt``), else derived now and the stored hash made
+        keyed, so the next sign-in derives once (inside the sign-in's transaction)."""
+        if checked.secret is not None and checked.salt == key_salt:
+            return checked.secret
+        secret = pki.derive(password, key_salt)
+        conn.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?",
+            (keyed_password_hash(secret, key_salt), user_id),
+        )
+        return secret
 
     def logout(self, session: Session) -> None:
         """Sign out: the audit head is signed with the user's key (a checkpoint), then the key is forgotten."""

@@ -269,3 +269,48 @@ def _events(store: Store) -> list[tuple[str, str | None]]:
     return [
         (str(r[0]), r[1]) for r in store._conn.execute("SELECT event, username FROM audit_events ORDER BY id")
     ]
+
+
+def test_a_sign_in_derives_from_the_password_once_more_than_the_unwrap(
+    station_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: a sign-in unwraps the database key (one scrypt) and checks the password with the
+    secret that also opens the user's keys (one more), not a second derivation for those keys. The
+    first sign-in makes the stored hash keyed; wrong passwords, password changes and the idle re-check
+    still work with it."""
+    import hashlib
+
+    from dsvdesk.store import keys
+    from dsvdesk.store.users import KEYED
+    from tests.helpers.encrypted import raw_connect
+
+    calls: list[int] = []
+    real = hashlib.scrypt
+
+    def counting(*args: object, **kwargs: object) -> bytes:
+        calls.append(int(kwargs["n"]))  # type: ignore[call-overload]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+
+    def sign_in(password: str = PASSWORD) -> list[int]:
+        calls.clear()
+        keys.forget(station_path)  # as in a fresh process: the password unwraps the key
+        with Store.open(station_path) as store:
+            store.login("off1", password)
+        return list(calls)
+
+    assert sign_in() == [keys.WRAP_N, pki.SCRYPT_N, pki.SCRYPT_N]  # the hash is made keyed here
+    assert sign_in() == [keys.WRAP_N, pki.SCRYPT_N]
+    with raw_connect(station_path) as conn:
+        (stored,) = conn.execute("SELECT password_hash FROM users WHERE username = 'off1'").fetchone()
+    assert stored.startswith(f"{KEYED}$")
+    with Store.open(station_path) as store:
+        with pytest.raises(AuthenticationFailed):
+            store.login("off1", "not the password at all")
+        session = store.login("off1", PASSWORD)
+        assert store.unlock_signing_identity(session, PASSWORD) is not None  # the keys open
+        store.login("off1", PASSWORD, hold_key=False)  # the idle lock's re-check
+        store.change_password(session, PASSWORD, "another long password")
+    assert sign_in("another long password")[:2] == [keys.WRAP_N, pki.SCRYPT_N]
+    assert sign_in("another long password") == [keys.WRAP_N, pki.SCRYPT_N]
