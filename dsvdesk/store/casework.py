@@ -6,9 +6,11 @@ Every schedule, time and list of choices comes from the casework form's ``Casewo
 (``open_case``, called by ``submit``); due times are worked out from the policy and kept in ``cases``
 (``sync_schedule``) so the review-due and retention lists read a range of an index.
 
-Personal free text is kept only in store-owned columns (migration 0011): ``case_assessments.answers_json``,
-``case_reviews.next_action``, ``case_contacts.note``, ``case_referrals.note``, ``retention_reviews.reason``.
-The audit log holds their keyed digests, never the text.
+Personal free text — a re-assessment's answers and its signed PDF, a review's next action, a contact's
+note, a referral's note, a retention decision's reason — is kept only sealed under the record's content
+key (``sealed_rows``, migration 0021): readable by the record's officer, the case's investigating officer
+(the record's keys are wrapped for them at allocation), the station's supervisors and escrow; never an
+admin. The audit log holds keyed digests, never the text.
 
 Disposal erases the record's content — answers, revisions, review comments, signed PDFs, the search
 index row (FTS5 secure-delete, migration 0007; freed pages zeroed by ``secure_delete``) and every casework
@@ -378,6 +380,7 @@ class CaseworkOps(RecordOps):
             io = _user_named(conn, io_username)
             if io is None or io.role is Role.ADMIN:
                 raise InvalidInput(f"{io_username!r} is not an officer or supervisor on this PC.")
+            self._share_with_io(conn, session, case.record_id, io.id, case.io_id)
             self._bump(
                 conn,
                 case.record_id,
@@ -422,12 +425,15 @@ class CaseworkOps(RecordOps):
             digest = hashlib.sha256(signed_pdf).hexdigest()
             now = self._stamp()
             text = json.dumps(dict(answers), ensure_ascii=False, sort_keys=True)
-            conn.execute(
-                "INSERT INTO case_assessments (record_id, kind, risk_revision, previous_grade, grade, decision_at, "
-                "definition_hash, answers_json, pdf, sha256, created_at, created_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (case.record_id, kind, risk_revision, case.grade, grade, decision_at, definition, text,
-                 bytes(signed_pdf), digest, now, user.id),
+            seal = self._seal_row(
+                conn, session, "case_assessments", case.record_id,
+                {"answers_json": text, "pdf": bytes(signed_pdf)},
+            )  # fmt: skip
+            seal.insert(
+                conn, "case_assessments",
+                {"record_id": case.record_id, "kind": kind, "risk_revision": risk_revision,
+                 "previous_grade": case.grade, "grade": grade, "decision_at": decision_at,
+                 "definition_hash": definition, "sha256": digest, "created_at": now, "created_by": user.id},
             )  # fmt: skip
             self._bump(
                 conn,
@@ -453,13 +459,23 @@ class CaseworkOps(RecordOps):
         with self._read() as conn:
             case = self._case_state(conn, record_id)
             self._case_reader(session, case)
-            row = conn.execute(
-                "SELECT pdf FROM case_assessments WHERE record_id = ? AND risk_revision = ?",
-                (case.record_id, risk_revision),
-            ).fetchone()
+            return self._assessment_pdf(conn, session, case.record_id, int(risk_revision))[0]
+
+    def _assessment_pdf(
+        self, conn: sqlite3.Connection, session: Session, record_id: str, risk_revision: int
+    ) -> tuple[bytes, str]:
+        """(the signed PDF opened with the session's keys, its SHA-256) of a re-assessment revision."""
+        row = conn.execute(
+            "SELECT id, key_id, sealed_pdf, pdf, sha256 FROM case_assessments WHERE record_id = ? AND risk_revision = ?",
+            (record_id, risk_revision),
+        ).fetchone()
         if row is None:
             raise NotFound(f"The case has no re-assessment revision {risk_revision}.")
-        return bytes(row[0])
+        pdf = self._open_row_value(
+            conn, session, "case_assessments", "pdf",
+            record_id=record_id, row_id=int(row[0]), key_id=row[1], sealed=row[2], plain=row[3],
+        )  # fmt: skip
+        return pdf, str(row[4])
 
     def disclose_assessment(
         self, session: Session, record_id: str, risk_revision: int, *, recipient: str, justification: str
@@ -471,23 +487,18 @@ class CaseworkOps(RecordOps):
         with self._tx() as conn:
             case = self._case_state(conn, record_id)
             self._case_reader(session, case)
-            row = conn.execute(
-                "SELECT pdf, sha256 FROM case_assessments WHERE record_id = ? AND risk_revision = ?",
-                (case.record_id, int(risk_revision)),
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"The case has no re-assessment revision {risk_revision}.")
+            pdf, digest = self._assessment_pdf(conn, session, case.record_id, int(risk_revision))
             self._audit(
                 session,
                 audit.DISCLOSURE,
                 record_id=case.record_id,
                 recipient=recipient,
                 justification=justification,
-                value_sha256=str(row[1]),
+                value_sha256=digest,
                 detail={"what": "risk re-assessment", "risk_revision": int(risk_revision)},
             )
             self._checkpoint(session, "disclosure")
-        return bytes(row[0])
+        return pdf
 
     # ------------------------------------------------------------------------- reviews
     def record_review(
@@ -505,11 +516,11 @@ class CaseworkOps(RecordOps):
             due = policy.review_due(opened, case.reviews_done)
             after = policy.review_due(opened, case.reviews_done + 1)
             now = self._stamp()
-            conn.execute(
-                "INSERT INTO case_reviews (record_id, step, due_at, due_by, reviewed_at, reviewer_id, outcome, next_action) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (case.record_id, due.step, iso(due.due), due.by, now, user.id, outcome, next_action),
-            )
+            self._seal_row(conn, session, "case_reviews", case.record_id, {"next_action": next_action}).insert(
+                conn, "case_reviews",
+                {"record_id": case.record_id, "step": due.step, "due_at": iso(due.due), "due_by": due.by,
+                 "reviewed_at": now, "reviewer_id": user.id, "outcome": outcome},
+            )  # fmt: skip
             self._bump(
                 conn,
                 case.record_id,
@@ -560,11 +571,11 @@ class CaseworkOps(RecordOps):
                 regarding = UPDATE_CONTACT if first else FIRST_CONTACT
             if regarding not in allowed:
                 raise InvalidInput(f"A contact is about one of: {', '.join(sorted(allowed))}.")
-            cursor = conn.execute(
-                "INSERT INTO case_contacts (record_id, contacted_at, method, made, regarding, note, by_id, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (case.record_id, when, method, 1 if made else 0, regarding, note, user.id, self._stamp()),
-            )
+            contact_id = self._seal_row(conn, session, "case_contacts", case.record_id, {"note": note}).insert(
+                conn, "case_contacts",
+                {"record_id": case.record_id, "contacted_at": when, "method": method, "made": 1 if made else 0,
+                 "regarding": regarding, "by_id": user.id, "recorded_at": self._stamp()},
+            )  # fmt: skip
             self._bump(conn, case.record_id)
             self._audit(
                 session,
@@ -573,7 +584,7 @@ class CaseworkOps(RecordOps):
                 value_sha256=self._value_hash(note),
                 detail={"casework": "contact", "method": method, "made": bool(made), "regarding": regarding},
             )
-        return int(cursor.lastrowid or 0)
+        return contact_id
 
     def record_event(
         self, session: Session, record_id: str, policy: CaseworkPolicy, *, kind: str, at: str | dt.datetime
@@ -621,11 +632,11 @@ class CaseworkOps(RecordOps):
         with self._tx() as conn:
             case = self._case_state(conn, record_id)
             user = self._case_worker(session, case, "record a referral")
-            cursor = conn.execute(
-                "INSERT INTO case_referrals (record_id, agency, referred_on, outcome, outcome_on, note, by_id, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (case.record_id, agency, day.isoformat(), outcome, None, note, user.id, self._stamp()),
-            )
+            referral_id = self._seal_row(conn, session, "case_referrals", case.record_id, {"note": note}).insert(
+                conn, "case_referrals",
+                {"record_id": case.record_id, "agency": agency, "referred_on": day.isoformat(), "outcome": outcome,
+                 "outcome_on": None, "by_id": user.id, "recorded_at": self._stamp()},
+            )  # fmt: skip
             self._bump(conn, case.record_id)
             self._audit(
                 session,
@@ -634,7 +645,7 @@ class CaseworkOps(RecordOps):
                 value_sha256=self._value_hash(note) if note else None,
                 detail={"casework": "referral", "agency": agency, "outcome": outcome},
             )
-        return int(cursor.lastrowid or 0)
+        return referral_id
 
     def update_referral(
         self, session: Session, record_id: str, referral_id: int, policy: CaseworkPolicy, *, outcome: str
@@ -688,11 +699,11 @@ class CaseworkOps(RecordOps):
             user = self._require(session, Role.SUPERVISOR, action="make a retention decision")
             now = self._now()
             next_review = iso(policy.review_again.after(now))
-            conn.execute(
-                "INSERT INTO retention_reviews (record_id, reviewed_at, reviewer_id, decision, reason, next_review) "
-                "VALUES (?, ?, ?, 'retain', ?, ?)",
-                (case.record_id, iso(now), user.id, reason, next_review),
-            )
+            self._seal_row(conn, session, "retention_reviews", case.record_id, {"reason": reason}).insert(
+                conn, "retention_reviews",
+                {"record_id": case.record_id, "reviewed_at": iso(now), "reviewer_id": user.id,
+                 "decision": "retain", "next_review": next_review},
+            )  # fmt: skip
             self._bump(
                 conn, case.record_id, "retain_until = ?, retention_due = ?", (next_review, next_review)
             )
@@ -769,7 +780,7 @@ class CaseworkOps(RecordOps):
             row = conn.execute(
                 f"SELECT {_CASE_COLUMNS} {_CASE_FROM} WHERE c.record_id = ?", (case.record_id,)
             ).fetchone()
-            parts = _case_parts(conn, case.record_id)
+            parts = self._case_parts(conn, session, case.record_id)
         name = self.sealed_values(session, [case.record_id]).get(case.record_id, {}).get("victim_name")
         if name is not None:  # sealed (issue 15): opened with the reader's keys
             row = (*row[:3], str(name), *row[4:])
@@ -777,6 +788,79 @@ class CaseworkOps(RecordOps):
             with self._tx():
                 self._audit(session, audit.CONSULTATION, record_id=case.record_id, detail={"what": "case"})
         return CaseFile(*row[:20], *parts)
+
+    def _case_parts(
+        self, conn: sqlite3.Connection, session: Session, record_id: str
+    ) -> tuple[tuple[Any, ...], ...]:
+        """The case's entries, their sealed texts opened with the reader's keys (migration 0021)."""
+
+        def name(user_id: int) -> str:
+            row = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
+            return str(row[0]) if row else "unknown user"
+
+        def text(table: str, column: str, row: Any) -> str:
+            return self._open_row_text(conn, session, table, column, (row[0], record_id, *row[1:4]))
+
+        assessments = tuple(
+            CaseAssessment(
+                r[0],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                json.loads(text("case_assessments", "answers_json", r)),
+                r[9],
+                r[10],
+                name(r[11]),
+            )
+            for r in conn.execute(
+                "SELECT id, key_id, sealed_answers, answers_json, kind, risk_revision, previous_grade, grade, "
+                "decision_at, sha256, created_at, created_by FROM case_assessments WHERE record_id = ? "
+                "ORDER BY risk_revision",
+                (record_id,),
+            )
+        )
+        reviews = tuple(
+            CaseReview(r[4], r[5], r[6], r[7], name(r[8]), r[9], text("case_reviews", "next_action", r))
+            for r in conn.execute(
+                "SELECT id, key_id, sealed_next_action, next_action, step, due_at, due_by, reviewed_at, "
+                "reviewer_id, outcome FROM case_reviews WHERE record_id = ? ORDER BY step, id",
+                (record_id,),
+            )
+        )
+        contacts = tuple(
+            CaseContact(r[0], r[4], r[5], bool(r[6]), r[7], text("case_contacts", "note", r), name(r[8]))
+            for r in conn.execute(
+                "SELECT id, key_id, sealed_note, note, contacted_at, method, made, regarding, by_id "
+                "FROM case_contacts WHERE record_id = ? ORDER BY contacted_at, id",
+                (record_id,),
+            )
+        )
+        events = tuple(
+            CaseEvent(r[0], r[1], r[2], name(r[3]))
+            for r in conn.execute(
+                "SELECT id, kind, at, recorded_by FROM case_events WHERE record_id = ? ORDER BY at, id",
+                (record_id,),
+            )
+        )
+        referrals = tuple(
+            CaseReferral(r[0], r[4], r[5], r[6], r[7], text("case_referrals", "note", r), name(r[8]))
+            for r in conn.execute(
+                "SELECT id, key_id, sealed_note, note, agency, referred_on, outcome, outcome_on, by_id "
+                "FROM case_referrals WHERE record_id = ? ORDER BY referred_on, id",
+                (record_id,),
+            )
+        )
+        retention = tuple(
+            RetentionDecision(r[4], name(r[5]), r[6], text("retention_reviews", "reason", r), r[7])
+            for r in conn.execute(
+                "SELECT id, key_id, sealed_reason, reason, reviewed_at, reviewer_id, decision, next_review "
+                "FROM retention_reviews WHERE record_id = ? ORDER BY id",
+                (record_id,),
+            )
+        )
+        return assessments, reviews, contacts, events, referrals, retention
 
     def review_due_rows(
         self, session: Session, policy: CaseworkPolicy, *, until: dt.datetime, io: str | None = None,
@@ -961,61 +1045,6 @@ def _due_times(policy: CaseworkPolicy, row: Sequence[Any]) -> tuple[str | None, 
         review, by = None, None
     retention = row[6] or iso(policy.retention_due(opened, _parse(row[5]), row[3], row[4]))
     return review, by, retention
-
-
-def _case_parts(conn: sqlite3.Connection, record_id: str) -> tuple[tuple[Any, ...], ...]:
-    def name(user_id: int) -> str:
-        row = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
-        return str(row[0]) if row else "unknown user"
-
-    assessments = tuple(
-        CaseAssessment(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8], name(r[9]))
-        for r in conn.execute(
-            "SELECT id, kind, risk_revision, previous_grade, grade, decision_at, answers_json, sha256, created_at, "
-            "created_by FROM case_assessments WHERE record_id = ? ORDER BY risk_revision",
-            (record_id,),
-        )
-    )
-    reviews = tuple(
-        CaseReview(r[0], r[1], r[2], r[3], name(r[4]), r[5], r[6])
-        for r in conn.execute(
-            "SELECT step, due_at, due_by, reviewed_at, reviewer_id, outcome, next_action FROM case_reviews "
-            "WHERE record_id = ? ORDER BY step, id",
-            (record_id,),
-        )
-    )
-    contacts = tuple(
-        CaseContact(r[0], r[1], r[2], bool(r[3]), r[4], r[5], name(r[6]))
-        for r in conn.execute(
-            "SELECT id, contacted_at, method, made, regarding, note, by_id FROM case_contacts WHERE record_id = ? "
-            "ORDER BY contacted_at, id",
-            (record_id,),
-        )
-    )
-    events = tuple(
-        CaseEvent(r[0], r[1], r[2], name(r[3]))
-        for r in conn.execute(
-            "SELECT id, kind, at, recorded_by FROM case_events WHERE record_id = ? ORDER BY at, id",
-            (record_id,),
-        )
-    )
-    referrals = tuple(
-        CaseReferral(r[0], r[1], r[2], r[3], r[4], r[5], name(r[6]))
-        for r in conn.execute(
-            "SELECT id, agency, referred_on, outcome, outcome_on, note, by_id FROM case_referrals WHERE record_id = ? "
-            "ORDER BY referred_on, id",
-            (record_id,),
-        )
-    )
-    retention = tuple(
-        RetentionDecision(r[0], name(r[1]), r[2], r[3], r[4])
-        for r in conn.execute(
-            "SELECT reviewed_at, reviewer_id, decision, reason, next_review FROM retention_reviews "
-            "WHERE record_id = ? ORDER BY id",
-            (record_id,),
-        )
-    )
-    return assessments, reviews, contacts, events, referrals, retention
 
 
 CASE_TABLES = (

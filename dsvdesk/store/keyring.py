@@ -5,9 +5,9 @@ their wraps (migration 0010), and the keys a signed-in session holds in memory.
   ever wrapped for an admin), its private part sealed under the user's password secret
   (``sealing.seal_private``); the escrow key (public only, ``user_id`` NULL).
 - ``sealed_keys`` + ``key_wraps``: every record content key and index key, stored only wrapped, once per
-  recipient key. Who a key is wrapped for (``recipients``): a record key — its owner, every supervisor
-  and the escrow key; a user's index key — that user, every supervisor and escrow; the station index
-  key — every supervisor and escrow.
+  recipient key. Who a key is wrapped for (``recipients``): a record key — its owner, the officer its
+  case is allocated to (casework, migration 0021), every supervisor and the escrow key; a user's index
+  key — that user, every supervisor and escrow; the station index key — every supervisor and escrow.
 - Sign-in unseals the user's private key (``hold``); the session's keys are kept process-wide by
   (database, user, sign-in time), like ``session_keys``, so a worker thread's Store reads for the same
   session; sign-out forgets them.
@@ -222,11 +222,18 @@ class KeyringOps(StoreBase):
         ).fetchone()
         return Recipient(int(row[0]), bytes(row[1])) if row else None
 
-    def _recipients(self, conn: sqlite3.Connection, kind: str, user_id: int | None) -> list[Recipient]:
+    def _recipients(
+        self, conn: sqlite3.Connection, kind: str, user_id: int | None, record_id: str | None = None
+    ) -> list[Recipient]:
         """Who a key of this kind must be wrapped for (see the module's docstring)."""
         found: dict[int, Recipient] = {}
-        if kind != KIND_STATION_INDEX and user_id is not None:
-            own = self._user_recipient(conn, user_id)
+        owners = [user_id] if kind != KIND_STATION_INDEX and user_id is not None else []
+        if kind == KIND_RECORD and record_id is not None:  # the case's investigating officer (casework)
+            io = conn.execute("SELECT io_id FROM cases WHERE record_id = ?", (record_id,)).fetchone()
+            if io is not None and io[0] is not None:
+                owners.append(int(io[0]))
+        for owner in owners:
+            own = self._user_recipient(conn, owner)
             if own is not None:
                 found[own.key_id] = own
         for recipient in self._supervisor_recipients(conn):
@@ -254,7 +261,7 @@ class KeyringOps(StoreBase):
         )
         assert cursor.lastrowid is not None
         key_id = int(cursor.lastrowid)
-        self._wrap(conn, key_id, raw, self._recipients(conn, kind, user_id))
+        self._wrap(conn, key_id, raw, self._recipients(conn, kind, user_id, record_id))
         return key_id, raw
 
     def _ephemeral_id(self, conn: sqlite3.Connection, epk: bytes) -> int:
@@ -438,7 +445,9 @@ class KeyringOps(StoreBase):
                     "1"
                     if owner is None
                     else (
-                        "(k.kind = 'record' AND r.owner_id = :owner) OR (k.kind = 'user_index' AND k.user_id = :owner)"
+                        "(k.kind = 'record' AND (r.owner_id = :owner OR EXISTS (SELECT 1 FROM cases c "
+                        "WHERE c.record_id = k.record_id AND c.io_id = :owner))) "
+                        "OR (k.kind = 'user_index' AND k.user_id = :owner)"
                     )
                 )
                 sql = (
@@ -463,7 +472,8 @@ class KeyringOps(StoreBase):
 
     def _recipients_lacking_wraps(self, conn: sqlite3.Connection) -> list[tuple[Recipient, int | None]]:
         """(recipient key, owner user id or None) for every current key with fewer wraps than it should
-        have: supervisors and escrow get every key; an officer their records' keys and their index keys.
+        have: supervisors and escrow get every key; an officer their records' keys, the keys of
+        records whose case they investigate and their index keys.
 
         Only keys made since a recipient's last complete check are counted (``wrap_watermarks``,
         migration 0016); a recipient found complete has its mark moved to the newest key."""
@@ -490,7 +500,9 @@ class KeyringOps(StoreBase):
             expected = conn.execute(
                 "SELECT (SELECT count(*) FROM sealed_keys k CROSS JOIN records r ON r.id = k.record_id "
                 "WHERE k.id > ?2 AND r.owner_id = ?1) + (SELECT count(*) FROM sealed_keys "
-                "WHERE kind = 'user_index' AND user_id = ?1 AND id > ?2)",
+                "WHERE kind = 'user_index' AND user_id = ?1 AND id > ?2) + (SELECT count(*) FROM cases c "
+                "CROSS JOIN records r ON r.id = c.record_id CROSS JOIN sealed_keys k ON k.record_id = c.record_id "
+                "WHERE c.io_id = ?1 AND r.owner_id <> ?1 AND k.kind = 'record' AND k.id > ?2)",
                 (user_id, since),
             ).fetchone()
             if _wraps_since(conn, int(key_id), since) < int(expected[0]):

@@ -21,8 +21,9 @@ from typing import Any
 from dsvdesk import log
 from dsvdesk.store import sealing
 from dsvdesk.store.errors import PermissionDenied
-from dsvdesk.store.keyring import KIND_RECORD, KeyringOps, keyring_of
+from dsvdesk.store.keyring import KIND_RECORD, keyring_of
 from dsvdesk.store.models import RecordRow, Role, Session, record_row_from_columns
+from dsvdesk.store.sealed_rows import SEALED_ELSEWHERE, RowSealOps
 from dsvdesk.store.search import iso_day, person_key
 
 # The derived columns that identify someone: kept only sealed; their plain columns stay NULL.
@@ -31,10 +32,6 @@ NAME_COLUMNS = ("victim_name", "suspect_name")
 # A form column outside the records table is sealed too when its name says it may identify someone.
 _IDENTIFYING = re.compile(
     r"(^victim_|^suspect_|^perpetrator_|_name$|_ref$|_dob$|address|phone|email|postcode)"
-)
-SEALED_ELSEWHERE = (
-    "This record is sealed and your keys do not open it: it was not shared with your account "
-    "(records open for their officer and the station's supervisors only)."
 )
 PART_ANSWERS = "answers"
 # A record saved before issue 15, sealed: its plain identifying columns are emptied.
@@ -129,7 +126,7 @@ class RecordSeal:
         )
 
 
-class SealOps(KeyringOps):
+class SealOps(RowSealOps):
     """The record store's sealing: content keys per record, opening sealed parts, blind-index search."""
 
     # ----------------------------------------------------------------------------------- writing
@@ -348,8 +345,14 @@ class SealingStepOps(SealOps):
         the search tokens and victim keys this session holds the keys for."""
         sealed = self._seal_legacy_records(session)
         indexed = self._complete_pending_index(session)
-        if sealed or indexed:
-            log.storage.info("sign-in sealed %d records and indexed %d", sealed, indexed)
+        rows = self._seal_legacy_rows(session)
+        if sealed or indexed or rows:
+            log.storage.info(
+                "sign-in sealed %d records and %d casework/conflict rows, and indexed %d",
+                sealed,
+                rows,
+                indexed,
+            )
 
     def _seal_legacy_records(self, session: Session) -> int:
         from dsvdesk.store import audit
@@ -359,6 +362,21 @@ class SealingStepOps(SealOps):
             if sealed:
                 self.audit_event(session, audit.RECORDS_SEALED, detail={"records": sealed})
         return sealed
+
+    def _seal_legacy_rows(self, session: Session) -> int:
+        """Casework texts and conflict states stored before migration 0021 (or kept by an import whose
+        supervisor could not open the record's key), sealed now if this session opens their records'
+        keys (``sealed_rows``); one ``records_sealed`` event with the count."""
+        from dsvdesk.store import audit
+
+        with self._read() as conn:
+            if not self._rows_pending(conn):
+                return 0
+        with self._tx() as conn:
+            done = self._seal_pending_rows(conn, session)
+            if done:
+                self.audit_event(session, audit.RECORDS_SEALED, detail={"rows": done})
+        return done
 
     def _seal_unsealed(self, conn: sqlite3.Connection, session: Session | None) -> int:
         """Seal, inside the caller's transaction, every record stored in the clear (saved before issue 15,

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -680,6 +680,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             merger = Merger(self, conn, own_uid=own_uid, sender_id=sender.id, bundle_id=header.bundle_id)
             counts = merger.merge(payload, progress=progress)
             self._seal_unsealed(conn, session)  # the merged records, sealed before the import commits
+            self._seal_pending_rows(conn, session)  # and the other side's state of a conflict (0021)
             seq = int(payload.get("seq") or 0)
             conn.execute(
                 "UPDATE stations SET last_in_seq = max(last_in_seq, ?), "
@@ -794,11 +795,12 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
 
     # ------------------------------------------------------------------------------- conflicts
     def transfer_conflicts(self, session: Session, *, record_id: str | None = None) -> list[dict[str, Any]]:
-        """Open conflicts (supervisors): each with the other side's state beside the record's id."""
+        """Open conflicts (supervisors): each with the other side's state beside the record's id (kept
+        sealed under the record's key, opened with the supervisor's keys)."""
         self._require(session, Role.SUPERVISOR, action="see transfer conflicts")
         sql = (
-            "SELECT c.id, c.record_id, s.name, c.bundle_id, c.state, c.created_at FROM transfer_conflicts c "
-            "LEFT JOIN stations s ON s.id = c.station_id WHERE c.resolved_at IS NULL"
+            "SELECT c.id, c.record_id, s.name, c.bundle_id, c.key_id, c.sealed_state, c.state, c.created_at "
+            "FROM transfer_conflicts c LEFT JOIN stations s ON s.id = c.station_id WHERE c.resolved_at IS NULL"
         )
         params: list[Any] = []
         if record_id is not None:
@@ -806,17 +808,33 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             params.append(str(record_id))
         with self._read() as conn:
             rows = conn.execute(sql + " ORDER BY c.id", params).fetchall()
-        return [
-            {
-                "id": r[0],
-                "record_id": r[1],
-                "from": r[2],
-                "bundle_id": r[3],
-                "theirs": json.loads(r[4]),
-                "at": r[5],
-            }
-            for r in rows
-        ]
+            return [
+                {
+                    "id": r[0],
+                    "record_id": r[1],
+                    "from": r[2],
+                    "bundle_id": r[3],
+                    "theirs": self._conflict_state(conn, session, r[0], r[1], r[4:7]),
+                    "at": r[7],
+                }
+                for r in rows
+            ]
+
+    def _conflict_state(
+        self,
+        conn: sqlite3.Connection,
+        session: Session,
+        conflict_id: int,
+        record_id: str,
+        sealed: Sequence[Any],
+    ) -> Any:
+        """The other side's state of a conflict: (key id, sealed state, plain state) opened."""
+        key_id, blob, plain = sealed
+        return json.loads(
+            self._open_row_text(
+                conn, session, "transfer_conflicts", "state", (conflict_id, record_id, key_id, blob, plain)
+            )
+        )
 
     def resolve_transfer_conflict(self, session: Session, conflict_id: int, *, keep: str) -> None:
         """A supervisor settles a conflict: ``keep="ours"`` keeps this PC's state, ``"theirs"`` takes the
@@ -828,16 +846,16 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             raise InvalidInput("Say which state to keep: ours or theirs.")
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT record_id, state, station_id, bundle_id FROM transfer_conflicts "
+                "SELECT record_id, key_id, sealed_state, state, station_id, bundle_id FROM transfer_conflicts "
                 "WHERE id = ? AND resolved_at IS NULL",
                 (int(conflict_id),),
             ).fetchone()
             if row is None:
                 raise NotFound(f"There is no open transfer conflict {conflict_id}.")
-            record_id, state_text, station_id, bundle_id = row
+            record_id, station_id, bundle_id = row[0], row[4], row[5]
+            theirs = self._conflict_state(conn, session, int(conflict_id), str(record_id), row[1:4])
             own_uid = self.unit_uid()
             self._count_local_changes(conn, own_uid)
-            theirs = json.loads(state_text)
             merger = Merger(self, conn, own_uid=own_uid, sender_id=int(station_id), bundle_id=str(bundle_id))
             merger.resolve(str(record_id), theirs, take_theirs=keep == "theirs")
             self._seal_unsealed(conn, session)

@@ -81,9 +81,46 @@ def keys_of(conn: Any, username: str, password: str, *, escrow_private: bytes | 
     return Loot(privates, opened)
 
 
+# The rows beside a record whose personal columns are sealed under its key (docs/architecture.md,
+# "Sealed records": table -> (plain column, sealed column) pairs; aad "<record id>|<table>.<column>|<row id>").
+SEALED_ROWS = {
+    "case_assessments": (("answers_json", "sealed_answers"), ("pdf", "sealed_pdf")),
+    "case_reviews": (("next_action", "sealed_next_action"),),
+    "case_contacts": (("note", "sealed_note"),),
+    "case_referrals": (("note", "sealed_note"),),
+    "retention_reviews": (("reason", "sealed_reason"),),
+    "transfer_conflicts": (("state", "sealed_state"),),
+}
+
+
+def row_parts(conn: Any, record_id: str) -> list[tuple[bytes, bytes]]:
+    """(blob, associated data) of every sealed casework text and conflict state of a record."""
+    parts: list[tuple[bytes, bytes]] = []
+    for table, columns in SEALED_ROWS.items():
+        for column, sealed in columns:
+            for row_id, blob in conn.execute(
+                f"SELECT id, {sealed} FROM {table} WHERE record_id = ? AND {sealed} IS NOT NULL", (record_id,)
+            ):
+                parts.append((bytes(blob), f"{record_id}|{table}.{column}|{int(row_id)}".encode()))
+    return parts
+
+
+def plain_row_values(conn: Any, record_id: str) -> list[bytes]:
+    """The plain personal columns of those rows that are not empty (none, once they are sealed)."""
+    found: list[bytes] = []
+    for table, columns in SEALED_ROWS.items():
+        for column, _sealed in columns:
+            for (value,) in conn.execute(f"SELECT {column} FROM {table} WHERE record_id = ?", (record_id,)):
+                data = bytes(value) if isinstance(value, bytes | memoryview) else str(value or "").encode()
+                if data not in (b"", b"{}"):
+                    found.append(data)
+    return found
+
+
 def sealed_parts(conn: Any, record_id: str) -> list[tuple[bytes, bytes]]:
     """(blob, associated data) of every sealed part of a record: answers and columns of the current
-    revision, archived revisions, signed PDFs and review comments."""
+    revision, archived revisions, signed PDFs and review comments, then its casework texts and conflict
+    states (``row_parts``)."""
     parts: list[tuple[bytes, bytes]] = []
     for revision, answers, columns in conn.execute(
         "SELECT revision, sealed_answers, sealed_columns FROM records WHERE id = ?", (record_id,)
@@ -103,13 +140,16 @@ def sealed_parts(conn: Any, record_id: str) -> list[tuple[bytes, bytes]]:
         (record_id,),
     ):
         parts.append((bytes(sealed), f"{record_id}|{revision}|comment-{round_number}-{question_id}".encode()))
-    return parts
+    return parts + row_parts(conn, record_id)
 
 
-def readable_parts(conn: Any, record_id: str, loot: Loot) -> list[bytes]:
-    """Every sealed part of the record that one of the looted keys opens (tried all against all)."""
+def readable_parts(
+    conn: Any, record_id: str, loot: Loot, *, parts: list[tuple[bytes, bytes]] | None = None
+) -> list[bytes]:
+    """Every sealed part of the record (or of ``parts``) that one of the looted keys opens (tried all
+    against all)."""
     found = []
-    for blob, aad in sealed_parts(conn, record_id):
+    for blob, aad in sealed_parts(conn, record_id) if parts is None else parts:
         for key in loot.sealed_keys.values():
             plain = _open(key, blob, aad)
             if plain is not None:

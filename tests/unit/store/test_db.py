@@ -822,4 +822,57 @@ def test_migration_0020_transfer_unit_x25519(tmp_path: Path) -> None:
     assert columns == ["recipient", "ephemeral", "wrapped"]
     (target,) = {r[2] for r in conn.execute("PRAGMA foreign_key_list(transfer_unit_wraps)")}
     assert target == "enc_keys"
+def test_migration_0021_sealed_casework(tmp_path: Path) -> None:
+    """Casework and conflict rows get a key id and sealed columns; rows already there stay pending (key
+    id NULL, found through a partial index) for the next sign-in to seal; the investigating officers of
+    cases already allocated lose their wrap mark (so the next check wraps the records' keys for them),
+    and so does an officer a case is allocated to later."""
+    from dsvdesk.store.sealed_rows import SEALED_ROWS
+
+    conn = _at_version(tmp_path, 20)
+    for user_id in (1, 2):
+        conn.execute(
+            "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+            f"private_key_pem, certificate_pem) VALUES ({user_id}, 'o{user_id}', 'O', 'officer', 's', 'x', 't', "
+            "X'', X'', X'')"
+        )
+        conn.execute(
+            "INSERT INTO enc_keys (id, user_id, public_key, created_at) VALUES (?, ?, X'00', 't')",
+            (user_id + 10, user_id),
+        )
+        conn.execute(
+            "INSERT INTO wrap_watermarks (recipient, scope, complete_to) VALUES (?, ?, 5)", (user_id + 10, user_id)
+        )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    conn.execute(
+        "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+        "updated_at) VALUES ('r1', 'f', 'h', 1, 1, 'approved', 't', 't')"
+    )
+    conn.execute("INSERT INTO cases (record_id, opened_at, io_id) VALUES ('r1', 't', 2)")
+    conn.execute(
+        "INSERT INTO case_contacts (record_id, contacted_at, method, made, regarding, note, by_id, recorded_at) "
+        "VALUES ('r1', 't', 'phone', 1, 'first', 'Said the suspect drives a red van.', 2, 't')"
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=21)
+    assert db.user_version(conn) == 21
+    for table, specs in SEALED_ROWS.items():
+        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        assert {"key_id", *(s.sealed for s in specs), *(s.column for s in specs)} <= columns, table
+        plan = " ".join(
+            str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE key_id IS NULL")
+        )
+        assert f"{table}_unsealed" in plan, plan
+    # nothing is sealed by the step itself (it holds no key): the row waits for a sign-in
+    assert conn.execute("SELECT key_id, sealed_note, note FROM case_contacts").fetchone() == (
+        None,
+        None,
+        "Said the suspect drives a red van.",
+    )
+    assert conn.execute("SELECT recipient FROM wrap_watermarks").fetchall() == [(11,)]  # the IO's mark went
+    conn.execute("INSERT INTO wrap_watermarks (recipient, scope, complete_to) VALUES (12, 2, 5)")
+    conn.execute("UPDATE cases SET io_id = 1 WHERE record_id = 'r1'")
+    assert conn.execute("SELECT recipient FROM wrap_watermarks").fetchall() == [(12,)]
     conn.close()
