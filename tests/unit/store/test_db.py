@@ -841,7 +841,8 @@ def test_migration_0021_sealed_casework(tmp_path: Path) -> None:
             (user_id + 10, user_id),
         )
         conn.execute(
-            "INSERT INTO wrap_watermarks (recipient, scope, complete_to) VALUES (?, ?, 5)", (user_id + 10, user_id)
+            "INSERT INTO wrap_watermarks (recipient, scope, complete_to) VALUES (?, ?, 5)",
+            (user_id + 10, user_id),
         )
     conn.execute(
         "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
