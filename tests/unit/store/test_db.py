@@ -822,6 +822,8 @@ def test_migration_0020_transfer_unit_x25519(tmp_path: Path) -> None:
     assert columns == ["recipient", "ephemeral", "wrapped"]
     (target,) = {r[2] for r in conn.execute("PRAGMA foreign_key_list(transfer_unit_wraps)")}
     assert target == "enc_keys"
+
+
 def test_migration_0021_sealed_casework(tmp_path: Path) -> None:
     """Casework and conflict rows get a key id and sealed columns; rows already there stay pending (key
     id NULL, found through a partial index) for the next sign-in to seal; the investigating officers of
