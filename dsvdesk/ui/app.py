@@ -50,11 +50,23 @@ BASE_FONT_FAMILIES = [
 ]
 
 
-def register_fonts(fonts_dir: Path | None = None) -> list[str]:
-    """Register the bundled TTFs so text renders on a PC with no fonts installed. Returns the families."""
+# The sign-in window's text is DejaVu alone (its labels, the station name and usernames are Latin script):
+# at start-up only these files are registered before it paints; the other faces (the Noto scripts, the
+# 4 MB CJK face) a moment later, while the password is typed (cold start, issue 22).
+_FIRST_PAINT_FONTS = "DejaVuSans*.tt[fc]"
+_FALLBACK_FONTS_DELAY_MS = 150
+
+
+def register_fonts(
+    fonts_dir: Path | None = None, pattern: str = "*.tt[fc]", *, skip: str | None = None
+) -> list[str]:
+    """Register the bundled TTFs (those matching ``pattern``, but not ``skip``) so text renders on a PC
+    with no fonts installed. Returns the families."""
     families: list[str] = []
     folder = fonts_dir or paths.fonts_dir()
-    for font_file in sorted(folder.glob("*.tt[fc]")):
+    for font_file in sorted(folder.glob(pattern)):
+        if skip is not None and font_file.match(skip):
+            continue
         font_id = QFontDatabase.addApplicationFont(str(font_file))
         if font_id < 0:
             log.ui.warning("could not register font file %s", font_file.name)
@@ -65,12 +77,26 @@ def register_fonts(fonts_dir: Path | None = None) -> list[str]:
     return families
 
 
-def apply_look(app: QApplication) -> None:
-    families = register_fonts()
+def _set_families(app: QApplication, families: Sequence[str]) -> None:
     font = QFont(app.font())  # keeps the system's point size, so text follows the user's font scaling
-    wanted = [f for f in BASE_FONT_FAMILIES if f in families or f == BASE_FONT_FAMILIES[0]]
-    font.setFamilies(wanted)
+    font.setFamilies([f for f in BASE_FONT_FAMILIES if f in families or f == BASE_FONT_FAMILIES[0]])
     app.setFont(font)
+
+
+def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
+    """The bundled fonts and the stylesheet. With ``defer_fallbacks`` (the app's start) only the
+    DejaVu faces are registered now and the other scripts' faces once the event loop has run a moment
+    (``_FALLBACK_FONTS_DELAY_MS``): the sign-in window paints without waiting for them."""
+    if defer_fallbacks:
+        first = register_fonts(pattern=_FIRST_PAINT_FONTS)
+        _set_families(app, first)
+
+        def fallbacks() -> None:
+            _set_families(app, [*first, *register_fonts(skip=_FIRST_PAINT_FONTS)])
+
+        QTimer.singleShot(_FALLBACK_FONTS_DELAY_MS, fallbacks)
+    else:
+        _set_families(app, register_fonts())
     style = paths.resources_dir() / "style.qss"
     try:
         app.setStyleSheet(style.read_text(encoding="utf-8"))
@@ -329,7 +355,7 @@ def run_sessions(
 def run_app(db_path: Path, demo: bool = False) -> int:
     log.setup_file_logging(defer=True)  # the file (logging.handlers) is attached after sign-in
     app = ensure_application()
-    apply_look(app)
+    apply_look(app, defer_fallbacks=True)
     install_exception_hook()
     code = run_sessions(Path(db_path), demo=demo, exec_fn=app.exec)
     log.ui.info("DSVDesk closed")

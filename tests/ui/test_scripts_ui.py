@@ -103,3 +103,13 @@ def test_names_in_every_script_show_in_the_home_list_and_the_wizard(
         shot(window, artifacts_dir, f"scripts_wizard_{script.lower()}")
     assert window.close()
     window.context.store.close()
+
+
+def test_at_start_up_the_other_scripts_faces_come_after_the_first_paint(
+    ui_app: QApplication, qtbot: Any
+) -> None:
+    """Cold start (issue 22): the sign-in window paints with the DejaVu faces alone; the Noto and CJK
+    faces are registered a moment later and the app font falls back to them as before."""
+    app_module.apply_look(ui_app, defer_fallbacks=True)
+    assert QApplication.font().families() == ["DejaVu Sans"]
+    qtbot.waitUntil(lambda: QApplication.font().families() == app_module.BASE_FONT_FAMILIES, timeout=10_000)
