@@ -216,6 +216,27 @@ def test_the_investigating_officer_holds_the_records_keys_while_the_case_is_thei
     assert [c.note for c in case.contacts] == ["Noted by IO"]
 
 
+def test_an_io_whose_password_was_reset_gets_the_records_keys_back_at_a_supervisors_sign_in(
+    desk: Desk,
+) -> None:
+    store, policy = desk.store, desk.policy
+    ref = desk.approved("Rhea Reset")
+    store.allocate(desk["sup1"], ref.id, "off2")
+    store.log_contact(
+        desk["off2"], ref.id, policy, at=START, method="in_person", made=True, note="Before reset"
+    )
+    store.reset_password(desk[ADMIN], "off2", "the admin set this", PASSWORD)
+    desk.clock.now += dt.timedelta(minutes=1)  # a later session (held keys are per sign-in time)
+    reset = store.login("off2", "the admin set this")  # a new key pair: the old wraps are gone
+    with pytest.raises(PermissionDenied, match="sealed"):
+        store.case_file(reset, ref.id, policy, log_consultation=False)
+    store.login("sup2", PASSWORD)  # a supervisor's sign-in wraps the case's record keys for the new pair
+    desk.clock.now += dt.timedelta(minutes=1)
+    again = store.login("off2", "the admin set this")
+    case = store.case_file(again, ref.id, policy, log_consultation=False)
+    assert (case.victim_name, [c.note for c in case.contacts]) == ("Rhea Reset", ["Before reset"])
+
+
 def test_rows_from_before_sealing_are_sealed_at_the_next_sign_in_of_someone_who_can(desk: Desk) -> None:
     store, policy = desk.store, desk.policy
     record_id = desk.worked_case(io="off1")
