@@ -166,9 +166,9 @@ def _is_bundle(_path: Path, start: bytes) -> bool:
 
 def _bundle_heads(path: Path, _source: HeadSource) -> list[AuditHead]:
     """The head a transfer bundle carries in its header (readable without the receiver's key)."""
-    from dsvdesk.store.bundlefile import read_header
+    from dsvdesk.store.bundlefile import read_header_file
 
-    header, _prefix, _body = read_header(_read(path), path.name)
+    header = read_header_file(path, path.name)
     head = AuditHead.from_mapping(header.audit_head)
     return [head] if head is not None else []
 

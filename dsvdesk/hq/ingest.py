@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,12 +84,11 @@ def ingest(
 ) -> Ingested:
     source = Path(path).name
     try:
-        data = Path(path).read_bytes()
+        header = bundlefile.read_header_file(Path(path), source)
     except FileNotFoundError:
         raise NotFound(f"There is no file {path}.") from None
     except IsADirectoryError:
         raise BadInput(f"{path} is a folder; give the bundle file.") from None
-    header, _prefix, _body = bundlefile.read_header(data, source)
     if header.to_uid != keys.uid:
         raise bundlefile.BundleWrongUnit(f"{source} was made for another unit, not HQ; nothing was ingested.")
     sender = conn.execute(
@@ -102,23 +101,33 @@ def ingest(
             "first: `dsvdesk hq add-unit UNIT_FILE --borough B`."
         )
     unit_id, unit_name, borough = int(sender[0]), str(sender[1]), str(sender[2])
-    opened = bundlefile.open_bundle(data, source, keys.private_key)
-    bundlefile.check_signature(opened, source)
-    if not forceca.issued_by(opened.certificate, pki.load_cert(bytes(sender[3]))):
+    reader = bundlefile.BundleReader(Path(path), source, keys.private_key)
+    envelope = reader.envelope()
+    bundlefile.check_signature(envelope, source)
+    if not forceca.issued_by(envelope.certificate, pki.load_cert(bytes(sender[3]))):
         raise bundlefile.BundleUntrusted(
             f"{source} is signed by someone {unit_name}'s station CA did not certify; nothing was ingested."
         )
-    payload = opened.payload
+    payload = envelope.payload
     if (
         payload.get("format") != PAYLOAD_FORMAT
         or payload.get("bundle_id") != header.bundle_id
         or payload.get("to") != keys.uid
         or (payload.get("from") or {}).get("uid") != header.from_uid
+        or payload.get("records") != envelope.records
     ):
         raise bundlefile.BundleAltered(f"{source} does not match its own header; nothing was ingested.")
     try:
         counts = _merge(
-            conn, keys, payload, unit_id=unit_id, borough=borough, source=source, progress=progress
+            conn,
+            keys,
+            payload,
+            reader.records(),
+            envelope.records,
+            unit_id=unit_id,
+            borough=borough,
+            source=source,
+            progress=progress,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise bundlefile.BundleAltered(
@@ -127,18 +136,22 @@ def ingest(
     return Ingested(source, unit_name, borough, int(payload.get("seq") or 0), *counts)
 
 
+_BATCH = 1000  # records merged per round trip (their held vectors read at once, written at once)
+
+
 def _merge(
     conn: psycopg.Connection[Any],
     keys: HqKeys,
     payload: Mapping[str, Any],
+    records: Iterable[Mapping[str, Any]],
+    total: int,
     *,
     unit_id: int,
     borough: str,
     source: str,
     progress: Progress | None,
 ) -> tuple[int, int, int, int]:
-    records = list(payload.get("records") or ())
-    new = updated = unchanged = conflicts = 0
+    counts = [0, 0, 0, 0]  # new, updated, unchanged, conflicts
     with conn.transaction():
         if conn.execute("SELECT 1 FROM hq_bundles WHERE bundle_id = %s", (payload["bundle_id"],)).fetchone():
             raise bundlefile.BundleReplayed(f"{source} was already ingested at HQ; nothing was changed.")
@@ -151,45 +164,12 @@ def _merge(
             ).fetchone()
             assert row is not None
             stations[str(origin["uid"])] = int(row[0])
-        held = {
-            str(r[0]): r[1]
-            for r in conn.execute(
-                "SELECT id, vector FROM hq_records WHERE id = ANY(%s)", ([str(r["id"]) for r in records],)
-            )
-        }
-        rows = []
-        for done, record in enumerate(records, 1):
-            vector = {str(k): int(v) for k, v in dict(record["vector"]).items()}
-            before = held.get(str(record["id"]))
-            if before is not None and _covers(before, vector):
-                unchanged += 1
-            elif before is not None and not _covers(vector, before):
-                conflicts += 1  # changed on two sides: HQ keeps what it has until a unit settles it
-            else:
-                new += before is None
-                updated += before is not None
-                incident, shared, referral, age, index, sealed = reporting_values(record, keys)
-                rows.append(
-                    (
-                        str(record["id"]),
-                        stations.get(str(record["origin"]), unit_id),
-                        borough,
-                        str(record["form_id"]),
-                        str(record["status"]),
-                        int(record["revision"]),
-                        json.dumps(vector),
-                        incident,
-                        shared,
-                        referral,
-                        age,
-                        index,
-                        sealed,
-                    )
-                )
-            if progress is not None and (done % 1000 == 0 or done == len(records)):
-                progress(done, len(records))
-        with conn.cursor() as cursor:
-            cursor.executemany(_UPSERT, rows)
+        done = 0
+        for batch in _batches(records, _BATCH):
+            _merge_batch(conn, keys, batch, counts, stations=stations, unit_id=unit_id, borough=borough)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
         conn.execute(
             "INSERT INTO hq_bundles (bundle_id, unit_id, seq, audit_head, records, ingested_at) "
             "VALUES (%s, %s, %s, %s, %s, now())",
@@ -198,7 +178,67 @@ def _merge(
                 unit_id,
                 int(payload.get("seq") or 0),
                 json.dumps(payload["audit_head"]),
-                len(records),
+                total,
             ),
         )
+    new, updated, unchanged, conflicts = counts
     return new, updated, unchanged, conflicts
+
+
+def _batches(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    batch: list[Mapping[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _merge_batch(
+    conn: psycopg.Connection[Any],
+    keys: HqKeys,
+    records: list[Mapping[str, Any]],
+    counts: list[int],
+    *,
+    stations: Mapping[str, int],
+    unit_id: int,
+    borough: str,
+) -> None:
+    held = {
+        str(r[0]): r[1]
+        for r in conn.execute(
+            "SELECT id, vector FROM hq_records WHERE id = ANY(%s)", ([str(r["id"]) for r in records],)
+        )
+    }
+    rows = []
+    for record in records:
+        vector = {str(k): int(v) for k, v in dict(record["vector"]).items()}
+        before = held.get(str(record["id"]))
+        if before is not None and _covers(before, vector):
+            counts[2] += 1
+        elif before is not None and not _covers(vector, before):
+            counts[3] += 1  # changed on two sides: HQ keeps what it has until a unit settles it
+        else:
+            counts[0 if before is None else 1] += 1
+            incident, shared, referral, age, index, sealed = reporting_values(record, keys)
+            rows.append(
+                (
+                    str(record["id"]),
+                    stations.get(str(record["origin"]), unit_id),
+                    borough,
+                    str(record["form_id"]),
+                    str(record["status"]),
+                    int(record["revision"]),
+                    json.dumps(vector),
+                    incident,
+                    shared,
+                    referral,
+                    age,
+                    index,
+                    sealed,
+                )
+            )
+    with conn.cursor() as cursor:
+        cursor.executemany(_UPSERT, rows)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]  # (done, total)
 PAYLOAD_FORMAT = "dsvdesk-transfer/1"
+_EVENTS_PER_FRAME = 5000  # audit events per bundle frame (a bundle may carry a station's whole log)
 _UNIT_KEY_AAD = b"dsvdesk transfer unit key"  # binds the unit key's seal and its wraps
 KINDS = ("station", "csu", "hq")
 FLAG = "transfer_conflict"  # the flag a record changed on both sides shows in lists and the queue
@@ -513,7 +514,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
         since the last bundle it acknowledged, with earlier revisions, signed PDFs and review comments;
         encrypted to its unit key, signed with the supervisor's key, carrying this PC's audit head.
         Logged as a disclosure with a signed checkpoint, in the same transaction as the file is written."""
-        from dsvdesk.store.transferio import collect_records
+        from dsvdesk.store.transferio import Collection
 
         user = self._require(session, Role.SUPERVISOR, action="export transfer bundles")
         peer = self.transfer_peer(to)
@@ -537,13 +538,12 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 conn.execute("SELECT acked_clock FROM stations WHERE id = ?", (peer.id,)).fetchone()[0]
             )
             clock = int(conn.execute("SELECT value FROM transfer_clock WHERE id = 1").fetchone()[0])
-            records, people, definitions, origins = collect_records(
+            collection = Collection(
                 conn,
                 own_uid=own_uid,
                 peer_id=peer.id,
                 peer_kind=peer.kind,
                 since=acked,
-                progress=progress,
                 open_part=lambda key_id, record_id, revision, part, blob: self._open_part(
                     conn, session, key_id=key_id, record_id=record_id, revision=revision, part=part, blob=blob
                 ),
@@ -559,7 +559,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     "what": "transfer_bundle",
                     "bundle_id": bundle_id,
                     "seq": seq,
-                    "records": len(records),
+                    "records": collection.count(),
                 },
             )
             self._checkpoint(session, "transfer export")
@@ -568,7 +568,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 "SELECT last_in_seq, last_in_clock, acked_audit FROM stations WHERE id = ?", (peer.id,)
             ).fetchone()
             events = stationaudit.collect(conn, int(last_in[2]), head.seq)
-            payload: dict[str, Any] = {
+            meta: dict[str, Any] = {
                 "format": PAYLOAD_FORMAT,
                 "dsvdesk_version": __version__,
                 "bundle_id": bundle_id,
@@ -588,38 +588,45 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     "clock": int(last_in[1]),
                     "audit": stationaudit.acknowledged(conn, peer.id),
                 },
-                "audit_events": events,
-                "stations": origins,
-                "people": people,
-                "definitions": definitions,
-                "records": records,
+                "records": collection.count(),
             }
             conn.execute(
                 "INSERT INTO transfer_bundles (bundle_id, station_id, direction, seq, at, records, audit_head) "
                 "VALUES (?, ?, 'out', ?, ?, ?, ?)",
-                (bundle_id, peer.id, seq, self._stamp(), len(records), json.dumps(head.as_dict())),
+                (bundle_id, peer.id, seq, self._stamp(), collection.count(), json.dumps(head.as_dict())),
             )
-            size = bundlefile.write_bundle(
+            writer = bundlefile.BundleWriter(
                 path,
-                payload,
                 bundle_id=bundle_id,
                 from_uid=own_uid,
                 to_uid=peer.uid,
                 to_key=public_key,
-                signer_key=identity.private_key,
-                signer_cert=identity.certificate,
-                signer_chain=tuple(identity.chain),
+                audit_head=head.as_dict(),
             )
+            try:
+                writer.frame("meta", meta)
+                for record in collection.records(progress):
+                    writer.frame("record", record)
+                writer.frame("people", collection.people())
+                writer.frame("definitions", collection.definitions())
+                writer.frame("stations", collection.stations())
+                events = stationaudit.collect(conn, int(last_in[2]), head.seq)
+                for start in range(0, len(events), _EVENTS_PER_FRAME):
+                    writer.frame("audit_events", events[start : start + _EVENTS_PER_FRAME])
+                size = writer.finish(identity.private_key, identity.certificate, tuple(identity.chain))
+            except BaseException:
+                writer.discard()
+                raise
             if peer.kind == "hq":  # HQ sends nothing back: a bundle made for it counts as acknowledged
                 conn.execute(
                     "UPDATE stations SET acked_clock = ?, acked_audit = ? WHERE id = ?",
                     (clock, head.seq, peer.id),
                 )
         log.storage.info(
-            "transfer bundle %s (%d records) written for unit %s", bundle_id, len(records), peer.uid
+            "transfer bundle %s (%d records) written for unit %s", bundle_id, collection.count(), peer.uid
         )
         return ExportResult(
-            path=path, bundle_id=bundle_id, seq=seq, records=len(records), size=size, to=peer.name
+            path=path, bundle_id=bundle_id, seq=seq, records=collection.count(), size=size, to=peer.name
         )
 
     # ------------------------------------------------------------------------------- import
@@ -634,12 +641,11 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
 
         source = Path(path).name
         try:
-            data = Path(path).read_bytes()
+            header = bundlefile.read_header_file(Path(path), source)
         except FileNotFoundError:
             raise NotFound(f"There is no file {path}.") from None
         except IsADirectoryError:
             raise InvalidInput(f"{path} is a folder; give the bundle file.") from None
-        header, _prefix, _body = bundlefile.read_header(data, source)
         own_uid = self.unit_uid()
         if header.to_uid != own_uid:
             raise bundlefile.BundleWrongUnit(
@@ -647,15 +653,17 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                 "it was made for."
             )
         sender = self._sender(header.from_uid, source)
-        opened = bundlefile.open_bundle(data, source, self._unit_private_key(session))
-        bundlefile.check_signature(opened, source)
-        payload = opened.payload
-        self._check_signer(opened.certificate, sender, source)
+        reader = bundlefile.BundleReader(Path(path), source, self._unit_private_key(session))
+        envelope = reader.envelope()  # every chunk and the signature checked before anything is merged
+        bundlefile.check_signature(envelope, source)
+        payload = envelope.payload
+        self._check_signer(envelope.certificate, sender, source)
         if (
             payload.get("format") != PAYLOAD_FORMAT
             or payload.get("bundle_id") != header.bundle_id
             or payload.get("to") != own_uid
             or (payload.get("from") or {}).get("uid") != header.from_uid
+            or payload.get("records") != envelope.records
         ):
             raise bundlefile.BundleAltered(
                 f"{source} does not match its own header (it was altered or put together from two bundles); "
@@ -678,7 +686,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             events_in = stationaudit.store(conn, sender.id, payload.get("audit_events", []), head, source)
             self._count_local_changes(conn, own_uid)
             merger = Merger(self, conn, own_uid=own_uid, sender_id=sender.id, bundle_id=header.bundle_id)
-            counts = merger.merge(payload, progress=progress)
+            counts = merger.merge(payload, reader.records(), envelope.records, progress=progress)
             self._seal_unsealed(conn, session)  # the merged records, sealed before the import commits
             self._seal_pending_rows(conn, session)  # and the other side's state of a conflict (0021)
             seq = int(payload.get("seq") or 0)
@@ -709,7 +717,7 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
                     sender.id,
                     seq,
                     self._stamp(),
-                    len(payload.get("records") or ()),
+                    envelope.records,
                     json.dumps(head.as_dict()),
                 ),
             )

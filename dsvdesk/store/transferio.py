@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.store.bundlefile import BundleAltered
@@ -93,57 +93,82 @@ class _People:
         return str(person["key"])
 
 
-def collect_records(
-    conn: sqlite3.Connection,
-    *,
-    own_uid: str,
-    peer_id: int,
-    peer_kind: str,
-    since: int,
-    progress: Progress | None,
-    open_part: PartOpener,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(records, people, definitions, origin stations) for a bundle: the records the peer should hold
-    that changed here after clock ``since``. A CSU or HQ gets every record this PC holds; a station
-    only its own records back (returns, approvals, URNs, comments). Drafts never submitted stay here."""
-    scope = "" if peer_kind in ("csu", "hq") else "AND r.station_id = ? "
-    params: list[Any] = [since] if not scope else [since, peer_id]
-    rows = conn.execute(
-        f"SELECT {', '.join('r.' + c.strip() for c in _STATE_COLUMNS.split(','))}, s.vector "  # noqa: S608
-        "FROM records r JOIN record_sync s ON s.record_id = r.id "
-        f"WHERE s.clock > ? {scope}AND NOT (r.status = 'draft' AND r.ever_submitted = 0) ORDER BY r.seq",
-        params,
-    ).fetchall()
-    people = _People(conn, own_uid)
-    hashes: set[str] = set()
-    stations: set[int] = set()
-    records: list[dict[str, Any]] = []
-    total = len(rows)
-    for done, row in enumerate(rows, 1):
-        record = _record_entry(conn, row, people, hashes, open_part)
-        stations.add(int(row[1]))
-        records.append(record)
-        if progress is not None and (done % 200 == 0 or done == total):
-            progress(done, total)
-    definitions = [
-        {"hash": h, "form_id": f, "version": v, "source_name": n, "source_text": t}
-        for h, f, v, n, t in (
-            conn.execute(
-                "SELECT content_hash, form_id, form_version, source_name, source_text FROM definitions "
-                "WHERE content_hash = ?",
-                (h,),
-            ).fetchone()
-            for h in sorted(hashes)
+class Collection:
+    """What a bundle carries, read one record at a time: the records the peer should hold that changed
+    here after clock ``since`` (a CSU or HQ gets every record this PC holds; a station only its own
+    records back: returns, approvals, URNs, comments; drafts never submitted stay here), then the people,
+    form definitions and origin stations those records named."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        own_uid: str,
+        peer_id: int,
+        peer_kind: str,
+        since: int,
+        open_part: PartOpener,
+    ) -> None:
+        self.conn = conn
+        self.open_part = open_part
+        scope = "" if peer_kind in ("csu", "hq") else "AND r.station_id = ? "
+        params: list[Any] = [since] if not scope else [since, peer_id]
+        self._ids = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT r.seq FROM records r JOIN record_sync s ON s.record_id = r.id "  # noqa: S608
+                f"WHERE s.clock > ? {scope}AND NOT (r.status = 'draft' AND r.ever_submitted = 0) ORDER BY r.seq",
+                params,
+            )
+        ]
+        self._people = _People(conn, own_uid)
+        self._hashes: set[str] = set()
+        self._stations: set[int] = set()
+
+    def count(self) -> int:
+        return len(self._ids)
+
+    def records(self, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
+        columns = ", ".join("r." + c.strip() for c in _STATE_COLUMNS.split(","))
+        sql = (
+            f"SELECT {columns}, s.vector FROM records r JOIN record_sync s ON s.record_id = r.id "  # noqa: S608
+            "WHERE r.seq = ?"
         )
-    ]
-    origins = []
-    name_row = conn.execute("SELECT value FROM settings WHERE key = 'station_name'").fetchone()
-    for sid in sorted(stations):
-        uid, name, code = conn.execute("SELECT uid, name, code FROM stations WHERE id = ?", (sid,)).fetchone()
-        if sid == 1:
-            name = json.loads(name_row[0]) if name_row else ""
-        origins.append({"uid": str(uid), "name": str(name), "code": str(code)})
-    return records, list(people.found.values()), definitions, origins
+        total = len(self._ids)
+        for done, seq in enumerate(self._ids, 1):
+            row = self.conn.execute(sql, (seq,)).fetchone()
+            self._stations.add(int(row[1]))
+            yield _record_entry(self.conn, row, self._people, self._hashes, self.open_part)
+            if progress is not None and (done % 200 == 0 or done == total):
+                progress(done, total)
+
+    def people(self) -> list[dict[str, Any]]:
+        return list(self._people.found.values())
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return [
+            {"hash": h, "form_id": f, "version": v, "source_name": n, "source_text": t}
+            for h, f, v, n, t in (
+                self.conn.execute(
+                    "SELECT content_hash, form_id, form_version, source_name, source_text FROM definitions "
+                    "WHERE content_hash = ?",
+                    (h,),
+                ).fetchone()
+                for h in sorted(self._hashes)
+            )
+        ]
+
+    def stations(self) -> list[dict[str, Any]]:
+        origins = []
+        name_row = self.conn.execute("SELECT value FROM settings WHERE key = 'station_name'").fetchone()
+        for sid in sorted(self._stations):
+            uid, name, code = self.conn.execute(
+                "SELECT uid, name, code FROM stations WHERE id = ?", (sid,)
+            ).fetchone()
+            if sid == 1:
+                name = json.loads(name_row[0]) if name_row else ""
+            origins.append({"uid": str(uid), "name": str(name), "code": str(code)})
+        return origins
 
 
 def _record_entry(
@@ -286,15 +311,30 @@ class Merger:
         }
 
     # ---------------------------------------------------------------- whole payload
-    def merge(self, payload: Mapping[str, Any], *, progress: Progress | None = None) -> dict[str, int]:
+    def merge(
+        self,
+        payload: Mapping[str, Any],
+        records: Iterable[Mapping[str, Any]],
+        total: int,
+        *,
+        progress: Progress | None = None,
+    ) -> dict[str, int]:
+        """Merge the bundle's ``records`` (an iterator: one at a time, ``total`` of them) with the people,
+        definitions and stations its ``payload`` names."""
         try:
-            return self._merge(payload, progress)
+            return self._merge(payload, records, total, progress)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BundleAltered(
                 f"The bundle's content is not what DSVDesk writes ({type(exc).__name__}); nothing was imported."
             ) from None
 
-    def _merge(self, payload: Mapping[str, Any], progress: Progress | None) -> dict[str, int]:
+    def _merge(
+        self,
+        payload: Mapping[str, Any],
+        records: Iterable[Mapping[str, Any]],
+        total: int,
+        progress: Progress | None,
+    ) -> dict[str, int]:
         for origin in payload.get("stations") or ():
             self._station(str(origin["uid"]), str(origin.get("name") or ""), str(origin.get("code") or ""))
         for d in payload.get("definitions") or ():
@@ -317,11 +357,10 @@ class Merger:
             )
         self.person_info = {str(p["key"]): p for p in payload.get("people") or ()}
         counts = {"new": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "disposed": 0}
-        records = list(payload.get("records") or ())
         for done, record in enumerate(records, 1):
             counts[self.merge_record(record)] += 1
-            if progress is not None and (done % 200 == 0 or done == len(records)):
-                progress(done, len(records))
+            if progress is not None and (done % 200 == 0 or done == total):
+                progress(done, total)
         return counts
 
     def merge_record(self, record: Mapping[str, Any]) -> str:

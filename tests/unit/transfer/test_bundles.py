@@ -153,7 +153,7 @@ def test_bad_bundles_are_refused_and_nothing_is_merged(
         ),
         (b"hello", bundlefile.BundleDamaged, ExitCode.BAD_INPUT, "not a DSVDesk transfer bundle"),
         (
-            data.replace(b"DSVDESK-BUNDLE\n2\n", b"DSVDESK-BUNDLE\n9\n", 1),
+            data.replace(b"DSVDESK-BUNDLE\n3\n", b"DSVDESK-BUNDLE\n9\n", 1),
             bundlefile.BundleTooNew,
             ExitCode.BAD_INPUT,
             "newer DSVDesk",

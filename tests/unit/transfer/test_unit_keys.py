@@ -65,11 +65,12 @@ def test_the_force_escrow_key_opens_a_bundle(
     subject = b"dsvdesk transfer unit key"
     secret = sealing.Unwrapper(escrow_private).unwrap(bytes(epk), bytes(wrapped), subject)
     unit_private = AESGCM(secret).decrypt(bytes(sealed)[:12], bytes(sealed)[12:], subject)
-    opened = bundlefile.open_bundle(bundle.read_bytes(), bundle.name, unit_private)
-    assert [r["answers"]["victim_name"] for r in opened.payload["records"]] == ["Gil Gale"]
+    reader = bundlefile.BundleReader(bundle, bundle.name, unit_private)
+    bundlefile.check_signature(reader.envelope(), bundle.name)
+    assert [r["answers"]["victim_name"] for r in reader.records()] == ["Gil Gale"]
     # and a key that is not the unit's opens nothing
     with pytest.raises(bundlefile.BundleAltered):
-        bundlefile.open_bundle(bundle.read_bytes(), bundle.name, sealing.new_key_pair().private)
+        bundlefile.BundleReader(bundle, bundle.name, sealing.new_key_pair().private)
 
 
 def test_a_supervisor_added_later_gets_a_wrap_at_the_next_import(
