@@ -960,7 +960,7 @@ def _floor_path(name: str, db: BenchDatabase, plain: Path) -> Path:
 
 def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Row]:
     from dsvdesk.engine.spec import QuestionType
-    from dsvdesk.store.records import search_text
+    from dsvdesk.store.sealing import index_tokens
 
     rows: list[Row] = []
     store = _open_store(db)
@@ -978,6 +978,8 @@ def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Ro
             (q.id for _s, _p, q in record.spec.iter_questions() if q.id == "victim_surname"), longtext
         )
         state = {"version": record.version, "n": 0}
+        floor_key = b"f" * 32  # the floor's tokens: the same HMACs under a fixed key
+        floor_tokens: dict[str, frozenset[bytes]] = {"last": frozenset()}
         for label, question_id in (("inert long text", longtext), ("victim surname (search index)", surname)):
             base = str(record.answers.get(question_id, "Surname"))
             for floor_name, connect in _FLOORS:
@@ -1014,12 +1016,17 @@ def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Ro
                             ),
                         )
                         if qid == surname and qid != longtext:  # a name feeds the search index: update it too
-                            names, refs = search_text({"victim_name": answers[qid]}, None)
-                            raw.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
-                            raw.execute(
-                                "INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)",
-                                (seq, names, refs),
+                            # the keyed tokens of the name's prefixes that changed (what the store writes)
+                            new = index_tokens(floor_key, [answers[qid]])
+                            raw.executemany(
+                                "DELETE FROM search_tokens WHERE token = ? AND seq = ?",
+                                [(t, seq) for t in floor_tokens["last"] - new],
                             )
+                            raw.executemany(
+                                "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)",
+                                [(t, seq) for t in new - floor_tokens["last"]],
+                            )
+                            floor_tokens["last"] = new
                         raw.execute("COMMIT")
 
                 ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
@@ -1032,7 +1039,11 @@ def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Ro
                         timing=ours_t,
                         floor=floor_t,
                         note=f"floor: {floor_name} UPDATE of the same document into another draft"
-                        + (" + its search row" if question_id == surname and surname != longtext else ""),
+                        + (
+                            " + its changed search tokens"
+                            if question_id == surname and surname != longtext
+                            else ""
+                        ),
                     )
                 )
     finally:

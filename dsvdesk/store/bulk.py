@@ -286,7 +286,8 @@ class BulkLoad:
                     _hand_over(items, ("keys", [m.key for m in made]), written)
                     _hand_over(items, ("wraps", [w for m in made for w in m.wraps]), written)
                     _hand_over(items, ("records", [m.row for m in made]), written)
-                    _hand_over(items, ("search", [m.search for m in made if m.search is not None]), written)
+                    tokens = sorted((t, m.row[0]) for m in made if m.search is not None for t in m.search)
+                    _hand_over(items, ("search", tokens), written)
                     _hand_over(items, ("comments", [c for m in made for c in m.comments]), written)
                 _hand_over(items, None, written)
             except BaseException as exc:
@@ -460,7 +461,7 @@ class BulkLoad:
         )
         return _Made(
             row=row,
-            search=None if search is None else (seq, *search),
+            search=search,
             key=key_row,
             wraps=wraps,
             comments=comments,
@@ -470,7 +471,7 @@ class BulkLoad:
 @dataclass(frozen=True, slots=True)
 class _Made:
     row: tuple[Any, ...]
-    search: tuple[Any, ...] | None
+    search: frozenset[bytes] | None
     key: tuple[Any, ...]
     wraps: list[tuple[Any, ...]]
     comments: list[tuple[Any, ...]]
@@ -685,7 +686,7 @@ def _write(
             tables = {
                 "audit": ("audit_events", audit.COLUMNS),
                 "records": ("records", _RECORD_FIELDS),
-                "search": ("records_fts", ("rowid", "names", "refs")),
+                "search": ("search_tokens", ("token", "seq")),
                 "keys": ("sealed_keys", _KEY_FIELDS),
                 "wraps": ("key_wraps", _WRAP_FIELDS),
                 "comments": ("review_comments", _COMMENT_FIELDS),

@@ -13,7 +13,7 @@ key (``sealed_rows``, migration 0021): readable by the record's officer, the cas
 admin. The audit log holds keyed digests, never the text.
 
 Disposal erases the record's content — answers, revisions, review comments, signed PDFs, the search
-index row (FTS5 secure-delete, migration 0007; freed pages zeroed by ``secure_delete``) and every casework
+index rows (keyed tokens, migration 0022; freed pages zeroed by ``secure_delete``) and every casework
 row — and leaves a tombstone (ids, dates, who, why) whose erasure event is signed into the audit chain
 (a checkpoint) in the same transaction.
 """
@@ -1059,7 +1059,7 @@ CASE_TABLES = (
 
 def _erase(conn: sqlite3.Connection, state: RecordState) -> None:
     """Delete every row holding the record's content (inside the caller's transaction). The search
-    index drops the row's words at once (FTS5 secure-delete); ``secure_delete`` zeroes freed pages."""
+    index rows (keyed tokens) go with it; ``secure_delete`` zeroes freed pages."""
     for table in CASE_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (state.id,))  # noqa: S608 - fixed names
     conn.execute("DELETE FROM cases WHERE record_id = ?", (state.id,))
@@ -1068,7 +1068,7 @@ def _erase(conn: sqlite3.Connection, state: RecordState) -> None:
     conn.execute("DELETE FROM record_revisions WHERE record_id = ?", (state.id,))
     # sealed records (issue 15): the record's content keys and their wraps go too (crypto-shredding)
     conn.execute("DELETE FROM sealed_keys WHERE kind = 'record' AND record_id = ?", (state.id,))
-    conn.execute("DELETE FROM records_fts WHERE rowid = ?", (state.seq,))
+    conn.execute("DELETE FROM search_tokens WHERE seq = ?", (state.seq,))
     conn.execute("DELETE FROM records WHERE seq = ?", (state.seq,))
 
 

@@ -209,10 +209,12 @@ def migrate(conn: sqlite3.Connection, path: Path, *, target: int | None = None) 
 def _give_migration_functions(conn: sqlite3.Connection) -> None:
     """The Python functions migration scripts may call, by their SQL names: a step that fills a new
     column the store writes from Python gives old rows the very values a save would (0005's
-    ``victim_key``)."""
+    ``victim_key``; 0022's tokens from their old text)."""
+    from dsvdesk.store.sealing import token_from_text
     from dsvdesk.store.search import person_key
 
     conn.create_function("dsvdesk_person_key", 2, person_key, deterministic=True)
+    conn.create_function("dsvdesk_token", 1, token_from_text, deterministic=True)
 
 
 # --------------------------------------------------------------------------------------- connecting

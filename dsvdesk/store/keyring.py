@@ -74,13 +74,16 @@ def held_keys(path: Path, session: Session | None) -> HeldKeys | None:
 
 
 def session_for_user(path: Path, user_id: int) -> Session | None:
-    """A session of ``user_id`` on this database whose keys this process holds (every session of a
-    user holds the same private key), or None."""
+    """The newest session of ``user_id`` on this database whose keys this process holds, or None. The
+    newest: an older one may hold a key pair retired since (a password reset by an admin), whose
+    keys open nothing made after the reset (the officer's own new records would not be found)."""
     with _LOCK:
-        for (held_path, held_user, _started), held in _HELD.items():
-            if held_path == str(path) and held_user == user_id:
-                return held.session
-    return None
+        found = [
+            held.session
+            for (held_path, held_user, _started), held in _HELD.items()
+            if held_path == str(path) and held_user == user_id
+        ]
+    return max(found, key=lambda session: session.started_at, default=None)
 
 
 def any_held(path: Path) -> list[Session]:
@@ -337,16 +340,19 @@ class KeyringOps(StoreBase):
     def _user_index_key(
         self, conn: sqlite3.Connection, session: Session | None, user_id: int
     ) -> tuple[int, bytes] | None:
-        """The newest index key of ``user_id`` that the session can open."""
-        rows = conn.execute(
-            "SELECT id FROM sealed_keys WHERE kind = ? AND user_id = ? ORDER BY id DESC",
+        """The user's current (newest) index key if the session can open it, else None. Only the newest:
+        a session still holding a key pair retired since (the password was reset by an admin) opens
+        the user's older index key only, and tokens made under it would be missing from the user's
+        searches after the reset; the record is left pending instead, indexed at the next sign-in of
+        someone holding the current key (the user, or a supervisor)."""
+        row = conn.execute(
+            "SELECT id FROM sealed_keys WHERE kind = ? AND user_id = ? ORDER BY id DESC LIMIT 1",
             (KIND_USER_INDEX, user_id),
-        ).fetchall()
-        for (key_id,) in rows:
-            raw = self._open_key(conn, session, int(key_id))
-            if raw is not None:
-                return int(key_id), raw
-        return None
+        ).fetchone()
+        if row is None:
+            return None
+        raw = self._open_key(conn, session, int(row[0]))
+        return (int(row[0]), raw) if raw is not None else None
 
     def _index_keys_of(
         self, conn: sqlite3.Connection, session: Session | None, user_ids: Sequence[int] | None

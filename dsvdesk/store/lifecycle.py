@@ -376,7 +376,7 @@ class LifecycleOps(RecordOps):
                 raise InvalidTransition(
                     "Only a draft that was never submitted can be deleted; submitted records are kept."
                 )
-            conn.execute("DELETE FROM records_fts WHERE rowid = ?", (state.seq,))
+            conn.execute("DELETE FROM search_tokens WHERE seq = ?", (state.seq,))
             conn.execute("DELETE FROM records WHERE seq = ?", (state.seq,))
             conn.execute("DELETE FROM sealed_keys WHERE record_id = ?", (state.id,))  # and their wraps
             self._audit(

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk import log
@@ -44,6 +43,7 @@ from dsvdesk.store.sealed import (
     pdf_part,
     split_columns,
     victim_age,
+    write_tokens,
 )
 from dsvdesk.store.search import fold, person_key
 
@@ -82,7 +82,7 @@ TABLE_COLUMNS = (
     "multiple_victims",
     "multiple_perpetrators",
 )
-NAME_COLUMNS = ("victim_name", "suspect_name")  # indexed as names in records_fts
+NAME_COLUMNS = ("victim_name", "suspect_name")  # searched by name (keyed tokens, search_tokens)
 # Real columns reporting may read beside TABLE_COLUMNS: the keyed repeat-victim key and the victim's
 # age at the incident (issue 15: the name and date of birth they come from are sealed).
 REPORTING_COLUMNS = (*TABLE_COLUMNS, "victim_key", "victim_age")
@@ -221,6 +221,11 @@ class _FormFacts:
     # keys whose value feeds no column, flag, rule, condition, computed value or tag count: changing
     # one changes the derived columns only through its own answered-ness and validity (completeness %)
     inert: frozenset[str]
+    # keys whose value feeds only columns (directly, or through a computed question that is a column
+    # and read by nothing else, always shown, reading no clock or tag): key -> the columns to work out
+    # again, each as (column, source question id, its expression or None for the answer itself)
+    column_only: Mapping[str, tuple[tuple[str, str, Expression | None], ...]] = field(default_factory=dict)
+    constants: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +239,7 @@ class _SavedState:
     definition_hash: str
     answers: dict[str, Any]
     derived: Derived
-    search: tuple[str, str] | None
+    search: frozenset[bytes] | None
     seal: RecordSeal | None = None
 
 
@@ -295,7 +300,85 @@ def _form_facts(spec: FormSpec) -> _FormFacts:
         ):
             continue
         inert.add(key)
-    return _FormFacts(targets=targets, inert=frozenset(inert))
+    return _FormFacts(
+        targets=targets,
+        inert=frozenset(inert),
+        column_only=_column_only(spec, targets, duplicated),
+        constants=dict(spec.constants),
+    )
+
+
+def _always_shown(index: Any, question: Question) -> bool:
+    page = index.page_of_question.get(question.id)
+    return question.show_when is None and page is not None and page.show_when is None
+
+
+def _column_only(
+    spec: FormSpec, targets: Mapping[str, tuple[str, Question]], duplicated: set[str]
+) -> dict[str, tuple[tuple[str, str, Expression | None], ...]]:
+    """The answers that feed only columns (see ``_FormFacts.column_only``): a save of one works out
+    those columns again instead of the whole form (the victim's surname feeds the victim's name)."""
+    from dsvdesk.engine.index import index_of
+    from dsvdesk.engine.spec import QuestionType
+
+    index = index_of(spec)
+    not_answerable = (QuestionType.COMPUTED, QuestionType.NOTE)
+    by_id = {q.id: q for _s, _p, q in spec.iter_questions()}
+    simple: dict[str, Expression] = {}  # computed column questions whose value nothing else reads
+    for source in set(spec.columns.values()):
+        question = by_id.get(source)
+        expression = question.expression if question is not None else None
+        if (
+            question is None
+            or question.type is not QuestionType.COMPUTED
+            or expression is None
+            or expression.tags
+            or expression.functions & {"today", "now"}
+            or not _always_shown(index, question)
+        ):
+            continue
+        simple[source] = expression
+    referenced: set[str] = set()
+    for expression in _expressions_in(spec):
+        if not any(expression is e for e in simple.values()):
+            referenced.update(expression.all_references())
+            for tag in expression.tags:
+                referenced.update(index.tagged.get(tag, ()))
+    for rule in spec.rules:
+        if rule.each_tag:
+            referenced.update(index.tagged.get(rule.each_tag, ()))
+    simple = {
+        source: e
+        for source, e in simple.items()
+        if source not in referenced
+        and all(
+            ref in spec.constants
+            or (ref in by_id and by_id[ref].type not in not_answerable and _always_shown(index, by_id[ref]))
+            for ref in e.all_references()
+        )
+    }
+    found: dict[str, list[tuple[str, str, Expression | None]]] = {}
+    for column, source in spec.columns.items():
+        if source in simple:
+            for ref in simple[source].all_references():
+                found.setdefault(ref, []).append((column, source, simple[source]))
+        else:
+            found.setdefault(source, []).append((column, source, None))
+    result: dict[str, tuple[tuple[str, str, Expression | None], ...]] = {}
+    for key, columns in found.items():
+        question = targets.get(key, ("", None))[1]
+        if (
+            question is None
+            or key != question.id
+            or key in referenced
+            or key in duplicated
+            or question.tags
+            or question.type in (*not_answerable, QuestionType.REPEAT)
+            or not _always_shown(index, question)
+        ):
+            continue
+        result[key] = tuple(columns)
+    return result
 
 
 def column_value(value: Any) -> Any:
@@ -335,12 +418,6 @@ def search_text(columns: Mapping[str, Any], urn: str | None) -> tuple[str, str]:
 def _fold(text: str) -> str:
     # ASCII needs no decomposition: its fold is its lower case (most references, many names)
     return text.lower() if text.isascii() else fold(text)
-
-
-def _fts_query(text: str) -> str:
-    """A safe FTS5 query: every word must match as a prefix; operators in the input mean nothing."""
-    words = re.findall(r"\w+", fold(text))
-    return " ".join(f'"{w}"*' for w in words)
 
 
 def _json_dumps(value: Any, what: str) -> str:
@@ -827,10 +904,12 @@ class RecordOps(SealingStepOps):
             working = dict(state.answers)
             audiences = self._apply(spec, working, answers)
             self._check_can_write(user, state, audiences)
-            if reused is not None and self._derived_unchanged(spec, audiences, reused.answers, working):
-                derived = reused.derived
-            else:
-                derived = self.derive(spec, working)
+            quick = (
+                self._derived_quickly(spec, audiences, reused.answers, working, reused.derived)
+                if reused is not None
+                else None
+            )
+            derived = quick if quick is not None else self.derive(spec, working)
             new_version = state.version + 1
             now = self._stamp()
             sealed_answers = seal.seal_answers(ANSWERS_JSON.encode(working))
@@ -889,34 +968,49 @@ class RecordOps(SealingStepOps):
             return RecordState.from_row(row, answers=saved.answers), saved
         return self._with_opener(RecordState.from_row(row), session), None
 
-    def _derived_unchanged(
+    def _derived_quickly(
         self,
         spec: FormSpec,
         audiences: Mapping[str, str],
         before: Mapping[str, Any],
         after: Mapping[str, Any],
-    ) -> bool:
-        """True when the changed answers cannot change any column, flag or the completeness %: each
-        feeds nothing else (see ``_FormFacts.inert``), and each question stayed answered (or unanswered)
-        and valid, which is all completeness counts of it."""
+        derived: Derived,
+    ) -> Derived | None:
+        """The derived values after a change, worked out without evaluating the whole form when the
+        changed answers can only change columns they feed directly (``_FormFacts.column_only``, e.g.
+        the victim's surname → the victim's name) or nothing at all (``inert``), and each question
+        stayed answered (or unanswered) and valid, which is all completeness counts of it. None: the
+        full evaluation is needed."""
         from dsvdesk.engine.answers import validate_value
-        from dsvdesk.engine.expressions import answered
+        from dsvdesk.engine.expressions import MappingEnvironment, answered
 
         facts = self._facts(spec)
+        columns: list[tuple[str, str, Expression | None]] = []
         for key in audiences:
-            if key not in facts.inert:
-                return False
+            if key in facts.column_only:
+                columns.extend(facts.column_only[key])
+            elif key not in facts.inert:
+                return None
             question = facts.targets[key][1]
             if key != question.id:
                 continue  # a comment: completeness does not count comments
             old, new = before.get(key), after.get(key)
             if answered(old) != answered(new):
-                return False
+                return None
             if answered(new) and (
                 validate_value(question, old) is not None or validate_value(question, new) is not None
             ):
-                return False
-        return True
+                return None
+        if not columns:
+            return derived
+        values = dict(derived.columns)
+        env = MappingEnvironment({**facts.constants, **after}) if any(c[2] for c in columns) else None
+        for column, source, expression in columns:
+            if expression is None or env is None or source in after:  # as ``derive`` picks the value
+                values[column] = column_value(after.get(source))
+            else:
+                values[column] = column_value(expression.evaluate(env))
+        return replace(derived, columns=finish_columns(values))
 
     @staticmethod
     def _check_version(state: RecordState, expected_version: int) -> None:
@@ -970,11 +1064,11 @@ class RecordOps(SealingStepOps):
         seal: RecordSeal,
         approved: bool,
         answers: tuple[bytes, int, str] | None = None,
-        previous: tuple[str, str] | None = None,
-    ) -> tuple[str, str] | None:
+        previous: frozenset[bytes] | None = None,
+    ) -> frozenset[bytes] | None:
         """Write the derived columns (sealed where they identify someone) and the blind-index row (only
         when it changed from ``previous``); with ``answers`` (sealed answers, version, updated_at) in
-        the same UPDATE. Returns the index row written (None: pending, the writer holds no index key)."""
+        the same UPDATE. Returns the tokens written (None: pending, the writer holds no index key)."""
         search = seal.search(derived.columns, urn)
         params = _derived_params(derived, seal, approved=approved, search_pending=search is None)
         if answers is None:
@@ -982,7 +1076,7 @@ class RecordOps(SealingStepOps):
         else:
             conn.execute(_SAVE_WITH_DERIVED_SQL, [*answers, *params, seq])
         if search is not None and search != previous:
-            self._replace_search(conn, seq, search)
+            write_tokens(conn, seq, search, previous)
         return search
 
     @staticmethod
@@ -999,11 +1093,6 @@ class RecordOps(SealingStepOps):
                 seq,
             ],
         )
-
-    @staticmethod
-    def _replace_search(conn: sqlite3.Connection, seq: int, search: tuple[str, str]) -> None:
-        conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
-        conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search))
 
     def _write_search(self, conn: sqlite3.Connection, seq: int, session: Session | None) -> None:
         """Re-index one record from its stored columns and URN (after the URN changes, at approval),
@@ -1027,7 +1116,7 @@ class RecordOps(SealingStepOps):
         columns = {**json.loads(row[4] or "{}"), **sealed}
         search = seal.search(columns, row[6])
         if search is not None:
-            self._replace_search(conn, seq, search)
+            write_tokens(conn, seq, search)
         key = seal.victim_key(columns)
         pending = search is None or (
             row[7] == Status.APPROVED.value and key is None and victim_key(columns) is not None
@@ -1164,8 +1253,8 @@ class RecordOps(SealingStepOps):
             # may not read
             blind = self._search_clause(user.id, user.role, search)
             if blind is not None:
-                where.append("r.seq IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)")
-                params.append(blind[0])
+                where.append(blind[0])
+                params.extend(blind[1])
             elif sealing.words(search):
                 where.append("0")
         clause = f" WHERE {' AND '.join(where)}" if where else ""

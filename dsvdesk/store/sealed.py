@@ -21,7 +21,7 @@ from typing import Any
 from dsvdesk import log
 from dsvdesk.store import sealing
 from dsvdesk.store.errors import PermissionDenied
-from dsvdesk.store.keyring import KIND_RECORD, keyring_of
+from dsvdesk.store.keyring import KIND_RECORD, KIND_USER_INDEX, keyring_of
 from dsvdesk.store.models import RecordRow, Role, Session, record_row_from_columns
 from dsvdesk.store.sealed_rows import SEALED_ELSEWHERE, RowSealOps
 from dsvdesk.store.search import iso_day, person_key
@@ -85,6 +85,43 @@ def search_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[list[str]
     return names, refs
 
 
+_ADD_ROW_SQL = "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)"
+_DROP_ROW_SQL = "DELETE FROM search_tokens WHERE token = ? AND seq = ?"
+
+
+def write_tokens(
+    conn: sqlite3.Connection,
+    seq: int,
+    tokens: frozenset[bytes],
+    previous: frozenset[bytes] | None = None,
+) -> None:
+    """Make the record's rows of ``search_tokens`` (migration 0022) exactly ``tokens``. With
+    ``previous`` (what this writer last wrote for the row) only the difference is written: an autosave
+    of a surname changes a few prefixes, not every token of the record."""
+    if previous is None:
+        conn.execute("DELETE FROM search_tokens WHERE seq = ?", (seq,))
+        gone: Iterable[bytes] = ()
+        added: Iterable[bytes] = tokens
+    else:
+        gone, added = previous - tokens, tokens - previous
+    if gone:
+        conn.executemany(_DROP_ROW_SQL, [(t, seq) for t in gone])
+    if added:
+        conn.executemany(_ADD_ROW_SQL, [(t, seq) for t in added])
+
+
+def token_match(groups: Sequence[Sequence[bytes]]) -> tuple[str, list[Any]]:
+    """A condition over ``records r``: the record holds, for every group (a query word), one of its
+    tokens (the word under each index key the reader holds)."""
+    parts = []
+    params: list[Any] = []
+    for group in groups:
+        marks = ", ".join("?" for _ in group)
+        parts.append(f"SELECT seq FROM search_tokens WHERE token IN ({marks})")  # noqa: S608 - placeholders only
+        params.extend(group)
+    return f"r.seq IN ({' INTERSECT '.join(parts)})", params
+
+
 @dataclass(frozen=True, slots=True)
 class RecordSeal:
     """What a write needs to seal one record revision: its cipher and the index keys the writer holds
@@ -111,12 +148,13 @@ class RecordSeal:
     def seal_part(self, data: bytes, part: str) -> bytes:
         return self.cipher.seal(data, sealing.content_aad(self.record_id, self.revision, part))
 
-    def search(self, columns: Mapping[str, Any], urn: str | None) -> tuple[str, str] | None:
-        """The blind index row (names, refs), or None when the writer holds no index key for it."""
+    def search(self, columns: Mapping[str, Any], urn: str | None) -> frozenset[bytes] | None:
+        """The blind index tokens of the names and references, or None when the writer holds no index
+        key for them."""
         if self.index_key is None:
             return None
         names, refs = search_texts(columns, urn)
-        return sealing.index_tokens(self.index_key, names), sealing.index_tokens(self.index_key, refs)
+        return sealing.index_tokens(self.index_key, [*names, *refs])
 
     def victim_key(self, columns: Mapping[str, Any]) -> str | None:
         if self.station_key is None:
@@ -306,11 +344,11 @@ class SealOps(RowSealOps):
         words = sealing.words(search)
         if not words or not keys:
             return None
-        groups = []
-        for word in words:
-            tokens = [sealing.token(raw, word[: sealing.PREFIX_CHARS]) for _id, raw in keys]
-            groups.append("(" + " OR ".join(f'"{t}"' for t in dict.fromkeys(tokens)) + ")")
-        return " AND ".join(groups), []
+        groups = [
+            list(dict.fromkeys(sealing.token(raw, word[: sealing.PREFIX_CHARS]) for _id, raw in keys))
+            for word in dict.fromkeys(words)
+        ]
+        return token_match(groups)
 
     def _held_for_user(self, user_id: int) -> Session | None:
         from dsvdesk.store import keyring
@@ -399,7 +437,7 @@ class SealingStepOps(SealOps):
                 revision=int(revision),
                 key_id=key_id,
                 cipher=cipher,
-                index_key=self._index_key_for(conn, session, int(owner_id)),
+                index_key=self._index_key_or_new(conn, session, int(owner_id)),
                 station_key=self._station_key_for(conn, session),
             )
             search = seal.search(columns, urn)
@@ -418,9 +456,10 @@ class SealingStepOps(SealOps):
                     seq,
                 ),
             )
-            conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
             if search is not None:
-                conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search))
+                write_tokens(conn, seq, search)
+            else:
+                conn.execute("DELETE FROM search_tokens WHERE seq = ?", (seq,))
             for rev, text in conn.execute(
                 "SELECT revision, answers_json FROM record_revisions WHERE record_id = ? AND key_id IS NULL",
                 (record_id,),
@@ -477,6 +516,26 @@ class SealingStepOps(SealOps):
         found = self._user_index_key(conn, session, owner_id)
         return found[1] if found else None
 
+    def _index_key_or_new(
+        self, conn: sqlite3.Connection, session: Session | None, owner_id: int
+    ) -> bytes | None:
+        """The owner's index key for a record being sealed; for a person who has none here (the
+        officer of another station whose record a transfer bundle brought in) a supervisor's session
+        makes one, wrapped as every index key is (that person has no key pair here: the station's
+        supervisors and escrow), so the CSU's supervisors find the record by name."""
+        found = self._index_key_for(conn, session, owner_id)
+        if found is not None or session is None or session.user.role is not Role.SUPERVISOR:
+            return found
+        if conn.execute(
+            "SELECT 1 FROM sealed_keys WHERE kind = ? AND user_id = ?", (KIND_USER_INDEX, owner_id)
+        ).fetchone():
+            return None  # a key exists that this session cannot open: left pending for its holders
+        key_id, raw = self._new_sealed_key(conn, KIND_USER_INDEX, user_id=owner_id)
+        held = keyring_of(self.path, session)
+        if held is not None:
+            held.opened[key_id] = raw
+        return raw
+
     def _station_key_for(self, conn: sqlite3.Connection, session: Session | None) -> bytes | None:
         found = self._station_index_key(conn, session)
         return found[1] if found else None
@@ -512,10 +571,7 @@ class SealingStepOps(SealOps):
                 search = seal.search(columns, urn)
                 key = seal.victim_key(columns)
                 if search is not None:
-                    conn.execute("DELETE FROM records_fts WHERE rowid = ?", (seq,))
-                    conn.execute(
-                        "INSERT INTO records_fts (rowid, names, refs) VALUES (?, ?, ?)", (seq, *search)
-                    )
+                    write_tokens(conn, seq, search)
                 pending = search is None or (
                     status == "approved"
                     and key is None

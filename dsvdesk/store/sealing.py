@@ -21,11 +21,12 @@ key 17``), so a wrap cannot be moved onto another key. Reusing ``e`` over a batc
 **Content**: ``nonce (12) || AES-256-GCM(content_key, nonce, plaintext, aad = "<record id>|<revision>|
 <part>")``: a blob moved to another record, revision or column does not open.
 
-**Blind index tokens**: ``base32(HMAC-SHA256(index_key, "t|" + prefix)[:8])`` for every prefix (1 to
-``PREFIX_CHARS`` characters) of every word of the folded text (``search.fold``: Ł/Ø/ß spelled out,
-accents dropped, case folded), so a query word matches a word starting with it, under a key only the
-people who may read the record hold. The Part A repeat key is ``HMAC-SHA256(station_index_key, "v|" +
-search.person_key(name, dob))`` in hex.
+**Blind index tokens**: ``HMAC-SHA256(index_key, "t|" + prefix)[:10]`` (raw bytes) for every prefix
+(1 to ``PREFIX_CHARS`` characters) of every word of the folded text (``search.fold``: Ł/Ø/ß spelled
+out, accents dropped, case folded), so a query word matches a word starting with it, under a key only
+the people who may read the record hold. A record's tokens are rows ``(token, seq)`` of the
+``search_tokens`` table (migration 0022): exact matches, so no full-text index is needed. The Part A
+repeat key is ``HMAC-SHA256(station_index_key, "v|" + search.person_key(name, dob))`` in hex.
 """
 
 from __future__ import annotations
@@ -278,24 +279,40 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(folded)
 
 
-def token(index_key: bytes, prefix: str) -> str:
-    digest = hmac.digest(index_key, b"t|" + prefix.encode("utf-8"), "sha256")
-    return base64.b32encode(digest[:10]).decode("ascii").lower()
+TOKEN_BYTES = 10
 
 
-def index_tokens(index_key: bytes, texts: Iterable[str]) -> str:
-    """The blind index text of a record: one token per prefix of every word (space-separated, each once)."""
-    prefixes: dict[str, None] = {}
+def token(index_key: bytes, prefix: str) -> bytes:
+    return hmac.digest(index_key, b"t|" + prefix.encode("utf-8"), "sha256")[:TOKEN_BYTES]
+
+
+def index_tokens(index_key: bytes, texts: Iterable[str]) -> frozenset[bytes]:
+    """The blind index tokens of a record: one per prefix of every word (each once)."""
+    prefixes: set[str] = set()
     for text in texts:
         for word in words(text):
             for end in range(1, min(len(word), PREFIX_CHARS) + 1):
-                prefixes[word[:end]] = None
-    return " ".join(token(index_key, p) for p in prefixes)
+                prefixes.add(word[:end])
+    digest = hmac.digest
+    key = index_key
+    return frozenset(digest(key, b"t|" + p.encode("utf-8"), "sha256")[:TOKEN_BYTES] for p in prefixes)
 
 
-def query_tokens(index_key: bytes, query: str) -> list[str]:
+def query_tokens(index_key: bytes, query: str) -> list[bytes]:
     """One token per query word (its first ``PREFIX_CHARS`` characters), in the query's order."""
     return [token(index_key, w[:PREFIX_CHARS]) for w in words(query)]
+
+
+def token_from_text(text: str | None) -> bytes | None:
+    """A token as migration 0022 found it in the old full-text index (base32 text of the same 10
+    bytes), or None for anything else (words of a record not sealed yet)."""
+    if not text or len(text) != 16:
+        return None
+    try:
+        raw = base64.b32decode(text.upper())
+    except ValueError:
+        return None
+    return raw if len(raw) == TOKEN_BYTES else None
 
 
 def victim_key(station_key: bytes, person: str | None) -> str | None:

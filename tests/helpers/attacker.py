@@ -164,3 +164,22 @@ def answers_in(parts: list[bytes]) -> dict[str, Any]:
         return {}
     value = json.loads(parts[0])
     return value if isinstance(value, dict) else {}
+
+
+def _token(key: bytes, prefix: str) -> bytes:
+    """A search token as the documented format makes it: HMAC-SHA256(key, "t|" + prefix)[:10]."""
+    import hmac
+
+    return hmac.digest(key, b"t|" + prefix.encode("utf-8"), "sha256")[:10]
+
+
+def guessed_words_found(conn: Any, record_id: str, loot: Loot, guesses: list[str]) -> list[str]:
+    """The guessed (folded) words whose search token, under any looted key, is among the record's rows
+    of ``search_tokens``: a dictionary attack on the blind index with every key the password opens."""
+    (seq,) = conn.execute("SELECT seq FROM records WHERE id = ?", (record_id,)).fetchone()
+    stored = {bytes(r[0]) for r in conn.execute("SELECT token FROM search_tokens WHERE seq = ?", (seq,))}
+    return [
+        guess
+        for guess in guesses
+        if any(_token(key, guess[:16]) in stored for key in loot.sealed_keys.values())
+    ]

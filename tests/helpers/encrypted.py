@@ -71,9 +71,11 @@ def decrypted_wal(path: Path, key: bytes) -> bytes:
     return b"".join(frames)
 
 
-def occurrences(data: bytes, text: str) -> int:
+def occurrences(data: bytes, text: str | bytes) -> int:
     """How often ``text`` appears in ``data`` as UTF-8, UTF-16 (either byte order) or ASCII-folded
-    lower case (the search index folds case and accents)."""
+    lower case (the search index folds case and accents); bytes (a search token) as they are."""
+    if isinstance(text, bytes):
+        return data.count(text)
     needles = {
         text.encode("utf-8"),
         text.encode("utf-16-le"),

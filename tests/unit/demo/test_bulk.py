@@ -75,8 +75,8 @@ def test_bulk_rows_match_what_the_store_writes_on_a_save(bulk_db: Path, spec: Fo
             before = rows(bulk_db, f"SELECT {derived}, columns_json FROM records WHERE id = '{row.id}'")
             fts_before = rows(
                 bulk_db,
-                "SELECT names, refs FROM records_fts WHERE rowid = "
-                f"(SELECT seq FROM records WHERE id = '{row.id}')",
+                "SELECT token FROM search_tokens WHERE seq = "
+                f"(SELECT seq FROM records WHERE id = '{row.id}') ORDER BY token",
             )
             record = store.open_record(session, row.id)
             key = next(iter(record.answers))
@@ -84,8 +84,8 @@ def test_bulk_rows_match_what_the_store_writes_on_a_save(bulk_db: Path, spec: Fo
             after = rows(bulk_db, f"SELECT {derived}, columns_json FROM records WHERE id = '{row.id}'")
             fts_after = rows(
                 bulk_db,
-                "SELECT names, refs FROM records_fts WHERE rowid = "
-                f"(SELECT seq FROM records WHERE id = '{row.id}')",
+                "SELECT token FROM search_tokens WHERE seq = "
+                f"(SELECT seq FROM records WHERE id = '{row.id}') ORDER BY token",
             )
             assert (before[0][:-1], json.loads(str(before[0][-1]))) == (
                 after[0][:-1],

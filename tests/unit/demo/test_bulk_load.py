@@ -25,7 +25,7 @@ from tests.unit.demo.conftest import TODAY, copy_database
 _RANDOM = {"sealed_answers", "sealed_columns", "sealed_comment"}
 CONTENT = (
     "SELECT * FROM records ORDER BY seq",
-    "SELECT rowid, names, refs FROM records_fts ORDER BY rowid",
+    "SELECT token, seq FROM search_tokens ORDER BY token, seq",
     "SELECT * FROM review_comments ORDER BY id",
     "SELECT id, kind, record_id, user_id FROM sealed_keys ORDER BY id",
     "SELECT key_id, recipient FROM key_wraps ORDER BY key_id, recipient",

@@ -45,9 +45,10 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
         )
         row = conn.execute(f"SELECT {', '.join(names)} FROM records WHERE id = ?", (record_id,)).fetchone()
         values = dict(zip(names, row, strict=True))
-        values["fts"] = conn.execute(
-            "SELECT names, refs FROM records_fts WHERE rowid = ?", (values["seq"],)
-        ).fetchone()
+        values["tokens"] = {
+            bytes(t[0])
+            for t in conn.execute("SELECT token FROM search_tokens WHERE seq = ?", (values["seq"],))
+        }
         return values
     finally:
         conn.close()
@@ -81,7 +82,7 @@ def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None
         found = station.store._user_index_key(conn, station["off1"], int(row["owner_id"]))
     assert found is not None
     names, refs = search_texts(expected.columns, row["urn"])
-    assert tuple(row["fts"]) == (index_tokens(found[1], names), index_tokens(found[1], refs))
+    assert row["tokens"] == index_tokens(found[1], [*names, *refs])
 
 
 CHANGES = st.sampled_from(
@@ -151,15 +152,29 @@ def test_a_narrative_keystroke_skips_evaluation_and_search_rewrite(
     version = store.save_answer(off1, ref.id, "statement", "Start. More", version)
     store._conn.set_trace_callback(None)
     assert evaluations == []
-    assert not any("records_fts" in s for s in statements)
+    assert not any("search_tokens" in s for s in statements)
     assert sum(s.startswith("UPDATE records") for s in statements) == 1
     assert any(s.startswith("INSERT INTO audit_events") for s in statements)
     assert_row_matches_full_evaluation(station, ref.id)
 
-    # a change that feeds a column, a rule or a count is evaluated, and the search row follows a name
-    store.save_answer(off1, ref.id, "victim_name", "Łucja", version)
-    assert evaluations == [1]
+    # a name feeds only its column: that column is worked out again, not the form, and only the
+    # tokens that changed are written (one DELETE per token gone, one INSERT per token added)
+    statements = count_statements(store)
+    version = store.save_answer(off1, ref.id, "victim_name", "Annie", version)
+    store._conn.set_trace_callback(None)
+    assert evaluations == []
+    assert sum("INSERT OR IGNORE INTO search_tokens" in s for s in statements) == 2  # "anni", "annie"
+    assert not any("DELETE FROM search_tokens" in s for s in statements)
+    assert_row_matches_full_evaluation(station, ref.id)
+    version = store.save_answer(off1, ref.id, "victim_name", "Łucja", version)
+    assert evaluations == []
     assert store.list_records(off1, search="lucja")[0].id == ref.id
+    assert store.list_records(off1, search="annie") == []
+    assert_row_matches_full_evaluation(station, ref.id)
+    # a change that feeds a rule or a count is evaluated
+    store.save_answer(off1, ref.id, "dash_q1", "yes", version)
+    assert evaluations == [1]
+    assert_row_matches_full_evaluation(station, ref.id)
 
 
 def test_clearing_or_invalidating_an_inert_answer_is_evaluated(station: Station) -> None:
@@ -211,3 +226,63 @@ def test_a_refused_save_leaves_nothing_stale(station: Station) -> None:
     assert store.open_record(off1, ref.id).answers == {"statement": "Three", "victim_name": "Zed"}
     assert_row_matches_full_evaluation(station, ref.id)
     assert store.verify_audit().ok
+
+
+_NAMES = st.one_of(st.none(), st.text(alphabet="abcŁłØøßzé -'", min_size=0, max_size=12))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["victim_surname", "victim_first_name", "suspect_surname", "cad_ref"]), _NAMES
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_name_part_of_the_124d_works_out_its_column_as_the_full_evaluation_does(
+    station: Station, steps: list[tuple[str, str | None]]
+) -> None:
+    """The 124D's victim name is computed from the first name and the surname: a save of either works
+    out that column alone (no evaluation of the form), and the row, its sealed columns and its search
+    tokens come out as a full evaluation makes them."""
+    from pathlib import Path
+
+    from dsvdesk.engine.loader import load_form
+
+    spec = load_form(Path(__file__).resolve().parents[3] / "forms" / "124d.yaml")
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, spec, {"victim_first_name": "Anna", "victim_surname": "Nowak"})
+    version = ref.version
+    for question_id, value in steps:
+        version = store.save_answer(off1, ref.id, question_id, value, version)
+        row = row_of(station.path, ref.id)
+        answers = opened(station, row, "answers")
+        with Store.open(station.path) as fresh:
+            expected = fresh.derive(spec, answers)
+        plain, sealed = split_columns(expected.columns, TABLE_COLUMNS)
+        assert json.loads(row["columns_json"]) == json.loads(json.dumps(plain, default=str))
+        assert opened(station, row, "columns") == json.loads(json.dumps(sealed, default=str))
+        assert (row["completeness"], row["flags"].split()) == (expected.completeness, list(expected.flags))
+        with station.store.read() as conn:
+            found = station.store._user_index_key(conn, off1, off1.user.id)
+        assert found is not None
+        names, refs = search_texts(expected.columns, None)
+        assert row["tokens"] == index_tokens(found[1], [*names, *refs])
+
+
+def test_a_124d_surname_save_skips_the_evaluation(station: Station, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from dsvdesk.engine.loader import load_form
+
+    spec = load_form(Path(__file__).resolve().parents[3] / "forms" / "124d.yaml")
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, spec, {"victim_first_name": "Anna", "victim_surname": "Nowak"})
+    evaluations: list[int] = []
+    real_derive = store.derive
+    monkeypatch.setattr(store, "derive", lambda s, a: evaluations.append(1) or real_derive(s, a))
+    store.save_answer(off1, ref.id, "victim_surname", "Nowakowska", ref.version)
+    assert evaluations == []
+    assert store.list_records(off1, search="nowakowsk")[0].victim_name == "Anna Nowakowska"

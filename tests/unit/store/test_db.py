@@ -879,3 +879,88 @@ def test_migration_0021_sealed_casework(tmp_path: Path) -> None:
     conn.execute("UPDATE cases SET io_id = 1 WHERE record_id = 'r1'")
     assert conn.execute("SELECT recipient FROM wrap_watermarks").fetchall() == [(12,)]
     conn.close()
+
+
+def test_migration_0022_search_tokens(tmp_path: Path) -> None:
+    """The keyed tokens of sealed records move from the old full-text index into search_tokens as raw
+    bytes; the plain words of a record not sealed yet do not (it is indexed when it is sealed)."""
+    import base64
+
+    from dsvdesk.store import sealing
+
+    conn = _at_version(tmp_path, 21)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    for seq, key_id in ((1, 7), (2, None)):
+        conn.execute(
+            "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, key_id) VALUES (?, ?, 'f', 'h', 1, 1, 'draft', 't', 't', ?)",
+            (seq, f"r{seq}", key_id),
+        )
+    key = b"k" * 32
+    names, refs = sealing.index_tokens(key, ["Łucja Nowak"]), sealing.index_tokens(key, ["CAD77"])
+
+    def text(tokens: frozenset[bytes]) -> str:
+        return " ".join(base64.b32encode(t).decode().lower() for t in tokens)
+
+    conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (1, ?, ?)", (text(names), text(refs)))
+    conn.execute("INSERT INTO records_fts (rowid, names, refs) VALUES (2, 'quizzlewick lucja', '')")
+    db.migrate(conn, tmp_path / "m.sqlite3", target=22)
+    assert db.user_version(conn) == 22
+    assert "records_fts" not in _tables(conn)
+    rows = conn.execute("SELECT token, seq FROM search_tokens").fetchall()
+    assert {(bytes(t), s) for t, s in rows} == {(t, 1) for t in names | refs}
+    (lucja,) = sealing.query_tokens(key, "luc")
+    plan = " ".join(
+        str(r[3])
+        for r in conn.execute("EXPLAIN QUERY PLAN SELECT seq FROM search_tokens WHERE token IN (?)", (lucja,))
+    )
+    assert "PRIMARY KEY" in plan, plan
+    plan = " ".join(
+        str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN DELETE FROM search_tokens WHERE seq = ?", (1,))
+    )
+    assert "search_tokens_seq" in plan, plan
+    conn.close()
+
+
+def test_migration_0023_queue_index_without_name(tmp_path: Path) -> None:
+    """records_queue no longer carries the (always empty, sealed) victim_name; every other queue sort,
+    with the queue's filters, still chooses its page from the index alone."""
+    from dsvdesk.reporting.review_queue import QUEUE_SORTS
+    from dsvdesk.store.records import NAME_SORTS, SORTS
+
+    conn = _at_version(tmp_path, 22)
+    db.migrate(conn, tmp_path / "m.sqlite3", target=23)
+    assert db.user_version(conn) == 23
+    assert "victim_name" not in [r[2] for r in conn.execute("PRAGMA index_info(records_queue)")]
+
+    def plan(key: str, filters: str) -> str:
+        order = (
+            "r.grade DESC, r.yes_count DESC, r.submitted_at, r.seq"
+            if key == "risk"
+            else f"{SORTS[key]}, r.seq"
+        )
+        join = " JOIN users u ON u.id = r.owner_id" if key == "owner" else ""
+        return " ".join(
+            str(r[3])
+            for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT r.seq FROM records r{join} WHERE r.status IN (?){filters} "
+                f"ORDER BY {order} LIMIT 200 OFFSET 3000",
+                ("submitted",),
+            )
+        )
+
+    filtered = " AND r.flags LIKE '% x %' AND r.incident_date >= '2026'"
+    for key in QUEUE_SORTS:
+        if key in NAME_SORTS:
+            continue  # sealed: ordered by the store once opened
+        assert "USING COVERING INDEX" in plan(key, ""), (key, plan(key, ""))
+    for key in ("risk", "submitted_at", "grade", "owner", "incident_date"):  # as 0014 checked, with filters
+        assert "COVERING INDEX records_queue" in plan(key, filtered), (key, plan(key, filtered))
+    conn.close()

@@ -196,7 +196,7 @@ def test_delete_draft_only_when_never_submitted(station: Station) -> None:
     draft = prepare(station, "off1", Status.DRAFT)
     store.delete_draft(off1, draft.id)
     assert store.count_records(off1) == 0
-    assert store._conn.execute("SELECT count(*) FROM records_fts").fetchone()[0] == 0
+    assert store._conn.execute("SELECT count(*) FROM search_tokens").fetchone()[0] == 0
     [(event, username)] = store._conn.execute(
         "SELECT event, username FROM audit_events WHERE record_id = ? AND event = 'erasure'", (draft.id,)
     ).fetchall()

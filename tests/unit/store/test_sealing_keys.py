@@ -67,17 +67,17 @@ _NAME = st.text(alphabet="abcŁłØøßÆæzoëéŻż ", min_size=1, max_size=20
 @given(name=_NAME, cut=st.integers(min_value=1, max_value=30))
 def test_a_query_word_matches_every_word_it_starts_after_folding(name: str, cut: int) -> None:
     key = b"k" * 32
-    indexed = set(sealing.index_tokens(key, [name]).split())
+    indexed = sealing.index_tokens(key, [name])
     for word in sealing.words(name):
         (query,) = sealing.query_tokens(key, word[:cut])
         assert query in indexed
     # the same words under another key share no token
-    assert not indexed & set(sealing.index_tokens(b"j" * 32, [name]).split())
+    assert not indexed & sealing.index_tokens(b"j" * 32, [name])
 
 
 def test_folding_is_kept_lucja_finds_lucja_and_orsted_finds_orsted() -> None:
     key = b"k" * 32
-    indexed = set(sealing.index_tokens(key, ["Łucja Ørsted-Straße"]).split())
+    indexed = sealing.index_tokens(key, ["Łucja Ørsted-Straße"])
     for query in ("lucja", "ŁUC", "orsted", "strasse", "stra"):
         assert set(sealing.query_tokens(key, query)) <= indexed, query
     assert not set(sealing.query_tokens(key, "nowak")) & indexed
