@@ -18,11 +18,14 @@ their wraps (migration 0010), and the keys a signed-in session holds in memory.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dsvdesk import log
 from dsvdesk.store import audit, sealing
@@ -31,6 +34,7 @@ from dsvdesk.store.errors import StorageBug
 from dsvdesk.store.models import Role, Session
 
 KIND_RECORD = "record"
+CIPHERS_KEPT = 4_096  # a session's ciphers kept at once (see HeldKeys.ciphers)
 KIND_USER_INDEX = "user_index"
 KIND_STATION_INDEX = "station_index"
 
@@ -49,7 +53,13 @@ class HeldKeys:
     session: Session
     unwrappers: dict[int, sealing.Unwrapper] = field(default_factory=dict)  # enc_keys.id -> opener
     opened: dict[int, bytes] = field(default_factory=dict)  # sealed_keys.id -> raw key
-    ciphers: dict[int, sealing.Cipher] = field(default_factory=dict)  # sealed_keys.id -> its cipher
+    # sealed_keys.id -> its cipher, the most recently used only (CIPHERS_KEPT): an AES-GCM object holds
+    # ~2.5 KB, so one per record for a supervisor scrolling 100,000 records was 250 MB; a raw key
+    # (``opened``) is 32 bytes and makes its cipher again in microseconds
+    ciphers: OrderedDict[int, sealing.Cipher] = field(default_factory=OrderedDict)
+    # (record id, revision, sealed blob) -> its opened values: a list page shown again (a refresh, the
+    # next count) opens nothing twice; bounded (LRU), forgotten with the session's keys
+    opened_values: OrderedDict[tuple[str, int, bytes], dict[str, Any]] = field(default_factory=OrderedDict)
 
 
 _HELD: dict[tuple[str, int, str], HeldKeys] = {}
@@ -328,12 +338,18 @@ class KeyringOps(StoreBase):
         held = keyring_of(self.path, session)
         if held is None:
             return None
-        cipher = held.ciphers.get(key_id)
+        ciphers = held.ciphers
+        cipher = ciphers.get(key_id)
         if cipher is None:
             raw = self._open_key(conn, session, key_id)
             if raw is None:
                 return None
-            cipher = held.ciphers[key_id] = sealing.Cipher(raw)
+            cipher = ciphers[key_id] = sealing.Cipher(raw)
+            if len(ciphers) > CIPHERS_KEPT:
+                ciphers.popitem(last=False)
+        else:
+            with contextlib.suppress(KeyError):  # another thread's Store (same session) dropped it meanwhile
+                ciphers.move_to_end(key_id)
         return cipher
 
     # ----------------------------------------------------------------------------------- index keys

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -143,17 +143,53 @@ class RecordRow:
     columns: Mapping[str, Any]
 
 
+class LazyColumns(Mapping[str, Any]):
+    """A list row's derived columns: the stored JSON document, parsed on first use (a list page shows
+    the fixed columns; only some listings read the others), with the opened sealed values over it."""
+
+    __slots__ = ("_opened", "_parsed", "_text")
+
+    def __init__(self, text: str | None, opened: Mapping[str, Any]) -> None:
+        self._text = text
+        self._opened = opened
+        self._parsed: dict[str, Any] | None = None
+
+    def _columns(self) -> dict[str, Any]:
+        if self._parsed is None:
+            parsed = json.loads(self._text or "{}")
+            parsed.update(self._opened)
+            self._parsed = parsed
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        return self._columns()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns())
+
+    def __len__(self) -> int:
+        return len(self._columns())
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self._columns()) == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __hash__(self) -> int:
+        raise TypeError("unhashable type: 'LazyColumns'")
+
+    def __repr__(self) -> str:
+        return repr(self._columns())
+
+
 def record_row_from_columns(r: Sequence[Any], sealed: Mapping[str, Any] | None = None) -> RecordRow:
     """A RecordRow from the 25 list columns in their order (records.py's list SELECT; the review
     queue reads the same columns); ``sealed``: the record's opened sealed values (issue 15), which take
     the place of the (empty) name and reference columns."""
     opened: Mapping[str, Any] = sealed or {}
-    columns = json.loads(r[24] or "{}")
-    columns.update(opened)
+    columns = LazyColumns(r[24], opened)
     return RecordRow(
         id=r[0],
         form_id=r[1],
-        status=Status(r[2]),
+        status=_STATUS_OF[r[2]],
         revision=int(r[3]),
         version=int(r[4]),
         owner_id=int(r[5]),
@@ -177,6 +213,9 @@ def record_row_from_columns(r: Sequence[Any], sealed: Mapping[str, Any] | None =
         flags=tuple(str(r[23]).split()),
         columns=columns,
     )
+
+
+_STATUS_OF: Mapping[str, Status] = {s.value: s for s in Status}
 
 
 def _text_or(value: Any, fallback: Any) -> Any:

@@ -11,6 +11,7 @@ at the next sign-in of someone who holds the keys (``_complete_pending_index``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -41,6 +42,9 @@ _LEGACY_SEAL_SQL = (
     f"{', '.join(f'{c} = NULL' for c in SEALED_COLUMNS)} WHERE seq = ?"
 )
 PART_COLUMNS = "columns"
+# Opened sealed values a session keeps (keyring.HeldKeys.opened_values): a few screens of list rows
+# and the review queue; each a few hundred bytes.
+OPENED_VALUES_KEPT = 2_000
 
 
 def pdf_part(kind: str) -> str:
@@ -262,20 +266,37 @@ class SealOps(RowSealOps):
         held = keyring_of(self.path, session)
         rows: list[RecordRow] = []
         conn = self._conn
+        cache = held.opened_values if held is not None else None
         for r in raw:
             key_id, blob = r[-2], r[-1]
             sealed: dict[str, Any] | None = None
-            if key_id is not None and blob is not None and held is not None:
-                cipher = held.ciphers.get(int(key_id)) or self._cipher(conn, session, int(key_id))
-                if cipher is not None:
-                    try:
-                        sealed = json.loads(
-                            cipher.open(bytes(blob), sealing.content_aad(str(r[0]), int(r[3]), PART_COLUMNS))
-                        )
-                    except sealing.SealBroken:
-                        log.storage.warning("record %s: its sealed columns do not open", r[0])
+            if key_id is not None and blob is not None and cache is not None:
+                slot = (str(r[0]), int(r[3]), bytes(blob))
+                sealed = cache.get(slot)
+                if sealed is None:
+                    sealed = self._open_columns(conn, session, int(key_id), slot)
+                    if sealed is not None:
+                        cache[slot] = sealed
+                        if len(cache) > OPENED_VALUES_KEPT:
+                            cache.popitem(last=False)
+                else:
+                    with contextlib.suppress(KeyError):  # dropped meanwhile by another thread's Store
+                        cache.move_to_end(slot)
             rows.append(record_row_from_columns(r, sealed))
         return rows
+
+    def _open_columns(
+        self, conn: sqlite3.Connection, session: Session, key_id: int, slot: tuple[str, int, bytes]
+    ) -> dict[str, Any] | None:
+        cipher = self._cipher(conn, session, key_id)
+        if cipher is None:
+            return None
+        try:
+            value = json.loads(cipher.open(slot[2], sealing.content_aad(slot[0], slot[1], PART_COLUMNS)))
+        except sealing.SealBroken:
+            log.storage.warning("record %s: its sealed columns do not open", slot[0])
+            return None
+        return value if isinstance(value, dict) else None
 
     def reveal_rows(self, session: Session, rows: Sequence[RecordRow]) -> list[RecordRow]:
         """The rows with their sealed values (names, references, date of birth ...) opened with the

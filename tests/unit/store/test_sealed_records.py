@@ -323,3 +323,24 @@ def test_a_record_made_after_a_reset_is_in_the_officers_own_search_at_their_next
     assert [r.id for r in store.list_records(after, search="quillon")] == [ref.id]
     with store.read() as conn:
         assert conn.execute("SELECT index_pending FROM records WHERE id = ?", (ref.id,)).fetchone() == (0,)
+
+
+def test_a_session_keeps_a_bounded_number_of_ciphers_and_opened_rows(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrolling every record opens each one's key once, but only the most recent ciphers (2.5 KB of
+    AES-GCM state each) and opened list values stay in memory; the rest open again when shown."""
+    from dsvdesk.store import keyring, sealed
+
+    monkeypatch.setattr(keyring, "CIPHERS_KEPT", 2)
+    monkeypatch.setattr(sealed, "OPENED_VALUES_KEPT", 3)
+    store, off1 = station.store, station["off1"]
+    names = [f"Person{n} Boundfield" for n in range(6)]
+    for name in names:
+        store.create_record(off1, station.spec, {"victim_name": name})
+    for _ in range(2):
+        rows = store.list_records(off1, sort="created_at", descending=False)
+        assert [r.victim_name for r in rows] == names
+        assert [r.columns["victim_name"] for r in rows] == names
+    held = keyring.held_keys(station.path, off1)
+    assert held is not None and len(held.ciphers) <= 2 and len(held.opened_values) <= 3
