@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk.store.bundlefile import BundleAltered
 from dsvdesk.store.casework import OPEN_CASE_SQL, RESCHEDULE_SQL
-from dsvdesk.store.records import ANSWERS_JSON, flags_text
+from dsvdesk.store.records import ANSWERS_JSON, Derived, flags_text
 
 if TYPE_CHECKING:
+    from dsvdesk.engine.spec import FormSpec
     from dsvdesk.store.transfer import TransferOps
 
 Progress = Callable[[int, int], None]
@@ -31,7 +32,7 @@ CONFLICT_FLAG = "transfer_conflict"
 _STATE_COLUMNS = (
     "id, station_id, form_id, definition_hash, owner_id, editor_id, status, revision, version, supersedes, "
     "amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted, "
-    "return_rounds, urn, completeness, answers_json, columns_json, key_id, sealed_answers, sealed_columns"
+    "return_rounds, urn, completeness, answers_json, columns_json, key_id, sealed_answers, sealed_columns, flags"
 )
 _ARCHIVED = (
     "revision, definition_hash, status, editor_id, supersedes, amend_reason, created_at, updated_at, "
@@ -177,7 +178,7 @@ def _record_entry(
     (rid, station_id, form_id, definition_hash, owner, editor, status, revision, _version, supersedes,
      amend_reason, created_at, updated_at, submitted_at, approved_at, approved_by, ever_submitted,
      return_rounds, urn, completeness, answers_json, columns_json, key_id, sealed_answers, sealed_columns,
-     vector) = row  # fmt: skip
+     flags, vector) = row  # fmt: skip
     hashes.add(str(definition_hash))
     columns = json.loads(columns_json)
     if key_id is not None:  # sealed (issue 15): opened with the exporting supervisor's keys
@@ -271,6 +272,9 @@ def _record_entry(
         "completeness": completeness,
         "answers": json.loads(answers_json),
         "columns": columns,  # what reporting reads (HQ keeps only these, and sealed content)
+        # what the form's rules flagged when this state was saved (with columns and completeness: the
+        # derived state the importer takes instead of evaluating the form again)
+        "flags": [f for f in str(flags or "").split() if f != CONFLICT_FLAG],
         "revisions": revisions,
         "pdfs": pdfs,
         "comments": comments,
@@ -278,6 +282,21 @@ def _record_entry(
 
 
 # ------------------------------------------------------------------------------------- merging
+def carried_derived(spec: FormSpec, record: Mapping[str, Any]) -> Derived | None:
+    """The derived state (columns, completeness %, rule flags) the sender saved with this state, when the
+    record carries all of it for every column the form has: the sender computed it from these answers
+    with this very definition (its hash is checked), so the importer writes it instead of evaluating
+    the form again, which was most of an import's time. None: evaluate (a bundle without it)."""
+    columns, completeness, flags = record.get("columns"), record.get("completeness"), record.get("flags")
+    if not isinstance(columns, dict) or not isinstance(flags, list) or type(completeness) is not int:
+        return None
+    if not 0 <= completeness <= 100 or not set(spec.columns) <= columns.keys():
+        return None
+    if not all(isinstance(f, str) and f and not any(c.isspace() for c in f) for f in flags):
+        return None
+    return Derived(columns=dict(columns), completeness=completeness, flags=tuple(dict.fromkeys(flags)))
+
+
 def _covers(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return all(int(a.get(k, 0)) >= int(v) for k, v in b.items())
 
@@ -428,7 +447,9 @@ class Merger:
             self.conn.execute(RESCHEDULE_SQL, (str(record["id"]),))
         spec = store.spec_for_hash(str(record["definition_hash"]))
         # in the clear for a moment: the import seals every merged record before it commits (issue 15)
-        store._write_clear_derived(self.conn, seq, store.derive(spec, answers))
+        store._write_clear_derived(
+            self.conn, seq, carried_derived(spec, record) or store.derive(spec, answers)
+        )
         for arch in record.get("revisions") or ():
             self.conn.execute(
                 f"INSERT INTO record_revisions (record_id, {_ARCHIVED}) VALUES "  # noqa: S608
