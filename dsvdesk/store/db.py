@@ -15,24 +15,54 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlcipher3 import dbapi2 as driver  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    import sqlite3
 
-__all__ = ["Error", "Errors", "driver"]
 
 from dsvdesk import log
 from dsvdesk.store import keys
 from dsvdesk.store.errors import StorageBug, StorageUnavailable
 
-# The errors of the SQLCipher binding (its own classes, not the stdlib sqlite3 ones): catch these.
-Error: type[Exception] = driver.Error
-Errors: tuple[type[Exception], ...] = (driver.Error, sqlite3.Error)
+# The SQLCipher binding (``driver``) and its errors (``Error``; ``Errors`` with the stdlib sqlite3 ones:
+# catch these) are imported on first use — the first connection, or an error being caught — not with
+# this module: the sign-in window opens no connection (the database is locked until the password
+# unwraps its key), so a cold start does not pay for importing them (issue 22).
+_loaded: dict[str, Any] = {}
+
+
+def _driver() -> Any:
+    if "driver" not in _loaded:
+        from sqlcipher3 import dbapi2  # type: ignore[import-untyped]
+
+        _loaded["driver"] = dbapi2
+    return _loaded["driver"]
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    if "errors" not in _loaded:
+        import sqlite3
+
+        _loaded["errors"] = (_driver().Error, sqlite3.Error)
+    return cast(tuple[type[Exception], ...], _loaded["errors"])
+
+
+def __getattr__(name: str) -> Any:
+    """``db.driver``, ``db.Error`` and ``db.Errors``, imported on first use (above)."""
+    if name == "driver":
+        return _driver()
+    if name == "Error":
+        return _driver().Error
+    if name == "Errors":
+        return _errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 # SQLite primary result codes (https://www.sqlite.org/rescode.html) that mean "the environment".
@@ -121,7 +151,7 @@ def translate_errors(path: Path) -> Iterator[None]:
     """Re-raise sqlite3 errors as ``StorageUnavailable`` / ``StorageBug``."""
     try:
         yield
-    except Errors as exc:
+    except _errors() as exc:
         raise map_error(exc, path) from exc
 
 
@@ -156,6 +186,12 @@ def migration_files() -> dict[int, str]:
 CURRENT_VERSION = max(migration_names(), default=0)
 
 
+def _complete_statement(text: str) -> bool:
+    import sqlite3
+
+    return sqlite3.complete_statement(text)
+
+
 def split_statements(script: str) -> list[str]:
     """Split an SQL script into complete statements (triggers with BEGIN ... END stay whole).
 
@@ -167,7 +203,7 @@ def split_statements(script: str) -> list[str]:
         if not buffer and (not line.strip() or line.lstrip().startswith("--")):
             continue
         buffer += line
-        if sqlite3.complete_statement(buffer):
+        if _complete_statement(buffer):
             statements.append(buffer.strip())
             buffer = ""
     if buffer.strip():
@@ -433,20 +469,29 @@ def in_use(path: Path) -> bool:
         os.close(fd)
 
 
-class _HeldConnection(driver.Connection):  # type: ignore[misc]
-    """An SQLCipher connection that holds the database's "in use" lock and knows which file it opened
-    (``identity``: device and inode), so a write can notice the file was replaced under it."""
+def _held_connection_class() -> Any:
+    """The connection class that holds the "in use" lock (made once, on the binding's first use)."""
+    if "held" in _loaded:
+        return _loaded["held"]
+    base = _driver().Connection
 
-    lock_fd: int | None = None
-    identity: tuple[int, int] | None = None
+    class _HeldConnection(base):  # type: ignore[misc, valid-type]
+        """An SQLCipher connection that holds the database's "in use" lock and knows which file it opened
+        (``identity``: device and inode), so a write can notice the file was replaced under it."""
 
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            fd, self.lock_fd = self.lock_fd, None
-            if fd is not None:
-                os.close(fd)
+        lock_fd: int | None = None
+        identity: tuple[int, int] | None = None
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                fd, self.lock_fd = self.lock_fd, None
+                if fd is not None:
+                    os.close(fd)
+
+    _loaded["held"] = _HeldConnection
+    return _HeldConnection
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -477,12 +522,13 @@ def raw_connect(
     """An SQLCipher connection to ``path`` keyed with ``key`` (no pragmas, no checks): the one place a
     connection is made. ``uri`` (a file: URI) replaces the plain path when given; ``held``: the
     connection holds the "in use" lock and notices a replaced file (what ``connect`` makes)."""
+    driver = _driver()
     conn = driver.connect(
         uri if uri is not None else str(path),
         uri=uri is not None,
         isolation_level=None,
         check_same_thread=False,
-        factory=_HeldConnection if held else driver.Connection,
+        factory=_held_connection_class() if held else driver.Connection,
     )
     if held:
         conn.lock_fd = _hold_shared(Path(path))
@@ -492,7 +538,7 @@ def raw_connect(
     except BaseException:
         conn.close()
         raise
-    return cast(sqlite3.Connection, conn)
+    return cast("sqlite3.Connection", conn)
 
 
 def _wrong_key(path: Path) -> StorageUnavailable:
@@ -561,7 +607,7 @@ def connect(
             # Read the version before any pragma that writes (journal_mode=WAL changes the file header).
             try:
                 version = user_version(conn)
-            except Errors as exc:
+            except _errors() as exc:
                 if kind == "encrypted" and "not a database" in str(exc).lower():
                     raise _wrong_key(path) from exc
                 raise
@@ -632,7 +678,7 @@ def transaction(
         conn.execute(f"BEGIN {mode}")
     try:
         yield conn
-    except Errors as exc:
+    except _errors() as exc:
         _rollback(conn, path)
         raise map_error(exc, path) from exc
     except BaseException:
@@ -645,5 +691,5 @@ def transaction(
 def _rollback(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("ROLLBACK")
-    except Errors as rollback_error:  # the original error matters more; keep it
+    except _errors() as rollback_error:  # the original error matters more; keep it
         log.storage.warning("rollback failed on %s: %s", path.name, rollback_error)

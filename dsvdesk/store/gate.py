@@ -13,7 +13,6 @@ name and marking kept there), and ``login`` unwraps the database key with the pa
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,8 @@ from dsvdesk.store import db, keys
 from dsvdesk.store import settings as settings_mod
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from dsvdesk.store.models import Session
     from dsvdesk.store.store import Store
 

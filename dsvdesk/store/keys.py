@@ -23,14 +23,11 @@ open).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+# hashlib, hmac, secrets, base64 and tempfile are imported where they are used: the sign-in window
+# reads this key file for the station's name and marking before any key is needed (cold start).
 import json
 import os
-import secrets
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,15 +106,22 @@ def keys_missing(db_path: Path) -> StorageUnavailable:
 
 
 def new_key() -> bytes:
+    import secrets
+
     return secrets.token_bytes(KEY_BYTES)
 
 
 def new_recovery_key() -> str:
+    import base64
+    import secrets
+
     text = base64.b32encode(secrets.token_bytes(RECOVERY_BYTES)).decode("ascii")
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def _recovery_secret(text: str) -> bytes | None:
+    import base64
+
     cleaned = "".join(ch for ch in str(text).upper() if ch.isalnum())
     try:
         raw = base64.b32decode(cleaned)
@@ -160,15 +164,22 @@ def _aead(key: bytes) -> Any:
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    import hashlib
+
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
     return _wrapping_key(digest)
 
 
 def _wrapping_key(secret: bytes) -> bytes:
+    import hashlib
+    import hmac
+
     return hmac.new(secret, b"dsvdesk database key wrap v1", hashlib.sha256).digest()
 
 
 def _seal(wrapping_key: bytes, db_key: bytes, aad: bytes) -> dict[str, str]:
+    import secrets
+
     nonce = secrets.token_bytes(12)
     return {"nonce": nonce.hex(), "wrapped": _aead(wrapping_key).encrypt(nonce, db_key, aad).hex()}
 
@@ -184,6 +195,8 @@ def _open(wrapping_key: bytes, entry: dict[str, Any], aad: bytes) -> bytes | Non
 
 
 def _user_id(id_salt: bytes, username: str) -> str:
+    import hashlib
+
     return hashlib.sha256(id_salt + str(username).encode("utf-8")).hexdigest()
 
 
@@ -205,6 +218,8 @@ class KeyFile:
     @classmethod
     def create(cls, db_key: bytes, *, settings: dict[str, Any] | None = None) -> tuple[KeyFile, str]:
         """A new key file for ``db_key`` with its recovery wrap; returns it and the recovery key text."""
+        import secrets
+
         keyfile = cls(station_id=secrets.token_hex(16), settings=dict(settings or {}))
         recovery = new_recovery_key()
         keyfile.set_recovery(recovery, db_key)
@@ -220,6 +235,8 @@ class KeyFile:
         self.recovery = _seal(_wrapping_key(secret), db_key, self._aad("recovery"))
 
     def _find(self, username: str) -> int | None:
+        import hmac
+
         for index, entry in enumerate(self.users):
             try:
                 salt = bytes.fromhex(entry["id_salt"])
@@ -246,6 +263,8 @@ class KeyFile:
 
         ``derived`` (with its ``salt`` and ``params``) is an scrypt digest of the password already made
         (the in-database password hash, when a 0.1 database is converted without its users' passwords)."""
+        import secrets
+
         salt = salt if salt is not None else secrets.token_bytes(16)
         n, r, p = params
         wrapping = _wrapping_key(derived) if derived is not None else _derive(password, salt, n, r, p)
@@ -411,6 +430,8 @@ class KeyFile:
 
 def write_private(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically; the file is owner-only (0600) on POSIX."""
+    import tempfile
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)  # mkstemp: mode 0600
     tmp = Path(tmp_name)
     try:

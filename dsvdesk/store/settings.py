@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import string
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 from dsvdesk.store.errors import InvalidInput
 

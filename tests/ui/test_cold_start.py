@@ -75,6 +75,10 @@ NOT_BEFORE_SIGN_IN = (
     "pyhanko",
     "logging.handlers",
     "pkgutil",
+    # the database is locked until the password unwraps its key: no connection, so no binding (issue 22)
+    "sqlcipher3",
+    "sqlite3",
+    "hashlib",  # nor OpenSSL's hashes: the key file is read for the station's name and marking only
 )
 
 
