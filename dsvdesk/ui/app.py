@@ -26,7 +26,7 @@ from dsvdesk.errors import UserFacingError
 from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
-from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QTimer, QWidget
+from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QObject, QTimer, QWidget
 from dsvdesk.ui.state import UiState
 
 if TYPE_CHECKING:
@@ -50,11 +50,45 @@ BASE_FONT_FAMILIES = [
 ]
 
 
+class _FirstPaint(QObject):
+    """Runs its callbacks once a window has painted (an application event filter, removed then)."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.callbacks: list[Callable[[], None]] = []
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.isWindow():
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            callbacks, self.callbacks = self.callbacks, []
+            for callback in callbacks:
+                QTimer.singleShot(0, callback)
+            self.deleteLater()
+            _first_paint_watch.clear()
+        return False
+
+
+_first_paint_watch: list[_FirstPaint] = []
+
+
+def after_first_paint(callback: Callable[[], None]) -> None:
+    """Run ``callback`` from the event loop once the next window has painted (what start-up defers
+    must not delay the sign-in window's first paint, however long building it took)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    if not _first_paint_watch:
+        _first_paint_watch.append(_FirstPaint(app))
+    _first_paint_watch[0].callbacks.append(callback)
+
+
 # The sign-in window's text is DejaVu alone (its labels, the station name and usernames are Latin script):
 # at start-up only these files are registered before it paints; the other faces (the Noto scripts, the
-# 4 MB CJK face) a moment later, while the password is typed (cold start, issue 22).
+# 4 MB CJK face) once it has painted, while the password is typed (cold start, issue 22).
 _FIRST_PAINT_FONTS = "DejaVuSans*.tt[fc]"
-_FALLBACK_FONTS_DELAY_MS = 150
 
 
 def register_fonts(
@@ -85,8 +119,8 @@ def _set_families(app: QApplication, families: Sequence[str]) -> None:
 
 def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
     """The bundled fonts and the stylesheet. With ``defer_fallbacks`` (the app's start) only the
-    DejaVu faces are registered now and the other scripts' faces once the event loop has run a moment
-    (``_FALLBACK_FONTS_DELAY_MS``): the sign-in window paints without waiting for them."""
+    DejaVu faces are registered now and the other scripts' faces once the first window has painted
+    (``after_first_paint``): the sign-in window paints without waiting for them."""
     if defer_fallbacks:
         first = register_fonts(pattern=_FIRST_PAINT_FONTS)
         _set_families(app, first)
@@ -94,7 +128,7 @@ def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
         def fallbacks() -> None:
             _set_families(app, [*first, *register_fonts(skip=_FIRST_PAINT_FONTS)])
 
-        QTimer.singleShot(_FALLBACK_FONTS_DELAY_MS, fallbacks)
+        after_first_paint(fallbacks)
     else:
         _set_families(app, register_fonts())
     style = paths.resources_dir() / "style.qss"
@@ -183,6 +217,10 @@ class FormsWarmUp:
         except BaseException as exc:  # handed to the UI thread by take(), raised there
             self._error = exc
 
+    @property
+    def taken(self) -> bool:
+        return self._taken
+
     def take(self) -> dict[str, Any] | None:
         self._taken = True
         if self._thread is None:
@@ -263,13 +301,13 @@ def start(
         notice = convert.take_notice(gate.path)
         if notice:
             messages.info(None, "Database encrypted", notice)
-    # The forms are compiled while the password is typed: begun a moment after the sign-in window is
-    # up (so not competing with its first paint, issue 9), from the sign-in window's own event loop.
+    # The forms are compiled while the password is typed: begun a moment after the sign-in window has
+    # painted (so not competing with its first paint, issue 9), from the sign-in window's event loop.
     warm = FormsWarmUp()
     warm_timer = QTimer()
     warm_timer.setSingleShot(True)
     warm_timer.timeout.connect(warm.begin)
-    warm_timer.start(_FORMS_WARM_UP_DELAY_MS)
+    after_first_paint(lambda: warm_timer.start(_FORMS_WARM_UP_DELAY_MS) if not warm.taken else None)
     try:
         session = (sign_in_fn or sign_in)(
             gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out

@@ -109,7 +109,10 @@ def test_at_start_up_the_other_scripts_faces_come_after_the_first_paint(
     ui_app: QApplication, qtbot: Any
 ) -> None:
     """Cold start (issue 22): the sign-in window paints with the DejaVu faces alone; the Noto and CJK
-    faces are registered a moment later and the app font falls back to them as before."""
+    faces are registered once it has painted and the app font falls back to them as before."""
     app_module.apply_look(ui_app, defer_fallbacks=True)
     assert QApplication.font().families() == ["DejaVu Sans"]
+    window = LoginDialog(None, object())  # type: ignore[arg-type]  # the first window: it paints
+    qtbot.addWidget(window)
+    window.show()
     qtbot.waitUntil(lambda: QApplication.font().families() == app_module.BASE_FONT_FAMILIES, timeout=10_000)
