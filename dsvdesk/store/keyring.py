@@ -60,6 +60,9 @@ class HeldKeys:
     # (record id, revision, sealed blob) -> its opened values: a list page shown again (a refresh, the
     # next count) opens nothing twice; bounded (LRU), forgotten with the session's keys
     opened_values: OrderedDict[tuple[str, int, bytes], dict[str, Any]] = field(default_factory=OrderedDict)
+    # record id -> (revision, version, its name values): what sorting by a sealed name needs, opened
+    # once per record for the session and again only for a record changed since (a few MB at 100,000)
+    names: dict[str, tuple[int, int, dict[str, Any]]] = field(default_factory=dict)
 
 
 _HELD: dict[tuple[str, int, str], HeldKeys] = {}

@@ -1346,13 +1346,13 @@ class RecordOps(SealingStepOps):
         self, session: Session, sort: str, clause: str, params: list[Any], descending: bool
     ) -> list[str]:
         """Every record id the filter gives, in order of the (sealed) name column ``sort``."""
-        sql = f"SELECT r.id, r.seq FROM records r{clause}"  # noqa: S608 - clause built from fixed parts
+        sql = f"SELECT r.id, r.seq, r.revision, r.version FROM records r{clause}"  # noqa: S608 - fixed parts
         with self._read() as conn:
             found = conn.execute(sql, params).fetchall()
-        values = self.sealed_values(session, [str(r[0]) for r in found])
+        values = self._name_values(session, [(str(r[0]), int(r[2]), int(r[3])) for r in found], NAME_SORTS)
         # as the SQL sort did (COLLATE NOCASE): no name first, ASCII letters case-folded, then seq
         keyed = []
-        for record_id, seq in found:
+        for record_id, seq, _revision, _version in found:
             name = values.get(str(record_id), {}).get(sort)
             text = "" if name is None else str(name).translate(_ASCII_LOWER)
             keyed.append((name is not None, text, int(seq), str(record_id)))

@@ -344,3 +344,28 @@ def test_a_session_keeps_a_bounded_number_of_ciphers_and_opened_rows(
         assert [r.columns["victim_name"] for r in rows] == names
     held = keyring.held_keys(station.path, off1)
     assert held is not None and len(held.ciphers) <= 2 and len(held.opened_values) <= 3
+
+
+def test_sorting_by_a_sealed_name_opens_each_record_once_and_follows_changes(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsvdesk.store import sealing
+
+    store, off1 = station.store, station["off1"]
+    refs = [store.create_record(off1, station.spec, {"victim_name": n}) for n in ("Cole", "ada", "Bea")]
+    store.create_record(off1, station.spec, {"statement": "no name yet"})
+    opened: list[bytes] = []
+    real_open = sealing.Cipher.open
+    monkeypatch.setattr(
+        sealing.Cipher, "open", lambda self, blob, aad: opened.append(aad) or real_open(self, blob, aad)
+    )
+
+    def names() -> list[str | None]:
+        return [r.victim_name for r in store.list_records(off1, sort="victim_name", descending=False)]
+
+    assert names() == [None, "ada", "Bea", "Cole"]
+    first = len(opened)
+    assert names() == [None, "ada", "Bea", "Cole"]
+    assert len(opened) == first  # nothing opened again: the names and the page rows are cached
+    store.save_answer(off1, refs[1].id, "victim_name", "Zed", 1)
+    assert names() == [None, "Bea", "Cole", "Zed"]
