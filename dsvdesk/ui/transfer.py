@@ -18,6 +18,7 @@ from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.marking import current_marking
 from dsvdesk.ui.qt import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -201,6 +202,7 @@ class TransferHooks:
         for text, slot in (
             ("&Send records to another unit…", self._export_chosen),
             ("&Import a transfer bundle…", self._import_chosen),
+            ("Transfer &conflicts…", self._conflicts_chosen),
         ):
             self._file_action(text, slot)
 
@@ -218,6 +220,19 @@ class TransferHooks:
 
     def _import_chosen(self) -> None:
         self.import_bundle()
+
+    def _conflicts_chosen(self) -> None:
+        self.show_conflicts()
+
+    def show_conflicts(self) -> QDialog:
+        """The records changed here and at another unit, both states side by side (non-modal open)."""
+        from dsvdesk.ui.transfer_conflicts import ConflictDialog
+
+        context = self.window.context
+        dialog = ConflictDialog(self.window, context.store, context.session)
+        dialog.finished.connect(lambda _result: self.window.records_changed.emit())
+        dialog.open()
+        return dialog
 
     def export_bundle(self, request: ExportRequest | None = None) -> TransferRun | None:
         context = self.window.context
