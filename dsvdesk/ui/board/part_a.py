@@ -194,7 +194,8 @@ class PartAFeed(QObject):
 
 class FiguresModel(QAbstractTableModel):
     """Part A figures in two columns that fit a side panel: the figure (its name, then the reference a
-    paragraph quotes, its group and source on a second line) and its value. Entered figures shaded and
+    paragraph quotes and its group on a second line, with the source for figures entered by hand) and
+    its value. Entered figures shaded and
     italic."""
 
     HEADERS = ("Figure", "Value")
@@ -220,8 +221,9 @@ class FiguresModel(QAbstractTableModel):
         token = logic.token_for(figure.key)
         if wrappable:
             token = token.replace(".", "." + ZERO_WIDTH_SPACE).replace("_", "_" + ZERO_WIDTH_SPACE)
-        label = figure.label if figure.computed else f"✎ {figure.label}"
-        return f"{label}\n{token} · {figure.group} · {figure.source}"
+        if figure.computed:  # every computed figure has the same source: said in the tooltip, not per row
+            return f"{figure.label}\n{token} · {figure.group}"
+        return f"✎ {figure.label}\n{token} · {figure.group} · {figure.source}"
 
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
@@ -317,23 +319,21 @@ class PartAPanel(QWidget):
         self._entered: tuple[EnteredFigure, ...] = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
+        # one row: what the figures are (the message names the period) and Refresh; the tab already
+        # says "Part A figures", so the table keeps the height (1366x768 at 150%)
         top = QHBoxLayout()
-        self.title = QLabel("Part A figures", self)
-        self.title.setObjectName("panelTitle")
-        self.title.setWordWrap(True)
-        top.addWidget(self.title, 1)
-        self.refresh_button = QPushButton("&Refresh", self)
-        self.refresh_button.setAutoDefault(False)
-        self.refresh_button.setToolTip("Compute the figures again (e.g. after more records were approved)")
-        self.refresh_button.clicked.connect(feed.refresh)
-        top.addWidget(self.refresh_button)
-        layout.addLayout(top)
         self.message = QLabel("", self)
         self.message.setObjectName("partAMessage")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setAccessibleName("Part A status")
-        layout.addWidget(self.message)
+        top.addWidget(self.message, 1)
+        self.refresh_button = QPushButton("&Refresh", self)
+        self.refresh_button.setAutoDefault(False)
+        self.refresh_button.setToolTip("Compute the figures again (e.g. after more records were approved)")
+        self.refresh_button.clicked.connect(feed.refresh)
+        top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         self.model = FiguresModel(self)
         self.table = FiguresTable(self)
         self.table.setModel(self.model)
@@ -343,10 +343,12 @@ class PartAPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)
         layout.addWidget(self.table, 1)
-        legend = QLabel("✎ shaded rows: figures entered by hand on the Part A page, with their source.", self)
-        legend.setObjectName("hint")
-        legend.setWordWrap(True)
-        layout.addWidget(legend)
+        self.legend = QLabel(
+            "✎ shaded rows: figures entered by hand on the Part A page, with their source.", self
+        )
+        self.legend.setObjectName("hint")
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.legend)
         self.setStyleSheet(PANEL_STYLE)
         feed.changed.connect(self.update_view)
         self.update_view()
@@ -362,8 +364,11 @@ class PartAPanel(QWidget):
 
     def update_view(self) -> None:
         period = self.feed.period
-        self.title.setText(f"Part A figures — {period.label}" if period is not None else "Part A figures")
-        self.message.setText(self.feed.status())
+        self.legend.setVisible(bool(self._entered))  # only when a shaded row can be there
+        status = self.feed.status()
+        if period is not None and period.label not in status:  # the period is said once, here
+            status = f"{period.label}: {status}"
+        self.message.setText(status)
         empty = self.feed.ready and self.feed.part_a is not None and self.feed.part_a.is_empty
         self.message.setProperty("empty", bool(empty))
         self.message.style().unpolish(self.message)

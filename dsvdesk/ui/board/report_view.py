@@ -31,10 +31,12 @@ from dsvdesk.ui.dialogs.submit import ProblemsDialog
 from dsvdesk.ui.ops import Op
 from dsvdesk.ui.qt import (
     QBoxLayout,
+    QHBoxLayout,
     QKeySequence,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QResizeEvent,
     QSettings,
     QShortcut,
     QSplitter,
@@ -59,6 +61,14 @@ PREVIEW_DELAY_MS = 150  # typing in a paragraph re-numbers the preview once the 
 FIGURE_BUTTON = "insertFigureButton"
 FIGURE_VALUES = "figureValues"  # the label under a text that quotes Part A figures: the text with values
 FOLDER_KEY = "board/export_folder"
+# The right column (summary and checks above, numbering preview / Part A below): its width as
+# (least, most, share of the view's width), and the share of its height the summary keeps on a short
+# screen (1366x768 at 150%: the Part A table below needs the rows).
+RIGHT_WIDTH = (230, 420, 0.29)
+PAGES_WIDTH = (110, 230, 0.15)  # the page list: a little narrower than a 124D's, for the paragraphs
+SHORT_COLUMN = 560  # px: below this height the summary gives the panel below most of the room
+SUMMARY_SHARE_WHEN_SHORT = 0.25
+SUMMARY_HEIGHT = 290
 # Questions whose text may quote Part A figures (their tokens are resolved in the exported report).
 FIGURE_ROLES = frozenset({ROLE_PARAGRAPHS, ROLE_NOTHING_REASON})
 
@@ -88,9 +98,10 @@ class BoardReportView(RecordView):
         self.part_a_panel = PartAPanel(self.feed, self)
         self.side_tabs = QTabWidget(self)
         self.side_tabs.setObjectName("boardSideTabs")
-        self.side_tabs.addTab(self.preview, "Numbering preview")
+        self.side_tabs.addTab(self.preview, "Preview")  # its heading says "Numbering by question"
         self.side_tabs.addTab(self.part_a_panel, "Part A figures")
         self.side_tabs.currentChanged.connect(self._side_tab_shown)
+        self.side_tabs.currentChanged.connect(lambda _i: self.share_right_column())
 
         # The rules and summary (wizard's right panel) above, the board panels below, in one column.
         wizard = self.wizard
@@ -103,7 +114,10 @@ class BoardReportView(RecordView):
         right.setStretchFactor(0, 0)
         right.setStretchFactor(1, 1)
         right.setSizes([290, 420])
-        right.setMinimumWidth(300)
+        right.setMinimumWidth(RIGHT_WIDTH[0])
+        self.right_column = right
+        wizard.panel_width = RIGHT_WIDTH  # the page keeps room for a paragraph's buttons at 784 px
+        wizard.pages_width = PAGES_WIDTH
         wizard.splitter.setStretchFactor(2, 0)
         wizard.splitter.setSizes([210, 610, 420])
 
@@ -251,6 +265,26 @@ class BoardReportView(RecordView):
         label.setAccessibleName("The text with Part A values: " + label.text())
         label.setVisible(True)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().height() != event.oldSize().height():
+            self.share_right_column()
+
+    def share_right_column(self) -> None:
+        """The summary keeps its height on a tall screen; on a short one (1366x768 at 150%) the panel
+        below gets most of the column (the summary scrolls), and Part A all of it (the summary folds
+        away while the figures are shown, and comes back with the preview or by dragging the handle)."""
+        height = self.right_column.height()
+        if height <= 0:
+            return
+        if height >= SHORT_COLUMN:
+            top = SUMMARY_HEIGHT
+        elif self.side_tabs.currentWidget() is self.part_a_panel:
+            top = 0  # the table needs every row it can get; the handle brings the summary back
+        else:
+            top = int(height * SUMMARY_SHARE_WHEN_SHORT)
+        self.right_column.setSizes([top, max(0, height - top)])
+
     def _side_tab_shown(self, _index: int) -> None:
         if self.side_tabs.currentWidget() is self.part_a_panel:
             self.feed.want(logic.report_period(self.report()))
@@ -284,9 +318,7 @@ class BoardReportView(RecordView):
         if field_editor is None:
             return
         layout = item.layout()
-        last = layout.itemAt(layout.count() - 1) if layout is not None and layout.count() else None
-        buttons = last.layout() if last is not None else None
-        if not isinstance(buttons, QBoxLayout):
+        if not isinstance(layout, QBoxLayout) or layout.count() == 0:
             return
         button = QToolButton(item)
         button.setObjectName(FIGURE_BUTTON)
@@ -295,7 +327,12 @@ class BoardReportView(RecordView):
         button.setAccessibleName(f"Insert a Part A figure into {item.title()}")
         target = field_editor.focus_target()
         button.clicked.connect(lambda _c=False, t=target: self.insert_figure(t))
-        buttons.insertWidget(max(0, buttons.count() - 1), button)
+        # its own row above Move up / Move down / Remove: four buttons in one row made the paragraph
+        # page scroll sideways in a 784-px window
+        row = QHBoxLayout()
+        row.addWidget(button)
+        row.addStretch(1)
+        layout.insertLayout(layout.count() - 1, row)
         item.setProperty(FIGURE_BUTTON, True)
 
     def insert_figure(self, target: QWidget | None) -> None:

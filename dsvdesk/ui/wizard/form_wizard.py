@@ -174,6 +174,9 @@ class FormWizard(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([250, 640, 270])
+        # the right column's (least, most, share of the width): a host with a wider column sets its own
+        self.panel_width: tuple[int, int, float] = (150, 300, 0.21)
+        self.pages_width: tuple[int, int, float] = (110, 260, 0.17)  # the page list's, the same way
         outer.addWidget(self.splitter, 1)
 
         bar = QWidget(self)
@@ -217,8 +220,10 @@ class FormWizard(QWidget):
             self._share_width(event.size().width())
 
     def _share_width(self, width: int) -> None:
-        pages = max(110, min(260, int(width * 0.17)))
-        panel = max(150, min(300, int(width * 0.21)))
+        least, most, part = self.pages_width
+        pages = max(least, min(most, int(width * part)))
+        low, high, share = self.panel_width
+        panel = max(low, min(high, int(width * share)))
         self.splitter.setSizes([pages, max(200, width - pages - panel), panel])
         self.page_list.doItemsLayout()  # wrapped page titles get the height the new width needs
 

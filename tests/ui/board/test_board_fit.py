@@ -19,7 +19,12 @@ from dsvdesk.ui.wizard.editors import RepeatEditor
 from tests.ui.board.conftest import APPROVED_IN_PERIOD, PERIOD_FROM, PERIOD_TO, close_app, hooks_of, open_app
 from tests.ui.board.test_board_screens import REPORT_HEADER, seed_report
 from tests.ui.conftest import SUPERVISOR_PASSWORD, shot
-from tests.ui.ux.geometry import SCREENS
+from tests.ui.ux.geometry import SCREENS, problems
+
+MIN_ROWS_SHOWN = (
+    2  # whole rows of the Part A table on screen at once at every station size (none at 150% before)
+)
+DEFAULT_TEST_WIDTH = 784  # the offscreen screen (800 px) less the window frame allowance
 
 
 def _unreachable(table: FiguresTable) -> list[str]:
@@ -88,6 +93,12 @@ def test_the_part_a_table_shows_every_row_and_column(
     qtbot.waitUntil(lambda: view.feed.ready and view.part_a_panel.model.rowCount() > 0, timeout=20_000)
     table = view.part_a_panel.table
     shot(window, artifacts_dir, f"board_part_a_table_{name}")
+    # not one figure at a time: on the shortest screen (1366x768 at 150%) the summary above gives the
+    # table most of the column, and the panel spends no line on what its tab already says
+    whole = [r for r in range(table.model().rowCount()) if table.viewport().rect().contains(
+        table.visualRect(table.model().index(r, 0)))]  # fmt: skip
+    assert len(whole) >= MIN_ROWS_SHOWN, (name, len(whole), table.viewport().height())
+    assert problems(view.part_a_panel) == []
     widths = [table.columnWidth(c) for c in range(table.model().columnCount())]
     assert _unreachable(table) == [], (table.viewport().width(), widths)
     # the last row is reached from the keyboard: Ctrl+End scrolls it into view, nothing sideways
@@ -146,6 +157,10 @@ def test_a_quoted_figure_shows_its_value_in_the_editor(
     assert "Approved this period: " in shown() and "{{" not in shown()
     assert f"Approved this period: {APPROVED_IN_PERIOD}" in view.preview.plain_text()
     shot(window, artifacts_dir, "board_figure_value_in_editor")
+    # the paragraph page fits the test's default window (784 px): nothing scrolls sideways or is cut
+    assert window.width() <= DEFAULT_TEST_WIDTH
+    assert problems(view.wizard.stack.currentWidget()) == []
+    assert not any("sideways" in p or "wider than" in p for p in problems(window)), problems(window)
     # removing the reference (Ctrl+Z in the editor) hides the line again
     text = editor.item_box(0).editors["text"].focus_target()
     text.setFocus()
