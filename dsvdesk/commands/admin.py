@@ -25,7 +25,6 @@ from dsvdesk.errors import (
     BadInput,
     Conflict,
     EnvironmentProblem,
-    ExitCode,
     NotFound,
     NotReady,
     PermissionDenied,
@@ -404,26 +403,12 @@ def run_audit_verify(args: argparse.Namespace) -> int:
 
 
 def _report_audit(result: AuditVerification, heads: list[AuditHead], against: Path | None) -> int:
-    if not result.ok:
-        where = f" at event {result.first_bad_event_id}" if result.first_bad_event_id is not None else ""
-        print(f"Audit log BROKEN{where}: {result.reason} ({result.checked} events before it are intact).")
-        return ExitCode.VERIFICATION_FAILED
-    if not result.trusted:
-        print(f"Audit log intact ({result.checked} events), but NOT TRUSTED: {result.reason}.")
-        print(
-            "Anyone who can write the database file could have made this log and signed it; it proves "
-            "nothing until its checkpoints lead to the force root you hold."
-        )
-        return ExitCode.UNTRUSTED_SIGNER
-    print(f"Audit log intact: {result.checked} events checked, every signed checkpoint holds.")
-    print(f"Checkpoint signatures checked against: {result.checked_against}.")
-    for note in result.notes:
-        print(note)
-    for head in heads:
-        print(
-            f"The log still holds event {head.seq}, the head {against.name if against else ''} was made at."
-        )
-    return 0
+    from dsvdesk.export.audit_check import describe
+
+    check = describe(result, heads, against)
+    for line in check.lines:
+        print(line)
+    return int(check.exit_code)
 
 
 def run_audit_export(args: argparse.Namespace) -> int:

@@ -13,10 +13,17 @@ from typing import Any, TypeVar
 import pytest
 from pytestqt.qtbot import QtBot
 
+from dsvdesk.export.audit_check import AuditOutcome
 from dsvdesk.store import AccountLocked, AuthenticationFailed, Role, Store
 from dsvdesk.ui import app as app_module
 from dsvdesk.ui import messages
-from dsvdesk.ui.admin.dialogs import AddUserDialog, AuditExportDialog, ChangeRoleDialog, ResetPasswordDialog
+from dsvdesk.ui.admin.dialogs import (
+    AddUserDialog,
+    AuditCheckDialog,
+    AuditExportDialog,
+    ChangeRoleDialog,
+    ResetPasswordDialog,
+)
 from dsvdesk.ui.admin.screen import AdminScreen
 from dsvdesk.ui.main_window import MainWindow
 from dsvdesk.ui.marking import DEFAULT_MARKING, MarkingBanner, set_current_marking
@@ -344,6 +351,94 @@ def test_verify_chain_names_a_tampered_event(qtbot: QtBot, screen: AdminScreen, 
     qtbot.waitUntil(lambda: "broken" in screen.audit_result.text(), timeout=60_000)
     assert f"event {bad_id}" in screen.audit_result.text()
     assert any(m.title == "Audit log altered" for m in messages.shown())
+
+
+def check_against(qtbot: QtBot, screen: AdminScreen, path: Path | None) -> None:
+    """Administration ▸ Check the audit log…: type the file (or leave the box empty), Alt+K checks."""
+
+    def fill(dialog: AuditCheckDialog) -> None:
+        if path is not None:
+            type_text(dialog.path, str(path))
+        qtbot.keyClick(dialog.path, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)  # Chec&k
+
+    screen.last_check = None
+    seen = with_dialog(qtbot, AuditCheckDialog, fill)
+    qtbot.mouseClick(screen.check_button, Qt.MouseButton.LeftButton)
+    assert seen, "the dialog did not open"
+    wait_for_ops(qtbot)
+
+
+def test_check_the_audit_log_against_a_backup_then_altered(
+    qtbot: QtBot, screen: AdminScreen, db_path: Path, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    """The CLI's `audit verify --against FILE --trust FORCE_ROOT.pem` in the app, off the UI thread,
+    with the CLI's sentences: intact (the backup's head still in the log), then BROKEN at the event
+    someone changed in the database file."""
+    backup = tmp_path / "monday.dsvbackup"
+    with Store.open(db_path) as store:
+        store.backup(backup, session=store.login("admin", ADMIN_PASSWORD))
+    check_against(qtbot, screen, backup)
+    check = screen.last_check
+    assert check is not None and check.outcome is AuditOutcome.INTACT and check.exit_code == 0
+    assert (
+        check.lines[0].startswith("Audit log intact:") and "every signed checkpoint holds" in check.lines[0]
+    )
+    assert any(f"the head {backup.name} was made at" in line for line in check.lines)
+    assert "station CA not certified by a force" in check.text  # no force root pinned at this station
+    assert screen.audit_result.text() == check.text and screen.check_button.isEnabled()
+    assert any(m.title == "Audit log intact" for m in messages.shown())
+    shot(screen.window(), artifacts_dir, "admin_audit_check_intact")
+
+    conn = raw_connect(db_path)
+    conn.execute("DROP TRIGGER audit_events_no_update")
+    bad_id = conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0]
+    conn.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (bad_id,))
+    conn.commit()
+    conn.close()
+    check_against(qtbot, screen, None)  # the log alone
+    check = screen.last_check
+    assert check is not None and check.outcome is AuditOutcome.BROKEN and check.exit_code == 8
+    assert check.text.startswith(f"Audit log BROKEN at event {bad_id}:")
+    assert any(m.title == "Audit log altered" and m.text == check.text for m in messages.shown())
+
+
+def test_check_the_audit_log_against_a_root_the_checkpoints_do_not_lead_to(
+    qtbot: QtBot, screen: AdminScreen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A station whose checkpoints do not lead to the force root held there: intact but NOT TRUSTED
+    (exit code 9 in the CLI), with the CLI's warning that anyone could have made the log."""
+    from dsvdesk.store import pki
+    from dsvdesk.ui.admin import screen as screen_module
+
+    impostor = pki.create_ca("Look-alike Force")[1]
+    monkeypatch.setattr(screen_module, "pinned_force_roots", lambda _store: [impostor])
+    check_against(qtbot, screen, None)
+    check = screen.last_check
+    assert check is not None and check.outcome is AuditOutcome.UNTRUSTED and check.exit_code == 9
+    assert check.lines[0].startswith("Audit log intact (") and "but NOT TRUSTED" in check.lines[0]
+    assert "Anyone who can write the database file could have made this log" in check.text
+    assert any(m.title == "Audit log NOT TRUSTED" for m in messages.shown())
+
+
+def test_check_dialog_refuses_a_missing_file(qtbot: QtBot, ui_app: QApplication, tmp_path: Path) -> None:
+    dialog = AuditCheckDialog(None, force_root="No force root is pinned.")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(dialog.path, str(tmp_path / "nowhere.pdf"))
+    qtbot.keyClick(dialog.ok_button, Qt.Key.Key_Space)
+    assert dialog.isVisible() and dialog.result_request is None
+    assert "There is no file at" in dialog.error_label.text()
+    dialog.reject()
+
+
+def test_a_file_with_no_head_gets_one_sentence(qtbot: QtBot, screen: AdminScreen, tmp_path: Path) -> None:
+    """A file that carries no audit head: one sentence from the check, nothing else happens."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a DSVDesk document", encoding="utf-8")
+    check_against(qtbot, screen, notes)
+    assert screen.last_check is None and screen.check_button.isEnabled()
+    errors = [m for m in messages.shown() if m.kind == "error"]
+    assert errors and "notes.txt is none of the files that carry an audit head" in errors[-1].text
 
 
 def test_export_audit_log(qtbot: QtBot, screen: AdminScreen, tmp_path: Path, artifacts_dir: Path) -> None:

@@ -64,6 +64,11 @@ class AuditExportRequest:
     date_to: dt.date | None
 
 
+@dataclass(frozen=True, slots=True)
+class AuditCheckRequest:
+    against: Path | None  # a signed PDF, board pack, encrypted backup or transfer bundle; None: the log alone
+
+
 def _role_combo(parent: QWidget, roles: tuple[Role, ...], current: Role | None = None) -> QComboBox:
     combo = QComboBox(parent)
     for role in roles:
@@ -489,6 +494,84 @@ class AuditExportDialog(MarkedDialog):
     @classmethod
     def ask(cls, parent: QWidget | None, *, default_folder: Path | None = None) -> AuditExportRequest | None:
         dialog = cls(parent, default_folder=default_folder)
+        dialog.exec()
+        return dialog.result_request
+
+
+class AuditCheckDialog(MarkedDialog):
+    """Check the audit log as `dsvdesk audit verify --against FILE --trust FORCE_ROOT.pem` does: the
+    chain and its signed checkpoints, against the force root pinned at this station, and optionally a
+    head kept outside the database (a document made here: the log must still hold the moment it was made)."""
+
+    def __init__(self, parent: QWidget | None, *, force_root: str) -> None:
+        super().__init__(parent, "Check the audit log")
+        self.result_request: AuditCheckRequest | None = None
+        self.add_heading("Check the audit log")
+        explain = QLabel(
+            "Checks every event's hash and every signed checkpoint. Give a signed PDF, board pack, "
+            "encrypted backup or transfer bundle made here to prove as well that the log still holds the "
+            "moment it was made (cutting events off the end is caught only this way). Leave it empty to "
+            "check the log alone.",
+            self,
+        )
+        explain.setWordWrap(True)
+        self.body.addWidget(explain)
+        self.force_root = QLabel(force_root, self)
+        self.force_root.setObjectName("hint")
+        self.force_root.setWordWrap(True)
+        self.force_root.setAccessibleName("Force root the checkpoints are checked against")
+        self.body.addWidget(self.force_root)
+        form = QFormLayout()
+        self.path = QLineEdit(self)
+        self.path.setAccessibleName("Document, pack, backup or bundle to check against (optional)")
+        self.path.setPlaceholderText("optional: a PDF, board pack, backup or bundle")
+        self.choose_button = QPushButton("C&hoose…", self)
+        self.choose_button.setAutoDefault(False)
+        self.choose_button.setAccessibleName("Choose the file to check against")
+        self.choose_button.clicked.connect(self._choose)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(self.choose_button)
+        label = QLabel("&Against", self)
+        label.setBuddy(self.path)
+        form.addRow(label, row)
+        self.body.addLayout(form)
+        self.error_label = self.add_error_label()
+        self.ok_button = self.add_buttons("Chec&k", self._ok)
+        self.setMinimumWidth(560)
+        self.path.setFocus()
+
+    def _choose(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Check the audit log against — DSVDesk",
+            self.path.text(),
+            "All files (*);;Signed PDFs (*.pdf);;Board packs (*.zip)",
+        )
+        if chosen:
+            self.path.setText(chosen)
+
+    def request(self) -> AuditCheckRequest | None:
+        text = self.path.text().strip()
+        if not text:
+            return AuditCheckRequest(None)
+        path = Path(text).expanduser()
+        if not path.exists():
+            self.error_label.setText(f"There is no file at {path}. Choose it again, or leave the box empty.")
+            self.error_label.setVisible(True)
+            self.path.setFocus()
+            return None
+        return AuditCheckRequest(path)
+
+    def _ok(self) -> None:
+        request = self.request()
+        if request is not None:
+            self.result_request = request
+            self.accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, *, force_root: str) -> AuditCheckRequest | None:
+        dialog = cls(parent, force_root=force_root)
         dialog.exec()
         return dialog.result_request
 

@@ -20,6 +20,8 @@ from dsvdesk.store.models import AuditVerification, Role, User
 from dsvdesk.ui import messages, ops
 from dsvdesk.ui.admin.dialogs import (
     AddUserDialog,
+    AuditCheckDialog,
+    AuditCheckRequest,
     AuditExportDialog,
     AuditExportRequest,
     ChangeRoleDialog,
@@ -45,6 +47,7 @@ from dsvdesk.ui.qt import (
 )
 
 if TYPE_CHECKING:
+    from dsvdesk.export.audit_check import AuditCheck
     from dsvdesk.store import Store
     from dsvdesk.store.settings import Settings
     from dsvdesk.ui.context import AppContext
@@ -97,6 +100,15 @@ def _preview_urn(fmt: str, code: str, today: dt.date) -> str:
     )
 
 
+def pinned_force_roots(store: Store) -> list[Any]:
+    """The force root this station holds (installed with its station certificate), as `--trust` would
+    give it; none before the station is certified (the check then says so)."""
+    from dsvdesk.store import pki
+
+    pem = store.force_root_pem()
+    return [pki.load_cert(pem)] if pem is not None else []
+
+
 class AdminScreen(QWidget):
     """Emits ``settings_saved(Settings)`` after a change, so the window can apply the new marking and
     idle-lock time at once."""
@@ -107,6 +119,7 @@ class AdminScreen(QWidget):
         super().__init__(parent)
         self.context = context
         self._settings: Settings = settings_mod.Settings()
+        self.last_check: AuditCheck | None = None  # the latest "Check the audit log…" outcome
         self.setObjectName("adminScreen")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -409,9 +422,20 @@ class AdminScreen(QWidget):
         explain.setObjectName("hint")
         layout.addWidget(explain)
         self.verify_button = QPushButton("Verif&y chain", box)
+        self.check_button = QPushButton("Check the audit log against a &backup or document…", box)
         self.export_button = QPushButton("E&xport audit log…", box)
         _button_row(
-            layout, ((self.verify_button, self.verify_audit, ""), (self.export_button, self.export_audit, ""))
+            layout,
+            (
+                (self.verify_button, self.verify_audit, ""),
+                (
+                    self.check_button,
+                    self.check_audit,
+                    "Against the pinned force root and, if you give one, a document made here "
+                    "(as dsvdesk audit verify --against FILE --trust FORCE_ROOT.pem)",
+                ),
+                (self.export_button, self.export_audit, ""),
+            ),
         )
         self.audit_result = QLabel("Not checked yet in this session.", box)
         self.audit_result.setObjectName("auditResult")
@@ -437,6 +461,68 @@ class AdminScreen(QWidget):
         ops.Op(
             self, self._worker_call(lambda store: store.verify_audit()), label="Checking the audit chain…"
         ).success(show).failure(failed).run()
+
+    def force_root_words(self) -> str:
+        """Which force root the check holds the checkpoints to (read from this station's database)."""
+        from dsvdesk.store import forceca
+
+        store = self.context.store
+        pin = store.force_pin()
+        if store.force_root_pem() is not None and pin:
+            lines = "\n".join(forceca.grouped(pin))
+            return f"Checkpoints must lead to the force root pinned at this station, fingerprint:\n{lines}"
+        if pin:
+            return (
+                "The force root is pinned but not installed yet (Force certificate ▸ Install): the log is "
+                "checked against this station's own CA."
+            )
+        return "No force root is pinned: the log is checked against this station's own CA (not certified by a force)."
+
+    def check_audit(self) -> None:
+        request = AuditCheckDialog.ask(self, force_root=self.force_root_words())
+        if request is not None:
+            self.run_audit_check(request)
+
+    def run_audit_check(self, request: AuditCheckRequest) -> None:
+        """The check off the UI thread, on its own connection; the outcome in the result line and a
+        message, in the words `dsvdesk audit verify` prints (intact / NOT TRUSTED / BROKEN)."""
+        from dsvdesk.export.audit_check import AuditOutcome, check_audit_log
+        from dsvdesk.export.heads import HeadSource
+
+        username = self.context.session.user.username
+
+        def work(store: Store) -> AuditCheck:  # on the worker: its own connection
+            roots = pinned_force_roots(store)
+            return check_audit_log(
+                store, against=request.against, source=HeadSource(store, username), force_roots=roots
+            )
+
+        def show(check: AuditCheck) -> None:
+            self.check_button.setEnabled(True)
+            self.last_check = check
+            self.audit_result.setProperty("ok", check.outcome is AuditOutcome.INTACT)
+            self.audit_result.style().unpolish(self.audit_result)
+            self.audit_result.style().polish(self.audit_result)
+            self.audit_result.setText(check.text)
+            if check.outcome is AuditOutcome.INTACT:
+                messages.info(self, "Audit log intact", check.text)
+                return
+            log.ui.warning("audit log check: %s", check.outcome.value)
+            title = (
+                "Audit log NOT TRUSTED" if check.outcome is AuditOutcome.UNTRUSTED else "Audit log altered"
+            )
+            messages.warning(self, title, check.text)
+
+        def failed(_exc: BaseException) -> bool:
+            self.check_button.setEnabled(True)
+            self.audit_result.setText("The check could not run (see the message).")
+            return False  # the error's own sentence is shown (a file that carries no head, ...)
+
+        self.check_button.setEnabled(False)
+        self.audit_result.setText("Checking the audit log…")
+        ops.Op(self, self._worker_call(work), label="Checking the audit log…").success(show).failure(
+            failed
+        ).run()
 
     def _show_verification(self, result: AuditVerification) -> None:
         self.audit_result.setProperty("ok", result.ok)
