@@ -202,7 +202,7 @@ class TransferHooks:
         for text, slot in (
             ("&Send records to another unit…", self._export_chosen),
             ("&Import a transfer bundle…", self._import_chosen),
-            ("Transfer &conflicts…", self._conflicts_chosen),
+            ("&Transfer conflicts…", self._conflicts_chosen),  # Alt+C is &Close form
         ):
             self._file_action(text, slot)
 

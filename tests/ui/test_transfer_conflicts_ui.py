@@ -66,7 +66,7 @@ def test_a_supervisor_sees_both_sides_and_keeps_one_by_keyboard(
     qtbot.addWidget(window)
     hooks = install(window)
     assert hooks is not None
-    assert "Transfer &conflicts…" in [a.text() for a in window.menus["file"].actions()]
+    assert "&Transfer conflicts…" in [a.text() for a in window.menus["file"].actions()]
     dialog = hooks.show_conflicts()
     assert isinstance(dialog, ConflictDialog)
     qtbot.waitExposed(dialog)
