@@ -413,7 +413,7 @@ class BulkLoad:
         key_row, wraps, seal = keys.record_key(record.record_id, record.owner.id, iso(record.created_at))
         plain, hidden = sealed_mod.split_columns(columns, records.TABLE_COLUMNS)
         victim = seal.victim_key(columns) if approved else None  # as the approval makes it; drafts have none
-        search = seal.search(columns, urn)
+        search = seal.search(columns, urn, keys.token_memo(record.owner.id))
         pending = search is None or (approved and victim is None and records.victim_key(columns) is not None)
         revision = 1
         comments = [
@@ -496,6 +496,7 @@ class _BulkKeys:
         self._recipients: dict[int, list[Any]] = {}
         self._index: dict[int, bytes | None] = {}
         self._station: bytes | None = None
+        self._memos: dict[int, dict[str, bytes]] = {}
 
     def start(self, conn: sqlite3.Connection) -> None:
         self._next_key = int(conn.execute("SELECT coalesce(max(id), 0) FROM sealed_keys").fetchone()[0])
@@ -523,6 +524,10 @@ class _BulkKeys:
             if epk not in self._ephemeral_ids:
                 self._next_ephemeral += 1
                 self._ephemeral_ids[epk] = self._next_ephemeral
+
+    def token_memo(self, owner_id: int) -> dict[str, bytes]:
+        """The search tokens made so far under ``owner_id``'s index key (see sealing.index_tokens)."""
+        return self._memos.setdefault(owner_id, {})
 
     def ephemeral_rows(self) -> list[tuple[Any, ...]]:
         return [(number, epk) for epk, number in self._ephemeral_ids.items()]

@@ -152,13 +152,15 @@ class RecordSeal:
     def seal_part(self, data: bytes, part: str) -> bytes:
         return self.cipher.seal(data, sealing.content_aad(self.record_id, self.revision, part))
 
-    def search(self, columns: Mapping[str, Any], urn: str | None) -> frozenset[bytes] | None:
+    def search(
+        self, columns: Mapping[str, Any], urn: str | None, memo: dict[str, bytes] | None = None
+    ) -> frozenset[bytes] | None:
         """The blind index tokens of the names and references, or None when the writer holds no index
-        key for them."""
+        key for them (``memo``: tokens already made under this index key, see sealing.index_tokens)."""
         if self.index_key is None:
             return None
         names, refs = search_texts(columns, urn)
-        return sealing.index_tokens(self.index_key, [*names, *refs])
+        return sealing.index_tokens(self.index_key, [*names, *refs], memo)
 
     def victim_key(self, columns: Mapping[str, Any]) -> str | None:
         if self.station_key is None:

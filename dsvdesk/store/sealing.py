@@ -286,8 +286,15 @@ def token(index_key: bytes, prefix: str) -> bytes:
     return hmac.digest(index_key, b"t|" + prefix.encode("utf-8"), "sha256")[:TOKEN_BYTES]
 
 
-def index_tokens(index_key: bytes, texts: Iterable[str]) -> frozenset[bytes]:
-    """The blind index tokens of a record: one per prefix of every word (each once)."""
+MEMO_KEPT = 200_000  # tokens a bulk load's memo keeps per index key before it starts again
+
+
+def index_tokens(
+    index_key: bytes, texts: Iterable[str], memo: dict[str, bytes] | None = None
+) -> frozenset[bytes]:
+    """The blind index tokens of a record: one per prefix of every word (each once). ``memo`` (the
+    tokens already made under this key: a bulk load's records share first names and surname
+    prefixes) saves making a token twice."""
     prefixes: set[str] = set()
     for text in texts:
         for word in words(text):
@@ -295,7 +302,17 @@ def index_tokens(index_key: bytes, texts: Iterable[str]) -> frozenset[bytes]:
                 prefixes.add(word[:end])
     digest = hmac.digest
     key = index_key
-    return frozenset(digest(key, b"t|" + p.encode("utf-8"), "sha256")[:TOKEN_BYTES] for p in prefixes)
+    if memo is None:
+        return frozenset(digest(key, b"t|" + p.encode("utf-8"), "sha256")[:TOKEN_BYTES] for p in prefixes)
+    if len(memo) > MEMO_KEPT:
+        memo.clear()
+    found = []
+    for p in prefixes:
+        made = memo.get(p)
+        if made is None:
+            made = memo[p] = digest(key, b"t|" + p.encode("utf-8"), "sha256")[:TOKEN_BYTES]
+        found.append(made)
+    return frozenset(found)
 
 
 def query_tokens(index_key: bytes, query: str) -> list[bytes]:

@@ -376,3 +376,10 @@ def test_a_reused_key_id_or_a_new_owner_sends_the_check_back(station: Station) -
     assert all(scope != int(off2_id) for scope, _mark in _marks(station.store).values())
     station.store.reset_password(station[ADMIN], "off1", "N3w-passphrase-long!", PASSWORD)
     assert off1_key[0] not in _marks(station.store)
+
+
+@given(names=st.lists(_NAME, min_size=1, max_size=5))
+def test_a_bulk_loads_token_memo_makes_the_same_tokens(names: list[str]) -> None:
+    key, memo = b"k" * 32, {}
+    for name in names:
+        assert sealing.index_tokens(key, [name], memo) == sealing.index_tokens(key, [name])
