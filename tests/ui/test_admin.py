@@ -340,13 +340,19 @@ def test_verify_chain_shows_ok(qtbot: QtBot, screen: AdminScreen) -> None:
     assert screen.verify_button.isEnabled()
 
 
-def test_verify_chain_names_a_tampered_event(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+def tamper_with_an_event(db_path: Path) -> int:
+    """Change one audit event in the database file, as someone with the key and sqlite could; its id."""
     conn = raw_connect(db_path)
     conn.execute("DROP TRIGGER audit_events_no_update")
-    bad_id = conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0]
+    bad_id = int(conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0])
     conn.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (bad_id,))
     conn.commit()
     conn.close()
+    return bad_id
+
+
+def test_verify_chain_names_a_tampered_event(qtbot: QtBot, screen: AdminScreen, db_path: Path) -> None:
+    bad_id = tamper_with_an_event(db_path)
     qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "broken" in screen.audit_result.text(), timeout=60_000)
     assert f"event {bad_id}" in screen.audit_result.text()
@@ -389,12 +395,7 @@ def test_check_the_audit_log_against_a_backup_then_altered(
     assert any(m.title == "Audit log intact" for m in messages.shown())
     shot(screen.window(), artifacts_dir, "admin_audit_check_intact")
 
-    conn = raw_connect(db_path)
-    conn.execute("DROP TRIGGER audit_events_no_update")
-    bad_id = conn.execute("SELECT min(id) + 2 FROM audit_events").fetchone()[0]
-    conn.execute("UPDATE audit_events SET username = 'mallory' WHERE id = ?", (bad_id,))
-    conn.commit()
-    conn.close()
+    bad_id = tamper_with_an_event(db_path)
     check_against(qtbot, screen, None)  # the log alone
     check = screen.last_check
     assert check is not None and check.outcome is AuditOutcome.BROKEN and check.exit_code == 8
@@ -615,14 +616,9 @@ def test_every_menu_item_has_its_own_alt_letter_for_every_role(
     """The menu bar and every menu under it, as each role sees them (a supervisor's File menu has the
     most: New forms, Export, Verify, Send records, Import a transfer bundle, Close, Lock, Sign out,
     Quit): every item has an Alt+letter, none shared within its menu, and the letter chooses it."""
+    from tests.ui.ux.conftest import start_as
 
-    def sign_in(store: Store, **_kw: Any) -> Any:
-        return store.login(username, password)
-
-    window = app_module.start(db_path, sign_in_fn=sign_in, ui_state=UiState(tmp_path / "state.ini"))
-    assert isinstance(window, MainWindow)
-    qtbot.addWidget(window)
-    qtbot.waitExposed(window)
+    window = start_as(qtbot, db_path, tmp_path, username, password)
     try:
         bar = [a.text() for a in window.menuBar().actions() if a.isVisible()]
         menus = {"menu bar": bar} | {

@@ -394,22 +394,11 @@ class AuditExportDialog(MarkedDialog):
         self.date_to = QLineEdit(self)
         self.date_to.setPlaceholderText("dd/mm/yyyy (empty: up to today)")
         self.date_to.setAccessibleName("To date")
-        self.path = QLineEdit(self)
-        self.path.setAccessibleName("File to write")
-        folder = default_folder or Path.home()
-        self.path.setText(str(folder / f"dsvdesk-audit-{today.isoformat()}.csv"))
-        self.choose_button = QPushButton("C&hoose…", self)
-        self.choose_button.setAutoDefault(False)
-        self.choose_button.setAccessibleName("Choose the file to write")
-        self.choose_button.clicked.connect(self._choose)
-        path_row = QHBoxLayout()
-        path_row.addWidget(self.path, 1)
-        path_row.addWidget(self.choose_button)
         form.addRow("&From", self.date_from)
         form.addRow("&To", self.date_to)
-        file_label = QLabel("F&ile", self)
-        file_label.setBuddy(self.path)  # a row holding a layout gets no buddy of its own
-        form.addRow(file_label, path_row)
+        self.path, self.choose_button = _file_row(self, form, "F&ile", "write", self._choose)
+        folder = default_folder or Path.home()
+        self.path.setText(str(folder / f"dsvdesk-audit-{today.isoformat()}.csv"))
         self.body.addLayout(form)
         self.error_label = self.add_error_label()
         self.ok_button = self.add_buttons("&Export", self._ok)
@@ -522,19 +511,9 @@ class AuditCheckDialog(MarkedDialog):
         self.force_root.setAccessibleName("Force root the checkpoints are checked against")
         self.body.addWidget(self.force_root)
         form = QFormLayout()
-        self.path = QLineEdit(self)
+        self.path, self.choose_button = _file_row(self, form, "&Against", "check against", self._choose)
         self.path.setAccessibleName("Document, pack, backup or bundle to check against (optional)")
         self.path.setPlaceholderText("optional: a PDF, board pack, backup or bundle")
-        self.choose_button = QPushButton("C&hoose…", self)
-        self.choose_button.setAutoDefault(False)
-        self.choose_button.setAccessibleName("Choose the file to check against")
-        self.choose_button.clicked.connect(self._choose)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(self.choose_button)
-        label = QLabel("&Against", self)
-        label.setBuddy(self.path)
-        form.addRow(label, row)
         self.body.addLayout(form)
         self.error_label = self.add_error_label()
         self.ok_button = self.add_buttons("Chec&k", self._ok)
@@ -574,6 +553,26 @@ class AuditCheckDialog(MarkedDialog):
         dialog = cls(parent, force_root=force_root)
         dialog.exec()
         return dialog.result_request
+
+
+def _file_row(
+    dialog: QWidget, form: QFormLayout, caption: str, purpose: str, choose: Callable[[], None]
+) -> tuple[QLineEdit, QPushButton]:
+    """A form row holding a file name and its "Choose…" button; the caption's Alt+letter reaches the
+    box (a row holding a layout gets no buddy of its own)."""
+    path = QLineEdit(dialog)
+    path.setAccessibleName(f"File to {purpose}")
+    button = QPushButton("C&hoose…", dialog)
+    button.setAutoDefault(False)
+    button.setAccessibleName(f"Choose the file to {purpose}")
+    button.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.addWidget(path, 1)
+    row.addWidget(button)
+    label = QLabel(caption, dialog)
+    label.setBuddy(path)
+    form.addRow(label, row)
+    return path, button
 
 
 def _separator(parent: QWidget) -> QFrame:

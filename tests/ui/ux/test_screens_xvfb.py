@@ -7,20 +7,18 @@ them; tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import struct
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.ui.ux.screens_child import GRAB_SCREEN
-from tests.ui.ux.test_screens import ROOT, SCREENS, submitted_record  # noqa: F401 (a fixture)
+from tests.ui.ux.screens_child import GRAB_SCREEN, run_child
+from tests.ui.ux.test_screens import SCREENS, submitted_record  # noqa: F401 (a fixture)
 
 WM_READY_SECONDS = 30  # openbox on a loaded machine; the fixture waits, no test asserts a time
 
@@ -122,33 +120,9 @@ def test_every_screen_fits_under_a_window_manager(
     artifacts_dir: Path,
 ) -> None:
     name, width, height, scale = screen
-    env = dict(os.environ)
-    env.pop("DSVDESK_FORMS", None)  # the real forms
-    env.update(DISPLAY=x_display(width, height), QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale)
+    env = dict(os.environ, DISPLAY=x_display(width, height), QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale)
     env[GRAB_SCREEN] = "1"
     out_dir = artifacts_dir / "xvfb"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.ui.ux.screens_child",
-            str(db_path),
-            str(out_dir),
-            name,
-            submitted_record,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["problems"] == {}, json.dumps(report["problems"], indent=1)[:4000]
-    assert len(report["shots"]) >= 10
+    report = run_child(env, db_path, out_dir, name, submitted_record)
     for shot in report["shots"]:  # whole-screen pictures, at the screen's real pixel size
         assert _png_size(out_dir / shot) == (width, height), shot
-    warnings = [line for line in result.stderr.splitlines() if line.strip()]
-    assert not [w for w in warnings if "Warning" in w or "QWidget::" in w], warnings[:10]
