@@ -101,7 +101,7 @@ def test_return_fix_resubmit_regrade_approve(
     window.resize(1280, 820)
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
     assert queue.model.rowCount() == 1
-    assert queue.model.data(queue.model.index(0, 0)) == "Potential escalation"
+    assert queue.model.data(queue.model.index(0, 0)) == "Standard · 1 yes — Potential escalation"
     assert queue.model.data(queue.model.index(0, 1)) == "Małgorzata W."
     assert queue.model.data(queue.model.index(0, 3)) == "Olga Officer"
     window.tabs.setCurrentWidget(queue)
@@ -158,7 +158,7 @@ def test_return_fix_resubmit_regrade_approve(
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     window.resize(1280, 820)
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
-    assert queue.model.data(queue.model.index(0, 0)) == "Potential escalation, Resubmitted after return"
+    assert queue.model.data(queue.model.index(0, 0)) == "Standard · 2 yes — Potential escalation, Resubmitted after return"
     assert queue.model.data(queue.model.index(0, 1)) == "Małgorzata Wiśniewska"
     screen = open_from_queue(qtbot, window)
     assert screen.history_list.count() == 2  # the earlier return's comments, for reference
