@@ -158,7 +158,10 @@ def test_return_fix_resubmit_regrade_approve(
     window = open_app(qtbot, db_path, monkeypatch, "super1", SUPERVISOR_PASSWORD)
     window.resize(1280, 820)
     queue = window.qa_hooks.queue  # type: ignore[attr-defined]
-    assert queue.model.data(queue.model.index(0, 0)) == "Standard · 2 yes — Potential escalation, Resubmitted after return"
+    assert (
+        queue.model.data(queue.model.index(0, 0))
+        == "Standard · 2 yes — Potential escalation, Resubmitted after return"
+    )
     assert queue.model.data(queue.model.index(0, 1)) == "Małgorzata Wiśniewska"
     screen = open_from_queue(qtbot, window)
     assert screen.history_list.count() == 2  # the earlier return's comments, for reference
