@@ -108,6 +108,10 @@ def shot(widget: QWidget, artifacts_dir: Path, name: str) -> Path:
     folder = artifacts_dir / "ui"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    QApplication.processEvents()
+    # A layout change settles in steps (a label grows, its box, then a scroll area resizes its content):
+    # one pass can catch the middle one, where the boxes below are squeezed into the old height.
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
     assert widget.grab().save(str(path)), f"could not save screenshot {path}"
     return path
