@@ -14,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dsvdesk.engine.spec import Question
 from dsvdesk.errors import UserFacingError
+from dsvdesk.export.pdf_layout import format_value
 from dsvdesk.store import StorageBug
 from dsvdesk.ui.dialogs.base import MarkedDialog
+from dsvdesk.ui.models.records import STATUS_LABELS
 from dsvdesk.ui.qt import (
     QAbstractItemView,
     QBrush,
@@ -32,11 +35,13 @@ from dsvdesk.ui.qt import (
     QTableWidgetItem,
     QWidget,
 )
+from dsvdesk.ui.wizard.values import display_date
 
 if TYPE_CHECKING:
     from dsvdesk.store import Session, Store
 
 CHANGED = "≠ "
+_ROOMY = (720, 560)  # the size asked for once filled (then fitted to the screen: 911x512 at 150%)
 _HIGHLIGHT = "#fff3bf"  # the changed rows' background (with the ≠ mark and bold: not colour alone)
 
 
@@ -79,6 +84,18 @@ def differences(
         for k in keys
     ]
     return rows
+
+
+def _readable(state: Mapping[str, Any], questions: Mapping[str, Question]) -> dict[str, Any]:
+    """A side's state as the officer reads it: the status and each answer in words (options' labels,
+    dd/mm/yyyy dates), as the PDF prints them; an answer of a question not in the form stays as stored."""
+    status = str(state.get("status") or "")
+    answers = dict(state.get("answers") or {})
+    return {
+        **state,
+        "status": STATUS_LABELS.get(status, status),
+        "answers": {k: format_value(questions[k], v) if k in questions else v for k, v in answers.items()},
+    }
 
 
 class ConflictDialog(MarkedDialog):
@@ -134,7 +151,7 @@ class ConflictDialog(MarkedDialog):
         for conflict in self.conflicts:
             self.record.addItem(
                 f"{str(conflict['record_id'])[:8]} — from {conflict['from'] or 'another unit'}, "
-                f"{str(conflict['at'])[:10]}"
+                f"{display_date(str(conflict['at'])[:10])}"
             )
         self.record.blockSignals(False)
         for button in (self.keep_ours, self.keep_theirs):
@@ -156,18 +173,21 @@ class ConflictDialog(MarkedDialog):
         except UserFacingError as exc:
             self.problem.setText(exc.message)
             return
-        labels = self._labels(str(theirs.get("definition_hash") or ""))
+        questions = self._questions(str(theirs.get("definition_hash") or ""))
+        labels = {qid: q.label or qid for qid, q in questions.items()}
         ours = {"answers": record.answers, "status": record.status.value, "revision": record.revision}
-        self.shown = differences(ours, theirs, labels)
+        self.shown = differences(_readable(ours, questions), _readable(theirs, questions), labels)
         self._fill(self.shown)
         self.problem.setText("")
+        self.resize(max(self.width(), _ROOMY[0]), max(self.height(), _ROOMY[1]))
+        self.fit_to_screen()
 
-    def _labels(self, definition_hash: str) -> dict[str, str]:
+    def _questions(self, definition_hash: str) -> dict[str, Question]:
         try:
             spec = self.store.spec_for_hash(definition_hash)
-        except StorageBug:  # a definition not held here: the answers' ids are shown
+        except StorageBug:  # a definition not held here: the answers' ids and stored values are shown
             return {}
-        return {q.id: q.label or q.id for _s, _p, q in spec.iter_questions()}
+        return {q.id: q for _s, _p, q in spec.iter_questions()}
 
     def _fill(self, rows: list[Difference]) -> None:
         highlight = QBrush(QColor(_HIGHLIGHT))

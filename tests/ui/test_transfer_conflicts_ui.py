@@ -16,6 +16,7 @@ from dsvdesk.ui.qt import QApplication, Qt
 from dsvdesk.ui.state import UiState
 from dsvdesk.ui.transfer import install
 from dsvdesk.ui.transfer_conflicts import CHANGED, ConflictDialog, differences
+from tests.ui.conftest import shot
 from tests.unit.transfer.conftest import Unit, fake_pdf, mini_spec, unit_templates, units
 from tests.unit.transfer.test_bundles import export, submitted, version_of
 
@@ -51,7 +52,7 @@ def test_differences_mark_what_changed() -> None:
 
 
 def test_a_supervisor_sees_both_sides_and_keeps_one_by_keyboard(
-    qtbot: QtBot, units: dict[str, Unit], mini_spec: FormSpec, tmp_path: Path
+    qtbot: QtBot, units: dict[str, Unit], mini_spec: FormSpec, tmp_path: Path, artifacts_dir: Path
 ) -> None:
     rid = _conflict(units, mini_spec, tmp_path)
     csu = units["CSU"]
@@ -71,13 +72,17 @@ def test_a_supervisor_sees_both_sides_and_keeps_one_by_keyboard(
     assert isinstance(dialog, ConflictDialog)
     qtbot.waitExposed(dialog)
     assert dialog.record.count() == 1 and "from Holloway" in dialog.record.currentText()
+    shot(dialog, artifacts_dir, "transfer_conflicts")
 
     # both states side by side: the status differs and is marked; an unchanged answer is not
     cells = {
         dialog.table.item(r, 0).text(): (dialog.table.item(r, 1).text(), dialog.table.item(r, 2).text())
         for r in range(dialog.table.rowCount())
     }
-    assert cells[CHANGED + "Status"] == ("returned", "approved")
+    assert cells[CHANGED + "Status"] == (
+        "Returned — see comments",
+        "Approved",
+    )  # in words, as the lists show it
     unchanged = [label for label in cells if not label.startswith(CHANGED)]
     assert unchanged and all(cells[label][0] == cells[label][1] for label in unchanged)
 
