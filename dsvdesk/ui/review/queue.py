@@ -141,6 +141,8 @@ class ReviewQueueTab(QWidget):
         self.status.setAccessibleName("Status")
         for text, statuses in STATUS_CHOICES:
             self.status.addItem(text, statuses)
+        # the status says what the list shows: never cut to "Waiting for rev" (1366x768 at 150%)
+        self.status.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.flag = QComboBox(self)
         self.flag.setAccessibleName("Flag")
         self.flag.addItem("Any flag", "")
@@ -160,22 +162,26 @@ class ReviewQueueTab(QWidget):
         self.date_to.setAccessibleName("Incident date to")
         self.date_to.setMaximumWidth(110)
         self.date_to.setMinimumWidth(self.date_to.fontMetrics().horizontalAdvance("dd/mm/yyyy") + 16)
-        for caption, widget in (
-            ("S&tatus", self.status),
-            ("&Flag", self.flag),
-            ("&Officer", self.officer),
-            ("Incident &from", self.date_from),
-            ("t&o", self.date_to),
+        # two rows: in one, 1366x768 at 150% squeezed the status to "Waiting for rev"
+        dates = QHBoxLayout()
+        for row_layout, caption, widget in (
+            (filters, "S&tatus", self.status),
+            (filters, "&Flag", self.flag),
+            (filters, "&Officer", self.officer),
+            (dates, "Incident &from", self.date_from),
+            (dates, "t&o", self.date_to),
         ):
             label = QLabel(caption, self)
             label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget)
+            row_layout.addWidget(label)
+            row_layout.addWidget(widget)
         self.clear_button = QPushButton("C&lear filters", self)
         self.clear_button.setAutoDefault(False)
-        filters.addWidget(self.clear_button)
+        dates.addWidget(self.clear_button)
         filters.addStretch(1)
+        dates.addStretch(1)
         layout.addLayout(filters)
+        layout.addLayout(dates)
 
         row = build_search_row(
             self,

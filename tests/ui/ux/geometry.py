@@ -3,7 +3,7 @@ squeezed below the size its text needs, and pages never scroll sideways."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractScrollArea
+from PySide6.QtWidgets import QAbstractScrollArea, QComboBox, QStyle, QStyleOptionComboBox
 
 from dsvdesk.ui.qt import (
     QAbstractButton,
@@ -105,6 +105,16 @@ def _clipped(widget: QWidget, name: str) -> list[str]:
             return [
                 f"{name} is squeezed ({widget.width()}x{widget.height()} < {widget.sizeHint().toTuple()})"
             ]
+    if isinstance(widget, QComboBox) and widget.currentText():
+        # a filter reading "Waiting for rev" leaves the sergeant guessing what is shown
+        option = QStyleOptionComboBox()
+        widget.initStyleOption(option)
+        text_rect = widget.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, widget
+        )
+        needed = widget.fontMetrics().horizontalAdvance(widget.currentText())
+        if needed > text_rect.width() + 2:
+            return [f"{name}'s text is cut off (room {text_rect.width()} < {needed})"]
     if isinstance(widget, QLineEdit) and widget.placeholderText() and not widget.text():
         # the hint says what to type ("dd/mm/yyyy"): cut to "d..." it says nothing
         needed = widget.fontMetrics().horizontalAdvance(widget.placeholderText()) + LINE_EDIT_PADDING
