@@ -218,6 +218,9 @@ def run_conflicts(args: argparse.Namespace) -> int:
             return 0
         for c in conflicts:
             theirs = c["theirs"]
+            if theirs is None:
+                print(f"{c['id']}: record {c['record_id']}\n   {c['problem']}")
+                continue
             mine = store.open_record(session, c["record_id"], justification="Transfer conflict review")
             print(
                 f"{c['id']}: record {c['record_id']}\n"

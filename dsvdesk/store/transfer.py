@@ -816,17 +816,26 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             params.append(str(record_id))
         with self._read() as conn:
             rows = conn.execute(sql + " ORDER BY c.id", params).fetchall()
-            return [
-                {
-                    "id": r[0],
-                    "record_id": r[1],
-                    "from": r[2],
-                    "bundle_id": r[3],
-                    "theirs": self._conflict_state(conn, session, r[0], r[1], r[4:7]),
-                    "at": r[7],
-                }
-                for r in rows
-            ]
+            conflicts: list[dict[str, Any]] = []
+            for r in rows:
+                # one record not shared with this supervisor yet must not hide the others: it is listed
+                # with the reason instead of its state ("theirs" None)
+                try:
+                    theirs, problem = self._conflict_state(conn, session, r[0], r[1], r[4:7]), None
+                except PermissionDenied as exc:
+                    theirs, problem = None, exc.message
+                conflicts.append(
+                    {
+                        "id": r[0],
+                        "record_id": r[1],
+                        "from": r[2],
+                        "bundle_id": r[3],
+                        "theirs": theirs,
+                        "problem": problem,
+                        "at": r[7],
+                    }
+                )
+            return conflicts
 
     def _conflict_state(
         self,

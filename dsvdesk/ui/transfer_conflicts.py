@@ -165,6 +165,11 @@ class ConflictDialog(MarkedDialog):
             self.problem.setText("No open transfer conflicts." if not self.conflicts else "")
             return
         conflict = self.conflicts[index]
+        for button in (self.keep_ours, self.keep_theirs):
+            button.setEnabled(conflict["theirs"] is not None)
+        if conflict["theirs"] is None:  # not shared with this supervisor yet: say why, settle nothing
+            self.problem.setText(str(conflict["problem"]))
+            return
         theirs = dict(conflict["theirs"])
         try:
             record = self.store.open_record(

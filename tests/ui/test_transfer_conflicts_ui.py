@@ -17,7 +17,7 @@ from dsvdesk.ui.state import UiState
 from dsvdesk.ui.transfer import install
 from dsvdesk.ui.transfer_conflicts import CHANGED, ConflictDialog, differences
 from tests.ui.conftest import shot
-from tests.unit.transfer.conftest import Unit, fake_pdf, mini_spec, unit_templates, units
+from tests.unit.transfer.conftest import PASSWORD, Unit, fake_pdf, mini_spec, unit_templates, units
 from tests.unit.transfer.test_bundles import export, submitted, version_of
 
 __all__ = ["mini_spec", "unit_templates", "units"]  # the transfer tests' fixtures, used here too
@@ -111,3 +111,20 @@ def test_with_no_conflicts_the_dialog_says_so(qtbot: QtBot, units: dict[str, Uni
     assert not dialog.keep_ours.isEnabled() and not dialog.keep_theirs.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_a_conflict_not_shared_with_this_supervisor_says_why_and_cannot_be_settled(
+    qtbot: QtBot, units: dict[str, Unit], mini_spec: FormSpec, tmp_path: Path
+) -> None:
+    _conflict(units, mini_spec, tmp_path)
+    csu = units["CSU"]
+    admin = csu.store.login("admin", PASSWORD)
+    csu.store.add_user(admin, "csu9", "supervisor", "Cas New", "3009", PASSWORD, PASSWORD)
+    dialog = ConflictDialog(None, csu.store, csu.store.login("csu9", PASSWORD))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.record.count() == 1  # listed, with the reason instead of the states
+    assert "not shared with your account" in dialog.problem.text()
+    assert dialog.table.rowCount() == 0
+    assert not dialog.keep_ours.isEnabled() and not dialog.keep_theirs.isEnabled()

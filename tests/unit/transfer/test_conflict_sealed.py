@@ -61,3 +61,25 @@ def test_the_other_sides_state_is_sealed_and_only_a_supervisor_reads_it(
     hol.store.close()
     plain = decrypted_bytes(path, key_of(path))
     assert occurrences(plain, "Spell Quernstone") == 0
+
+
+def test_a_conflict_not_shared_with_a_new_supervisor_yet_is_listed_with_the_reason(
+    units: dict[str, Unit], mini_spec: FormSpec, tmp_path: Path
+) -> None:
+    hol, csu = units["HOL"], units["CSU"]
+    rid = submitted(hol, mini_spec, "pc1", "Ola Quernstone")
+    csu.store.import_bundle(csu["csu1"], export(hol, "CSU", tmp_path, "ps1", "b1"))
+    csu.store.return_record(csu["csu1"], rid, {"victim_name": "Spell it"}, version_of(csu, rid, "csu1"))
+    hol.store.approve(hol["ps1"], rid, version_of(hol, rid, "ps1"), fake_pdf)
+    assert hol.store.import_bundle(hol["ps1"], export(csu, "HOL", tmp_path, "csu1", "r1")).conflicts == 1
+    # a supervisor added now holds no wrap of the record's key until ps1 next signs in
+    admin = hol.store.login("admin", PASSWORD)
+    hol.store.add_user(admin, "ps2", "supervisor", "Pat Second", "2002", PASSWORD, PASSWORD)
+    new_supervisor = hol.store.login("ps2", PASSWORD)
+
+    (conflict,) = hol.store.transfer_conflicts(new_supervisor)  # listed, not refused
+    assert conflict["record_id"] == rid and conflict["theirs"] is None
+    assert "not shared with your account" in conflict["problem"]
+
+    (shared,) = hol.store.transfer_conflicts(hol.store.login("ps1", PASSWORD))
+    assert shared["problem"] is None and shared["theirs"]["status"] == "returned"
