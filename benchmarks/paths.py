@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 import subprocess
@@ -157,6 +156,87 @@ def _complete_record(store: Any, session: Any, status: str = "approved") -> Any:
     return store.open_record(session, rows[0].id, justification="Benchmark")
 
 
+@dataclass
+class _FloorDraft:
+    """The row a floor saves into: another draft of the benchmark officer, the one whose sealed answers
+    are nearest in size to the edited record's (the same row and overflow pages to rewrite). A raw write
+    into the record being edited would be a second writer changing it behind the store's back, which
+    the store must (and does) detect by reading and re-deriving the row; nothing does that in real use.
+
+    The floor's save is the store's UPDATE done by hand: the same columns (the sealed answers, the
+    version, updated_at and, when a name changed, the sealed columns) with fresh bytes of the stored
+    sizes, as a re-seal writes them (writing the same bytes back would let SQLite leave unchanged pages
+    alone); ``restore`` puts the draft back as it was."""
+
+    seq: int
+    sealed_answers: bytes
+    sealed_columns: bytes
+    version: int
+    updated_at: str
+    tokens: frozenset[bytes] = frozenset()  # the floor's rows in search_tokens (under FLOOR_INDEX_KEY)
+
+    @classmethod
+    def near(cls, conn: sqlite3.Connection, record_id: str) -> _FloorDraft:
+        row = conn.execute(
+            "SELECT seq, sealed_answers, sealed_columns, version, updated_at FROM records "
+            "WHERE status = 'draft' AND owner_id = (SELECT owner_id FROM records WHERE id = ?1) AND id <> ?1 "
+            "AND sealed_answers IS NOT NULL AND sealed_columns IS NOT NULL "
+            "ORDER BY abs(length(sealed_answers) - (SELECT length(sealed_answers) FROM records WHERE id = ?1)), "
+            "seq LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        if row is None:
+            raise RuntimeError("the benchmark database needs two sealed drafts of the benchmark officer")
+        return cls(int(row[0]), bytes(row[1]), bytes(row[2]), int(row[3]), str(row[4]))
+
+    def save(self, conn: sqlite3.Connection, *, columns: bool, name: str | None = None) -> None:
+        """One autosave by hand: ``columns`` re-seals the sealed columns too; ``name`` (the new value of
+        a name) changes the name's search tokens as the store does (the tokens gone deleted, the new ones
+        inserted)."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        conn.execute("BEGIN IMMEDIATE")
+        if columns:
+            conn.execute(
+                "UPDATE records SET sealed_answers = ?, version = version + 1, updated_at = ?, sealed_columns = ? "
+                "WHERE seq = ?",
+                (os.urandom(len(self.sealed_answers)), now, os.urandom(len(self.sealed_columns)), self.seq),
+            )
+        else:
+            conn.execute(
+                "UPDATE records SET sealed_answers = ?, version = version + 1, updated_at = ? WHERE seq = ?",
+                (os.urandom(len(self.sealed_answers)), now, self.seq),
+            )
+        if name is not None:
+            from dsvdesk.store.sealing import index_tokens
+
+            new = index_tokens(FLOOR_INDEX_KEY, [name])
+            conn.executemany(
+                "DELETE FROM search_tokens WHERE token = ? AND seq = ?",
+                [(t, self.seq) for t in self.tokens - new],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)",
+                [(t, self.seq) for t in new - self.tokens],
+            )
+            self.tokens = new
+        conn.execute("COMMIT")
+
+    def restore(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "UPDATE records SET sealed_answers = ?, sealed_columns = ?, version = ?, updated_at = ? WHERE seq = ?",
+            (self.sealed_answers, self.sealed_columns, self.version, self.updated_at, self.seq),
+        )
+        conn.executemany(
+            "DELETE FROM search_tokens WHERE token = ? AND seq = ?", [(t, self.seq) for t in self.tokens]
+        )
+        conn.execute("COMMIT")
+        self.tokens = frozenset()
+
+
+FLOOR_INDEX_KEY = b"f" * 32  # the floor's search tokens: the same HMACs as the store's, under a fixed key
+
+
 # ------------------------------------------------------------------------------------ cold start
 
 
@@ -230,16 +310,14 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
     from dsvdesk.engine.spec import QuestionType
 
     store = _open_store(db)
+    raw = _raw_connection(db.path)
     try:
         session = store.login(OFFICER.username, OFFICER.password)
-        drafts = store.list_records(session, status="draft", limit=2)
-        if len(drafts) < 2:
-            raise RuntimeError("the benchmark database needs two drafts of the benchmark officer")
+        drafts = store.list_records(session, status="draft", limit=1)
+        if not drafts:
+            raise RuntimeError("the benchmark database needs a draft of the benchmark officer")
         record = store.open_record(session, drafts[0].id)
-        # The floor writes the same document into ANOTHER draft: a raw write into the record being
-        # edited would be a second writer changing it behind the store's back, which the store must
-        # (and does) detect by re-reading and re-evaluating the row; nothing does that in real use.
-        floor_id = drafts[1].id
+        floor_draft = _FloorDraft.near(raw, record.id)
         question = next(
             q
             for _s, _p, q in record.spec.iter_questions()
@@ -247,26 +325,20 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
         )
         text = str(record.answers[question.id])
         state = {"version": record.version, "n": 0}
-        answers = dict(record.answers)
-        raw = _raw_connection(db.path)
 
         def ours() -> None:
             state["n"] += 1
             value = f"{text} {state['n']}"  # one more keystroke's worth of text, as the wizard saves it
             state["version"] = store.save_answer(session, record.id, question.id, value, state["version"])
 
-        def floor() -> None:
-            state["n"] += 1
-            answers[question.id] = f"{text} {state['n']}"
-            with raw:
-                raw.execute(
-                    "UPDATE records SET answers_json = ?, updated_at = ? WHERE id = ?",
-                    (json.dumps(answers, ensure_ascii=False), dt.datetime.now(dt.UTC).isoformat(), floor_id),
-                )
-
-        ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
-        raw.close()
+        try:
+            ours_t, floor_t = time_pair(
+                ours, lambda: floor_draft.save(raw, columns=False), ctx.config.saves, warmup=3
+            )
+        finally:
+            floor_draft.restore(raw)
     finally:
+        raw.close()
         store.close()
     return Row(
         f"autosave one answer, DB with {db.records:,} records",
@@ -274,8 +346,9 @@ def _autosave_at(ctx: Context, db: BenchDatabase) -> Row:
         Target(max_ms=10, stat="p99", max_ratio=3),
         timing=ours_t,
         floor=floor_t,
-        note="floor: raw SQLCipher UPDATE of the same JSON document (into another draft), WAL, same pragmas "
-        "(synchronous=FULL)",
+        note="floor: the store's UPDATE by hand on raw SQLCipher (sealed answers of the same size, version, "
+        "updated_at) into another draft, WAL, same pragmas (synchronous=FULL); beyond it: the audit event, "
+        "the checks, sealing",
     )
 
 
@@ -960,15 +1033,13 @@ def _floor_path(name: str, db: BenchDatabase, plain: Path) -> Path:
 
 def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Row]:
     from dsvdesk.engine.spec import QuestionType
-    from dsvdesk.store.sealing import index_tokens
 
     rows: list[Row] = []
     store = _open_store(db)
     try:
         session = store.login(OFFICER.username, OFFICER.password)
-        drafts = store.list_records(session, status="draft", limit=2)
+        drafts = store.list_records(session, status="draft", limit=1)
         record = store.open_record(session, drafts[0].id)
-        floor_id, floor_seq = drafts[1].id, None
         longtext = next(
             q.id
             for _s, _p, q in record.spec.iter_questions()
@@ -978,72 +1049,45 @@ def _encrypted_autosave(ctx: Context, db: BenchDatabase, plain: Path) -> list[Ro
             (q.id for _s, _p, q in record.spec.iter_questions() if q.id == "victim_surname"), longtext
         )
         state = {"version": record.version, "n": 0}
-        floor_key = b"f" * 32  # the floor's tokens: the same HMACs under a fixed key
-        floor_tokens: dict[str, frozenset[bytes]] = {"last": frozenset()}
         for label, question_id in (("inert long text", longtext), ("victim surname (search index)", surname)):
             base = str(record.answers.get(question_id, "Surname"))
+            indexed = question_id == surname and surname != longtext
             for floor_name, connect in _FLOORS:
                 raw = connect(_floor_path(floor_name, db, plain))
-                answers = dict(record.answers)
-                floor_seq = raw.execute("SELECT seq FROM records WHERE id = ?", (floor_id,)).fetchone()[0]
+                floor_draft = _FloorDraft.near(raw, record.id)
 
-                def ours(qid: str = question_id, base: str = base) -> None:
+                def ours(qid: str = question_id, base: str = base, indexed: bool = indexed) -> None:
                     state["n"] += 1
-                    value = (
-                        f"{base}{state['n']}"
-                        if qid == surname and qid != longtext
-                        else f"{base} {state['n']}"
-                    )
+                    value = f"{base}{state['n']}" if indexed else f"{base} {state['n']}"
                     state["version"] = store.save_answer(session, record.id, qid, value, state["version"])
 
                 def floor(
                     raw: sqlite3.Connection = raw,
-                    answers: dict[str, Any] = answers,
-                    qid: str = question_id,
+                    floor_draft: _FloorDraft = floor_draft,
                     base: str = base,
-                    seq: int = floor_seq,
+                    indexed: bool = indexed,
                 ) -> None:
+                    # a name feeds the sealed columns and the search index: both change too
                     state["n"] += 1
-                    answers[qid] = f"{base}{state['n']}"
-                    with raw:
-                        raw.execute("BEGIN IMMEDIATE")
-                        raw.execute(
-                            "UPDATE records SET answers_json = ?, updated_at = ? WHERE id = ?",
-                            (
-                                json.dumps(answers, ensure_ascii=False),
-                                dt.datetime.now(dt.UTC).isoformat(),
-                                floor_id,
-                            ),
-                        )
-                        if qid == surname and qid != longtext:  # a name feeds the search index: update it too
-                            # the keyed tokens of the name's prefixes that changed (what the store writes)
-                            new = index_tokens(floor_key, [answers[qid]])
-                            raw.executemany(
-                                "DELETE FROM search_tokens WHERE token = ? AND seq = ?",
-                                [(t, seq) for t in floor_tokens["last"] - new],
-                            )
-                            raw.executemany(
-                                "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)",
-                                [(t, seq) for t in new - floor_tokens["last"]],
-                            )
-                            floor_tokens["last"] = new
-                        raw.execute("COMMIT")
+                    floor_draft.save(raw, columns=indexed, name=f"{base}{state['n']}" if indexed else None)
 
-                ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
-                raw.close()
+                try:
+                    ours_t, floor_t = time_pair(ours, floor, ctx.config.saves, warmup=3)
+                finally:
+                    floor_draft.restore(raw)
+                    raw.close()
                 rows.append(
                     Row(
                         f"encrypted autosave, {label}, vs {floor_name}",
                         db.records,
-                        Target(max_ms=10, stat="p99"),
+                        Target(max_ms=10, stat="p99", max_ratio=3),
                         timing=ours_t,
                         floor=floor_t,
-                        note=f"floor: {floor_name} UPDATE of the same document into another draft"
-                        + (
-                            " + its changed search tokens"
-                            if question_id == surname and surname != longtext
-                            else ""
-                        ),
+                        note=f"floor: the store's UPDATE by hand on {floor_name} (sealed answers of the same "
+                        "size, version, updated_at"
+                        + (", sealed columns) + the name's changed search tokens" if indexed else ")")
+                        + " into another draft; beyond it: the audit event, the checks, sealing"
+                        + (", deriving the name and its tokens" if indexed else ""),
                     )
                 )
     finally:

@@ -3,6 +3,7 @@ paginated lists and full-text search. Lifecycle steps are in ``lifecycle.py``.""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -41,6 +42,7 @@ from dsvdesk.store.sealed import (
     SealingStepOps,
     comment_part,
     pdf_part,
+    sealed_text,
     split_columns,
     victim_age,
     write_tokens,
@@ -241,9 +243,13 @@ class _SavedState:
     derived: Derived
     search: frozenset[bytes] | None
     seal: RecordSeal | None = None
+    # the search tokens already made for this record under ``seal``'s index key, by word prefix: a
+    # keystroke in a name makes the token of its new prefix only
+    token_memo: dict[str, bytes] = field(default_factory=dict)
 
 
 _SAVED_STATES_KEPT = 64  # records an officer edits in one sitting; a few KB of answers each
+_TOKEN_MEMO_KEPT = 2_000  # prefixes remembered per record (a few names and references, retyped)
 
 
 def _expressions_in(root: object) -> Iterator[Expression]:
@@ -430,10 +436,20 @@ def _json_dumps(value: Any, what: str) -> str:
     return text
 
 
-_DERIVED_SET = (
-    f"{', '.join(f'{n} = ?' for n in TABLE_COLUMNS)}, victim_key = ?, victim_age = ?, completeness = ?, "
-    "flags = ?, columns_json = ?, sealed_columns = ?, index_pending = ?"
+# The derived columns a save writes, in ``_derived_params`` order: the plain ones, then the sealed ones.
+_DERIVED_PLAIN = (
+    *TABLE_COLUMNS,
+    "victim_key",
+    "victim_age",
+    "completeness",
+    "flags",
+    "columns_json",
+    "index_pending",
 )
+_DERIVED_SET = f"{', '.join(f'{n} = ?' for n in _DERIVED_PLAIN)}, sealed_columns = ?"
+# The plain derived columns as the row holds them now (a save of a row this Store wrote last compares
+# against them and writes only what changed: an UPDATE that names a column rewrites every index on it).
+_READ_DERIVED_SQL = f"SELECT {', '.join(_DERIVED_PLAIN)} FROM records WHERE seq = ?"  # noqa: S608 - fixed names
 # Constant SQL texts, so sqlite3's statement cache prepares each once per connection.
 _WRITE_DERIVED_SQL = f"UPDATE records SET {_DERIVED_SET} WHERE seq = ?"  # noqa: S608 - fixed names
 _SAVE_WITH_DERIVED_SQL = (
@@ -477,22 +493,44 @@ def finish_columns(columns: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _derived_params(derived: Derived, seal: RecordSeal, *, approved: bool, search_pending: bool) -> list[Any]:
-    """The derived columns as a sealed save writes them: identifying values only inside
-    ``sealed_columns``; the victim key under the station key when the writer holds it."""
+def _plain_params(
+    derived: Derived, seal: RecordSeal, *, approved: bool, search_pending: bool
+) -> tuple[list[Any], dict[str, Any]]:
+    """The plain derived columns as a sealed save writes them (``_DERIVED_PLAIN`` order) and the
+    identifying values that go only inside ``sealed_columns``; the victim key is made under the
+    station key when the writer holds it."""
     plain, sealed = split_columns(derived.columns, TABLE_COLUMNS)
     key = seal.victim_key(derived.columns)
     pending = search_pending or (approved and key is None and victim_key(derived.columns) is not None)
-    return [
+    values = [
         *(plain.get(name) for name in TABLE_COLUMNS),
         key,
         victim_age(derived.columns),
         derived.completeness,
         flags_text(derived.flags),
         COLUMNS_JSON.encode(plain),
-        seal.seal_columns(sealed),
         1 if pending else 0,
     ]
+    return values, sealed
+
+
+def _derived_params(derived: Derived, seal: RecordSeal, *, approved: bool, search_pending: bool) -> list[Any]:
+    """Every derived column as a sealed save writes them (``_DERIVED_SET`` order)."""
+    values, sealed = _plain_params(derived, seal, approved=approved, search_pending=search_pending)
+    return [*values, seal.seal_columns(sealed)]
+
+
+def _same_value(new: Any, stored: Any) -> bool:
+    """Whether writing ``new`` over ``stored`` would leave the column as it is (same type, same value:
+    1 over 1.0 would change the stored type)."""
+    return type(new) is type(stored) and bool(new == stored)
+
+
+@functools.lru_cache(maxsize=256)
+def _save_changed_sql(names: tuple[str, ...]) -> str:
+    """The UPDATE of a save that writes the answers and only the derived columns ``names``."""
+    assigned = "".join(f", {n} = ?" for n in names)
+    return f"UPDATE records SET sealed_answers = ?, version = ?, updated_at = ?{assigned} WHERE seq = ?"  # noqa: S608 - names from _DERIVED_PLAIN
 
 
 class RecordOps(SealingStepOps):
@@ -895,11 +933,10 @@ class RecordOps(SealingStepOps):
             if not state.is_own(user) and user.role is not Role.SUPERVISOR:
                 raise PermissionDenied("Officers can change only their own records.")
             self._check_version(state, expected_version)
-            seal = (
-                reused.seal
-                if reused is not None and reused.seal is not None
-                else self._seal_of(conn, session, state)
-            )
+            if reused is not None and reused.seal is not None:
+                seal, memo = reused.seal, reused.token_memo
+            else:
+                seal, memo = self._seal_of(conn, session, state), {}
             spec = self.spec_for_hash(state.definition_hash)
             working = dict(state.answers)
             audiences = self._apply(spec, working, answers)
@@ -929,6 +966,8 @@ class RecordOps(SealingStepOps):
                     approved=state.status is Status.APPROVED,
                     answers=(sealed_answers, new_version, now),
                     previous=reused.search if reused is not None else None,
+                    before=reused.derived if reused is not None else None,
+                    memo=memo,
                 )
             for key in sorted(audiences):
                 value = working.get(key)
@@ -944,7 +983,7 @@ class RecordOps(SealingStepOps):
         self._remember(
             record_id,
             _SavedState(
-                state.revision, new_version, now, state.definition_hash, working, derived, search, seal
+                state.revision, new_version, now, state.definition_hash, working, derived, search, seal, memo
             ),
         )
         return new_version
@@ -1065,19 +1104,67 @@ class RecordOps(SealingStepOps):
         approved: bool,
         answers: tuple[bytes, int, str] | None = None,
         previous: frozenset[bytes] | None = None,
+        before: Derived | None = None,
+        memo: dict[str, bytes] | None = None,
     ) -> frozenset[bytes] | None:
         """Write the derived columns (sealed where they identify someone) and the blind-index row (only
         when it changed from ``previous``); with ``answers`` (sealed answers, version, updated_at) in
-        the same UPDATE. Returns the tokens written (None: pending, the writer holds no index key)."""
-        search = seal.search(derived.columns, urn)
-        params = _derived_params(derived, seal, approved=approved, search_pending=search is None)
+        the same UPDATE. ``before``: what this Store last wrote for the row, which still holds it (the
+        caller checked its version): then only the columns whose values change are written, so SQLite
+        rewrites only the indexes on those (the row ends up exactly as a full write leaves it).
+        ``memo``: the record's tokens by prefix (``_SavedState.token_memo``). Returns the tokens
+        written (None: pending, the writer holds no index key)."""
+        if memo is not None and len(memo) > _TOKEN_MEMO_KEPT:
+            memo.clear()
+        search = seal.search(derived.columns, urn, memo)
         if answers is None:
+            params = _derived_params(derived, seal, approved=approved, search_pending=search is None)
             conn.execute(_WRITE_DERIVED_SQL, [*params, seq])
-        else:
+        elif before is None:
+            params = _derived_params(derived, seal, approved=approved, search_pending=search is None)
             conn.execute(_SAVE_WITH_DERIVED_SQL, [*answers, *params, seq])
+        else:
+            self._save_changed(
+                conn,
+                seq,
+                derived=derived,
+                before=before,
+                seal=seal,
+                approved=approved,
+                answers=answers,
+                search_pending=search is None,
+            )
         if search is not None and search != previous:
             write_tokens(conn, seq, search, previous)
         return search
+
+    @staticmethod
+    def _save_changed(
+        conn: sqlite3.Connection,
+        seq: int,
+        *,
+        derived: Derived,
+        before: Derived,
+        seal: RecordSeal,
+        approved: bool,
+        answers: tuple[bytes, int, str],
+        search_pending: bool,
+    ) -> None:
+        """The answers and the derived columns that differ from the row's: plain ones compared with
+        what the row holds now (another writer may have set the victim key or a flag without a new
+        version), the sealed ones with what this Store sealed last (only versioned writes seal them)."""
+        values, sealed = _plain_params(derived, seal, approved=approved, search_pending=search_pending)
+        stored = conn.execute(_READ_DERIVED_SQL, (seq,)).fetchone()
+        names: list[str] = []
+        params: list[Any] = [*answers]
+        for name, value, old in zip(_DERIVED_PLAIN, values, stored, strict=True):
+            if not _same_value(value, old):
+                names.append(name)
+                params.append(value)
+        if sealed_text(sealed) != sealed_text(split_columns(before.columns, TABLE_COLUMNS)[1]):
+            names.append("sealed_columns")
+            params.append(seal.seal_columns(sealed))
+        conn.execute(_save_changed_sql(tuple(names)), [*params, seq])
 
     @staticmethod
     def _write_clear_derived(conn: sqlite3.Connection, seq: int, derived: Derived) -> None:

@@ -12,6 +12,7 @@ at the next sign-in of someone who holds the keys (``_complete_pending_index``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sqlite3
@@ -58,6 +59,13 @@ def comment_part(round_number: int, question_id: str) -> str:
 
 
 def is_sealed_column(name: str, table_columns: Sequence[str]) -> bool:
+    if isinstance(table_columns, tuple):
+        return _is_sealed_column(name, table_columns)
+    return name in SEALED_COLUMNS or (name not in table_columns and bool(_IDENTIFYING.search(name)))
+
+
+@functools.lru_cache(maxsize=4096)  # a form's few dozen column names, asked on every save
+def _is_sealed_column(name: str, table_columns: tuple[str, ...]) -> bool:
     return name in SEALED_COLUMNS or (name not in table_columns and bool(_IDENTIFYING.search(name)))
 
 
@@ -87,6 +95,11 @@ def search_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[list[str]
     names = [str(columns[n]) for n in NAME_COLUMNS if columns.get(n)]
     refs = [*(str(v) for k, v in columns.items() if k.endswith("_ref") and v), *([urn] if urn else [])]
     return names, refs
+
+
+def sealed_text(sealed: Mapping[str, Any]) -> str:
+    """The JSON text of a record's sealed columns, as ``RecordSeal.seal_columns`` seals it."""
+    return json.dumps(sealed, ensure_ascii=False, default=str, sort_keys=True)
 
 
 _ADD_ROW_SQL = "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)"
@@ -144,7 +157,7 @@ class RecordSeal:
         )
 
     def seal_columns(self, sealed: Mapping[str, Any]) -> bytes:
-        text = json.dumps(sealed, ensure_ascii=False, default=str, sort_keys=True)
+        text = sealed_text(sealed)
         return self.cipher.seal(
             text.encode("utf-8"), sealing.content_aad(self.record_id, self.revision, PART_COLUMNS)
         )

@@ -9,15 +9,16 @@ what a full evaluation of its answers gives, and that the skipping really happen
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsvdesk.store import SaveConflict, Store
+from dsvdesk.store import SaveConflict, Store, sealing
 from dsvdesk.store.records import TABLE_COLUMNS
-from dsvdesk.store.sealed import search_texts, split_columns
+from dsvdesk.store.sealed import search_texts, split_columns, victim_age
 from dsvdesk.store.sealing import content_aad, index_tokens
 from tests.helpers.encrypted import raw_connect
 from tests.unit.store.conftest import PASSWORD, Station
@@ -41,6 +42,9 @@ def row_of(path: Any, record_id: str) -> dict[str, Any]:
             "flags",
             "version",
             "urn",
+            "victim_key",
+            "victim_age",
+            "index_pending",
             *TABLE_COLUMNS,
         )
         row = conn.execute(f"SELECT {', '.join(names)} FROM records WHERE id = ?", (record_id,)).fetchone()
@@ -78,6 +82,12 @@ def assert_row_matches_full_evaluation(station: Station, record_id: str) -> None
     assert row["flags"] == (f" {' '.join(expected.flags)} " if expected.flags else "")
     for name in TABLE_COLUMNS:
         assert row[name] == plain.get(name)
+    # off1 holds no station key (a supervisor's): no victim key; a draft's tokens are all written
+    assert (row["victim_key"], row["victim_age"], row["index_pending"]) == (
+        None,
+        victim_age(expected.columns),
+        0,
+    )
     with station.store.read() as conn:
         found = station.store._user_index_key(conn, station["off1"], int(row["owner_id"]))
     assert found is not None
@@ -286,3 +296,76 @@ def test_a_124d_surname_save_skips_the_evaluation(station: Station, monkeypatch:
     store.save_answer(off1, ref.id, "victim_surname", "Nowakowska", ref.version)
     assert evaluations == []
     assert store.list_records(off1, search="nowakowsk")[0].victim_name == "Anna Nowakowska"
+
+
+def assigned_columns(update: str) -> set[str]:
+    """The columns an ``UPDATE records SET ... WHERE`` statement (as traced) assigns."""
+    assignments = update.split(" WHERE ", maxsplit=1)[0].removeprefix("UPDATE records SET ")
+    return set(re.findall(r"(?:^|, )(\w+) = ", assignments))
+
+
+def _124d(station: Station) -> Any:
+    from pathlib import Path
+
+    from dsvdesk.engine.loader import load_form
+
+    return load_form(Path(__file__).resolve().parents[3] / "forms" / "124d.yaml")
+
+
+def test_a_surname_keystroke_writes_only_what_changed(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keystroke in the surname changes the victim's name (sealed) and one search token: the UPDATE
+    names only the sealed columns beside the answers (naming a column makes SQLite rewrite every index
+    on it, whatever the value), one token is made and written, and the row is as a full save leaves it."""
+    spec = _124d(station)
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, spec, {"victim_first_name": "Anna", "victim_surname": "Nowak"})
+    version = store.save_answer(off1, ref.id, "victim_surname", "Nowako", ref.version)
+    made: list[bytes] = []
+    real_digest = sealing.hmac.digest
+    monkeypatch.setattr(
+        sealing.hmac, "digest", lambda key, msg, name: made.append(msg) or real_digest(key, msg, name)
+    )
+    statements = count_statements(store)
+    version = store.save_answer(off1, ref.id, "victim_surname", "Nowakow", version)
+    store._conn.set_trace_callback(None)
+    assert made == [b"t|nowakow"]  # the new prefix's token only; the others are the record's own
+    updates = [s for s in statements if s.startswith("UPDATE records")]
+    assert len(updates) == 1
+    assert assigned_columns(updates[0]) == {"sealed_answers", "version", "updated_at", "sealed_columns"}
+    assert sum("INSERT OR IGNORE INTO search_tokens" in s for s in statements) == 1
+    row = row_of(station.path, ref.id)
+    assert opened(station, row, "columns")["victim_name"] == "Anna Nowakow"
+    assert store.list_records(off1, search="nowakow")[0].id == ref.id
+    # an answer that changes a plain column too (the incident date) writes that column as well
+    statements = count_statements(store)
+    store.save_answer(off1, ref.id, "incident_date", "2026-01-02", version)
+    store._conn.set_trace_callback(None)
+    assert "incident_date" in assigned_columns(next(s for s in statements if s.startswith("UPDATE records")))
+    assert store.open_record(off1, ref.id).answers["incident_date"] == "2026-01-02"
+
+
+def test_a_column_set_elsewhere_without_a_new_version_is_written_again(station: Station) -> None:
+    """Completing the index at a supervisor's sign-in sets the victim key and ``index_pending`` without
+    a new version. The next save compares with the row as it is, not with what this Store wrote, so
+    the row again holds what a full save of the answers gives."""
+    spec = _124d(station)
+    store, off1 = station.store, station["off1"]
+    ref = store.create_record(off1, spec, {"victim_first_name": "Anna", "victim_surname": "Nowak"})
+    version = store.save_answer(off1, ref.id, "victim_surname", "Nowaka", ref.version)
+    conn = raw_connect(station.path)
+    with conn:
+        conn.execute(
+            "UPDATE records SET victim_key = 'made elsewhere', index_pending = 1, grade = 'High' WHERE id = ?",
+            (ref.id,),
+        )
+    conn.close()
+    store.save_answer(off1, ref.id, "victim_surname", "Nowakowska", version)
+    row = row_of(station.path, ref.id)
+    answers = opened(station, row, "answers")
+    with Store.open(station.path) as fresh:
+        expected = fresh.derive(spec, answers)
+    plain, sealed = split_columns(expected.columns, TABLE_COLUMNS)
+    assert (row["victim_key"], row["index_pending"], row["grade"]) == (None, 0, plain.get("grade"))
+    assert opened(station, row, "columns") == json.loads(json.dumps(sealed, default=str))
