@@ -97,9 +97,12 @@ def child_env() -> dict[str, str]:
 
 
 def _open_store(db: BenchDatabase) -> Any:
+    """The store as the app opens it: WAL checkpoints on a thread of their own (``ui/app.py``)."""
     from dsvdesk.store import Store
 
-    return Store.open(db.path)
+    store = Store.open(db.path)
+    store.checkpoint_in_background()
+    return store
 
 
 def _raw_connection(path: Path) -> sqlite3.Connection:
@@ -112,6 +115,7 @@ def _raw_connection(path: Path) -> sqlite3.Connection:
         raise RuntimeError(f"no key in memory for {path}: sign in (or build it) in this process first")
     conn = db.raw_connect(path, key)
     db.apply_pragmas(conn)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # as the app's store: checkpoints on the store's thread
     return conn
 
 
@@ -124,6 +128,9 @@ def _plain_connection(path: Path) -> sqlite3.Connection:
 
     conn: sqlite3.Connection = db.driver.connect(str(path), isolation_level=None, check_same_thread=False)
     db.apply_pragmas(conn)
+    # as the app's store: no checkpoint inside a commit (this copy has no checkpointer: its WAL is
+    # folded in only when the connection closes, after the timing, so this floor never waits for one)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     return conn
 
 

@@ -7,12 +7,15 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsvdesk.store import audit, db
 from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.errors import PermissionDenied, StorageUnavailable
 from dsvdesk.store.models import Role, Session, User
+
+if TYPE_CHECKING:
+    from dsvdesk.store.checkpoints import Checkpointer
 
 Clock = Callable[[], dt.datetime]
 
@@ -62,6 +65,7 @@ class StoreBase:
     path: Path
     _connection: sqlite3.Connection | None  # None until someone signs in (the key is not known yet)
     _clock: Clock
+    _checkpointer: Checkpointer | None = None  # checkpoints off this thread (``checkpoint_in_background``)
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -87,6 +91,8 @@ class StoreBase:
         if it raises; sqlite3 errors become ``StorageUnavailable`` / ``StorageBug``."""
         with db.transaction(self._conn, self.path) as conn:
             yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

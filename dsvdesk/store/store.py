@@ -12,10 +12,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from dsvdesk import log
-from dsvdesk.store import audit, db
+from dsvdesk.store import audit, db, keys
 from dsvdesk.store import settings as settings_mod
 from dsvdesk.store.base import Clock, utc_now
 from dsvdesk.store.casework import CaseworkOps
+from dsvdesk.store.errors import StorageBug
 from dsvdesk.store.lifecycle import LifecycleOps
 from dsvdesk.store.models import (
     Role,
@@ -65,7 +66,25 @@ class Store(TransferOps, LifecycleOps, CaseworkOps, UserOps, TrustOps):
         )
         return cls(target, conn, clock or utc_now)
 
+    def checkpoint_in_background(self) -> None:
+        """Run WAL checkpoints on a thread of their own instead of inside the commit that fills the WAL
+        (``checkpoints.py``): the app's store does, so an autosave never waits for one. Call after
+        sign-in (the thread opens its own connection with the database key); ``close`` stops it."""
+        if self._checkpointer is not None:
+            return
+        key = keys.key_for(self.path)
+        conn = self._conn  # StorageUnavailable before sign-in
+        if key is None:
+            raise StorageBug(f"no database key in memory for the open database {self.path}")
+        from dsvdesk.store.checkpoints import Checkpointer
+
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = Checkpointer(self.path, key)
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._connection is None:
             return
         try:

@@ -322,6 +322,7 @@ def start(
         gate.close()
         return None
     store = gate.store()
+    store.checkpoint_in_background()  # an autosave never waits for a WAL checkpoint (store/checkpoints.py)
     log.setup_file_logging()  # the sign-in window is gone: attach the log file (start-up is over)
     ui_state.set_last_username(session.user.username)
     set_current_marking(store.get_settings().marking)

@@ -45,6 +45,7 @@ def main() -> int:
     app = ensure_application()
     store = Store.open(db_path)
     session = store.login("officer1", password)
+    store.checkpoint_in_background()  # as the app's store: a kill may land in a checkpoint too
     forms = load_forms_dir(forms_dir())
     context = AppContext(store=store, session=session, db_path=db_path, forms=dict(forms), ui_state=UiState())
     window = MainWindow(context, install_screens=False)
