@@ -39,7 +39,7 @@ class Checkpointer:
         self._key = key
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._pending = 0  # commits since the last checkpoint (written by the writer's thread only)
+        self._pending = 0  # commits since the last checkpoint began (a count: a lost update is harmless)
         self._done = threading.Condition()
         self._rounds = 0  # checkpoints run so far (for ``flush``)
         self._ended = False  # the thread has finished (stopped, or its connection failed)
@@ -75,13 +75,14 @@ class Checkpointer:
     def _run(self) -> None:
         conn = None
         try:
-            conn = db.raw_connect(self.path, self._key)
-            db.apply_pragmas(conn)
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
             while not self._stop.is_set():
                 self._wait_for_a_pause()
                 if self._stop.is_set():
                     break
+                if conn is None:  # opened at the first checkpoint: not while the main window is built
+                    conn = db.raw_connect(self.path, self._key)
+                    db.apply_pragmas(conn)
+                    conn.execute("PRAGMA wal_autocheckpoint = 0")
                 self._pending = 0
                 self._checkpoint(conn)
         except db.Errors as exc:  # the file went away or was replaced: the writer's own checks say so
