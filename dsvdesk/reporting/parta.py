@@ -616,6 +616,36 @@ def compute_part_a_from_counts(  # noqa: PLR0917 - the parts of one store read, 
     )
 
 
+def compute_part_a_from_repeat_counts(  # noqa: PLR0917 - the parts of one grouped read, in its order
+    started: int,
+    groups: Iterable[Sequence[Any]],
+    matched_groups: Iterable[Sequence[Any]],
+    repeat_victims: int,
+    period: Period,
+    entered: Iterable[EnteredFigure] = (),
+    *,
+    vocabulary: Vocabulary,
+) -> PartA:
+    """`compute_part_a_from_counts` for a reader that matched the repeat victims itself, by the rule of
+    `find_repeat_matches` (HQ's PostgreSQL, ``hq.figures``): the repeat records come only counted, in
+    `matched_groups` (group rows whose counts are the repeat records among `groups`' records), and
+    `repeat_victims` is their number of distinct victims. The same figures; no record is listed as
+    linked to another, so ``repeat_matches`` is empty."""
+    vocabulary.require_risk("Part A")
+    repeats = _counted(matched_groups, period, vocabulary)
+    part_a = _part_a(
+        period,
+        started,
+        _counted(groups, period, vocabulary),
+        repeats,
+        (),
+        repeat_victims,
+        entered,
+        vocabulary,
+    )
+    return replace(part_a, repeat_records=sum(repeats.values()))
+
+
 def age_floors(vocabulary: Vocabulary) -> tuple[tuple[int, str], ...]:
     """The floors of the form's age bands, highest first, with their diversity keys (the store's
     grouped read is given the floors and answers with the one an age reaches)."""
