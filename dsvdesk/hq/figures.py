@@ -50,7 +50,6 @@ def part_a(
 
     vocabulary = vocabulary_of(spec)
     vocabulary.require_risk("Part A")
-    where = _IN_BOROUGH if borough else ""
     floors = sorted({floor for floor, _key in parta.age_floors(vocabulary)}, reverse=True)
     floor_sql = (
         f"CASE {' '.join(f'WHEN victim_age >= {int(f)} THEN {int(f)}' for f in floors)} ELSE -1 END"
@@ -68,12 +67,8 @@ def part_a(
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
         conn.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")  # the repeat pass sorts two years' (key, day)
         conn.execute("SET LOCAL jit = off")  # compiling the plan costs more than it saves on one run
-        started_row = conn.execute(
-            f"SELECT count(*) FROM hq_records WHERE form_id = %(form)s "  # noqa: S608 - fixed texts only
-            f"AND incident_date BETWEEN %(start)s AND %(end)s{where}",
-            params,
-        ).fetchone()
-        rows = conn.execute(_counts_sql(floor_sql, by_borough=borough is not None), params).fetchall()
+        started_row = conn.execute(started_sql(by_borough=borough is not None), params).fetchone()
+        rows = conn.execute(counts_sql(floor_sql, by_borough=borough is not None), params).fetchall()
     started = int(started_row[0]) if started_row else 0
     repeat_victims = int(rows[0][-1]) if rows else 0  # no approved record in the period: no repeat
     groups = [(s, ref, month, None, floor, n) for s, ref, month, floor, n, _r, _v in rows]
@@ -88,6 +83,14 @@ _WORK_MEM = "64MB"
 
 
 _IN_BOROUGH = " AND lower(borough) = lower(%(borough)s)"
+
+
+def started_sql(*, by_borough: bool) -> str:
+    """SQL: the records of the period, whatever their status."""
+    return (
+        "SELECT count(*) FROM hq_records WHERE form_id = %(form)s "  # noqa: S608 - fixed texts only
+        f"AND incident_date BETWEEN %(start)s AND %(end)s{_IN_BOROUGH if by_borough else ''}"
+    )
 
 
 def repeat_days_sql(*, by_borough: bool) -> str:
@@ -107,7 +110,7 @@ def repeat_days_sql(*, by_borough: bool) -> str:
     )
 
 
-def _counts_sql(floor_sql: str, *, by_borough: bool) -> str:
+def counts_sql(floor_sql: str, *, by_borough: bool) -> str:
     """The approved records of the period in groups as ``queries.fetch_period_counts`` makes them (shared
     values, referral, month, -, age floor), each with its number of records and of repeat records;
     every row also carries the number of repeat victims (distinct victim keys among the repeats). The
