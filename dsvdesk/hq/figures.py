@@ -42,7 +42,7 @@ def part_a(
 ) -> PartA:
     """Part A of ``borough`` (every borough when None) for ``period`` over the records of form ``spec``.
 
-    One statement, in one read-only snapshot: PostgreSQL finds the repeat victims itself
+    Two statements in one read-only snapshot: the records started, then PostgreSQL finds the repeat victims itself
     (`repeat_days_sql`) and counts the approved records of the period in groups, each group's repeat
     records apart, so no record reaches Python one by one. HQ counts repeat victims without listing
     which records link (``PartA.repeat_matches`` is empty here; a station or CSU logs its links)."""
