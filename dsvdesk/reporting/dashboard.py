@@ -32,6 +32,8 @@ import sqlite3
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from dsvdesk.engine.vocabulary import Vocabulary
@@ -346,10 +348,10 @@ def figures_of_groups(
 ) -> list[Figure]:
     """The figures from the cohort in groups, the records returned at least once, and per approval (in
     the order they happened) its record and the hours since the first submission of that revision."""
-    ids = tuple(i for g in groups for i in g.ids)
+    ids = _ids(groups)
     submitted = [g for g in groups if g.ever_submitted or g.status in ("submitted", "approved")]
-    submitted_ids = tuple(i for g in submitted for i in g.ids)
-    approved_ids = tuple(i for g in groups if g.has_urn or g.status == "approved" for i in g.ids)
+    submitted_ids = _ids(submitted)
+    approved_ids = _ids(g for g in groups if g.has_urn or g.status == "approved")
     figures = [
         Figure("lifecycle", "lifecycle.started", "Started", len(ids), ids),
         Figure("lifecycle", "lifecycle.submitted", "Submitted", len(submitted_ids), submitted_ids),
@@ -365,10 +367,10 @@ def figures_of_groups(
     ]
     figures += _grade_figures(submitted, vocabulary)
 
-    required = tuple(i for g in submitted if marac_required(g, vocabulary) for i in g.ids)
-    made = tuple(i for g in submitted if g.referral_made for i in g.ids)
-    made_set = set(made)
-    missing = tuple(i for i in required if i not in made_set)
+    needed = [g for g in submitted if marac_required(g, vocabulary)]
+    required = _ids(needed)
+    made = _ids(g for g in submitted if g.referral_made)
+    missing = _ids(g for g in needed if not g.referral_made)  # a group's records are made or not alike
     figures += [
         Figure("marac", "marac.required", "Referral required", len(required), required),
         Figure("marac", "marac.made", "Referral made", len(made), made),
@@ -376,8 +378,8 @@ def figures_of_groups(
     ]
 
     with_children = [g for g in submitted if g.children > 0]
-    complete = tuple(i for g in with_children if g.merlin_missing == 0 for i in g.ids)
-    incomplete = tuple(i for g in with_children if g.merlin_missing > 0 for i in g.ids)
+    complete = _ids(g for g in with_children if g.merlin_missing == 0)
+    incomplete = _ids(g for g in with_children if g.merlin_missing > 0)
     figures += [
         Figure("children", "children.with_merlin", "All children have Merlin refs", len(complete), complete),
         Figure("children", "children.without_merlin", "Merlin ref missing", len(incomplete), incomplete),
@@ -386,7 +388,7 @@ def figures_of_groups(
             "children.total",
             "Children recorded",
             sum(g.children * len(g.ids) for g in with_children),
-            tuple(i for g in with_children for i in g.ids),
+            _ids(with_children),
         ),
         Figure(
             "children",
@@ -399,8 +401,8 @@ def figures_of_groups(
 
     submitted_set = set(submitted_ids)
     returned_ids = tuple(i for i in dict.fromkeys(returned) if i in submitted_set)
-    hours = [h for _i, h in approvals]
-    timed_ids = tuple(dict.fromkeys(i for i, _h in approvals))
+    hours = list(map(itemgetter(1), approvals))
+    timed_ids = tuple(dict.fromkeys(map(itemgetter(0), approvals)))
     figures += [
         Figure("returned", "returned.count", "Returned at least once", len(returned_ids), returned_ids),
         Figure(
@@ -422,6 +424,11 @@ def figures_of_groups(
         Figure("timing", "timing.approvals", "Approvals timed", len(hours), timed_ids),
     ]
     return figures
+
+
+def _ids(groups: Iterable[CohortGroup]) -> tuple[str, ...]:
+    """The records of `groups`, group after group."""
+    return tuple(chain.from_iterable(g.ids for g in groups))
 
 
 def _grade_figures(submitted: Sequence[CohortGroup], vocabulary: Vocabulary) -> list[Figure]:
@@ -449,9 +456,9 @@ def marac_required(group: CohortGroup, vocabulary: Vocabulary) -> bool:
     return graded_top or group.criteria_met
 
 
-# What SQLite counts, read from records_dashboard (migration 0013). Each expression is the index's,
-# character for character: only then does SQLite read its value from the index instead of every
-# record's row and columns document (tests/unit/qa/test_dashboard_sql.py checks the plan).
+# What SQLite counts, read from records_dashboard_groups (migration 0024). GROUP_KEY is the index's
+# expression, character for character: only then does SQLite read its value from the index instead of
+# every record's row and columns document (tests/unit/qa/test_dashboard.py checks the plan).
 _WHITESPACE = (
     "char(9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, "
     "8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288)"
@@ -492,40 +499,47 @@ GROUP_COLUMNS = (
     "json_type(columns_json, '$.merlin_missing')",
     "json_extract(columns_json, '$.merlin_missing')",
 )
-_COHORT_WHERE = "form_id = ? AND created_at >= ? AND created_at < ?"
+# The values above as one JSON array, one key per record that the index is ordered by (a REAL is
+# written with enough digits to read back exactly; a JSON array or object answer is written as itself,
+# and read as 0 children as its JSON type says).
+GROUP_KEY = f"json_array({', '.join(GROUP_COLUMNS)})"
+_GROUPS_INDEX = "records INDEXED BY records_dashboard_groups"
+# Each value of the key the form's records have, walked in the index's order (one look-up each), and its
+# records started in the period, one range of the index each: no record is sorted. A value no record
+# of the period has comes back with no ids.
 _GROUPS_SQL = (
-    "WITH cohort AS MATERIALIZED (SELECT id, "  # noqa: S608 - fixed expressions
-    + ", ".join(f"{e} AS c{n}" for n, e in enumerate(GROUP_COLUMNS))
-    + f" FROM records WHERE {_COHORT_WHERE}) SELECT group_concat(id, ','), "
-    + ", ".join(f"c{n}" for n in range(len(GROUP_COLUMNS)))
-    + " FROM cohort GROUP BY "
-    + ", ".join(f"c{n}" for n in range(len(GROUP_COLUMNS)))
+    "WITH RECURSIVE keys (k) AS ("  # noqa: S608 - fixed text
+    f"SELECT (SELECT {GROUP_KEY} FROM {_GROUPS_INDEX} WHERE form_id = ?1 ORDER BY {GROUP_KEY} LIMIT 1) "
+    f"UNION ALL SELECT (SELECT {GROUP_KEY} FROM {_GROUPS_INDEX} WHERE form_id = ?1 AND {GROUP_KEY} > keys.k "
+    f"ORDER BY {GROUP_KEY} LIMIT 1) FROM keys WHERE k IS NOT NULL) "
+    f"SELECT (SELECT group_concat(id, ',') FROM {_GROUPS_INDEX} WHERE form_id = ?1 AND {GROUP_KEY} = keys.k "
+    "AND created_at >= ?2 AND created_at < ?3), k FROM keys WHERE k IS NOT NULL"
 )
-_COHORT_IDS = f"SELECT id FROM records WHERE {_COHORT_WHERE}"  # noqa: S608 - fixed text
-# `+record_id`: the events are found from audit_events_lifecycle by kind, then kept if their record
-# is in the period (not one probe of the whole event log per record of the period)
-# the partial index audit_events_lifecycle (migration 0015) is used only when a statement names its
-# condition word for word
-_LIFECYCLE = f"event IN ('{audit.SUBMITTED}', '{audit.RETURNED}', '{audit.APPROVED}')"
-_RETURNED_SQL = (
-    f"SELECT DISTINCT record_id FROM audit_events WHERE {_LIFECYCLE} AND event = '{audit.RETURNED}' "  # noqa: S608
-    f"AND +record_id IN ({_COHORT_IDS})"
-)
-# The store's own stamps (UTC, microseconds): the hours are worked out exactly in SQL; any other text
-# comes back as text and Python reads it (as compute_figures does)
+# The period's returns and approvals (migration 0024's dashboard_events: each with its record's form
+# and start, and an approval's first submission of its revision), one range of the covering index
+# dashboard_events_cohort, whose last column is HOURS (character for character): the hours from that
+# submission to the approval, worked out exactly from the store's own stamps (UTC, microseconds).
+# Approvals with no submission before them have no hours; those whose times are not the store's own
+# stamps come back as text for Python to read (as compute_figures does).
 _STAMP = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00"
-_HOURS = (
-    "((unixepoch(at) - unixepoch(first)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
-    "- CAST(substr(first, 21, 6) AS INTEGER)) / 1000000.0 / 3600"
+HOURS = (
+    f"CASE WHEN submitted_at <= at AND submitted_at GLOB '{_STAMP}' AND at GLOB '{_STAMP}' "
+    "THEN ((unixepoch(at) - unixepoch(submitted_at)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
+    "- CAST(substr(submitted_at, 21, 6) AS INTEGER)) / 1000000.0 / 3600 END"
 )
-_APPROVALS_SQL = (
-    "WITH approval AS MATERIALIZED (SELECT a.record_id, a.at, (SELECT min(s.at) FROM audit_events AS s "  # noqa: S608
-    f"WHERE s.{_LIFECYCLE} AND s.event = '{audit.SUBMITTED}' AND s.record_id = a.record_id "
-    "AND s.revision IS a.revision) AS first FROM audit_events AS a "
-    f"WHERE a.{_LIFECYCLE} AND a.event = '{audit.APPROVED}' AND +a.record_id IN ({_COHORT_IDS})) "
-    f"SELECT record_id, CASE WHEN stamped THEN {_HOURS} END, CASE WHEN NOT stamped THEN first END, "
-    "CASE WHEN NOT stamped THEN at END FROM (SELECT record_id, at, first, "
-    f"first GLOB '{_STAMP}' AND at GLOB '{_STAMP}' AS stamped FROM approval WHERE first <= at)"
+_COHORT_EVENTS = "FROM dashboard_events WHERE form_id = ? AND started_at >= ? AND started_at < ?"
+# One row: the returned records' ids, then the timed approvals' record ids and their hours (in the same
+# order; each hours value written with enough digits to read back exactly), each list joined by commas
+# so that 60,000 approvals come to Python as three strings, not 60,000 rows.
+_EVENTS_SQL = (
+    f"SELECT group_concat(CASE WHEN event = '{audit.RETURNED}' THEN record_id END, ','), "
+    f"group_concat(CASE WHEN event = '{audit.APPROVED}' THEN record_id END, ','), "
+    f"group_concat(CASE WHEN event = '{audit.APPROVED}' THEN printf('%!.17g', {HOURS}) END, ',') "
+    f"{_COHORT_EVENTS} AND (event = '{audit.RETURNED}' OR {HOURS} IS NOT NULL)"
+)
+_UNSTAMPED_SQL = (
+    f"SELECT record_id, submitted_at, at {_COHORT_EVENTS} AND event = '{audit.APPROVED}' "
+    f"AND {HOURS} IS NULL AND submitted_at <= at"
 )
 
 
@@ -542,9 +556,10 @@ def _number(kind: str | None, value: Any) -> int:
 def read_cohort_groups(conn: sqlite3.Connection, form_id: str, first: str, after: str) -> list[CohortGroup]:
     """The records of `form_id` started in [first, after), grouped by SQLite."""
     groups = []
-    for ids, status, submitted, urn, grade, required, made, criteria, cc_t, cc, mm_t, mm in conn.execute(
-        _GROUPS_SQL, (form_id, first, after)
-    ):
+    for ids, key in conn.execute(_GROUPS_SQL, (form_id, first, after)):
+        if ids is None:
+            continue
+        status, submitted, urn, grade, required, made, criteria, cc_t, cc, mm_t, mm = json.loads(key)
         groups.append(
             CohortGroup(
                 ids=tuple(str(ids).split(",")),
@@ -562,21 +577,21 @@ def read_cohort_groups(conn: sqlite3.Connection, form_id: str, first: str, after
     return groups
 
 
-def read_approvals(conn: sqlite3.Connection, form_id: str, first: str, after: str) -> list[tuple[str, float]]:
-    """Per approval of a record started in [first, after) (in no particular order): the record and
-    the hours since the first submission of that revision (approvals with none before them: none)."""
-    rows = conn.execute(_APPROVALS_SQL, (form_id, first, after)).fetchall()
-    approvals = [(r[0], r[1]) for r in rows if r[1] is not None]
-    if len(approvals) < len(rows):  # not the store's own stamps: read as compute_figures reads them
-        approvals = []
-        for record_id, hours, submitted_at, approved_at in rows:
-            if hours is not None:
-                approvals.append((record_id, hours))
-                continue
-            start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
-            if start is not None and moment is not None:
-                approvals.append((record_id, (moment - start).total_seconds() / 3600))
-    return approvals
+def read_lifecycle(
+    conn: sqlite3.Connection, form_id: str, first: str, after: str
+) -> tuple[list[str], list[tuple[str, float]]]:
+    """The returns (record ids, in no particular order, repeated per return) and the approvals of the
+    records started in [first, after): per approval, the record and the hours since the first
+    submission of that revision (approvals with none before them: none)."""
+    returns, approved, hours = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
+    returned = returns.split(",") if returns else []
+    approvals = list(zip(approved.split(","), map(float, hours.split(",")), strict=True)) if approved else []
+    # times that are not the store's own stamps: read as compute_figures reads them
+    for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
+        start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
+        if start is not None and moment is not None:
+            approvals.append((record_id, (moment - start).total_seconds() / 3600))
+    return returned, approvals
 
 
 def compute_dashboard(
@@ -600,9 +615,12 @@ def compute_dashboard(
         raise InvalidInput("Choose a form for the dashboard.")
     first, after = period.bounds_utc(tz)
     with store.read() as conn:
-        groups = read_cohort_groups(conn, form_id, first, after)
-        returned = [str(r[0]) for r in conn.execute(_RETURNED_SQL, (form_id, first, after))]
-        approvals = read_approvals(conn, form_id, first, after)
+        conn.execute("BEGIN")  # one read transaction: the groups and the events see the same writes
+        try:
+            groups = read_cohort_groups(conn, form_id, first, after)
+            returned, approvals = read_lifecycle(conn, form_id, first, after)
+        finally:
+            conn.execute("COMMIT")
     figures = figures_of_groups(groups, returned, approvals, vocabulary=vocabulary)
     started = sum(len(g.ids) for g in groups)
     if casework is not None:  # overdue reviews, Victims' Code and referral figures of the cohort's cases

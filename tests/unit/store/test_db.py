@@ -639,10 +639,15 @@ def test_migration_0013_dashboard_indexes(tmp_path: Path) -> None:
     db.migrate(conn, tmp_path / "m.sqlite3", target=13)
     assert db.user_version(conn) == 13
     params = ("f", "2026-03-01", "2026-04-01")
-    plan = " ".join(str(r) for r in conn.execute(f"EXPLAIN QUERY PLAN {dashboard._GROUPS_SQL}", params))
+    # the figures' expressions as 0013 indexed them (0024 keeps them, as one key: GROUP_COLUMNS)
+    sql = (
+        f"SELECT id, {', '.join(dashboard.GROUP_COLUMNS)} FROM records "
+        "WHERE form_id = ? AND created_at >= ? AND created_at < ?"
+    )
+    plan = " ".join(str(r) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "COVERING INDEX records_dashboard" in plan
-    (group,) = dashboard.read_cohort_groups(conn, *params)
-    assert (group.ids, group.required, group.referral_made, group.children) == (("r1",), True, False, 2)
+    (row,) = conn.execute(sql, params).fetchall()
+    assert (row[0], row[5], row[6], row[8], row[9]) == ("r1", 1, 0, "text", "2")
     conn.close()
 
 
@@ -681,10 +686,8 @@ def test_migration_0014_queue_index(tmp_path: Path) -> None:
 
 
 def test_migration_0015_lifecycle_index_partial(tmp_path: Path) -> None:
-    """The lifecycle-event index keeps only submit, return and approve events, and the dashboard's
-    statements still read them from it."""
-    from dsvdesk.reporting import dashboard
-
+    """The lifecycle-event index keeps only submit, return and approve events, and a statement naming
+    its condition reads them from it (0024's triggers find a revision's first submission so)."""
     conn = _at_version(tmp_path, 14)
     for n, event in enumerate(("submitted", "collection", "combination", "approved", "returned"), start=1):
         conn.execute(
@@ -696,9 +699,12 @@ def test_migration_0015_lifecycle_index_partial(tmp_path: Path) -> None:
     assert db.user_version(conn) == 15
     (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_events_lifecycle'").fetchone()
     assert "WHERE event IN ('submitted', 'returned', 'approved')" in sql
-    params = ("f", "2026-03-01", "2026-04-01")
-    for statement in (dashboard._RETURNED_SQL, dashboard._APPROVALS_SQL):
-        plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}", params))
+    lifecycle = "event IN ('submitted', 'returned', 'approved')"  # the index's condition, word for word
+    for event in ("returned", "approved"):
+        statement = (
+            f"SELECT record_id, revision, at FROM audit_events WHERE {lifecycle} AND event = '{event}'"
+        )
+        plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {statement}"))
         assert "COVERING INDEX audit_events_lifecycle" in plan, plan
 
 
@@ -963,4 +969,83 @@ def test_migration_0023_queue_index_without_name(tmp_path: Path) -> None:
         assert "USING COVERING INDEX" in plan(key, ""), (key, plan(key, ""))
     for key in ("risk", "submitted_at", "grade", "owner", "incident_date"):  # as 0014 checked, with filters
         assert "COVERING INDEX records_queue" in plan(key, filtered), (key, plan(key, filtered))
+    conn.close()
+
+
+def test_migration_0024_dashboard_events(tmp_path: Path) -> None:
+    """Returns and approvals saved before the step get their dashboard rows (the approval with the first
+    submission of its revision, and its hours); an event of no record gets none. Events written
+    afterwards, and records loaded after their events, are kept by the triggers. The period's records
+    are grouped from records_dashboard_groups, 0013's index is gone."""
+    from dsvdesk.reporting import dashboard
+
+    conn = _at_version(tmp_path, 23)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+
+    def record(record_id: str, created: str) -> None:
+        conn.execute(
+            "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, columns_json) VALUES (?, 'f', 'h', 1, 1, 'approved', ?, 't', '{\"children_count\": 2}')",
+            (record_id, created),
+        )
+
+    def event(event_id: int, event: str, record_id: str, at: str, revision: int | None = 1) -> None:
+        conn.execute(
+            "INSERT INTO audit_events (id, at, event, record_id, revision, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, '', '')",
+            (event_id, f"2026-03-{at}+00:00", event, record_id, revision),
+        )
+
+    record("r1", "2026-03-02T09:00:00.000000+00:00")
+    event(1, "submitted", "r1", "02T10:00:00.000000")
+    event(2, "returned", "r1", "02T11:00:00.000000")
+    event(3, "submitted", "r1", "02T12:00:00.000000")
+    event(4, "approved", "r1", "03T10:30:00.000000")
+    event(5, "approved", "ghost", "03T10:30:00.000000")  # no such record
+    db.migrate(conn, tmp_path / "m.sqlite3", target=24)
+    assert db.user_version(conn) == 24
+    rows = conn.execute(
+        "SELECT event_id, event, record_id, revision, form_id, started_at, at, submitted_at FROM dashboard_events"
+    ).fetchall()
+    assert rows == [
+        (
+            2,
+            "returned",
+            "r1",
+            1,
+            "f",
+            "2026-03-02T09:00:00.000000+00:00",
+            "2026-03-02T11:00:00.000000+00:00",
+            None,
+        ),
+        (
+            4,
+            "approved",
+            "r1",
+            1,
+            "f",
+            "2026-03-02T09:00:00.000000+00:00",
+            "2026-03-03T10:30:00.000000+00:00",
+            "2026-03-02T10:00:00.000000+00:00",  # the revision's first submission, not the last
+        ),
+    ]
+    params = ("f", "2026-03-01", "2026-04-01")
+    assert dashboard.read_lifecycle(conn, *params) == (["r1"], [("r1", 24.5)])
+    # after the step: a record bulk-loaded after its events, an approval before its submission is known
+    event(6, "approved", "r2", "04T10:00:00.000000", revision=None)
+    record("r2", "2026-03-03T09:00:00.000000+00:00")
+    assert dashboard.read_lifecycle(conn, *params) == (["r1"], [("r1", 24.5)])  # not timed yet
+    event(7, "submitted", "r2", "04T08:00:00.000000", revision=None)
+    assert sorted(dashboard.read_lifecycle(conn, *params)[1]) == [("r1", 24.5), ("r2", 2.0)]
+    (group,) = dashboard.read_cohort_groups(conn, *params)
+    assert (sorted(group.ids), group.status, group.children) == (["r1", "r2"], "approved", 2)
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "records_dashboard" not in indexes and "records_dashboard_groups" in indexes
     conn.close()
