@@ -49,7 +49,8 @@ def _triggers(conn: sqlite3.Connection) -> list[str]:
     return [
         str(row[0])
         for row in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events' "
+            "AND name IN ('audit_events_no_update', 'audit_events_no_delete')"  # the append-only guards
         )
     ]
 
