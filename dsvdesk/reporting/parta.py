@@ -676,7 +676,8 @@ def _counted(groups: Iterable[Sequence[Any]], period: Period, vocabulary: Vocabu
                 (incident.year, incident.month),
                 age_band_key(as_date(dob_value), incident, vocabulary),
             )
-        counts[(shared_text, _referral(presence), month, band)] += n
+        referral = True if presence == 1 else False if presence is None else _referral(presence)
+        counts[(shared_text, referral, month, band)] += n
     return counts
 
 
@@ -699,28 +700,44 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
 ) -> PartA:
     """The figures from the approved records in the period counted by `_GroupKey` (`counts`; those of
     the repeat records also in `repeats`) and the repeat matches."""
-    decoded: dict[str, _Shared] = {}
-    groups: Counter[_Group] = Counter()  # without the month: the months are counted here
+    # Each distinct shared value (the store's text, or a `_Shared`) is normalised once and numbered, equal
+    # normalised values alike ('HIGH ' and 'high'): the groups are counted under small keys, not under
+    # a 16-value tuple hashed again for every group.
+    numbers: dict[Any, int] = {}
+    numbered: dict[_Shared, int] = {}
+    shareds: list[_Shared] = []
+    compact: Counter[tuple[int, bool, str, bool]] = Counter()  # (number, referral, band, repeat)
     by_month: dict[tuple[int, int], list[int]] = {}  # (year, month) -> [records, high risk, MARAC, arrests]
     for (shared, referral, month, band), n in counts.items():
-        if isinstance(shared, str):  # the store's text: each distinct one decoded once
-            found = decoded.get(shared)
-            if found is None:
-                found = decoded[shared] = _Shared.of(
-                    dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True)), vocabulary
-                )
-        else:
-            found = shared
+        number = numbers.get(shared)
+        if number is None:
+            found = (  # the store's text: decoded once
+                _Shared.of(dict(zip(SHARED_COLUMNS, json.loads(shared), strict=True)), vocabulary)
+                if isinstance(shared, str)
+                else shared
+            )
+            number = numbered.get(found)
+            if number is None:
+                number = numbered[found] = len(shareds)
+                shareds.append(found)
+            numbers[shared] = number
         repeat = repeats.get((shared, referral, month, band), 0)  # the repeat records are among `counts`
-        if n > repeat:  # += : texts that differ can normalise alike ('HIGH ' and 'high')
-            groups[_Group(found, referral, band, repeat=False)] += n - repeat
+        if n > repeat:
+            compact[(number, referral, band, False)] += n - repeat
         if repeat:
-            groups[_Group(found, referral, band, repeat=True)] += repeat
+            compact[(number, referral, band, True)] += repeat
         figures = by_month.setdefault(month, [0, 0, 0, 0])
+        found = shareds[number]
         figures[0] += n
         figures[1] += n * (found.grade == vocabulary.top_grade)
         figures[2] += n * referral
         figures[3] += n * (found.arrested is True)
+    groups: Counter[_Group] = Counter(  # without the month: the months are counted above
+        {
+            _Group(shareds[number], referral, band, repeat): n
+            for (number, referral, band, repeat), n in compact.items()
+        }
+    )
 
     grades: Counter[str] = Counter()
     yes_bands: Counter[str] = Counter()

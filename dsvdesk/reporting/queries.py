@@ -175,8 +175,9 @@ def period_groups_query(
     *,
     only_ids: bool,
 ) -> str:
-    """The grouped statement of `fetch_period_counts`; parameters as `period_rows_query`, plus ?5 (a
-    JSON list of record ids) with `only_ids`.
+    """The grouped statement of `fetch_period_counts`; parameters as `period_rows_query`, plus ?5 with
+    `only_ids`: a JSON list of ``[record id, incident date as stored]`` pairs, each found by one seek of
+    the index (the pairs lead, so a few thousand repeat records cost no scan of the period).
 
     Each record's values are worked out once, in a subquery that LIMIT -1 keeps from being merged into
     the grouping (merged, SQLite would work the date check out again for every use). The incident date
@@ -207,11 +208,16 @@ def period_groups_query(
         f"CASE WHEN {presence} IS NULL THEN NULL WHEN typeof({presence}) = 'text' "
         f"AND substr({presence}, 1, 1) GLOB '[0-9A-Za-z]' THEN 1 ELSE {presence} END AS presence, "
         f"incident_date, {dob} AS dob, {known} AS known, {age} AS age "
-        "FROM records INDEXED BY records_part_a "
+        f"FROM {_PICKED if only_ids else ''}records INDEXED BY records_part_a "
         "WHERE form_id = ?3 AND incident_date >= ?4 AND incident_date < ?2 AND status = 'approved'"
-        f"{' AND id IN (SELECT value FROM json_each(?5))' if only_ids else ''} LIMIT -1) "
+        f"{' AND incident_date = picked_date AND id = picked_id' if only_ids else ''} LIMIT -1) "
         "GROUP BY 3, 5, 2, 4, 1"  # the short keys first: the sort compares them before the long text
     )
+
+
+# The picked records of `period_groups_query`, as the outer loop (CROSS JOIN keeps SQLite from turning
+# it round): their ids and incident dates are the index's leading columns after the form.
+_PICKED = "(SELECT value ->> 0 AS picked_id, value ->> 1 AS picked_date FROM json_each(?5)) CROSS JOIN "
 
 
 def period_keys_query() -> str:
@@ -237,19 +243,26 @@ _STARTED_SQL = (  # ?1 (the lookback start) is not needed: numbered parameters l
 _AUDIT_HEAD_SQL = "SELECT last_id, last_hash FROM audit_head WHERE id = 1"
 
 
-def _grouped_read(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
-    """(audit chain head, grouped rows) read in one transaction on a connection of this thread's own."""
+def _grouped_read(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, int, list[tuple[Any, ...]]]:
+    """(audit chain head, records started, grouped rows) read in one transaction on a connection of this
+    thread's own."""
     conn = db.connect(path)
     try:
         with db.translate_errors(path):
             conn.execute("BEGIN")
             try:
                 head = conn.execute(_AUDIT_HEAD_SQL).fetchone()
-                return head, conn.execute(sql, params).fetchall()
+                return head, *_started_and_groups(conn, sql, params)
             finally:
                 conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+def _started_and_groups(
+    conn: sqlite3.Connection, sql: str, params: tuple[str, ...]
+) -> tuple[int, list[tuple[Any, ...]]]:
+    return int(conn.execute(_STARTED_SQL, params).fetchone()[0]), conn.execute(sql, params).fetchall()
 
 
 def fetch_period_counts(
@@ -277,8 +290,8 @@ def fetch_period_counts(
     that may link come one by one: the approved records from `start` whose ``victim_key`` (the
     victim's ``search.person_key``) another of them shares. The period proper starts at `detail_from` (default
     `start`). `match` gets those rows and returns the ids of the records in the period to count
-    apart, whose groups come back as ``matched_groups``. It all happens in one read transaction, so
-    the figures agree with each other."""
+    apart (records among those rows), whose groups come back as ``matched_groups``. It all happens in
+    one read snapshot, so the figures agree with each other."""
     require_reporting_role(session)
     user = store.current_user(session)  # a role changed since sign-in counts
     if user.role not in REPORTING_ROLES:
@@ -291,24 +304,26 @@ def fetch_period_counts(
     )
     groups_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=False)
     matched_sql = period_groups_query(shared_columns, presence_column, dob_column, age_floors, only_ids=True)
-    # The grouping is most of the work and is all SQLite's (which lets go of the GIL), so a second
-    # connection does it on another thread while this one reads and matches the victims. Both read
-    # transactions must see the same records: every write to the store appends to the audit chain
-    # in its own transaction, so the same chain head in both means the same snapshot. If a write
-    # came between them, this connection groups again inside its own transaction.
+    # The counting and the grouping are most of the work and are all SQLite's (which lets go of the
+    # GIL), so a second connection does them on another thread while this one reads and matches the
+    # victims. Both read transactions must see the same records: every write to the store appends to
+    # the audit chain in its own transaction, so the same chain head in both means the same snapshot.
+    # If a write came between them, this connection counts and groups again inside its own transaction.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-a-groups") as pool:
         grouped = pool.submit(_grouped_read, store.path, groups_sql, params)
         with store.read() as conn:
             conn.execute("BEGIN")  # one read transaction: every figure sees the same records
             try:
                 head = conn.execute(_AUDIT_HEAD_SQL).fetchone()
-                started = int(conn.execute(_STARTED_SQL, params).fetchone()[0])
                 keys = conn.execute(period_keys_query(), params[:3]).fetchall()
-                picked = json.dumps(list(match(keys)))
+                dates = {row[0]: row[1] for row in keys}
+                picked = json.dumps(
+                    [[record_id, dates[record_id]] for record_id in dict.fromkeys(match(keys))]
+                )
                 matched = conn.execute(matched_sql, (*params, picked)).fetchall()
-                other_head, groups = grouped.result()
+                other_head, started, groups = grouped.result()
                 if other_head != head:
-                    groups = conn.execute(groups_sql, params).fetchall()
+                    started, groups = _started_and_groups(conn, groups_sql, params)
             finally:
                 conn.execute("COMMIT")
     with store.transaction():

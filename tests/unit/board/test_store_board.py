@@ -268,8 +268,8 @@ def test_the_query_is_one_scan_of_the_covering_index(store: Store) -> None:
                 queries.period_groups_query(
                     SHARED_COLUMNS, PRESENCE_COLUMN, DOB_COLUMN, (61, 36, 16), only_ids=True
                 ),
-                5,
-                part_a,
+                5,  # the repeat records: one seek each, by id and incident date
+                "COVERING INDEX records_part_a (form_id=? AND incident_date=? AND status=? AND id=?)",
             ),
             (
                 queries.period_keys_query(),
@@ -357,13 +357,13 @@ def test_a_write_between_the_two_grouped_reads_is_noticed(
     expected = part_a_from_store(store, session, PERIOD, spec=INV).to_json()
     calls: list[str] = []
 
-    def stale(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, list[tuple[Any, ...]]]:
+    def stale(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, int, list[tuple[Any, ...]]]:
         calls.append(sql)
-        return (0, "a head from before a write"), [('["high","no"]', 1, "2010-04", None, 16, 99)]
+        return (0, "a head from before a write"), 999, [('["high","no"]', 1, "2010-04", None, 16, 99)]
 
     monkeypatch.setattr(queries, "_grouped_read", stale)
     assert part_a_from_store(store, session, PERIOD, spec=INV).to_json() == expected
-    assert calls  # the other connection was asked, and its stale groups were not used
+    assert calls  # the other connection was asked, and its stale count and groups were not used
 
 
 def test_period_counts_groups_approved_records_and_counts_the_rest(station: Station, store: Store) -> None:
