@@ -262,7 +262,8 @@ class ReviewQueue:
     def rows(self, wanted: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
         """One page of the queue. Sorting happens in SQL on the store's indexed columns."""
         self._require()
-        from dsvdesk.store.records import NAME_SORTS, SORTS
+        from dsvdesk.store.name_order import NAME_SORTS
+        from dsvdesk.store.records import SEALED_LIST_COLUMNS, SORTS
 
         if wanted.sort not in QUEUE_SORTS:
             raise InvalidInput(
@@ -288,31 +289,25 @@ class ReviewQueue:
         # queue filters and sorts by), then only those rows are read: sorting the waiting records by a
         # column no longer reads every one of them with its documents (issue 22).
         owner_join = " JOIN users u ON u.id = r.owner_id" if wanted.sort == "owner" else ""
-        if wanted.sort in NAME_SORTS:  # names are sealed (issue 15): the store orders them once opened
-            ordered = self.store.ids_by_sealed_name(
+        if wanted.sort in NAME_SORTS:
+            # names are sealed (issue 15): the store orders them in memory, the page is read by seq
+            page_seqs = self.store.seqs_by_sealed_name(
                 self.session, wanted.sort, clause, params, descending=wanted.descending
             )[int(offset) : int(offset) + int(limit)]
-            place = {record_id: i for i, record_id in enumerate(ordered)}
-            clause, params, order_params, offset = (
-                " WHERE r.id IN (SELECT value FROM json_each(?))",
-                [json.dumps(ordered)],
-                [],
-                0,
+            sql = (
+                f"SELECT {SEALED_LIST_COLUMNS} FROM json_each(?) AS j JOIN records r ON r.seq = j.value "  # noqa: S608 - fixed parts
+                "JOIN users u ON u.id = r.owner_id ORDER BY j.key"
             )
-            order = "r.seq"
-        sql = (
-            "SELECT r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "  # noqa: S608
-            "r.editor_id, r.created_at, r.updated_at, r.submitted_at, r.approved_at, r.urn, r.completeness, "
-            "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
-            f"r.yes_count, r.flags, r.columns_json, r.key_id, r.sealed_columns "
-            f"FROM (SELECT r.seq FROM records r{owner_join}{clause} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
-            f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
-        )
+            arguments: list[Any] = [json.dumps(page_seqs)]
+        else:
+            sql = (
+                f"SELECT {SEALED_LIST_COLUMNS} FROM (SELECT r.seq FROM records r{owner_join}{clause} "  # noqa: S608 - fixed parts
+                f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
+                f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
+            )
+            arguments = [*params, *order_params, int(limit), int(offset), *order_params]
         with self.store.read() as conn:
-            raw = conn.execute(
-                sql, [*params, *order_params, int(limit), int(offset), *order_params]
-            ).fetchall()
+            raw = conn.execute(sql, arguments).fetchall()
         now = self.now()
         vocabulary = self.vocabulary()
         # a page repeats the same few flags: their words and urgency looked up once per page
@@ -321,8 +316,6 @@ class ReviewQueue:
         result = []
         # names and references are sealed (issue 15): opened with the supervisor's keys, one page at a time
         page = self.store.open_list_rows(self.session, raw)
-        if wanted.sort in NAME_SORTS:
-            page.sort(key=lambda row: place[row.id])
         for row in page:
             flags, waited = queue_flags_of(row, now=now)
             officer_grade = row.columns.get("officer_grade")

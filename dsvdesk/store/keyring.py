@@ -32,6 +32,7 @@ from dsvdesk.store import audit, sealing
 from dsvdesk.store.base import StoreBase
 from dsvdesk.store.errors import StorageBug
 from dsvdesk.store.models import Role, Session
+from dsvdesk.store.name_order import NameOrder
 
 KIND_RECORD = "record"
 CIPHERS_KEPT = 4_096  # a session's ciphers kept at once (see HeldKeys.ciphers)
@@ -60,9 +61,16 @@ class HeldKeys:
     # (record id, revision, sealed blob) -> its opened values: a list page shown again (a refresh, the
     # next count) opens nothing twice; bounded (LRU), forgotten with the session's keys
     opened_values: OrderedDict[tuple[str, int, bytes], dict[str, Any]] = field(default_factory=OrderedDict)
-    # record id -> (revision, version, its name values): what sorting by a sealed name needs, opened
-    # once per record for the session and again only for a record changed since (a few MB at 100,000)
-    names: dict[str, tuple[int, int, dict[str, Any]]] = field(default_factory=dict)
+    # name column -> the session's order of that sealed name (store/name_order.py: memory only), opened
+    # once per record for the session and again only for a record changed since
+    name_orders: dict[str, NameOrder] = field(default_factory=dict)
+
+    def name_order(self, column: str) -> NameOrder:
+        with _LOCK:
+            found = self.name_orders.get(column)
+            if found is None:
+                found = self.name_orders[column] = NameOrder(column)
+            return found
 
 
 _HELD: dict[tuple[str, int, str], HeldKeys] = {}

@@ -36,6 +36,7 @@ from dsvdesk.store.models import (
     Status,
     User,
 )
+from dsvdesk.store.name_order import NAME_SORTS
 from dsvdesk.store.sealed import (
     PART_ANSWERS,
     RecordSeal,
@@ -110,8 +111,6 @@ SORTS: dict[str, str] = {
     "grade": "r.grade",
     "owner": "u.full_name COLLATE NOCASE",
 }
-NAME_SORTS = ("victim_name", "suspect_name")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The list row's columns (models.record_row_from_columns); sealed values are opened after the read.
 LIST_COLUMNS = (
     "r.id, r.form_id, r.status, r.revision, r.version, r.owner_id, u.username, u.full_name, "
@@ -119,8 +118,13 @@ LIST_COLUMNS = (
     "r.return_rounds, r.victim_name, r.suspect_name, r.incident_date, r.cad_ref, r.cris_ref, r.grade, "
     "r.yes_count, r.flags, r.columns_json"
 )
-# ... and what opens the sealed ones (sealed.SealOps.open_list_rows).
-SEALED_LIST_COLUMNS = f"{LIST_COLUMNS}, r.key_id, r.sealed_columns"
+# ... and what opens the sealed ones (sealed.SealOps.open_list_rows). The sealed columns come from
+# records_sealed_names (migration 0025), not the row: in the row they sit after the sealed answers, so
+# reading them followed each row's overflow chain (a 200-row page: ~3 MB decrypted, 4x slower).
+SEALED_COLUMNS_OF_ROW = (
+    "(SELECT n.sealed_columns FROM records n INDEXED BY records_sealed_names WHERE n.seq = r.seq)"
+)
+SEALED_LIST_COLUMNS = f"{LIST_COLUMNS}, r.key_id, {SEALED_COLUMNS_OF_ROW}"
 DATE_FILTER_COLUMNS = ("incident_date", "created_at", "updated_at", "submitted_at", "approved_at")
 
 _RECORD_COLUMNS = (
@@ -1388,17 +1392,17 @@ class RecordOps(SealingStepOps):
             date_to=date_to,
         )
         direction = "DESC" if descending else "ASC"
-        if sort in NAME_SORTS:  # names are sealed: sorted here, after opening them
-            ids = self._ids_by_name(session, sort, clause, params, descending)[
+        if sort in NAME_SORTS:  # names are sealed: ordered in memory (name_order), the page read by seq
+            seqs = self._seqs_by_name(session, sort, clause, params, descending)[
                 int(offset) : int(offset) + int(limit)
             ]
-            if not ids:
+            if not seqs:
                 return []
             sql = (
-                f"SELECT {SEALED_LIST_COLUMNS} FROM records r JOIN users u ON u.id = r.owner_id "  # noqa: S608
-                f"WHERE r.id IN ({', '.join('?' for _ in ids)})"
+                f"SELECT {SEALED_LIST_COLUMNS}, r.seq FROM records r JOIN users u ON u.id = r.owner_id "  # noqa: S608
+                f"WHERE r.seq IN ({', '.join('?' for _ in seqs)})"
             )
-            params, paging = list(ids), []
+            params, paging = list(seqs), []
         else:
             order = f"{SORTS[sort]} {direction}, r.seq {direction}"
             # built from fixed parts; values are bound parameters. The page's rows are chosen first from
@@ -1413,38 +1417,49 @@ class RecordOps(SealingStepOps):
             paging = [int(limit), int(offset)]
         with self._read() as conn:
             rows = conn.execute(sql, [*params, *paging]).fetchall()
-            revealed = self.open_list_rows(session, rows)
-        if sort in NAME_SORTS:
-            place = {record_id: i for i, record_id in enumerate(ids)}
-            revealed.sort(key=lambda row: place[row.id])
-        return revealed
+            if sort in NAME_SORTS:
+                place = {seq: i for i, seq in enumerate(seqs)}
+                rows.sort(key=lambda row: place[row[-1]])
+                rows = [row[:-1] for row in rows]
+            return self.open_list_rows(session, rows)
 
-    def ids_by_sealed_name(
-        self, session: Session, sort: str, clause: str, params: list[Any], *, descending: bool = False
-    ) -> list[str]:
-        """Every record id a filter (``record_filter``'s clause over ``records r``) gives, ordered by the
-        sealed name column ``sort`` as the session opens it (no name first, then ASCII case folded, then
-        seq): how a listing sorts by a name now that names are sealed (issue 15)."""
+    def prepare_name_order(
+        self,
+        session: Session,
+        sort: str = "victim_name",
+        *,
+        status: str | Status | Iterable[str | Status] | None = None,
+        owner: int | str | None = None,
+    ) -> int:
+        """Open now, in bulk, the sealed name ``sort`` of every record these filters give (as
+        ``list_records`` has them) that the session's name order does not hold yet, so that the first
+        sort by that name opens nothing. The app calls it on a worker's own Store right after sign-in
+        (issue 22); the order is held in memory only, for the session. Returns how many were opened."""
         if sort not in NAME_SORTS:
             raise InvalidInput(f"{sort!r} is not a name column; use one of {', '.join(NAME_SORTS)}.")
-        return self._ids_by_name(session, sort, clause, params, descending)
+        user = self._current_user(session)
+        clause, params = self.record_filter(
+            user,
+            status=status,
+            owner=owner,
+            search=None,
+            flag=None,
+            date_column="incident_date",
+            date_from=None,
+            date_to=None,
+        )
+        return self._prepare_names(session, sort, clause, params)
 
-    def _ids_by_name(
-        self, session: Session, sort: str, clause: str, params: list[Any], descending: bool
-    ) -> list[str]:
-        """Every record id the filter gives, in order of the (sealed) name column ``sort``."""
-        sql = f"SELECT r.id, r.seq, r.revision, r.version FROM records r{clause}"  # noqa: S608 - fixed parts
-        with self._read() as conn:
-            found = conn.execute(sql, params).fetchall()
-        values = self._name_values(session, [(str(r[0]), int(r[2]), int(r[3])) for r in found], NAME_SORTS)
-        # as the SQL sort did (COLLATE NOCASE): no name first, ASCII letters case-folded, then seq
-        keyed = []
-        for record_id, seq, _revision, _version in found:
-            name = values.get(str(record_id), {}).get(sort)
-            text = "" if name is None else str(name).translate(_ASCII_LOWER)
-            keyed.append((name is not None, text, int(seq), str(record_id)))
-        keyed.sort(reverse=descending)
-        return [item[3] for item in keyed]
+    def seqs_by_sealed_name(
+        self, session: Session, sort: str, clause: str, params: list[Any], *, descending: bool = False
+    ) -> list[int]:
+        """Every record seq a filter (``record_filter``'s clause over ``records r``) gives, ordered by
+        the sealed name column ``sort`` as the session opens it (no name first, then the name case and
+        accent folded, then seq): how a listing sorts by a name now that names are sealed (issue 15).
+        The order is held in memory for the session (``prepare_name_order`` makes it ahead)."""
+        if sort not in NAME_SORTS:
+            raise InvalidInput(f"{sort!r} is not a name column; use one of {', '.join(NAME_SORTS)}.")
+        return self._seqs_by_name(session, sort, clause, params, descending)
 
     def count_records(
         self,

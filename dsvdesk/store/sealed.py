@@ -16,15 +16,16 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from dsvdesk import log
 from dsvdesk.store import sealing
 from dsvdesk.store.errors import PermissionDenied
-from dsvdesk.store.keyring import KIND_RECORD, KIND_USER_INDEX, keyring_of
+from dsvdesk.store.keyring import KIND_RECORD, KIND_USER_INDEX, HeldKeys, keyring_of
 from dsvdesk.store.models import RecordRow, Role, Session, record_row_from_columns
+from dsvdesk.store.name_order import STAMP_SQL, NameOrder, stamp_of
 from dsvdesk.store.sealed_rows import SEALED_ELSEWHERE, RowSealOps
 from dsvdesk.store.search import iso_day, person_key
 
@@ -275,43 +276,59 @@ class SealOps(RowSealOps):
 
     def open_list_rows(self, session: Session, raw: Sequence[Sequence[Any]]) -> list[RecordRow]:
         """RecordRows from rows read with ``records.SEALED_LIST_COLUMNS`` (the list columns, then key_id
-        and sealed_columns), their sealed values opened with the session's keys (one AES-GCM decryption
-        and one JSON document per row); a row the session cannot open keeps them empty. For listings
-        built on ``read()`` (the review queue)."""
+        and sealed_columns), their sealed values opened with the session's keys; a row the session
+        cannot open keeps them empty. For listings built on ``read()`` (the review queue). A page opens
+        in bulk: the wraps of its keys in one query, then one AES-GCM for each wrap and one for each
+        row's values (``sealing.BatchOpener``); no key or cipher is kept for list rows (a supervisor
+        scrolling 100,000 records kept every raw key), only the opened values of recent rows (LRU)."""
         held = keyring_of(self.path, session)
-        rows: list[RecordRow] = []
-        conn = self._conn
-        cache = held.opened_values if held is not None else None
-        for r in raw:
+        if held is None:
+            return [record_row_from_columns(r) for r in raw]
+        cache = held.opened_values
+        opened: dict[int, dict[str, Any]] = {}
+        todo: list[tuple[int, tuple[str, int, bytes], int]] = []
+        for at, r in enumerate(raw):
             key_id, blob = r[-2], r[-1]
-            sealed: dict[str, Any] | None = None
-            if key_id is not None and blob is not None and cache is not None:
-                slot = (str(r[0]), int(r[3]), bytes(blob))
-                sealed = cache.get(slot)
-                if sealed is None:
-                    sealed = self._open_columns(conn, session, int(key_id), slot)
-                    if sealed is not None:
-                        cache[slot] = sealed
-                        if len(cache) > OPENED_VALUES_KEPT:
-                            cache.popitem(last=False)
-                else:
-                    with contextlib.suppress(KeyError):  # dropped meanwhile by another thread's Store
-                        cache.move_to_end(slot)
-            rows.append(record_row_from_columns(r, sealed))
-        return rows
+            if key_id is None or blob is None:
+                continue
+            slot = (str(r[0]), int(r[3]), bytes(blob))
+            found = cache.get(slot)
+            if found is None:
+                todo.append((at, slot, int(key_id)))
+                continue
+            opened[at] = found
+            with contextlib.suppress(KeyError):  # dropped meanwhile by another thread's Store
+                cache.move_to_end(slot)
+        if todo:
+            self._open_list_values(held, todo, opened)
+        return [record_row_from_columns(r, opened.get(at)) for at, r in enumerate(raw)]
 
-    def _open_columns(
-        self, conn: sqlite3.Connection, session: Session, key_id: int, slot: tuple[str, int, bytes]
-    ) -> dict[str, Any] | None:
-        cipher = self._cipher(conn, session, key_id)
-        if cipher is None:
-            return None
-        try:
-            value = json.loads(cipher.open(slot[2], sealing.content_aad(slot[0], slot[1], PART_COLUMNS)))
-        except sealing.SealBroken:
-            log.storage.warning("record %s: its sealed columns do not open", slot[0])
-            return None
-        return value if isinstance(value, dict) else None
+    def _open_list_values(
+        self,
+        held: HeldKeys,
+        todo: Sequence[tuple[int, tuple[str, int, bytes], int]],
+        opened: dict[int, dict[str, Any]],
+    ) -> None:
+        keys = held.opened
+        missing = list({key_id for _at, _slot, key_id in todo if key_id not in keys})
+        wraps = self._wraps_of(self._conn, list(held.unwrappers), missing, {}) if missing else {}
+        opener = sealing.BatchOpener(held.unwrappers)
+        cache = held.opened_values
+        for at, slot, key_id in todo:
+            raw_key = keys.get(key_id)
+            if raw_key is None and key_id in wraps:
+                raw_key = opener.key(*wraps[key_id], key_id)
+            if raw_key is None:
+                continue
+            data = opener.open(raw_key, slot[2], sealing.content_aad(slot[0], slot[1], PART_COLUMNS))
+            value = _DECODE(data.decode("utf-8")) if data is not None else None
+            if not isinstance(value, dict):
+                log.storage.warning("record %s: its sealed columns do not open", slot[0])
+                continue
+            opened[at] = cache[slot] = value
+        with contextlib.suppress(KeyError):  # emptied meanwhile by another thread's Store
+            while len(cache) > OPENED_VALUES_KEPT:
+                cache.popitem(last=False)
 
     def reveal_rows(self, session: Session, rows: Sequence[RecordRow]) -> list[RecordRow]:
         """The rows with their sealed values (names, references, date of birth ...) opened with the
@@ -370,59 +387,146 @@ class SealOps(RowSealOps):
                         out[str(record_id)] = sealed
         return out
 
-    def _name_values(
-        self, session: Session, found: Sequence[tuple[str, int, int]], wanted: Sequence[str]
-    ) -> dict[str, dict[str, Any]]:
-        """{record id: its ``wanted`` sealed values} for ``found`` = (id, revision, version) rows, from
-        the session's name cache (``HeldKeys.names``); records not cached or changed since are opened
-        in bulk: one query per 500 records brings each record's wrap for the session's keys with its
-        sealed columns (no query per key), one AES-GCM for the wrap and one for the columns."""
+    # ----------------------------------------------------------------------------------- name order
+    def _seqs_by_name(
+        self, session: Session, sort: str, clause: str, params: Sequence[Any], descending: bool
+    ) -> list[int]:
+        """Every seq the filter (``record_filter``'s clause over ``records r``) gives, in the order of
+        the sealed name column ``sort`` as the session opens it (``name_order``: no name first, then the
+        folded name, then seq). The session's ``NameOrder`` holds what was opened before (in memory
+        only); records new or changed since are opened here in bulk. The result is kept for this
+        Store's connection until the database changes (``PRAGMA data_version`` for other connections'
+        commits, ``total_changes`` for this one's), so the next pages of the same sort cost a slice."""
+        held = keyring_of(self.path, session)
+        slot = (session.user.id, session.started_at, sort)
+        wanted = (slot, clause, tuple(params), descending)
+        with self._read() as conn:
+            state = (int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes)
+            last = self.__dict__.get("_last_name_sort")
+            if last is not None and last[0] == wanted and last[1] == state:
+                found: list[int] = last[2]
+                return found
+            matching = [r[0] for r in conn.execute(f"SELECT r.seq FROM records r{clause}", params).fetchall()]  # noqa: S608 - fixed parts
+            if held is None:
+                found = sorted(matching, reverse=descending)  # no keys held: no name opens
+            else:
+                order = held.name_order(sort)
+                self._bring_up_to_date(conn, held, order, matching, state)
+                found = order.ordered(matching, descending=descending)
+        self._last_name_sort = (wanted, state, found)
+        return found
+
+    def _bring_up_to_date(
+        self,
+        conn: sqlite3.Connection,
+        held: HeldKeys,
+        order: NameOrder,
+        seqs: Sequence[int],
+        state: tuple[int, int] | None,
+    ) -> int:
+        """Open the names of ``seqs`` the order does not hold yet and of every held record changed since
+        the order was last found current; returns how many were opened. Whether anything changed is
+        asked only when this connection saw a change since its last look (``state``; None: ask), and
+        then first as one digest of every record's stamp (``_DIGEST_SQL``, one pass over records_stamps
+        in SQLite); only when that differs from the order's are the stamps compared one by one."""
+        checks: dict[int, tuple[int, int] | None] = self.__dict__.setdefault("_name_checks", {})
+        stale: list[int] = []
+        digest: tuple[int, ...] | None = None
+        if state is None or checks.get(id(order)) != state:
+            digest = tuple(conn.execute(_DIGEST_SQL).fetchone())
+            if len(order) and digest != order.digest:
+                stale, gone = order.changed(conn.execute(_STAMPS_SQL).fetchall())
+                order.forget(gone)
+        todo = order.unknown(seqs)
+        todo.extend(stale)
+        generation = order.generation
+        puts = self._open_names(conn, held, order, todo) if todo else 0
+        # current as of the digest read before opening, unless another Store put names meanwhile (a
+        # build still running): then the next look compares every stamp again
+        current = digest is None or order.settle(digest, generation + puts)
+        checks[id(order)] = state if current else None
+        return len(todo)
+
+    def _prepare_names(self, session: Session, sort: str, clause: str, params: Sequence[Any]) -> int:
+        """Open now, in bulk, the ``sort`` names of every record the filter gives that the session's
+        order does not hold yet (and of held records changed since); returns how many were opened
+        (``RecordOps.prepare_name_order``)."""
         held = keyring_of(self.path, session)
         if held is None:
-            return {}
-        cache = held.names
-        stale = [r for r in found if (c := cache.get(r[0])) is None or (c[0], c[1]) != (r[1], r[2])]
-        if stale and held.unwrappers:
-            with self._read() as conn:
-                for start in range(0, len(stale), 500):
-                    self._open_names_into(conn, held, [r[0] for r in stale[start : start + 500]], wanted)
-        return {r[0]: cache[r[0]][2] for r in found if r[0] in cache}
+            return 0
+        order = held.name_order(sort)
+        with self._read() as conn:
+            matching = [r[0] for r in conn.execute(f"SELECT r.seq FROM records r{clause}", params).fetchall()]  # noqa: S608 - fixed parts
+            opened = self._bring_up_to_date(conn, held, order, matching, None)
+        log.storage.info("name order %s: %d records opened, %d held", sort, opened, len(order))
+        return opened
 
-    def _open_names_into(
-        self, conn: sqlite3.Connection, held: Any, ids: Sequence[str], wanted: Sequence[str]
-    ) -> None:
+    def _open_names(self, conn: sqlite3.Connection, held: HeldKeys, order: NameOrder, seqs: list[int]) -> int:
+        """Open the ``order.column`` name of each of ``seqs`` and put it in the order: each record's
+        key, revision, version, id and sealed columns read from records_sealed_names (not the rows and
+        their answers), its wrap for the session's keys, then one AES-GCM for the wrap and one for the
+        columns (``sealing.BatchOpener``). Returns how many ``put`` calls were made."""
+        opener = sealing.BatchOpener(held.unwrappers)
+        ephemerals: dict[int, bytes] = {}
         recipients = list(held.unwrappers)
-        sql = (
-            "SELECT r.id, r.revision, r.version, r.key_id, r.sealed_columns, r.columns_json, w.recipient, "  # noqa: S608
-            "e.public_key, w.wrapped FROM records r LEFT JOIN key_wraps w ON w.key_id = r.key_id AND "
-            f"w.recipient IN ({', '.join('?' for _ in recipients)}) LEFT JOIN wrap_ephemerals e ON e.id = w.ephemeral "
-            f"WHERE r.id IN ({', '.join('?' for _ in ids)})"
-        )
-        for record_id, revision, version, key_id, blob, plain, recipient, epk, wrapped in conn.execute(
-            sql, [*recipients, *ids]
-        ):
-            if key_id is None:  # not sealed yet (before the first sign-in since issue 15)
-                values = {k: v for k, v in json.loads(plain or "{}").items() if k in wanted}
-                held.names[str(record_id)] = (int(revision), int(version), values)
-                continue
-            raw = held.opened.get(int(key_id))
-            try:
-                if raw is None and recipient is not None:
-                    raw = held.unwrappers[int(recipient)].unwrap(
-                        bytes(epk), bytes(wrapped), sealing.key_subject(int(key_id))
-                    )
-                    held.opened[int(key_id)] = raw
-                if raw is None or blob is None:
+        column, opened_keys, aad = order.column, held.opened, sealing.content_aad
+        entries: list[tuple[int, int, object]] = []
+        puts = 0
+        for rows in _name_rows(conn, sorted(set(seqs))):
+            wraps = self._wraps_of(conn, recipients, [r[1] for r in rows if r[1] is not None], ephemerals)
+            plain: list[int] = []
+            for seq, key_id, revision, version, record_id, blob in rows:
+                if key_id is None:
+                    plain.append(seq)
                     continue
-                data = sealing.Cipher(raw).open(
-                    bytes(blob), sealing.content_aad(str(record_id), int(revision), PART_COLUMNS)
-                )
-            except sealing.SealBroken:
-                log.storage.warning("record %s: its sealed columns do not open", record_id)
-                continue
-            opened = json.loads(data)
-            values = {k: opened.get(k) for k in wanted} if isinstance(opened, dict) else {}
-            held.names[str(record_id)] = (int(revision), int(version), values)
+                name: object = None
+                raw = opened_keys.get(key_id)
+                if raw is None and key_id in wraps:
+                    raw = opener.key(*wraps[key_id], key_id)
+                if raw is not None and blob is not None:
+                    data = opener.open(raw, blob, aad(record_id, revision, PART_COLUMNS))
+                    if data is None:
+                        log.storage.warning("record %s: its sealed columns do not open", record_id)
+                    else:
+                        name = _json_value(data, column)
+                entries.append((seq, stamp_of(key_id, revision, version), name))
+            if plain:  # not sealed yet (before the first sign-in since issue 15): the plain document
+                entries.extend(_plain_names(conn, plain, column))
+            if len(entries) >= _NAME_PUT:  # placed in the order in large steps (one sort each)
+                order.put(entries)
+                puts += 1
+                entries = []
+        if entries:
+            order.put(entries)
+            puts += 1
+        return puts
+
+    @staticmethod
+    def _wraps_of(
+        conn: sqlite3.Connection, recipients: list[int], key_ids: list[int], ephemerals: dict[int, bytes]
+    ) -> dict[int, tuple[int, bytes, bytes]]:
+        """{key id: (recipient, ephemeral public key, wrap)} of ``key_ids`` for the session's keys."""
+        if not recipients or not key_ids:
+            return {}
+        found: dict[int, tuple[int, bytes, bytes]] = {}
+        unknown: set[int] = set()
+        rows = conn.execute(
+            f"SELECT key_id, recipient, ephemeral, wrapped FROM key_wraps WHERE key_id IN ({', '.join('?' for _ in key_ids)}) "  # noqa: S608 - placeholders only
+            f"AND recipient IN ({', '.join('?' for _ in recipients)})",
+            [*key_ids, *recipients],
+        ).fetchall()
+        unknown = {int(r[2]) for r in rows} - ephemerals.keys()
+        if unknown:
+            marks = ", ".join("?" for _ in unknown)
+            for eid, public in conn.execute(
+                f"SELECT id, public_key FROM wrap_ephemerals WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+                list(unknown),
+            ):
+                ephemerals[int(eid)] = bytes(public)
+        for key_id, recipient, eid, wrapped in rows:
+            if eid in ephemerals:
+                found.setdefault(key_id, (recipient, ephemerals[eid], wrapped))
+        return found
 
     # ----------------------------------------------------------------------------------- search
     def _search_clause(self, user_id: int, role: Role, search: str) -> tuple[str, list[Any]] | None:
@@ -673,3 +777,55 @@ class SealingStepOps(SealOps):
                 )
                 done += 1
         return done
+
+
+_NAME_BATCH = 500
+_NAME_PUT = 25_000  # names opened before they are placed in the order (one sort per put)
+_DECODE = json.JSONDecoder().decode
+_STAMPS_SQL = f"SELECT seq, {STAMP_SQL} FROM records"  # noqa: S608 - fixed parts; every record's stamp
+# every record's stamp in one digest (records_stamps): a save moves sum(version), an amendment
+# sum(revision) and sum(key_id), a new or deleted record count(*) (and a reused seq sum(key_id))
+_DIGEST_SQL = "SELECT count(*), sum(version), sum(revision), sum(coalesce(key_id, 0)), max(seq) FROM records"
+_NAME_ROWS_SQL = (
+    "SELECT seq, key_id, revision, version, id, sealed_columns FROM records INDEXED BY records_sealed_names "
+)
+
+
+def _name_rows(conn: sqlite3.Connection, seqs: list[int]) -> Iterator[list[Any]]:
+    """The records_sealed_names entries of ``seqs`` (sorted), a batch at a time: by ``seq IN (...)`` for a
+    few, by one pass over their seq range when they are most of it (a name order's first build)."""
+    if not seqs:
+        return
+    if len(seqs) > 4 * _NAME_BATCH and len(seqs) * 2 >= seqs[-1] - seqs[0] + 1:
+        wanted = set(seqs)
+        batch: list[Any] = []
+        for row in conn.execute(_NAME_ROWS_SQL + "WHERE seq BETWEEN ? AND ?", (seqs[0], seqs[-1])):
+            if row[0] in wanted:
+                batch.append(row)
+                if len(batch) >= _NAME_BATCH:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+        return
+    for start in range(0, len(seqs), _NAME_BATCH):
+        chunk = seqs[start : start + _NAME_BATCH]
+        marks = ", ".join("?" for _ in chunk)
+        yield conn.execute(_NAME_ROWS_SQL + f"WHERE seq IN ({marks})", chunk).fetchall()
+
+
+def _json_value(data: bytes, name: str) -> object:
+    """One value of a sealed columns document (a JSON object), None if it is not there."""
+    value = _DECODE(data.decode("utf-8"))
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def _plain_names(conn: sqlite3.Connection, seqs: list[int], column: str) -> list[tuple[int, int, object]]:
+    marks = ", ".join("?" for _ in seqs)
+    return [
+        (int(seq), stamp_of(key_id, revision, version), _json_value(str(plain or "{}").encode(), column))
+        for seq, key_id, revision, version, plain in conn.execute(
+            f"SELECT seq, key_id, revision, version, columns_json FROM records WHERE seq IN ({marks})",  # noqa: S608 - placeholders only
+            seqs,
+        )
+    ]

@@ -36,7 +36,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,6 +255,9 @@ class Unwrapper:
         self._keks: dict[bytes, Cipher] = {}
 
     def unwrap(self, epk: bytes, wrapped: bytes, subject: bytes) -> bytes:
+        return self._kek(epk).open(wrapped, subject)
+
+    def _kek(self, epk: bytes) -> Cipher:
         epk = bytes(epk)
         cipher = self._keks.get(epk)
         if cipher is None:
@@ -266,7 +269,41 @@ class Unwrapper:
                 raise SealBroken("the wrap's ephemeral key is not a valid X25519 key") from None
             cipher = Cipher(_hkdf(shared, _WRAP_INFO + epk + self.public))
             self._keks[epk] = cipher
-        return cipher.open(wrapped, subject)
+        return cipher
+
+
+class BatchOpener:
+    """Opens many records' wrapped keys and sealed blobs in one loop (a name order over a station's
+    records): the classes bound once, each ephemeral key's key-encryption key made once, then per
+    record one AES-GCM for its wrap and one for its blob, and nothing kept. ``None`` for anything that
+    does not open (no wrap for these keys, damaged, moved)."""
+
+    def __init__(self, unwrappers: Mapping[int, Unwrapper]) -> None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aesgcm = AESGCM
+        self._broken = (InvalidTag, ValueError)
+        self._unwrappers = unwrappers
+        self._keks: dict[tuple[int, bytes], Any] = {}
+
+    def key(self, recipient: int, epk: bytes, wrapped: bytes, key_id: int) -> bytes | None:
+        aead = self._keks.get((recipient, epk))
+        try:
+            if aead is None:
+                unwrapper = self._unwrappers.get(recipient)
+                if unwrapper is None:
+                    return None
+                aead = self._keks[(recipient, epk)] = unwrapper._kek(epk)._aead
+            return bytes(aead.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_subject(key_id)))
+        except (SealBroken, *self._broken):
+            return None
+
+    def open(self, key: bytes, blob: bytes, aad: bytes) -> bytes | None:
+        try:
+            return bytes(self._aesgcm(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad))
+        except self._broken:
+            return None
 
 
 # --------------------------------------------------------------------------------------- blind index

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # How long after the sign-in window opens the forms start compiling in the background: after its first
 # paint (a few tens of ms), well before a password is typed.
 _FORMS_WARM_UP_DELAY_MS = 300
+# the session's name order (ui/name_sort.py) begins once the main window has painted
+_NAME_ORDER_DELAY_MS = 300
 
 # The app font's families in fallback order: DejaVu for Latin/Greek/Cyrillic, then the Noto faces of the
 # scripts DejaVu lacks (Bengali, Gurmukhi, Gujarati, Tamil, Arabic/Urdu; the same faces the PDFs use,
@@ -334,8 +336,19 @@ def start(
     context = AppContext(
         store=store, session=session, db_path=db_path, forms=forms, ui_state=ui_state, demo=demo
     )
+    name_orders = None
+    if str(session.user.role) != "admin":  # admins list no records
+        from dsvdesk.ui.name_sort import NameOrderWarmUp
+
+        name_orders = context.name_orders = NameOrderWarmUp(
+            db_path, session, queue=str(session.user.role) == "supervisor"
+        )
     window = MainWindow(context)
     window.show()
+    if name_orders is not None:
+        # the victims' names opened for sorting off the UI thread, once the window has painted
+        name_orders.setParent(window)
+        QTimer.singleShot(_NAME_ORDER_DELAY_MS, name_orders, name_orders.start)
     notice = getattr(session, "notice", None)
     if notice:  # someone else set this user's password since they last signed in (issue 15)
         messages.info(window, "Your password was reset", notice)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from dsvdesk.engine.spec import FormSpec
     from dsvdesk.store import Store
     from dsvdesk.store.models import Record, RecordRow, Session
+    from dsvdesk.ui.name_sort import NameOrderWarmUp
 
 
 REPORT_KIND = "report"
@@ -55,6 +56,13 @@ class AppContext:
     forms: dict[str, FormSpec] = field(default_factory=dict)
     ui_state: UiState = field(default_factory=UiState)
     demo: bool = False
+    # the session's sealed-name order being made off the UI thread after sign-in (ui/name_sort.py);
+    # None: sorts by a name open what they need themselves
+    name_orders: NameOrderWarmUp | None = None
+
+    def sort_waits_for(self, sort_key: str) -> bool:
+        """Whether a list sorted by ``sort_key`` should wait for the name order being made."""
+        return self.name_orders is not None and self.name_orders.waits_for(sort_key)
 
     # --- who --------------------------------------------------------------------------------------
     @property

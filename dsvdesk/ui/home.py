@@ -21,7 +21,7 @@ from dsvdesk.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from dsvdesk.ui.search_row import build_search_row
+from dsvdesk.ui.search_row import build_search_row, show_waiting_sort
 from dsvdesk.ui.table_sizing import SIZING_ROWS, fit_columns_once
 
 if TYPE_CHECKING:
@@ -113,7 +113,10 @@ class HomeTab(QWidget):
             context.count_records,
             query=RecordQuery(mine_only=True),
             columns=record_columns(vocabulary_for(context.forms.values())),
+            waits_for=context.sort_waits_for,
         )
+        self.sort_label = row.sort_label
+        show_waiting_sort(self.model, self.sort_label, context)
         self.table = RecordTable(self.model, on_open, self)
         self.table.setAccessibleName("My forms")
         layout.addWidget(self.table, 1)

@@ -29,6 +29,7 @@ PAGE_SIZE = 200
 # (see home.RecordTable), so eight pages cover the screen, a scroll back and forth, and a sample.
 MAX_CACHED_PAGES = 8
 RECORD_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the RecordRow behind a row
+SORTING_BY_NAME = "Sorting by name…"  # what a list says while its sort waits (ui/name_sort.py)
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 
 STATUS_LABELS = {
@@ -111,6 +112,9 @@ class RecordListModel(QAbstractTableModel):
     # A page could not be read (database locked, gone, ...): the message for the user. Emitted at most
     # once per query; connect it queued, since it can fire while the view is painting.
     fetch_failed = Signal(str)
+    # A sort the model is waiting to apply (``waits_for``): what to tell the user ("Sorting by name…"),
+    # then "" once it is applied or given up for another.
+    sort_waiting = Signal(str)
 
     def __init__(
         self,
@@ -121,6 +125,7 @@ class RecordListModel(QAbstractTableModel):
         columns: Sequence[Column] = DEFAULT_COLUMNS,
         page_size: int = PAGE_SIZE,
         max_cached_pages: int = MAX_CACHED_PAGES,
+        waits_for: Callable[[str], bool] | None = None,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
@@ -128,6 +133,10 @@ class RecordListModel(QAbstractTableModel):
             raise ValueError("page_size and max_cached_pages must be at least 1")
         self._fetch = fetch
         self._count = count
+        # sort key -> whether a sort by it must wait (the session's name order still being made:
+        # ui/name_sort.py); the waiting sort is applied by ``apply_waiting_sort``
+        self._waits_for = waits_for
+        self.waiting_sort: tuple[str, bool] | None = None
         self.columns = tuple(columns)
         self.page_size = page_size
         self.max_cached_pages = max_cached_pages
@@ -246,10 +255,28 @@ class RecordListModel(QAbstractTableModel):
         if not 0 <= column < len(self.columns) or not self.columns[column].key:
             return
         key, descending = self.columns[column].key, order == Qt.SortOrder.DescendingOrder
+        if self._waits_for is not None and self._waits_for(key):
+            # the rows stay as they are until the order is there; the tab says so meanwhile
+            self.waiting_sort = (key, descending)
+            self.sort_waiting.emit(SORTING_BY_NAME)
+            return
+        if self.waiting_sort is not None:  # another column chosen meanwhile: that one, at once
+            self.waiting_sort = None
+            self.sort_waiting.emit("")
         if (key, descending) == (self.query.sort, self.query.descending):
             # already so (the view re-applies its sort indicator when it is set up): no second query
             return
         self.set_query(replace(self.query, sort=key, descending=descending))
+
+    def apply_waiting_sort(self) -> None:
+        """Apply the sort that was waiting (``waits_for`` no longer holds it back), if any."""
+        if self.waiting_sort is None:
+            return
+        key, descending = self.waiting_sort
+        self.waiting_sort = None
+        if (key, descending) != (self.query.sort, self.query.descending):
+            self.set_query(replace(self.query, sort=key, descending=descending))
+        self.sort_waiting.emit("")
 
     def record_at(self, row: int) -> Any:
         """The row object (e.g. a ``RecordRow``) at ``row`` for the current query, read from the store

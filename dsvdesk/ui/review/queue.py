@@ -39,7 +39,7 @@ from dsvdesk.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from dsvdesk.ui.search_row import build_search_row
+from dsvdesk.ui.search_row import build_search_row, show_waiting_sort
 from dsvdesk.ui.table_sizing import fit_columns_once
 from dsvdesk.ui.wizard.values import display_date, parse_date
 
@@ -205,7 +205,10 @@ class ReviewQueueTab(QWidget):
             self._count,
             query=RecordQuery(sort=RISK_SORT, descending=True, mine_only=False),
             columns=queue_columns(self.queue.vocabulary()),
+            waits_for=context.sort_waits_for,
         )
+        self.sort_label = row.sort_label
+        show_waiting_sort(self.model, self.sort_label, context)
         self.table = QTableView(self)
         self.table.setObjectName("reviewQueueTable")
         self.table.setModel(self.model)

@@ -939,7 +939,8 @@ def test_migration_0023_queue_index_without_name(tmp_path: Path) -> None:
     """records_queue no longer carries the (always empty, sealed) victim_name; every other queue sort,
     with the queue's filters, still chooses its page from the index alone."""
     from dsvdesk.reporting.review_queue import QUEUE_SORTS
-    from dsvdesk.store.records import NAME_SORTS, SORTS
+    from dsvdesk.store.name_order import NAME_SORTS
+    from dsvdesk.store.records import SORTS
 
     conn = _at_version(tmp_path, 22)
     db.migrate(conn, tmp_path / "m.sqlite3", target=23)
@@ -1048,4 +1049,52 @@ def test_migration_0024_dashboard_events(tmp_path: Path) -> None:
     assert (sorted(group.ids), group.status, group.children) == (["r1", "r2"], "approved", 2)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "records_dashboard" not in indexes and "records_dashboard_groups" in indexes
+    conn.close()
+
+
+def test_migration_0025_name_order_indexes(tmp_path: Path) -> None:
+    """A sort by a sealed name reads each record's key, revision, version, id and sealed columns from
+    records_sealed_names and every record's stamp from records_stamps, never the rows (whose sealed
+    columns sit after the answers' overflow pages); list pages read the sealed columns from the index
+    too. The stamp SQLite computes is the one name_order computes."""
+    from dsvdesk.store import sealed
+    from dsvdesk.store.name_order import STAMP_SQL, stamp_of
+    from dsvdesk.store.records import SEALED_LIST_COLUMNS
+
+    conn = _at_version(tmp_path, 24)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    for seq, key_id, revision, version in ((1, 7, 1, 3), (2, None, 1, 1), (3, 2**31 - 1, 40, 2**21 + 5)):
+        conn.execute(
+            "INSERT INTO records (seq, id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, key_id, revision, version, sealed_columns) "
+            "VALUES (?, ?, 'f', 'h', 1, 1, 'draft', 't', 't', ?, ?, ?, X'0102')",
+            (seq, f"r{seq}", key_id, revision, version),
+        )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=25)
+    assert db.user_version(conn) == 25
+
+    def plan(sql: str, *params: object) -> str:
+        return " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+    stamps = f"SELECT seq, {STAMP_SQL} FROM records"
+    assert "COVERING INDEX records_stamps" in plan(stamps)
+    assert "COVERING INDEX records_stamps" in plan(sealed._DIGEST_SQL)
+    assert dict(conn.execute(stamps).fetchall()) == {
+        1: stamp_of(7, 1, 3),
+        2: stamp_of(None, 1, 1),
+        3: stamp_of(2**31 - 1, 40, 2**21 + 5),
+    }
+    names = "SELECT seq, key_id, revision, version, id, sealed_columns FROM records INDEXED BY records_sealed_names"
+    assert "COVERING INDEX records_sealed_names" in plan(f"{names} WHERE seq IN (?, ?)", 1, 3)
+    assert "COVERING INDEX records_sealed_names" in plan(f"{names} WHERE seq BETWEEN ? AND ?", 1, 3)
+    page = f"SELECT {SEALED_LIST_COLUMNS} FROM records r JOIN users u ON u.id = r.owner_id WHERE r.seq IN (?)"
+    assert "COVERING INDEX records_sealed_names" in plan(page, 1)
+    assert conn.execute(page, (1,)).fetchone()[-1] == b"\x01\x02"
     conn.close()

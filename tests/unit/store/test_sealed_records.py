@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dsvdesk.store import AuthenticationFailed, PermissionDenied, Status, Store, keys
+from dsvdesk.store.name_order import collation_key
 from tests.helpers import attacker
 from tests.unit.store.conftest import ADMIN, PASSWORD, Station, fake_pdf
 
@@ -182,7 +183,9 @@ def test_lists_search_and_review_queue_work_over_sealed_records(station: Station
     (queued,) = [r for r in queue.rows(QueueFilter(), offset=0, limit=50) if r.row.id == mine.id]
     assert queued.row.victim_name == SECRET["victim_name"]
     names = [r.victim_name for r in store.list_records(sup1, sort="victim_name", descending=False)]
-    assert names == sorted(names, key=lambda n: (n is not None, (n or "").lower()))
+    # names sort as people read them: 'Łucja' with the L's, before 'Other' (name_order.collation_key)
+    assert names.index("Quizzlewick Łucja") < names.index("Quizzlewick Other")
+    assert names == sorted(names, key=lambda n: (n is not None, collation_key(n) or ""))
 
 
 def test_an_amendment_gets_a_new_key_and_keeps_the_old_revision_readable(station: Station) -> None:
@@ -355,9 +358,11 @@ def test_sorting_by_a_sealed_name_opens_each_record_once_and_follows_changes(
     refs = [store.create_record(off1, station.spec, {"victim_name": n}) for n in ("Cole", "ada", "Bea")]
     store.create_record(off1, station.spec, {"statement": "no name yet"})
     opened: list[bytes] = []
-    real_open = sealing.Cipher.open
+    real_open = sealing.BatchOpener.open
     monkeypatch.setattr(
-        sealing.Cipher, "open", lambda self, blob, aad: opened.append(aad) or real_open(self, blob, aad)
+        sealing.BatchOpener,
+        "open",
+        lambda self, key, blob, aad: opened.append(aad) or real_open(self, key, blob, aad),
     )
 
     def names() -> list[str | None]:
@@ -369,3 +374,56 @@ def test_sorting_by_a_sealed_name_opens_each_record_once_and_follows_changes(
     assert len(opened) == first  # nothing opened again: the names and the page rows are cached
     store.save_answer(off1, refs[1].id, "victim_name", "Zed", 1)
     assert names() == [None, "Bea", "Cole", "Zed"]
+
+
+def test_a_name_order_made_by_a_worker_serves_the_sorts_and_follows_other_connections(
+    station: Station, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app makes the session's name order on a worker's own Store right after sign-in; the UI's
+    Store then sorts every page without opening a name, and a name changed through another connection
+    is opened again (that record only). Nothing of the order reaches the database or the log."""
+    import logging
+
+    from dsvdesk.store import sealed
+
+    caplog.set_level(logging.DEBUG)
+    store, off1 = station.store, station["off1"]
+    names = ["Cole", "ada", "Łucja", "Bea", "Lucy"]
+    refs = [store.create_record(off1, station.spec, {"victim_name": n}) for n in names]
+    with store.read() as conn:
+        schema = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    worker = Store.open(station.path)
+    try:
+        assert worker.prepare_name_order(off1, "victim_name", owner=off1.user.id) == 5
+        assert worker.prepare_name_order(off1, "victim_name", owner=off1.user.id) == 0  # held already
+    finally:
+        worker.close()
+    asked: list[int] = []
+    real = sealed.SealOps._open_names
+    monkeypatch.setattr(
+        sealed.SealOps,
+        "_open_names",
+        lambda self, conn, held, order, seqs: asked.extend(seqs) or real(self, conn, held, order, seqs),
+    )
+
+    def page(offset: int, descending: bool = False) -> list[str | None]:
+        rows = store.list_records(
+            off1, owner=off1.user.id, sort="victim_name", descending=descending, offset=offset, limit=2
+        )
+        return [r.victim_name for r in rows]
+
+    assert [*page(0), *page(2), *page(4)] == ["ada", "Bea", "Cole", "Łucja", "Lucy"]
+    assert page(0, descending=True) == ["Lucy", "Łucja"]
+    assert asked == []  # every name came from the order the worker made
+    other = Store.open(station.path)  # another connection (another window, the CLI) renames one
+    try:
+        other.save_answer(off1, refs[1].id, "victim_name", "Zed", 1)
+    finally:
+        other.close()
+    assert [*page(0), *page(2), *page(4)] == ["Bea", "Cole", "Łucja", "Lucy", "Zed"]
+    with store.read() as conn:
+        seq = conn.execute("SELECT seq FROM records WHERE id = ?", (refs[1].id,)).fetchone()[0]
+        assert conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() == schema
+        assert conn.execute("SELECT count(*) FROM sqlite_temp_master").fetchone()[0] == 0
+    assert asked == [seq]  # that record alone was opened again
+    assert not any(name in caplog.text for name in (*names, "Zed"))
