@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dsvdesk.store.name_order import collation_key
 from tests.unit.store.conftest import Station
 
 # the columns My forms sorts by (ui.models.records.DEFAULT_COLUMNS; tests/ui/test_models.py checks)
@@ -28,9 +29,9 @@ record = st.fixed_dictionaries(
 
 def _value(row: Any, key: str) -> Any:
     value = getattr(row, key)
-    if key == "victim_name" and value is not None:
-        # COLLATE NOCASE folds ASCII letters only
-        return value.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    if key == "victim_name":
+        # sealed names sort as people read them: case and accents folded ('åsa' with the a's)
+        return collation_key(value)
     return str(value) if key == "status" else value
 
 
