@@ -27,9 +27,10 @@ import datetime as dt
 import functools
 import itertools
 import json
+import os
 import queue
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,7 @@ class BulkResult:
 BATCH = 2_000
 AUDIT_BATCH = 20_000
 PARAMETERS_PER_STATEMENT = 30_000
+WORDS_KEPT = 500_000  # folded words whose tokens a load keeps per index key before it starts again
 
 _RECORD_FIELDS = (
     "seq",
@@ -153,9 +155,9 @@ _COMMENT_FIELDS = (
 _KEY_FIELDS = ("id", "kind", "record_id", "user_id", "created_at")
 _WRAP_FIELDS = ("key_id", "recipient", "ephemeral", "wrapped")
 _ROUND_ONE: Mapping[str, Any] = {"round": 1}
-# One item for the writer thread: ("audit" | "records" | "search" | "keys" | "wraps" | "comments" |
-# "ephemerals", rows), an exception (the maker
-# failed: roll everything back), or None (all rows handed over: finish and commit).
+# One item for the writer thread: ("audit" | "records" | "keys" | "wraps" | "comments" | "ephemerals",
+# rows) or ("search", [(a batch's search rows as one JSON array,)]), an exception (the maker failed: roll
+# everything back), or None (all rows handed over: finish and commit).
 _WriterItem = tuple[str, list[tuple[Any, ...]]] | BaseException | None
 
 
@@ -173,6 +175,7 @@ class BulkLoad:
             self.supervisors = _accounts(conn, "supervisor")
         self.settings: Settings = store.get_settings()
         self._keys = _BulkKeys(store)
+        self._sealed_names: dict[str, bool] = {}  # column name -> kept only sealed (sealed.is_sealed_column)
 
     @classmethod
     def open(cls, path: Path | str, spec: FormSpec, *, variable: frozenset[str] = frozenset()) -> BulkLoad:
@@ -286,8 +289,8 @@ class BulkLoad:
                     _hand_over(items, ("keys", [m.key for m in made]), written)
                     _hand_over(items, ("wraps", [w for m in made for w in m.wraps]), written)
                     _hand_over(items, ("records", [m.row for m in made]), written)
-                    tokens = sorted((t, m.row[0]) for m in made if m.search is not None for t in m.search)
-                    _hand_over(items, ("search", tokens), written)
+                    entries = ",".join(m.search for m in made if m.search)
+                    _hand_over(items, ("search", [("[" + entries + "]",)]), written)
                     _hand_over(items, ("comments", [c for m in made for c in m.comments]), written)
                 _hand_over(items, None, written)
             except BaseException as exc:
@@ -392,6 +395,18 @@ class BulkLoad:
         return urns
 
     # --------------------------------------------------------------------------------- pass 2: rows
+    def _split(self, columns: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``sealed.split_columns``, with each column name's side worked out once per load."""
+        known = self._sealed_names
+        plain: dict[str, Any] = {}
+        hidden: dict[str, Any] = {}
+        for name, value in columns.items():
+            sealed = known.get(name)
+            if sealed is None:
+                sealed = known[name] = sealed_mod.is_sealed_column(name, records.TABLE_COLUMNS)
+            (hidden if sealed else plain)[name] = value
+        return plain, hidden
+
     def _row(self, record: BulkRecord, seq: int, urn: str | None, changed: Mapping[str, Any]) -> _Made:
         """The record row sealed under a new content key (the key's row and wraps, its search row and
         return comments beside it)."""
@@ -410,10 +425,11 @@ class BulkLoad:
         reviewed = iso(record.reviewed_at) if record.reviewed_at is not None else None
         submitted = iso(record.submitted_at) if record.submitted_at is not None else None
         keys = self._keys
-        key_row, wraps, seal = keys.record_key(record.record_id, record.owner.id, iso(record.created_at))
-        plain, hidden = sealed_mod.split_columns(columns, records.TABLE_COLUMNS)
+        created = iso(record.created_at)
+        key_row, wraps, seal = keys.record_key(record.record_id, record.owner.id, created)
+        plain, hidden = self._split(columns)
         victim = seal.victim_key(columns) if approved else None  # as the approval makes it; drafts have none
-        search = seal.search(columns, urn, keys.token_memo(record.owner.id))
+        search = keys.search_entries(record.owner.id, columns, urn, seq)
         pending = search is None or (approved and victim is None and records.victim_key(columns) is not None)
         revision = 1
         comments = [
@@ -439,7 +455,7 @@ class BulkLoad:
             record.owner.id,
             status.value,
             1 + (status is not Status.DRAFT) + (reviewed is not None),
-            iso(record.created_at),
+            created,
             reviewed or submitted or iso(record.updated_at),
             submitted,
             reviewed if approved else None,
@@ -471,7 +487,7 @@ class BulkLoad:
 @dataclass(frozen=True, slots=True)
 class _Made:
     row: tuple[Any, ...]
-    search: frozenset[bytes] | None
+    search: str | None  # the record's search rows as JSON array items (see _BulkKeys.search_entries)
     key: tuple[Any, ...]
     wraps: list[tuple[Any, ...]]
     comments: list[tuple[Any, ...]]
@@ -488,7 +504,8 @@ class _BulkKeys:
         from dsvdesk.store import keyring
 
         self._store = store
-        self._wrapper = sealing.Wrapper()
+        self._random = _RandomBytes()
+        self._wrapper = sealing.Wrapper(self._random.take)
         self._sessions = keyring.any_held(store.path)
         self._next_key = 0
         self._next_ephemeral = 0
@@ -496,7 +513,7 @@ class _BulkKeys:
         self._recipients: dict[int, list[Any]] = {}
         self._index: dict[int, bytes | None] = {}
         self._station: bytes | None = None
-        self._memos: dict[int, dict[str, bytes]] = {}
+        self._search: dict[bytes, SearchRows] = {}  # by index key
 
     def start(self, conn: sqlite3.Connection) -> None:
         self._next_key = int(conn.execute("SELECT coalesce(max(id), 0) FROM sealed_keys").fetchone()[0])
@@ -525,9 +542,20 @@ class _BulkKeys:
                 self._next_ephemeral += 1
                 self._ephemeral_ids[epk] = self._next_ephemeral
 
-    def token_memo(self, owner_id: int) -> dict[str, bytes]:
-        """The search tokens made so far under ``owner_id``'s index key (see sealing.index_tokens)."""
-        return self._memos.setdefault(owner_id, {})
+    def search_entries(
+        self, owner_id: int, columns: Mapping[str, Any], urn: str | None, seq: int
+    ) -> str | None:
+        """The record's ``search_tokens`` rows (see :class:`SearchRows`) for the tokens
+        ``RecordSeal.search`` makes, or None when this load holds no index key for the owner (the
+        record is left pending)."""
+        index_key = self._index.get(owner_id)
+        if index_key is None:
+            return None
+        rows = self._search.get(index_key)
+        if rows is None:
+            rows = self._search[index_key] = SearchRows(index_key)
+        names, refs = sealed_mod.search_texts(columns, urn)
+        return rows.entries((*names, *refs), seq)
 
     def ephemeral_rows(self) -> list[tuple[Any, ...]]:
         return [(number, epk) for epk, number in self._ephemeral_ids.items()]
@@ -537,7 +565,7 @@ class _BulkKeys:
     ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], sealed_mod.RecordSeal]:
         self._next_key += 1
         key_id = self._next_key
-        raw = sealing.random_key()
+        raw = self._random.take(sealing.KEY_BYTES)
         subject = sealing.key_subject(key_id)
         wraps = []
         for recipient in self._recipients.get(owner_id, ()):
@@ -547,11 +575,84 @@ class _BulkKeys:
             record_id=record_id,
             revision=1,
             key_id=key_id,
-            cipher=sealing.Cipher(raw),
+            cipher=sealing.Cipher(raw, self._random.take),
             index_key=self._index.get(owner_id),
             station_key=self._station,
         )
         return (key_id, "record", record_id, owner_id, created_at), wraps, seal
+
+
+class SearchRows:
+    """A record's ``search_tokens`` rows under one index key, as JSON array items
+    ``"<token in hex><seq>"`` joined with commas: the tokens of ``sealing.index_tokens`` (each once),
+    made from each folded word's tokens, made once. Records share first names, surnames and the digits
+    of references, so most words (and the prefixes of new ones) are met again and again."""
+
+    def __init__(self, index_key: bytes) -> None:
+        self._key = index_key
+        self._texts: dict[str, frozenset[str]] = {}  # a whole name's tokens (names recur)
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._prefixes: dict[str, str] = {}
+
+    def entries(self, texts: Iterable[str], seq: int) -> str:
+        by_text = self._texts
+        if len(by_text) + len(self._words) > WORDS_KEPT:
+            by_text.clear()
+            self._words.clear()
+            self._prefixes.clear()
+        found: set[str] = set()
+        for text in texts:
+            tokens = by_text.get(text)
+            if tokens is None:
+                tokens = by_text[text] = self._text(text)
+            found.update(tokens)
+        if not found:
+            return ""
+        end = f'{seq:d}"'
+        return '"' + f'{end},"'.join(found) + end
+
+    def _text(self, text: str) -> frozenset[str]:
+        by_word = self._words
+        found: set[str] = set()
+        for word in sealing.words(text):
+            tokens = by_word.get(word)
+            if tokens is None:
+                tokens = by_word[word] = self._word(word)
+            found.update(tokens)
+        return frozenset(found)
+
+    def _word(self, word: str) -> tuple[str, ...]:
+        by_prefix = self._prefixes
+        tokens = []
+        for prefix in sealing.word_prefixes(word):
+            made = by_prefix.get(prefix)
+            if made is None:
+                made = by_prefix[prefix] = sealing.token(self._key, prefix).hex()
+            tokens.append(made)
+        return tuple(tokens)
+
+
+class _RandomBytes:
+    """``os.urandom`` read 64 KiB at a time and handed out in pieces (content keys and nonces): the same
+    CSPRNG's bytes, each used once, for one system call per ~2,000 records instead of one per key or
+    nonce. Kept in memory only."""
+
+    __slots__ = ("_at", "_buffer")
+
+    SIZE = 65_536
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at = 0
+
+    def take(self, count: int) -> bytes:
+        at = self._at
+        end = at + count
+        if end > len(self._buffer):
+            self._buffer = os.urandom(max(self.SIZE, count))
+            at, end = 0, count
+        self._at = end
+        return self._buffer[at:end]
 
 
 _encode = records.ANSWERS_JSON.encode
@@ -691,7 +792,6 @@ def _write(
             tables = {
                 "audit": ("audit_events", audit.COLUMNS),
                 "records": ("records", _RECORD_FIELDS),
-                "search": ("search_tokens", ("token", "seq")),
                 "keys": ("sealed_keys", _KEY_FIELDS),
                 "wraps": ("key_wraps", _WRAP_FIELDS),
                 "comments": ("review_comments", _COMMENT_FIELDS),
@@ -703,6 +803,10 @@ def _write(
                 if isinstance(item, BaseException):
                     raise BulkLoadRefused("The bulk records could not be made, so none were added.") from item
                 kind, rows = item
+                if kind == "search":
+                    for (entries,) in rows:
+                        conn.execute(_INSERT_TOKENS_SQL, (entries,))
+                    continue
                 table, fields = tables[kind]
                 insert_rows(conn, table, fields, rows)
                 if kind == "audit" and rows:
@@ -721,6 +825,15 @@ def _write(
         if rollback_journal:
             _return_to_wal(conn, path)
         conn.close()
+
+
+# A batch's search rows from one JSON array of "<token in hex (20)><seq>" items, put in key order by
+# SQLite (the B-tree takes sorted rows several times faster than a batch in any order).
+_INSERT_TOKENS_SQL = (
+    "INSERT INTO search_tokens (token, seq) "  # noqa: S608 - a constant's digits only
+    f"SELECT unhex(substr(value, 1, {2 * sealing.TOKEN_BYTES})), "
+    f"CAST(substr(value, {2 * sealing.TOKEN_BYTES + 1}) AS INTEGER) FROM json_each(?) ORDER BY 1, 2"
+)
 
 
 def _use_rollback_journal(conn: sqlite3.Connection, path: Path) -> bool:

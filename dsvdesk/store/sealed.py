@@ -98,9 +98,13 @@ def search_texts(columns: Mapping[str, Any], urn: str | None) -> tuple[list[str]
     return names, refs
 
 
+# json.dumps(sealed, ensure_ascii=False, default=str, sort_keys=True), its encoder made once
+_SEALED_JSON = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)
+
+
 def sealed_text(sealed: Mapping[str, Any]) -> str:
     """The JSON text of a record's sealed columns, as ``RecordSeal.seal_columns`` seals it."""
-    return json.dumps(sealed, ensure_ascii=False, default=str, sort_keys=True)
+    return _SEALED_JSON.encode(sealed)
 
 
 _ADD_ROW_SQL = "INSERT OR IGNORE INTO search_tokens (token, seq) VALUES (?, ?)"

@@ -36,7 +36,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +74,16 @@ def _hkdf(secret: bytes, info: bytes) -> bytes:
 class Cipher:
     """AES-256-GCM under one key (a record's content key), made once and reused."""
 
-    __slots__ = ("_aead",)
+    __slots__ = ("_aead", "_random")
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, random: Callable[[int], bytes] = os.urandom) -> None:
+        """``random(n)``: n bytes from the OS's CSPRNG for each nonce (a bulk load passes its own
+        buffered reader of ``os.urandom``: one system call per 64 KiB rather than one per nonce)."""
         self._aead = _aesgcm(key)
+        self._random = random
 
     def seal(self, plaintext: bytes, aad: bytes) -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = self._random(NONCE_BYTES)
         return nonce + bytes(self._aead.encrypt(nonce, plaintext, aad))
 
     def open(self, blob: bytes, aad: bytes) -> bytes:
@@ -223,8 +226,9 @@ class Wrapper:
     """Wraps keys for recipients' public keys: one ephemeral key per recipient for this object's life
     (a batch), so a wrap costs one AES-GCM encryption after the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, random: Callable[[int], bytes] = os.urandom) -> None:
         self._per_recipient: dict[bytes, tuple[bytes, Cipher]] = {}
+        self._random = random  # the nonces' source (see Cipher)
 
     def _for(self, recipient: bytes) -> tuple[bytes, Cipher]:
         entry = self._per_recipient.get(recipient)
@@ -234,7 +238,7 @@ class Wrapper:
             ephemeral = X25519PrivateKey.generate()
             epk = _raw_public(ephemeral.public_key())
             shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient))
-            entry = (epk, Cipher(_hkdf(shared, _WRAP_INFO + epk + recipient)))
+            entry = (epk, Cipher(_hkdf(shared, _WRAP_INFO + epk + recipient), self._random))
             self._per_recipient[recipient] = entry
         return entry
 
@@ -323,20 +327,23 @@ def token(index_key: bytes, prefix: str) -> bytes:
     return hmac.digest(index_key, b"t|" + prefix.encode("utf-8"), "sha256")[:TOKEN_BYTES]
 
 
-MEMO_KEPT = 200_000  # tokens a bulk load's memo keeps per index key before it starts again
+def word_prefixes(word: str) -> list[str]:
+    """The prefixes of one folded word that get a token: 1 to ``PREFIX_CHARS`` characters."""
+    return [word[:end] for end in range(1, min(len(word), PREFIX_CHARS) + 1)]
+
+
+MEMO_KEPT = 200_000  # tokens a memo keeps per index key before it starts again
 
 
 def index_tokens(
     index_key: bytes, texts: Iterable[str], memo: dict[str, bytes] | None = None
 ) -> frozenset[bytes]:
     """The blind index tokens of a record: one per prefix of every word (each once). ``memo`` (the
-    tokens already made under this key: a bulk load's records share first names and surname
-    prefixes) saves making a token twice."""
+    tokens already made under this key, by prefix) saves making a token twice."""
     prefixes: set[str] = set()
     for text in texts:
         for word in words(text):
-            for end in range(1, min(len(word), PREFIX_CHARS) + 1):
-                prefixes.add(word[:end])
+            prefixes.update(word_prefixes(word))
     digest = hmac.digest
     key = index_key
     if memo is None:

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dsvdesk.store import Store, sealing
+from dsvdesk.store.bulk import SearchRows
 from dsvdesk.store.search import fold
 from tests.unit.store.conftest import ADMIN, PASSWORD, Station
 
@@ -379,7 +380,21 @@ def test_a_reused_key_id_or_a_new_owner_sends_the_check_back(station: Station) -
 
 
 @given(names=st.lists(_NAME, min_size=1, max_size=5))
-def test_a_bulk_loads_token_memo_makes_the_same_tokens(names: list[str]) -> None:
+def test_a_token_memo_makes_the_same_tokens(names: list[str]) -> None:
     key, memo = b"k" * 32, {}
     for name in names:
         assert sealing.index_tokens(key, [name], memo) == sealing.index_tokens(key, [name])
+
+
+@given(records=st.lists(st.lists(_NAME, max_size=4), min_size=1, max_size=5))
+def test_a_bulk_loads_search_rows_are_the_tokens_a_save_makes(records: list[list[str]]) -> None:
+    """The bulk load makes each word's tokens once and hands the rows to SQLite as JSON text: they
+    are the tokens of ``index_tokens`` for every record, whatever words the records share."""
+    key = b"k" * 32
+    rows = SearchRows(key)
+    for seq, texts in enumerate(records, start=1):
+        entries = json.loads("[" + rows.entries(texts, seq) + "]")
+        assert all(entry.endswith(str(seq)) for entry in entries)
+        made = [bytes.fromhex(entry[: 2 * sealing.TOKEN_BYTES]) for entry in entries]
+        assert len(made) == len(set(made))
+        assert frozenset(made) == sealing.index_tokens(key, texts)
