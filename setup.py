@@ -2,8 +2,8 @@
 
 The repository keeps the form definitions and resources at its top level (where a force's analyst edits
 them), so `[tool.setuptools.package-data]` cannot name them. This build step copies them into the built
-package as ``dsvdesk/forms`` and ``dsvdesk/resources``, where ``dsvdesk.paths`` finds them with
-``importlib.resources``. An editable install (``pip install -e``) reads them from the checkout instead.
+package as ``dsvdesk/forms`` and ``dsvdesk/resources``, where ``dsvdesk.paths`` finds them beside
+its own module. An editable install (``pip install -e``) reads them from the checkout instead.
 Everything else about the package is in pyproject.toml.
 """
 

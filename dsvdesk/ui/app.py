@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,21 +87,26 @@ def after_first_paint(callback: Callable[[], None]) -> None:
     _first_paint_watch[0].callbacks.append(callback)
 
 
-# The sign-in window's text is DejaVu alone (its labels, the station name and usernames are Latin script):
-# at start-up only these files are registered before it paints; the other faces (the Noto scripts, the
-# 4 MB CJK face) once it has painted, while the password is typed (cold start, issue 22).
-_FIRST_PAINT_FONTS = "DejaVuSans*.tt[fc]"
+# The sign-in window's text is DejaVu alone (its labels, the station name and usernames are Latin script,
+# upright: regular, bold for the heading and the marking, mono for the demo accounts): at start-up only
+# these files are registered before it paints; the other faces (the obliques, the Noto scripts, the 4 MB
+# CJK face) once it has painted, while the password is typed (cold start, issue 22).
+_FIRST_PAINT_FONTS = frozenset({"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf"})
 
 
 def register_fonts(
-    fonts_dir: Path | None = None, pattern: str = "*.tt[fc]", *, skip: str | None = None
+    fonts_dir: Path | None = None,
+    pattern: str = "*.tt[fc]",
+    *,
+    only: Collection[str] | None = None,
+    skip: Collection[str] = (),
 ) -> list[str]:
-    """Register the bundled TTFs (those matching ``pattern``, but not ``skip``) so text renders on a PC
-    with no fonts installed. Returns the families."""
+    """Register the bundled TTFs (those matching ``pattern``, named in ``only`` if given, not in ``skip``)
+    so text renders on a PC with no fonts installed. Returns the families."""
     families: list[str] = []
     folder = fonts_dir or paths.fonts_dir()
     for font_file in sorted(folder.glob(pattern)):
-        if skip is not None and font_file.match(skip):
+        if (only is not None and font_file.name not in only) or font_file.name in skip:
             continue
         font_id = QFontDatabase.addApplicationFont(str(font_file))
         if font_id < 0:
@@ -124,7 +129,7 @@ def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
     DejaVu faces are registered now and the other scripts' faces once the first window has painted
     (``after_first_paint``): the sign-in window paints without waiting for them."""
     if defer_fallbacks:
-        first = register_fonts(pattern=_FIRST_PAINT_FONTS)
+        first = register_fonts(only=_FIRST_PAINT_FONTS)
         _set_families(app, first)
 
         def fallbacks() -> None:

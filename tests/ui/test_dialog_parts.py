@@ -1,5 +1,6 @@
 """The parts every dialog is built from (dsvdesk/ui/dialogs/base.py): the reason dialog, the password
-box, a new password typed twice, and the OK/Cancel row where Enter in a password box never signs."""
+box, a new password typed twice, the OK/Cancel row where Enter in a password box never signs, and the
+content that scrolls only once the dialog would not fit the screen."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ from pytestqt.qtbot import QtBot
 
 from dsvdesk.ui.dialogs.base import MIN_REASON_CHARS, MarkedDialog, ReasonDialog
 from dsvdesk.ui.dialogs.justification import JustificationDialog
-from dsvdesk.ui.qt import QApplication, QDialog, QLineEdit, QPushButton, Qt
+from dsvdesk.ui.qt import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QScrollBar,
+    Qt,
+)
 from dsvdesk.ui.review.dialogs import AmendDialog
 from tests.ui.conftest import type_text
+from tests.ui.ux.geometry import problems
 
 
 def _reason_dialog(qtbot: QtBot) -> ReasonDialog:
@@ -120,3 +131,63 @@ def test_the_cancel_button_can_be_named(qtbot: QtBot, ui_app: QApplication) -> N
     qtbot.addWidget(dialog)
     dialog.add_buttons("&Sign in", dialog.accept, cancel_text="&Quit")
     assert sorted(button.text() for button in dialog.findChildren(QPushButton)) == ["&Quit", "&Sign in"]
+
+
+def _lines(dialog: MarkedDialog, count: int) -> None:
+    for n in range(count):
+        dialog.body.addWidget(QLabel(f"Line {n + 1} of what the dialog says", dialog))
+
+
+def _fits_the_screen(dialog: MarkedDialog) -> bool:
+    return dialog.screen().availableGeometry().contains(dialog.frameGeometry())
+
+
+def test_a_dialog_that_fits_the_screen_has_no_scroll_area_but_its_width(
+    qtbot: QtBot, ui_app: QApplication
+) -> None:
+    """Cold start (issue 22): the sign-in window and every dialog that fits is built without a scroll
+    area, as wide as with one (room for its bar), so the content never re-wraps if one comes."""
+    dialog = MarkedDialog(None, "Short")
+    qtbot.addWidget(dialog)
+    _lines(dialog, 3)
+    dialog.add_buttons("&OK", dialog.accept)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.content_scroll is None and dialog.findChildren(QScrollArea) == []
+    bar = QScrollBar().sizeHint().width()
+    assert dialog.width() >= dialog.content.sizeHint().width() + bar
+    assert _fits_the_screen(dialog) and problems(dialog) == []
+
+
+def test_a_dialog_taller_than_the_screen_scrolls_its_content_and_keeps_its_buttons(
+    qtbot: QtBot, ui_app: QApplication
+) -> None:
+    dialog = MarkedDialog(None, "Long")
+    qtbot.addWidget(dialog)
+    _lines(dialog, 120)
+    ok = dialog.add_buttons("&OK", dialog.accept)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert isinstance(dialog.content_scroll, QScrollArea)
+    assert dialog.content_scroll.widget() is dialog.content
+    assert _fits_the_screen(dialog) and problems(dialog) == []
+    assert dialog.content_scroll.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+    assert ok.isVisible() and dialog.rect().contains(ok.mapTo(dialog, ok.rect().bottomRight()))
+
+
+def test_content_added_to_an_open_dialog_scrolls_once_it_would_not_fit(
+    qtbot: QtBot, ui_app: QApplication
+) -> None:
+    dialog = MarkedDialog(None, "Growing")
+    qtbot.addWidget(dialog)
+    _lines(dialog, 2)
+    dialog.add_buttons("&OK", dialog.accept)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _lines(dialog, 4)
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.sizeHint().height())
+    assert dialog.content_scroll is None  # a little more still fits: the dialog grows
+    _lines(dialog, 120)
+    qtbot.waitUntil(lambda: dialog.content_scroll is not None)
+    qtbot.waitUntil(lambda: _fits_the_screen(dialog))
+    assert problems(dialog) == []

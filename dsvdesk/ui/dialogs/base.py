@@ -9,12 +9,14 @@ from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QDialog,
     QDialogButtonBox,
+    QEvent,
     QKeyEvent,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QShowEvent,
     QSize,
     QTimer,
@@ -39,44 +41,80 @@ class MarkedDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"{title} — DSVDesk")
         self._fitted_margins = (0, 0)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addWidget(MarkingBanner(self))
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(0, 0, 0, 0)
+        self._outer.setSpacing(0)
+        self._outer.addWidget(MarkingBanner(self))
         # The content scrolls (vertically) when the screen is shorter than the dialog (1366x768 at 150%
         # leaves 512 logical pixels): squeezed below its minimum, a layout draws one widget over the next.
-        self.content_scroll = _KeysPassScrollArea(self)
-        self.content_scroll.setObjectName("dialogScroll")
-        self.content_scroll.setWidgetResizable(True)
-        self.content_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        # (no scroll bar policy is named here: ``Qt`` must stay unbuilt until after sign-in, issue 9;
-        # the dialog is as wide as its content, so no sideways bar appears)
-        content = QWidget(self.content_scroll)
-        content.setObjectName("dialogContent")
-        self.body = QVBoxLayout(content)
+        # The scroll area is made only then (``fit_to_screen``): a scroll area's viewport grabs Qt's pan
+        # gesture, which makes Qt's private gesture manager, and PySide's first sight of that object (an
+        # application event filter is shown every object) builds every class of QtCore, QtGui and
+        # QtWidgets: ~60 ms before the sign-in window could paint (cold start, issue 22).
+        self.content_scroll: QScrollArea | None = None
+        self._bar_width: int | None = None
+        self.content = QWidget(self)
+        self.content.setObjectName("dialogContent")
+        self.body = QVBoxLayout(self.content)
         self.body.setContentsMargins(18, 14, 18, 14)
         self.body.setSpacing(10)
-        self.content_scroll.setWidget(content)
-        outer.addWidget(self.content_scroll, 1)
+        self._outer.addWidget(self.content, 1)
         # The OK/Cancel row stays in sight below the scrolling part.
         self.footer_box = QWidget(self)
         self.footer_box.setObjectName("dialogFooter")
         self.footer = QVBoxLayout(self.footer_box)
         self.footer.setContentsMargins(18, 0, 18, 12)
         self.footer_box.setVisible(False)
-        outer.addWidget(self.footer_box)
-        outer.addWidget(MarkingBanner(self))
+        self._outer.addWidget(self.footer_box)
+        self._outer.addWidget(MarkingBanner(self))
 
     def sizeHint(self) -> QSize:
-        """As big as the content wants (a scroll area alone would offer less), then fitted to the screen."""
+        """As big as the content wants (a scroll area alone would offer less), with room for the scroll
+        bar it gets on a short screen (so it is as wide either way), then fitted to the screen."""
         hint = super().sizeHint()
-        content = self.content_scroll.widget()
-        if content is None:
-            return hint
-        wanted = content.sizeHint()
+        wanted = self.content.sizeHint()
+        width = max(hint.width(), wanted.width() + self._scroll_bar_width())
+        if self.content_scroll is None:
+            return QSize(width, hint.height())
         extra = hint.height() - self.content_scroll.sizeHint().height()
-        width = max(hint.width(), wanted.width() + self.content_scroll.verticalScrollBar().sizeHint().width())
         return QSize(width, max(hint.height(), wanted.height() + extra))
+
+    def _scroll_bar_width(self) -> int:
+        if self.content_scroll is not None:
+            return self.content_scroll.verticalScrollBar().sizeHint().width()
+        if self._bar_width is None:
+            # A bar in the app's style, never shown. Not ``QStyle.pixelMetric``, which builds QStyle's
+            # enums (~20 ms before the sign-in window could paint), and made without a parent: PySide
+            # resolves ``QScrollBar(parent)`` against ``QScrollBar(Qt.Orientation, parent)``, which builds
+            # the whole ``Qt`` namespace (issue 9).
+            bar = QScrollBar()
+            self._bar_width = bar.sizeHint().width()
+            bar.deleteLater()
+        return self._bar_width
+
+    def _scroll_content(self) -> None:
+        """Put the content into a scroll area (once; the dialog no longer fits the screen)."""
+        scroll = _KeysPassScrollArea(self)
+        scroll.setObjectName("dialogScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # (no scroll bar policy is named here: ``Qt`` must stay unbuilt until after sign-in, issue 9;
+        # the dialog is as wide as its content, so no sideways bar appears)
+        self._outer.replaceWidget(self.content, scroll)
+        scroll.setWidget(self.content)
+        scroll.show()
+        self.content_scroll = scroll
+        self._outer.activate()  # the dialog's minimum is now the scroll area's, not the whole content's
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # Content added while the dialog is open (a message, a list) grows it: past the screen's free
+        # area, the content scrolls instead (as it would have in a scroll area from the start).
+        if event.type() == QEvent.Type.LayoutRequest and self.content_scroll is None and self.isVisible():
+            screen = self.screen()
+            if screen is not None and self.frameGeometry().height() > screen.availableGeometry().height():
+                self.fit_to_screen()
+        return bool(handled)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -111,6 +149,13 @@ class MarkedDialog(QDialog):
         frame = self.frameGeometry()
         extra_w, extra_h = frame.width() - self.width(), frame.height() - self.height()
         self._fitted_margins = (extra_w, extra_h)
+        if (
+            self.content_scroll is None
+            and max(self.height(), self.sizeHint().height()) > area.height() - extra_h
+        ):
+            self._scroll_content()
+            # the content keeps its width beside the scroll bar (cut below, if the screen is narrower)
+            self.resize(max(self.width(), self.sizeHint().width()), self.height())
         width = min(self.width(), area.width() - extra_w)
         height = min(self.height(), area.height() - extra_h)
         if (width, height) != (self.width(), self.height()):
