@@ -108,11 +108,12 @@ class MarkedDialog(QDialog):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        # Content added while the dialog is open (a message, a list) grows it: past the screen's free
-        # area, the content scrolls instead (as it would have in a scroll area from the start).
+        # Content added while the dialog is open (a message, a list) grows it: moved back onto the
+        # screen, and past the screen's free area the content scrolls (as it would have in a scroll
+        # area from the start).
         if event.type() == QEvent.Type.LayoutRequest and self.content_scroll is None and self.isVisible():
             screen = self.screen()
-            if screen is not None and self.frameGeometry().height() > screen.availableGeometry().height():
+            if screen is not None and not screen.availableGeometry().contains(self.frameGeometry()):
                 self.fit_to_screen()
         return bool(handled)
 
