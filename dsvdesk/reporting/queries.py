@@ -234,8 +234,10 @@ def period_keys_query() -> str:
     )
 
 
-_STARTED_SQL = (  # ?1 (the lookback start) is not needed: numbered parameters let it go unused
-    "SELECT count(*) FROM records INDEXED BY records_part_a WHERE form_id = ?3 AND incident_date >= ?4 "
+# The records of the period, any status (parameters as `period_rows_query`; ?1, the lookback start, is
+# not needed: numbered parameters let it go unused).
+STARTED_SQL = (
+    "SELECT count(*) FROM records INDEXED BY records_period WHERE form_id = ?3 AND incident_date >= ?4 "
     "AND incident_date < ?2"
 )
 
@@ -262,7 +264,7 @@ def _grouped_read(path: Path, sql: str, params: tuple[str, ...]) -> tuple[Any, i
 def _started_and_groups(
     conn: sqlite3.Connection, sql: str, params: tuple[str, ...]
 ) -> tuple[int, list[tuple[Any, ...]]]:
-    return int(conn.execute(_STARTED_SQL, params).fetchone()[0]), conn.execute(sql, params).fetchall()
+    return int(conn.execute(STARTED_SQL, params).fetchone()[0]), conn.execute(sql, params).fetchall()
 
 
 def fetch_period_counts(

@@ -1098,3 +1098,41 @@ def test_migration_0025_name_order_indexes(tmp_path: Path) -> None:
     assert "COVERING INDEX records_sealed_names" in plan(page, 1)
     assert conn.execute(page, (1,)).fetchone()[-1] == b"\x01\x02"
     conn.close()
+
+
+def test_migration_0026_part_a_period_index(tmp_path: Path) -> None:
+    """The records started in a period (any status) are counted from records_period, an index of the
+    form and the date only, and the count is the same."""
+    from dsvdesk.reporting import queries
+
+    conn = _at_version(tmp_path, 25)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    for n, (form, day, status) in enumerate(
+        [
+            ("f", "2026-01-01", "approved"),
+            ("f", "2026-03-31T23:10", "draft"),  # a time after the date: still the period's last day
+            ("f", "2026-04-01", "submitted"),
+            ("f", "2025-12-31", "approved"),
+            ("g", "2026-02-01", "approved"),
+        ]
+    ):
+        conn.execute(
+            "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at, incident_date) VALUES (?, ?, 'h', 1, 1, ?, 't', 't', ?)",
+            (f"r{n}", form, status, day),
+        )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=26)
+    assert db.user_version(conn) == 26
+    assert [r[2] for r in conn.execute("PRAGMA index_info(records_period)")] == ["form_id", "incident_date"]
+    params = ("2025-01-01", "2026-04-01", "f", "2026-01-01")  # lookback, end + 1 day, form, start
+    plan = " ".join(str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + queries.STARTED_SQL, params))
+    assert "COVERING INDEX records_period (form_id=? AND incident_date>? AND incident_date<?)" in plan, plan
+    assert conn.execute(queries.STARTED_SQL, params).fetchone()[0] == 2
+    conn.close()
