@@ -410,6 +410,38 @@ def test_period_counts_groups_approved_records_and_counts_the_rest(station: Stat
     assert "Smith" not in consultation[2] and "smith" not in consultation[2]  # no personal data in the log
 
 
+def test_period_counts_widens_the_page_cache_for_the_read_only(station: Station, store: Store) -> None:
+    # The victim-key read passes twice over the same pages: the cache holds them during the read (each
+    # page is decrypted once) and is as it was afterwards. A record picked twice is counted once.
+    with store.read() as conn:
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    during: list[int] = []
+
+    def match(keys: list[tuple[Any, ...]]) -> list[str]:
+        with store.read() as conn:
+            during.append(int(conn.execute("PRAGMA cache_size").fetchone()[0]))
+        return [station.record_ids[1], station.record_ids[1]]
+
+    read = queries.fetch_period_counts(
+        store,
+        _session(store, "sup1"),
+        form_id="inv",
+        start=PERIOD.lookback_start,
+        end=PERIOD.end,
+        purpose="test",
+        shared_columns=("grade", "hbv_flag"),
+        presence_column="marac_referral_date",
+        dob_column="victim_age",
+        age_floors=(61, 36, 16),
+        match=match,
+        detail_from=PERIOD.start,
+    )
+    assert during == [-32 * 1024]
+    with store.read() as conn:
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == before
+    assert read.matched_groups == [('["high","no"]', 1, "2010-04", None, 16, 1)]
+
+
 def test_re_running_part_a_links_no_pair_again(station: Station, store: Store) -> None:
     session = _session(store, "sup1")
     part_a_from_store(store, session, PERIOD, spec=INV)
