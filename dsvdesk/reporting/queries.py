@@ -389,19 +389,19 @@ def record_combinations(
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError("a reason is needed to link records")
-    pairs = {
-        (ids[0], other)
-        for ids in (list(dict.fromkeys(str(r) for r in link)) for link in links)
-        for other in ids[1:]
+    pairs = {  # (first, other) for every other record of a link (a record is not linked to itself)
+        (first, other)
+        for first, others in ((str(link[0]), link[1:]) for link in links if link)
+        for other in map(str, others)
+        if other != first
     }
     if not pairs:
         return 0
     with store.transaction() as conn:
         if only_new:  # read inside the write transaction: two runs at once cannot both log a pair
-            firsts = {first for first, _other in pairs}
-            pairs -= audit.logged_links(conn, firsts)
+            pairs = audit.unlogged_links(conn, pairs)
             if pairs and _has_per_record_events(conn):
-                pairs -= _logged_pairs(conn, firsts)
+                pairs -= _logged_pairs(conn, {first for first, _other in pairs})
         return audit.append_combination(
             conn,
             pairs,

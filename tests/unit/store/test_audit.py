@@ -170,3 +170,13 @@ def test_export_csv_with_dates_and_formula_guard(station_path: Path) -> None:
             ).fetchone()[0]
             == 2
         )
+
+
+def test_links_digest_is_the_documented_one() -> None:
+    """A combination event's digest of its links (migration 0019) is the sha256 of one
+    ``record_a TAB record_b LF`` line per pair, pairs sorted: events written before any change to how
+    it is worked out must still verify."""
+    pairs = {("r2", "r1"), ("r1", "r3"), ("r1", "r2"), ("é", "r1")}
+    lines = "r1\tr2\nr1\tr3\nr2\tr1\né\tr1\n"
+    assert audit.links_digest(pairs) == hashlib.sha256(lines.encode("utf-8")).hexdigest()
+    assert audit.links_digest([]) == hashlib.sha256(b"").hexdigest()

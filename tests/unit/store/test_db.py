@@ -800,6 +800,10 @@ def test_migration_0019_combination_links(tmp_path: Path) -> None:
     conn.execute("COMMIT")
     assert written == 2  # the same pair once
     assert audit.logged_links(conn, ["r2"]) == {("r2", "r1")}
+    assert audit.unlogged_links(conn, [("r2", "r1"), ("r2", "r4"), ("r1", "r2")]) == {
+        ("r2", "r4"),
+        ("r1", "r2"),
+    }
     plan = " ".join(
         str(r[3])
         for r in conn.execute(
