@@ -22,7 +22,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple, Protocol
@@ -706,6 +706,8 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
     numbers: dict[Any, int] = {}
     numbered: dict[_Shared, int] = {}
     shareds: list[_Shared] = []
+    month_flags: list[tuple[bool, bool]] = []  # per number: (high risk, suspect arrested)
+    top_grade = vocabulary.top_grade
     compact: Counter[tuple[int, bool, str, bool]] = Counter()  # (number, referral, band, repeat)
     by_month: dict[tuple[int, int], list[int]] = {}  # (year, month) -> [records, high risk, MARAC, arrests]
     for (shared, referral, month, band), n in counts.items():
@@ -720,6 +722,7 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
             if number is None:
                 number = numbered[found] = len(shareds)
                 shareds.append(found)
+                month_flags.append((found.grade == top_grade, found.arrested is True))
             numbers[shared] = number
         repeat = repeats.get((shared, referral, month, band), 0)  # the repeat records are among `counts`
         if n > repeat:
@@ -727,17 +730,20 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
         if repeat:
             compact[(number, referral, band, True)] += repeat
         figures = by_month.setdefault(month, [0, 0, 0, 0])
-        found = shareds[number]
+        high, arrested_flag = month_flags[number]
         figures[0] += n
-        figures[1] += n * (found.grade == vocabulary.top_grade)
+        figures[1] += n * high
         figures[2] += n * referral
-        figures[3] += n * (found.arrested is True)
+        figures[3] += n * arrested_flag
     groups: Counter[_Group] = Counter(  # without the month: the months are counted above
         {
             _Group(shareds[number], referral, band, repeat): n
             for (number, referral, band, repeat), n in compact.items()
         }
     )
+    by_shared: Counter[tuple[int, bool]] = Counter()  # what the figures below tell apart: shared, referral
+    for (number, referral, _band, _repeat), n in compact.items():
+        by_shared[(number, referral)] += n
 
     grades: Counter[str] = Counter()
     yes_bands: Counter[str] = Counter()
@@ -746,7 +752,8 @@ def _part_a(  # noqa: PLR0917 - one private function behind both entry points
     marac = hbv = arrested = not_arrested = arrest_unknown = previous = 0
     forced = police = counter = victims_many = suspects_many = 0
     with_children = children_total = all_merlin = 0
-    for (s, referral, _band, _repeat), n in groups.items():
+    for (number, referral), n in by_shared.items():
+        s = shareds[number]
         grades[s.grade] += n
         if s.yes_count is None:
             yes_bands[NOT_RECORDED] += n
@@ -840,31 +847,32 @@ def find_repeat_matches(victims: _Victims, in_period: Container[str]) -> tuple[l
 
 
 def _diversity(groups: Mapping[_Group, int], vocabulary: Vocabulary) -> tuple[DiversityRow, ...]:
+    """The diversity table's rows, in one pass over the groups (each counted into every row it is in)."""
     top = vocabulary.top_grade
-    members: tuple[tuple[str, Callable[[_Group], bool]], ...] = (
-        ("Victims (all records)", lambda g: True),
-        ("High risk", lambda g: g.shared.grade == top),
-        ("MARAC referrals", lambda g: g.referral),
-        ("Repeat victims", lambda g: g.repeat),
-        ("Suspect arrested", lambda g: g.shared.arrested is True),
+    labels = ("Victims (all records)", "High risk", "MARAC referrals", "Repeat victims", "Suspect arrested")
+    counts: list[Counter[str]] = [Counter() for _label in labels]
+    totals = [0] * len(labels)
+    sexes = {"F": "female", "M": "male"}
+    ethnicities = {"white": "white", "bme": "bme"}
+    for g, n in groups.items():
+        s = g.shared
+        sex = sexes.get(s.sex or "", "sex_unknown")
+        ethnicity = ethnicities.get(s.ethnic_group or "", "ethnicity_unknown")
+        disabled = n * s.disability
+        members = (True, s.grade == top, g.referral, g.repeat, s.arrested is True)
+        for row, member in enumerate(members):
+            if member:
+                totals[row] += n
+                row_counts = counts[row]
+                row_counts[sex] += n
+                row_counts[ethnicity] += n
+                row_counts[g.age_band] += n
+                row_counts["disability"] += disabled
+    columns = [key for key, _heading in diversity_columns(vocabulary)]
+    return tuple(
+        DiversityRow(label, totals[row], {k: counts[row].get(k, 0) for k in columns})
+        for row, label in enumerate(labels)
     )
-    rows = []
-    for label, member in members:
-        counts: Counter[str] = Counter()
-        total = 0
-        for g, n in groups.items():
-            if not member(g):
-                continue
-            total += n
-            s = g.shared
-            counts[{"F": "female", "M": "male"}.get(s.sex or "", "sex_unknown")] += n
-            counts[{"white": "white", "bme": "bme"}.get(s.ethnic_group or "", "ethnicity_unknown")] += n
-            counts[g.age_band] += n
-            counts["disability"] += n * s.disability
-        rows.append(
-            DiversityRow(label, total, {k: counts.get(k, 0) for k, _ in diversity_columns(vocabulary)})
-        )
-    return tuple(rows)
 
 
 def _months(by_month: Mapping[tuple[int, int], Sequence[int]], period: Period) -> tuple[MonthFigures, ...]:
