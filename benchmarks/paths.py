@@ -275,8 +275,11 @@ def bench_cold_start(ctx: Context) -> list[Row]:
             note=f"{COLD_START_RUNS} consecutive runs of {ctx.config.cold_runs} alternating starts each, ratios "
             f"{', '.join(f'{r:.2f}' for r in ratios)} (each must be ≤ 1.5×); first window painted: "
             f"{first_window}; wall time from spawn, page cache warm. Beyond the bare window: importing "
-            "DSVDesk's sign-in code, the fonts, reading the key file, a window with text. Issue 14: nothing is "
-            "decrypted before sign-in (the sign-in window reads the key file only), so the bare window is the "
+            "DSVDesk's sign-in code and the store's gate, the classes of the widgets shown, fontconfig and "
+            "three DejaVu faces, the stylesheet, reading the key file, a window with text; no scroll area "
+            "before the first paint (its gesture manager made PySide build every Qt class, 60-170 ms). "
+            "Issue 14: nothing is decrypted before sign-in (the sign-in window reads the key file only), so "
+            "the bare window is the "
             "floor for the raw-SQLCipher and the plaintext comparison alike",
         )
     ]
