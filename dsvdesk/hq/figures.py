@@ -113,12 +113,14 @@ def repeat_days_sql(*, by_borough: bool) -> str:
 def counts_sql(floor_sql: str, *, by_borough: bool) -> str:
     """The approved records of the period in groups as ``queries.fetch_period_counts`` makes them (shared
     values, referral, month, -, age floor), each with its number of records and of repeat records;
-    every row also carries the number of repeat victims (distinct victim keys among the repeats). The
+    every row also carries the number of repeat victims (distinct victim keys among the repeats). Read
+    twice, the repeats are worked out once (a CTE used twice is materialised; PostgreSQL 11, which the
+    INCLUDE indexes need, knows no ``MATERIALIZED``). The
     month is grouped as its first day, by date arithmetic (``to_char`` of every record's date cost more
     than the rest of the grouping), and written as ``YYYY-MM`` once per group."""
     month = "incident_date - (extract(day FROM incident_date)::integer - 1)"
     return (
-        f"WITH repeats AS MATERIALIZED ({repeat_days_sql(by_borough=by_borough)}) "  # noqa: S608 - fixed texts only
+        f"WITH repeats AS ({repeat_days_sql(by_borough=by_borough)}) "  # noqa: S608 - fixed texts only
         f"SELECT shared::text, CASE WHEN referral THEN 1 END, to_char({month}, 'YYYY-MM'), {floor_sql}, count(*), "
         'count(*) FILTER (WHERE (victim_key COLLATE "C", incident_date) IN (SELECT victim_key, day FROM repeats)), '
         "(SELECT count(DISTINCT victim_key) FROM repeats) "
