@@ -27,7 +27,7 @@ from dsvdesk.engine.errors import FormDefinitionErrors
 from dsvdesk.engine.vocabulary import Vocabulary, vocabulary_for
 from dsvdesk.errors import UserFacingError
 from dsvdesk.store.errors import InvalidInput, StorageBug
-from dsvdesk.store.models import RecordRow, Role, Session, Status
+from dsvdesk.store.models import RecordRow, Role, Session, Status, User
 
 if TYPE_CHECKING:
     from dsvdesk.engine.completeness import Finding
@@ -53,6 +53,8 @@ QUEUE_SORTS = (
     "updated_at",
 )
 MAX_QUEUE_PAGE = 1000
+# the officer's grade as saved (0005's plain column; the columns document for a row saved before it)
+_OFFICER_GRADE = "coalesce(r.officer_grade, json_extract(r.columns_json, '$.officer_grade'))"
 
 # The queue's own flags (the workflow's, not a form's). The rule flags' labels and urgency come from
 # the forms (`options.flags`, engine/vocabulary.py); a flag a form gives no label is shown in words
@@ -218,17 +220,17 @@ class ReviewQueue:
         moment = self._clock() if self._clock is not None else self.store.now()
         return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
-    def _require(self) -> None:
-        self.store.require_role(self.session, Role.SUPERVISOR, action="review records")
+    def _require(self) -> User:
+        return self.store.require_role(self.session, Role.SUPERVISOR, action="review records")
 
-    def _where(self, wanted: QueueFilter) -> tuple[str, list[Any]]:
+    def _where(self, wanted: QueueFilter, user: User | None = None) -> tuple[str, list[Any]]:
         """The store's own list filter (status, officer, rule flag, incident dates, search) plus the
-        queue flags, as one SQL WHERE clause with bound values."""
+        queue flags, as one SQL WHERE clause with bound values (``user``: as ``_require`` found them)."""
         flag = wanted.flag.strip()
         if flag and not _FLAG_NAME.match(flag):
             raise InvalidInput(f"{flag!r} is not a flag name; flags are words like potential_escalation.")
         statuses = _statuses(wanted.statuses) if wanted.statuses else None
-        user = self.store.current_user(self.session)
+        user = user or self.store.current_user(self.session)
         clause, params = self.store.record_filter(
             user,
             status=statuses,
@@ -254,14 +256,14 @@ class ReviewQueue:
         return clause, params
 
     def count(self, wanted: QueueFilter) -> int:
-        self._require()
-        clause, params = self._where(wanted)
+        clause, params = self._where(wanted, self._require())
         with self.store.read() as conn:
             return int(conn.execute(f"SELECT count(*) FROM records r{clause}", params).fetchone()[0])  # noqa: S608 - fixed parts
 
     def rows(self, wanted: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
-        """One page of the queue. Sorting happens in SQL on the store's indexed columns."""
-        self._require()
+        """One page of the queue. Sorting happens in SQL on the store's indexed columns (a sealed name:
+        in the session's name order, store/name_order.py)."""
+        user = self._require()
         from dsvdesk.store.name_order import NAME_SORTS
         from dsvdesk.store.records import SEALED_LIST_COLUMNS, SORTS
 
@@ -271,7 +273,7 @@ class ReviewQueue:
             )
         if offset < 0 or not 1 <= limit <= MAX_QUEUE_PAGE:
             raise InvalidInput(f"A page starts at 0 or later and holds 1 to {MAX_QUEUE_PAGE} records.")
-        clause, params = self._where(wanted)
+        clause, params = self._where(wanted, user)
         direction = "DESC" if wanted.descending else "ASC"
         order_params: list[Any] = []
         if wanted.sort == RISK_SORT:
@@ -295,13 +297,13 @@ class ReviewQueue:
                 self.session, wanted.sort, clause, params, descending=wanted.descending
             )[int(offset) : int(offset) + int(limit)]
             sql = (
-                f"SELECT {SEALED_LIST_COLUMNS} FROM json_each(?) AS j JOIN records r ON r.seq = j.value "  # noqa: S608 - fixed parts
+                f"SELECT {SEALED_LIST_COLUMNS}, {_OFFICER_GRADE} FROM json_each(?) AS j JOIN records r ON r.seq = j.value "  # noqa: S608 - fixed parts
                 "JOIN users u ON u.id = r.owner_id ORDER BY j.key"
             )
             arguments: list[Any] = [json.dumps(page_seqs)]
         else:
             sql = (
-                f"SELECT {SEALED_LIST_COLUMNS} FROM (SELECT r.seq FROM records r{owner_join}{clause} "  # noqa: S608 - fixed parts
+                f"SELECT {SEALED_LIST_COLUMNS}, {_OFFICER_GRADE} FROM (SELECT r.seq FROM records r{owner_join}{clause} "  # noqa: S608 - fixed parts
                 f"ORDER BY {order} LIMIT ? OFFSET ?) AS page JOIN records r ON r.seq = page.seq "
                 f"JOIN users u ON u.id = r.owner_id ORDER BY {order}"
             )
@@ -315,11 +317,16 @@ class ReviewQueue:
         urgent: dict[str, bool] = {}
         result = []
         # names and references are sealed (issue 15): opened with the supervisor's keys, one page at a time
-        page = self.store.open_list_rows(self.session, raw)
-        for row in page:
+        # the officer's grade from its plain column: no row's columns document is parsed for it
+        officer_grades = [r[-1] for r in raw]
+        page = self.store.open_list_rows(self.session, [r[:-1] for r in raw])
+        words: dict[tuple[str | None, int | None], tuple[str, str]] = {}  # a page repeats a few risks
+        for row, officer_grade in zip(page, officer_grades, strict=True):
             flags, waited = queue_flags_of(row, now=now)
-            officer_grade = row.columns.get("officer_grade")
-            risk, risk_detail = risk_words(row.grade, row.yes_count, vocabulary)
+            risk_key = (row.grade, row.yes_count)
+            risk, risk_detail = words.get(risk_key) or words.setdefault(
+                risk_key, risk_words(row.grade, row.yes_count, vocabulary)
+            )
             result.append(
                 QueueRow(
                     row=row,
