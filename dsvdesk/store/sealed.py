@@ -410,7 +410,7 @@ class SealOps(RowSealOps):
             if last is not None and last[0] == wanted and last[1] == state:
                 found: list[int] = last[2]
                 return found
-            matching = [r[0] for r in conn.execute(f"SELECT r.seq FROM records r{clause}", params).fetchall()]  # noqa: S608 - fixed parts
+            matching = _seqs_of(conn, clause, params)
             if held is None:
                 found = sorted(matching, reverse=descending)  # no keys held: no name opens
             else:
@@ -460,7 +460,7 @@ class SealOps(RowSealOps):
             return 0
         order = held.name_order(sort)
         with self._read() as conn:
-            matching = [r[0] for r in conn.execute(f"SELECT r.seq FROM records r{clause}", params).fetchall()]  # noqa: S608 - fixed parts
+            matching = _seqs_of(conn, clause, params)
             opened = self._bring_up_to_date(conn, held, order, matching, None)
         log.storage.info("name order %s: %d records opened, %d held", sort, opened, len(order))
         return opened
@@ -476,7 +476,7 @@ class SealOps(RowSealOps):
         column, opened_keys, aad = order.column, held.opened, sealing.content_aad
         entries: list[tuple[int, int, object]] = []
         puts = 0
-        for rows in _name_rows(conn, sorted(set(seqs))):
+        for rows in _name_rows(conn, sorted(seqs)):  # distinct seqs (a repeat would be put twice)
             wraps = self._wraps_of(conn, recipients, [r[1] for r in rows if r[1] is not None], ephemerals)
             plain: list[int] = []
             for seq, key_id, revision, version, record_id, blob in rows:
@@ -801,10 +801,12 @@ def _name_rows(conn: sqlite3.Connection, seqs: list[int]) -> Iterator[list[Any]]
     if not seqs:
         return
     if len(seqs) > 4 * _NAME_BATCH and len(seqs) * 2 >= seqs[-1] - seqs[0] + 1:
-        wanted = set(seqs)
+        wanted = bytearray(seqs[-1] + 1)  # 1 byte per seq, not a set of 100,000 ints
+        for seq in seqs:
+            wanted[seq] = 1
         batch: list[Any] = []
         for row in conn.execute(_NAME_ROWS_SQL + "WHERE seq BETWEEN ? AND ?", (seqs[0], seqs[-1])):
-            if row[0] in wanted:
+            if wanted[row[0]]:
                 batch.append(row)
                 if len(batch) >= _NAME_BATCH:
                     yield batch
@@ -816,6 +818,14 @@ def _name_rows(conn: sqlite3.Connection, seqs: list[int]) -> Iterator[list[Any]]
         chunk = seqs[start : start + _NAME_BATCH]
         marks = ", ".join("?" for _ in chunk)
         yield conn.execute(_NAME_ROWS_SQL + f"WHERE seq IN ({marks})", chunk).fetchall()
+
+
+def _seqs_of(conn: sqlite3.Connection, clause: str, params: Sequence[Any]) -> list[int]:
+    """Every seq the filter gives, as one JSON array made by SQLite (100,000 seqs: a third of the time
+    of fetching as many rows)."""
+    text = conn.execute(f"SELECT json_group_array(r.seq) FROM records r{clause}", params).fetchone()[0]  # noqa: S608 - fixed parts
+    found: list[int] = _DECODE(text) if text else []
+    return found
 
 
 def _json_value(data: bytes, name: str) -> object:

@@ -427,3 +427,24 @@ def test_a_name_order_made_by_a_worker_serves_the_sorts_and_follows_other_connec
         assert conn.execute("SELECT count(*) FROM sqlite_temp_master").fetchone()[0] == 0
     assert asked == [seq]  # that record alone was opened again
     assert not any(name in caplog.text for name in (*names, "Zed"))
+
+
+def test_a_name_order_opened_in_one_pass_over_a_seq_range_matches_one_opened_by_seq(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build over most of a seq range reads records_sealed_names in one pass (batches of
+    _NAME_BATCH); a few records are read by seq. Both give the same order."""
+    from dsvdesk.store import sealed
+
+    store, off1 = station.store, station["off1"]
+    names = ["Oona", "élodie", "Bram", None, "Ćwik", "anna", "Zoltán"]
+    for name in names:
+        store.create_record(off1, station.spec, {"victim_name": name} if name else {})
+    monkeypatch.setattr(sealed, "_NAME_BATCH", 1)  # 7 records: "many" for the range pass
+    worker = Store.open(station.path)
+    try:
+        assert worker.prepare_name_order(off1, owner=off1.user.id) == len(names)
+    finally:
+        worker.close()
+    rows = store.list_records(off1, owner=off1.user.id, sort="victim_name", descending=False)
+    assert [r.victim_name for r in rows] == [None, "anna", "Bram", "Ćwik", "élodie", "Oona", "Zoltán"]
