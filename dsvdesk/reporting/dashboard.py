@@ -530,12 +530,14 @@ HOURS = (
 _COHORT_EVENTS = "FROM dashboard_events WHERE form_id = ? AND started_at >= ? AND started_at < ?"
 # One row: the returned records' ids, then the timed approvals' record ids and their hours (in the same
 # order; each hours value written with enough digits to read back exactly), each list joined by commas
-# so that 60,000 approvals come to Python as three strings, not 60,000 rows.
+# so that 60,000 approvals come to Python as three strings, not 60,000 rows; and how many approvals have
+# no hours (only if some do is _UNSTAMPED_SQL asked which can be read in Python).
+_TIMED = f"event = '{audit.APPROVED}' AND {HOURS} IS NOT NULL"
 _EVENTS_SQL = (
     f"SELECT group_concat(CASE WHEN event = '{audit.RETURNED}' THEN record_id END, ','), "
-    f"group_concat(CASE WHEN event = '{audit.APPROVED}' THEN record_id END, ','), "
-    f"group_concat(CASE WHEN event = '{audit.APPROVED}' THEN printf('%!.17g', {HOURS}) END, ',') "
-    f"{_COHORT_EVENTS} AND (event = '{audit.RETURNED}' OR {HOURS} IS NOT NULL)"
+    f"group_concat(CASE WHEN {_TIMED} THEN record_id END, ','), "
+    f"group_concat(CASE WHEN {_TIMED} THEN printf('%!.17g', {HOURS}) END, ','), "
+    f"count(CASE WHEN event = '{audit.APPROVED}' AND {HOURS} IS NULL THEN 1 END) {_COHORT_EVENTS}"
 )
 _UNSTAMPED_SQL = (
     f"SELECT record_id, submitted_at, at {_COHORT_EVENTS} AND event = '{audit.APPROVED}' "
@@ -583,9 +585,11 @@ def read_lifecycle(
     """The returns (record ids, in no particular order, repeated per return) and the approvals of the
     records started in [first, after): per approval, the record and the hours since the first
     submission of that revision (approvals with none before them: none)."""
-    returns, approved, hours = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
+    returns, approved, hours, untimed = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
     returned = returns.split(",") if returns else []
     approvals = list(zip(approved.split(","), map(float, hours.split(",")), strict=True)) if approved else []
+    if not untimed:
+        return returned, approvals
     # times that are not the store's own stamps: read as compute_figures reads them
     for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
         start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
@@ -641,7 +645,7 @@ def compute_dashboard(
                 "records": started,
             },
         )
-    coverage = store.transfer_coverage()
+    coverage = store.transfer_coverage(imported_only=True)  # named only when other stations' records are here
     return Dashboard(
         period=period,
         form_id=form_id,
@@ -650,7 +654,7 @@ def compute_dashboard(
         store=store,
         session=session,
         vocabulary=vocabulary,
-        coverage=tuple(c.describe() for c in coverage) if any(not c.local for c in coverage) else (),
+        coverage=tuple(c.describe() for c in coverage),
     )
 
 

@@ -286,8 +286,9 @@ def read_part_a(store: Store, session: Session, period: Period, *, spec: FormSpe
     part_a = parta.compute_part_a_from_counts(
         read.started, read.groups, read.matched_groups, matches, repeat_victims, period, vocabulary=vocabulary
     )
-    coverage = store.transfer_coverage()  # a CSU counts every station it imported (issue 17): say which
-    if any(not c.local for c in coverage):
+    # a CSU counts every station it imported (issue 17): say which (nothing counted on a plain station)
+    coverage = store.transfer_coverage(imported_only=True)
+    if coverage:
         part_a = part_a.with_coverage(c.describe() for c in coverage)
     return part_a
 

@@ -91,6 +91,13 @@ class Coverage:
         return f"{self.name} (up to bundle {self.last_bundle}{when}, {self.records} records)"
 
 
+# Whether any other station's records or bundles are here (one probe of records_station per station).
+_IMPORTED_SQL = (
+    "SELECT 1 FROM stations AS s WHERE s.id <> 1 AND (s.last_in_seq "
+    "OR EXISTS (SELECT 1 FROM records AS r WHERE r.station_id = s.id)) LIMIT 1"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportResult:
     path: Path
@@ -440,10 +447,14 @@ class TransferOps(LifecycleOps, UserOps, TrustOps):
             "an administrator registers one with `dsvdesk transfer add-unit FILE`."
         )
 
-    def transfer_coverage(self) -> list[Coverage]:
-        """Which stations' records this database holds, and up to which bundle (reports print it)."""
+    def transfer_coverage(self, *, imported_only: bool = False) -> list[Coverage]:
+        """Which stations' records this database holds, and up to which bundle (reports print it).
+        With `imported_only`, nothing (and no record counted) unless it holds another station's records
+        or bundles: what a report that names its stations only then needs."""
         name = self._settings().station_name
         with self._read() as conn:
+            if imported_only and not conn.execute(_IMPORTED_SQL).fetchone():
+                return []
             rows = conn.execute(
                 "SELECT s.id, s.name, s.code, s.last_in_seq, s.last_in_at, "
                 "(SELECT count(*) FROM records r WHERE r.station_id = s.id) FROM stations s ORDER BY s.id"

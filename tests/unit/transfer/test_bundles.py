@@ -121,10 +121,14 @@ def test_csu_coverage_names_both_stations(
     submitted(hol, mini_spec, "pc1", "A One")
     submitted(isl, mini_spec, "pc1", "B Two")
     submitted(isl, mini_spec, "pc1", "C Three")
+    # a report names its stations only once another station's records are here (nothing counted before)
+    assert csu.store.transfer_coverage(imported_only=True) == []
+    assert [c.name for c in hol.store.transfer_coverage(imported_only=True)] == []
     csu.store.import_bundle(csu["csu1"], export(hol, "CSU", tmp_path, "ps1", "h1"))
     csu.store.import_bundle(csu["csu2"], export(isl, "CSU", tmp_path, "ps1", "i1"))
     lines = {c.name: (c.records, c.last_bundle) for c in csu.store.transfer_coverage()}
     assert lines == {"Borough CSU": (0, 0), "Holloway": (1, 1), "Islington": (2, 1)}
+    assert csu.store.transfer_coverage(imported_only=True) == csu.store.transfer_coverage()
     # the same usernames at two stations stay two people
     owners = {r.owner_username for r in csu.store.list_records(csu["csu1"])}
     assert owners == {"pc1@HOL", "pc1@ISL"}
