@@ -541,6 +541,21 @@ def raw_connect(
     return cast("sqlite3.Connection", conn)
 
 
+def memory_uri(name: str) -> str:
+    """The URI of an in-memory database shared by this process's connections under ``name``."""
+    return f"file:{name}?mode=memory&cache=shared"
+
+
+def memory_connect(name: str) -> sqlite3.Connection:
+    """A connection to the in-memory database ``memory_uri(name)``: unencrypted, but only ever in RAM
+    (it is gone when its last connection closes; temp_store in memory, so its sorts stay there too).
+    For rows that hold nothing readable (a bulk load's keyed search tokens) built beside the real
+    database and copied into it; another connection attaches it with ``KEY ''``."""
+    conn = _driver().connect(memory_uri(name), uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return cast("sqlite3.Connection", conn)
+
+
 def _wrong_key(path: Path) -> StorageUnavailable:
     return StorageUnavailable(
         f"The database {path} cannot be decrypted with its key file: the two do not belong together, "

@@ -78,6 +78,50 @@ def test_small_batches_write_the_same_database_as_large_ones(
         assert store.verify_audit().ok
 
 
+def _sign_in_demo_accounts(path: Path) -> None:
+    """As `dsvdesk demo --records` does: the load then makes the search rows itself (none pending)."""
+    with Store.open(path) as store:
+        for account in demo.DEMO_ACCOUNTS:
+            if account.role in ("officer", "supervisor"):
+                store.login(account.username, account.password)
+
+
+def test_search_rows_built_aside_are_the_rows_the_writer_inserts(
+    station: Path, tmp_path: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into an empty search table the rows are built on their own thread in memory and copied in; a
+    load into a table that has rows inserts them itself. Both give the same database."""
+    other = copy_database(station, tmp_path / "other.sqlite3")
+    for path in (station, other):
+        _sign_in_demo_accounts(path)
+    built_aside: list[bool] = []
+    for_load = bulk._SearchBuilder.for_load
+
+    def spy(conn: Any) -> Any:
+        builder = for_load(conn)
+        built_aside.append(builder is not None)
+        return builder
+
+    monkeypatch.setattr(bulk._SearchBuilder, "for_load", staticmethod(spy))
+    demo.bulk_insert_records(station, spec, count=60, seed=8, today=TODAY, templates_per_group=2)
+    monkeypatch.setattr(bulk._SearchBuilder, "for_load", staticmethod(lambda conn: None))
+    demo.bulk_insert_records(other, spec, count=60, seed=8, today=TODAY, templates_per_group=2)
+    assert built_aside == [True]
+    # the records and their search rows (the sign-ins' own audit events differ in their times)
+    assert content(station)[:2] == content(other)[:2]
+    assert len(content(station)[1]) > 60 * 10  # the search rows were made by the load (none pending)
+    # a second load finds rows in the table: the writer inserts its rows itself, beside the first's
+    monkeypatch.setattr(bulk._SearchBuilder, "for_load", staticmethod(spy))
+    demo.bulk_insert_records(station, spec, count=30, seed=9, today=TODAY, templates_per_group=2)
+    assert built_aside == [True, False]
+    conn = raw_connect(station)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(DISTINCT seq) FROM search_tokens").fetchone() == (90,)
+    finally:
+        conn.close()
+
+
 def test_the_database_is_back_in_wal_mode_and_its_schema_unchanged(station: Path, spec: FormSpec) -> None:
     schema_before = content(station)[-1]
     demo.bulk_insert_records(station, spec, count=30, seed=3, today=TODAY, templates_per_group=2)
