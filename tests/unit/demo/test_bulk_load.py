@@ -169,6 +169,23 @@ def test_a_failure_while_making_rows_leaves_the_database_as_it_was(
         assert store.verify_audit().ok
 
 
+def test_a_failure_building_the_search_rows_leaves_the_database_as_it_was(
+    station: Path, spec: FormSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sign_in_demo_accounts(station)
+    before = content(station)
+    monkeypatch.setattr(bulk, "BATCH", 10)
+    monkeypatch.setattr(
+        bulk, "_INSERT_TOKENS_SQL", "INSERT INTO no_such_table SELECT value FROM json_each(?)"
+    )
+    with pytest.raises(Exception, match="no_such_table"):
+        demo.bulk_insert_records(station, spec, count=40, seed=2, today=TODAY, templates_per_group=2)
+    assert content(station) == before
+    assert journal_mode(station) == "wal"
+    with Store.open(station) as store:
+        assert store.verify_audit().ok
+
+
 def test_rows_go_in_whatever_sqlites_parameter_limit(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "limit.sqlite3")
     try:
