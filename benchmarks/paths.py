@@ -745,7 +745,9 @@ def _quiet_qt() -> Any:
     from dsvdesk.ui.app import apply_look, ensure_application
 
     def quiet(_mode: object, _context: object, message: str) -> None:
-        if "propagateSizeHints" not in message:  # the offscreen platform's known notice (docs/stack.md)
+        # the offscreen platform's known notice (docs/stack.md), and Qt's info that it tried a family of
+        # the app's list without that script before the one with it (Bengali text then renders in Noto)
+        if "propagateSizeHints" not in message and "OpenType support missing" not in message:
             print(message, file=sys.stderr)
 
     qInstallMessageHandler(quiet)
