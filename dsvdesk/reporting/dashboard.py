@@ -30,11 +30,10 @@ import datetime as dt
 import json
 import sqlite3
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from dsvdesk.engine.vocabulary import Vocabulary
 from dsvdesk.store import audit
@@ -154,13 +153,94 @@ class DashboardRecord:
     grade_label: str = ""  # the grade as the form labels it
 
 
+class RecordIds(Sequence[str]):
+    """The records behind a figure, kept as SQLite joined their ids (one comma-separated run per group
+    of the cohort, in order) and split into a tuple only when the ids themselves are asked for: the
+    dashboard shows counts, and a figure's records are read on a click. Its length is known without
+    splitting (``count``, the runs' ids), except with ``distinct``: an id repeated then counts once,
+    where it first appears. Equal to a tuple (or another ``RecordIds``) of the same ids in order."""
+
+    __slots__ = ("_count", "_distinct", "_ids", "_runs")
+
+    def __init__(self, runs: Iterable[str] = (), count: int | None = None, *, distinct: bool = False) -> None:
+        self._runs: tuple[str, ...] = tuple(r for r in runs if r)
+        self._count = count
+        self._distinct = distinct
+        self._ids: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, ids: Iterable[str]) -> RecordIds:
+        """Ids one by one (none of them holds a comma)."""
+        ids = list(ids)
+        return cls((",".join(ids),) if ids else (), len(ids))
+
+    @classmethod
+    def run(cls, joined: str | None) -> RecordIds:
+        """One run of ids as SQLite's group_concat(id, ',') gave it (None: no ids)."""
+        return cls((joined,), joined.count(",") + 1) if joined else cls((), 0)
+
+    @classmethod
+    def joined(cls, parts: Iterable[RecordIds]) -> RecordIds:
+        """The ids of `parts`, one after another (repeats kept)."""
+        parts = list(parts)
+        count: int | None = 0
+        for part in parts:
+            if part._distinct:
+                part._all()  # its runs are then its ids, each once
+            count = None if count is None or part._count is None else count + part._count
+        return cls(chain.from_iterable(p._runs for p in parts), count)
+
+    def distinct(self) -> RecordIds:
+        """The same ids, each once (where it first appears)."""
+        return RecordIds(self._runs, distinct=True)
+
+    def _all(self) -> tuple[str, ...]:
+        if self._ids is None:
+            ids = chain.from_iterable(r.split(",") for r in self._runs)
+            self._ids = tuple(dict.fromkeys(ids) if self._distinct else ids)
+            if self._distinct:
+                self._runs, self._distinct = ((",".join(self._ids),) if self._ids else ()), False
+            self._count = len(self._ids)
+        return self._ids
+
+    def __len__(self) -> int:
+        return self._count if self._count is not None and not self._distinct else len(self._all())
+
+    def __bool__(self) -> bool:
+        return bool(self._runs)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._all()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordIds | tuple):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"RecordIds({len(self)} ids)"
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     group: str  # lifecycle, grade, marac, children, returned, timing
     key: str  # e.g. "lifecycle.approved", "grade.high"
     label: str
     value: float | int | None  # None: not applicable (a rate over nothing)
-    record_ids: tuple[str, ...] = ()
+    record_ids: Sequence[str] = ()  # a tuple, or the RecordIds SQLite gave
     unit: str = ""  # "%", "h" or "" for a count
 
     @property
@@ -280,7 +360,7 @@ class CohortGroup:
     answers to what the figures ask of the columns document. SQLite forms these groups
     (``compute_dashboard``); ``compute_figures`` makes one per record."""
 
-    ids: tuple[str, ...]
+    ids: RecordIds
     status: str
     ever_submitted: bool
     has_urn: bool
@@ -295,7 +375,7 @@ class CohortGroup:
     def of_row(cls, row: CohortRow) -> CohortGroup:
         value = row.columns.get(MARAC_REQUIRED_COLUMN)
         return cls(
-            ids=(row.id,),
+            ids=RecordIds.of((row.id,)),
             status=row.status,
             ever_submitted=row.ever_submitted,
             has_urn=bool(row.urn),
@@ -308,6 +388,22 @@ class CohortGroup:
             children=_int(row.columns.get("children_count")),
             merlin_missing=_int(row.columns.get("merlin_missing")),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Approvals:
+    """The cohort's approvals timed from the first submission of their revision: their records (in the
+    order read; a record approved twice is there twice), how many there are, and their median hours."""
+
+    records: RecordIds
+    count: int
+    median_hours: float | None
+
+    @classmethod
+    def of(cls, timed: Sequence[tuple[str, float]]) -> Approvals:
+        """From (record, hours) per approval."""
+        hours = [h for _, h in timed]
+        return cls(RecordIds.of(r for r, _ in timed), len(hours), statistics.median(hours) if hours else None)
 
 
 def compute_figures(
@@ -335,21 +431,22 @@ def compute_figures(
             if start is not None:
                 approvals.append((record_id, (moment - start).total_seconds() / 3600))
     return figures_of_groups(
-        [CohortGroup.of_row(r) for r in rows], returned, approvals, vocabulary=vocabulary
+        [CohortGroup.of_row(r) for r in rows], returned, Approvals.of(approvals), vocabulary=vocabulary
     )
 
 
 def figures_of_groups(
     groups: Sequence[CohortGroup],
     returned: Iterable[str],
-    approvals: Sequence[tuple[str, float]],
+    approvals: Approvals,
     *,
     vocabulary: Vocabulary,
 ) -> list[Figure]:
-    """The figures from the cohort in groups, the records returned at least once, and per approval (in
-    the order they happened) its record and the hours since the first submission of that revision."""
+    """The figures from the cohort in groups, its records returned at least once (each of the cohort;
+    repeated per return) and its timed approvals. A figure's records are kept as the groups hold them
+    (``RecordIds``): nothing is split or copied per record to count them."""
     ids = _ids(groups)
-    submitted = [g for g in groups if g.ever_submitted or g.status in ("submitted", "approved")]
+    submitted = [g for g in groups if _submitted(g)]
     submitted_ids = _ids(submitted)
     approved_ids = _ids(g for g in groups if g.has_urn or g.status == "approved")
     figures = [
@@ -399,10 +496,8 @@ def figures_of_groups(
         ),
     ]
 
-    submitted_set = set(submitted_ids)
-    returned_ids = tuple(i for i in dict.fromkeys(returned) if i in submitted_set)
-    hours = list(map(itemgetter(1), approvals))
-    timed_ids = tuple(dict.fromkeys(map(itemgetter(0), approvals)))
+    returned_ids = _submitted_only(tuple(dict.fromkeys(returned)), groups, submitted_ids)
+    timed_ids = approvals.records.distinct()
     figures += [
         Figure("returned", "returned.count", "Returned at least once", len(returned_ids), returned_ids),
         Figure(
@@ -417,32 +512,52 @@ def figures_of_groups(
             "timing",
             "timing.median_hours",
             "Median hours, submission → approval",
-            statistics.median(hours) if hours else None,
+            approvals.median_hours,
             timed_ids,
             "h",
         ),
-        Figure("timing", "timing.approvals", "Approvals timed", len(hours), timed_ids),
+        Figure("timing", "timing.approvals", "Approvals timed", approvals.count, timed_ids),
     ]
     return figures
 
 
-def _ids(groups: Iterable[CohortGroup]) -> tuple[str, ...]:
+def _submitted(group: CohortGroup) -> bool:
+    return group.ever_submitted or group.status in ("submitted", "approved")
+
+
+def _submitted_only(
+    returned: tuple[str, ...], groups: Sequence[CohortGroup], submitted: Sequence[str]
+) -> tuple[str, ...]:
+    """The records of `returned` (each of the cohort) that are submitted: checked against whichever is
+    fewer, the submitted records or the others."""
+    if not returned:
+        return ()
+    others = [g for g in groups if not _submitted(g)]
+    if sum(len(g.ids) for g in others) < len(submitted):
+        left_out = set(_ids(others))
+        return tuple(i for i in returned if i not in left_out)
+    kept = set(submitted)
+    return tuple(i for i in returned if i in kept)
+
+
+def _ids(groups: Iterable[CohortGroup]) -> RecordIds:
     """The records of `groups`, group after group."""
-    return tuple(chain.from_iterable(g.ids for g in groups))
+    return RecordIds.joined(g.ids for g in groups)
 
 
 def _grade_figures(submitted: Sequence[CohortGroup], vocabulary: Vocabulary) -> list[Figure]:
     known = vocabulary.grade_values
-    by_grade: dict[str, list[str]] = {g: [] for g in known}
+    by_grade: dict[str, list[CohortGroup]] = {g: [] for g in known}
     for group in submitted:
         grade = vocabulary.normalise_grade(group.grade) or (group.grade or "").strip().lower() or NOT_RECORDED
-        by_grade.setdefault(grade, []).extend(group.ids)
+        by_grade.setdefault(grade, []).append(group)
     by_grade.setdefault(NOT_RECORDED, [])
     ordered = [*known, *sorted(g for g in by_grade if g not in known and g != NOT_RECORDED), NOT_RECORDED]
     figures = []
     for grade in ordered:
         label = "Not recorded" if grade == NOT_RECORDED else vocabulary.grade_label(grade)
-        figures.append(Figure("grade", f"grade.{grade}", label, len(by_grade[grade]), tuple(by_grade[grade])))
+        ids = _ids(by_grade[grade])
+        figures.append(Figure("grade", f"grade.{grade}", label, len(ids), ids))
     return figures
 
 
@@ -564,7 +679,7 @@ def read_cohort_groups(conn: sqlite3.Connection, form_id: str, first: str, after
         status, submitted, urn, grade, required, made, criteria, cc_t, cc, mm_t, mm = json.loads(key)
         groups.append(
             CohortGroup(
-                ids=tuple(str(ids).split(",")),
+                ids=RecordIds.run(str(ids)),
                 status=str(status),
                 ever_submitted=bool(submitted),
                 has_urn=bool(urn),
@@ -581,21 +696,24 @@ def read_cohort_groups(conn: sqlite3.Connection, form_id: str, first: str, after
 
 def read_lifecycle(
     conn: sqlite3.Connection, form_id: str, first: str, after: str
-) -> tuple[list[str], list[tuple[str, float]]]:
+) -> tuple[list[str], Approvals]:
     """The returns (record ids, in no particular order, repeated per return) and the approvals of the
-    records started in [first, after): per approval, the record and the hours since the first
-    submission of that revision (approvals with none before them: none)."""
+    records started in [first, after) timed from the first submission of that revision (approvals
+    with none before them are not timed)."""
     returns, approved, hours, untimed = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
     returned = returns.split(",") if returns else []
-    approvals = list(zip(approved.split(","), map(float, hours.split(",")), strict=True)) if approved else []
-    if not untimed:
-        return returned, approvals
-    # times that are not the store's own stamps: read as compute_figures reads them
-    for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
-        start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
-        if start is not None and moment is not None:
-            approvals.append((record_id, (moment - start).total_seconds() / 3600))
-    return returned, approvals
+    records = RecordIds.run(approved)
+    every = list(map(float, hours.split(","))) if approved else []
+    if untimed:
+        # times that are not the store's own stamps: read as compute_figures reads them
+        more: list[str] = []
+        for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
+            start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
+            if start is not None and moment is not None:
+                more.append(str(record_id))
+                every.append((moment - start).total_seconds() / 3600)
+        records = RecordIds.joined((records, RecordIds.of(more)))
+    return returned, Approvals(records, len(every), statistics.median(every) if every else None)
 
 
 def compute_dashboard(

@@ -465,3 +465,48 @@ def test_the_cohort_and_its_events_are_read_from_covering_indexes(qa: QaStation)
             assert any(index in p for p in plan), plan
             assert reads and all("COVERING" in p for p in reads), plan
             assert not any("TEMP B-TREE" in p for p in plan), plan
+
+
+def test_record_ids_as_sqlite_joined_them() -> None:
+    """A figure's records stay in SQLite's comma-joined runs until asked for, and are then the same ids
+    in the same order as a tuple; the count needs no splitting; ``distinct`` keeps first appearances."""
+    from dsvdesk.reporting.dashboard import RecordIds
+
+    ids = RecordIds.joined(
+        [RecordIds.run("a,b"), RecordIds.run(None), RecordIds.of(["c"]), RecordIds.run("a")]
+    )
+    assert (len(ids), bool(ids), ids._ids) == (4, True, None)  # counted, not split
+    assert ids == ("a", "b", "c", "a") and ("a", "b", "c", "a") == ids and list(ids) == ["a", "b", "c", "a"]
+    assert (ids[1], ids[-1], ids[:2], "c" in ids, "d" in ids) == ("b", "a", ("a", "b"), True, False)
+    assert hash(ids) == hash(("a", "b", "c", "a"))
+    once = ids.distinct()
+    assert (len(once), tuple(once)) == (3, ("a", "b", "c"))
+    assert RecordIds.joined([once, RecordIds.of(["a", "d"])]) == ("a", "b", "c", "a", "d")
+    empty = RecordIds.joined([])
+    assert (len(empty), bool(empty), tuple(empty), empty == ()) == (0, False, (), True)
+
+
+@pytest.mark.parametrize("drafts", [1, 5])
+def test_returned_counts_submitted_records_only(drafts: int) -> None:
+    """The records returned at least once are counted among the submitted ones, whether checked against
+    the submitted records or (fewer) the others."""
+    from dsvdesk.reporting.dashboard import Approvals, CohortGroup, RecordIds, figures_of_groups
+
+    def group(ids: list[str], status: str) -> CohortGroup:
+        submitted = status != "draft"
+        return CohortGroup(RecordIds.of(ids), status, submitted, False, "high", None, False, False, 0, 0)
+
+    sent = [f"s{n}" for n in range(3)]
+    draft = [f"d{n}" for n in range(drafts)]
+    figures = figures_of_groups(
+        [group(sent, "submitted"), group(draft, "draft")],
+        ["s1", "d0", "s1", "s2"],
+        Approvals.of([("s2", 3.0), ("s1", 1.0), ("s2", 2.0)]),
+        vocabulary=vocabulary_of(load_form_text(QA_FORM, "qa.yaml")),
+    )
+    got = {f.key: (f.value, tuple(f.record_ids)) for f in figures}
+    assert got["returned.count"] == (2, ("s1", "s2"))
+    assert got["returned.rate"] == (200 / 3, ("s1", "s2"))
+    assert got["timing.median_hours"] == (2.0, ("s2", "s1"))
+    assert got["timing.approvals"] == (3, ("s2", "s1"))
+    assert got["lifecycle.started"] == (3 + drafts, (*sent, *draft))

@@ -1042,13 +1042,17 @@ def test_migration_0024_dashboard_events(tmp_path: Path) -> None:
         ),
     ]
     params = ("f", "2026-03-01", "2026-04-01")
-    assert dashboard.read_lifecycle(conn, *params) == (["r1"], [("r1", 24.5)])
+    assert dashboard.read_lifecycle(conn, *params) == (["r1"], dashboard.Approvals.of([("r1", 24.5)]))
     # after the step: a record bulk-loaded after its events, an approval before its submission is known
     event(6, "approved", "r2", "04T10:00:00.000000", revision=None)
     record("r2", "2026-03-03T09:00:00.000000+00:00")
-    assert dashboard.read_lifecycle(conn, *params) == (["r1"], [("r1", 24.5)])  # not timed yet
+    assert dashboard.read_lifecycle(conn, *params) == (
+        ["r1"],
+        dashboard.Approvals.of([("r1", 24.5)]),
+    )  # not timed yet
     event(7, "submitted", "r2", "04T08:00:00.000000", revision=None)
-    assert sorted(dashboard.read_lifecycle(conn, *params)[1]) == [("r1", 24.5), ("r2", 2.0)]
+    approvals = dashboard.read_lifecycle(conn, *params)[1]
+    assert (sorted(approvals.records), approvals.count, approvals.median_hours) == (["r1", "r2"], 2, 13.25)
     (group,) = dashboard.read_cohort_groups(conn, *params)
     assert (sorted(group.ids), group.status, group.children) == (["r1", "r2"], "approved", 2)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
