@@ -979,7 +979,8 @@ def bench_dashboard(ctx: Context) -> list[Row]:
             note=f"{shown[-1].started:,} records in the period; floor: the best SQL found over the same schema, "
             "by hand on a bare connection (the period's records' ids per figure key: one look-up per key value "
             "of the form, then that value's period as one range of records_dashboard_groups; the returns' and "
-            "timed approvals' ids and hours as one aggregate row of dashboard_events_cohort, migration 0024) "
+            "timed approvals' ids and times (whole microseconds, migration 0027) as one aggregate row of "
+            "dashboard_events_cohort, migration 0024) "
             "and one row committed (the dashboard logs its consultation)",
         )
     ]
@@ -987,8 +988,8 @@ def bench_dashboard(ctx: Context) -> list[Row]:
 
 def _dashboard_floor_sql() -> tuple[str, str]:
     """The dashboard's reads written by hand (parameters: form, first instant, instant after). The key
-    and hours expressions are the schema's (an index is used only for its own expression)."""
-    from dsvdesk.reporting.dashboard import GROUP_KEY, HOURS
+    and time expressions are the schema's (an index is used only for its own expression)."""
+    from dsvdesk.reporting.dashboard import GROUP_KEY, MICROSECONDS
 
     index = "records INDEXED BY records_dashboard_groups"
     walk = (
@@ -1000,8 +1001,8 @@ def _dashboard_floor_sql() -> tuple[str, str]:
     events = (
         "SELECT group_concat(CASE event WHEN 'returned' THEN record_id END), "
         "group_concat(CASE event WHEN 'approved' THEN record_id END), "
-        f"group_concat(CASE event WHEN 'approved' THEN printf('%!.17g', {HOURS}) END) FROM dashboard_events "
-        f"WHERE form_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND (event = 'returned' OR {HOURS} IS NOT NULL)"
+        f"group_concat(CASE event WHEN 'approved' THEN {MICROSECONDS} END) FROM dashboard_events WHERE "
+        f"form_id = ?1 AND started_at >= ?2 AND started_at < ?3 AND (event = 'returned' OR {MICROSECONDS} IS NOT NULL)"
     )
     return walk, events
 

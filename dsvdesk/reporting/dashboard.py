@@ -632,32 +632,51 @@ _GROUPS_SQL = (
 )
 # The period's returns and approvals (migration 0024's dashboard_events: each with its record's form
 # and start, and an approval's first submission of its revision), one range of the covering index
-# dashboard_events_cohort, whose last column is HOURS (character for character): the hours from that
-# submission to the approval, worked out exactly from the store's own stamps (UTC, microseconds).
-# Approvals with no submission before them have no hours; those whose times are not the store's own
-# stamps come back as text for Python to read (as compute_figures does).
+# dashboard_events_cohort, whose last column is MICROSECONDS (character for character, migration 0027):
+# the time from that submission to the approval in whole microseconds, worked out exactly from the
+# store's own stamps (UTC, microseconds); ``_hours`` makes it hours. Approvals with no submission
+# before them have none; those whose times are not the store's own stamps come back as text for Python
+# to read (as compute_figures does).
 _STAMP = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00"
-HOURS = (
+MICROSECONDS = (
     f"CASE WHEN submitted_at <= at AND submitted_at GLOB '{_STAMP}' AND at GLOB '{_STAMP}' "
-    "THEN ((unixepoch(at) - unixepoch(submitted_at)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
-    "- CAST(substr(submitted_at, 21, 6) AS INTEGER)) / 1000000.0 / 3600 END"
+    "THEN (unixepoch(at) - unixepoch(submitted_at)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) "
+    "- CAST(substr(submitted_at, 21, 6) AS INTEGER) END"
 )
 _COHORT_EVENTS = "FROM dashboard_events WHERE form_id = ? AND started_at >= ? AND started_at < ?"
-# One row: the returned records' ids, then the timed approvals' record ids and their hours (in the same
-# order; each hours value written with enough digits to read back exactly), each list joined by commas
-# so that 60,000 approvals come to Python as three strings, not 60,000 rows; and how many approvals have
-# no hours (only if some do is _UNSTAMPED_SQL asked which can be read in Python).
-_TIMED = f"event = '{audit.APPROVED}' AND {HOURS} IS NOT NULL"
+# One row: the returned records' ids, then the timed approvals' record ids and their microseconds (in
+# the same order: group_concat leaves out the NULLs; integers, written as they are), each list joined
+# by commas so that 60,000 approvals come to Python as three strings, not 60,000 rows; and how many
+# rows there are: any beyond the returns and the timed approvals are approvals with no time (only then
+# is _UNSTAMPED_SQL asked which can be read in Python).
 _EVENTS_SQL = (
-    f"SELECT group_concat(CASE WHEN event = '{audit.RETURNED}' THEN record_id END, ','), "
-    f"group_concat(CASE WHEN {_TIMED} THEN record_id END, ','), "
-    f"group_concat(CASE WHEN {_TIMED} THEN printf('%!.17g', {HOURS}) END, ','), "
-    f"count(CASE WHEN event = '{audit.APPROVED}' AND {HOURS} IS NULL THEN 1 END) {_COHORT_EVENTS}"
+    f"SELECT group_concat(CASE event WHEN '{audit.RETURNED}' THEN record_id END, ','), "
+    f"group_concat(CASE WHEN event = '{audit.APPROVED}' AND {MICROSECONDS} IS NOT NULL THEN record_id END, ','), "
+    f"group_concat(CASE event WHEN '{audit.APPROVED}' THEN {MICROSECONDS} END, ','), "
+    f"count(*) {_COHORT_EVENTS}"
 )
 _UNSTAMPED_SQL = (
     f"SELECT record_id, submitted_at, at {_COHORT_EVENTS} AND event = '{audit.APPROVED}' "
-    f"AND {HOURS} IS NULL AND submitted_at <= at"
+    f"AND {MICROSECONDS} IS NULL AND submitted_at <= at"
 )
+
+
+def _hours(microseconds: float) -> float:
+    """Hours from whole microseconds, as SQLite's ``microseconds / 1000000.0 / 3600`` (0024's hours)."""
+    return microseconds / 1000000.0 / 3600
+
+
+def _median_hours(microseconds: list[int]) -> float | None:
+    """``statistics.median`` of the hours of `microseconds`: sorted as floats (faster than large ints;
+    the same order, as hours are a rising function of them), and only the middle one or two made hours."""
+    if not microseconds:
+        return None
+    spans = list(map(float, microseconds))
+    spans.sort()
+    middle = len(spans) // 2
+    if len(spans) % 2:
+        return _hours(spans[middle])
+    return (_hours(spans[middle - 1]) + _hours(spans[middle])) / 2
 
 
 def _number(kind: str | None, value: Any) -> int:
@@ -700,19 +719,21 @@ def read_lifecycle(
     """The returns (record ids, in no particular order, repeated per return) and the approvals of the
     records started in [first, after) timed from the first submission of that revision (approvals
     with none before them are not timed)."""
-    returns, approved, hours, untimed = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
+    returns, approved, spans, rows = conn.execute(_EVENTS_SQL, (form_id, first, after)).fetchone()
     returned = returns.split(",") if returns else []
     records = RecordIds.run(approved)
-    every = list(map(float, hours.split(","))) if approved else []
-    if untimed:
-        # times that are not the store's own stamps: read as compute_figures reads them
-        more: list[str] = []
-        for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
-            start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
-            if start is not None and moment is not None:
-                more.append(str(record_id))
-                every.append((moment - start).total_seconds() / 3600)
-        records = RecordIds.joined((records, RecordIds.of(more)))
+    microseconds: list[int] = json.loads(f"[{spans}]") if approved else []
+    if rows == len(returned) + len(microseconds):  # every approval timed
+        return returned, Approvals(records, len(microseconds), _median_hours(microseconds))
+    # times that are not the store's own stamps: read as compute_figures reads them
+    every = [_hours(m) for m in microseconds]
+    more: list[str] = []
+    for record_id, submitted_at, approved_at in conn.execute(_UNSTAMPED_SQL, (form_id, first, after)):
+        start, moment = _parse(str(submitted_at)), _parse(str(approved_at))
+        if start is not None and moment is not None:
+            more.append(str(record_id))
+            every.append((moment - start).total_seconds() / 3600)
+    records = RecordIds.joined((records, RecordIds.of(more)))
     return returned, Approvals(records, len(every), statistics.median(every) if every else None)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -1143,4 +1145,75 @@ def test_migration_0026_part_a_period_index(tmp_path: Path) -> None:
     plan = " ".join(str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + queries.STARTED_SQL, params))
     assert "COVERING INDEX records_period (form_id=? AND incident_date>? AND incident_date<?)" in plan, plan
     assert conn.execute(queries.STARTED_SQL, params).fetchone()[0] == 2
+    conn.close()
+
+
+def test_migration_0027_dashboard_microseconds(tmp_path: Path) -> None:
+    """dashboard_events_cohort ends with the approval's time in whole microseconds instead of hours: the
+    dashboard still reads the index alone, and its median hours are 0024's hours to the last bit (odd
+    and even counts, microseconds that make no whole hour, a time that is not a store stamp)."""
+    from dsvdesk.reporting import dashboard
+
+    conn = _at_version(tmp_path, 26)
+    conn.execute(
+        "INSERT INTO users (id, username, full_name, role, station, password_hash, created_at, key_salt, "
+        "private_key_pem, certificate_pem) VALUES (1, 'o', 'O', 'officer', 's', 'x', 't', X'', X'', X'')"
+    )
+    conn.execute(
+        "INSERT INTO definitions (content_hash, form_id, form_version, source_name, source_text, stored_at) "
+        "VALUES ('h', 'f', '1', 'f.yaml', '', 't')"
+    )
+    spans = [
+        ("02T10:00:00.123457+00:00", "05T07:13:29.987654+00:00"),
+        ("03T23:59:59.999999+00:00", "04T00:00:00.000001+00:00"),
+        ("04T08:00:00.000000+00:00", "04T09:20:00.000000+00:00"),
+        ("05T08:00:00.000000+00:00", "05T09:00:00.000000+01:00"),  # not a store stamp: read in Python
+    ]
+    for n, (submitted, approved) in enumerate(spans):
+        conn.execute(
+            "INSERT INTO records (id, form_id, definition_hash, owner_id, editor_id, status, created_at, "
+            "updated_at) VALUES (?, 'f', 'h', 1, 1, 'approved', ?, 't')",
+            (f"r{n}", f"2026-03-0{n + 1}T09:00:00.000000+00:00"),
+        )
+        for event, at in (("submitted", submitted), ("approved", approved)):
+            conn.execute(
+                "INSERT INTO audit_events (at, event, record_id, revision, prev_hash, hash) "
+                "VALUES (?, ?, ?, 1, '', '')",
+                (f"2026-03-{at}", event, f"r{n}"),
+            )
+    stamp = dashboard._STAMP
+    hours_0024 = (  # 0024's last column of dashboard_events_cohort
+        f"CASE WHEN submitted_at <= at AND submitted_at GLOB '{stamp}' AND at GLOB '{stamp}' THEN ((unixepoch(at) "
+        "- unixepoch(submitted_at)) * 1000000 + CAST(substr(at, 21, 6) AS INTEGER) - CAST(substr(submitted_at, "
+        "21, 6) AS INTEGER)) / 1000000.0 / 3600 END"
+    )
+    before = [r[0] for r in conn.execute(f"SELECT {hours_0024} FROM dashboard_events ORDER BY event_id")]
+    assert (
+        before[:3]
+        == [
+            (
+                dt.datetime(2026, 3, 5, 7, 13, 29, 987654) - dt.datetime(2026, 3, 2, 10, 0, 0, 123457)
+            ).total_seconds()
+            / 3600,
+            2 / 3600e6,
+            80 / 60,
+        ]
+        and before[3] is None
+    )
+    db.migrate(conn, tmp_path / "m.sqlite3", target=27)
+    assert db.user_version(conn) == 27
+    plan = " ".join(
+        str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + dashboard._EVENTS_SQL, ("f", "", "z"))
+    )
+    assert "COVERING INDEX dashboard_events_cohort" in plan, plan
+    python_hours = 0.0  # the stamp with an offset, as compute_figures reads it
+    for last, timed in ((1, before[:1]), (2, before[:2]), (3, before[:3]), (4, [*before[:3], python_hours])):
+        params = ("f", "2026-03-01", f"2026-03-0{last + 1}")
+        returned, approvals = dashboard.read_lifecycle(conn, *params)
+        assert (returned, approvals.count, sorted(approvals.records)) == (
+            [],
+            last,
+            [f"r{n}" for n in range(last)],
+        )
+        assert approvals.median_hours == statistics.median(timed)  # exactly
     conn.close()
