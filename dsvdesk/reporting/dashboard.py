@@ -749,9 +749,10 @@ def compute_dashboard(
 ) -> Dashboard:
     """The dashboard of the records of `form_id` (whose grades and labels `vocabulary` gives: the
     form's ``vocabulary_of(spec)``). Supervisors only (``PermissionDenied`` otherwise). SQLite counts
-    the cohort in groups and finds its returns and approval times from two covering indexes (migration
-    0013) in one read transaction; the records behind a figure are read when asked
-    (``Dashboard.records_for``). One consultation event in the audit log."""
+    the cohort in groups and finds its returns and approval times from two covering indexes
+    (migrations 0024 and 0027) in one read transaction; a figure's record ids are split out of SQLite's
+    runs, and its records read, when asked (``Dashboard.records_for``). One consultation event in the
+    audit log."""
     store.require_role(session, Role.SUPERVISOR, action="see the compliance dashboard")
     form_id = form_id.strip()
     if not form_id:
