@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -539,6 +540,46 @@ def raw_connect(
         conn.close()
         raise
     return cast("sqlite3.Connection", conn)
+
+
+class ChangeWatcher:
+    """Whether the database may have changed since an earlier look, asked in microseconds: a connection
+    of its own that never writes and only reads ``PRAGMA data_version`` (SQLite changes that number for
+    a connection whenever any other connection, of this process or another, commits), with the file's
+    identity (device, inode: a file copied over it is another file). It holds the "in use" lock as every
+    Store's connection does, so no restore replaces the file while it is open. For what several Stores
+    share in memory (the session's name order, ``sealed``); safe to call from any thread.
+
+    ``version()`` is None when it cannot tell (the file replaced or gone, a read refused): the caller
+    then checks the long way. A version read *before* a reader's own reads vouches for what it read only
+    while ``version()`` still returns the same value."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._identity = _identity(self.path)
+        self._conn: sqlite3.Connection | None = raw_connect(self.path, key, held=True)
+        try:
+            self._conn.execute("PRAGMA busy_timeout = 100")  # a WAL reader waits only during recovery
+        except BaseException:
+            self.close()
+            raise
+
+    def version(self) -> tuple[int, tuple[int, int]] | None:
+        with self._lock:
+            conn = self._conn
+            if conn is None or self._identity is None or _identity(self.path) != self._identity:
+                return None
+            try:
+                return (int(conn.execute("PRAGMA data_version").fetchone()[0]), self._identity)
+            except _errors():
+                return None
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
 
 def memory_uri(name: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dsvdesk import log
-from dsvdesk.store import audit, sealing
+from dsvdesk.store import audit, db, keys, sealing
 from dsvdesk.store.base import StoreBase
 from dsvdesk.store.errors import StorageBug
 from dsvdesk.store.models import Role, Session
@@ -64,6 +64,9 @@ class HeldKeys:
     # name column -> the session's order of that sealed name (store/name_order.py: memory only), opened
     # once per record for the session and again only for a record changed since
     name_orders: dict[str, NameOrder] = field(default_factory=dict)
+    # whether the database changed since the name orders were last found current (db.ChangeWatcher: a
+    # connection of its own, opened on the first sort by a name, closed at sign-out)
+    watcher: db.ChangeWatcher | None = None
 
     def name_order(self, column: str) -> NameOrder:
         with _LOCK:
@@ -71,6 +74,21 @@ class HeldKeys:
             if found is None:
                 found = self.name_orders[column] = NameOrder(column)
             return found
+
+    def change_watcher(self, path: Path) -> db.ChangeWatcher | None:
+        """The session's ``db.ChangeWatcher`` on ``path`` (opened on first use); None when it cannot be
+        opened (no database key in memory): the name orders are then checked the long way."""
+        with _LOCK:
+            if self.watcher is None:
+                key = keys.key_for(path)
+                if key is None:
+                    return None
+                try:
+                    self.watcher = db.ChangeWatcher(path, key)
+                except db.Errors as exc:
+                    log.storage.info("no change watcher on %s: %s", Path(path).name, type(exc).__name__)
+                    return None
+            return self.watcher
 
 
 _HELD: dict[tuple[str, int, str], HeldKeys] = {}
@@ -115,7 +133,9 @@ def any_held(path: Path) -> list[Session]:
 
 def forget(path: Path, session: Session) -> None:
     with _LOCK:
-        _HELD.pop(_slot(path, session), None)
+        held = _HELD.pop(_slot(path, session), None)
+    if held is not None and held.watcher is not None:
+        held.watcher.close()
 
 
 class KeyringOps(StoreBase):

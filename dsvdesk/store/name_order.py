@@ -37,6 +37,9 @@ _ONE_BY_ONE = 512
 # A filtered list is ordered by one pass over the whole order when it holds at least this share of it,
 # else by sorting its own seqs by their keys.
 _PASS_SHARE = 8
+# Sorted filters kept for every Store of the session (NameOrder.keep_sorted): My forms, the review queue
+# and a few filtered lists; each a list of its seqs (100,000: 0.8 MB).
+_SORTS_KEPT = 4
 
 
 def collation_key(name: object) -> str | None:
@@ -76,6 +79,14 @@ class NameOrder:
         # the digest of every record's stamp (sealed._DIGEST_SQL) when every held name was last found
         # current; None: compare every stamp at the next look
         self.digest: tuple[int, ...] | None = None
+        # ... and the database's change version then (db.ChangeWatcher, read before the digest), with the
+        # generation it was found at: while the version is the same and nothing was put since, no record
+        # changed, so a Store's first look needs no digest (None: unknown)
+        self.version: object = None
+        self._settled = -1
+        # (filter, its values) -> (version, the filter's seqs in name order): a sort made once, by any
+        # Store, serves every Store while the database is unchanged (_SORTS_KEPT, the newest)
+        self._sorted: dict[tuple[str, tuple[object, ...]], tuple[object, list[int]]] = {}
 
     # ------------------------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -126,15 +137,48 @@ class NameOrder:
         return found
 
     # ------------------------------------------------------------------------------------ changing
-    def settle(self, digest: tuple[int, ...], generation: int) -> bool:
-        """Every held name is current as of ``digest``, if no put was made since ``generation`` but the
-        caller's own; False (and no digest kept) when another put came in between."""
+    def settle(self, digest: tuple[int, ...] | None, generation: int, version: object = None) -> bool:
+        """Every held name is current as of ``digest`` (None: the digest kept, still the database's) and
+        the change ``version`` read before it, if no put was made since ``generation`` but the caller's
+        own; False (and no digest or version kept) when another put came in between."""
         with self._lock:
             if self.generation == generation:
-                self.digest = digest
+                if digest is not None:
+                    self.digest = digest
+                self.version = version
+                self._settled = generation if version is not None else -1
                 return True
             self.digest = None
+            self.version = None
+            self._settled = -1
             return False
+
+    def current_at(self, version: object) -> bool:
+        """Whether every held name is known current at the database's change ``version``: the order was
+        found current at that version and nothing was put since."""
+        with self._lock:
+            return version is not None and version == self.version and self._settled == self.generation
+
+    def sorted_for(self, wanted: tuple[str, tuple[object, ...]], version: object) -> list[int] | None:
+        """The seqs of the filter ``wanted`` in name order as kept at ``version`` (``keep_sorted``), or
+        None. The list is shared: read it, never change it."""
+        with self._lock:
+            found = self._sorted.get(wanted)
+            return found[1] if found is not None and version is not None and found[0] == version else None
+
+    def keep_sorted(
+        self, wanted: tuple[str, tuple[object, ...]], version: object, generation: int, found: list[int]
+    ) -> bool:
+        """Keep ``found`` (the filter's seqs in name order, read at ``version`` from an order current at
+        ``generation``) for ``sorted_for``, unless a put came in since."""
+        with self._lock:
+            if version is None or self.generation != generation:
+                return False
+            self._sorted.pop(wanted, None)
+            self._sorted[wanted] = (version, found)
+            while len(self._sorted) > _SORTS_KEPT:
+                del self._sorted[next(iter(self._sorted))]
+            return True
 
     def put(self, entries: Iterable[tuple[int, int, object]]) -> int:
         """Hold (seq, stamp, name) for each entry (the name as opened; None when the record has none);

@@ -400,7 +400,8 @@ class SealOps(RowSealOps):
         folded name, then seq). The session's ``NameOrder`` holds what was opened before (in memory
         only); records new or changed since are opened here in bulk. The result is kept for this
         Store's connection until the database changes (``PRAGMA data_version`` for other connections'
-        commits, ``total_changes`` for this one's), so the next pages of the same sort cost a slice."""
+        commits, ``total_changes`` for this one's), so the next pages of the same sort cost a slice; and
+        for the session's other Stores while no connection commits (``_name_sorted``)."""
         held = keyring_of(self.path, session)
         slot = (session.user.id, session.started_at, sort)
         wanted = (slot, clause, tuple(params), descending)
@@ -410,15 +411,50 @@ class SealOps(RowSealOps):
             if last is not None and last[0] == wanted and last[1] == state:
                 found: list[int] = last[2]
                 return found
-            matching = _seqs_of(conn, clause, params)
             if held is None:
-                found = sorted(matching, reverse=descending)  # no keys held: no name opens
+                found = sorted(_seqs_of(conn, clause, params), reverse=descending)  # no keys: no name opens
             else:
-                order = held.name_order(sort)
-                self._bring_up_to_date(conn, held, order, matching, state)
-                found = order.ordered(matching, descending=descending)
+                found = self._name_sorted(conn, held, sort, clause, params, state=state)
+                if descending:  # the exact reverse (NameOrder.ordered)
+                    found = found[::-1]
         self._last_name_sort = (wanted, state, found)
         return found
+
+    def _name_sorted(
+        self,
+        conn: sqlite3.Connection,
+        held: HeldKeys,
+        sort: str,
+        clause: str,
+        params: Sequence[Any],
+        *,
+        state: tuple[int, int] | None,
+    ) -> list[int]:
+        """The filter's seqs in ascending name order (shared: never changed). A sort made by any of the
+        session's Stores (the worker that made the order, ``_prepare_names``, included) is kept in the
+        order with the database's change version read before it (``db.ChangeWatcher``): while no
+        connection has committed since, another Store's first sort of the same filter reads neither the
+        filter's seqs nor any stamp. Otherwise the order is brought up to date and sorted here."""
+        order = held.name_order(sort)
+        version = self._change_version(conn, held)
+        wanted = (clause, tuple(params))
+        found = order.sorted_for(wanted, version)
+        if found is not None:
+            return found
+        matching = _seqs_of(conn, clause, params)
+        _opened, generation = self._bring_up_to_date(conn, held, order, matching, state, version=version)
+        found = order.ordered(matching)
+        if generation is not None:
+            order.keep_sorted(wanted, version, generation, found)
+        return found
+
+    def _change_version(self, conn: sqlite3.Connection, held: HeldKeys) -> object:
+        """The database's change version (``db.ChangeWatcher``) before this connection reads, or None:
+        not known, or this connection is inside a transaction (what it reads may not be committed)."""
+        if conn.in_transaction:
+            return None
+        watcher = held.change_watcher(self.path)
+        return watcher.version() if watcher is not None else None
 
     def _bring_up_to_date(
         self,
@@ -427,16 +463,21 @@ class SealOps(RowSealOps):
         order: NameOrder,
         seqs: Sequence[int],
         state: tuple[int, int] | None,
-    ) -> int:
+        *,
+        version: object = None,
+    ) -> tuple[int, int | None]:
         """Open the names of ``seqs`` the order does not hold yet and of every held record changed since
-        the order was last found current; returns how many were opened. Whether anything changed is
+        the order was last found current; returns how many were opened, and the order's generation
+        when it is then current (None: another Store put names meanwhile). Whether anything changed is
         asked only when this connection saw a change since its last look (``state``; None: ask), and
-        then first as one digest of every record's stamp (``_DIGEST_SQL``, one pass over records_stamps
-        in SQLite); only when that differs from the order's are the stamps compared one by one."""
+        then first of the database's change ``version`` (read before this connection's reads: no
+        connection committed since the order was found current, nothing to compare), then as one digest
+        of every record's stamp (``_DIGEST_SQL``, one pass over records_stamps in SQLite); only when
+        that differs from the order's are the stamps compared one by one."""
         checks: dict[int, tuple[int, int] | None] = self.__dict__.setdefault("_name_checks", {})
         stale: list[int] = []
         digest: tuple[int, ...] | None = None
-        if state is None or checks.get(id(order)) != state:
+        if (state is None or checks.get(id(order)) != state) and not order.current_at(version):
             digest = tuple(conn.execute(_DIGEST_SQL).fetchone())
             if len(order) and digest != order.digest:
                 stale, gone = order.changed(conn.execute(_STAMPS_SQL).fetchall())
@@ -445,23 +486,31 @@ class SealOps(RowSealOps):
         todo.extend(stale)
         generation = order.generation
         puts = self._open_names(conn, held, order, todo) if todo else 0
-        # current as of the digest read before opening, unless another Store put names meanwhile (a
-        # build still running): then the next look compares every stamp again
-        current = digest is None or order.settle(digest, generation + puts)
+        # current as of the digest (None: the one kept) and the version read before opening, unless
+        # another Store put names meanwhile (a build still running): then the next look compares every
+        # stamp again
+        if digest is not None or version is not None:
+            current = order.settle(digest, generation + puts, version)
+        else:
+            current = order.generation == generation + puts
         checks[id(order)] = state if current else None
-        return len(todo)
+        return len(todo), generation + puts if current else None
 
     def _prepare_names(self, session: Session, sort: str, clause: str, params: Sequence[Any]) -> int:
         """Open now, in bulk, the ``sort`` names of every record the filter gives that the session's
         order does not hold yet (and of held records changed since); returns how many were opened
-        (``RecordOps.prepare_name_order``)."""
+        (``RecordOps.prepare_name_order``). The filter's order is kept for the session's Stores
+        (``_name_sorted``): the first sort by the name after this costs a page."""
         held = keyring_of(self.path, session)
         if held is None:
             return 0
         order = held.name_order(sort)
         with self._read() as conn:
+            version = self._change_version(conn, held)
             matching = _seqs_of(conn, clause, params)
-            opened = self._bring_up_to_date(conn, held, order, matching, None)
+            opened, generation = self._bring_up_to_date(conn, held, order, matching, None, version=version)
+            if generation is not None and version is not None:
+                order.keep_sorted((clause, tuple(params)), version, generation, order.ordered(matching))
         log.storage.info("name order %s: %d records opened, %d held", sort, opened, len(order))
         return opened
 

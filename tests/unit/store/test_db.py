@@ -159,6 +159,40 @@ def test_hostile_file_names_are_not_uri_options(tmp_path: Path) -> None:
     assert Store.open(path).is_initialised()
 
 
+def test_a_change_watcher_sees_every_other_connections_commit_and_a_file_copied_over(
+    station: Station, tmp_path: Path
+) -> None:
+    """db.ChangeWatcher (what lets the session's Stores share a name sort): the same version while
+    nothing is committed (reads change nothing), another after any other connection commits, none
+    (cannot tell) once the file is another file or the watcher is closed; it holds the "in use" lock."""
+    store, off1 = station.store, station["off1"]  # signed in: the database key is in memory
+    key = keys.key_for(station.path)
+    assert key is not None
+    watcher = db.ChangeWatcher(station.path, key)
+    try:
+        first = watcher.version()
+        assert first is not None and watcher.version() == first
+        with store.read() as conn:
+            conn.execute("SELECT count(*) FROM records").fetchone()
+        assert watcher.version() == first
+        store.create_record(off1, station.spec, {"victim_name": "Ada"})  # a commit by the Store
+        second = watcher.version()
+        assert second is not None and second != first and watcher.version() == second
+        other = raw_connect(station.path)  # a connection outside DSVDesk's code
+        other.execute("UPDATE settings SET value = value WHERE key = 'station_name'")
+        other.execute("INSERT INTO settings (key, value) VALUES ('watched', '1')")
+        other.close()
+        assert watcher.version() not in (None, second)
+        assert db.in_use(station.path)
+        copy = tmp_path / "copy.sqlite3"
+        shutil.copyfile(station.path, copy)
+        os.replace(copy, station.path)  # the file copied over (a restore refuses while it is in use)
+        assert watcher.version() is None
+    finally:
+        watcher.close()
+    assert watcher.version() is None
+
+
 def test_locked_by_another_connections_write_transaction(station: Station) -> None:
     blocker = raw_connect(station.path)
     blocker.execute("BEGIN IMMEDIATE")

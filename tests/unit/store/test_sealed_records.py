@@ -429,6 +429,47 @@ def test_a_name_order_made_by_a_worker_serves_the_sorts_and_follows_other_connec
     assert not any(name in caplog.text for name in (*names, "Zed"))
 
 
+def test_another_stores_first_sort_by_name_reads_no_stamp_until_a_record_changes(station: Station) -> None:
+    """The order the worker made (and My forms sorted by it) serves the first sort by name of the
+    session's other Stores (the UI's, a fresh one) without reading the filter's seqs or any record's
+    stamp while no connection has committed since (db.ChangeWatcher). After a save, through another
+    connection or the sorting Store's own, the next first sort checks again: it is never stale."""
+    store, off1 = station.store, station["off1"]
+    refs = [store.create_record(off1, station.spec, {"victim_name": n}) for n in ("Cole", "ada", "Bea")]
+    worker = Store.open(station.path)
+    try:
+        assert worker.prepare_name_order(off1, owner=off1.user.id) == 3
+    finally:
+        worker.close()
+
+    def first_sort(descending: bool = False) -> tuple[list[str | None], list[str]]:
+        fresh = Store.open(station.path)
+        statements: list[str] = []
+        try:
+            with fresh.read() as conn:
+                conn.set_trace_callback(statements.append)
+            rows = fresh.list_records(off1, owner=off1.user.id, sort="victim_name", descending=descending)
+        finally:
+            fresh.close()
+        checks = [s for s in statements if "json_group_array" in s or "sum(version)" in s]
+        return [r.victim_name for r in rows], checks
+
+    assert first_sort() == (["ada", "Bea", "Cole"], [])
+    assert first_sort(descending=True) == (["Cole", "Bea", "ada"], [])
+    other = Store.open(station.path)  # another connection renames one
+    try:
+        other.save_answer(off1, refs[1].id, "victim_name", "Zed", 1)
+    finally:
+        other.close()
+    names, checks = first_sort()
+    assert names == ["Bea", "Cole", "Zed"] and checks  # the seqs and the digest read again
+    assert first_sort() == (["Bea", "Cole", "Zed"], [])  # nothing committed since: served as sorted
+    store.save_answer(off1, refs[0].id, "victim_name", "Abe", 1)  # the UI's own Store saves
+    names, checks = first_sort()
+    assert names == ["Abe", "Bea", "Zed"] and checks
+    assert [r.victim_name for r in store.list_records(off1, sort="victim_name", descending=False)] == names
+
+
 def test_a_name_order_opened_in_one_pass_over_a_seq_range_matches_one_opened_by_seq(
     station: Station, monkeypatch: pytest.MonkeyPatch
 ) -> None:
