@@ -167,17 +167,28 @@ def _statuses(values: Iterable[str]) -> list[str]:
 
 def queue_flags_of(row: RecordRow, *, now: dt.datetime) -> tuple[tuple[str, ...], float | None]:
     """The row's rule flags plus the queue flags worked out at ``now``; and the hours it has waited."""
-    flags = [f for f in row.flags if f]
-    waited: float | None = None
-    if row.status is Status.SUBMITTED:
-        if row.return_rounds > 0:
-            flags.append(RESUBMITTED)
-        submitted = _parse_time(row.submitted_at)
-        if submitted is not None:
-            waited = max(0.0, (now - submitted).total_seconds() / 3600)
-            if now - submitted > WAITING_LIMIT:
-                flags.append(WAITING)
-    return tuple(dict.fromkeys(flags)), waited
+    resubmitted, waiting, waited = _waiting_of(row, now)
+    return _with_queue_flags(row.flags, resubmitted, waiting), waited
+
+
+def _waiting_of(row: RecordRow, now: dt.datetime) -> tuple[bool, bool, float | None]:
+    """(resubmitted after a return, waiting over 24 hours, hours waited: None unless submitted)."""
+    if row.status is not Status.SUBMITTED:
+        return False, False, None
+    submitted = _parse_time(row.submitted_at)
+    if submitted is None:
+        return row.return_rounds > 0, False, None
+    span = now - submitted
+    return row.return_rounds > 0, span > WAITING_LIMIT, max(0.0, span.total_seconds() / 3600)
+
+
+def _with_queue_flags(rule_flags: Sequence[str], resubmitted: bool, waiting: bool) -> tuple[str, ...]:
+    flags = [f for f in rule_flags if f]
+    if resubmitted:
+        flags.append(RESUBMITTED)
+    if waiting:
+        flags.append(WAITING)
+    return tuple(dict.fromkeys(flags))
 
 
 class ReviewQueue:
@@ -312,37 +323,40 @@ class ReviewQueue:
             raw = conn.execute(sql, arguments).fetchall()
         now = self.now()
         vocabulary = self.vocabulary()
-        # a page repeats the same few flags: their words and urgency looked up once per page
-        labels: dict[str, str] = {}
-        urgent: dict[str, bool] = {}
-        result = []
         # names and references are sealed (issue 15): opened with the supervisor's keys, one page at a time
         # the officer's grade from its plain column: no row's columns document is parsed for it
         officer_grades = [r[-1] for r in raw]
         page = self.store.open_list_rows(self.session, [r[:-1] for r in raw])
-        words: dict[tuple[str | None, int | None], tuple[str, str]] = {}  # a page repeats a few risks
+        # a page repeats a few risks and a few sets of flags: their words (and urgency) made once each
+        words: dict[tuple[str | None, int | None], tuple[str, str]] = {}
+        looks: dict[tuple[tuple[str, ...], bool, bool], tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
+        result = []
         for row, officer_grade in zip(page, officer_grades, strict=True):
-            flags, waited = queue_flags_of(row, now=now)
+            resubmitted, waiting, waited = _waiting_of(row, now)
+            look_key = (row.flags, resubmitted, waiting)
+            look = looks.get(look_key)
+            if look is None:
+                flags = _with_queue_flags(row.flags, resubmitted, waiting)
+                look = looks[look_key] = (
+                    flags,
+                    tuple(flag_label(f, vocabulary) for f in flags),
+                    any(is_urgent(f, vocabulary) for f in flags),
+                )
             risk_key = (row.grade, row.yes_count)
-            risk, risk_detail = words.get(risk_key) or words.setdefault(
-                risk_key, risk_words(row.grade, row.yes_count, vocabulary)
-            )
+            risk = words.get(risk_key)
+            if risk is None:
+                risk = words[risk_key] = risk_words(row.grade, row.yes_count, vocabulary)
             result.append(
-                QueueRow(
-                    row=row,
-                    flags=flags,
-                    waiting_hours=waited,
-                    officer_grade=str(officer_grade) if officer_grade not in (None, "") else row.grade,
-                    flag_labels=tuple(
-                        labels[f] if f in labels else labels.setdefault(f, flag_label(f, vocabulary))
-                        for f in flags
-                    ),
-                    urgent=any(
-                        urgent[f] if f in urgent else urgent.setdefault(f, is_urgent(f, vocabulary))
-                        for f in flags
-                    ),
-                    risk=risk,
-                    risk_detail=risk_detail,
+                QueueRow(  # positional, in the order of QueueRow's fields (a page is 200 rows)
+                    row,
+                    look[0],  # flags
+                    waited,
+                    str(officer_grade) if officer_grade not in (None, "") else row.grade,
+                    {},  # extra
+                    look[1],  # flag_labels
+                    look[2],  # urgent
+                    risk[0],
+                    risk[1],  # risk_detail
                 )
             )
         return result

@@ -291,6 +291,7 @@ class SealOps(RowSealOps):
         cache = held.opened_values
         opened: dict[int, dict[str, Any]] = {}
         todo: list[tuple[int, tuple[str, int, bytes], int]] = []
+        seen: list[tuple[str, int, bytes]] = []
         for at, r in enumerate(raw):
             key_id, blob = r[-2], r[-1]
             if key_id is None or blob is None:
@@ -301,11 +302,16 @@ class SealOps(RowSealOps):
                 todo.append((at, slot, int(key_id)))
                 continue
             opened[at] = found
-            with contextlib.suppress(KeyError):  # dropped meanwhile by another thread's Store
+            seen.append(slot)
+        for slot in seen:  # the page's rows are the most recently used
+            try:
                 cache.move_to_end(slot)
+            except KeyError:  # dropped meanwhile by another thread's Store
+                pass
         if todo:
             self._open_list_values(held, todo, opened)
-        return [record_row_from_columns(r, opened.get(at)) for at, r in enumerate(raw)]
+        get = opened.get
+        return [record_row_from_columns(r, get(at)) for at, r in enumerate(raw)]
 
     def _open_list_values(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -269,3 +270,40 @@ def test_any_search_text_is_safe(station: Station, text: str) -> None:
     rows = station.store.list_records(station["sup1"], search=text)
     assert isinstance(rows, list)
     assert station.store.count_records(station["sup1"], search=text) == len(rows)
+
+
+def test_a_list_row_takes_each_column_in_its_place_and_the_opened_values_over_the_empty_ones() -> None:
+    """models.record_row_from_columns builds RecordRow positionally: each of the 25 list columns lands
+    in its own field; opened sealed values replace the (empty) name and reference columns."""
+    import dataclasses
+
+    from dsvdesk.store.models import RecordRow, Status, record_row_from_columns
+
+    raw: list[Any] = [
+        "rec-id", "form", "submitted", 2, 7, 11, "olive", "Olive Officer", 12, "c-at", "u-at", "s-at",
+        "a-at", "URN-1", 80, 3, None, None, "2026-01-02", None, None, "high", 14, " a_flag b_flag ",
+        '{"extra": 1}',
+    ]  # fmt: skip
+    plain = record_row_from_columns(raw)
+    assert dataclasses.asdict(plain) | {"columns": dict(plain.columns)} == {
+        "id": "rec-id", "form_id": "form", "status": Status.SUBMITTED, "revision": 2, "version": 7,
+        "owner_id": 11, "owner_username": "olive", "owner_name": "Olive Officer", "editor_id": 12,
+        "created_at": "c-at", "updated_at": "u-at", "submitted_at": "s-at", "approved_at": "a-at",
+        "urn": "URN-1", "completeness": 80, "return_rounds": 3, "victim_name": None, "suspect_name": None,
+        "incident_date": "2026-01-02", "cad_ref": None, "cris_ref": None, "grade": "high", "yes_count": 14,
+        "flags": ("a_flag", "b_flag"), "columns": {"extra": 1},
+    }  # fmt: skip
+    assert len(dataclasses.fields(RecordRow)) == len(raw)
+    opened = record_row_from_columns(
+        raw, {"victim_name": "Ada", "suspect_name": "Bo", "cad_ref": 123, "cris_ref": "CR9"}
+    )
+    assert (opened.victim_name, opened.suspect_name, opened.cad_ref, opened.cris_ref) == (
+        "Ada", "Bo", "123", "CR9",
+    )  # fmt: skip
+    assert dict(opened.columns) == {
+        "extra": 1,
+        "victim_name": "Ada",
+        "suspect_name": "Bo",
+        "cad_ref": 123,
+        "cris_ref": "CR9",
+    }
