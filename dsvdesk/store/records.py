@@ -1430,11 +1430,13 @@ class RecordOps(SealingStepOps):
         *,
         status: str | Status | Iterable[str | Status] | None = None,
         owner: int | str | None = None,
+        first_rows: int = 0,
     ) -> int:
         """Open now, in bulk, the sealed name ``sort`` of every record these filters give (as
-        ``list_records`` has them) that the session's name order does not hold yet, so that the first
-        sort by that name opens nothing. The app calls it on a worker's own Store right after sign-in
-        (issue 22); the order is held in memory only, for the session. Returns how many were opened."""
+        ``list_records`` has them) that the session's name order does not hold yet, and the list values
+        of the first ``first_rows`` records in that order each way (a page), so that the first sort by
+        that name opens nothing. The app calls it on a worker's own Store right after sign-in (issue
+        22); the order is held in memory only, for the session. Returns how many names were opened."""
         if sort not in NAME_SORTS:
             raise InvalidInput(f"{sort!r} is not a name column; use one of {', '.join(NAME_SORTS)}.")
         user = self._current_user(session)
@@ -1448,7 +1450,7 @@ class RecordOps(SealingStepOps):
             date_from=None,
             date_to=None,
         )
-        return self._prepare_names(session, sort, clause, params)
+        return self._prepare_names(session, sort, clause, params, first_rows=max(0, int(first_rows)))
 
     def seqs_by_sealed_name(
         self, session: Session, sort: str, clause: str, params: list[Any], *, descending: bool = False

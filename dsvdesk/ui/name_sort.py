@@ -23,14 +23,19 @@ if TYPE_CHECKING:
 
 def prepare_name_orders(db_path: Path, session: Session, *, queue: bool) -> int:
     """On a worker thread: open, on a Store of its own, the victim names of the user's own records (My
-    forms) and, for a supervisor (``queue``), of the records waiting for review. Returns how many."""
+    forms) and, for a supervisor (``queue``), of the records waiting for review, and the list values of
+    the first page of each sorted by name (either way). Returns how many names were opened."""
     from dsvdesk.store import Store
+    from dsvdesk.ui.models.records import PAGE_SIZE
 
     store = Store.open(db_path)
     try:
-        opened = store.prepare_name_order(session, "victim_name", owner=session.user.id)
+        # the first page each way opened too: the first sort by name shows names already opened
+        opened = store.prepare_name_order(session, "victim_name", owner=session.user.id, first_rows=PAGE_SIZE)
         if queue:
-            opened += store.prepare_name_order(session, "victim_name", status="submitted")
+            opened += store.prepare_name_order(
+                session, "victim_name", status="submitted", first_rows=PAGE_SIZE
+            )
         return opened
     finally:
         store.close()

@@ -470,6 +470,44 @@ def test_another_stores_first_sort_by_name_reads_no_stamp_until_a_record_changes
     assert [r.victim_name for r in store.list_records(off1, sort="victim_name", descending=False)] == names
 
 
+def test_a_name_order_made_with_its_first_rows_lets_the_first_page_by_name_open_nothing(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare_name_order(first_rows=n) also opens the list values of the first n records in name order
+    each way: the first page of a sort by the name, either way, then opens no sealed value; a page
+    further on opens its own rows as before."""
+    from dsvdesk.store import sealing
+
+    store, off1 = station.store, station["off1"]
+    names = ["Cole", "ada", "Bea", "Dina", "Eve", "Fay"]
+    for name in names:
+        store.create_record(off1, station.spec, {"victim_name": name})
+    worker = Store.open(station.path)
+    try:
+        assert worker.prepare_name_order(off1, owner=off1.user.id, first_rows=2) == len(names)
+    finally:
+        worker.close()
+    opened: list[bytes] = []
+    real_open = sealing.BatchOpener.open
+    monkeypatch.setattr(
+        sealing.BatchOpener,
+        "open",
+        lambda self, key, blob, aad: opened.append(aad) or real_open(self, key, blob, aad),
+    )
+
+    def page(descending: bool, offset: int = 0) -> list[str | None]:
+        rows = store.list_records(
+            off1, owner=off1.user.id, sort="victim_name", descending=descending, offset=offset, limit=2
+        )
+        return [r.victim_name for r in rows]
+
+    assert page(descending=False) == ["ada", "Bea"]
+    assert page(descending=True) == ["Fay", "Eve"]
+    assert opened == []
+    assert page(descending=False, offset=2) == ["Cole", "Dina"]
+    assert len(opened) == 2
+
+
 def test_a_name_order_opened_in_one_pass_over_a_seq_range_matches_one_opened_by_seq(
     station: Station, monkeypatch: pytest.MonkeyPatch
 ) -> None:
