@@ -681,7 +681,8 @@ def _first_sorts_by_name(
     ctx: Context, db: BenchDatabase, officer: Any, supervisor: Any, grades: Any
 ) -> list[Row]:
     """The first sort by victim name on a connection that has not sorted yet (the UI's Store after the
-    background build): it reads the filter's seqs, one digest of every record's stamp and the page."""
+    background build): the count and the page, in the order the build kept while nothing was committed
+    since (else the filter's seqs and a digest of every record's stamp are read first)."""
     from dsvdesk.reporting.review_queue import QueueFilter, ReviewQueue
     from dsvdesk.ui.models.records import PAGE_SIZE
 
@@ -728,9 +729,11 @@ def _first_sorts_by_name(
                 Target(max_ms=100, stat="p95", max_ratio=2),
                 timing=Timing(tuple(ours_ms)),
                 floor=Timing(tuple(floor_ms)),
-                note=f"a fresh connection each time (as the UI's after the background build): count, the "
-                "filter's seqs, one digest of every record's stamp, the order filtered in memory, the page; "
-                f"{repeats} runs; floor replays the same SQL raw",
+                note=f"a fresh connection each time (as the UI's after the background build): count, then the "
+                "page in the order the build kept for this filter (taken while no connection has committed "
+                "since: one PRAGMA data_version on the session's watcher connection; else the filter's seqs, "
+                "a digest of every record's stamp and the order filtered in memory); the build opened the first "
+                f"page's names; {repeats} runs; floor replays the same SQL raw",
             )
         )
     return rows

@@ -31,7 +31,7 @@ from dsvdesk import log
 from dsvdesk.store import audit, db, keys, sealing
 from dsvdesk.store.base import StoreBase
 from dsvdesk.store.errors import StorageBug
-from dsvdesk.store.models import Role, Session
+from dsvdesk.store.models import RecordRow, Role, Session
 from dsvdesk.store.name_order import NameOrder
 
 KIND_RECORD = "record"
@@ -61,6 +61,9 @@ class HeldKeys:
     # (record id, revision, sealed blob) -> its opened values: a list page shown again (a refresh, the
     # next count) opens nothing twice; bounded (LRU), forgotten with the session's keys
     opened_values: OrderedDict[tuple[str, int, bytes], dict[str, Any]] = field(default_factory=OrderedDict)
+    # a list row as read (every column and the ciphertext) -> the RecordRow built from it: a page shown
+    # again builds nothing twice; bounded (LRU, sealed.LIST_ROWS_KEPT), forgotten with the session's keys
+    list_rows: OrderedDict[tuple[Any, ...], RecordRow] = field(default_factory=OrderedDict)
     # name column -> the session's order of that sealed name (store/name_order.py: memory only), opened
     # once per record for the session and again only for a record changed since
     name_orders: dict[str, NameOrder] = field(default_factory=dict)

@@ -47,6 +47,9 @@ PART_COLUMNS = "columns"
 # Opened sealed values a session keeps (keyring.HeldKeys.opened_values): a few screens of list rows
 # and the review queue; each a few hundred bytes.
 OPENED_VALUES_KEPT = 2_000
+# List rows built from them a session keeps (keyring.HeldKeys.list_rows): a page shown again (a refresh,
+# another header click, the queue's next count) builds no row twice; ~2 KB each.
+LIST_ROWS_KEPT = 1_000
 
 
 def pdf_part(kind: str) -> str:
@@ -284,18 +287,53 @@ class SealOps(RowSealOps):
         cannot open keeps them empty. For listings built on ``read()`` (the review queue). A page opens
         in bulk: the wraps of its keys in one query, then one AES-GCM for each wrap and one for each
         row's values (``sealing.BatchOpener``); no key or cipher is kept for list rows (a supervisor
-        scrolling 100,000 records kept every raw key), only the opened values of recent rows (LRU)."""
+        scrolling 100,000 records kept every raw key), only the opened values of recent rows (LRU), and
+        the rows built from them (``LIST_ROWS_KEPT``): a row read again exactly as it was (every column,
+        the same ciphertext) is the RecordRow built last time; anything changed reads as a new row."""
         held = keyring_of(self.path, session)
         if held is None:
             return [record_row_from_columns(r) for r in raw]
+        built = held.list_rows
+        rows: list[RecordRow | None] = []
+        again: list[tuple[Any, ...]] = []
+        missing: list[int] = []
+        for at, r in enumerate(raw):
+            whole = r if type(r) is tuple else tuple(r)
+            row = built.get(whole)
+            rows.append(row)
+            if row is None:
+                missing.append(at)
+            else:
+                again.append(whole)
+        for whole in again:  # the page's rows are the most recently used
+            try:
+                built.move_to_end(whole)
+            except KeyError:  # dropped meanwhile by another thread's Store
+                pass
+        if missing:
+            fresh = self._build_list_rows(held, [raw[at] for at in missing])
+            for at, (row, keep) in zip(missing, fresh, strict=True):
+                rows[at] = row
+                if keep:  # opened, or nothing sealed: a row left unopened may open later
+                    r = raw[at]
+                    built[r if type(r) is tuple else tuple(r)] = row
+            with contextlib.suppress(KeyError):  # emptied meanwhile by another thread's Store
+                while len(built) > LIST_ROWS_KEPT:
+                    built.popitem(last=False)
+        return [row for row in rows if row is not None]
+
+    def _build_list_rows(self, held: HeldKeys, raw: Sequence[Sequence[Any]]) -> list[tuple[RecordRow, bool]]:
+        """(the RecordRow, whether its sealed values were opened or it has none) of each of ``raw``."""
         cache = held.opened_values
         opened: dict[int, dict[str, Any]] = {}
         todo: list[tuple[int, tuple[str, int, bytes], int]] = []
         seen: list[tuple[str, int, bytes]] = []
+        sealed: set[int] = set()
         for at, r in enumerate(raw):
             key_id, blob = r[-2], r[-1]
             if key_id is None or blob is None:
                 continue
+            sealed.add(at)
             slot = (str(r[0]), int(r[3]), bytes(blob))
             found = cache.get(slot)
             if found is None:
@@ -311,7 +349,10 @@ class SealOps(RowSealOps):
         if todo:
             self._open_list_values(held, todo, opened)
         get = opened.get
-        return [record_row_from_columns(r, get(at)) for at, r in enumerate(raw)]
+        return [
+            (record_row_from_columns(r, get(at)), at in opened or at not in sealed)
+            for at, r in enumerate(raw)
+        ]
 
     def _open_list_values(
         self,

@@ -337,6 +337,7 @@ def test_a_session_keeps_a_bounded_number_of_ciphers_and_opened_rows(
 
     monkeypatch.setattr(keyring, "CIPHERS_KEPT", 2)
     monkeypatch.setattr(sealed, "OPENED_VALUES_KEPT", 3)
+    monkeypatch.setattr(sealed, "LIST_ROWS_KEPT", 3)
     store, off1 = station.store, station["off1"]
     names = [f"Person{n} Boundfield" for n in range(6)]
     for name in names:
@@ -347,6 +348,35 @@ def test_a_session_keeps_a_bounded_number_of_ciphers_and_opened_rows(
         assert [r.columns["victim_name"] for r in rows] == names
     held = keyring.held_keys(station.path, off1)
     assert held is not None and len(held.ciphers) <= 2 and len(held.opened_values) <= 3
+    assert len(held.list_rows) <= 3
+
+
+def test_a_list_row_read_again_unchanged_is_the_row_built_before_and_a_changed_one_is_new(
+    station: Station,
+) -> None:
+    """open_list_rows keeps the rows it built for the session (sealed.LIST_ROWS_KEPT): a page read again
+    exactly as it was gives the same RecordRows; a saved record (new version, new ciphertext) or an
+    owner's new name reads as a new row, with what changed."""
+    store, off1 = station.store, station["off1"]
+    refs = [store.create_record(off1, station.spec, {"victim_name": n}) for n in ("Ada", "Bea", "Cy")]
+
+    def page() -> list[Any]:
+        return store.list_records(off1, sort="created_at", descending=False)
+
+    first = page()
+    again = page()
+    assert [r.victim_name for r in again] == ["Ada", "Bea", "Cy"]
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    store.save_answer(off1, refs[1].id, "victim_name", "Bex", 1)
+    changed = page()
+    assert [r.victim_name for r in changed] == ["Ada", "Bex", "Cy"]
+    assert changed[0] is first[0] and changed[2] is first[2] and changed[1] is not first[1]
+    assert changed[1].version == first[1].version + 1
+    with store.transaction() as conn:  # anything read differently (here the owner's name) is a new row
+        conn.execute("UPDATE users SET full_name = 'Olive Renamed' WHERE username = 'off1'")
+    renamed = page()
+    assert {r.owner_name for r in renamed} == {"Olive Renamed"}
+    assert not any(a is b for a, b in zip(changed, renamed, strict=True))
 
 
 def test_sorting_by_a_sealed_name_opens_each_record_once_and_follows_changes(
