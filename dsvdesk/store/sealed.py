@@ -549,8 +549,8 @@ class SealOps(RowSealOps):
         """Open now, in bulk, the ``sort`` names of every record the filter gives that the session's
         order does not hold yet (and of held records changed since); returns how many were opened
         (``RecordOps.prepare_name_order``). The filter's order is kept for the session's Stores
-        (``_name_sorted``), and the list values of its first ``first_rows`` records each way are opened
-        into the session's cache: the first sort by the name after this opens nothing."""
+        (``_name_sorted``), and the list rows of its first ``first_rows`` records each way are read and
+        opened into the session's caches: the first sort by the name after this opens nothing."""
         held = keyring_of(self.path, session)
         if held is None:
             return 0
@@ -564,32 +564,25 @@ class SealOps(RowSealOps):
                 if version is not None:
                     order.keep_sorted((clause, tuple(params)), version, generation, found)
                 if first_rows > 0:
-                    self._open_first_rows(conn, held, [*found[:first_rows], *found[-first_rows:]])
+                    self._open_first_rows(conn, session, [*found[:first_rows], *found[-first_rows:]])
         log.storage.info("name order %s: %d records opened, %d held", sort, opened, len(order))
         return opened
 
-    def _open_first_rows(self, conn: sqlite3.Connection, held: HeldKeys, seqs: Sequence[int]) -> None:
-        """Open the list values (``open_list_rows``' cache) of ``seqs`` the session has not opened yet,
-        read from records_sealed_names (the same ciphertext the list reads)."""
+    def _open_first_rows(self, conn: sqlite3.Connection, session: Session, seqs: Sequence[int]) -> None:
+        """Read the list rows of ``seqs`` as a list reads them and open them (``open_list_rows``: the
+        session's opened values and rows): a first page shown later reads its rows warm and opens
+        nothing."""
+        from dsvdesk.store.records import SEALED_LIST_COLUMNS
+
         wanted = sorted(set(seqs))
         if not wanted:
             return
-        cache = held.opened_values
-        todo: list[tuple[int, tuple[str, int, bytes], int]] = []
-        for at, (record_id, revision, key_id, blob) in enumerate(
-            conn.execute(
-                f"SELECT id, revision, key_id, sealed_columns FROM records INDEXED BY records_sealed_names "  # noqa: S608 - placeholders only
-                f"WHERE seq IN ({', '.join('?' for _ in wanted)})",
-                wanted,
-            ).fetchall()
-        ):
-            if key_id is None or blob is None:
-                continue
-            slot = (str(record_id), int(revision), bytes(blob))
-            if slot not in cache:
-                todo.append((at, slot, int(key_id)))
-        if todo:
-            self._open_list_values(held, todo, {})
+        rows = conn.execute(
+            f"SELECT {SEALED_LIST_COLUMNS} FROM records r JOIN users u ON u.id = r.owner_id "  # noqa: S608 - fixed parts
+            f"WHERE r.seq IN ({', '.join('?' for _ in wanted)})",
+            wanted,
+        ).fetchall()
+        self.open_list_rows(session, rows)
 
     def _open_names(self, conn: sqlite3.Connection, held: HeldKeys, order: NameOrder, seqs: list[int]) -> int:
         """Open the ``order.column`` name of each of ``seqs`` and put it in the order: each record's
