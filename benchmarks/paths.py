@@ -634,7 +634,9 @@ def bench_sorting(ctx: Context) -> list[Row]:
                         timing=Timing(tuple(ours_ms)),
                         floor=Timing(tuple(floor_ms)),
                         note=f"{len(per_key)} columns x {repeats}; medians ms: {', '.join(per_key)}; "
-                        "floor replays the same SQL raw",
+                        "floor replays the same SQL raw; each sample after a first read of the page: the SQL "
+                        "runs every time, the rows' opened names and built rows come from the session's caches "
+                        "(keyed by the whole row as read, so a changed row is built anew)",
                     )
                 )
     finally:
