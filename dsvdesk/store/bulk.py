@@ -512,7 +512,7 @@ class _BulkKeys:
         self._ephemeral_ids: dict[bytes, int] = {}
         self._recipients: dict[int, list[Any]] = {}
         self._index: dict[int, bytes | None] = {}
-        self._station: bytes | None = None
+        self._station: sealing.Keyed | None = None
         self._search: dict[bytes, SearchRows] = {}  # by index key
 
     def start(self, conn: sqlite3.Connection) -> None:
@@ -524,7 +524,7 @@ class _BulkKeys:
         for session in self._sessions:
             found = store._station_index_key(conn, session)
             if found is not None:
-                self._station = found[1]
+                self._station = sealing.Keyed(found[1])
                 break
         owners = [int(r[0]) for r in conn.execute("SELECT id FROM users WHERE role <> 'admin'")]
         for owner in owners:
@@ -589,7 +589,7 @@ class SearchRows:
     of references, so most words (and the prefixes of new ones) are met again and again."""
 
     def __init__(self, index_key: bytes) -> None:
-        self._key = index_key
+        self._key = sealing.Keyed(index_key)
         self._texts: dict[str, frozenset[str]] = {}  # a whole name's tokens (names recur)
         self._words: dict[str, tuple[str, ...]] = {}
         self._prefixes: dict[str, str] = {}

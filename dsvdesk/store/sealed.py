@@ -157,7 +157,7 @@ class RecordSeal:
     key_id: int
     cipher: sealing.Cipher
     index_key: bytes | None
-    station_key: bytes | None
+    station_key: bytes | sealing.Keyed | None  # a Keyed for many records (a bulk load)
 
     def seal_answers(self, text: str) -> bytes:
         return self.cipher.seal(

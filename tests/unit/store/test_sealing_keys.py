@@ -85,6 +85,21 @@ def test_folding_is_kept_lucja_finds_lucja_and_orsted_finds_orsted() -> None:
     assert sealing.words("Łucja") == [fold("Łucja")]
 
 
+@given(key=st.binary(max_size=130), message=st.binary(max_size=300))
+def test_a_keyed_digest_is_hmac_sha256(key: bytes, message: bytes) -> None:
+    """sealing.Keyed (the bulk load's tokens and victim keys) gives hmac.digest's bytes, so a bulk
+    record's tokens are the ones a search under the same key makes."""
+    import hmac
+
+    keyed = sealing.Keyed(key)
+    assert keyed.digest(message) == hmac.digest(key, message, "sha256")
+    assert keyed.digest(message) == keyed.digest(message)  # the key's states are copied, not spent
+    assert sealing.token(keyed, "smi") == sealing.token(key, "smi")
+    assert sealing.victim_key(keyed, "nowak anna|1990-01-02") == sealing.victim_key(
+        key, "nowak anna|1990-01-02"
+    )
+
+
 def test_victim_key_is_keyed() -> None:
     assert sealing.victim_key(b"a" * 32, "nowak anna|1990-01-02") != sealing.victim_key(
         b"b" * 32, "nowak anna|1990-01-02"
