@@ -74,8 +74,9 @@ class Shape:
     derived: records.Derived
     comments: Mapping[str, str]  # a supervisor's return comments, {question id: text} (returned records)
     # The answers document as (fixed JSON text, id of a variable answer after it or None, that id's
-    # '"id": ' prefix), so a record's document is joined from text rather than encoded whole.
-    parts: tuple[tuple[str, str | None, str], ...]
+    # '"id": ' prefix), in UTF-8, so a record's document is joined from bytes rather than encoded whole
+    # (and its ~7 KB not encoded again to be sealed).
+    parts: tuple[tuple[bytes, str | None, bytes], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,15 +206,15 @@ class BulkLoad:
         """Derive ``answers`` as a save would (the full evaluation) for records to be made from them."""
         answers = dict(answers)
         fragments = {key: f"{_encode(key)}: {_encode(value)}" for key, value in answers.items()}
-        parts: list[tuple[str, str | None, str]] = []
+        parts: list[tuple[bytes, str | None, bytes]] = []
         fixed: list[str] = []
         for key, fragment in fragments.items():
             if key in self.variable:
-                parts.append((", ".join(fixed), key, f"{_encode(key)}: "))
+                parts.append((", ".join(fixed).encode("utf-8"), key, f"{_encode(key)}: ".encode()))
                 fixed = []
             else:
                 fixed.append(fragment)
-        parts.append((", ".join(fixed), None, ""))
+        parts.append((", ".join(fixed).encode("utf-8"), None, b""))
         return Shape(
             answers=answers,
             derived=self._store.derive(self.spec, answers),
@@ -412,13 +413,14 @@ class BulkLoad:
         return comments beside it)."""
         shape = record.shape
         answers = shape.answers
-        pieces: list[str] = []
+        pieces: list[bytes] = []
         for fixed, key, prefix in shape.parts:
             if fixed:
                 pieces.append(fixed)
             if key is not None:
                 value = changed[key] if key in changed else answers[key]
-                pieces.append(prefix + (_encode_text(value) if type(value) is str else _encode(value)))
+                text = _encode_text(value) if type(value) is str else _encode(value)
+                pieces.append(prefix + text.encode("utf-8"))
         columns = self._columns.apply(shape, changed)
         status = record.status
         approved = status is Status.APPROVED
@@ -471,7 +473,7 @@ class BulkLoad:
             urn,
             sealed_mod.victim_age(columns),
             seal.key_id,
-            seal.seal_answers("{" + ", ".join(pieces) + "}"),
+            seal.seal_part(b"{" + b", ".join(pieces) + b"}", sealed_mod.PART_ANSWERS),  # = seal_answers(text)
             seal.seal_columns(hidden),
             int(pending),
         )
