@@ -557,7 +557,7 @@ class _BulkKeys:
         if rows is None:
             rows = self._search[index_key] = SearchRows(index_key)
         names, refs = sealed_mod.search_texts(columns, urn)
-        return rows.entries((*names, *refs), seq)
+        return rows.entries(names, seq, once=refs)
 
     def ephemeral_rows(self) -> list[tuple[Any, ...]]:
         return [(number, epk) for epk, number in self._ephemeral_ids.items()]
@@ -596,7 +596,10 @@ class SearchRows:
         self._words: dict[str, tuple[str, ...]] = {}
         self._prefixes: dict[str, str] = {}
 
-    def entries(self, texts: Iterable[str], seq: int) -> str:
+    def entries(self, texts: Iterable[str], seq: int, once: Iterable[str] = ()) -> str:
+        """The rows of ``texts`` (whole texts met again and again: names) and ``once`` (texts met once:
+        a record's own references, whose words are kept but not the whole text, which would only
+        fill the memory and make the load start again sooner)."""
         by_text = self._texts
         if len(by_text) + len(self._words) > WORDS_KEPT:
             by_text.clear()
@@ -608,6 +611,8 @@ class SearchRows:
             if tokens is None:
                 tokens = by_text[text] = self._text(text)
             found.update(tokens)
+        for text in once:
+            found.update(self._text(text))
         if not found:
             return ""
         end = f'{seq:d}"'
