@@ -16,6 +16,7 @@ import functools
 import json
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -305,11 +306,7 @@ class SealOps(RowSealOps):
                 missing.append(at)
             else:
                 again.append(whole)
-        for whole in again:  # the page's rows are the most recently used
-            try:
-                built.move_to_end(whole)
-            except KeyError:  # dropped meanwhile by another thread's Store
-                pass
+        _mark_recent(built, again)
         if missing:
             fresh = self._build_list_rows(held, [raw[at] for at in missing])
             for at, (row, keep) in zip(missing, fresh, strict=True):
@@ -341,11 +338,7 @@ class SealOps(RowSealOps):
                 continue
             opened[at] = found
             seen.append(slot)
-        for slot in seen:  # the page's rows are the most recently used
-            try:
-                cache.move_to_end(slot)
-            except KeyError:  # dropped meanwhile by another thread's Store
-                pass
+        _mark_recent(cache, seen)
         if todo:
             self._open_list_values(held, todo, opened)
         get = opened.get
@@ -962,3 +955,12 @@ def _plain_names(conn: sqlite3.Connection, seqs: list[int], column: str) -> list
             seqs,
         )
     ]
+
+
+def _mark_recent(cache: OrderedDict[Any, Any], keys: Sequence[Any]) -> None:
+    """The page's entries become the most recently used of a bounded (LRU) session cache."""
+    for key in keys:
+        try:
+            cache.move_to_end(key)
+        except KeyError:  # dropped meanwhile by another thread's Store
+            pass
