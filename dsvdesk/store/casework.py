@@ -44,7 +44,7 @@ MAX_REASON_CHARS = 2_000
 FUTURE_SLACK = dt.timedelta(minutes=10)
 SCHEDULE_SETTING = "casework_schedule_key"
 SYNC_BATCH = 2_000
-SYNC_CACHE_KIB = 128 * 1024  # page cache while due times are worked out for many cases
+SYNC_CACHE_KIB = 32 * 1024  # page cache while due times are worked out for many cases (as fast as 128 MiB)
 
 
 def _parse(text: str | None) -> dt.datetime | None:
@@ -339,28 +339,35 @@ class CaseworkOps(RecordOps):
                     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (SCHEDULE_SETTING, json.dumps(key)),
                 )
-            # cases first (CROSS JOIN keeps that order: the partial index of unscheduled cases, then
-            # each one's record by its id), read once, then written back in the table's own order with
-            # a larger page cache: at 100,000 cases, random order through the default 2 MB cache made
-            # every update decrypt and re-encrypt pages it had just evicted
+            # the unscheduled cases' rowids first (the partial index of unscheduled cases), then in the
+            # table's own order SYNC_BATCH cases at a time: their columns read (each one's record by its
+            # id), their due times written back. Table order with a wider page cache for the pass: at
+            # 100,000 cases, random order through the default 2 MB cache made every update decrypt and
+            # re-encrypt pages it had just evicted. The cache (SYNC_CACHE_KIB) and the rows held (one
+            # batch) are bounded: this runs on a worker while the app starts, and every case's columns
+            # at once, or a cache holding every page the pass dirties, doubled the app's peak memory.
             cache = conn.execute("PRAGMA cache_size").fetchone()[0]
             conn.execute(f"PRAGMA cache_size = {-SYNC_CACHE_KIB:d}")
             try:
-                rows = conn.execute(
-                    "SELECT c.rowid, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "
-                    "c.outcome_at, c.retain_until FROM cases c CROSS JOIN records r ON r.id = c.record_id "
-                    "WHERE c.schedule_key IS NULL"
-                ).fetchall()
-                rows.sort(key=lambda row: int(row[0]))
-                for start in range(0, len(rows), SYNC_BATCH):
+                ordered = [r[0] for r in conn.execute("SELECT rowid FROM cases WHERE schedule_key IS NULL")]
+                ordered.sort()
+                updated = 0
+                for start in range(0, len(ordered), SYNC_BATCH):
+                    batch = ordered[start : start + SYNC_BATCH]
+                    rows = conn.execute(
+                        "SELECT c.rowid, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "  # noqa: S608 - placeholders only
+                        "c.outcome_at, c.retain_until FROM cases c CROSS JOIN records r ON r.id = c.record_id "
+                        f"WHERE c.rowid IN ({', '.join('?' for _ in batch)}) ORDER BY c.rowid",
+                        batch,
+                    ).fetchall()
                     conn.executemany(
                         "UPDATE cases SET next_review_due = ?, next_review_by = ?, retention_due = ?, "
                         "schedule_key = ? WHERE rowid = ?",
-                        [(*_due_times(policy, row), key, row[0]) for row in rows[start : start + SYNC_BATCH]],
+                        [(*_due_times(policy, row), key, row[0]) for row in rows],
                     )
+                    updated += len(rows)
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache):d}")
-            updated = len(rows)
         return updated
 
     # ------------------------------------------------------------------------- allocation

@@ -280,6 +280,32 @@ def test_a_changed_schedule_re_times_open_cases(desk: Desk, policy: CaseworkPoli
     assert [(r.record_id, r.due[:16]) for r in five] == [(ref.id, "2026-03-02T14:00")]
 
 
+def test_a_changed_schedule_re_times_every_case_batch_by_batch(
+    desk: Desk, policy: CaseworkPolicy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass over unscheduled cases reads and writes a bounded batch at a time (the app's memory):
+    every case is re-timed all the same, whatever the batch."""
+    from dsvdesk.store import casework
+
+    monkeypatch.setattr(casework, "SYNC_BATCH", 2)
+    refs = []
+    for n in range(5):
+        refs.append(desk.approved(f"Case {n}"))
+        desk.clock.move(hours=1)
+    text = (FORMS / "casework.yaml").read_text(encoding="utf-8").replace("{after: 10h,", "{after: 5h,")
+    (tmp_path / "casework.yaml").write_text(text, encoding="utf-8")
+    changed = casework_policy(load_form(tmp_path / "casework.yaml"))
+    store = desk.store
+    assert store.sync_schedule(policy) == 5  # new cases: worked out at the first list or case read
+    assert store.sync_schedule(policy) == 0
+    assert store.sync_schedule(changed) == 5
+    assert store.sync_schedule(changed) == 0
+    rows = store.review_due_rows(desk["sup1"], changed, until=START + dt.timedelta(days=1))
+    assert [(r.record_id, r.due[:16]) for r in rows] == [
+        (ref.id, f"2026-03-02T{14 + n:02d}:00") for n, ref in enumerate(refs)
+    ]
+
+
 def test_the_dashboard_and_the_board_reports_b4_quote_the_casework_figures(desk: Desk) -> None:
     from dsvdesk.engine.vocabulary import vocabulary_of
     from dsvdesk.export.report_pdf import resolve_tokens
