@@ -87,10 +87,37 @@ def _app_only_parser(argv: Sequence[str]) -> argparse.ArgumentParser | None:
     return None if rest else app_only
 
 
+def plain_app_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain start of the app, read without a parser: nothing but ``--demo`` and
+    ``--db PATH`` (or ``--db=PATH``), each at most once, a path not starting with ``-``. What the parser
+    would give for them (``--db`` only when given); None for anything else, which the parser reads.
+    (Building the parser runs argparse's help texts through gettext, a few ms of every start.)"""
+    found: dict[str, object] = {"demo": False}
+    words = iter(argv)
+    for word in words:
+        if word == "--demo" and found["demo"] is False:
+            found["demo"] = True
+            continue
+        if "db" in found or not word.startswith("--db"):
+            return None
+        if word == "--db":
+            value = next(words, "")
+        elif word.startswith("--db="):
+            value = word.removeprefix("--db=")
+        else:
+            return None
+        if not value or value.startswith("-"):
+            return None
+        found["db"] = Path(value)
+    return argparse.Namespace(**found)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    parser = _app_only_parser(words) or build_parser(with_commands=True)
-    args = parser.parse_args(words)
+    args = plain_app_args(words)
+    if args is None:
+        parser = _app_only_parser(words) or build_parser(with_commands=True)
+        args = parser.parse_args(words)
     handler: Handler = getattr(args, "handler", run_gui)
     # The app attaches the log file after sign-in (cold start); records before that are kept for it.
     log_path = log.setup_file_logging(defer=handler is run_gui)

@@ -4,11 +4,11 @@
 but the event loop, so tests can drive the same start-up.
 
 Cold start is measured to the sign-in window's first paint (benchmarks/, issue 9), so only what that
-window needs is imported at module level: Qt, the message helpers and the sign-in dialog. The store
-(light: no cryptography, no engine until used), the first-run dialog, the main window with its screens
-and the wizard, and the form loader (PyYAML) are imported inside the functions, after sign-in where
-possible. Qt names are bound on first use (dsvdesk/ui/qt.py), and nothing on the way to the sign-in
-window names PySide's ``Qt`` enum namespace, which alone costs ~40 ms to build
+window needs is imported at module level: Qt and the sign-in dialog. The message helpers (when a box is
+shown), the store (light: no cryptography, no engine until used), the first-run dialog, the main window
+with its screens and the wizard, and the form loader (PyYAML) are imported inside the functions, after
+sign-in where possible. Qt names are bound on first use (dsvdesk/ui/qt.py), and nothing on the way to
+the sign-in window names PySide's ``Qt`` enum namespace, which alone costs ~40 ms to build
 (tests/ui/test_cold_start.py keeps it that way).
 """
 
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import APP_NAME, __version__, log, paths
 from dsvdesk.errors import UserFacingError
-from dsvdesk.ui import messages
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
 from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QObject, QTimer, QWidget
@@ -150,6 +149,8 @@ def install_exception_hook() -> None:
     naming the log file, and keep the window and the form as they are."""
 
     def hook(exc_type: type[BaseException], exc: BaseException, tb: types.TracebackType | None) -> None:
+        from dsvdesk.ui import messages
+
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
             return
@@ -244,6 +245,7 @@ def load_forms(parent: QWidget | None, warm: FormsWarmUp | None = None) -> dict[
     own definition."""
     from dsvdesk.engine.errors import FormDefinitionErrors
     from dsvdesk.engine.loader import load_forms_dir
+    from dsvdesk.ui import messages
 
     try:
         forms = warm.take() if warm is not None else None
@@ -300,6 +302,8 @@ def start(
     try:
         gate = StationGate.open(db_path, create=True)
     except UserFacingError as exc:
+        from dsvdesk.ui import messages  # here and below: imported only when a box is shown
+
         messages.error(None, exc.title, exc.message)
         return None
     if "dsvdesk.store.convert" in sys.modules:  # imported only when a DSVDesk 0.1 database was converted
@@ -307,6 +311,8 @@ def start(
 
         notice = convert.take_notice(gate.path)
         if notice:
+            from dsvdesk.ui import messages
+
             messages.info(None, "Database encrypted", notice)
     # The forms are compiled while the password is typed: begun a moment after the sign-in window has
     # painted (so not competing with its first paint, issue 9), from the sign-in window's event loop.
@@ -320,6 +326,8 @@ def start(
             gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out
         )
     except UserFacingError as exc:
+        from dsvdesk.ui import messages
+
         messages.error(None, exc.title, exc.message)
         gate.close()
         return None
@@ -356,6 +364,8 @@ def start(
         QTimer.singleShot(_NAME_ORDER_DELAY_MS, name_orders, name_orders.start)
     notice = getattr(session, "notice", None)
     if notice:  # someone else set this user's password since they last signed in (issue 15)
+        from dsvdesk.ui import messages
+
         messages.info(window, "Your password was reset", notice)
     return window
 

@@ -64,6 +64,7 @@ NOT_BEFORE_SIGN_IN = (
     "PySide6.QtSvg",
     "PySide6.QtPrintSupport",
     "dsvdesk.ui.main_window",
+    "dsvdesk.ui.messages",  # imported when a message box is shown
     "dsvdesk.ui.dialogs.first_run",
     "dsvdesk.engine.loader",
     "dsvdesk.commands",

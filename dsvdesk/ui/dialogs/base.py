@@ -3,37 +3,46 @@ a free-text box, a password box, the OK/Cancel row, and `ReasonDialog` (a reason
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QDialog,
     QDialogButtonBox,
     QEvent,
-    QKeyEvent,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QScrollBar,
-    QShowEvent,
     QSize,
     QTimer,
     QVBoxLayout,
     QWidget,
 )
 
+if TYPE_CHECKING:  # bound where they are used: PySide builds a class (with its enums) when it is named,
+    # and the sign-in window has no scroll area and no free-text box (cold start)
+    from dsvdesk.ui.qt import QKeyEvent, QPlainTextEdit, QScrollArea, QShowEvent
+
 MIN_REASON_CHARS = 10
 FRAME_CHECK_MS, FRAME_CHECKS = 50, 40  # how often and how long to look for the window manager's frame
 
 
-class _KeysPassScrollArea(QScrollArea):
-    """Scrolls with the wheel and follows the focus, but leaves keys (arrows, Page Down) to the dialog
-    and its fields, which handled them before the content could scroll."""
+@functools.cache
+def _keys_pass_scroll_area() -> type[QScrollArea]:
+    """The class of a dialog's scroll area, made the first time a dialog needs one."""
+    from dsvdesk.ui.qt import QScrollArea
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        event.ignore()
+    class _KeysPassScrollArea(QScrollArea):
+        """Scrolls with the wheel and follows the focus, but leaves keys (arrows, Page Down) to the
+        dialog and its fields, which handled them before the content could scroll."""
+
+        def keyPressEvent(self, event: QKeyEvent) -> None:
+            event.ignore()
+
+    return _KeysPassScrollArea
 
 
 class MarkedDialog(QDialog):
@@ -94,10 +103,10 @@ class MarkedDialog(QDialog):
 
     def _scroll_content(self) -> None:
         """Put the content into a scroll area (once; the dialog no longer fits the screen)."""
-        scroll = _KeysPassScrollArea(self)
+        scroll = _keys_pass_scroll_area()(self)
         scroll.setObjectName("dialogScroll")
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFrameShape(scroll.Shape.NoFrame)
         # (no scroll bar policy is named here: ``Qt`` must stay unbuilt until after sign-in, issue 9;
         # the dialog is as wide as its content, so no sideways bar appears)
         self._outer.replaceWidget(self.content, scroll)
@@ -194,6 +203,8 @@ class MarkedDialog(QDialog):
     ) -> QPlainTextEdit:
         """A few lines of free text (a reason, a rationale). Tab moves on instead of typing a tab, so the
         dialog can be used from the keyboard. The caller places it (body or a form row)."""
+        from dsvdesk.ui.qt import QPlainTextEdit
+
         box = QPlainTextEdit(text, self)
         if object_name:
             box.setObjectName(object_name)
