@@ -13,17 +13,16 @@ name and marking kept there), and ``login`` unwraps the database key with the pa
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsvdesk.store import db, keys
-from dsvdesk.store import settings as settings_mod
 
 if TYPE_CHECKING:
     import sqlite3
 
     from dsvdesk.store.models import Session
+    from dsvdesk.store.settings import Settings
     from dsvdesk.store.store import Store
 
 
@@ -57,8 +56,21 @@ class StationGate:
         with db.translate_errors(self.path):
             return station_is_set_up(self._conn)
 
-    def get_settings(self) -> settings_mod.Settings:
+    def station_name(self) -> str:
+        """The station's name, as ``get_settings()`` has it: what the sign-in window shows. From the key
+        file while the database is locked, without the settings module (cold start)."""
+        if self._store is not None or self._conn is not None:
+            return self.get_settings().station_name
+        keyfile = keys.KeyFile.load(self.path)
+        name: str = (keyfile.settings if keyfile else {}).get("station_name", "")
+        return name
+
+    def get_settings(self) -> Settings:
         """Readable without signing in: the sign-in window shows the station and its marking."""
+        from dataclasses import replace
+
+        from dsvdesk.store import settings as settings_mod
+
         if self._store is not None:
             return self._store.get_settings()
         if self._conn is None:

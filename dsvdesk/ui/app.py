@@ -275,7 +275,7 @@ def sign_in(gate: Any, *, demo: bool, ui_state: UiState, db_path: Path, after_si
         from dsvdesk.ui.dialogs.first_run import FirstRunDialog  # once per station: kept off the usual start
 
         return FirstRunDialog.ask(None, gate.store(), db_label=str(db_path))
-    station = gate.get_settings().station_name
+    station = gate.station_name()
     session = LoginDialog.ask(
         None,
         gate,

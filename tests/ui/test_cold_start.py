@@ -72,6 +72,7 @@ NOT_BEFORE_SIGN_IN = (
     "dsvdesk.reporting.queries",
     "dsvdesk.store.store",  # the record store: the sign-in window opens the file through store.gate
     "dsvdesk.store.records",
+    "dsvdesk.store.settings",  # the sign-in window reads the station's name from the key file
     "dsvdesk.store.lifecycle",
     "dsvdesk.store.users",
     "dsvdesk.store.audit",

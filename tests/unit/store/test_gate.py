@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dsvdesk.store import StorageUnavailable, Store
+from dsvdesk.store import StorageUnavailable, Store, keys
 from dsvdesk.store.gate import StationGate
 
 PASSWORD = "correct horse battery"
@@ -32,9 +32,23 @@ def test_signing_in_through_the_gate(tmp_path: Path) -> None:
         store.init_station("Hillingdon", "admin", "Ada Admin", PASSWORD)
     gate = StationGate.open(path)
     assert gate.is_initialised() and gate.get_settings().station_name == "Hillingdon"
+    assert gate.station_name() == "Hillingdon"
     session = gate.login("admin", PASSWORD)
     assert session.user.username == "admin"
     assert gate.store()._conn is gate._conn  # the sign-in and the app share the connection
+    gate.close()
+
+
+def test_a_locked_database_names_its_station_from_the_key_file(tmp_path: Path) -> None:
+    """Before anyone signs in the database cannot be read: the name comes from the key file's copy, as
+    ``get_settings`` has it, with or without the settings module (the sign-in window: without)."""
+    path = tmp_path / "station.sqlite3"
+    with Store.open(path, create=True) as store:
+        store.init_station("Hillingdon", "admin", "Ada Admin", PASSWORD)
+    keys.forget(path)  # as in a new process: the database is locked until someone signs in
+    gate = StationGate.open(path)
+    assert gate._conn is None  # locked
+    assert gate.station_name() == gate.get_settings().station_name == "Hillingdon"
     gate.close()
 
 
@@ -53,7 +67,7 @@ def test_the_gate_does_not_import_the_record_store(tmp_path: Path) -> None:
         store.init_station("Hillingdon", "admin", "Ada Admin", PASSWORD)
     code = (
         "import sys\nfrom dsvdesk.store.gate import StationGate\n"
-        f"gate = StationGate.open({str(path)!r})\nassert gate.is_initialised()\ngate.get_settings()\n"
+        f"gate = StationGate.open({str(path)!r})\nassert gate.is_initialised()\ngate.station_name()\n"
         "print(sorted(m for m in sys.modules if m.startswith('dsvdesk.store.')))\n"
     )
     result = subprocess.run(
@@ -66,5 +80,6 @@ def test_the_gate_does_not_import_the_record_store(tmp_path: Path) -> None:
         "dsvdesk.store.lifecycle",
         "dsvdesk.store.users",
         "dsvdesk.store.audit",
+        "dsvdesk.store.settings",  # the station's name is read from the key file
     ):
         assert f"'{heavy}'" not in loaded, loaded
