@@ -355,7 +355,7 @@ class CaseworkOps(RecordOps):
                 for start in range(0, len(ordered), SYNC_BATCH):
                     batch = ordered[start : start + SYNC_BATCH]
                     rows = conn.execute(
-                        "SELECT c.rowid, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "  # noqa: S608 - placeholders only
+                        "SELECT c.rowid, c.opened_at, c.reviews_done, COALESCE(c.grade, r.grade), c.outcome, "  # noqa: S608 - only ? markers are formatted in; values are bound
                         "c.outcome_at, c.retain_until FROM cases c CROSS JOIN records r ON r.id = c.record_id "
                         f"WHERE c.rowid IN ({', '.join('?' for _ in batch)}) ORDER BY c.rowid",
                         batch,

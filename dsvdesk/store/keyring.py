@@ -349,7 +349,7 @@ class KeyringOps(StoreBase):
             return None
         marks = ", ".join("?" for _ in held.unwrappers)
         row = conn.execute(
-            f"SELECT w.recipient, e.public_key, w.wrapped FROM key_wraps w "  # noqa: S608 - placeholders only
+            f"SELECT w.recipient, e.public_key, w.wrapped FROM key_wraps w "  # noqa: S608 - only ? markers are formatted in; values are bound
             f"JOIN wrap_ephemerals e ON e.id = w.ephemeral WHERE w.key_id = ? AND w.recipient IN ({marks}) "
             "LIMIT 1",
             (key_id, *held.unwrappers),

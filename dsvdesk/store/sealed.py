@@ -143,7 +143,7 @@ def token_match(groups: Sequence[Sequence[bytes]]) -> tuple[str, list[Any]]:
     params: list[Any] = []
     for group in groups:
         marks = ", ".join("?" for _ in group)
-        parts.append(f"SELECT seq FROM search_tokens WHERE token IN ({marks})")  # noqa: S608 - placeholders only
+        parts.append(f"SELECT seq FROM search_tokens WHERE token IN ({marks})")  # noqa: S608 - only ? markers are formatted in; values are bound
         params.extend(group)
     return f"r.seq IN ({' INTERSECT '.join(parts)})", params
 
@@ -627,7 +627,7 @@ class SealOps(RowSealOps):
         found: dict[int, tuple[int, bytes, bytes]] = {}
         unknown: set[int] = set()
         rows = conn.execute(
-            f"SELECT key_id, recipient, ephemeral, wrapped FROM key_wraps WHERE key_id IN ({', '.join('?' for _ in key_ids)}) "  # noqa: S608 - placeholders only
+            f"SELECT key_id, recipient, ephemeral, wrapped FROM key_wraps WHERE key_id IN ({', '.join('?' for _ in key_ids)}) "  # noqa: S608 - only ? markers are formatted in; values are bound
             f"AND recipient IN ({', '.join('?' for _ in recipients)})",
             [*key_ids, *recipients],
         ).fetchall()
@@ -635,7 +635,7 @@ class SealOps(RowSealOps):
         if unknown:
             marks = ", ".join("?" for _ in unknown)
             for eid, public in conn.execute(
-                f"SELECT id, public_key FROM wrap_ephemerals WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+                f"SELECT id, public_key FROM wrap_ephemerals WHERE id IN ({marks})",  # noqa: S608 - only ? markers are formatted in; values are bound
                 list(unknown),
             ):
                 ephemerals[int(eid)] = bytes(public)
@@ -951,7 +951,7 @@ def _plain_names(conn: sqlite3.Connection, seqs: list[int], column: str) -> list
     return [
         (int(seq), stamp_of(key_id, revision, version), _json_value(str(plain or "{}").encode(), column))
         for seq, key_id, revision, version, plain in conn.execute(
-            f"SELECT seq, key_id, revision, version, columns_json FROM records WHERE seq IN ({marks})",  # noqa: S608 - placeholders only
+            f"SELECT seq, key_id, revision, version, columns_json FROM records WHERE seq IN ({marks})",  # noqa: S608 - only ? markers are formatted in; values are bound
             seqs,
         )
     ]
