@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from dsvdesk import APP_NAME, __version__, log, paths
 from dsvdesk.errors import UserFacingError
+from dsvdesk.store.gate import StationGate
+from dsvdesk.ui import first_paint
 from dsvdesk.ui.dialogs.login import LoginDialog
 from dsvdesk.ui.marking import set_current_marking
-from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QObject, QTimer, QWidget
+from dsvdesk.ui.qt import QApplication, QEvent, QFont, QFontDatabase, QTimer, QWidget
 from dsvdesk.ui.state import UiState
 
 if TYPE_CHECKING:
@@ -49,41 +51,6 @@ BASE_FONT_FAMILIES = [
     "Noto Sans Arabic",
     "WenQuanYi Micro Hei",
 ]
-
-
-class _FirstPaint(QObject):
-    """Runs its callbacks once a window has painted (an application event filter, removed then)."""
-
-    def __init__(self, app: QApplication) -> None:
-        super().__init__(app)
-        self.callbacks: list[Callable[[], None]] = []
-        app.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.isWindow():
-            app = QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
-            callbacks, self.callbacks = self.callbacks, []
-            for callback in callbacks:
-                QTimer.singleShot(0, callback)
-            self.deleteLater()
-            _first_paint_watch.clear()
-        return False
-
-
-_first_paint_watch: list[_FirstPaint] = []
-
-
-def after_first_paint(callback: Callable[[], None]) -> None:
-    """Run ``callback`` from the event loop once the next window has painted (what start-up defers
-    must not delay the sign-in window's first paint, however long building it took)."""
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        return
-    if not _first_paint_watch:
-        _first_paint_watch.append(_FirstPaint(app))
-    _first_paint_watch[0].callbacks.append(callback)
 
 
 # The sign-in window's text is DejaVu alone (its labels, the station name and usernames are Latin script,
@@ -126,7 +93,7 @@ def _set_families(app: QApplication, families: Sequence[str]) -> None:
 def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
     """The bundled fonts and the stylesheet. With ``defer_fallbacks`` (the app's start) only the
     DejaVu faces are registered now and the other scripts' faces once the first window has painted
-    (``after_first_paint``): the sign-in window paints without waiting for them."""
+    (``first_paint.after_first_paint``): the sign-in window paints without waiting for them."""
     if defer_fallbacks:
         first = register_fonts(only=_FIRST_PAINT_FONTS)
         _set_families(app, first)
@@ -134,7 +101,7 @@ def apply_look(app: QApplication, *, defer_fallbacks: bool = False) -> None:
         def fallbacks() -> None:
             _set_families(app, [*first, *register_fonts(skip=_FIRST_PAINT_FONTS)])
 
-        after_first_paint(fallbacks)
+        first_paint.after_first_paint(fallbacks)
     else:
         _set_families(app, register_fonts())
     style = paths.resources_dir() / "style.qss"
@@ -296,8 +263,6 @@ def start(
     after_sign_out: bool = False,
 ) -> MainWindow | None:
     """Open the database, sign in and show the main window. Returns the window, or None to quit."""
-    from dsvdesk.store.gate import StationGate  # the sign-in window needs no more of the store
-
     ui_state = ui_state or UiState()
     try:
         gate = StationGate.open(db_path, create=True)
@@ -320,7 +285,9 @@ def start(
     warm_timer = QTimer()
     warm_timer.setSingleShot(True)
     warm_timer.timeout.connect(warm.begin)
-    after_first_paint(lambda: warm_timer.start(_FORMS_WARM_UP_DELAY_MS) if not warm.taken else None)
+    first_paint.after_first_paint(
+        lambda: warm_timer.start(_FORMS_WARM_UP_DELAY_MS) if not warm.taken else None
+    )
     try:
         session = (sign_in_fn or sign_in)(
             gate, demo=demo, ui_state=ui_state, db_path=db_path, after_sign_out=after_sign_out
@@ -358,6 +325,7 @@ def start(
         )
     window = MainWindow(context)
     window.show()
+    first_paint.watch(window)  # when no sign-in window painted (a test signed in without one)
     if name_orders is not None:
         # the victims' names opened for sorting off the UI thread, once the window has painted
         name_orders.setParent(window)

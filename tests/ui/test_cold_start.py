@@ -19,42 +19,47 @@ from typing import Any
 
 import pytest
 
-from dsvdesk.ui import qt
+from dsvdesk.ui import first_paint, qt
 from dsvdesk.ui.dialogs.base import MarkedDialog
 from dsvdesk.ui.marking import MarkingBanner
-from dsvdesk.ui.qt import QApplication, QDialogButtonBox, Qt
+from dsvdesk.ui.qt import QApplication, QDialogButtonBox, Qt, QWidget
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Watches for the first painted top-level window the way benchmarks/children/app_start.py does (the
-# QApplication class is swapped before DSVDesk imports Qt), then reports and exits at once.
+# Starts the app as benchmarks/children/app_start.py does (the same instrument: an event filter on each
+# window as it is shown), records every event filter put on the application itself, and at the first
+# paint reports what had been loaded by then, and exits.
 FIRST_PAINT_CHILD = """
-import json, os, sys
+import json, sys
+from dsvdesk import cli
+from dsvdesk.ui import app
+sys.path.insert(0, sys.argv[2])
+import paint_watch
 from PySide6 import QtCore, QtWidgets
 
-class FirstPaint(QtCore.QObject):
-    def eventFilter(self, watched, event):
-        if event.type() == QtCore.QEvent.Type.Paint and isinstance(watched, QtWidgets.QWidget) and watched.isWindow():
-            report = {
-                "window": type(watched).__name__,
-                "qt_namespace_built": "Qt" in vars(QtCore),
-                "modules": sorted(sys.modules),
-                "classes_built": sorted(vars(QtCore)) + sorted(vars(QtWidgets)),
-                "scroll_areas": len(watched.findChildren(QtWidgets.QAbstractScrollArea)),
-            }
-            print("REPORT " + json.dumps(report), flush=True)
-            os._exit(0)
-        return False
+application_filters = []
+install_event_filter = QtCore.QObject.installEventFilter
 
-class WatchedApplication(QtWidgets.QApplication):
-    def __init__(self, *args):
-        super().__init__(*args)
-        self._first_paint = FirstPaint()
-        self.installEventFilter(self._first_paint)
+def installing(target, watcher):
+    if isinstance(target, QtCore.QCoreApplication):
+        application_filters.append(type(watcher).__name__)
+    return install_event_filter(target, watcher)
 
-QtWidgets.QApplication = WatchedApplication
-from dsvdesk.cli import main
-sys.exit(main(["--db", sys.argv[1], "--demo"]))
+QtCore.QObject.installEventFilter = installing
+
+def report(window):
+    report = {
+        "window": type(window).__name__,
+        "qt_namespace_built": "Qt" in vars(QtCore),
+        "modules": sorted(sys.modules),
+        "classes_built": sorted(vars(QtCore)) + sorted(vars(QtWidgets)),
+        "scroll_areas": len(window.findChildren(QtWidgets.QAbstractScrollArea)),
+        "application_filters": application_filters,
+    }
+    print("REPORT " + json.dumps(report), flush=True)
+
+paint_watch.report_first_paint(report)
+sys.exit(cli.main(["--db", sys.argv[1], "--demo"]))
 """
 
 # Loaded only after sign-in or on first use; each would add to every start.
@@ -99,7 +104,7 @@ def _first_paint_report(db_path: Path, tmp_path: Path) -> dict[str, Any]:
         PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
     )
     result = subprocess.run(
-        [sys.executable, "-c", FIRST_PAINT_CHILD, str(db_path)],
+        [sys.executable, "-c", FIRST_PAINT_CHILD, str(db_path), str(ROOT / "benchmarks" / "children")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -130,6 +135,9 @@ def test_sign_in_window_paints_without_later_screens_or_the_qt_namespace(
     # the sign-in window fits any station screen: its content is not in a scroll area (whose viewport
     # makes the gesture manager, which makes PySide resolve every class)
     assert report["scroll_areas"] == 0
+    # no Python event filter on the application: PySide would be handed every object's events and build
+    # each object's class with its enums (the stylesheet's style object: QStyle's), ui/first_paint.py
+    assert report["application_filters"] == []
 
 
 def test_every_qt_name_resolves_on_first_use() -> None:
@@ -161,3 +169,26 @@ def test_dialog_buttons_belong_to_the_dialog(ui_app: QApplication) -> None:
         assert box.buttonRole(ok) == QDialogButtonBox.ButtonRole.AcceptRole
     finally:
         dialog.deleteLater()
+
+
+def test_what_waits_for_the_first_paint_runs_once_the_first_dialog_has_painted(
+    ui_app: QApplication, qtbot: Any
+) -> None:
+    ran: list[str] = []
+    first_paint.after_first_paint(lambda: ran.append("the other scripts' faces"))
+    unwatched = QWidget()  # a plain widget shown by a test or a tool: not a start-up window
+    qtbot.addWidget(unwatched)
+    unwatched.show()
+    qtbot.waitExposed(unwatched)
+    QApplication.processEvents()
+    assert ran == []
+    assert first_paint.waiting() == 1
+
+    dialog = MarkedDialog(None, "Sign in")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: ran == ["the other scripts' faces"], timeout=10_000)
+    assert first_paint.waiting() == 0
+    dialog.update()  # later paints run nothing again
+    QApplication.processEvents()
+    assert ran == ["the other scripts' faces"]

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from dsvdesk.ui import first_paint
 from dsvdesk.ui.marking import MarkingBanner
 from dsvdesk.ui.qt import (
     QDialog,
@@ -128,6 +129,7 @@ class MarkedDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        first_paint.watch(self)  # the first window shown at start-up runs what waits for its paint
         self.fit_to_screen()
         # the dialog as the timer's context: a dialog closed and deleted before it fires is not touched
         QTimer.singleShot(FRAME_CHECK_MS, self, lambda: self._check_frame(FRAME_CHECKS))
