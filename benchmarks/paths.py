@@ -39,7 +39,7 @@ class Config:
             smoke=False,
             large=100_000,
             small=1_000,
-            cold_runs=12,
+            cold_runs=20,  # starts of each per run: a run's median steadier against the machine's drift
             saves=300,
             keystrokes=300,
             wizard_opens=15,
@@ -274,10 +274,12 @@ def bench_cold_start(ctx: Context) -> list[Row]:
             run_ratios=tuple(ratios),
             note=f"{COLD_START_RUNS} consecutive runs of {ctx.config.cold_runs} alternating starts each, ratios "
             f"{', '.join(f'{r:.2f}' for r in ratios)} (each must be ≤ 1.5×); first window painted: "
-            f"{first_window}; wall time from spawn, page cache warm. Beyond the bare window: importing "
-            "DSVDesk's sign-in code and the store's gate, the classes of the widgets shown, fontconfig and "
-            "three DejaVu faces, the stylesheet, reading the key file, a window with text; no scroll area "
-            "before the first paint (its gesture manager made PySide build every Qt class, 60-170 ms). "
+            f"{first_window}; wall time from spawn, page cache warm. Both children see the paint the same way: "
+            "an event filter on each window as it is shown (children/paint_watch.py), none on the "
+            "application (PySide builds the class, with its enums, of every object such a filter is handed). "
+            "Beyond the bare window: importing DSVDesk's sign-in code and the store's gate, the classes of "
+            "the widgets shown, fontconfig and three DejaVu faces, the stylesheet, reading the key file, a "
+            "window with text; no scroll area and no application-wide filter before the first paint. "
             "Issue 14: nothing is decrypted before sign-in (the sign-in window reads the key file only), so "
             "the bare window is the "
             "floor for the raw-SQLCipher and the plaintext comparison alike",
