@@ -39,7 +39,7 @@ class Config:
             smoke=False,
             large=100_000,
             small=1_000,
-            cold_runs=20,  # starts of each per run: a run's median steadier against the machine's drift
+            cold_runs=40,  # starts of each per run: one start varies by tens of ms, a run's median must not
             saves=300,
             keystrokes=300,
             wizard_opens=15,
