@@ -4,10 +4,11 @@
 but the event loop, so tests can drive the same start-up.
 
 Cold start is measured to the sign-in window's first paint (benchmarks/, issue 9), so only what that
-window needs is imported at module level: Qt and the sign-in dialog. The message helpers (when a box is
-shown), the store (light: no cryptography, no engine until used), the first-run dialog, the main window
-with its screens and the wizard, and the form loader (PyYAML) are imported inside the functions, after
-sign-in where possible. Qt names are bound on first use (dsvdesk/ui/qt.py), and nothing on the way to
+window needs is imported at module level: the store's gate (light: no cryptography, no engine; before
+Qt, since PySide's import hook reads the source of every module imported after it), Qt and the sign-in
+dialog. The message helpers (when a box is shown), the rest of the store, the first-run dialog, the main
+window with its screens and the wizard, and the form loader (PyYAML) are imported inside the functions,
+after sign-in where possible. Qt names are bound on first use (dsvdesk/ui/qt.py), and nothing on the way to
 the sign-in window names PySide's ``Qt`` enum namespace, which alone costs ~40 ms to build
 (tests/ui/test_cold_start.py keeps it that way).
 """
